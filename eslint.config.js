@@ -1,0 +1,85 @@
+// Typed lint for the whole repo; layer boundaries are enforced with no-restricted-imports.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const layer = (folder, forbidden) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: forbidden.map((name) => ({
+          group: [`**/${name}/*`, `../${name}/*`, `../../${name}/*`],
+          message: `src/${folder} must not import from src/${name} (dependencies point inward, see STYLE.md).`,
+        })),
+      },
+    ],
+  },
+});
+
+const SURFACES = ["cli", "tui", "web", "lanes"];
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "test/fixtures/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportDefaultDeclaration", message: "Use named exports." },
+        { selector: "TSEnumDeclaration", message: "Use string-literal unions." },
+      ],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-type-assertion": "error",
+      "no-console": "error",
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/store/paths.ts", "src/**/*.test.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "os", property: "homedir", message: "Use store/paths.ts." },
+        { object: "os", property: "tmpdir", message: "Use store/paths.ts." },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportDefaultDeclaration", message: "Use named exports." },
+        { selector: "TSEnumDeclaration", message: "Use string-literal unions." },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='exit']",
+          message: "Only main() ends the process.",
+        },
+      ],
+    },
+  },
+  { files: ["src/cli/**/*.ts", "src/cli.ts", "src/tui/**/*.ts"], rules: { "no-console": "off" } },
+  layer("proc", ["store", "workspace", "agents", "flows", "human", ...SURFACES]),
+  layer("store", ["workspace", "agents", "flows", "human", ...SURFACES]),
+  layer("workspace", ["store", "agents", "flows", "human", ...SURFACES]),
+  layer("agents", ["workspace", "flows", "human", ...SURFACES]),
+  layer("human", ["flows", ...SURFACES]),
+  layer("flows", SURFACES),
+  {
+    files: ["**/*.js", "vitest.config.ts"],
+    rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    files: ["**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * The error hierarchy. Every error bosun expects carries an exit code and a message that says
+ * what failed, on what, and what to do next; `main()` prints these without a stack.
+ */
+
+/** Base of every error bosun raises on purpose. */
+export class BosunError extends Error {
+  /** Process exit code when this error ends the CLI. */
+  readonly exitCode: number;
+
+  constructor(message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options?.exitCode ?? 1;
+  }
+}
+
+/** A config file (bosun.yaml, global config) is missing a value or holds a bad one. Exit 2. */
+export class ConfigError extends BosunError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: 2 });
+  }
+}
+
+/** A file under `.bosun/` is invalid, locked, or in a state that forbids the operation. */
+export class StateError extends BosunError {}
+
+/** An agent CLI failed: not found, bad auth, crashed, timed out or produced no usable output. */
+export class AgentError extends BosunError {
+  /** True when a retry cannot help (auth, not found, bad request). */
+  readonly isPermanent: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; isPermanent?: boolean }) {
+    super(message, options);
+    this.isPermanent = options?.isPermanent ?? false;
+  }
+}
+
+/** The agent's binary is not installed where bosun looked. Permanent. */
+export class AgentNotFoundError extends AgentError {
+  constructor(command: string, harness: string, options?: { cause?: unknown }) {
+    super(
+      `"${command}" not found on PATH (install it or set agents.${harness}.command in bosun.yaml)`,
+      { ...options, isPermanent: true },
+    );
+  }
+}
+
+/** The command line was wrong: unknown flag value, missing argument. Exit 2. */
+export class UsageError extends BosunError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: 2 });
+  }
+}
+
+/** The user or a signal cancelled the operation. Exit 130, like a shell's Ctrl-C. */
+export class CancelledError extends BosunError {
+  constructor(message = "Cancelled.", options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: 130 });
+  }
+}
+
+/** Narrows an unknown error to a Node system error with a `code` such as ENOENT. */
+export function isNodeError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && "code" in error;
+}
+
+/** A printable message for any thrown value. */
+export function getErrorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,235 @@
+/**
+ * The one spawn path. Every child bosun starts (agents, git, verify commands) goes through
+ * `startProcess`: args array, no shell, explicit cwd and env, its own process group, a timeout,
+ * an AbortSignal, and a group kill (TERM, then KILL after a grace period) so nothing outlives it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, openSync, closeSync, type WriteStream } from "node:fs";
+import { LineSplitter } from "./line-splitter.js";
+
+/** Why a process ended; recorded once and used to build every message about it. */
+export type TerminationReason = "exit" | "timeout" | "aborted" | "signal";
+
+/** What to run and how. */
+export interface ProcessOptions {
+  /** Executable name or path; never interpreted by a shell. */
+  command: string;
+  /** Arguments, passed as is. */
+  args: readonly string[];
+  /** Working directory (required: children never inherit bosun's cwd by accident). */
+  cwd: string;
+  /** Env overrides on top of process.env; `undefined` removes a variable. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** When true, the child gets only `env` (plus BOSUN=1), not process.env. */
+  isEnvIsolated?: boolean;
+  /** File whose contents become stdin; without it stdin is /dev/null (never an open pipe). */
+  stdinFile?: string;
+  /** Kill the group after this long; 0 or undefined means no limit. */
+  timeoutMs?: number;
+  /** Wait this long between SIGTERM and SIGKILL. */
+  graceMs?: number;
+  /** Aborting kills the group. */
+  signal?: AbortSignal;
+  /** Raw stdout is appended here as it arrives. */
+  stdoutLogFile?: string;
+  /** Raw stderr is appended here as it arrives. */
+  stderrLogFile?: string;
+}
+
+/** How a process ended. */
+export interface ProcessResult {
+  /** Exit code, or null when a signal ended it. */
+  exitCode: number | null;
+  /** Signal name when a signal ended it. */
+  signal: NodeJS.Signals | null;
+  /** Why it ended. */
+  terminationReason: TerminationReason;
+  /** Wall time from spawn to exit. */
+  durationMs: number;
+  /** The last few KB of stderr, for error messages. */
+  stderrTail: string;
+}
+
+/** A started process: iterate its stdout lines, then await its result. */
+export interface ProcessHandle {
+  /** OS pid, which is also the process group id. */
+  readonly pid: number;
+  /** Stdout as LF-framed lines. Breaking out of the loop kills the process. */
+  lines(): AsyncGenerator<string, void, undefined>;
+  /** Settles after exit and after stdout has drained. Rejects only if the spawn failed. */
+  readonly result: Promise<ProcessResult>;
+  /** Kills the whole group (TERM, then KILL after the grace period). */
+  kill(reason?: TerminationReason): void;
+}
+
+export const DEFAULT_GRACE_MS = 5_000;
+const STDERR_TAIL_BYTES = 4_096;
+
+/** Process groups still alive, so bosun can kill them all when it exits. */
+const liveGroups = new Set<number>();
+
+/** Sends SIGKILL to every live child group; called from bosun's exit path. */
+export function killAllChildren(): void {
+  for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  liveGroups.clear();
+}
+
+/** The pids of child groups bosun currently owns (for tests and diagnostics). */
+export function getLiveChildPids(): number[] {
+  return [...liveGroups];
+}
+
+process.once("exit", killAllChildren);
+
+/** Starts a child in its own process group. Throws synchronously only for bad options. */
+export function startProcess(options: ProcessOptions): ProcessHandle {
+  const startedAt = performance.now();
+  const stdinFd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, "r");
+  let child: ChildProcess;
+  try {
+    child = spawn(options.command, [...options.args], {
+      cwd: options.cwd,
+      env: createEnv(options),
+      stdio: [stdinFd ?? "ignore", "pipe", "pipe"],
+      detached: true,
+      shell: false,
+      windowsHide: true,
+    });
+  } finally {
+    // The child holds its own copy of the descriptor after spawn.
+    if (stdinFd !== undefined) closeSync(stdinFd);
+  }
+
+  const stdoutLog = openLog(options.stdoutLogFile);
+  const stderrLog = openLog(options.stderrLogFile);
+  let stderrTail = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderrLog?.write(chunk);
+    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+  });
+
+  let terminationReason: TerminationReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let hasExited = false;
+  const pid = child.pid ?? -1;
+  if (pid > 0) liveGroups.add(pid);
+
+  const kill = (reason: TerminationReason = "aborted"): void => {
+    if (hasExited || pid <= 0) return;
+    terminationReason ??= reason;
+    killGroup(pid, "SIGTERM");
+    killTimer ??= setTimeout(() => killGroup(pid, "SIGKILL"), options.graceMs ?? DEFAULT_GRACE_MS);
+    killTimer.unref();
+  };
+
+  const timeoutTimer =
+    options.timeoutMs !== undefined && options.timeoutMs > 0
+      ? setTimeout(() => kill("timeout"), options.timeoutMs)
+      : undefined;
+  timeoutTimer?.unref();
+  const onAbort = (): void => kill("aborted");
+  if (options.signal?.aborted === true) queueMicrotask(onAbort);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.once("error", (error) => {
+        hasExited = true;
+        reject(error);
+      });
+      child.once("exit", (code, signal) => {
+        hasExited = true;
+        // Grandchildren the agent left behind would keep stdout open forever; end them now.
+        killGroup(pid, "SIGKILL");
+        resolve({ code, signal });
+      });
+    },
+  );
+
+  const stdoutDone = new Promise<void>((resolve) => {
+    if (child.stdout === null) resolve();
+    else child.stdout.once("close", () => resolve());
+  });
+
+  const result = (async (): Promise<ProcessResult> => {
+    try {
+      const { code, signal } = await exited;
+      await stdoutDone;
+      const reason = terminationReason ?? (signal === null ? "exit" : "signal");
+      return {
+        exitCode: code,
+        signal,
+        terminationReason: reason,
+        durationMs: Math.round(performance.now() - startedAt),
+        stderrTail,
+      };
+    } finally {
+      if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+      options.signal?.removeEventListener("abort", onAbort);
+      liveGroups.delete(pid);
+      await Promise.all([closeLog(stdoutLog), closeLog(stderrLog)]);
+    }
+  })();
+  // Callers that only iterate lines still see the error through lines(); avoid an unhandled rejection.
+  result.catch(() => undefined);
+
+  async function* lines(): AsyncGenerator<string, void, undefined> {
+    const stdout = child.stdout;
+    if (stdout === null) return;
+    const splitter = new LineSplitter();
+    let isComplete = false;
+    try {
+      for await (const chunk of stdout) {
+        const buffer = chunk instanceof Buffer ? chunk : Buffer.from(String(chunk));
+        stdoutLog?.write(buffer);
+        for (const line of splitter.push(buffer)) yield line;
+      }
+      for (const line of splitter.end()) yield line;
+      isComplete = true;
+    } finally {
+      // The consumer stopped early: the process must not outlive its reader.
+      if (!isComplete) kill("aborted");
+    }
+  }
+
+  return { pid, lines, result, kill };
+}
+
+/** Runs a process to completion and collects its stdout (for short commands such as git). */
+export async function runProcess(
+  options: ProcessOptions,
+): Promise<ProcessResult & { stdout: string }> {
+  const handle = startProcess(options);
+  const chunks: string[] = [];
+  for await (const line of handle.lines()) chunks.push(line);
+  const result = await handle.result;
+  return { ...result, stdout: chunks.join("\n") };
+}
+
+function createEnv(options: ProcessOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = options.isEnvIsolated === true ? {} : { ...process.env };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  env["BOSUN"] = "1";
+  return env;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone, which is the outcome we wanted.
+  }
+}
+
+function openLog(path: string | undefined): WriteStream | undefined {
+  return path === undefined ? undefined : createWriteStream(path, { flags: "a" });
+}
+
+function closeLog(stream: WriteStream | undefined): Promise<void> {
+  if (stream === undefined) return Promise.resolve();
+  return new Promise((resolve) => stream.end(() => resolve()));
+}
