@@ -1,0 +1,404 @@
+/**
+ * dispatch(): one agent, one prompt, one directory. Writes the prompt to a file, spawns the
+ * harness through the one spawn path, turns stdout into AgentEvents, keeps the raw stream in
+ * agent.log, and retries transient failures with capped exponential backoff.
+ */
+import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
+import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
+import { createEmptyUsage, type AgentEvent, type LineParser, type TokenUsage } from "./agent-event.js";
+import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
+import { parseOfflineLine } from "./offline/parse.js";
+import { PARSERS } from "./parsers.js";
+import type { ParserName } from "./harness.js";
+
+/** Token prices for estimating cost (structurally the config's `prices`). */
+export type PriceTable = Readonly<
+  Record<string, { inputPerMTok: number; cachedInputPerMTok?: number | undefined; outputPerMTok: number }>
+>;
+
+/** Retry settings. */
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  retries: number;
+  /** First delay; doubles per retry. */
+  baseMs: number;
+  /** Longest delay. */
+  capMs: number;
+}
+
+/** Everything one dispatch needs. */
+export interface DispatchRequest {
+  /** The agent to run. */
+  harness: ResolvedHarness;
+  /** The prompt text (written to `<logDir>/prompt.md`). */
+  prompt: string;
+  /** Working directory of the agent. */
+  cwd: string;
+  /** Directory for prompt.md, agent.log, agent.stderr.log and agent.pid. */
+  logDir: string;
+  /** Per-spawn timeout (0 = none). */
+  timeoutMs: number;
+  /** TERM→KILL grace. */
+  graceMs?: number;
+  /** Abort kills the agent's whole process group. */
+  signal?: AbortSignal;
+  /** Extra env for the agent (BOSUN_ROLE etc.). */
+  env?: Readonly<Record<string, string>>;
+  /** Retry policy (no retries when absent). */
+  retry?: RetryPolicy;
+  /** Resume this session instead of starting fresh (when the harness supports it). */
+  sessionId?: string;
+  /** Prices for CLIs that report tokens but no cost. */
+  prices?: PriceTable;
+  /** Called for every event as it arrives. */
+  onEvent?: (event: AgentEvent) => void;
+  /** Called before waiting to retry. */
+  onRetry?: (info: { attempt: number; delayMs: number; message: string }) => void;
+  /** Injectable sleep, for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** What a successful dispatch produced. */
+export interface DispatchResult {
+  /** Exit code of the last spawn. */
+  exitCode: number | null;
+  /** Session/thread id, if the CLI reported one. */
+  sessionId?: string;
+  /** Model, if known. */
+  model?: string;
+  /** USD spent (all spawns). */
+  costUsd: number;
+  /** True when cost came from the price table. */
+  isCostEstimated: boolean;
+  /** Tokens used (all spawns). */
+  tokens: TokenUsage;
+  /** The agent's final text. */
+  finalText: string;
+  /** Wall time of all spawns and waits. */
+  durationMs: number;
+  /** Number of spawns (1 + retries used). */
+  spawns: number;
+  /** Files the agent said it edited. */
+  fileEdits: string[];
+  /** Tool calls seen. */
+  toolUses: number;
+  /** Non-fatal problems (e.g. no price for the model). */
+  warnings: string[];
+}
+
+/** Runs the agent, retrying transient failures. Throws AgentError / CancelledError on failure. */
+export async function dispatch(request: DispatchRequest): Promise<DispatchResult> {
+  const startedAt = performance.now();
+  const retry = request.retry ?? { retries: 0, baseMs: 0, capMs: 0 };
+  const sleep = request.sleep ?? sleepMs;
+  const totals = { costUsd: 0, tokens: createEmptyUsage(), isCostEstimated: false };
+  await mkdir(request.logDir, { recursive: true });
+  const promptFile = path.join(request.logDir, "prompt.md");
+  await writeFile(promptFile, request.prompt);
+  for (let spawn = 1; ; spawn += 1) {
+    const attempt = await runOnce(request, promptFile);
+    addCost(totals, attempt, request);
+    if (attempt.failure === undefined) {
+      return {
+        exitCode: attempt.process.exitCode,
+        ...(attempt.sessionId === undefined ? {} : { sessionId: attempt.sessionId }),
+        ...(attempt.model === undefined ? {} : { model: attempt.model }),
+        costUsd: round6(totals.costUsd),
+        isCostEstimated: totals.isCostEstimated,
+        tokens: totals.tokens,
+        finalText: attempt.finalText,
+        durationMs: Math.round(performance.now() - startedAt),
+        spawns: spawn,
+        fileEdits: attempt.fileEdits,
+        toolUses: attempt.toolUses,
+        warnings: attempt.warnings,
+      };
+    }
+    const { failure } = attempt;
+    if (failure instanceof CancelledError || (failure instanceof AgentError && failure.isPermanent)) {
+      throw failure;
+    }
+    if (spawn > retry.retries) throw failure;
+    const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (spawn - 1));
+    request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
+    await sleep(delayMs, request.signal);
+    if (request.signal?.aborted === true) throw new CancelledError(`${request.harness.spec.name} cancelled.`);
+  }
+}
+
+interface AttemptOutcome {
+  process: ProcessResult;
+  failure?: AgentError | CancelledError;
+  sessionId?: string;
+  model?: string;
+  finalText: string;
+  /** Cumulative usage if the CLI reported one, else the sum of per-turn usage. */
+  usage: TokenUsage;
+  reportedCostUsd?: number;
+  fileEdits: string[];
+  toolUses: number;
+  warnings: string[];
+}
+
+async function runOnce(request: DispatchRequest, promptFile: string): Promise<AttemptOutcome> {
+  const { harness } = request;
+  const name = harness.spec.name;
+  const argv = buildHeadlessArgv(harness, {
+    promptFile,
+    model: harness.model,
+    thinking: harness.thinking,
+    sessionId: request.sessionId ?? "",
+    script: harness.script,
+  });
+  const handle = startProcess({
+    command: argv.command,
+    args: argv.args,
+    cwd: request.cwd,
+    env: { ...harness.env, ...request.env },
+    ...(argv.isPromptOnStdin ? { stdinFile: promptFile } : {}),
+    timeoutMs: request.timeoutMs,
+    graceMs: request.graceMs ?? DEFAULT_GRACE_MS,
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+    stdoutLogFile: path.join(request.logDir, "agent.log"),
+    stderrLogFile: path.join(request.logDir, "agent.stderr.log"),
+  });
+  const pidFile = path.join(request.logDir, "agent.pid");
+  if (handle.pid > 0) await writeFile(pidFile, `${handle.pid}\n`);
+
+  const parse = getLineParser(harness.spec.parser);
+  const seen = createCollector();
+  for await (const line of handle.lines()) {
+    for (const event of parse(line)) {
+      collect(seen, event);
+      request.onEvent?.(event);
+    }
+  }
+  let result: ProcessResult;
+  try {
+    result = await handle.result;
+  } catch (error) {
+    await rm(pidFile, { force: true });
+    if (isNodeError(error) && error.code === "ENOENT") {
+      return { ...seen, process: emptyResult(), failure: new AgentNotFoundError(argv.command, name, { cause: error }) };
+    }
+    return { ...seen, process: emptyResult(), failure: new AgentError(`${name} could not start: ${String(error)}`, { cause: error, isPermanent: true }) };
+  }
+  await rm(pidFile, { force: true });
+  return { ...seen, process: result, ...judge(request, seen, result) };
+}
+
+interface Collector {
+  sessionId?: string;
+  model?: string;
+  finalText: string;
+  lastText: string;
+  hasFinal: boolean;
+  finalIsError: boolean;
+  fatalErrors: string[];
+  errors: string[];
+  usage: TokenUsage;
+  cumulative?: TokenUsage;
+  reportedCostUsd?: number;
+  fileEdits: string[];
+  toolUses: number;
+  knownEvents: number;
+  unknownLines: number;
+  warnings: string[];
+}
+
+function createCollector(): Collector {
+  return {
+    finalText: "",
+    lastText: "",
+    hasFinal: false,
+    finalIsError: false,
+    fatalErrors: [],
+    errors: [],
+    usage: createEmptyUsage(),
+    fileEdits: [],
+    toolUses: 0,
+    knownEvents: 0,
+    unknownLines: 0,
+    warnings: [],
+  };
+}
+
+function collect(seen: Collector, event: AgentEvent): void {
+  if (event.type === "unknown") {
+    seen.unknownLines += 1;
+    return;
+  }
+  seen.knownEvents += 1;
+  switch (event.type) {
+    case "session":
+      seen.sessionId = event.sessionId;
+      if (event.model !== undefined) seen.model = event.model;
+      break;
+    case "text":
+      seen.lastText = event.text;
+      break;
+    case "tool.use":
+      seen.toolUses += 1;
+      break;
+    case "tool.result":
+      break;
+    case "file.edit":
+      if (!seen.fileEdits.includes(event.path)) seen.fileEdits.push(event.path);
+      break;
+    case "usage":
+      if (event.isCumulative) seen.cumulative = event.usage;
+      else addUsage(seen.usage, event.usage);
+      if (event.costUsd !== undefined) seen.reportedCostUsd = (seen.reportedCostUsd ?? 0) + event.costUsd;
+      break;
+    case "final":
+      seen.hasFinal = true;
+      seen.finalText = event.text;
+      seen.finalIsError = event.isError;
+      break;
+    case "error":
+      if (event.isFatal) seen.fatalErrors.push(event.message);
+      else seen.errors.push(event.message);
+      break;
+  }
+}
+
+/** Decides whether an attempt failed, and whether a retry could help. */
+function judge(
+  request: DispatchRequest,
+  seen: Collector,
+  result: ProcessResult,
+): Pick<AttemptOutcome, "failure" | "finalText" | "usage"> {
+  const name = request.harness.spec.name;
+  const finalText = seen.hasFinal ? seen.finalText : seen.lastText;
+  const usage = seen.cumulative ?? seen.usage;
+  const base = { finalText, usage };
+  const detail = (): string =>
+    firstNonEmpty(seen.fatalErrors.at(-1), seen.finalIsError ? seen.finalText : undefined, seen.errors.at(-1), lastLine(result.stderrTail)) ??
+    "no error message";
+  switch (result.terminationReason) {
+    case "aborted":
+      return { ...base, failure: new CancelledError(`${name} was stopped (its process group was killed).`) };
+    case "timeout":
+      return {
+        ...base,
+        failure: new AgentError(
+          `${name} timed out after ${Math.round(request.timeoutMs / 1000)}s; its process group was killed. Raise --timeout or dispatch.timeoutSec if it needs longer.`,
+          { isPermanent: true },
+        ),
+      };
+    case "signal":
+      return { ...base, failure: new AgentError(`${name} was killed by ${result.signal ?? "a signal"}: ${detail()}`) };
+    case "exit":
+      break;
+  }
+  let message: string | undefined;
+  if (result.exitCode !== 0) message = `${name} exited with code ${String(result.exitCode)}: ${detail()}`;
+  else if (seen.fatalErrors.length > 0 || seen.finalIsError) message = `${name} reported an error: ${detail()}`;
+  else if (seen.knownEvents === 0 && seen.unknownLines > 0 && request.harness.spec.parser !== "plain")
+    message = `${name} printed no ${request.harness.spec.parser} events (${seen.unknownLines} unreadable lines); see agent.log.`;
+  else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
+    message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
+  if (message === undefined) return base;
+  return { ...base, failure: new AgentError(message, { isPermanent: !isTransient(message) }) };
+}
+
+const TRANSIENT = /\b(429|500|502|503|504|529)\b|rate.?limit|overloaded|temporar|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network|reconnect/i;
+
+/** True when the failure text looks like something a later retry could get past. */
+export function isTransient(message: string): boolean {
+  return TRANSIENT.test(message);
+}
+
+function addCost(
+  totals: { costUsd: number; tokens: TokenUsage; isCostEstimated: boolean },
+  attempt: AttemptOutcome,
+  request: DispatchRequest,
+): void {
+  addUsage(totals.tokens, attempt.usage);
+  if (attempt.reportedCostUsd !== undefined) {
+    totals.costUsd += attempt.reportedCostUsd;
+    return;
+  }
+  const model = attempt.model ?? request.harness.model;
+  const price = request.prices?.[model];
+  if (price === undefined) {
+    if (attempt.usage.inputTokens + attempt.usage.outputTokens > 0) {
+      attempt.warnings.push(
+        `No price for model "${model || "(default)"}" of ${request.harness.spec.name}; cost counted as 0. Set prices.<model> in bosun.yaml.`,
+      );
+    }
+    return;
+  }
+  const uncached = attempt.usage.inputTokens - attempt.usage.cachedInputTokens;
+  totals.costUsd +=
+    (uncached * price.inputPerMTok +
+      attempt.usage.cachedInputTokens * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+      attempt.usage.outputTokens * price.outputPerMTok) /
+    1e6;
+  totals.isCostEstimated = true;
+}
+
+function addUsage(into: TokenUsage, add: TokenUsage): void {
+  into.inputTokens += add.inputTokens;
+  into.cachedInputTokens += add.cachedInputTokens;
+  into.outputTokens += add.outputTokens;
+}
+
+function getLineParser(name: ParserName): LineParser {
+  return name === "offline" ? parseOfflineLine : PARSERS[name];
+}
+
+/**
+ * Kills an agent left running by a bosun process that died (kill -9) mid-dispatch, found through
+ * the agent.pid file in its log directory. Returns true if one was found alive.
+ */
+export async function killOrphanedAgent(logDir: string): Promise<boolean> {
+  const pidFile = path.join(logDir, "agent.pid");
+  let pid: number;
+  try {
+    pid = Number.parseInt(await readFile(pidFile, "utf8"), 10);
+  } catch {
+    // No pid file: no agent was running there.
+    return false;
+  }
+  await rm(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    // ESRCH: the group already ended.
+    return false;
+  }
+}
+
+function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function emptyResult(): ProcessResult {
+  return { exitCode: null, signal: null, terminationReason: "exit", durationMs: 0, stderrTail: "" };
+}
+
+function firstNonEmpty(...values: Array<string | undefined>): string | undefined {
+  return values.find((value) => value !== undefined && value.trim() !== "")?.trim();
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.trim().split("\n");
+  return lines.slice(-3).join(" | ").slice(0, 500) || undefined;
+}
+
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

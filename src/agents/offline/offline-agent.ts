@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * bosun's offline agent: a real process that plays an OfflineScript step and reports what it
+ * does as AgentEvent JSON lines, exactly like an agent CLI would, but with no model behind it.
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { getErrorMessage } from "../../errors.js";
+import { runProcess } from "../../proc/run-process.js";
+import type { AgentEvent } from "../agent-event.js";
+import { OfflineScriptSchema, type OfflineAction } from "./script.js";
+
+const VERSION = "bosun-offline 1";
+
+function emit(event: AgentEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { script: { type: "string" }, version: { type: "boolean" } },
+  });
+  if (values.version === true) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const scriptFile = values.script ?? process.env["BOSUN_OFFLINE_SCRIPT"];
+  if (scriptFile === undefined || scriptFile === "") {
+    process.stderr.write("offline agent: no script (set agents.offline.script or --script FILE)\n");
+    return 2;
+  }
+  const parsed = OfflineScriptSchema.safeParse(JSON.parse(await readFile(scriptFile, "utf8")));
+  if (!parsed.success) {
+    process.stderr.write(`offline agent: invalid script ${scriptFile}: ${parsed.error.message}\n`);
+    return 2;
+  }
+  const role = process.env["BOSUN_ROLE"];
+  const round = Number(process.env["BOSUN_ROUND"] ?? "1");
+  const attempt = Number(process.env["BOSUN_ATTEMPT"] ?? "1");
+  const step = parsed.data.steps.find(
+    (candidate) =>
+      (candidate.role === undefined || candidate.role === role) &&
+      (candidate.round === undefined || candidate.round === round) &&
+      (candidate.attempt === undefined || candidate.attempt === attempt),
+  );
+  emit({ type: "session", sessionId: `offline-${role ?? "agent"}-${round}-${process.pid}`, model: "offline" });
+  if (step === undefined) {
+    emit({ type: "final", text: `No script step for ${role ?? "?"} round ${round}.`, isError: true });
+    return 1;
+  }
+  for (const action of step.actions) {
+    const exitCode = await play(action);
+    if (exitCode !== undefined) return exitCode;
+  }
+  emit({ type: "usage", usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, costUsd: 0, isCumulative: true });
+  emit({ type: "final", text: `Played ${step.actions.length} actions.`, isError: false });
+  return 0;
+}
+
+/** Plays one action; returns an exit code to stop early. */
+async function play(action: OfflineAction): Promise<number | undefined> {
+  const cwd = process.cwd();
+  if ("say" in action) {
+    emit({ type: "text", text: action.say });
+  } else if ("write" in action) {
+    const file = path.resolve(cwd, action.write.path);
+    emit({ type: "tool.use", tool: "write", summary: action.write.path });
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, action.write.content);
+    emit({ type: "file.edit", path: action.write.path, kind: "update" });
+  } else if ("replace" in action) {
+    const file = path.resolve(cwd, action.replace.path);
+    emit({ type: "tool.use", tool: "edit", summary: action.replace.path });
+    const text = await readFile(file, "utf8");
+    await writeFile(file, text.replace(action.replace.find, action.replace.with));
+    emit({ type: "file.edit", path: action.replace.path, kind: "update" });
+  } else if ("delete" in action) {
+    emit({ type: "tool.use", tool: "delete", summary: action.delete });
+    await rm(path.resolve(cwd, action.delete), { force: true });
+    emit({ type: "file.edit", path: action.delete, kind: "delete" });
+  } else if ("run" in action) {
+    emit({ type: "tool.use", tool: "shell", summary: action.run });
+    const result = await runProcess({ command: "/bin/sh", args: ["-c", action.run], cwd });
+    emit({ type: "tool.result", isError: result.exitCode !== 0, output: result.stdout.slice(-2000) });
+  } else if ("report" in action) {
+    const file = process.env["BOSUN_REPORT_FILE"];
+    if (file === undefined || file === "") throw new Error("BOSUN_REPORT_FILE is not set");
+    const report = {
+      task_id: process.env["BOSUN_TASK_ID"],
+      round: Number(process.env["BOSUN_ROUND"] ?? "1"),
+      ...action.report,
+    };
+    emit({ type: "tool.use", tool: "write", summary: file });
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  } else if ("sleepMs" in action) {
+    await new Promise((resolve) => setTimeout(resolve, action.sleepMs));
+  } else if ("emit" in action) {
+    process.stdout.write(`${action.emit}\n`);
+  } else {
+    return action.exit;
+  }
+  return undefined;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    emit({ type: "final", text: getErrorMessage(error), isError: true });
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,203 @@
+/**
+ * One round of `bosun review`, as a composition of the round primitive: the worker produces a
+ * checkpoint, gates check the report, that something changed and the verify command, then the
+ * reviewer judges the diff. Every step consults the journal first, so resume never repeats one.
+ */
+import path from "node:path";
+import { readJson, writeJsonAtomic } from "../store/json-file.js";
+import { FixListSchema, GatesFileSchema, ReviewReportSchema, WorkReportSchema, type FixItem, type GateResult, type WorkReport } from "../store/schema/reports.js";
+import type { TaskCard } from "../store/schema/task-card.js";
+import { commitAll, getDiff, getHead, listChangedFiles, listDirtyFiles, runGit } from "../workspace/git.js";
+import { findCompletedDispatch, runAgentStep } from "./agent-step.js";
+import type { FlowContext } from "./flow-context.js";
+import { formatFixList, readPromptTemplate, readRoleDocs, renderPrompt } from "./prompts.js";
+import { checkReportFile, type ReportCheck } from "./report-check.js";
+import { runRound, type Gate, type GateJournal, type RoundVerdict, type VerifierOutcome } from "./round.js";
+import { runVerifyCommand } from "./verify.js";
+
+/** What the worker's step produced, measured by bosun. */
+interface WorkerProduction {
+  parent: string;
+  commit: string;
+  filesChanged: string[];
+  report: ReportCheck<WorkReport>;
+  reportFile: string;
+}
+
+/** Runs (or resumes) round `round` and returns its verdict. */
+export async function runReviewRound(
+  ctx: FlowContext,
+  task: TaskCard,
+  round: number,
+  carried: { fixItems: FixItem[]; note?: string },
+): Promise<RoundVerdict> {
+  const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
+  const started = ctx.events.find((event) => event.type === "round.started" && event.round === round);
+  const head = started?.type === "round.started" ? started.head : await getHead(ctx.paths.root);
+  if (started === undefined) await ctx.record({ type: "round.started", round, head });
+  const gatesFile = path.join(roundDir, "gates.json");
+  const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
+  const journal: GateJournal = {
+    readGate: (name) => gates.find((gate) => gate.name === name),
+    writeGate: async (result) => {
+      gates.push(result);
+      await writeJsonAtomic(gatesFile, GatesFileSchema, { version: 1, round, gates });
+      await ctx.record({ type: "gate.completed", round, name: result.name, passed: result.passed, detail: result.detail });
+    },
+  };
+  const expected = { taskId: task.task_id, round };
+  const workReportFile = path.join(roundDir, "work_report.json");
+
+  const produce = async (): Promise<WorkerProduction> => {
+    const template = await readPromptTemplate(ctx.paths, "worker");
+    const docs = await readRoleDocs(ctx.paths.root, "worker");
+    const basePrompt = renderPrompt(template, {
+      task_id: task.task_id,
+      round: String(round),
+      max_rounds: String(ctx.options.maxRounds),
+      cwd: ctx.paths.root,
+      agents_md: docs.agentsMd,
+      role_doc: docs.roleDoc,
+      task_card: JSON.stringify(task, null, 2),
+      fix_list: formatFixList(carried.fixItems, carried.note),
+      report_file: workReportFile,
+    });
+    const check = (): Promise<ReportCheck<WorkReport>> => checkReportFile(workReportFile, WorkReportSchema, expected);
+    let report = await runRoleWithReprompt(ctx, { round, role: "worker", basePrompt, reportFile: workReportFile, check });
+    const checkpoint = ctx.events.find((event) => event.type === "checkpoint.created" && event.round === round);
+    if (checkpoint?.type === "checkpoint.created") {
+      return { parent: checkpoint.parent, commit: checkpoint.commit, filesChanged: checkpoint.filesChanged, report, reportFile: workReportFile };
+    }
+    // bosun, not the agent, measures the change: commit what is left, diff against the round's start.
+    const commit = (await commitAll(ctx.paths.root, `bosun: ${task.task_id} round ${round} (worker checkpoint)`)) ?? (await getHead(ctx.paths.root));
+    const filesChanged = await listChangedFiles(ctx.paths.root, head, commit);
+    await ctx.record({ type: "checkpoint.created", round, commit, parent: head, filesChanged });
+    report = await check();
+    return { parent: head, commit, filesChanged, report, reportFile: workReportFile };
+  };
+
+  const reportGate: Gate<WorkerProduction> = {
+    name: "report",
+    run: (production) => {
+      if (!production.report.isValid) {
+        const reason = `Your work report was rejected: ${production.report.error}. Write a valid one to ${production.reportFile}.`;
+        return Promise.resolve({ passed: false, detail: production.report.error, fixItems: [{ source: "report", reason }] });
+      }
+      const claimed = production.report.report.files_changed;
+      const unmeasured = claimed.filter((file) => !production.filesChanged.includes(file));
+      const note = unmeasured.length === 0 ? "" : `; report claims files git did not see changed: ${unmeasured.join(", ")}`;
+      return Promise.resolve({ passed: true, detail: `valid work report${note}`, fixItems: [] });
+    },
+  };
+  const noopGate: Gate<WorkerProduction> = {
+    name: "noop",
+    run: (production) =>
+      Promise.resolve(
+        production.filesChanged.length > 0
+          ? { passed: true, detail: `${production.filesChanged.length} file(s) changed: ${production.filesChanged.slice(0, 10).join(", ")}`, fixItems: [] }
+          : {
+              passed: false,
+              detail: "the worker changed nothing (git shows no diff)",
+              fixItems: [{ source: "noop", reason: `Round ${round} changed no file (git shows no diff). Make the change the task card asks for.` }],
+            },
+      ),
+  };
+  const gatesList: Array<Gate<WorkerProduction>> = [reportGate, noopGate];
+  if (ctx.options.verify !== "") {
+    gatesList.push({
+      name: "verify",
+      run: () => runVerifyCommand(ctx, ctx.options.verify, path.join(roundDir, "verify.log")),
+    });
+  }
+
+  const verify = async (production: WorkerProduction): Promise<VerifierOutcome | RoundVerdict> => {
+    const reviewReportFile = path.join(roundDir, "review_report.json");
+    const check = (): ReturnType<typeof checkReportFile<typeof ReviewReportSchema>> => checkReportFile(reviewReportFile, ReviewReportSchema, expected);
+    const done = ctx.events.find((event) => event.type === "review.completed" && event.round === round);
+    let review = await check();
+    if (done === undefined) {
+      const template = await readPromptTemplate(ctx.paths, "reviewer");
+      const docs = await readRoleDocs(ctx.paths.root, "reviewer");
+      const verifyGate = gates.find((gate) => gate.name === "verify");
+      const basePrompt = renderPrompt(template, {
+        task_id: task.task_id,
+        round: String(round),
+        cwd: ctx.paths.root,
+        role_doc: docs.roleDoc,
+        task_card: JSON.stringify(task, null, 2),
+        work_report: production.report.isValid ? JSON.stringify(production.report.report, null, 2) : "(none)",
+        files_changed: production.filesChanged.join(", "),
+        diff: await getDiff(ctx.paths.root, production.parent, production.commit),
+        verify: verifyGate === undefined ? "(no verify command configured)" : `\`${ctx.options.verify}\` passed: ${verifyGate.detail}`,
+        report_file: reviewReportFile,
+      });
+      review = await runRoleWithReprompt(ctx, { round, role: "reviewer", basePrompt, reportFile: reviewReportFile, check });
+      await discardReviewerEdits(ctx);
+      if (!review.isValid) {
+        return { verdict: "escalate", reason: `The reviewer gave no valid report: ${review.error}`, fixItems: [] };
+      }
+      await ctx.record({
+        type: "review.completed",
+        round,
+        decision: review.report.decision,
+        blockingIssues: review.report.blocking_issues.length,
+      });
+    }
+    if (!review.isValid) return { verdict: "escalate", reason: `The review report became invalid: ${review.error}`, fixItems: [] };
+    const issues = review.report.blocking_issues.map((issue): FixItem => ({
+      source: "review",
+      reason: issue.reason,
+      ...(issue.file === undefined ? {} : { file: issue.file }),
+      ...(issue.severity === undefined ? {} : { severity: issue.severity }),
+    }));
+    if (review.report.decision === "changes_required" && issues.length === 0) {
+      issues.push({ source: "review", reason: "The reviewer asked for changes without listing them; re-check every acceptance criterion." });
+    }
+    return { decision: review.report.decision, fixItems: issues };
+  };
+
+  const verdict = await runRound(journal, { produce, gates: gatesList, verify });
+  await writeJsonAtomic(path.join(roundDir, "fix_list.json"), FixListSchema, {
+    version: 1,
+    task_id: task.task_id,
+    round,
+    items: verdict.fixItems,
+  });
+  await ctx.record({
+    type: "round.completed",
+    round,
+    verdict: verdict.verdict,
+    fixItems: verdict.fixItems.length,
+    ...(verdict.verdict === "escalate" ? { reason: verdict.reason } : {}),
+  });
+  return verdict;
+}
+
+/** Runs a role; when its report is missing or invalid, re-prompts once with the exact error. */
+async function runRoleWithReprompt<T>(
+  ctx: FlowContext,
+  step: { round: number; role: "worker" | "reviewer"; basePrompt: string; reportFile: string; check: () => Promise<ReportCheck<T>> },
+): Promise<ReportCheck<T>> {
+  let report: ReportCheck<T> = { isValid: false, error: "not run" };
+  for (const attempt of [1, 2]) {
+    if (findCompletedDispatch(ctx.events, step.round, step.role, attempt) === undefined) {
+      const prompt =
+        attempt === 1 || report.isValid
+          ? step.basePrompt
+          : `${step.basePrompt}\n## Your previous report was rejected\n${report.error}\nWrite a corrected report to ${step.reportFile}.\n`;
+      await runAgentStep(ctx, { round: step.round, role: step.role, attempt, prompt, reportFile: step.reportFile, checkReport: step.check });
+    }
+    report = await step.check();
+    if (report.isValid) return report;
+  }
+  return report;
+}
+
+/** The reviewer must not change the tree; anything it changed is discarded (worker work is checkpointed). */
+async function discardReviewerEdits(ctx: FlowContext): Promise<void> {
+  const dirty = await listDirtyFiles(ctx.paths.root);
+  if (dirty.length === 0) return;
+  await runGit(ctx.paths.root, ["reset", "-q", "--hard", "HEAD"]);
+  await runGit(ctx.paths.root, ["clean", "-q", "-fd"]);
+  ctx.emit({ type: "warning", runId: ctx.runId, message: `The reviewer changed ${dirty.length} file(s) (${dirty.slice(0, 5).join(", ")}); bosun discarded those edits.` });
+}

@@ -1,0 +1,223 @@
+/**
+ * `bosun review`: worker/reviewer rounds on one task card until the reviewer approves, a human
+ * is needed, or an agent fails. A durable state machine: the next step is always derived from
+ * events.jsonl, so starting, resuming after a crash, and continuing after an answer share one path.
+ */
+import path from "node:path";
+import { createAskId, readAsk, writeAsk } from "../human/asks.js";
+import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
+import { readJson, writeJsonAtomic } from "../store/json-file.js";
+import type { BosunPaths } from "../store/paths.js";
+import { RunStore, createRunId } from "../store/run-store.js";
+import type { Config } from "../store/schema/config.js";
+import type { RunEvent } from "../store/schema/events.js";
+import { FixListSchema, type FixItem } from "../store/schema/reports.js";
+import type { ReviewOptions, Run, RunStatus } from "../store/schema/run.js";
+import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
+import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
+import type { BosunEventListener } from "./events.js";
+import type { FlowContext } from "./flow-context.js";
+import { runReviewRound } from "./review-round.js";
+
+/** How a review call ended. */
+export interface ReviewOutcome {
+  /** The run. */
+  run: Run;
+  /** True when the process stopped with the run still running (single round, Ctrl-C). */
+  isPaused: boolean;
+}
+
+/** Common options. */
+interface DriveOptions {
+  /** Repository paths. */
+  paths: BosunPaths;
+  /** Resolved config. */
+  config: Config;
+  /** Stop after one round. */
+  isSingleRound?: boolean;
+  /** Cancels the run's agents. */
+  signal?: AbortSignal;
+  /** Event subscriber (printer, TUI). */
+  onEvent: BosunEventListener;
+}
+
+/** Starts a new review run. */
+export async function startReview(
+  options: DriveOptions & { task: TaskCard; request: string; reviewOptions: ReviewOptions; isDirtyAllowed: boolean },
+): Promise<ReviewOutcome> {
+  const { paths } = options;
+  await excludeBosunDir(paths.root);
+  const dirty = await listDirtyFiles(paths.root);
+  if (dirty.length > 0 && !options.isDirtyAllowed) {
+    throw new UsageError(
+      `The working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}). Commit or stash them, or pass --allow-dirty to include them in the first checkpoint.`,
+    );
+  }
+  const baseCommit = await getHead(paths.root);
+  const runId = createRunId();
+  const store = await RunStore.create(paths, runId, options.request, {
+    type: "run.created",
+    flow: "review",
+    taskId: options.task.task_id,
+    title: options.task.goal.split("\n")[0]?.slice(0, 120) ?? options.task.task_id,
+    baseCommit,
+    options: options.reviewOptions,
+  });
+  options.onEvent({ ...store.events[0]!, runId });
+  await writeJsonAtomic(path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"), TaskCardSchema, options.task);
+  return drive(store, options);
+}
+
+/** Resumes a run: after a crash, Ctrl-C, --single-round, a failure, or once its ask is answered. */
+export async function resumeReview(options: DriveOptions & { runId: string }): Promise<ReviewOutcome> {
+  const store = await RunStore.open(options.paths, options.runId);
+  const { status } = store.run;
+  if (status === "succeeded" || status === "cancelled") {
+    await store.close();
+    throw new StateError(`Run ${options.runId} already ${status}; there is nothing to resume. Start a new run with "bosun review".`);
+  }
+  await excludeBosunDir(options.paths.root);
+  await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
+  return drive(store, options);
+}
+
+async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
+  const { paths, config } = options;
+  const taskFile = path.join(paths.taskDir(store.runId, store.run.taskId), "task_card.json");
+  const task = await readJson(taskFile, TaskCardSchema);
+  if (task === null) throw new StateError(`Run ${store.runId} is missing ${taskFile}; it cannot continue.`);
+  const ctx: FlowContext = {
+    paths,
+    config,
+    runId: store.runId,
+    taskId: task.task_id,
+    get options() {
+      return store.run.options;
+    },
+    get events() {
+      return store.events;
+    },
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    record: (event) => record(store, options.onEvent, event),
+    emit: options.onEvent,
+  };
+  let roundsThisCall = 0;
+  try {
+    for (;;) {
+      const run = store.run;
+      if (run.status === "succeeded" || run.status === "cancelled") return { run, isPaused: false };
+      if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return { run: store.run, isPaused: false };
+      const next = getNextStep(store.events, store.run);
+      if (next.type === "complete") {
+        await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
+        continue;
+      }
+      if (next.type === "escalate") {
+        await escalate(ctx, next.round, next.reason);
+        continue;
+      }
+      if (options.isSingleRound === true && roundsThisCall === 1) return { run: store.run, isPaused: true };
+      roundsThisCall += 1;
+      try {
+        await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
+      } catch (error) {
+        if (error instanceof AgentError) {
+          await ctx.record({ type: "run.completed", status: "failed", reason: error.message });
+          return { run: store.run, isPaused: false };
+        }
+        throw error;
+      }
+    }
+  } catch (error) {
+    if (error instanceof CancelledError) return { run: store.run, isPaused: true };
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+type NextStep =
+  | { type: "round"; round: number }
+  | { type: "escalate"; round: number; reason: string }
+  | { type: "complete"; status: RunStatus; reason: string };
+
+/** Derives what to do next from the journal alone (pure; the heart of resume). */
+export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
+  let lastStarted = 0;
+  let lastCompleted: Extract<RunEvent, { type: "round.completed" }> | undefined;
+  let lastAnswer: Extract<RunEvent, { type: "ask.answered" }> | undefined;
+  for (const event of events) {
+    if (event.type === "round.started") lastStarted = event.round;
+    if (event.type === "round.completed") lastCompleted = event;
+    if (event.type === "ask.answered") lastAnswer = event;
+  }
+  if (lastStarted === 0) return { type: "round", round: 1 };
+  if (lastCompleted === undefined || lastCompleted.round < lastStarted) return { type: "round", round: lastStarted };
+  if (lastCompleted.verdict === "accept") {
+    return { type: "complete", status: "succeeded", reason: `approved by the reviewer in round ${lastCompleted.round}` };
+  }
+  const isAnsweredSince = lastAnswer !== undefined && lastAnswer.seq > lastCompleted.seq;
+  if (lastCompleted.verdict === "escalate" && !isAnsweredSince) {
+    return { type: "escalate", round: lastCompleted.round, reason: lastCompleted.reason ?? "the round escalated" };
+  }
+  if (lastCompleted.round < run.options.maxRounds) return { type: "round", round: lastCompleted.round + 1 };
+  return {
+    type: "escalate",
+    round: lastCompleted.round,
+    reason: `${lastCompleted.round} round(s) ran without approval (max rounds ${run.options.maxRounds})`,
+  };
+}
+
+async function escalate(ctx: FlowContext, round: number, reason: string): Promise<void> {
+  const fixList = await readJson(path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round), "fix_list.json"), FixListSchema);
+  const open = (fixList?.items ?? []).map((item, index) => `${index + 1}. ${item.reason}`).join("\n");
+  const askId = createAskId();
+  await writeAsk(ctx.paths, {
+    version: 1,
+    id: askId,
+    runId: ctx.runId,
+    createdAt: new Date().toISOString(),
+    question: `Review run ${ctx.runId} (task ${ctx.taskId}) needs a decision: ${reason}.`,
+    options: [
+      { key: "more", label: `run up to ${ctx.options.maxRounds} more round(s)` },
+      { key: "accept", label: "accept the work as it is" },
+      { key: "abort", label: "stop the run" },
+    ],
+    context: open === "" ? "No open issues were recorded." : `Open issues:\n${open}`,
+  });
+  await ctx.record({ type: "ask.created", askId, question: reason });
+  await ctx.record({ type: "run.completed", status: "needs_human", reason: `${reason}; answer with "bosun answer ${askId} more|accept|abort"` });
+}
+
+/** Applies the answer to the run's open ask, if a human gave one. Returns false while unanswered. */
+async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
+  if (run.openAskId === undefined) return true;
+  const { answer } = await readAsk(ctx.paths, run.openAskId);
+  if (answer === null) return false;
+  const isMore = answer.answer === "more";
+  await ctx.record({
+    type: "ask.answered",
+    askId: run.openAskId,
+    answer: answer.answer,
+    ...(isMore ? { extraRounds: run.options.maxRounds } : {}),
+  });
+  if (answer.answer === "accept") await ctx.record({ type: "run.completed", status: "succeeded", reason: "accepted by a human" });
+  if (answer.answer === "abort") await ctx.record({ type: "run.completed", status: "cancelled", reason: "stopped by a human" });
+  return true;
+}
+
+/** The previous round's fix list, and a human's note if one was given since. */
+async function readCarried(ctx: FlowContext, round: number): Promise<{ fixItems: FixItem[]; note?: string }> {
+  if (round === 1) return { fixItems: [] };
+  const previous = await readJson(path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round - 1), "fix_list.json"), FixListSchema);
+  const answered = [...ctx.events].reverse().find((event) => event.type === "ask.answered");
+  let note: string | undefined;
+  if (answered?.type === "ask.answered") note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
+  return { fixItems: previous?.items ?? [], ...(note === undefined ? {} : { note }) };
+}
+
+async function record(store: RunStore, onEvent: BosunEventListener, input: Parameters<RunStore["append"]>[0]): Promise<RunEvent> {
+  const event = await store.append(input);
+  onEvent({ ...event, runId: store.runId });
+  return event;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { GateResult } from "../store/schema/reports.js";
+import { runRound, type Gate, type GateJournal } from "./round.js";
+
+function makeJournal(initial: GateResult[] = []): GateJournal & { written: GateResult[] } {
+  const written: GateResult[] = [...initial];
+  return {
+    written,
+    readGate: (name) => written.find((gate) => gate.name === name),
+    writeGate: (result) => {
+      written.push(result);
+      return Promise.resolve();
+    },
+  };
+}
+
+function makeGate(name: string, passed: boolean, calls: string[]): Gate<{ id: number }> {
+  return {
+    name,
+    run: () => {
+      calls.push(name);
+      return Promise.resolve({ passed, detail: name, fixItems: passed ? [] : [{ source: "verify", reason: `${name} failed` }] });
+    },
+  };
+}
+
+describe("runRound", () => {
+  it("accepts when every gate passes and the verifier approves", async () => {
+    const calls: string[] = [];
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ id: 1 }),
+      gates: [makeGate("a", true, calls), makeGate("b", true, calls)],
+      verify: () => Promise.resolve({ decision: "approve", fixItems: [] }),
+    });
+    expect(verdict.verdict).toBe("accept");
+    expect(calls).toEqual(["a", "b"]);
+  });
+
+  it("stops at the first failed gate and never calls the verifier", async () => {
+    const calls: string[] = [];
+    let isVerifierCalled = false;
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ id: 1 }),
+      gates: [makeGate("a", false, calls), makeGate("b", true, calls)],
+      verify: () => {
+        isVerifierCalled = true;
+        return Promise.resolve({ decision: "approve", fixItems: [] });
+      },
+    });
+    expect(verdict).toEqual({ verdict: "fix", fixItems: [{ source: "verify", reason: "a failed" }] });
+    expect(calls).toEqual(["a"]);
+    expect(isVerifierCalled).toBe(false);
+  });
+
+  it("reuses journaled gate results instead of running the gate again", async () => {
+    const calls: string[] = [];
+    const journal = makeJournal([{ name: "a", passed: true, detail: "earlier", fixItems: [] }]);
+    await runRound(journal, {
+      produce: () => Promise.resolve({ id: 1 }),
+      gates: [makeGate("a", true, calls), makeGate("b", true, calls)],
+    });
+    expect(calls).toEqual(["b"]);
+    expect(journal.written.map((gate) => gate.name)).toEqual(["a", "b"]);
+  });
+
+  it("turns changes_required into a fix verdict with the verifier's items", async () => {
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ id: 1 }),
+      gates: [],
+      verify: () => Promise.resolve({ decision: "changes_required", fixItems: [{ source: "review", reason: "x" }] }),
+    });
+    expect(verdict).toEqual({ verdict: "fix", fixItems: [{ source: "review", reason: "x" }] });
+  });
+
+  it("passes a producer's early verdict straight through", async () => {
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ verdict: "escalate" as const, reason: "agent failed", fixItems: [] }),
+      gates: [makeGate("a", true, [])],
+    });
+    expect(verdict.verdict).toBe("escalate");
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The verify gate: runs the project's own test command after the worker's checkpoint. Its full
+ * output goes to verify.log; a red run becomes the next round's fix list, with the output's tail.
+ */
+import { runProcess } from "../proc/run-process.js";
+import type { FlowContext } from "./flow-context.js";
+import type { GateOutcome } from "./round.js";
+
+const TAIL_LINES = 40;
+
+/** Runs `command` with /bin/sh in the repository root and turns the result into a gate outcome. */
+export async function runVerifyCommand(ctx: FlowContext, command: string, logFile: string): Promise<GateOutcome> {
+  const result = await runProcess({
+    command: "/bin/sh",
+    args: ["-c", `${command} 2>&1`],
+    cwd: ctx.paths.root,
+    timeoutMs: ctx.options.timeoutSec * 1000,
+    graceMs: ctx.config.dispatch.graceSec * 1000,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    stdoutLogFile: logFile,
+  });
+  if (result.terminationReason === "exit" && result.exitCode === 0) {
+    return { passed: true, detail: `\`${command}\` exited 0`, fixItems: [] };
+  }
+  const tail = result.stdout.split("\n").slice(-TAIL_LINES).join("\n");
+  const how = result.terminationReason === "timeout" ? "timed out" : `exited ${String(result.exitCode ?? result.signal)}`;
+  return {
+    passed: false,
+    detail: `\`${command}\` ${how}`,
+    fixItems: [{ source: "verify", reason: `The verify command \`${command}\` ${how}. Make it pass. Last lines of its output:\n${tail}` }],
+  };
+}

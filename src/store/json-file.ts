@@ -1,0 +1,93 @@
+/**
+ * Whole-file JSON documents: validated reads (null when absent) and atomic writes
+ * (temp file in the same directory, fsync, rename), so a crash never leaves half a file.
+ */
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import type { z } from "zod";
+import { StateError, getErrorMessage, isNodeError } from "../errors.js";
+
+/** Reads and validates a JSON file; returns null when it does not exist. */
+export async function readJson<S extends z.ZodType>(
+  file: string,
+  schema: S,
+): Promise<z.infer<S> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") return null;
+    throw error;
+  }
+  return parseJsonText(text, schema, file);
+}
+
+/** Parses JSON text against a schema, with errors naming the file and the dot-paths at fault. */
+export function parseJsonText<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  file: string,
+): z.infer<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new StateError(`Invalid ${file}: not valid JSON (${getErrorMessage(error)}).`, {
+      cause: error,
+    });
+  }
+  return parseWithSchema(data, schema, file);
+}
+
+/** Validates data against a schema; throws a StateError listing `dot.path: message` issues. */
+export function parseWithSchema<S extends z.ZodType>(
+  data: unknown,
+  schema: S,
+  source: string,
+): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    throw new StateError(`Invalid ${source}: ${formatIssues(result.error.issues)}.`);
+  }
+  return result.data;
+}
+
+/** Formats zod issues as `a.b: message; c: message`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join(".") : "(root)";
+      return `${where}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** Validates, then writes atomically (tmp + fsync + rename). Creates the directory if needed. */
+export async function writeJsonAtomic<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  value: z.infer<S>,
+): Promise<void> {
+  const checked = parseWithSchema(value, schema, file);
+  await writeTextAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
+}
+
+/** Writes a text file atomically. */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await open(tmp, "w");
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

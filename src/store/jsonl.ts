@@ -1,0 +1,125 @@
+/**
+ * Append-only JSONL histories (events.jsonl, costs.jsonl): one record per LF-terminated line,
+ * synced to disk before the append returns. A torn last line (crash mid-append) is ignored on
+ * read and cut off before the next append; any other bad line is an error naming file:line.
+ */
+import { open, readFile, stat, truncate } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { z } from "zod";
+import { StateError, isNodeError } from "../errors.js";
+import { formatIssues } from "./json-file.js";
+
+/** Result of reading a JSONL file. */
+export interface JsonlRead<T> {
+  /** The valid records in order. */
+  records: T[];
+  /** Byte length of the valid prefix; anything after it is a torn last line. */
+  validBytes: number;
+  /** True when the file ended in a partial line that was ignored. */
+  hasTornTail: boolean;
+}
+
+/** Reads and validates every line; a missing file reads as empty. */
+export async function readJsonl<S extends z.ZodType>(
+  file: string,
+  schema: S,
+): Promise<JsonlRead<z.infer<S>>> {
+  let buffer: Buffer;
+  try {
+    buffer = await readFile(file);
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") {
+      return { records: [], validBytes: 0, hasTornTail: false };
+    }
+    throw error;
+  }
+  return parseJsonlBuffer(buffer, schema, file);
+}
+
+/** Parses JSONL bytes (exported for `log --follow`, which parses appended chunks). */
+export function parseJsonlBuffer<S extends z.ZodType>(
+  buffer: Buffer,
+  schema: S,
+  file: string,
+  firstLineNumber = 1,
+): JsonlRead<z.infer<S>> {
+  const records: z.infer<S>[] = [];
+  let offset = 0;
+  let lineNumber = firstLineNumber;
+  while (offset < buffer.length) {
+    const newline = buffer.indexOf(0x0a, offset);
+    if (newline === -1) {
+      // No terminating LF: a crash cut this append short. The records before it stand.
+      return { records, validBytes: offset, hasTornTail: true };
+    }
+    const line = buffer.subarray(offset, newline).toString("utf8");
+    if (line.trim() !== "") records.push(parseLine(line, schema, file, lineNumber));
+    offset = newline + 1;
+    lineNumber += 1;
+  }
+  return { records, validBytes: offset, hasTornTail: false };
+}
+
+function parseLine<S extends z.ZodType>(
+  line: string,
+  schema: S,
+  file: string,
+  lineNumber: number,
+): z.infer<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    throw new StateError(
+      `Invalid ${file}:${lineNumber}: not valid JSON. Fix or remove that line by hand; bosun never drops history silently.`,
+    );
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    throw new StateError(`Invalid ${file}:${lineNumber}: ${formatIssues(result.error.issues)}.`);
+  }
+  return result.data;
+}
+
+/** Cuts a torn last line off so the next append starts on a fresh line. */
+export async function repairJsonlTail(file: string): Promise<boolean> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") return false;
+    throw error;
+  }
+  if (size === 0) return false;
+  const buffer = await readFile(file);
+  const lastNewline = buffer.lastIndexOf(0x0a);
+  if (lastNewline === buffer.length - 1) return false;
+  await truncate(file, lastNewline + 1);
+  return true;
+}
+
+/** Appends one validated record and syncs it to disk. */
+export async function appendJsonl<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  record: z.infer<S>,
+): Promise<void> {
+  const result = schema.safeParse(record);
+  if (!result.success) {
+    throw new StateError(`Refusing to append to ${file}: ${formatIssues(result.error.issues)}.`);
+  }
+  await appendLines(file, [JSON.stringify(result.data)]);
+}
+
+/** Appends pre-serialized lines in one write and syncs them. */
+export async function appendLines(file: string, lines: readonly string[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, "a");
+  try {
+    await handle.write(lines.map((line) => `${line}\n`).join(""));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The one owner of every path bosun reads or writes: `.bosun/` inside a repository, the global
+ * config directory (honouring BOSUN_HOME and XDG_CONFIG_HOME) and the temp directory.
+ */
+import os from "node:os";
+import path from "node:path";
+
+/** Name of the workspace config file at the repository root. */
+export const WORKSPACE_CONFIG_FILE = "bosun.yaml";
+
+/** Directory holding bosun's global config: $BOSUN_HOME, else $XDG_CONFIG_HOME/bosun, else ~/.config/bosun. */
+export function getGlobalConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  const bosunHome = env["BOSUN_HOME"];
+  if (bosunHome !== undefined && bosunHome !== "") return path.resolve(bosunHome);
+  const xdg = env["XDG_CONFIG_HOME"];
+  const base = xdg !== undefined && xdg !== "" ? xdg : path.join(os.homedir(), ".config");
+  return path.join(base, "bosun");
+}
+
+/** The global config file. */
+export function getGlobalConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(getGlobalConfigDir(env), "config.yaml");
+}
+
+/** The system temp directory (the one place bosun may put throwaway files, e.g. `bosun demo`). */
+export function getTempDir(): string {
+  return os.tmpdir();
+}
+
+/** The user's home directory, for harness install-location lookups only. */
+export function getHomeDir(): string {
+  return os.homedir();
+}
+
+/** Paths under one repository's `.bosun/` directory. */
+export interface BosunPaths {
+  /** Repository root (where bosun.yaml lives). */
+  readonly root: string;
+  /** `.bosun/` */
+  readonly bosunDir: string;
+  /** `bosun.yaml` at the root. */
+  readonly workspaceConfigFile: string;
+  /** `.bosun/runs/` */
+  readonly runsDir: string;
+  /** `.bosun/asks/` (open questions for a human). */
+  readonly asksDir: string;
+  /** `.bosun/asks/answers/` */
+  readonly answersDir: string;
+  /** `.bosun/costs.jsonl`, one line per dispatch. */
+  readonly costsFile: string;
+  /** `.bosun/templates/`, prompt templates a user may edit. */
+  readonly templatesDir: string;
+  /** `.bosun/runs/<id>/` */
+  runDir(runId: string): string;
+  /** `.bosun/runs/<id>/run.json` */
+  runFile(runId: string): string;
+  /** `.bosun/runs/<id>/request.md` */
+  requestFile(runId: string): string;
+  /** `.bosun/runs/<id>/events.jsonl` */
+  eventsFile(runId: string): string;
+  /** `.bosun/runs/<id>/lock` (pid of the one writer) */
+  lockFile(runId: string): string;
+  /** `.bosun/runs/<id>/tasks/<task>/` */
+  taskDir(runId: string, taskId: string): string;
+  /** `.bosun/runs/<id>/tasks/<task>/rounds/<n>/` */
+  roundDir(runId: string, taskId: string, round: number): string;
+  /** `.bosun/asks/<ask>.json` */
+  askFile(askId: string): string;
+  /** `.bosun/asks/answers/<ask>.json` */
+  answerFile(askId: string): string;
+}
+
+/** Builds the path table for a repository root. */
+export function createBosunPaths(root: string): BosunPaths {
+  const absRoot = path.resolve(root);
+  const bosunDir = path.join(absRoot, ".bosun");
+  const runsDir = path.join(bosunDir, "runs");
+  const asksDir = path.join(bosunDir, "asks");
+  const runDir = (runId: string): string => path.join(runsDir, safeSegment(runId, "run id"));
+  const taskDir = (runId: string, taskId: string): string =>
+    path.join(runDir(runId), "tasks", safeSegment(taskId, "task id"));
+  return {
+    root: absRoot,
+    bosunDir,
+    workspaceConfigFile: path.join(absRoot, WORKSPACE_CONFIG_FILE),
+    runsDir,
+    asksDir,
+    answersDir: path.join(asksDir, "answers"),
+    costsFile: path.join(bosunDir, "costs.jsonl"),
+    templatesDir: path.join(bosunDir, "templates"),
+    runDir,
+    runFile: (runId) => path.join(runDir(runId), "run.json"),
+    requestFile: (runId) => path.join(runDir(runId), "request.md"),
+    eventsFile: (runId) => path.join(runDir(runId), "events.jsonl"),
+    lockFile: (runId) => path.join(runDir(runId), "lock"),
+    taskDir,
+    roundDir: (runId, taskId, round) => path.join(taskDir(runId, taskId), "rounds", String(round)),
+    askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id")}.json`),
+    answerFile: (askId) => path.join(asksDir, "answers", `${safeSegment(askId, "ask id")}.json`),
+  };
+}
+
+/** Ids become directory names; refuse anything that could escape `.bosun/`. */
+function safeSegment(value: string, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) {
+    throw new Error(`Invalid ${what} "${value}": use letters, digits, ".", "_" or "-".`);
+  }
+  return value;
+}

@@ -1,0 +1,61 @@
+/**
+ * One writer per run: a lock file holding the writer's pid. A lock left by a dead process is
+ * taken over; a lock held by a live one is refused with a message naming the pid.
+ */
+import { open, readFile, rm } from "node:fs/promises";
+import { StateError, isNodeError } from "../errors.js";
+
+/** A held lock; call `release` when the writer is done. */
+export interface RunLock {
+  /** The lock file. */
+  readonly file: string;
+  /** Removes the lock if it is still ours. */
+  release(): Promise<void>;
+}
+
+/** Takes the lock or throws a StateError saying who holds it. */
+export async function acquireRunLock(file: string, what: string): Promise<RunLock> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const handle = await open(file, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return { file, release: () => releaseIfOurs(file) };
+    } catch (error) {
+      if (!(isNodeError(error) && error.code === "EEXIST")) throw error;
+    }
+    const holder = await readHolderPid(file);
+    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
+      throw new StateError(
+        `${what} is locked by process ${holder} (${file}). Wait for it to finish or stop it first.`,
+      );
+    }
+    // The holder is dead (or the file is unreadable garbage): the lock is stale, take it over.
+    await rm(file, { force: true });
+  }
+  throw new StateError(`Could not take the lock ${file}: another process keeps taking it.`);
+}
+
+async function readHolderPid(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await readFile(file, "utf8")).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** True when a process with this pid exists (EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isNodeError(error) && error.code === "EPERM";
+  }
+}
+
+async function releaseIfOurs(file: string): Promise<void> {
+  if ((await readHolderPid(file)) === process.pid) await rm(file, { force: true });
+}

@@ -1,0 +1,114 @@
+/**
+ * bosun.yaml / ~/.config/bosun/config.yaml: the written shape (every key optional, what a
+ * human edits) and the normalized shape (every default applied), kept apart on purpose.
+ */
+import { z } from "zod";
+
+/** Per-harness overrides a user may write under `agents.<name>`. */
+export const AgentOverrideSchema = z.strictObject({
+  /** Binary to run instead of the harness default (name on PATH or absolute path). */
+  command: z.string().min(1).optional(),
+  /** Command template for custom harnesses: `mytool --file {{prompt_file}} -m {{model}}`. */
+  template: z.string().min(1).optional(),
+  /** Output parser for a custom harness. */
+  parser: z.enum(["claude", "codex", "gemini", "opencode", "pi", "plain"]).optional(),
+  /** Extra arguments appended to the headless command. */
+  args: z.array(z.string()).optional(),
+  /** Model name passed with the harness's model flag. */
+  model: z.string().optional(),
+  /** Thinking/effort level passed with the harness's thinking flag. */
+  thinking: z.string().optional(),
+  /** Non-secret environment overrides for this agent. */
+  env: z.record(z.string(), z.string()).optional(),
+  /** Offline agent only: the script of edits, commands and reports it plays. */
+  script: z.string().optional(),
+});
+
+/** USD per million tokens, used where the CLI reports tokens but no cost (Codex). */
+export const PriceSchema = z.strictObject({
+  /** Uncached input tokens. */
+  inputPerMTok: z.number().nonnegative(),
+  /** Cached input tokens. */
+  cachedInputPerMTok: z.number().nonnegative().optional(),
+  /** Output tokens, reasoning included. */
+  outputPerMTok: z.number().nonnegative(),
+});
+
+/** The config file as written. */
+export const WrittenConfigSchema = z.strictObject({
+  /** Format version of this file. */
+  version: z.literal(1).optional(),
+  /** Defaults for `bosun review`. */
+  review: z
+    .strictObject({
+      /** Harness of the worker. */
+      worker: z.string().optional(),
+      /** Harness of the reviewer. */
+      reviewer: z.string().optional(),
+      /** Rounds before the run asks a human. */
+      maxRounds: z.number().int().positive().optional(),
+      /** Shell command that must pass after each worker round ("" for none). */
+      verify: z.string().optional(),
+    })
+    .optional(),
+  /** How agents are spawned. */
+  dispatch: z
+    .strictObject({
+      /** Per-dispatch timeout in seconds (0 = none). */
+      timeoutSec: z.number().nonnegative().optional(),
+      /** Retries for transient failures. */
+      retries: z.number().int().nonnegative().optional(),
+      /** First retry delay in seconds; doubles each time. */
+      retryBaseSec: z.number().nonnegative().optional(),
+      /** Longest retry delay in seconds. */
+      retryCapSec: z.number().nonnegative().optional(),
+      /** Seconds between SIGTERM and SIGKILL when stopping an agent. */
+      graceSec: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  /** Per-harness overrides and custom harnesses, by name. */
+  agents: z.record(z.string(), AgentOverrideSchema).optional(),
+  /** Token prices by model name. */
+  prices: z.record(z.string(), PriceSchema).optional(),
+});
+
+/** The config file as written. */
+export type WrittenConfig = z.infer<typeof WrittenConfigSchema>;
+/** Per-harness overrides. */
+export type AgentOverride = z.infer<typeof AgentOverrideSchema>;
+/** A model's token prices. */
+export type Price = z.infer<typeof PriceSchema>;
+
+/** The resolved config, every default applied. */
+export interface Config {
+  /** Review defaults. */
+  review: { worker: string; reviewer: string; maxRounds: number; verify: string };
+  /** Dispatch settings. */
+  dispatch: {
+    timeoutSec: number;
+    retries: number;
+    retryBaseSec: number;
+    retryCapSec: number;
+    graceSec: number;
+  };
+  /** Per-harness overrides. */
+  agents: Record<string, AgentOverride>;
+  /** Token prices. */
+  prices: Record<string, Price>;
+}
+
+/**
+ * Defaults. Prices are list prices at the time of writing, for cost *estimates* of CLIs that
+ * report only tokens; override them in bosun.yaml.
+ */
+export const DEFAULT_CONFIG: Config = {
+  review: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "" },
+  dispatch: { timeoutSec: 1800, retries: 2, retryBaseSec: 5, retryCapSec: 60, graceSec: 5 },
+  agents: {},
+  prices: {
+    "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
+    "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
+    "gpt-5-codex": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
+    "gpt-5-mini": { inputPerMTok: 0.25, cachedInputPerMTok: 0.025, outputPerMTok: 2 },
+  },
+};

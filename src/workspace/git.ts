@@ -1,0 +1,102 @@
+/**
+ * git, the source of truth: HEAD, dirty checks, checkpoints, diffs. bosun measures what an agent
+ * changed here instead of trusting the agent's word.
+ */
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { BosunError, UsageError, isNodeError } from "../errors.js";
+import { runProcess } from "../proc/run-process.js";
+
+/** Identity used for checkpoint commits when the repository has none configured. */
+const FALLBACK_IDENTITY = ["-c", "user.name=bosun", "-c", "user.email=bosun@localhost"];
+
+/** Runs git and returns stdout; throws a BosunError with git's stderr on failure. */
+export async function runGit(cwd: string, args: readonly string[]): Promise<string> {
+  const result = await runProcess({
+    command: "git",
+    args: ["-c", "core.quotepath=false", ...args],
+    cwd,
+    // Never let git open an editor or a pager, or ask for credentials on a terminal.
+    env: { GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", GIT_PAGER: "cat", LC_ALL: "C" },
+  });
+  if (result.exitCode !== 0) {
+    throw new BosunError(`git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`);
+  }
+  return result.stdout;
+}
+
+/** The repository's top-level directory; a UsageError outside a repository. */
+export async function getRepoRoot(cwd: string): Promise<string> {
+  try {
+    return (await runGit(cwd, ["rev-parse", "--show-toplevel"])).trim();
+  } catch (error) {
+    throw new UsageError(`${cwd} is not inside a git repository. Run "git init" first, or pass --root.`, { cause: error });
+  }
+}
+
+/** The current HEAD commit; a UsageError when the repository has no commits yet. */
+export async function getHead(cwd: string): Promise<string> {
+  try {
+    return (await runGit(cwd, ["rev-parse", "--verify", "HEAD"])).trim();
+  } catch (error) {
+    throw new UsageError(`The repository at ${cwd} has no commits yet. Make a first commit, then run bosun.`, { cause: error });
+  }
+}
+
+/** Paths with uncommitted changes (tracked or untracked), `.bosun/` excluded. */
+export async function listDirtyFiles(cwd: string): Promise<string[]> {
+  const out = await runGit(cwd, ["status", "--porcelain=v1", "--untracked-files=all"]);
+  return out
+    .split("\n")
+    .filter((line) => line.length > 3)
+    .map((line) => line.slice(3))
+    .filter((file) => !file.startsWith(".bosun/") && file !== ".bosun");
+}
+
+/** Adds `.bosun/` to the repository's local exclude file so bosun's state is never committed. */
+export async function excludeBosunDir(cwd: string): Promise<void> {
+  const excludeFile = path.resolve(cwd, (await runGit(cwd, ["rev-parse", "--git-path", "info/exclude"])).trim());
+  let text = "";
+  try {
+    text = await readFile(excludeFile, "utf8");
+  } catch (error) {
+    if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
+  }
+  if (text.split("\n").some((line) => line.trim() === ".bosun/" || line.trim() === ".bosun")) return;
+  await mkdir(path.dirname(excludeFile), { recursive: true });
+  await appendFile(excludeFile, `${text === "" || text.endsWith("\n") ? "" : "\n"}.bosun/\n`);
+}
+
+/** Commits every change in the tree (a checkpoint); returns the new HEAD, or null if nothing changed. */
+export async function commitAll(cwd: string, message: string): Promise<string | null> {
+  await runGit(cwd, ["add", "-A"]);
+  const staged = await runGit(cwd, ["diff", "--cached", "--name-only"]);
+  if (staged.trim() === "") return null;
+  const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
+  await runGit(cwd, [...(hasIdentity ? [] : FALLBACK_IDENTITY), "commit", "--no-verify", "-q", "-m", message]);
+  return getHead(cwd);
+}
+
+/** Files changed between two commits. */
+export async function listChangedFiles(cwd: string, from: string, to: string): Promise<string[]> {
+  if (from === to) return [];
+  const out = await runGit(cwd, ["diff", "--name-only", from, to]);
+  return out.split("\n").filter((line) => line !== "");
+}
+
+/** The unified diff between two commits, cut at `maxBytes` with a note saying so. */
+export async function getDiff(cwd: string, from: string, to: string, maxBytes = 200_000): Promise<string> {
+  if (from === to) return "";
+  const out = await runGit(cwd, ["diff", "--no-color", "--stat", "--patch", from, to]);
+  if (out.length <= maxBytes) return out;
+  return `${out.slice(0, maxBytes)}\n[diff cut at ${maxBytes} bytes; run "git diff ${from} ${to}" for all of it]\n`;
+}
+
+async function runGitOptional(cwd: string, args: readonly string[]): Promise<string> {
+  try {
+    return (await runGit(cwd, args)).trim();
+  } catch {
+    // git config exits 1 when a key is unset; that is an answer, not an error.
+    return "";
+  }
+}
