@@ -4,8 +4,10 @@
  * `{{prompt_file}}`, `{{model}}`, `{{thinking}}`, `{{session_id}}` and `{{script}}`.
  */
 
-/** Names of the output parsers (see parsers.ts). */
-export type ParserName = "claude" | "codex" | "gemini" | "opencode" | "pi" | "plain" | "offline";
+import type { ParserName as VendorParserName } from "./parsers.js";
+
+/** Names of the output parsers: the vendor parsers plus the offline agent's own. */
+export type ParserName = VendorParserName | "offline";
 
 /** How to run one agent CLI. */
 export interface HarnessSpec {

@@ -1,0 +1,23 @@
+/** `bosun asks [--all]`: questions from loops waiting for a human. */
+import { listAsks } from "../../human/asks.js";
+import type { CliContext } from "../context.js";
+import { color, printJson } from "../format.js";
+
+/** Lists asks. */
+export async function runAsks(ctx: CliContext, options: { all?: boolean }): Promise<number> {
+  const asks = await listAsks(await ctx.getPaths(), options.all !== true);
+  if (ctx.isJson) {
+    printJson(asks.map(({ ask, answer }) => ({ ...ask, answer })));
+    return 0;
+  }
+  if (asks.length === 0) {
+    process.stdout.write("No open asks.\n");
+    return 0;
+  }
+  for (const { ask, answer } of asks) {
+    const state = answer === null ? color.yellow("open") : color.dim(`answered "${answer.answer}"`);
+    const choices = ask.options.map((option) => `  ${color.bold(option.key)}  ${option.label}`).join("\n");
+    process.stdout.write(`${color.bold(ask.id)} (${state}) run ${ask.runId}\n  ${ask.question}\n${ask.context.replace(/^/gm, "  ")}\n${choices}\n  → bosun answer ${ask.id} <${ask.options.map((o) => o.key).join("|")}>\n\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+/** `bosun diff RUN [--round N]`: what the run changed, measured by git. */
+import { getRunDiff } from "../../flows/run-diff.js";
+import { resolveRunId } from "../../store/run-store.js";
+import type { CliContext } from "../context.js";
+import { printJson } from "../format.js";
+
+/** Prints the diff. */
+export async function runDiff(ctx: CliContext, wanted: string, options: { round?: number }): Promise<number> {
+  const paths = await ctx.getPaths();
+  const runId = await resolveRunId(paths, wanted);
+  const diff = await getRunDiff(paths, runId, options.round);
+  if (ctx.isJson) printJson({ runId, round: options.round ?? null, diff });
+  else process.stdout.write(diff === "" ? "(no changes)\n" : diff);
+  return 0;
+}

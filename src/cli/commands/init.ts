@@ -1,0 +1,82 @@
+/** `bosun init`: bosun.yaml with commented defaults, .bosun/ with editable prompt templates and an example task card. */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { BUILTIN_TEMPLATES } from "../../flows/templates.js";
+import { isNodeError } from "../../errors.js";
+import type { CliContext } from "../context.js";
+import { color, printJson } from "../format.js";
+
+const WORKSPACE_CONFIG = `# bosun workspace config. Every key is optional; the values shown are the defaults.
+# The global file ~/.config/bosun/config.yaml (or $BOSUN_HOME/config.yaml) is read first; this file wins.
+# "bosun config" shows the resolved values and where each came from; "bosun validate" checks this file.
+version: 1
+
+review:
+  worker: claude        # claude | codex | gemini | opencode | pi | amp | cursor-agent | custom | offline | manual
+  reviewer: codex       # a different vendor than the worker makes a more independent review
+  maxRounds: 3          # rounds before the run asks a human (bosun asks / bosun answer)
+  verify: ""            # shell command that must pass after each worker round, e.g. "npm test"
+
+dispatch:
+  timeoutSec: 1800      # per agent run; its whole process group is killed at the limit (0 = none)
+  retries: 2            # for transient failures only (rate limits, 5xx, network)
+  retryBaseSec: 5       # first retry delay, doubled each time...
+  retryCapSec: 60       # ...up to this
+  graceSec: 5           # between SIGTERM and SIGKILL
+
+# agents:               # per-harness overrides; secrets never go here (use env vars)
+#   claude:
+#     model: claude-sonnet-4-5
+#     args: ["--max-turns", "40"]
+#   codex:
+#     model: gpt-5.5
+#     thinking: high
+#   mytool:             # a custom harness: any CLI, as a command template
+#     template: "mytool run --file {{prompt_file}} --model {{model}}"
+#     parser: plain     # claude | codex | gemini | opencode | pi | plain
+
+# prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
+#   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
+`;
+
+const EXAMPLE_TASK = {
+  task_id: "T-001",
+  goal: "Add a --help flag to the CLI that prints usage and exits 0",
+  in_scope: ["src/cli.js"],
+  out_of_scope: ["changing other flags"],
+  acceptance_criteria: ["bosun --help prints usage", "exit code is 0", "tests cover it"],
+  constraints: ["no new dependencies"],
+};
+
+/** Creates the files; existing ones are kept unless --force. */
+export async function runInit(ctx: CliContext, options: { force?: boolean }): Promise<number> {
+  const paths = await ctx.getPaths();
+  const files: Array<[string, string]> = [
+    [paths.workspaceConfigFile, WORKSPACE_CONFIG],
+    [path.join(paths.templatesDir, "worker.md"), BUILTIN_TEMPLATES.worker],
+    [path.join(paths.templatesDir, "reviewer.md"), BUILTIN_TEMPLATES.reviewer],
+    [path.join(paths.bosunDir, "examples", "task_card.json"), `${JSON.stringify(EXAMPLE_TASK, null, 2)}\n`],
+  ];
+  const created: string[] = [];
+  const kept: string[] = [];
+  for (const [file, text] of files) {
+    await mkdir(path.dirname(file), { recursive: true });
+    try {
+      await writeFile(file, text, { flag: options.force === true ? "w" : "wx" });
+      created.push(path.relative(paths.root, file));
+    } catch (error) {
+      if (!(isNodeError(error) && error.code === "EEXIST")) throw error;
+      kept.push(path.relative(paths.root, file));
+    }
+  }
+  await mkdir(paths.runsDir, { recursive: true });
+  await mkdir(paths.asksDir, { recursive: true });
+  if (ctx.isJson) {
+    printJson({ root: paths.root, created, kept });
+    return 0;
+  }
+  for (const file of created) process.stdout.write(`${color.green("created")} ${file}\n`);
+  for (const file of kept) process.stdout.write(`${color.dim("kept")}    ${file} (exists; --force to overwrite)\n`);
+  process.stdout.write(`\nNext: edit bosun.yaml, then run  bosun review --task .bosun/examples/task_card.json --verify "npm test"\n`);
+  return 0;
+}

@@ -1,0 +1,126 @@
+/** `bosun review`: start or resume a worker/reviewer loop on one task card or goal. */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { findHarnessBinary } from "../../agents/doctor.js";
+import { resolveHarness } from "../../agents/harnesses.js";
+import { AgentNotFoundError, UsageError, isNodeError } from "../../errors.js";
+import { resumeReview, startReview, type ReviewOutcome } from "../../flows/review.js";
+import { parseJsonText } from "../../store/json-file.js";
+import { resolveRunId } from "../../store/run-store.js";
+import type { Config } from "../../store/schema/config.js";
+import type { ReviewOptions } from "../../store/schema/run.js";
+import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
+import type { CliContext } from "../context.js";
+import { printJson } from "../format.js";
+import { createPrinter, formatStatus } from "../printer.js";
+
+/** Flags of `bosun review`. */
+export interface ReviewFlags {
+  task?: string;
+  goal?: string;
+  worker?: string;
+  reviewer?: string;
+  maxRounds?: number;
+  verify?: string;
+  timeout?: number;
+  allowDirty?: boolean;
+  resume?: string;
+  singleRound?: boolean;
+}
+
+/** Runs the command; exit 0 succeeded, 1 failed, 3 needs a human, 130 stopped. */
+export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<number> {
+  const paths = await ctx.getPaths();
+  const { config } = await ctx.getConfig();
+  const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
+  const common = { paths, config, signal: ctx.signal, onEvent, isSingleRound: flags.singleRound === true };
+  let outcome: ReviewOutcome;
+  if (flags.resume !== undefined) {
+    if (flags.task !== undefined || flags.goal !== undefined) {
+      throw new UsageError("--resume continues a run with its own task; do not pass --task or --goal with it.");
+    }
+    const runId = await resolveRunId(paths, flags.resume);
+    outcome = await resumeReview({ ...common, runId });
+  } else {
+    const { task, request } = await readTask(flags, paths.root);
+    const reviewOptions = createReviewOptions(flags, config);
+    await checkHarnessesInstalled(reviewOptions, config);
+    outcome = await startReview({ ...common, task, request, reviewOptions, isDirtyAllowed: flags.allowDirty === true });
+  }
+  return reportOutcome(ctx, outcome);
+}
+
+/** Prints the ending and maps it to an exit code. */
+export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
+  const { run } = outcome;
+  if (ctx.isJson) printJson({ type: "review.result", run, isPaused: outcome.isPaused });
+  else {
+    const lines = [`${formatStatus(run.status)} run ${run.id} · round ${run.round} · ${run.step}`];
+    if (outcome.isPaused) lines.push(`Paused. Continue with: bosun review --resume ${run.id}`);
+    if (run.status === "needs_human" && run.openAskId !== undefined) {
+      lines.push(`A human is needed: bosun asks, then bosun answer ${run.openAskId} more|accept|abort`);
+    }
+    if (run.status === "failed") lines.push(`Fix the cause, then: bosun review --resume ${run.id}`);
+    lines.push(`Files: ${path.join(".bosun", "runs", run.id)}`);
+    process.stderr.write(`${lines.join("\n")}\n`);
+  }
+  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
+  switch (run.status) {
+    case "succeeded":
+      return 0;
+    case "needs_human":
+      return 3;
+    case "running":
+      return 0;
+    case "failed":
+    case "cancelled":
+      return 1;
+  }
+}
+
+async function readTask(flags: ReviewFlags, root: string): Promise<{ task: TaskCard; request: string }> {
+  if (flags.task !== undefined && flags.goal !== undefined) throw new UsageError("Give --task or --goal, not both.");
+  if (flags.task !== undefined) {
+    const file = path.resolve(flags.task);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      if (isNodeError(error) && error.code === "ENOENT") throw new UsageError(`Task card ${file} not found.`);
+      throw error;
+    }
+    const task = parseJsonText(text, TaskCardSchema, path.relative(root, file) || file);
+    return { task, request: `# ${task.task_id}: ${task.goal}\n\n\`\`\`json\n${text.trim()}\n\`\`\`\n` };
+  }
+  if (flags.goal !== undefined && flags.goal.trim() !== "") {
+    const task: TaskCard = {
+      task_id: "T-001",
+      goal: flags.goal.trim(),
+      in_scope: [],
+      out_of_scope: [],
+      acceptance_criteria: [`The goal is met: ${flags.goal.trim()}`],
+      constraints: [],
+    };
+    return { task, request: `${flags.goal.trim()}\n` };
+  }
+  throw new UsageError('Say what to do: --task FILE (a task card) or --goal "…". See bosun init for an example card.');
+}
+
+function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions {
+  return {
+    worker: flags.worker ?? config.review.worker,
+    reviewer: flags.reviewer ?? config.review.reviewer,
+    maxRounds: flags.maxRounds ?? config.review.maxRounds,
+    verify: flags.verify ?? config.review.verify,
+    timeoutSec: flags.timeout ?? config.dispatch.timeoutSec,
+  };
+}
+
+/** Refuses to start a run whose agent CLI is not installed: one clear error, nothing recorded. */
+async function checkHarnessesInstalled(options: ReviewOptions, config: Config): Promise<void> {
+  for (const name of new Set([options.worker, options.reviewer])) {
+    if (name === "manual") continue;
+    const harness = resolveHarness(name, config.agents);
+    if ((await findHarnessBinary(harness.spec)) === undefined) throw new AgentNotFoundError(harness.spec.command, name);
+  }
+}

@@ -1,0 +1,47 @@
+/** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
+import { readRun, resolveRunId } from "../../store/run-store.js";
+import { isProcessAlive } from "../../store/run-lock.js";
+import { readFile } from "node:fs/promises";
+import { StateError } from "../../errors.js";
+import type { BosunPaths } from "../../store/paths.js";
+import type { CliContext } from "../context.js";
+import { formatUsd, printJson, shortSha } from "../format.js";
+import { formatStatus } from "../printer.js";
+
+/** Prints the status of a run. */
+export async function runStatus(ctx: CliContext, wanted: string): Promise<number> {
+  const paths = await ctx.getPaths();
+  const runId = await resolveRunId(paths, wanted);
+  const run = await readRun(paths, runId);
+  if (run === null) throw new StateError(`Run ${runId} has no run.json yet. Try "bosun log ${runId}".`);
+  const writerPid = await readWriterPid(paths, runId);
+  const isLive = writerPid !== undefined && isProcessAlive(writerPid);
+  if (ctx.isJson) {
+    printJson({ ...run, isLive, writerPid: isLive ? writerPid : null });
+    return 0;
+  }
+  const liveness = run.status === "running" ? (isLive ? ` (process ${writerPid})` : ` (no live process: bosun review --resume ${run.id})`) : "";
+  const lines = [
+    `run      ${run.id}  ${formatStatus(run.status)}${liveness}`,
+    `task     ${run.taskId}: ${run.title}`,
+    `agents   worker ${run.options.worker} · reviewer ${run.options.reviewer}${run.options.verify === "" ? "" : ` · verify \`${run.options.verify}\``}`,
+    `round    ${run.round} of ${run.options.maxRounds} · last step ${run.step}`,
+    `commits  ${shortSha(run.baseCommit)} → ${shortSha(run.headCommit)}`,
+    `cost     ${formatUsd(run.costUsd)} · ${run.tokens.inputTokens} in / ${run.tokens.outputTokens} out tokens`,
+    `updated  ${run.updatedAt} · ${run.eventCount} events`,
+  ];
+  if (run.reason !== undefined) lines.push(`reason   ${run.reason}`);
+  if (run.openAskId !== undefined) lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+async function readWriterPid(paths: BosunPaths, runId: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(paths.lockFile(runId), "utf8"), 10);
+    return Number.isInteger(pid) ? pid : undefined;
+  } catch {
+    // No lock file: no process is writing this run.
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/** What every command gets: the repository root and paths, output mode, and the cancel signal. */
+import path from "node:path";
+import { getRepoRoot } from "../workspace/git.js";
+import { createBosunPaths, type BosunPaths } from "../store/paths.js";
+import { loadConfig, type ResolvedConfig } from "../store/config.js";
+
+/** Global CLI options. */
+export interface GlobalOptions {
+  /** --root: repository root. */
+  root?: string;
+  /** --json output. */
+  json?: boolean;
+  /** --verbose output. */
+  verbose?: boolean;
+}
+
+/** Context of one CLI invocation. */
+export interface CliContext {
+  /** Output as JSON. */
+  isJson: boolean;
+  /** Verbose output. */
+  isVerbose: boolean;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /** The repository root (--root, else the git top level of the cwd). Throws outside a repo. */
+  getRoot(): Promise<string>;
+  /** Paths under the root. */
+  getPaths(): Promise<BosunPaths>;
+  /** Resolved config for the root (or the cwd outside a repo). */
+  getConfig(): Promise<ResolvedConfig>;
+}
+
+/** Builds the context from global options. */
+export function createCliContext(options: GlobalOptions, signal: AbortSignal): CliContext {
+  let root: Promise<string> | undefined;
+  const getRoot = (): Promise<string> => {
+    root ??= options.root === undefined ? getRepoRoot(process.cwd()) : Promise.resolve(path.resolve(options.root));
+    return root;
+  };
+  return {
+    isJson: options.json === true,
+    isVerbose: options.verbose === true,
+    signal,
+    getRoot,
+    getPaths: async () => createBosunPaths(await getRoot()),
+    getConfig: async () => {
+      let dir: string;
+      try {
+        dir = await getRoot();
+      } catch {
+        // Outside a repository only the global config applies; the cwd has no bosun.yaml of a repo.
+        dir = process.cwd();
+      }
+      return loadConfig(dir);
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The CLI: parses argv with commander, dispatches to one `run<Name>()` per command, and is the
+ * one place that catches errors, prints them, and turns them into an exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { killAllChildren } from "../proc/run-process.js";
+import { BosunError } from "../errors.js";
+import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
+import { color } from "./format.js";
+import { runAnswer } from "./commands/answer.js";
+import { runAsks } from "./commands/asks.js";
+import { runConfig } from "./commands/config.js";
+import { runDemo } from "./commands/demo.js";
+import { runDiff } from "./commands/diff.js";
+import { runDoctor } from "./commands/doctor.js";
+import { runInit } from "./commands/init.js";
+import { runLog } from "./commands/log.js";
+import { runReview } from "./commands/review.js";
+import { runRuns } from "./commands/runs.js";
+import { runStatus } from "./commands/status.js";
+import { runValidate } from "./commands/validate.js";
+
+const VERSION = "0.1.0";
+
+/** Runs the CLI and returns the exit code. Never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write("\nStopping agents… (Ctrl-C again to force)\n");
+      controller.abort();
+    } else {
+      killAllChildren();
+      process.exitCode = 130;
+      process.kill(process.pid, "SIGKILL");
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  let exitCode = 0;
+  const program = createProgram(controller.signal, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    exitCode = reportError(error);
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    killAllChildren();
+  }
+  return exitCode;
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof BosunError) {
+    process.stderr.write(`${color.red("error")} ${error.message}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`${color.red("internal error")} ${stack}\nThis is a bug in bosun; please report it with the command you ran.\n`);
+  return 70;
+}
+
+function createProgram(signal: AbortSignal, setExitCode: (code: number) => void): Command {
+  const program = new Command("bosun")
+    .description("Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops, with every step in plain files under .bosun/.")
+    .version(VERSION, "-V, --version")
+    .option("--root <dir>", "repository root (default: the git top level of the current directory)")
+    .option("--json", "machine-readable output on read commands and events as JSON lines")
+    .option("-v, --verbose", "stream agent text, not only tool uses")
+    .showHelpAfterError("(run bosun --help for usage)")
+    .exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  const ctx = (command: Command): CliContext => createCliContext(command.optsWithGlobals<GlobalOptions>(), signal);
+  const done = (code: number | void): void => setExitCode(code ?? 0);
+
+  program
+    .command("init")
+    .description("create bosun.yaml, .bosun/ with editable prompt templates, and an example task card")
+    .option("--force", "overwrite files that already exist")
+    .action(async (options: { force?: boolean }, command: Command) => done(await runInit(ctx(command), options)));
+
+  program
+    .command("review")
+    .description("run worker/reviewer rounds on one task until the reviewer approves (the verified review loop)")
+    .option("--task <file>", "task card JSON (loop-kit task_card.json accepted as is)")
+    .option("--goal <text>", "goal text, when there is no task card")
+    .option("--worker <harness>", "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual")
+    .option("--reviewer <harness>", "reviewer agent (same choices)")
+    .option("--max-rounds <n>", "rounds before asking a human (default 3)", parsePositiveInt)
+    .option("--verify <cmd>", "shell command that must pass after each worker round, e.g. \"npm test\"")
+    .option("--timeout <seconds>", "per-dispatch timeout in seconds (0 = none)", parseNonNegativeInt)
+    .option("--allow-dirty", "start even if the working tree has uncommitted changes")
+    .option("--resume <run>", "continue a run after a crash, Ctrl-C, --single-round or an answer")
+    .option("--single-round", "run one round, then stop (resume later with --resume)")
+    .action(async (options: Parameters<typeof runReview>[1], command: Command) => done(await runReview(ctx(command), options)));
+
+  program
+    .command("status")
+    .argument("[run]", "run id, a unique prefix/suffix of it, or \"latest\"", "latest")
+    .description("show a run: status, round, step, cost, open ask")
+    .action(async (run: string, _options: unknown, command: Command) => done(await runStatus(ctx(command), run)));
+
+  program
+    .command("runs")
+    .description("list runs, newest last")
+    .action(async (_options: unknown, command: Command) => done(await runRuns(ctx(command))));
+
+  program
+    .command("log")
+    .argument("[run]", "run id or \"latest\"", "latest")
+    .description("print a run's event history")
+    .option("-f, --follow", "keep printing new events as they are written")
+    .action(async (run: string, options: { follow?: boolean }, command: Command) => done(await runLog(ctx(command), run, options)));
+
+  program
+    .command("diff")
+    .argument("[run]", "run id or \"latest\"", "latest")
+    .description("show the git diff a run made (all rounds, or one with --round)")
+    .option("--round <n>", "only this round's checkpoint", parsePositiveInt)
+    .action(async (run: string, options: { round?: number }, command: Command) => done(await runDiff(ctx(command), run, options)));
+
+  program
+    .command("asks")
+    .description("list questions waiting for a human")
+    .option("--all", "include answered asks")
+    .action(async (options: { all?: boolean }, command: Command) => done(await runAsks(ctx(command), options)));
+
+  program
+    .command("answer")
+    .argument("<ask>", "ask id (see bosun asks)")
+    .argument("<answer>", "one of the ask's options, e.g. more, accept, abort")
+    .description("answer an ask; the run it belongs to then continues")
+    .option("--note <text>", "a note passed to the next round's worker")
+    .option("--no-resume", "only record the answer; do not continue the run now")
+    .action(async (ask: string, answer: string, options: { note?: string; resume: boolean }, command: Command) =>
+      done(await runAnswer(ctx(command), ask, answer, options)),
+    );
+
+  program
+    .command("config")
+    .description("print the resolved config and where each value came from")
+    .action(async (_options: unknown, command: Command) => done(await runConfig(ctx(command))));
+
+  program
+    .command("validate")
+    .description("check bosun.yaml and the global config; exit 2 when invalid")
+    .action(async (_options: unknown, command: Command) => done(await runValidate(ctx(command))));
+
+  program
+    .command("doctor")
+    .description("for each agent CLI: found or not, version, which auth env vars are set (names only)")
+    .action(async (_options: unknown, command: Command) => done(await runDoctor(ctx(command))));
+
+  program
+    .command("auth")
+    .description("agent authentication")
+    .command("status")
+    .description("same as bosun doctor")
+    .action(async (_options: unknown, command: Command) => done(await runDoctor(ctx(command))));
+
+  program
+    .command("demo")
+    .description("run a review loop on a throwaway sample repo with the offline agent (no keys, no network)")
+    .addOption(new Option("--keep", "keep the sample repo (its path is printed)").default(true).hideHelp())
+    .action(async (_options: unknown, command: Command) => done(await runDemo(ctx(command))));
+
+  return program;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number.");
+  return n;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0.");
+  return n;
+}

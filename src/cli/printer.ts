@@ -1,0 +1,105 @@
+/**
+ * The plain and --json subscriber to BosunEvents: one compact progress line per step, tool use
+ * and verdict (agent text too with --verbose), or every event as one JSON line with --json.
+ */
+import type { AgentEvent } from "../agents/agent-event.js";
+import type { BosunEvent } from "../flows/events.js";
+import { color, formatDuration, formatUsd, oneLine, shortSha } from "./format.js";
+
+/** Printer settings. */
+export interface PrinterOptions {
+  /** Print events as JSON lines. */
+  isJson: boolean;
+  /** Print agent text and results too. */
+  isVerbose: boolean;
+  /** Where lines go (stderr by default so stdout stays clean for --json summaries). */
+  write?: (line: string) => void;
+}
+
+/** Creates an event listener that prints progress. */
+export function createPrinter(options: PrinterOptions): (event: BosunEvent) => void {
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.isJson) return (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  return (event) => {
+    const line = formatEvent(event, options.isVerbose);
+    if (line !== undefined) write(line);
+  };
+}
+
+/** One human line for an event, or undefined to say nothing. */
+export function formatEvent(event: BosunEvent, isVerbose: boolean): string | undefined {
+  switch (event.type) {
+    case "run.created":
+      return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
+    case "run.resumed":
+      return `${color.bold("▶ resumed")} ${event.runId}`;
+    case "round.started":
+      return color.bold(`── round ${event.round}`);
+    case "dispatch.started":
+      return `  ${event.role} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
+    case "dispatch.completed": {
+      const session = event.sessionId === undefined ? "" : color.dim(` · session ${event.sessionId.slice(0, 12)}`);
+      const cost = `${formatUsd(event.costUsd)}${event.isCostEstimated ? "~" : ""}`;
+      return `  ${event.role} ${color.green("✓")} ${formatDuration(event.durationMs)} · ${cost} · ${event.tokens.inputTokens + event.tokens.outputTokens} tok${session}`;
+    }
+    case "dispatch.failed":
+      return `  ${event.role} ${color.red("✗")} ${event.message}`;
+    case "checkpoint.created":
+      return `  checkpoint ${shortSha(event.commit)} · ${event.filesChanged.length} file(s) changed`;
+    case "gate.completed":
+      return `  gate ${event.name} ${event.passed ? color.green("✓") : color.red("✗")} ${color.dim(oneLine(event.detail))}`;
+    case "review.completed":
+      return `  review ${event.decision === "approve" ? color.green("approve") : color.yellow("changes_required")}${event.blockingIssues > 0 ? ` · ${event.blockingIssues} blocking issue(s)` : ""}`;
+    case "round.completed":
+      return `  round ${event.round} → ${event.verdict}${event.fixItems > 0 ? ` (${event.fixItems} item(s) to fix)` : ""}`;
+    case "ask.created":
+      return `${color.yellow("? ask")} ${event.askId}: ${event.question}`;
+    case "ask.answered":
+      return `${color.cyan("! answer")} ${event.askId}: ${event.answer}`;
+    case "run.completed":
+      return `${formatStatus(event.status)} ${event.reason}`;
+    case "agent.output":
+      return formatAgentEvent(event.role, event.event, isVerbose);
+    case "agent.retry":
+      return `  ${event.role} ${color.yellow("retry")} in ${formatDuration(event.delayMs)}: ${oneLine(event.message)}`;
+    case "manual.waiting":
+      return `  ${event.role} is manual: read ${event.promptFile}\n  and write ${event.reportFile} — bosun is waiting for it.`;
+    case "warning":
+      return `  ${color.yellow("warning")} ${event.message}`;
+  }
+}
+
+function formatAgentEvent(role: string, event: AgentEvent, isVerbose: boolean): string | undefined {
+  const prefix = color.dim(`    ${role} ·`);
+  switch (event.type) {
+    case "tool.use":
+      return `${prefix} ${event.tool} ${oneLine(event.summary, 90)}`;
+    case "text":
+      return isVerbose ? `${prefix} ${oneLine(event.text, 200)}` : undefined;
+    case "error":
+      return `${prefix} ${color.yellow("error")} ${oneLine(event.message)}`;
+    case "final":
+      return isVerbose ? `${prefix} result: ${oneLine(event.text, 200)}` : undefined;
+    case "unknown":
+      return isVerbose ? `${prefix} ${color.dim(oneLine(event.raw, 120))}` : undefined;
+    case "session":
+    case "tool.result":
+    case "file.edit":
+    case "usage":
+      return undefined;
+  }
+}
+
+/** Coloured status word. */
+export function formatStatus(status: string): string {
+  switch (status) {
+    case "succeeded":
+      return color.green("✔ succeeded");
+    case "needs_human":
+      return color.yellow("⏸ needs_human");
+    case "running":
+      return color.cyan("● running");
+    default:
+      return color.red(`✖ ${status}`);
+  }
+}
