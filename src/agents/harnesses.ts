@@ -337,5 +337,6 @@ function getOfflineAgentEntry(): string[] {
   const js = fileURLToPath(new URL("./offline/offline-agent.js", import.meta.url));
   if (existsSync(js)) return [js];
   const ts = fileURLToPath(new URL("./offline/offline-agent.ts", import.meta.url));
-  return ["--import", "tsx", ts];
+  // Resolved here, not by the child: the child's cwd is the user's repo, where tsx is not installed.
+  return ["--import", import.meta.resolve("tsx"), ts];
 }

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { getRepoRoot } from "../workspace/git.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
-import { loadConfig, type ResolvedConfig } from "../store/config.js";
+import type { ResolvedConfig } from "../store/config.js";
 
 /** Global CLI options. */
 export interface GlobalOptions {
@@ -51,6 +51,8 @@ export function createCliContext(options: GlobalOptions, signal: AbortSignal): C
         // Outside a repository only the global config applies; the cwd has no bosun.yaml of a repo.
         dir = process.cwd();
       }
+      // Loaded on demand: the YAML parser is only needed by commands that read config.
+      const { loadConfig } = await import("../store/config.js");
       return loadConfig(dir);
     },
   };

@@ -1,24 +1,14 @@
 /**
  * The CLI: parses argv with commander, dispatches to one `run<Name>()` per command, and is the
- * one place that catches errors, prints them, and turns them into an exit code.
+ * one place that catches errors, prints them, and turns them into an exit code. Command modules
+ * are imported when their command runs, so `bosun status` does not pay for loading the flows.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { killAllChildren } from "../proc/run-process.js";
 import { BosunError } from "../errors.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
-import { runAnswer } from "./commands/answer.js";
-import { runAsks } from "./commands/asks.js";
-import { runConfig } from "./commands/config.js";
-import { runDemo } from "./commands/demo.js";
-import { runDiff } from "./commands/diff.js";
-import { runDoctor } from "./commands/doctor.js";
-import { runInit } from "./commands/init.js";
-import { runLog } from "./commands/log.js";
-import { runReview } from "./commands/review.js";
-import { runRuns } from "./commands/runs.js";
-import { runStatus } from "./commands/status.js";
-import { runValidate } from "./commands/validate.js";
+import type { ReviewFlags } from "./commands/review.js";
 
 const VERSION = "0.1.0";
 
@@ -81,7 +71,7 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .command("init")
     .description("create bosun.yaml, .bosun/ with editable prompt templates, and an example task card")
     .option("--force", "overwrite files that already exist")
-    .action(async (options: { force?: boolean }, command: Command) => done(await runInit(ctx(command), options)));
+    .action(async (options: { force?: boolean }, command: Command) => done(await (await import("./commands/init.js")).runInit(ctx(command), options)));
 
   program
     .command("review")
@@ -96,38 +86,38 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
     .option("--resume <run>", "continue a run after a crash, Ctrl-C, --single-round or an answer")
     .option("--single-round", "run one round, then stop (resume later with --resume)")
-    .action(async (options: Parameters<typeof runReview>[1], command: Command) => done(await runReview(ctx(command), options)));
+    .action(async (options: ReviewFlags, command: Command) => done(await (await import("./commands/review.js")).runReview(ctx(command), options)));
 
   program
     .command("status")
     .argument("[run]", "run id, a unique prefix/suffix of it, or \"latest\"", "latest")
     .description("show a run: status, round, step, cost, open ask")
-    .action(async (run: string, _options: unknown, command: Command) => done(await runStatus(ctx(command), run)));
+    .action(async (run: string, _options: unknown, command: Command) => done(await (await import("./commands/status.js")).runStatus(ctx(command), run)));
 
   program
     .command("runs")
     .description("list runs, newest last")
-    .action(async (_options: unknown, command: Command) => done(await runRuns(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/runs.js")).runRuns(ctx(command))));
 
   program
     .command("log")
     .argument("[run]", "run id or \"latest\"", "latest")
     .description("print a run's event history")
     .option("-f, --follow", "keep printing new events as they are written")
-    .action(async (run: string, options: { follow?: boolean }, command: Command) => done(await runLog(ctx(command), run, options)));
+    .action(async (run: string, options: { follow?: boolean }, command: Command) => done(await (await import("./commands/log.js")).runLog(ctx(command), run, options)));
 
   program
     .command("diff")
     .argument("[run]", "run id or \"latest\"", "latest")
     .description("show the git diff a run made (all rounds, or one with --round)")
     .option("--round <n>", "only this round's checkpoint", parsePositiveInt)
-    .action(async (run: string, options: { round?: number }, command: Command) => done(await runDiff(ctx(command), run, options)));
+    .action(async (run: string, options: { round?: number }, command: Command) => done(await (await import("./commands/diff.js")).runDiff(ctx(command), run, options)));
 
   program
     .command("asks")
     .description("list questions waiting for a human")
     .option("--all", "include answered asks")
-    .action(async (options: { all?: boolean }, command: Command) => done(await runAsks(ctx(command), options)));
+    .action(async (options: { all?: boolean }, command: Command) => done(await (await import("./commands/asks.js")).runAsks(ctx(command), options)));
 
   program
     .command("answer")
@@ -137,36 +127,36 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .option("--note <text>", "a note passed to the next round's worker")
     .option("--no-resume", "only record the answer; do not continue the run now")
     .action(async (ask: string, answer: string, options: { note?: string; resume: boolean }, command: Command) =>
-      done(await runAnswer(ctx(command), ask, answer, options)),
+      done(await (await import("./commands/answer.js")).runAnswer(ctx(command), ask, answer, options)),
     );
 
   program
     .command("config")
     .description("print the resolved config and where each value came from")
-    .action(async (_options: unknown, command: Command) => done(await runConfig(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/config.js")).runConfig(ctx(command))));
 
   program
     .command("validate")
     .description("check bosun.yaml and the global config; exit 2 when invalid")
-    .action(async (_options: unknown, command: Command) => done(await runValidate(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/validate.js")).runValidate(ctx(command))));
 
   program
     .command("doctor")
     .description("for each agent CLI: found or not, version, which auth env vars are set (names only)")
-    .action(async (_options: unknown, command: Command) => done(await runDoctor(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))));
 
   program
     .command("auth")
     .description("agent authentication")
     .command("status")
     .description("same as bosun doctor")
-    .action(async (_options: unknown, command: Command) => done(await runDoctor(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))));
 
   program
     .command("demo")
     .description("run a review loop on a throwaway sample repo with the offline agent (no keys, no network)")
     .addOption(new Option("--keep", "keep the sample repo (its path is printed)").default(true).hideHelp())
-    .action(async (_options: unknown, command: Command) => done(await runDemo(ctx(command))));
+    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/demo.js")).runDemo(ctx(command))));
 
   return program;
 }

@@ -11,7 +11,6 @@ import type { Config } from "../../store/schema/config.js";
 import type { ReviewOptions } from "../../store/schema/run.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import type { CliContext } from "../context.js";
-import { printJson } from "../format.js";
 import { createPrinter, formatStatus } from "../printer.js";
 
 /** Flags of `bosun review`. */
@@ -53,7 +52,8 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
 /** Prints the ending and maps it to an exit code. */
 export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
   const { run } = outcome;
-  if (ctx.isJson) printJson({ type: "review.result", run, isPaused: outcome.isPaused });
+  // One line, like the events printed before it: --json stdout stays valid JSON Lines.
+  if (ctx.isJson) process.stdout.write(`${JSON.stringify({ type: "review.result", run, isPaused: outcome.isPaused })}\n`);
   else {
     const lines = [`${formatStatus(run.status)} run ${run.id} · round ${run.round} · ${run.step}`];
     if (outcome.isPaused) lines.push(`Paused. Continue with: bosun review --resume ${run.id}`);
@@ -121,6 +121,13 @@ async function checkHarnessesInstalled(options: ReviewOptions, config: Config): 
   for (const name of new Set([options.worker, options.reviewer])) {
     if (name === "manual") continue;
     const harness = resolveHarness(name, config.agents);
-    if ((await findHarnessBinary(harness.spec)) === undefined) throw new AgentNotFoundError(harness.spec.command, name);
+    if ((await findHarnessBinary(harness.spec)) !== undefined) continue;
+    // A template replaces `command`, so advising agents.<name>.command would not help there.
+    const { npmPackage } = harness.spec;
+    const hint =
+      config.agents[name]?.template !== undefined
+        ? `install it or fix agents.${name}.template in bosun.yaml`
+        : `install it${npmPackage === undefined ? "" : ` with "npm install -g ${npmPackage}"`} or set agents.${name}.command in bosun.yaml`;
+    throw new AgentNotFoundError(harness.spec.command, name, { hint });
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: bosun's own overhead, as medians over repeated runs with ratios side by side.
+ * 1. dispatch() of a trivial agent vs spawning the same agent directly (target: ≤ 50 ms added);
+ * 2. one full review round with the offline agent (worker, gates, reviewer);
+ * 3. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms).
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { dispatch } from "../src/agents/dispatch.js";
+import { resolveHarness } from "../src/agents/harnesses.js";
+import { appendLines } from "../src/store/jsonl.js";
+import { createBosunPaths } from "../src/store/paths.js";
+import { RunStore } from "../src/store/run-store.js";
+import { runGit } from "../src/workspace/git.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = path.join(ROOT, "dist", "cli.js");
+const AGENT_LINE = '{"type":"final","text":"done","isError":false}';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+async function time(runs: number, fn: () => Promise<void>): Promise<number> {
+  await fn(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+function spawnDirect(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.once("error", reject);
+    child.once("close", () => resolve());
+  });
+}
+
+async function createRepo(dir: string): Promise<string> {
+  const repo = path.join(dir, "repo");
+  await mkdir(dir, { recursive: true });
+  await runGit(dir, ["init", "-q", "-b", "main", repo]);
+  await writeFile(path.join(repo, "README.md"), "# bench\n");
+  await runGit(repo, ["add", "-A"]);
+  await runGit(repo, ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "init"]);
+  await runGit(repo, ["config", "user.name", "bench"]);
+  await runGit(repo, ["config", "user.email", "bench@localhost"]);
+  return repo;
+}
+
+async function benchDispatch(dir: string): Promise<{ direct: number; viaBosun: number }> {
+  const agentFile = path.join(dir, "agent.sh");
+  await writeFile(agentFile, `cat >/dev/null\necho '${AGENT_LINE}'\n`);
+  const agentArgs = [agentFile];
+  const harness = resolveHarness("bench", { bench: { template: `/bin/sh ${agentFile}`, parser: "plain" } });
+  const runs = 30;
+  const direct = await time(runs, () => spawnDirect("/bin/sh", agentArgs, dir));
+  let n = 0;
+  const viaBosun = await time(runs, async () => {
+    n += 1;
+    await dispatch({ harness, prompt: "hello", cwd: dir, logDir: path.join(dir, "dispatch", String(n)), timeoutMs: 10_000 });
+  });
+  return { direct, viaBosun };
+}
+
+async function benchReviewRound(dir: string): Promise<number> {
+  const script = {
+    version: 1,
+    steps: [
+      { role: "worker", actions: [{ run: "date +%s%N >> hello.txt" }, { report: { files_changed: ["hello.txt"] } }] },
+      { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
+    ],
+  };
+  const repo = await createRepo(path.join(dir, "round"));
+  const scriptFile = path.join(dir, "script.json");
+  await writeFile(scriptFile, JSON.stringify(script));
+  await writeFile(path.join(repo, "bosun.yaml"), `agents:\n  offline:\n    script: ${scriptFile}\ndispatch:\n  retries: 0\n`);
+  await runGit(repo, ["add", "bosun.yaml"]);
+  await runGit(repo, ["commit", "-q", "-m", "bosun config"]);
+  const args = [CLI, "review", "--goal", "bench", "--worker", "offline", "--reviewer", "offline", "--max-rounds", "1"];
+  return time(5, () => spawnDirect(process.execPath, args, repo));
+}
+
+async function benchStatus(dir: string): Promise<{ node: number; status: number; events: number }> {
+  const repo = await createRepo(path.join(dir, "status"));
+  const paths = createBosunPaths(repo);
+  const runId = "20260101-000000-beef";
+  const store = await RunStore.create(paths, runId, "bench\n", {
+    type: "run.created",
+    flow: "review",
+    taskId: "T-1",
+    title: "bench",
+    baseCommit: "0".repeat(40),
+    options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 0 },
+  });
+  // 100k events, written as lines in bulk (the store would fsync each; that is not what we time).
+  const lines: string[] = [];
+  const ts = new Date().toISOString();
+  for (let seq = 2; seq <= 100_000; seq += 1) {
+    lines.push(JSON.stringify({ seq, ts, type: "gate.completed", round: 1, name: "verify", passed: true, detail: "ok" }));
+  }
+  await appendLines(paths.eventsFile(runId), lines);
+  await store.close();
+  // Re-open once so run.json reflects all 100k events, as after a real run.
+  const reopened = await RunStore.open(paths, runId);
+  const events = reopened.run.eventCount;
+  await reopened.close();
+  const node = await time(7, () => spawnDirect(process.execPath, ["-e", ""], repo));
+  const status = await time(7, () => spawnDirect(process.execPath, [CLI, "status", runId], repo));
+  return { node, status, events };
+}
+
+function row(label: string, value: string, note: string): string {
+  return `${label.padEnd(44)} ${value.padStart(12)}   ${note}`;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "bosun-bench-"));
+  try {
+    process.stdout.write(`bosun bench · node ${process.version} · ${os.cpus().length} cores · medians\n\n`);
+    const d = await benchDispatch(dir);
+    const overhead = d.viaBosun - d.direct;
+    process.stdout.write(`${row("trivial agent, spawned directly", `${d.direct.toFixed(1)} ms`, "")}\n`);
+    process.stdout.write(`${row("same agent through dispatch()", `${d.viaBosun.toFixed(1)} ms`, `ratio ${(d.viaBosun / d.direct).toFixed(2)}x`)}\n`);
+    process.stdout.write(`${row("→ bosun overhead per dispatch", `${overhead.toFixed(1)} ms`, `target ≤ 50 ms: ${overhead <= 50 ? "met" : "MISSED"}`)}\n\n`);
+    const round = await benchReviewRound(dir);
+    process.stdout.write(`${row("bosun review: one round, offline agents (CLI)", `${round.toFixed(1)} ms`, "process start, 2 agent spawns, checkpoint, gates, synced events")}\n\n`);
+    const s = await benchStatus(dir);
+    process.stdout.write(`${row("node startup (node -e \"\")", `${s.node.toFixed(1)} ms`, "")}\n`);
+    process.stdout.write(`${row(`bosun status, run with ${s.events} events`, `${s.status.toFixed(1)} ms`, `ratio ${(s.status / s.node).toFixed(2)}x · target ≤ 150 ms: ${s.status <= 150 ? "met" : "MISSED"}`)}\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
