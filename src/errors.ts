@@ -38,11 +38,10 @@ export class AgentError extends BosunError {
 
 /** The agent's binary is not installed where bosun looked. Permanent. */
 export class AgentNotFoundError extends AgentError {
-  constructor(command: string, harness: string, options?: { cause?: unknown }) {
-    super(
-      `"${command}" not found on PATH (install it or set agents.${harness}.command in bosun.yaml)`,
-      { ...options, isPermanent: true },
-    );
+  /** `hint` replaces the default advice (install it or set agents.<harness>.command). */
+  constructor(command: string, harness: string, options?: { cause?: unknown; hint?: string }) {
+    const hint = options?.hint ?? `install it or set agents.${harness}.command in bosun.yaml`;
+    super(`"${command}" not found on PATH (${hint})`, { cause: options?.cause, isPermanent: true });
   }
 }
 

@@ -80,7 +80,7 @@ export interface DispatchResult {
   durationMs: number;
   /** Number of spawns (1 + retries used). */
   spawns: number;
-  /** Files the agent said it edited. */
+  /** Files the agent said it edited, relative to the cwd when inside it (each file once). */
   fileEdits: string[];
   /** Tool calls seen. */
   toolUses: number;
@@ -171,7 +171,7 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
   const seen = createCollector();
   for await (const line of handle.lines()) {
     for (const event of parse(line)) {
-      collect(seen, event);
+      collect(seen, event, request.cwd);
       request.onEvent?.(event);
     }
   }
@@ -225,7 +225,7 @@ function createCollector(): Collector {
   };
 }
 
-function collect(seen: Collector, event: AgentEvent): void {
+function collect(seen: Collector, event: AgentEvent, cwd: string): void {
   if (event.type === "unknown") {
     seen.unknownLines += 1;
     return;
@@ -244,9 +244,12 @@ function collect(seen: Collector, event: AgentEvent): void {
       break;
     case "tool.result":
       break;
-    case "file.edit":
-      if (!seen.fileEdits.includes(event.path)) seen.fileEdits.push(event.path);
+    case "file.edit": {
+      // Agents mix absolute and cwd-relative paths (Claude's Write vs Edit); count each file once.
+      const file = getWorkspacePath(cwd, event.path);
+      if (!seen.fileEdits.includes(file)) seen.fileEdits.push(file);
       break;
+    }
     case "usage":
       if (event.isCumulative) seen.cumulative = event.usage;
       else addUsage(seen.usage, event.usage);
@@ -284,7 +287,7 @@ function judge(
       return {
         ...base,
         failure: new AgentError(
-          `${name} timed out after ${Math.round(request.timeoutMs / 1000)}s; its process group was killed. Raise --timeout or dispatch.timeoutSec if it needs longer.`,
+          `${name} timed out after ${formatSeconds(request.timeoutMs)}; its process group was killed. Raise --timeout or dispatch.timeoutSec if it needs longer.`,
           { isPermanent: true },
         ),
       };
@@ -386,6 +389,13 @@ function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** A path relative to `cwd` when it lies inside it, else absolute. */
+function getWorkspacePath(cwd: string, file: string): string {
+  const absolute = path.resolve(cwd, file);
+  const relative = path.relative(cwd, absolute);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
+}
+
 function emptyResult(): ProcessResult {
   return { exitCode: null, signal: null, terminationReason: "exit", durationMs: 0, stderrTail: "" };
 }
@@ -397,6 +407,10 @@ function firstNonEmpty(...values: Array<string | undefined>): string | undefined
 function lastLine(text: string): string | undefined {
   const lines = text.trim().split("\n");
   return lines.slice(-3).join(" | ").slice(0, 500) || undefined;
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }
 
 function round6(value: number): number {

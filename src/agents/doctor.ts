@@ -5,6 +5,7 @@
  */
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
+import { getErrorMessage } from "../errors.js";
 import { runProcess } from "../proc/run-process.js";
 import { getHomeDir } from "../store/paths.js";
 import type { HarnessSpec } from "./harness.js";
@@ -53,8 +54,16 @@ export async function checkHarness(spec: HarnessSpec, env: NodeJS.ProcessEnv = p
   const notes: string[] = [];
   let version: string | null = null;
   if (found !== null) {
-    const result = await runProcess({ command: found, args: [...(spec.prefixArgs ?? []), ...spec.versionArgs], cwd: getHomeDir(), timeoutMs: 15_000, graceMs: 1_000 });
-    version = result.exitCode === 0 ? (result.stdout.trim().split("\n")[0] ?? null) : null;
+    // The binary's own directory surely exists (HOME may not, e.g. HOME=/nonexistent in CI).
+    const cwd = path.dirname(found);
+    const args = [...(spec.prefixArgs ?? []), ...spec.versionArgs];
+    try {
+      const result = await runProcess({ command: found, args, cwd, timeoutMs: 15_000, graceMs: 1_000 });
+      version = result.exitCode === 0 ? (result.stdout.trim().split("\n")[0] ?? null) : null;
+    } catch (error) {
+      // A found binary that cannot be started is reported as such, never dropped from the list.
+      notes.push(`could not run "${found}": ${getErrorMessage(error)}`);
+    }
     if (version === null) notes.push(`"${found} ${spec.versionArgs.join(" ")}" failed`);
   } else {
     notes.push(spec.npmPackage === undefined ? `install ${spec.command}` : `npm install -g ${spec.npmPackage}`);

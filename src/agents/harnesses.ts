@@ -277,7 +277,8 @@ export interface TemplateValues {
 /**
  * Builds the argv for a headless run and says whether the prompt goes on stdin (it does unless
  * the args reference `{{prompt_file}}`). Template-only harnesses (custom) get `{{model}}` and
- * `{{thinking}}` substituted in place; an arg whose placeholder is empty is dropped.
+ * `{{thinking}}` substituted in place; an arg whose placeholder is empty is dropped, and so is a
+ * bare flag right before it (`-m {{model}}`).
  */
 export function buildHeadlessArgv(
   harness: ResolvedHarness,
@@ -294,13 +295,23 @@ export function buildHeadlessArgv(
   ];
   const isPromptOnStdin = !templated.some((arg) => arg.includes("{{prompt_file}}"));
   const args: string[] = [];
+  let isLastLiteral = false;
   for (const arg of templated) {
     const filled = fillTemplate(arg, values);
-    if (filled === null) continue;
+    if (filled === null) {
+      // "--model {{model}}" without a model: drop the flag too, or it would swallow the next arg.
+      if (isLastLiteral && BARE_FLAG.test(args.at(-1) ?? "")) args.pop();
+      isLastLiteral = false;
+      continue;
+    }
     args.push(filled);
+    isLastLiteral = filled === arg;
   }
   return { command: spec.command, args: [...(spec.prefixArgs ?? []), ...args], isPromptOnStdin };
 }
+
+/** A flag that takes its value as the next arg (`-m`, `--model`), as opposed to `--model=x`. */
+const BARE_FLAG = /^--?[A-Za-z0-9][\w-]*$/;
 
 const PLACEHOLDER = /\{\{(prompt_file|model|thinking|session_id|script)\}\}/g;
 

@@ -210,7 +210,9 @@ async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
 async function readCarried(ctx: FlowContext, round: number): Promise<{ fixItems: FixItem[]; note?: string }> {
   if (round === 1) return { fixItems: [] };
   const previous = await readJson(path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round - 1), "fix_list.json"), FixListSchema);
-  const answered = [...ctx.events].reverse().find((event) => event.type === "ask.answered");
+  // Only an answer given since the previous round ended speaks to this round.
+  const previousEnd = ctx.events.find((event) => event.type === "round.completed" && event.round === round - 1);
+  const answered = ctx.events.find((event) => event.type === "ask.answered" && event.seq > (previousEnd?.seq ?? 0));
   let note: string | undefined;
   if (answered?.type === "ask.answered") note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
   return { fixItems: previous?.items ?? [], ...(note === undefined ? {} : { note }) };

@@ -34,6 +34,11 @@ export interface ProcessOptions {
   stdoutLogFile?: string;
   /** Raw stderr is appended here as it arrives. */
   stderrLogFile?: string;
+  /**
+   * When false, the child stays in the caller's process group instead of leading its own, so a
+   * group kill aimed at the caller reaches it too (an agent's own tool commands). Default true.
+   */
+  isGroupLeader?: boolean;
 }
 
 /** How a process ended. */
@@ -84,6 +89,7 @@ process.once("exit", killAllChildren);
 /** Starts a child in its own process group. Throws synchronously only for bad options. */
 export function startProcess(options: ProcessOptions): ProcessHandle {
   const startedAt = performance.now();
+  const isGroupLeader = options.isGroupLeader ?? true;
   const stdinFd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, "r");
   let child: ChildProcess;
   try {
@@ -91,7 +97,7 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
       cwd: options.cwd,
       env: createEnv(options),
       stdio: [stdinFd ?? "ignore", "pipe", "pipe"],
-      detached: true,
+      detached: isGroupLeader,
       shell: false,
       windowsHide: true,
     });
@@ -112,13 +118,15 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   let killTimer: NodeJS.Timeout | undefined;
   let hasExited = false;
   const pid = child.pid ?? -1;
-  if (pid > 0) liveGroups.add(pid);
+  if (pid > 0 && isGroupLeader) liveGroups.add(pid);
+  // Without a group of its own, only the child itself can be signalled (its group is ours).
+  const signalChild = (signal: NodeJS.Signals): void => (isGroupLeader ? killGroup(pid, signal) : killPid(pid, signal));
 
   const kill = (reason: TerminationReason = "aborted"): void => {
     if (hasExited || pid <= 0) return;
     terminationReason ??= reason;
-    killGroup(pid, "SIGTERM");
-    killTimer ??= setTimeout(() => killGroup(pid, "SIGKILL"), options.graceMs ?? DEFAULT_GRACE_MS);
+    signalChild("SIGTERM");
+    killTimer ??= setTimeout(() => signalChild("SIGKILL"), options.graceMs ?? DEFAULT_GRACE_MS);
     killTimer.unref();
   };
 
@@ -140,7 +148,7 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
       child.once("exit", (code, signal) => {
         hasExited = true;
         // Grandchildren the agent left behind would keep stdout open forever; end them now.
-        killGroup(pid, "SIGKILL");
+        if (isGroupLeader) killGroup(pid, "SIGKILL");
         resolve({ code, signal });
       });
     },
@@ -182,7 +190,8 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
     try {
       for await (const chunk of stdout) {
         const buffer = chunk instanceof Buffer ? chunk : Buffer.from(String(chunk));
-        stdoutLog?.write(buffer);
+        // Read on only once the log has taken the chunk: a fast agent must not fill bosun's memory.
+        if (stdoutLog !== undefined && !stdoutLog.write(buffer)) await waitForDrain(stdoutLog);
         for (const line of splitter.push(buffer)) yield line;
       }
       for (const line of splitter.end()) yield line;
@@ -225,8 +234,29 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function killPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: the process is already gone.
+  }
+}
+
 function openLog(path: string | undefined): WriteStream | undefined {
   return path === undefined ? undefined : createWriteStream(path, { flags: "a" });
+}
+
+/** Resolves once a log stream wants more data, or has ended or failed (nothing left to wait for). */
+function waitForDrain(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    // `result` may end the stream while we wait; an ending stream never emits "drain", only "finish".
+    const events = ["drain", "finish", "close", "error"] as const;
+    const done = (): void => {
+      for (const event of events) stream.off(event, done);
+      resolve();
+    };
+    for (const event of events) stream.on(event, done);
+  });
 }
 
 function closeLog(stream: WriteStream | undefined): Promise<void> {

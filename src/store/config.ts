@@ -3,7 +3,7 @@
  * bosun.yaml. Keeps, for every leaf, the layer it came from (for `bosun config`).
  */
 import { readFile } from "node:fs/promises";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { ConfigError, isNodeError } from "../errors.js";
 import { formatIssues } from "./json-file.js";
 import { createBosunPaths, getGlobalConfigFile } from "./paths.js";
@@ -46,12 +46,14 @@ export async function readConfigFile(file: string): Promise<WrittenConfig | null
 
 /** Parses YAML config text; throws ConfigError naming the file, the key path and what was expected. */
 export function parseConfigText(text: string, file: string): WrittenConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  // With prettyErrors off, yaml leaves linePos unset; a LineCounter maps the offset to a line.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
-    const line = yamlError.linePos?.[0].line;
+    const line = lineCounter.linePos(yamlError.pos[0]).line;
     throw new ConfigError(
-      `Invalid ${file}${line === undefined ? "" : `:${line}`}: ${yamlError.message.split("\n")[0]}. Fix the YAML syntax.`,
+      `Invalid ${file}:${line}: ${yamlError.message.split("\n")[0]}. Fix the YAML syntax.`,
     );
   }
   const data: unknown = doc.toJS() ?? {};

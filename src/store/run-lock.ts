@@ -5,6 +5,9 @@
 import { open, readFile, rm } from "node:fs/promises";
 import { StateError, isNodeError } from "../errors.js";
 
+/** Lock files this process holds, so a second writer in the same process is refused too. */
+const heldByUs = new Set<string>();
+
 /** A held lock; call `release` when the writer is done. */
 export interface RunLock {
   /** The lock file. */
@@ -20,12 +23,16 @@ export async function acquireRunLock(file: string, what: string): Promise<RunLoc
       const handle = await open(file, "wx");
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
+      heldByUs.add(file);
       return { file, release: () => releaseIfOurs(file) };
     } catch (error) {
       if (!(isNodeError(error) && error.code === "EEXIST")) throw error;
     }
     const holder = await readHolderPid(file);
-    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
+    // Our own pid in the file is a live lock only if this process took it; otherwise it is a
+    // dead process's lock whose pid was reused (common in containers, where pids restart at 1).
+    const isLive = holder === process.pid ? heldByUs.has(file) : holder !== undefined && isProcessAlive(holder);
+    if (isLive) {
       throw new StateError(
         `${what} is locked by process ${holder} (${file}). Wait for it to finish or stop it first.`,
       );
@@ -57,5 +64,6 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 async function releaseIfOurs(file: string): Promise<void> {
+  heldByUs.delete(file);
   if ((await readHolderPid(file)) === process.pid) await rm(file, { force: true });
 }

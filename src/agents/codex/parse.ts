@@ -168,12 +168,18 @@ function toAgentEvents(event: CodexEvent): AgentEvent[] {
         },
       ];
     }
-    case "turn.failed":
+    case "turn.failed": {
+      const message = event.error?.message;
       return [
-        { type: "error", message: event.error?.message ?? "Codex turn failed", isFatal: true },
+        {
+          type: "error",
+          message: message === undefined ? "Codex turn failed" : getApiErrorText(message),
+          isFatal: true,
+        },
       ];
+    }
     case "error":
-      return [{ type: "error", message: event.message, isFatal: false }];
+      return [{ type: "error", message: getApiErrorText(event.message), isFatal: false }];
     case "item.started":
       return startedItemToAgentEvents(event.item);
     case "item.updated":
@@ -181,6 +187,26 @@ function toAgentEvents(event: CodexEvent): AgentEvent[] {
     case "item.completed":
       return completedItemToAgentEvents(event.item);
   }
+}
+
+/**
+ * Codex passes an API error body through as the message (`{"error":{"message":…,"type":…}}`);
+ * the text inside is what a person needs. Any other message is kept as it is.
+ */
+function getApiErrorText(message: string): string {
+  if (!message.trimStart().startsWith("{")) return message;
+  let body: unknown;
+  try {
+    body = JSON.parse(message);
+  } catch {
+    // Not JSON after all: the raw message is the best there is.
+    return message;
+  }
+  const error = isRecord(body) ? getRecord(body, "error") : undefined;
+  const text = error && getString(error, "message");
+  if (error === undefined || text === undefined) return message;
+  const kind = getString(error, "type");
+  return kind === undefined ? text : `${text} (${kind})`;
 }
 
 function startedItemToAgentEvents(item: CodexThreadItem): AgentEvent[] {

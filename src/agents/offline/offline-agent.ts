@@ -81,7 +81,8 @@ async function play(action: OfflineAction): Promise<number | undefined> {
     emit({ type: "file.edit", path: action.delete, kind: "delete" });
   } else if ("run" in action) {
     emit({ type: "tool.use", tool: "shell", summary: action.run });
-    const result = await runProcess({ command: "/bin/sh", args: ["-c", action.run], cwd });
+    // In the agent's own process group, so bosun's group kill (timeout, Ctrl-C) ends the command too.
+    const result = await runProcess({ command: "/bin/sh", args: ["-c", action.run], cwd, isGroupLeader: false });
     emit({ type: "tool.result", isError: result.exitCode !== 0, output: result.stdout.slice(-2000) });
   } else if ("report" in action) {
     const file = process.env["BOSUN_REPORT_FILE"];

@@ -1,0 +1,337 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { AgentError, AgentNotFoundError, CancelledError } from "../errors.js";
+import { getLiveChildPids, startProcess } from "../proc/run-process.js";
+import { isPidRunning, makeTestDir, waitForPidExit } from "../../test/helpers/testdir.js";
+import type { AgentEvent } from "./agent-event.js";
+import { dispatch, isTransient, killOrphanedAgent, type DispatchRequest } from "./dispatch.js";
+import { resolveHarness, type ResolvedHarness } from "./harnesses.js";
+
+/**
+ * A tiny agent CLI speaking the offline parser's format (AgentEvent JSON lines). FAKE_MODE picks
+ * its behaviour; FAKE_COUNTER names a file counting its spawns; the prompt arrives on stdin.
+ */
+const FAKE_AGENT = `
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+const env = process.env;
+const counter = env.FAKE_COUNTER;
+const spawnNumber = counter && existsSync(counter) ? Number(readFileSync(counter, "utf8")) + 1 : 1;
+if (counter) writeFileSync(counter, String(spawnNumber));
+const emit = (event) => process.stdout.write(JSON.stringify(event) + "\\n");
+const prompt = readFileSync(0, "utf8");
+const mode = env.FAKE_MODE === "flaky" ? (spawnNumber === 1 ? "http503" : "ok") : env.FAKE_MODE;
+switch (mode) {
+  case "ok": {
+    emit({ type: "session", sessionId: "sess-" + spawnNumber, model: env.FAKE_MODEL ?? "m1" });
+    emit({ type: "text", text: "working" });
+    emit({ type: "tool.use", tool: "edit", summary: "math.js" });
+    emit({ type: "file.edit", path: "math.js", kind: "update" });
+    emit({ type: "file.edit", path: process.cwd() + "/math.js", kind: "update" });
+    const usage = JSON.parse(env.FAKE_USAGE ?? '{"inputTokens":10,"cachedInputTokens":0,"outputTokens":5}');
+    emit({ type: "usage", usage, isCumulative: true, ...(env.FAKE_COST ? { costUsd: Number(env.FAKE_COST) } : {}) });
+    emit({ type: "final", text: "done: " + prompt.trim(), isError: false });
+    break;
+  }
+  case "http503":
+    process.stderr.write("API Error: HTTP 503 Service Unavailable\\n");
+    process.exit(1);
+  case "auth":
+    process.stderr.write("Error: 401 unauthorized (invalid x-api-key)\\n");
+    process.exit(1);
+  case "nofinal":
+    emit({ type: "text", text: "I stopped early" });
+    break;
+  case "hang":
+    emit({ type: "text", text: "ready" });
+    setInterval(() => {}, 1000);
+    break;
+  default:
+    process.stderr.write("unknown FAKE_MODE " + mode + "\\n");
+    process.exit(9);
+}
+`;
+
+afterEach(() => {
+  expect(getLiveChildPids()).toEqual([]);
+});
+
+/** Writes the fake agent and resolves it as a custom-template harness. */
+async function makeFakeHarness(
+  dir: string,
+  options: { isFinalRequired?: boolean; model?: string } = {},
+): Promise<ResolvedHarness> {
+  const script = path.join(dir, "fake-agent.mjs");
+  await writeFile(script, FAKE_AGENT);
+  const resolved = resolveHarness("fake", {
+    fake: {
+      template: `"${process.execPath}" "${script}"`,
+      parser: "offline",
+      ...(options.model === undefined ? {} : { model: options.model }),
+    },
+  });
+  return options.isFinalRequired === true
+    ? { ...resolved, spec: { ...resolved.spec, isFinalRequired: true } }
+    : resolved;
+}
+
+async function makeRequest(
+  overrides: Partial<DispatchRequest> & { mode: string; extraEnv?: Record<string, string> },
+): Promise<DispatchRequest & { counterFile: string; dir: string }> {
+  const dir = await makeTestDir();
+  const counterFile = path.join(dir, "spawns");
+  const { mode, extraEnv, ...rest } = overrides;
+  return {
+    dir,
+    counterFile,
+    harness: await makeFakeHarness(dir),
+    prompt: "add sum()\n",
+    cwd: dir,
+    logDir: path.join(dir, "round-1"),
+    timeoutMs: 10_000,
+    graceMs: 500,
+    env: { FAKE_MODE: mode, FAKE_COUNTER: counterFile, ...extraEnv },
+    ...rest,
+  };
+}
+
+describe("dispatch", () => {
+  it("returns final text, session, model, usage and the agent's edits; keeps prompt and logs", async () => {
+    const request = await makeRequest({ mode: "ok" });
+    const events: AgentEvent[] = [];
+    const result = await dispatch({ ...request, onEvent: (event) => events.push(event) });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      sessionId: "sess-1",
+      model: "m1",
+      finalText: "done: add sum()",
+      spawns: 1,
+      toolUses: 1,
+      fileEdits: ["math.js"],
+      tokens: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 },
+    });
+    expect(events.map((event) => event.type)).toEqual([
+      "session",
+      "text",
+      "tool.use",
+      "file.edit",
+      "file.edit",
+      "usage",
+      "final",
+    ]);
+    expect(await readFile(path.join(request.logDir, "prompt.md"), "utf8")).toBe("add sum()\n");
+    expect(await readFile(path.join(request.logDir, "agent.log"), "utf8")).toContain(
+      '"type":"final"',
+    );
+    await expect(readFile(path.join(request.logDir, "agent.pid"), "utf8")).rejects.toMatchObject({
+      code: "ENOENT",
+    });
+  });
+
+  it("uses the cost the agent reports, not an estimate", async () => {
+    const request = await makeRequest({ mode: "ok", extraEnv: { FAKE_COST: "0.0123" } });
+    const result = await dispatch({
+      ...request,
+      prices: { m1: { inputPerMTok: 1000, outputPerMTok: 1000 } },
+    });
+    expect(result).toMatchObject({ costUsd: 0.0123, isCostEstimated: false, warnings: [] });
+  });
+
+  it("estimates cost from the price table when the agent reports only tokens", async () => {
+    const usage = { inputTokens: 1_000_000, cachedInputTokens: 500_000, outputTokens: 100_000 };
+    const request = await makeRequest({
+      mode: "ok",
+      extraEnv: { FAKE_USAGE: JSON.stringify(usage) },
+    });
+    const result = await dispatch({
+      ...request,
+      prices: { m1: { inputPerMTok: 2, cachedInputPerMTok: 1, outputPerMTok: 10 } },
+    });
+    // 0.5M uncached × $2 + 0.5M cached × $1 + 0.1M out × $10
+    expect(result).toMatchObject({ costUsd: 2.5, isCostEstimated: true, warnings: [] });
+  });
+
+  it("warns and counts 0 when there is no price for the model", async () => {
+    const request = await makeRequest({ mode: "ok" });
+    const result = await dispatch({ ...request, prices: {} });
+    expect(result.costUsd).toBe(0);
+    expect(result.warnings).toEqual([
+      'No price for model "m1" of fake; cost counted as 0. Set prices.<model> in bosun.yaml.',
+    ]);
+  });
+
+  it("retries a transient failure (HTTP 503) after the injected sleep, then succeeds", async () => {
+    const request = await makeRequest({
+      mode: "flaky",
+      retry: { retries: 3, baseMs: 1000, capMs: 5000 },
+    });
+    const sleeps: number[] = [];
+    const retries: Array<{ attempt: number; delayMs: number; message: string }> = [];
+    const result = await dispatch({
+      ...request,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      onRetry: (info) => retries.push(info),
+    });
+    expect(result.spawns).toBe(2);
+    expect(result.sessionId).toBe("sess-2");
+    expect(sleeps).toEqual([1000]);
+    expect(retries).toEqual([
+      { attempt: 1, delayMs: 1000, message: expect.stringContaining("HTTP 503") as string },
+    ]);
+    expect(await readFile(request.counterFile, "utf8")).toBe("2");
+  });
+
+  it("gives up on a transient failure once the retries are spent, with a doubling, capped delay", async () => {
+    const request = await makeRequest({
+      mode: "http503",
+      retry: { retries: 3, baseMs: 1000, capMs: 3000 },
+    });
+    const sleeps: number[] = [];
+    const error: unknown = await dispatch({
+      ...request,
+      sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).isPermanent).toBe(false);
+    expect((error as Error).message).toBe(
+      "fake exited with code 1: API Error: HTTP 503 Service Unavailable",
+    );
+    expect(sleeps).toEqual([1000, 2000, 3000]);
+    expect(await readFile(request.counterFile, "utf8")).toBe("4");
+  });
+
+  it("does not retry a permanent failure (401 unauthorized)", async () => {
+    const request = await makeRequest({ mode: "auth", retry: { retries: 3, baseMs: 1, capMs: 1 } });
+    let sleeps = 0;
+    const error: unknown = await dispatch({
+      ...request,
+      sleep: () => (sleeps++, Promise.resolve()),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).isPermanent).toBe(true);
+    expect((error as Error).message).toContain("401 unauthorized");
+    expect(sleeps).toBe(0);
+    expect(await readFile(request.counterFile, "utf8")).toBe("1");
+  });
+
+  it("fails an exit 0 without a final event when the harness requires one", async () => {
+    const request = await makeRequest({ mode: "nofinal" });
+    await expect(
+      dispatch({
+        ...request,
+        harness: await makeFakeHarness(request.dir, { isFinalRequired: true }),
+      }),
+    ).rejects.toThrow("fake ended without a result (interrupted or crashed); see agent.log.");
+    const lenient = await dispatch(request);
+    expect(lenient.finalText).toBe("I stopped early");
+  });
+
+  it("turns a missing binary into AgentNotFoundError", async () => {
+    const request = await makeRequest({ mode: "ok" });
+    const harness = resolveHarness("ghost", {
+      ghost: { template: "bosun-no-such-agent-xyz {{prompt_file}}" },
+    });
+    const error: unknown = await dispatch({
+      ...request,
+      harness,
+      retry: { retries: 2, baseMs: 0, capMs: 0 },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AgentNotFoundError);
+    expect((error as Error).message).toBe(
+      '"bosun-no-such-agent-xyz" not found on PATH (install it or set agents.ghost.command in bosun.yaml)',
+    );
+  });
+
+  it("kills a hung agent at the timeout and does not retry it", async () => {
+    const request = await makeRequest({
+      mode: "hang",
+      timeoutMs: 300,
+      retry: { retries: 2, baseMs: 0, capMs: 0 },
+    });
+    const startedAt = performance.now();
+    const error: unknown = await dispatch(request).catch((caught: unknown) => caught);
+    expect(performance.now() - startedAt).toBeLessThan(3_000);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as Error).message).toMatch(
+      /^fake timed out after 0.3s; its process group was killed/,
+    );
+    expect(await readFile(request.counterFile, "utf8")).toBe("1");
+  });
+
+  it("stops the agent's group on abort and throws CancelledError", async () => {
+    const request = await makeRequest({ mode: "hang" });
+    const controller = new AbortController();
+    const onEvent = (event: AgentEvent): void => {
+      if (event.type === "text" && event.text === "ready") controller.abort();
+    };
+    await expect(
+      dispatch({ ...request, signal: controller.signal, onEvent }),
+    ).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe("isTransient", () => {
+  it.each([
+    ["API Error: HTTP 503 Service Unavailable", true],
+    ["429 Too Many Requests", true],
+    ["rate limit exceeded", true],
+    ["rate_limit_error", true],
+    ["Overloaded", true],
+    ["529 overloaded_error", true],
+    ["read ECONNRESET", true],
+    ["connect ECONNREFUSED 127.0.0.1:443", true],
+    ["getaddrinfo EAI_AGAIN api.anthropic.com", true],
+    ["socket hang up", true],
+    ["Request timed out", true],
+    ["stream disconnected; reconnecting", true],
+    ["401 unauthorized", false],
+    ["403 Forbidden", false],
+    ["400 invalid_request_error: prompt is too long", false],
+    ["model not found: gpt-9", false],
+    ["exited with code 5003", false],
+  ])("%j → %s", (message, expected) => {
+    expect(isTransient(message)).toBe(expected);
+  });
+});
+
+describe("killOrphanedAgent", () => {
+  it("kills the live process group named in agent.pid and removes the file", async () => {
+    const dir = await makeTestDir();
+    const handle = startProcess({
+      command: process.execPath,
+      args: [
+        "-e",
+        `const c = require("node:child_process").spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" }); console.log(c.pid); setInterval(() => {}, 1000)`,
+      ],
+      cwd: dir,
+    });
+    const lines = handle.lines();
+    const grandchild = Number((await lines.next()).value);
+    await writeFile(path.join(dir, "agent.pid"), `${handle.pid}\n`);
+    expect(await killOrphanedAgent(dir)).toBe(true);
+    for await (const _line of lines) {
+      // Drain until the killed group closes stdout.
+    }
+    const result = await handle.result;
+    expect(result.signal).toBe("SIGKILL");
+    expect(isPidRunning(handle.pid)).toBe(false);
+    expect(await waitForPidExit(grandchild)).toBe(true);
+    await expect(readFile(path.join(dir, "agent.pid"), "utf8")).rejects.toMatchObject({
+      code: "ENOENT",
+    });
+  });
+
+  it("returns false without a pid file, or when the group is already gone", async () => {
+    const dir = await makeTestDir();
+    expect(await killOrphanedAgent(dir)).toBe(false);
+    const handle = startProcess({ command: process.execPath, args: ["-e", ""], cwd: dir });
+    await handle.result;
+    await writeFile(path.join(dir, "agent.pid"), `${handle.pid}\n`);
+    expect(await killOrphanedAgent(dir)).toBe(false);
+    await writeFile(path.join(dir, "agent.pid"), "garbage");
+    expect(await killOrphanedAgent(dir)).toBe(false);
+  });
+});

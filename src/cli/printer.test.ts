@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { BosunEvent } from "../flows/events.js";
+import type * as PrinterModule from "./printer.js";
+
+// format.ts decides on colour when it loads, so NO_COLOR must be set before the printer is imported.
+let printer: typeof PrinterModule;
+beforeAll(async () => {
+  vi.stubEnv("NO_COLOR", "1");
+  printer = await import("./printer.js");
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+const RUN_ID = "20261122-120000-ab12";
+const BASE = { runId: RUN_ID, ts: "2026-11-22T12:00:00.000Z" };
+
+function makeEvents(): BosunEvent[] {
+  return [
+    {
+      ...BASE,
+      seq: 1,
+      type: "run.created",
+      flow: "review",
+      taskId: "T-001",
+      title: "t",
+      baseCommit: "c0",
+      options: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "", timeoutSec: 0 },
+    },
+    { ...BASE, seq: 2, type: "round.started", round: 1, head: "c0" },
+    {
+      ...BASE,
+      seq: 3,
+      type: "dispatch.started",
+      round: 1,
+      role: "worker",
+      harness: "claude",
+      attempt: 2,
+    },
+    {
+      ...BASE,
+      seq: 4,
+      type: "dispatch.completed",
+      round: 1,
+      role: "worker",
+      harness: "codex",
+      attempt: 1,
+      exitCode: 0,
+      sessionId: "0199a213-81c0-7800-8aa1-bbab2a035a53",
+      costUsd: 0.01234,
+      isCostEstimated: true,
+      tokens: { inputTokens: 1200, cachedInputTokens: 0, outputTokens: 34 },
+      durationMs: 65_400,
+      spawns: 1,
+    },
+    {
+      ...BASE,
+      seq: 5,
+      type: "checkpoint.created",
+      round: 1,
+      commit: "90451fc1c90da7ede428",
+      parent: "c0",
+      filesChanged: ["a.js", "b.js"],
+    },
+    {
+      ...BASE,
+      seq: 6,
+      type: "gate.completed",
+      round: 1,
+      name: "verify",
+      passed: false,
+      detail: "`npm test`\nexited 1",
+    },
+    {
+      ...BASE,
+      seq: 7,
+      type: "review.completed",
+      round: 1,
+      decision: "changes_required",
+      blockingIssues: 2,
+    },
+    { ...BASE, seq: 8, type: "round.completed", round: 1, verdict: "fix", fixItems: 2 },
+    {
+      ...BASE,
+      seq: 9,
+      type: "ask.created",
+      askId: "ask-1",
+      question: "3 rounds ran without approval",
+    },
+    {
+      ...BASE,
+      seq: 10,
+      type: "run.completed",
+      status: "needs_human",
+      reason: "waiting for an answer",
+    },
+    {
+      type: "agent.output",
+      runId: RUN_ID,
+      round: 1,
+      role: "worker",
+      event: { type: "tool.use", tool: "Bash", summary: "npm   test" },
+    },
+    {
+      type: "agent.retry",
+      runId: RUN_ID,
+      round: 1,
+      role: "reviewer",
+      attempt: 1,
+      delayMs: 5000,
+      message: "HTTP 503",
+    },
+    { type: "warning", runId: RUN_ID, message: "The reviewer changed 1 file(s)" },
+  ];
+}
+
+describe("formatEvent", () => {
+  it("prints one plain line per event (no ANSI under NO_COLOR)", () => {
+    const lines = makeEvents().map((event) => printer.formatEvent(event, false));
+    expect(lines.join("\n")).not.toContain("\u001b");
+    expect(lines).toMatchInlineSnapshot(`
+      [
+        "▶ review 20261122-120000-ab12 · task T-001 · worker claude, reviewer codex, up to 3 round(s)",
+        "── round 1",
+        "  worker claude re-prompt (attempt 2)…",
+        "  worker ✓ 1m05s · $0.0123~ · 1234 tok · session 0199a213-81c",
+        "  checkpoint 90451fc · 2 file(s) changed",
+        "  gate verify ✗ \`npm test\` exited 1",
+        "  review changes_required · 2 blocking issue(s)",
+        "  round 1 → fix (2 item(s) to fix)",
+        "? ask ask-1: 3 rounds ran without approval",
+        "⏸ needs_human waiting for an answer",
+        "    worker · Bash npm test",
+        "  reviewer retry in 5.0s: HTTP 503",
+        "  warning The reviewer changed 1 file(s)",
+      ]
+    `);
+  });
+
+  it("shows agent text only when verbose", () => {
+    const text: BosunEvent = {
+      type: "agent.output",
+      runId: RUN_ID,
+      round: 1,
+      role: "worker",
+      event: { type: "text", text: "Thinking\nabout it" },
+    };
+    expect(printer.formatEvent(text, false)).toBeUndefined();
+    expect(printer.formatEvent(text, true)).toBe("    worker · Thinking about it");
+    const usage: BosunEvent = {
+      type: "agent.output",
+      runId: RUN_ID,
+      round: 1,
+      role: "worker",
+      event: {
+        type: "usage",
+        usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 1 },
+        isCumulative: true,
+      },
+    };
+    expect(printer.formatEvent(usage, true)).toBeUndefined();
+  });
+});

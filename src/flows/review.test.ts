@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { reduceRunEvents } from "../store/run-state.js";
+import type { RunEvent, RunEventInput } from "../store/schema/events.js";
+import { getNextStep } from "./review.js";
+
+/** Builds a journal: numbers the inputs and gives them a fixed clock. */
+function makeJournal(...inputs: RunEventInput[]): RunEvent[] {
+  return inputs.map((input, index) => ({
+    ...input,
+    seq: index + 1,
+    ts: "2026-11-22T12:00:00.000Z",
+  }));
+}
+
+function makeCreated(maxRounds: number): RunEventInput {
+  return {
+    type: "run.created",
+    flow: "review",
+    taskId: "T-001",
+    title: "t",
+    baseCommit: "c0",
+    options: { worker: "offline", reviewer: "offline", maxRounds, verify: "", timeoutSec: 0 },
+  };
+}
+
+/** A whole round: started, then completed with a verdict. */
+function makeRound(
+  round: number,
+  verdict: "accept" | "fix" | "escalate",
+  reason?: string,
+): RunEventInput[] {
+  return [
+    { type: "round.started", round, head: `c${round - 1}` },
+    {
+      type: "round.completed",
+      round,
+      verdict,
+      fixItems: verdict === "accept" ? 0 : 1,
+      ...(reason === undefined ? {} : { reason }),
+    },
+  ];
+}
+
+function makeAsk(answer: "more" | "accept" | "abort", extraRounds?: number): RunEventInput[] {
+  return [
+    { type: "ask.created", askId: "ask-1", question: "q" },
+    { type: "run.completed", status: "needs_human", reason: "q" },
+    {
+      type: "ask.answered",
+      askId: "ask-1",
+      answer,
+      ...(extraRounds === undefined ? {} : { extraRounds }),
+    },
+  ];
+}
+
+/** getNextStep over a journal, with the run snapshot derived from the same journal. */
+function nextStepOf(...inputs: RunEventInput[]): ReturnType<typeof getNextStep> {
+  const events = makeJournal(...inputs);
+  return getNextStep(events, reduceRunEvents(events, "r1"));
+}
+
+describe("getNextStep", () => {
+  it("starts with round 1", () => {
+    expect(nextStepOf(makeCreated(3))).toEqual({ type: "round", round: 1 });
+  });
+
+  it("resumes an unfinished round instead of starting the next one", () => {
+    expect(nextStepOf(makeCreated(3), { type: "round.started", round: 1, head: "c0" })).toEqual({
+      type: "round",
+      round: 1,
+    });
+    expect(
+      nextStepOf(
+        makeCreated(3),
+        ...makeRound(1, "fix"),
+        { type: "round.started", round: 2, head: "c1" },
+        {
+          type: "dispatch.started",
+          round: 2,
+          role: "worker",
+          harness: "offline",
+          attempt: 1,
+        },
+      ),
+    ).toEqual({ type: "round", round: 2 });
+  });
+
+  it("completes as succeeded when the last round was accepted", () => {
+    expect(nextStepOf(makeCreated(3), ...makeRound(1, "fix"), ...makeRound(2, "accept"))).toEqual({
+      type: "complete",
+      status: "succeeded",
+      reason: "approved by the reviewer in round 2",
+    });
+  });
+
+  it("starts the next round after a fix verdict under maxRounds", () => {
+    expect(nextStepOf(makeCreated(3), ...makeRound(1, "fix"), ...makeRound(2, "fix"))).toEqual({
+      type: "round",
+      round: 3,
+    });
+  });
+
+  it("escalates after a fix verdict at maxRounds", () => {
+    expect(nextStepOf(makeCreated(2), ...makeRound(1, "fix"), ...makeRound(2, "fix"))).toEqual({
+      type: "escalate",
+      round: 2,
+      reason: "2 round(s) ran without approval (max rounds 2)",
+    });
+  });
+
+  it("escalates a round that escalated itself, with its reason, until a human answers", () => {
+    expect(
+      nextStepOf(makeCreated(3), ...makeRound(1, "escalate", "The reviewer gave no valid report")),
+    ).toEqual({
+      type: "escalate",
+      round: 1,
+      reason: "The reviewer gave no valid report",
+    });
+    expect(
+      nextStepOf(makeCreated(3), ...makeRound(1, "escalate", "stuck"), ...makeAsk("more")),
+    ).toEqual({ type: "round", round: 2 });
+  });
+
+  it("runs another round once 'more' was answered and maxRounds raised", () => {
+    const journal = [
+      makeCreated(2),
+      ...makeRound(1, "fix"),
+      ...makeRound(2, "fix"),
+      ...makeAsk("more", 2),
+    ];
+    expect(nextStepOf(...journal)).toEqual({ type: "round", round: 3 });
+    // And escalates again when the granted rounds are spent.
+    expect(nextStepOf(...journal, ...makeRound(3, "fix"), ...makeRound(4, "fix"))).toEqual({
+      type: "escalate",
+      round: 4,
+      reason: "4 round(s) ran without approval (max rounds 4)",
+    });
+  });
+
+  it("an answer given before the last escalation does not count for it", () => {
+    const journal = [
+      makeCreated(3),
+      ...makeRound(1, "escalate", "first"),
+      ...makeAsk("more"),
+      ...makeRound(2, "escalate", "second"),
+    ];
+    expect(nextStepOf(...journal)).toEqual({ type: "escalate", round: 2, reason: "second" });
+  });
+});

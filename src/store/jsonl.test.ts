@@ -1,0 +1,121 @@
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { StateError } from "../errors.js";
+import { makeTestDir } from "../../test/helpers/testdir.js";
+import { appendJsonl, readJsonl, repairJsonlTail } from "./jsonl.js";
+
+const LineSchema = z.object({ n: z.number() });
+
+function makeLines(...values: number[]): string {
+  return values.map((n) => `${JSON.stringify({ n })}\n`).join("");
+}
+
+describe("readJsonl", () => {
+  it("reads a missing file as empty", async () => {
+    const dir = await makeTestDir();
+    expect(await readJsonl(path.join(dir, "none.jsonl"), LineSchema)).toEqual({
+      records: [],
+      validBytes: 0,
+      hasTornTail: false,
+    });
+  });
+
+  it("reads every LF-terminated record and skips blank lines", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1, 2)}\n${makeLines(3)}` });
+    const read = await readJsonl(path.join(dir, "h.jsonl"), LineSchema);
+    expect(read.records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(read.hasTornTail).toBe(false);
+  });
+
+  it("ignores a torn last line (crash mid-append) and reports where the valid prefix ends", async () => {
+    const good = makeLines(1, 2);
+    const dir = await makeTestDir({ "h.jsonl": `${good}{"n": 3, "tr` });
+    const read = await readJsonl(path.join(dir, "h.jsonl"), LineSchema);
+    expect(read).toEqual({
+      records: [{ n: 1 }, { n: 2 }],
+      validBytes: Buffer.byteLength(good),
+      hasTornTail: true,
+    });
+  });
+
+  it("ignores an unterminated last line even when it happens to be valid JSON", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}{"n":2}` });
+    const read = await readJsonl(path.join(dir, "h.jsonl"), LineSchema);
+    expect(read.records).toEqual([{ n: 1 }]);
+    expect(read.hasTornTail).toBe(true);
+  });
+
+  it("throws naming file:line for malformed JSON in the middle", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}not json\n${makeLines(3)}` });
+    const file = path.join(dir, "h.jsonl");
+    const error: unknown = await readJsonl(file, LineSchema).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toContain(`Invalid ${file}:2: not valid JSON.`);
+  });
+
+  it("throws naming file:line and the field for a record that fails the schema", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1, 2)}{"n":"three"}\n` });
+    const file = path.join(dir, "h.jsonl");
+    await expect(readJsonl(file, LineSchema)).rejects.toThrow(`Invalid ${file}:3: n: `);
+  });
+});
+
+describe("repairJsonlTail", () => {
+  it("truncates a torn last line so the next append starts on a fresh line", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}{"n": 2, "tor` });
+    const file = path.join(dir, "h.jsonl");
+    expect(await repairJsonlTail(file)).toBe(true);
+    expect(await readFile(file, "utf8")).toBe(makeLines(1));
+    await appendJsonl(file, LineSchema, { n: 2 });
+    expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it("truncates a file holding only a torn line to empty", async () => {
+    const dir = await makeTestDir({ "h.jsonl": '{"n":' });
+    const file = path.join(dir, "h.jsonl");
+    expect(await repairJsonlTail(file)).toBe(true);
+    expect(await readFile(file, "utf8")).toBe("");
+  });
+
+  it("leaves a clean, an empty or a missing file alone", async () => {
+    const dir = await makeTestDir({ "clean.jsonl": makeLines(1), "empty.jsonl": "" });
+    expect(await repairJsonlTail(path.join(dir, "clean.jsonl"))).toBe(false);
+    expect(await readFile(path.join(dir, "clean.jsonl"), "utf8")).toBe(makeLines(1));
+    expect(await repairJsonlTail(path.join(dir, "empty.jsonl"))).toBe(false);
+    expect(await repairJsonlTail(path.join(dir, "missing.jsonl"))).toBe(false);
+  });
+});
+
+describe("appendJsonl", () => {
+  it("appends LF-terminated single-line records, creating the directory", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "deep", "h.jsonl");
+    await appendJsonl(file, LineSchema, { n: 1 });
+    await appendJsonl(file, z.object({ n: z.number(), s: z.string() }), { n: 2, s: "multi\nline" });
+    const text = await readFile(file, "utf8");
+    expect(text).toBe('{"n":1}\n{"n":2,"s":"multi\\nline"}\n');
+    expect(text.includes("\r")).toBe(false);
+  });
+
+  it("refuses a record that fails the schema and writes nothing", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "h.jsonl");
+    await writeFile(file, makeLines(1));
+    const bad = { n: "x" } as unknown as z.infer<typeof LineSchema>;
+    await expect(appendJsonl(file, LineSchema, bad)).rejects.toThrow(
+      `Refusing to append to ${file}: n: `,
+    );
+    expect(await readFile(file, "utf8")).toBe(makeLines(1));
+  });
+
+  it("keeps appends after an external append intact", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "h.jsonl");
+    await appendJsonl(file, LineSchema, { n: 1 });
+    await appendFile(file, makeLines(2));
+    await appendJsonl(file, LineSchema, { n: 3 });
+    expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});

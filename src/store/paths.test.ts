@@ -1,0 +1,77 @@
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeTestDir } from "../../test/helpers/testdir.js";
+import { createBosunPaths, getGlobalConfigDir, getGlobalConfigFile } from "./paths.js";
+
+describe("createBosunPaths", () => {
+  it("puts everything under <root>/.bosun", () => {
+    const paths = createBosunPaths("/repo/sub/..");
+    expect({
+      root: paths.root,
+      config: paths.workspaceConfigFile,
+      run: paths.runFile("20261122-120000-ab12"),
+      events: paths.eventsFile("20261122-120000-ab12"),
+      lock: paths.lockFile("20261122-120000-ab12"),
+      round: paths.roundDir("r1", "T-001", 2),
+      ask: paths.askFile("ask-1"),
+      answer: paths.answerFile("ask-1"),
+      costs: paths.costsFile,
+      templates: paths.templatesDir,
+    }).toMatchInlineSnapshot(`
+      {
+        "answer": "/repo/.bosun/asks/answers/ask-1.json",
+        "ask": "/repo/.bosun/asks/ask-1.json",
+        "config": "/repo/bosun.yaml",
+        "costs": "/repo/.bosun/costs.jsonl",
+        "events": "/repo/.bosun/runs/20261122-120000-ab12/events.jsonl",
+        "lock": "/repo/.bosun/runs/20261122-120000-ab12/lock",
+        "root": "/repo",
+        "round": "/repo/.bosun/runs/r1/tasks/T-001/rounds/2",
+        "run": "/repo/.bosun/runs/20261122-120000-ab12/run.json",
+        "templates": "/repo/.bosun/templates",
+      }
+    `);
+  });
+
+  it.each([
+    "..",
+    "../escape",
+    "a/b",
+    "a\\b",
+    "/abs",
+    ".hidden",
+    "",
+    "-flag",
+    "x".repeat(200),
+    "a b",
+    "a\0b",
+  ])("refuses the id %j, which could escape .bosun", (id) => {
+    const paths = createBosunPaths("/repo");
+    expect(() => paths.runDir(id)).toThrow(/^Invalid run id /);
+    expect(() => paths.taskDir("r1", id)).toThrow(/^Invalid task id /);
+    expect(() => paths.askFile(id)).toThrow(/^Invalid ask id /);
+    expect(() => paths.answerFile(id)).toThrow(/^Invalid ask id /);
+  });
+
+  it("accepts ids made of letters, digits, dot, underscore and dash", () => {
+    const paths = createBosunPaths("/repo");
+    expect(paths.taskDir("r.1_x-2", "T-001.v2")).toBe("/repo/.bosun/runs/r.1_x-2/tasks/T-001.v2");
+  });
+});
+
+describe("getGlobalConfigDir", () => {
+  it("uses BOSUN_HOME first", async () => {
+    const dir = await makeTestDir();
+    expect(getGlobalConfigDir()).toBe(path.join(dir, "bosun-home"));
+    expect(getGlobalConfigFile()).toBe(path.join(dir, "bosun-home", "config.yaml"));
+    expect(getGlobalConfigDir({ BOSUN_HOME: "rel/home", XDG_CONFIG_HOME: "/xdg" })).toBe(
+      path.resolve("rel/home"),
+    );
+  });
+
+  it("falls back to $XDG_CONFIG_HOME/bosun, then ~/.config/bosun", () => {
+    expect(getGlobalConfigDir({ BOSUN_HOME: "", XDG_CONFIG_HOME: "/xdg" })).toBe("/xdg/bosun");
+    expect(getGlobalConfigDir({})).toBe(path.join(os.homedir(), ".config", "bosun"));
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { StateError } from "../errors.js";
+import { applyRunEvent, reduceRunEvents } from "./run-state.js";
+import type { RunEvent, RunEventInput } from "./schema/events.js";
+
+const RUN_ID = "20261122-120000-ab12";
+
+/** Numbers inputs into events with seq and a fixed clock. */
+function makeEvents(...inputs: RunEventInput[]): RunEvent[] {
+  return inputs.map((input, index) => ({
+    ...input,
+    seq: index + 1,
+    ts: `2026-11-22T12:00:${String(index).padStart(2, "0")}.000Z`,
+  }));
+}
+
+function makeCreated(maxRounds = 2): RunEventInput {
+  return {
+    type: "run.created",
+    flow: "review",
+    taskId: "T-001",
+    title: "Add sum()",
+    baseCommit: "base000",
+    options: { worker: "claude", reviewer: "codex", maxRounds, verify: "npm test", timeoutSec: 60 },
+  };
+}
+
+function makeDispatchCompleted(costUsd: number, tokens: [number, number, number]): RunEventInput {
+  return {
+    type: "dispatch.completed",
+    round: 1,
+    role: "worker",
+    harness: "claude",
+    attempt: 1,
+    exitCode: 0,
+    costUsd,
+    isCostEstimated: false,
+    tokens: { inputTokens: tokens[0], cachedInputTokens: tokens[1], outputTokens: tokens[2] },
+    durationMs: 10,
+    spawns: 1,
+  };
+}
+
+describe("reduceRunEvents", () => {
+  it("builds the initial snapshot from run.created", () => {
+    expect(reduceRunEvents(makeEvents(makeCreated()), RUN_ID)).toMatchInlineSnapshot(`
+      {
+        "baseCommit": "base000",
+        "costUsd": 0,
+        "createdAt": "2026-11-22T12:00:00.000Z",
+        "eventCount": 1,
+        "flow": "review",
+        "headCommit": "base000",
+        "id": "20261122-120000-ab12",
+        "options": {
+          "maxRounds": 2,
+          "reviewer": "codex",
+          "timeoutSec": 60,
+          "verify": "npm test",
+          "worker": "claude",
+        },
+        "round": 0,
+        "status": "running",
+        "step": "created",
+        "taskId": "T-001",
+        "title": "Add sum()",
+        "tokens": {
+          "cachedInputTokens": 0,
+          "inputTokens": 0,
+          "outputTokens": 0,
+        },
+        "updatedAt": "2026-11-22T12:00:00.000Z",
+        "version": 1,
+      }
+    `);
+  });
+
+  it("accumulates cost (rounded to micro-dollars) and tokens across dispatches", () => {
+    const run = reduceRunEvents(
+      makeEvents(
+        makeCreated(),
+        makeDispatchCompleted(0.1, [100, 40, 10]),
+        makeDispatchCompleted(0.2, [200, 50, 20]),
+      ),
+      RUN_ID,
+    );
+    expect(run.costUsd).toBe(0.3);
+    expect(run.tokens).toEqual({ inputTokens: 300, cachedInputTokens: 90, outputTokens: 30 });
+    expect(run.step).toBe("worker.completed");
+    expect(run.eventCount).toBe(3);
+  });
+
+  it("tracks round, head commit and the open ask, and ask.answered raises maxRounds", () => {
+    const events = makeEvents(
+      makeCreated(2),
+      { type: "round.started", round: 1, head: "base000" },
+      {
+        type: "checkpoint.created",
+        round: 1,
+        commit: "c1",
+        parent: "base000",
+        filesChanged: ["a.js"],
+      },
+      { type: "round.completed", round: 1, verdict: "escalate", fixItems: 1, reason: "stuck" },
+      { type: "ask.created", askId: "ask-1", question: "stuck" },
+      { type: "run.completed", status: "needs_human", reason: "stuck" },
+    );
+    const waiting = reduceRunEvents(events, RUN_ID);
+    expect(waiting).toMatchObject({
+      status: "needs_human",
+      round: 1,
+      headCommit: "c1",
+      openAskId: "ask-1",
+      reason: "stuck",
+    });
+
+    const resumed = applyRunEvent(
+      waiting,
+      { ...makeEvents({ type: "run.resumed", pid: 1 })[0]!, seq: 7 },
+      RUN_ID,
+    );
+    expect(resumed.status).toBe("needs_human");
+
+    const answered = applyRunEvent(
+      resumed,
+      { type: "ask.answered", askId: "ask-1", answer: "more", extraRounds: 2, seq: 8, ts: "t" },
+      RUN_ID,
+    );
+    expect(answered.options.maxRounds).toBe(4);
+    expect(answered.status).toBe("running");
+    expect(answered).not.toHaveProperty("openAskId");
+  });
+
+  it("keeps maxRounds when the answer grants no extra rounds", () => {
+    const run = reduceRunEvents(
+      makeEvents(
+        makeCreated(3),
+        { type: "ask.created", askId: "a", question: "q" },
+        { type: "ask.answered", askId: "a", answer: "accept" },
+      ),
+      RUN_ID,
+    );
+    expect(run.options.maxRounds).toBe(3);
+  });
+
+  it("records a terminal status and its reason", () => {
+    const run = reduceRunEvents(
+      makeEvents(makeCreated(), { type: "run.completed", status: "succeeded", reason: "approved" }),
+      RUN_ID,
+    );
+    expect(run).toMatchObject({ status: "succeeded", reason: "approved", step: "run.completed" });
+  });
+
+  it("refuses a history that does not start with run.created, or has two", () => {
+    expect(() => reduceRunEvents(makeEvents({ type: "run.resumed", pid: 1 }), RUN_ID)).toThrow(
+      StateError,
+    );
+    expect(() => reduceRunEvents(makeEvents({ type: "run.resumed", pid: 1 }), RUN_ID)).toThrow(
+      /must start with run\.created, not run\.resumed/,
+    );
+    expect(() => reduceRunEvents(makeEvents(makeCreated(), makeCreated()), RUN_ID)).toThrow(
+      /a second run\.created at seq 2/,
+    );
+    expect(() => reduceRunEvents([], RUN_ID)).toThrow(/has no events/);
+  });
+});
