@@ -4,6 +4,7 @@
  * shared/real-clients.md); the ones not tested against the real CLI are marked best-effort.
  */
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgsStringToArgv } from "string-argv";
 import { UsageError } from "../errors.js";
@@ -341,13 +342,24 @@ function getTemplateValue(values: TemplateValues, key: string): string {
 }
 
 /**
- * Where the offline agent's entry script is. From dist/ it is the compiled .js next to this
- * module; when bosun itself runs from source (tsx, vitest) it is the .ts, loaded through tsx.
+ * Where the offline agent's entry script is: `dist/offline-agent.js` when bosun runs built
+ * (bundled, so this module may sit in any chunk), else the .ts source, loaded through tsx.
  */
 function getOfflineAgentEntry(): string[] {
-  const js = fileURLToPath(new URL("./offline/offline-agent.js", import.meta.url));
-  if (existsSync(js)) return [js];
-  const ts = fileURLToPath(new URL("./offline/offline-agent.ts", import.meta.url));
+  const root = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const built = path.join(root, "dist", "offline-agent.js");
+  if (existsSync(built) && !import.meta.url.endsWith(".ts")) return [built];
+  const source = path.join(root, "src", "agents", "offline", "offline-agent.ts");
   // Resolved here, not by the child: the child's cwd is the user's repo, where tsx is not installed.
-  return ["--import", import.meta.resolve("tsx"), ts];
+  return ["--import", import.meta.resolve("tsx"), source];
+}
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return start;
+    dir = parent;
+  }
+  return dir;
 }
