@@ -78,11 +78,15 @@ export default tseslint.config(
   layer("human", ["flows", ...SURFACES]),
   layer("flows", SURFACES),
   {
-    files: ["**/*.js", "vitest.config.ts"],
+    files: ["**/*.js", "**/*.mjs", "vitest.config.ts"],
     rules: { "no-restricted-syntax": "off" },
   },
   {
-    files: ["**/*.js"],
+    files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: { process: "readonly", console: "readonly", URL: "readonly" },
+    },
   },
 );

@@ -13,5 +13,4 @@ export const config = defineConfig({
 });
 
 // vitest needs a default export to find its config; it is the one exception to named exports.
-// eslint-disable-next-line no-restricted-syntax
 export default config;
