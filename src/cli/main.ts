@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { killAllChildren } from "../proc/run-process.js";
-import { BosunError } from "../errors.js";
+import { BosunError, isNodeError } from "../errors.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { ReviewFlags } from "./commands/review.js";
@@ -29,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  // Kept for the life of the process: EPIPE arrives asynchronously, possibly after main() returns.
+  process.stdout.on("error", onStdoutError);
   let exitCode = 0;
   const program = createProgram(controller.signal, (code) => (exitCode = code));
   try {
@@ -41,6 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     killAllChildren();
   }
   return exitCode;
+}
+
+/** The reader went away (`bosun log | head`): stop quietly, as Unix tools do. */
+function onStdoutError(error: Error): void {
+  if (!isNodeError(error) || error.code !== "EPIPE") throw error;
+  killAllChildren();
+  // main() is the one place allowed to end the process; nothing can be printed any more.
+  // eslint-disable-next-line no-restricted-syntax
+  process.exit(0);
 }
 
 function reportError(error: unknown): number {
