@@ -11,9 +11,16 @@ export class LineSplitter {
 
   /** Returns the complete lines in this chunk (without the trailing "\n" or "\r\n"). */
   push(chunk: Buffer | string): string[] {
-    this.pending += typeof chunk === "string" ? chunk : this.decoder.write(chunk);
-    const parts = this.pending.split("\n");
-    this.pending = parts.pop() ?? "";
+    const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
+    // Split only the new text: re-splitting a long unterminated line on every chunk is quadratic.
+    const parts = text.split("\n");
+    const rest = parts.pop() ?? "";
+    if (parts.length === 0) {
+      this.pending += rest;
+      return [];
+    }
+    parts[0] = this.pending + (parts[0] ?? "");
+    this.pending = rest;
     return parts.map(stripCr);
   }
 
