@@ -158,6 +158,20 @@ describe("formatEvent", () => {
         isCumulative: true,
       },
     };
-    expect(printer.formatEvent(usage, true)).toBeUndefined();
+    expect(printer.formatEvent(usage, false)).toBeUndefined();
+    expect(printer.formatEvent(usage, true)).toBe("    worker · tokens 1 in / 1 out");
+  });
+
+  it("always shows a failed tool call, and every tool result when verbose", () => {
+    const make = (isError: boolean): BosunEvent => ({
+      type: "agent.output",
+      runId: RUN_ID,
+      round: 1,
+      role: "worker",
+      event: { type: "tool.result", isError, output: "exit 1\nboom" },
+    });
+    expect(printer.formatEvent(make(true), false)).toBe("    worker · tool failed exit 1 boom");
+    expect(printer.formatEvent(make(false), false)).toBeUndefined();
+    expect(printer.formatEvent(make(false), true)).toBe("    worker · tool ok exit 1 boom");
   });
 });

@@ -82,11 +82,15 @@ function formatAgentEvent(role: string, event: AgentEvent, isVerbose: boolean): 
       return isVerbose ? `${prefix} result: ${oneLine(event.text, 200)}` : undefined;
     case "unknown":
       return isVerbose ? `${prefix} ${color.dim(oneLine(event.raw, 120))}` : undefined;
-    case "session":
     case "tool.result":
+      if (!isVerbose) return event.isError ? `${prefix} ${color.yellow("tool failed")} ${oneLine(event.output ?? "", 120)}` : undefined;
+      return `${prefix} ${event.isError ? color.yellow("tool failed") : "tool ok"} ${color.dim(oneLine(event.output ?? "", 160))}`;
     case "file.edit":
+      return isVerbose ? `${prefix} ${event.kind} ${event.path}` : undefined;
+    case "session":
+      return isVerbose ? `${prefix} session ${event.sessionId}${event.model === undefined ? "" : ` · ${event.model}`}` : undefined;
     case "usage":
-      return undefined;
+      return isVerbose ? `${prefix} tokens ${event.usage.inputTokens} in / ${event.usage.outputTokens} out${event.costUsd === undefined ? "" : ` · $${event.costUsd.toFixed(4)}`}` : undefined;
   }
 }
 
