@@ -19,9 +19,11 @@ export async function waitForManualReport(options: {
   await writeFile(options.promptFile, options.prompt);
   const dir = path.dirname(options.reportFile);
   await mkdir(dir, { recursive: true });
-  const name = path.basename(options.reportFile);
-  // Start watching before the first check so a write between the two is not missed.
-  const watcher = watch(dir, options.signal === undefined ? {} : { signal: options.signal });
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted === true) stop.abort();
+  const changes = watch(dir, { signal: stop.signal })[Symbol.asyncIterator]();
   let lastError = "";
   const check = async (): Promise<boolean> => {
     const state = await options.isReady();
@@ -33,13 +35,23 @@ export async function waitForManualReport(options: {
     return false;
   };
   try {
-    if (await check()) return;
-    for await (const change of watcher) {
-      if (change.filename === name && (await check())) return;
+    for (;;) {
+      // Ask for the next change before each check: fs/promises watch() starts watching on its
+      // first next() and drops changes made while nobody waits on next(), so a report written
+      // during the check must still wake us. Any change in the directory triggers a check, since
+      // the one naming the report may be among those dropped.
+      const nextChange = changes.next();
+      // Handled below when awaited; this keeps an abort during the check from going unhandled.
+      nextChange.catch(() => undefined);
+      if (await check()) return;
+      if ((await nextChange).done === true) break;
     }
   } catch (error) {
     if (options.signal?.aborted === true) throw new CancelledError("Stopped waiting for the manual report.");
     throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    stop.abort();
   }
   throw new CancelledError("Stopped waiting for the manual report.");
 }

@@ -132,7 +132,9 @@ export async function runReviewRound(
         report_file: reviewReportFile,
       });
       review = await runRoleWithReprompt(ctx, { round, role: "reviewer", basePrompt, reportFile: reviewReportFile, check });
-      await discardReviewerEdits(ctx);
+      // The worker's checkpoint is HEAD before the review, also when this step is resumed after a
+      // crash (by then HEAD may already hold a reviewer's commit).
+      await discardReviewerEdits(ctx, production.commit);
       if (!review.isValid) {
         return { verdict: "escalate", reason: `The reviewer gave no valid report: ${review.error}`, fixItems: [] };
       }
@@ -193,11 +195,17 @@ async function runRoleWithReprompt<T>(
   return report;
 }
 
-/** The reviewer must not change the tree; anything it changed is discarded (worker work is checkpointed). */
-async function discardReviewerEdits(ctx: FlowContext): Promise<void> {
-  const dirty = await listDirtyFiles(ctx.paths.root);
-  if (dirty.length === 0) return;
-  await runGit(ctx.paths.root, ["reset", "-q", "--hard", "HEAD"]);
-  await runGit(ctx.paths.root, ["clean", "-q", "-fd"]);
-  ctx.emit({ type: "warning", runId: ctx.runId, message: `The reviewer changed ${dirty.length} file(s) (${dirty.slice(0, 5).join(", ")}); bosun discarded those edits.` });
+/**
+ * The reviewer must not change the tree; anything it changed is discarded (worker work is
+ * checkpointed). That includes commits it made: HEAD goes back to where it was before the review.
+ */
+async function discardReviewerEdits(ctx: FlowContext, headBeforeReview: string): Promise<void> {
+  const { root } = ctx.paths;
+  const head = await getHead(root);
+  const committed = head === headBeforeReview ? [] : await listChangedFiles(root, headBeforeReview, head);
+  const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
+  if (changed.length === 0 && head === headBeforeReview) return;
+  await runGit(root, ["reset", "-q", "--hard", headBeforeReview]);
+  await runGit(root, ["clean", "-q", "-fd"]);
+  ctx.emit({ type: "warning", runId: ctx.runId, message: `The reviewer changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those edits.` });
 }

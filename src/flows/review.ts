@@ -105,8 +105,9 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
   try {
     for (;;) {
       const run = store.run;
-      if (run.status === "succeeded" || run.status === "cancelled") return { run, isPaused: false };
       if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return { run: store.run, isPaused: false };
+      // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
+      if (store.run.status === "succeeded" || store.run.status === "cancelled") return { run: store.run, isPaused: false };
       const next = getNextStep(store.events, store.run);
       if (next.type === "complete") {
         await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });

@@ -1,0 +1,56 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CancelledError } from "../errors.js";
+import { makeTestDir } from "../../test/helpers/testdir.js";
+import { waitForManualReport } from "./manual.js";
+
+async function makeWait(dir: string, signal?: AbortSignal) {
+  const reportFile = path.join(dir, "round", "review_report.json");
+  const invalid: string[] = [];
+  const isReady = async (): Promise<{ isValid: boolean; error?: string }> => {
+    try {
+      const text = await readFile(reportFile, "utf8");
+      return text.trim() === "ok" ? { isValid: true } : { isValid: false, error: `bad content "${text.trim()}"` };
+    } catch {
+      return { isValid: false, error: "no report yet" };
+    }
+  };
+  const done = waitForManualReport({
+    promptFile: path.join(dir, "round", "reviewer", "prompt.md"),
+    prompt: "review please",
+    reportFile,
+    isReady,
+    onInvalid: (error) => invalid.push(error),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  return { done, reportFile, invalid };
+}
+
+describe("waitForManualReport", () => {
+  it("writes the prompt and returns at once when a valid report is already there", async () => {
+    const dir = await makeTestDir({ "round/review_report.json": "ok\n" });
+    const { done } = await makeWait(dir);
+    await done;
+    expect(await readFile(path.join(dir, "round", "reviewer", "prompt.md"), "utf8")).toBe("review please");
+  });
+
+  it("reports an invalid file once and keeps waiting until a valid one is written", async () => {
+    const dir = await makeTestDir();
+    const { done, reportFile, invalid } = await makeWait(dir);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(reportFile, "nope\n");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(invalid).toEqual(['bad content "nope"']);
+    await writeFile(reportFile, "ok\n");
+    await done;
+  });
+
+  it("stops with CancelledError when aborted", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const { done } = await makeWait(dir, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(done).rejects.toBeInstanceOf(CancelledError);
+  });
+});
