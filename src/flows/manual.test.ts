@@ -5,7 +5,7 @@ import { CancelledError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { waitForManualReport } from "./manual.js";
 
-async function makeWait(dir: string, signal?: AbortSignal) {
+function makeWait(dir: string, signal?: AbortSignal) {
   const reportFile = path.join(dir, "round", "review_report.json");
   const invalid: string[] = [];
   const isReady = async (): Promise<{ isValid: boolean; error?: string }> => {
@@ -30,14 +30,14 @@ async function makeWait(dir: string, signal?: AbortSignal) {
 describe("waitForManualReport", () => {
   it("writes the prompt and returns at once when a valid report is already there", async () => {
     const dir = await makeTestDir({ "round/review_report.json": "ok\n" });
-    const { done } = await makeWait(dir);
+    const { done } = makeWait(dir);
     await done;
     expect(await readFile(path.join(dir, "round", "reviewer", "prompt.md"), "utf8")).toBe("review please");
   });
 
   it("reports an invalid file once and keeps waiting until a valid one is written", async () => {
     const dir = await makeTestDir();
-    const { done, reportFile, invalid } = await makeWait(dir);
+    const { done, reportFile, invalid } = makeWait(dir);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await writeFile(reportFile, "nope\n");
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -49,7 +49,7 @@ describe("waitForManualReport", () => {
   it("stops with CancelledError when aborted", async () => {
     const dir = await makeTestDir();
     const controller = new AbortController();
-    const { done } = await makeWait(dir, controller.signal);
+    const { done } = makeWait(dir, controller.signal);
     setTimeout(() => controller.abort(), 50);
     await expect(done).rejects.toBeInstanceOf(CancelledError);
   });
