@@ -1,7 +1,7 @@
 /** The diff a review run made: the whole run (base → head) or one round's checkpoint. */
 import { StateError } from "../errors.js";
 import type { BosunPaths } from "../store/paths.js";
-import { readRun, readRunEvents } from "../store/run-store.js";
+import { readRun, readRunEvents } from "../store/run-read.js";
 import { getDiff } from "../workspace/git.js";
 
 /** Returns the unified diff. */

@@ -3,14 +3,8 @@ import { describe, expect, it } from "vitest";
 import { StateError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { createBosunPaths, type BosunPaths } from "./paths.js";
-import {
-  RunStore,
-  createRunId,
-  listRunIds,
-  readRun,
-  readRunEvents,
-  resolveRunId,
-} from "./run-store.js";
+import { listRunIds, readRun, readRunEvents, resolveRunId } from "./run-read.js";
+import { RunStore, createRunId } from "./run-store.js";
 import type { RunEventInput } from "./schema/events.js";
 
 function makeCreated(maxRounds = 2): Extract<RunEventInput, { type: "run.created" }> {

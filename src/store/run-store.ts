@@ -4,9 +4,9 @@
  * awaits it may take the next side effect knowing the transition survives a `kill -9`.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { StateError } from "../errors.js";
-import { readJson, writeJsonAtomic, writeTextAtomic } from "./json-file.js";
+import { writeJsonAtomic, writeTextAtomic } from "./json-file.js";
 import { appendJsonl, readJsonl, repairJsonlTail } from "./jsonl.js";
 import type { BosunPaths } from "./paths.js";
 import { acquireRunLock, type RunLock } from "./run-lock.js";
@@ -92,39 +92,4 @@ export class RunStore {
   async close(): Promise<void> {
     await this.lock.release();
   }
-}
-
-/** Reads a run's snapshot without locking (for status and listings); null if absent. */
-export async function readRun(paths: BosunPaths, runId: string): Promise<Run | null> {
-  return readJson(paths.runFile(runId), RunSchema);
-}
-
-/** Reads a run's events without locking; a torn last line is ignored. */
-export async function readRunEvents(paths: BosunPaths, runId: string): Promise<RunEvent[]> {
-  return (await readJsonl(paths.eventsFile(runId), RunEventSchema)).records;
-}
-
-/** Lists run ids, oldest first (ids sort by time). */
-export async function listRunIds(paths: BosunPaths): Promise<string[]> {
-  try {
-    const entries = await readdir(paths.runsDir, { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-  } catch {
-    // No runs directory yet means no runs.
-    return [];
-  }
-}
-
-/** Resolves "latest" or an id prefix to a run id; throws a StateError when none or several match. */
-export async function resolveRunId(paths: BosunPaths, wanted: string | undefined): Promise<string> {
-  const ids = await listRunIds(paths);
-  if (ids.length === 0) throw new StateError(`No runs in ${paths.runsDir}. Start one with "bosun review".`);
-  if (wanted === undefined || wanted === "latest") return ids[ids.length - 1] ?? "";
-  if (ids.includes(wanted)) return wanted;
-  const matches = ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted));
-  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
-  if (matches.length > 1) {
-    throw new StateError(`Run "${wanted}" is ambiguous: ${matches.slice(0, 5).join(", ")}. Give more of the id.`);
-  }
-  throw new StateError(`Run "${wanted}" not found in ${paths.runsDir}. List runs with "bosun runs".`);
 }

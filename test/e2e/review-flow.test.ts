@@ -13,7 +13,7 @@ import { AnswerSchema, AskSchema } from "../../src/store/schema/asks.js";
 import { RunEventSchema } from "../../src/store/schema/events.js";
 import { WorkReportSchema } from "../../src/store/schema/reports.js";
 import { RunSchema } from "../../src/store/schema/run.js";
-import { listRunIds } from "../../src/store/run-store.js";
+import { listRunIds } from "../../src/store/run-read.js";
 import {
   assertCliBuilt,
   createOfflineRepo,

@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import type { OfflineScript } from "../../src/agents/offline/script.js";
 import { runProcess, startProcess } from "../../src/proc/run-process.js";
 import { createBosunPaths, type BosunPaths } from "../../src/store/paths.js";
-import { listRunIds, readRun, readRunEvents } from "../../src/store/run-store.js";
+import { listRunIds, readRun, readRunEvents } from "../../src/store/run-read.js";
 import type { WrittenConfig } from "../../src/store/schema/config.js";
 import type { Role, RunEvent } from "../../src/store/schema/events.js";
 import type { Run } from "../../src/store/schema/run.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { runProcess } from "../../src/proc/run-process.js";
 import { createBosunPaths, type BosunPaths } from "../../src/store/paths.js";
-import { listRunIds, readRun, readRunEvents } from "../../src/store/run-store.js";
+import { listRunIds, readRun, readRunEvents } from "../../src/store/run-read.js";
 import type { WrittenConfig } from "../../src/store/schema/config.js";
 import type { RunEvent } from "../../src/store/schema/events.js";
 import type { Run } from "../../src/store/schema/run.js";

@@ -1,6 +1,6 @@
 /** `bosun diff RUN [--round N]`: what the run changed, measured by git. */
 import { getRunDiff } from "../../flows/run-diff.js";
-import { resolveRunId } from "../../store/run-store.js";
+import { resolveRunId } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 

@@ -1,7 +1,7 @@
 /** `bosun log RUN [--follow]`: a run's event history, optionally followed live (fs.watch, no polling). */
 import { open, watch } from "node:fs/promises";
 import { parseJsonlBuffer, readJsonl } from "../../store/jsonl.js";
-import { resolveRunId } from "../../store/run-store.js";
+import { resolveRunId } from "../../store/run-read.js";
 import { RunEventSchema, type RunEvent } from "../../store/schema/events.js";
 import type { CliContext } from "../context.js";
 import { color } from "../format.js";

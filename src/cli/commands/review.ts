@@ -6,7 +6,7 @@ import { resolveHarness } from "../../agents/harnesses.js";
 import { AgentNotFoundError, UsageError, isNodeError } from "../../errors.js";
 import { resumeReview, startReview, type ReviewOutcome } from "../../flows/review.js";
 import { parseJsonText } from "../../store/json-file.js";
-import { resolveRunId } from "../../store/run-store.js";
+import { resolveRunId } from "../../store/run-read.js";
 import type { Config } from "../../store/schema/config.js";
 import type { ReviewOptions } from "../../store/schema/run.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";

@@ -1,5 +1,5 @@
 /** `bosun runs`: every run in this repository, oldest first. */
-import { listRunIds, readRun } from "../../store/run-store.js";
+import { listRunIds, readRun } from "../../store/run-read.js";
 import type { Run } from "../../store/schema/run.js";
 import type { CliContext } from "../context.js";
 import { formatTable, formatUsd, oneLine, printJson } from "../format.js";

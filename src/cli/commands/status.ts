@@ -1,5 +1,5 @@
 /** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
-import { readRun, resolveRunId } from "../../store/run-store.js";
+import { readRun, resolveRunId } from "../../store/run-read.js";
 import { isProcessAlive } from "../../store/run-lock.js";
 import { readFile } from "node:fs/promises";
 import { StateError } from "../../errors.js";
