@@ -23,7 +23,9 @@ const AGENT_LINE = '{"type":"final","text":"done","isError":false}';
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 async function time(runs: number, fn: () => Promise<void>): Promise<number> {
@@ -53,7 +55,16 @@ async function createRepo(dir: string): Promise<string> {
   await runGit(dir, ["init", "-q", "-b", "main", repo]);
   await writeFile(path.join(repo, "README.md"), "# bench\n");
   await runGit(repo, ["add", "-A"]);
-  await runGit(repo, ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "init"]);
+  await runGit(repo, [
+    "-c",
+    "user.name=bench",
+    "-c",
+    "user.email=bench@localhost",
+    "commit",
+    "-q",
+    "-m",
+    "init",
+  ]);
   await runGit(repo, ["config", "user.name", "bench"]);
   await runGit(repo, ["config", "user.email", "bench@localhost"]);
   return repo;
@@ -63,13 +74,21 @@ async function benchDispatch(dir: string): Promise<{ direct: number; viaBosun: n
   const agentFile = path.join(dir, "agent.sh");
   await writeFile(agentFile, `cat >/dev/null\necho '${AGENT_LINE}'\n`);
   const agentArgs = [agentFile];
-  const harness = resolveHarness("bench", { bench: { template: `/bin/sh ${agentFile}`, parser: "plain" } });
+  const harness = resolveHarness("bench", {
+    bench: { template: `/bin/sh ${agentFile}`, parser: "plain" },
+  });
   const runs = 30;
   const direct = await time(runs, () => spawnDirect("/bin/sh", agentArgs, dir));
   let n = 0;
   const viaBosun = await time(runs, async () => {
     n += 1;
-    await dispatch({ harness, prompt: "hello", cwd: dir, logDir: path.join(dir, "dispatch", String(n)), timeoutMs: 10_000 });
+    await dispatch({
+      harness,
+      prompt: "hello",
+      cwd: dir,
+      logDir: path.join(dir, "dispatch", String(n)),
+      timeoutMs: 10_000,
+    });
   });
   return { direct, viaBosun };
 }
@@ -78,17 +97,34 @@ async function benchReviewRound(dir: string): Promise<number> {
   const script = {
     version: 1,
     steps: [
-      { role: "worker", actions: [{ run: "date +%s%N >> hello.txt" }, { report: { files_changed: ["hello.txt"] } }] },
+      {
+        role: "worker",
+        actions: [{ run: "date +%s%N >> hello.txt" }, { report: { files_changed: ["hello.txt"] } }],
+      },
       { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
     ],
   };
   const repo = await createRepo(path.join(dir, "round"));
   const scriptFile = path.join(dir, "script.json");
   await writeFile(scriptFile, JSON.stringify(script));
-  await writeFile(path.join(repo, "bosun.yaml"), `agents:\n  offline:\n    script: ${scriptFile}\ndispatch:\n  retries: 0\n`);
+  await writeFile(
+    path.join(repo, "bosun.yaml"),
+    `agents:\n  offline:\n    script: ${scriptFile}\ndispatch:\n  retries: 0\n`,
+  );
   await runGit(repo, ["add", "bosun.yaml"]);
   await runGit(repo, ["commit", "-q", "-m", "bosun config"]);
-  const args = [CLI, "review", "--goal", "bench", "--worker", "offline", "--reviewer", "offline", "--max-rounds", "1"];
+  const args = [
+    CLI,
+    "review",
+    "--goal",
+    "bench",
+    "--worker",
+    "offline",
+    "--reviewer",
+    "offline",
+    "--max-rounds",
+    "1",
+  ];
   return time(5, () => spawnDirect(process.execPath, args, repo));
 }
 
@@ -108,7 +144,17 @@ async function benchStatus(dir: string): Promise<{ node: number; status: number;
   const lines: string[] = [];
   const ts = new Date().toISOString();
   for (let seq = 2; seq <= 100_000; seq += 1) {
-    lines.push(JSON.stringify({ seq, ts, type: "gate.completed", round: 1, name: "verify", passed: true, detail: "ok" }));
+    lines.push(
+      JSON.stringify({
+        seq,
+        ts,
+        type: "gate.completed",
+        round: 1,
+        name: "verify",
+        passed: true,
+        detail: "ok",
+      }),
+    );
   }
   await appendLines(paths.eventsFile(runId), lines);
   await store.close();
@@ -128,18 +174,32 @@ function row(label: string, value: string, note: string): string {
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "bosun-bench-"));
   try {
-    process.stdout.write(`bosun bench · node ${process.version} · ${os.cpus().length} cores · medians\n\n`);
+    process.stdout.write(
+      `bosun bench · node ${process.version} · ${os.cpus().length} cores · medians\n\n`,
+    );
     const d = await benchDispatch(dir);
     const overhead = d.viaBosun - d.direct;
-    process.stdout.write(`${row("trivial agent, spawned directly", `${d.direct.toFixed(1)} ms`, "")}\n`);
-    process.stdout.write(`${row("same agent through dispatch()", `${d.viaBosun.toFixed(1)} ms`, `ratio ${(d.viaBosun / d.direct).toFixed(2)}x`)}\n`);
-    process.stdout.write(`${row("→ bosun overhead per dispatch", `${overhead.toFixed(1)} ms`, `target ≤ 50 ms: ${overhead <= 50 ? "met" : "MISSED"}`)}\n\n`);
+    process.stdout.write(
+      `${row("trivial agent, spawned directly", `${d.direct.toFixed(1)} ms`, "")}\n`,
+    );
+    process.stdout.write(
+      `${row("same agent through dispatch()", `${d.viaBosun.toFixed(1)} ms`, `ratio ${(d.viaBosun / d.direct).toFixed(2)}x`)}\n`,
+    );
+    process.stdout.write(
+      `${row("→ bosun overhead per dispatch", `${overhead.toFixed(1)} ms`, `target ≤ 50 ms: ${overhead <= 50 ? "met" : "MISSED"}`)}\n\n`,
+    );
     const round = await benchReviewRound(dir);
-    process.stdout.write(`${row("bosun review: one round, offline agents (CLI)", `${round.toFixed(1)} ms`, "process start, 2 agent spawns, checkpoint, gates, synced events")}\n\n`);
+    process.stdout.write(
+      `${row("bosun review: one round, offline agents (CLI)", `${round.toFixed(1)} ms`, "process start, 2 agent spawns, checkpoint, gates, synced events")}\n\n`,
+    );
     const s = await benchStatus(dir);
-    process.stdout.write(`${row("node startup (node -e \"\")", `${s.node.toFixed(1)} ms`, "")}\n`);
-    process.stdout.write(`${row(`bosun status, run with ${s.events} events`, `${s.status.toFixed(1)} ms`, `ratio ${(s.status / s.node).toFixed(2)}x · target ≤ 150 ms: ${s.status <= 150 ? "met" : "MISSED"}`)}\n`);
-    process.stdout.write(`${row("→ bosun's own part (status − node startup)", `${(s.status - s.node).toFixed(1)} ms`, "history size does not matter: status reads run.json only")}\n`);
+    process.stdout.write(`${row('node startup (node -e "")', `${s.node.toFixed(1)} ms`, "")}\n`);
+    process.stdout.write(
+      `${row(`bosun status, run with ${s.events} events`, `${s.status.toFixed(1)} ms`, `ratio ${(s.status / s.node).toFixed(2)}x · target ≤ 150 ms: ${s.status <= 150 ? "met" : "MISSED"}`)}\n`,
+    );
+    process.stdout.write(
+      `${row("→ bosun's own part (status − node startup)", `${(s.status - s.node).toFixed(1)} ms`, "history size does not matter: status reads run.json only")}\n`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -12,9 +12,14 @@ const zodWithoutLocales = {
   name: "zod-without-locales",
   setup(builder) {
     builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${"node_modules"}/zod/`) ? { path: "zod-locales", namespace: "bosun-empty" } : undefined,
+      args.importer.includes(`${"node_modules"}/zod/`)
+        ? { path: "zod-locales", namespace: "bosun-empty" }
+        : undefined,
     );
-    builder.onLoad({ filter: /.*/, namespace: "bosun-empty" }, () => ({ contents: "export {};", loader: "js" }));
+    builder.onLoad({ filter: /.*/, namespace: "bosun-empty" }, () => ({
+      contents: "export {};",
+      loader: "js",
+    }));
   },
 };
 
@@ -34,5 +39,7 @@ await build({
   logLevel: "warning",
   // commander is CommonJS and requires Node built-ins; give the ESM bundle a `require` for it.
   plugins: [zodWithoutLocales],
-  banner: { js: "import { createRequire as __bosunCreateRequire } from 'node:module'; const require = __bosunCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bosunCreateRequire } from 'node:module'; const require = __bosunCreateRequire(import.meta.url);",
+  },
 });

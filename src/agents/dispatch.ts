@@ -7,7 +7,12 @@ import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
-import { createEmptyUsage, type AgentEvent, type LineParser, type TokenUsage } from "./agent-event.js";
+import {
+  createEmptyUsage,
+  type AgentEvent,
+  type LineParser,
+  type TokenUsage,
+} from "./agent-event.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
 import { parseOfflineLine } from "./offline/parse.js";
 import { PARSERS } from "./parsers.js";
@@ -15,7 +20,10 @@ import type { ParserName } from "./harness.js";
 
 /** Token prices for estimating cost (structurally the config's `prices`). */
 export type PriceTable = Readonly<
-  Record<string, { inputPerMTok: number; cachedInputPerMTok?: number | undefined; outputPerMTok: number }>
+  Record<
+    string,
+    { inputPerMTok: number; cachedInputPerMTok?: number | undefined; outputPerMTok: number }
+  >
 >;
 
 /** Retry settings. */
@@ -117,14 +125,18 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
       };
     }
     const { failure } = attempt;
-    if (failure instanceof CancelledError || (failure instanceof AgentError && failure.isPermanent)) {
+    if (
+      failure instanceof CancelledError ||
+      (failure instanceof AgentError && failure.isPermanent)
+    ) {
       throw failure;
     }
     if (spawn > retry.retries) throw failure;
     const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (spawn - 1));
     request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
     await sleep(delayMs, request.signal);
-    if (request.signal?.aborted === true) throw new CancelledError(`${request.harness.spec.name} cancelled.`);
+    if (request.signal?.aborted === true)
+      throw new CancelledError(`${request.harness.spec.name} cancelled.`);
   }
 }
 
@@ -181,9 +193,20 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
   } catch (error) {
     await rm(pidFile, { force: true });
     if (isNodeError(error) && error.code === "ENOENT") {
-      return { ...seen, process: emptyResult(), failure: new AgentNotFoundError(argv.command, name, { cause: error }) };
+      return {
+        ...seen,
+        process: emptyResult(),
+        failure: new AgentNotFoundError(argv.command, name, { cause: error }),
+      };
     }
-    return { ...seen, process: emptyResult(), failure: new AgentError(`${name} could not start: ${String(error)}`, { cause: error, isPermanent: true }) };
+    return {
+      ...seen,
+      process: emptyResult(),
+      failure: new AgentError(`${name} could not start: ${String(error)}`, {
+        cause: error,
+        isPermanent: true,
+      }),
+    };
   }
   await rm(pidFile, { force: true });
   return { ...seen, process: result, ...judge(request, seen, result) };
@@ -253,7 +276,8 @@ function collect(seen: Collector, event: AgentEvent, cwd: string): void {
     case "usage":
       if (event.isCumulative) seen.cumulative = event.usage;
       else addUsage(seen.usage, event.usage);
-      if (event.costUsd !== undefined) seen.reportedCostUsd = (seen.reportedCostUsd ?? 0) + event.costUsd;
+      if (event.costUsd !== undefined)
+        seen.reportedCostUsd = (seen.reportedCostUsd ?? 0) + event.costUsd;
       break;
     case "final":
       seen.hasFinal = true;
@@ -278,11 +302,18 @@ function judge(
   const usage = seen.cumulative ?? seen.usage;
   const base = { finalText, usage };
   const detail = (): string =>
-    firstNonEmpty(seen.fatalErrors.at(-1), seen.finalIsError ? seen.finalText : undefined, seen.errors.at(-1), lastLine(result.stderrTail)) ??
-    "no error message";
+    firstNonEmpty(
+      seen.fatalErrors.at(-1),
+      seen.finalIsError ? seen.finalText : undefined,
+      seen.errors.at(-1),
+      lastLine(result.stderrTail),
+    ) ?? "no error message";
   switch (result.terminationReason) {
     case "aborted":
-      return { ...base, failure: new CancelledError(`${name} was stopped (its process group was killed).`) };
+      return {
+        ...base,
+        failure: new CancelledError(`${name} was stopped (its process group was killed).`),
+      };
     case "timeout":
       return {
         ...base,
@@ -292,14 +323,25 @@ function judge(
         ),
       };
     case "signal":
-      return { ...base, failure: new AgentError(`${name} was killed by ${result.signal ?? "a signal"}: ${detail()}`) };
+      return {
+        ...base,
+        failure: new AgentError(
+          `${name} was killed by ${result.signal ?? "a signal"}: ${detail()}`,
+        ),
+      };
     case "exit":
       break;
   }
   let message: string | undefined;
-  if (result.exitCode !== 0) message = `${name} exited with code ${String(result.exitCode)}: ${detail()}`;
-  else if (seen.fatalErrors.length > 0 || seen.finalIsError) message = `${name} reported an error: ${detail()}`;
-  else if (seen.knownEvents === 0 && seen.unknownLines > 0 && request.harness.spec.parser !== "plain")
+  if (result.exitCode !== 0)
+    message = `${name} exited with code ${String(result.exitCode)}: ${detail()}`;
+  else if (seen.fatalErrors.length > 0 || seen.finalIsError)
+    message = `${name} reported an error: ${detail()}`;
+  else if (
+    seen.knownEvents === 0 &&
+    seen.unknownLines > 0 &&
+    request.harness.spec.parser !== "plain"
+  )
     message = `${name} printed no ${request.harness.spec.parser} events (${seen.unknownLines} unreadable lines); see agent.log.`;
   else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
     message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
@@ -307,7 +349,8 @@ function judge(
   return { ...base, failure: new AgentError(message, { isPermanent: !isTransient(message) }) };
 }
 
-const TRANSIENT = /\b(429|500|502|503|504|529)\b|rate.?limit|overloaded|temporar|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network|reconnect/i;
+const TRANSIENT =
+  /\b(429|500|502|503|504|529)\b|rate.?limit|overloaded|temporar|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network|reconnect/i;
 
 /** True when the failure text looks like something a later retry could get past. */
 export function isTransient(message: string): boolean {
@@ -393,7 +436,9 @@ function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
 function getWorkspacePath(cwd: string, file: string): string {
   const absolute = path.resolve(cwd, file);
   const relative = path.relative(cwd, absolute);
-  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative)
+    ? absolute
+    : relative;
 }
 
 function emptyResult(): ProcessResult {

@@ -33,9 +33,13 @@ export interface HarnessHealth {
 }
 
 /** Finds the binary: an absolute/relative path as is, else PATH, else the usual install places. */
-export async function findHarnessBinary(spec: HarnessSpec, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function findHarnessBinary(
+  spec: HarnessSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   const home = getHomeDir();
-  if (spec.command.includes("/")) return (await isExecutable(spec.command)) ? path.resolve(spec.command) : undefined;
+  if (spec.command.includes("/"))
+    return (await isExecutable(spec.command)) ? path.resolve(spec.command) : undefined;
   for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
     if (dir === "") continue;
     const candidate = path.join(dir, spec.command);
@@ -49,7 +53,10 @@ export async function findHarnessBinary(spec: HarnessSpec, env: NodeJS.ProcessEn
 }
 
 /** Checks one harness. */
-export async function checkHarness(spec: HarnessSpec, env: NodeJS.ProcessEnv = process.env): Promise<HarnessHealth> {
+export async function checkHarness(
+  spec: HarnessSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HarnessHealth> {
   const found = (await findHarnessBinary(spec, env)) ?? null;
   const notes: string[] = [];
   let version: string | null = null;
@@ -58,7 +65,13 @@ export async function checkHarness(spec: HarnessSpec, env: NodeJS.ProcessEnv = p
     const cwd = path.dirname(found);
     const args = [...(spec.prefixArgs ?? []), ...spec.versionArgs];
     try {
-      const result = await runProcess({ command: found, args, cwd, timeoutMs: 15_000, graceMs: 1_000 });
+      const result = await runProcess({
+        command: found,
+        args,
+        cwd,
+        timeoutMs: 15_000,
+        graceMs: 1_000,
+      });
       version = result.exitCode === 0 ? (result.stdout.trim().split("\n")[0] ?? null) : null;
     } catch (error) {
       // A found binary that cannot be started is reported as such, never dropped from the list.
@@ -66,7 +79,11 @@ export async function checkHarness(spec: HarnessSpec, env: NodeJS.ProcessEnv = p
     }
     if (version === null) notes.push(`"${found} ${spec.versionArgs.join(" ")}" failed`);
   } else {
-    notes.push(spec.npmPackage === undefined ? `install ${spec.command}` : `npm install -g ${spec.npmPackage}`);
+    notes.push(
+      spec.npmPackage === undefined
+        ? `install ${spec.command}`
+        : `npm install -g ${spec.npmPackage}`,
+    );
   }
   const authEnvSet = spec.authEnv.filter((name) => (env[name] ?? "") !== "");
   const authFilesFound: string[] = [];
@@ -75,9 +92,12 @@ export async function checkHarness(spec: HarnessSpec, env: NodeJS.ProcessEnv = p
   }
   const needsAuth = spec.authEnv.length + spec.authFiles.length > 0;
   const hasAuth = !needsAuth || authEnvSet.length > 0 || authFilesFound.length > 0;
-  if (found !== null && !hasAuth) notes.push(`no auth found: set ${spec.authEnv.join(" or ")} or log in with ${spec.command}`);
+  if (found !== null && !hasAuth)
+    notes.push(`no auth found: set ${spec.authEnv.join(" or ")} or log in with ${spec.command}`);
   if (spec.name === "claude" && process.getuid?.() === 0 && (env["IS_SANDBOX"] ?? "") === "") {
-    notes.push("running as root: Claude Code refuses --dangerously-skip-permissions unless IS_SANDBOX=1 is set");
+    notes.push(
+      "running as root: Claude Code refuses --dangerously-skip-permissions unless IS_SANDBOX=1 is set",
+    );
   }
   return {
     name: spec.name,

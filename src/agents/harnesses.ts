@@ -51,7 +51,13 @@ const NO_ARGS: readonly string[] = [];
 const CLAUDE: HarnessSpec = {
   name: "claude",
   command: "claude",
-  headlessArgs: ["-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"],
+  headlessArgs: [
+    "-p",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--dangerously-skip-permissions",
+  ],
   resumeArgs: [
     "-p",
     "--output-format",
@@ -73,7 +79,11 @@ const CLAUDE: HarnessSpec = {
   npmPackage: "@anthropic-ai/claude-code",
 };
 
-const CODEX_FLAGS = ["--json", "--dangerously-bypass-approvals-and-sandbox", "--skip-git-repo-check"];
+const CODEX_FLAGS = [
+  "--json",
+  "--dangerously-bypass-approvals-and-sandbox",
+  "--skip-git-repo-check",
+];
 
 const CODEX: HarnessSpec = {
   name: "codex",
@@ -222,13 +232,18 @@ export function resolveHarness(
   if (override.template !== undefined) {
     spec = createTemplateSpec(name, override.template, override.parser ?? "plain");
   } else if (builtin !== undefined) {
-    spec = override.command === undefined ? builtin : { ...builtin, command: override.command, prefixArgs: [] };
+    spec =
+      override.command === undefined
+        ? builtin
+        : { ...builtin, command: override.command, prefixArgs: [] };
   } else if (name === "custom") {
     throw new UsageError(
       'Harness "custom" needs a command template: set agents.custom.template in bosun.yaml, e.g. "mytool --file {{prompt_file}}".',
     );
   } else {
-    const known = [...HARNESS_NAMES, ...Object.keys(overrides)].filter((n, i, all) => all.indexOf(n) === i);
+    const known = [...HARNESS_NAMES, ...Object.keys(overrides)].filter(
+      (n, i, all) => all.indexOf(n) === i,
+    );
     throw new UsageError(`Unknown harness "${name}". Known: ${known.join(", ")}.`);
   }
   return {
@@ -242,7 +257,11 @@ export function resolveHarness(
 }
 
 /** Builds a spec from a command template such as `mytool run --file {{prompt_file}}`. */
-export function createTemplateSpec(name: string, template: string, parser: ParserName): HarnessSpec {
+export function createTemplateSpec(
+  name: string,
+  template: string,
+  parser: ParserName,
+): HarnessSpec {
   const [command, ...args] = parseArgsStringToArgv(template);
   if (command === undefined) throw new UsageError(`agents.${name}.template is empty.`);
   return {

@@ -34,7 +34,10 @@ export interface CliContext {
 export function createCliContext(options: GlobalOptions, signal: AbortSignal): CliContext {
   let root: Promise<string> | undefined;
   const getRoot = (): Promise<string> => {
-    root ??= options.root === undefined ? getRepoRoot(process.cwd()) : Promise.resolve(path.resolve(options.root));
+    root ??=
+      options.root === undefined
+        ? getRepoRoot(process.cwd())
+        : Promise.resolve(path.resolve(options.root));
     return root;
   };
   return {

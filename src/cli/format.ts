@@ -37,9 +37,18 @@ export function printJson(value: unknown): void {
 /** Renders rows as aligned columns. */
 export function formatTable(rows: ReadonlyArray<readonly string[]>): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, stripAnsi(cell).length)));
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, stripAnsi(cell).length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - stripAnsi(cell).length))).join("  "))
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          i === row.length - 1
+            ? cell
+            : cell + " ".repeat((widths[i] ?? 0) - stripAnsi(cell).length),
+        )
+        .join("  "),
+    )
     .join("\n");
 }
 

@@ -61,13 +61,17 @@ function reportError(error: unknown): number {
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`${color.red("internal error")} ${stack}\nThis is a bug in bosun; please report it with the command you ran.\n`);
+  process.stderr.write(
+    `${color.red("internal error")} ${stack}\nThis is a bug in bosun; please report it with the command you ran.\n`,
+  );
   return 70;
 }
 
 function createProgram(signal: AbortSignal, setExitCode: (code: number) => void): Command {
   const program = new Command("bosun")
-    .description("Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops, with every step in plain files under .bosun/.")
+    .description(
+      "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops, with every step in plain files under .bosun/.",
+    )
     .version(VERSION, "-V, --version")
     .option("--root <dir>", "repository root (default: the git top level of the current directory)")
     .option("--json", "machine-readable output on read commands and events as JSON lines")
@@ -75,60 +79,89 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .showHelpAfterError("(run bosun --help for usage)")
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  const ctx = (command: Command): CliContext => createCliContext(command.optsWithGlobals<GlobalOptions>(), signal);
+  const ctx = (command: Command): CliContext =>
+    createCliContext(command.optsWithGlobals<GlobalOptions>(), signal);
   const done = (code: number | void): void => setExitCode(code ?? 0);
 
   program
     .command("init")
-    .description("create bosun.yaml, .bosun/ with editable prompt templates, and an example task card")
+    .description(
+      "create bosun.yaml, .bosun/ with editable prompt templates, and an example task card",
+    )
     .option("--force", "overwrite files that already exist")
-    .action(async (options: { force?: boolean }, command: Command) => done(await (await import("./commands/init.js")).runInit(ctx(command), options)));
+    .action(async (options: { force?: boolean }, command: Command) =>
+      done(await (await import("./commands/init.js")).runInit(ctx(command), options)),
+    );
 
   program
     .command("review")
-    .description("run worker/reviewer rounds on one task until the reviewer approves (the verified review loop)")
+    .description(
+      "run worker/reviewer rounds on one task until the reviewer approves (the verified review loop)",
+    )
     .option("--task <file>", "task card JSON (loop-kit task_card.json accepted as is)")
     .option("--goal <text>", "goal text, when there is no task card")
-    .option("--worker <harness>", "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual")
+    .option(
+      "--worker <harness>",
+      "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual",
+    )
     .option("--reviewer <harness>", "reviewer agent (same choices)")
     .option("--max-rounds <n>", "rounds before asking a human (default 3)", parsePositiveInt)
-    .option("--verify <cmd>", "shell command that must pass after each worker round, e.g. \"npm test\"")
-    .option("--timeout <seconds>", "per-dispatch timeout in seconds (0 = none)", parseNonNegativeInt)
+    .option(
+      "--verify <cmd>",
+      'shell command that must pass after each worker round, e.g. "npm test"',
+    )
+    .option(
+      "--timeout <seconds>",
+      "per-dispatch timeout in seconds (0 = none)",
+      parseNonNegativeInt,
+    )
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
     .option("--resume <run>", "continue a run after a crash, Ctrl-C, --single-round or an answer")
     .option("--single-round", "run one round, then stop (resume later with --resume)")
-    .action(async (options: ReviewFlags, command: Command) => done(await (await import("./commands/review.js")).runReview(ctx(command), options)));
+    .action(async (options: ReviewFlags, command: Command) =>
+      done(await (await import("./commands/review.js")).runReview(ctx(command), options)),
+    );
 
   program
     .command("status")
-    .argument("[run]", "run id, a unique prefix/suffix of it, or \"latest\"", "latest")
+    .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
     .description("show a run: status, round, step, cost, open ask")
-    .action(async (run: string, _options: unknown, command: Command) => done(await (await import("./commands/status.js")).runStatus(ctx(command), run)));
+    .action(async (run: string, _options: unknown, command: Command) =>
+      done(await (await import("./commands/status.js")).runStatus(ctx(command), run)),
+    );
 
   program
     .command("runs")
     .description("list runs, newest last")
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/runs.js")).runRuns(ctx(command))));
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/runs.js")).runRuns(ctx(command))),
+    );
 
   program
     .command("log")
-    .argument("[run]", "run id or \"latest\"", "latest")
+    .argument("[run]", 'run id or "latest"', "latest")
     .description("print a run's event history")
     .option("-f, --follow", "keep printing new events as they are written")
-    .action(async (run: string, options: { follow?: boolean }, command: Command) => done(await (await import("./commands/log.js")).runLog(ctx(command), run, options)));
+    .action(async (run: string, options: { follow?: boolean }, command: Command) =>
+      done(await (await import("./commands/log.js")).runLog(ctx(command), run, options)),
+    );
 
   program
     .command("diff")
-    .argument("[run]", "run id or \"latest\"", "latest")
+    .argument("[run]", 'run id or "latest"', "latest")
     .description("show the git diff a run made (all rounds, or one with --round)")
     .option("--round <n>", "only this round's checkpoint", parsePositiveInt)
-    .action(async (run: string, options: { round?: number }, command: Command) => done(await (await import("./commands/diff.js")).runDiff(ctx(command), run, options)));
+    .action(async (run: string, options: { round?: number }, command: Command) =>
+      done(await (await import("./commands/diff.js")).runDiff(ctx(command), run, options)),
+    );
 
   program
     .command("asks")
     .description("list questions waiting for a human")
     .option("--all", "include answered asks")
-    .action(async (options: { all?: boolean }, command: Command) => done(await (await import("./commands/asks.js")).runAsks(ctx(command), options)));
+    .action(async (options: { all?: boolean }, command: Command) =>
+      done(await (await import("./commands/asks.js")).runAsks(ctx(command), options)),
+    );
 
   program
     .command("answer")
@@ -137,44 +170,71 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .description("answer an ask; the run it belongs to then continues")
     .option("--note <text>", "a note passed to the next round's worker")
     .option("--no-resume", "only record the answer; do not continue the run now")
-    .action(async (ask: string, answer: string, options: { note?: string; resume: boolean }, command: Command) =>
-      done(await (await import("./commands/answer.js")).runAnswer(ctx(command), ask, answer, options)),
+    .action(
+      async (
+        ask: string,
+        answer: string,
+        options: { note?: string; resume: boolean },
+        command: Command,
+      ) =>
+        done(
+          await (
+            await import("./commands/answer.js")
+          ).runAnswer(ctx(command), ask, answer, options),
+        ),
     );
 
   program
     .command("config")
     .description("print the resolved config and where each value came from")
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/config.js")).runConfig(ctx(command))));
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/config.js")).runConfig(ctx(command))),
+    );
 
   program
     .command("validate")
     .description("check bosun.yaml and the global config; exit 2 when invalid")
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/validate.js")).runValidate(ctx(command))));
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/validate.js")).runValidate(ctx(command))),
+    );
 
   program
     .command("doctor")
-    .description("for each agent CLI: found or not, version, which auth env vars are set (names only)")
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))));
+    .description(
+      "for each agent CLI: found or not, version, which auth env vars are set (names only)",
+    )
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))),
+    );
 
   program
     .command("auth")
     .description("agent authentication")
     .command("status")
     .description("same as bosun doctor")
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))));
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))),
+    );
 
   program
     .command("demo")
-    .description("run a review loop on a throwaway sample repo with the offline agent (no keys, no network)")
-    .addOption(new Option("--keep", "keep the sample repo (its path is printed)").default(true).hideHelp())
-    .action(async (_options: unknown, command: Command) => done(await (await import("./commands/demo.js")).runDemo(ctx(command))));
+    .description(
+      "run a review loop on a throwaway sample repo with the offline agent (no keys, no network)",
+    )
+    .addOption(
+      new Option("--keep", "keep the sample repo (its path is printed)").default(true).hideHelp(),
+    )
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/demo.js")).runDemo(ctx(command))),
+    );
 
   return program;
 }
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number.");
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError("expected a positive whole number.");
   return n;
 }
 

@@ -38,7 +38,10 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
     case "dispatch.started":
       return `  ${event.role} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
     case "dispatch.completed": {
-      const session = event.sessionId === undefined ? "" : color.dim(` · session ${event.sessionId.slice(0, 12)}`);
+      const session =
+        event.sessionId === undefined
+          ? ""
+          : color.dim(` · session ${event.sessionId.slice(0, 12)}`);
       const cost = `${formatUsd(event.costUsd)}${event.isCostEstimated ? "~" : ""}`;
       return `  ${event.role} ${color.green("✓")} ${formatDuration(event.durationMs)} · ${cost} · ${event.tokens.inputTokens + event.tokens.outputTokens} tok${session}`;
     }
@@ -83,14 +86,21 @@ function formatAgentEvent(role: string, event: AgentEvent, isVerbose: boolean): 
     case "unknown":
       return isVerbose ? `${prefix} ${color.dim(oneLine(event.raw, 120))}` : undefined;
     case "tool.result":
-      if (!isVerbose) return event.isError ? `${prefix} ${color.yellow("tool failed")} ${oneLine(event.output ?? "", 120)}` : undefined;
+      if (!isVerbose)
+        return event.isError
+          ? `${prefix} ${color.yellow("tool failed")} ${oneLine(event.output ?? "", 120)}`
+          : undefined;
       return `${prefix} ${event.isError ? color.yellow("tool failed") : "tool ok"} ${color.dim(oneLine(event.output ?? "", 160))}`;
     case "file.edit":
       return isVerbose ? `${prefix} ${event.kind} ${event.path}` : undefined;
     case "session":
-      return isVerbose ? `${prefix} session ${event.sessionId}${event.model === undefined ? "" : ` · ${event.model}`}` : undefined;
+      return isVerbose
+        ? `${prefix} session ${event.sessionId}${event.model === undefined ? "" : ` · ${event.model}`}`
+        : undefined;
     case "usage":
-      return isVerbose ? `${prefix} tokens ${event.usage.inputTokens} in / ${event.usage.outputTokens} out${event.costUsd === undefined ? "" : ` · $${event.costUsd.toFixed(4)}`}` : undefined;
+      return isVerbose
+        ? `${prefix} tokens ${event.usage.inputTokens} in / ${event.usage.outputTokens} out${event.costUsd === undefined ? "" : ` · $${event.costUsd.toFixed(4)}`}`
+        : undefined;
   }
 }
 

@@ -14,7 +14,12 @@ import { waitForManualReport } from "./manual.js";
 import type { FlowContext } from "./flow-context.js";
 
 /** Directory of one role attempt's prompt and logs: rounds/<n>/<role>[-<attempt>]/. */
-export function getAttemptDir(ctx: FlowContext, round: number, role: Role, attempt: number): string {
+export function getAttemptDir(
+  ctx: FlowContext,
+  round: number,
+  role: Role,
+  attempt: number,
+): string {
   const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
   return path.join(roundDir, attempt === 1 ? role : `${role}-${attempt}`);
 }
@@ -27,7 +32,12 @@ export function findCompletedDispatch(
   attempt: number,
 ): Extract<RunEvent, { type: "dispatch.completed" }> | undefined {
   for (const event of events) {
-    if (event.type === "dispatch.completed" && event.round === round && event.role === role && event.attempt === attempt) {
+    if (
+      event.type === "dispatch.completed" &&
+      event.round === round &&
+      event.role === role &&
+      event.attempt === attempt
+    ) {
       return event;
     }
   }
@@ -50,25 +60,47 @@ export async function runAgentStep(
   const harnessName = role === "worker" ? ctx.options.worker : ctx.options.reviewer;
   const logDir = getAttemptDir(ctx, round, role, attempt);
   // A bosun killed mid-dispatch may have left its agent running; it must not race the new one.
-  if (await killOrphanedAgent(logDir)) ctx.emit({ type: "warning", runId: ctx.runId, message: `Killed an agent left running by an earlier bosun process (${logDir}).` });
+  if (await killOrphanedAgent(logDir))
+    ctx.emit({
+      type: "warning",
+      runId: ctx.runId,
+      message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
+    });
   await ctx.record({ type: "dispatch.started", round, role, harness: harnessName, attempt });
 
   if (harnessName === "manual") {
     const promptFile = path.join(logDir, "prompt.md");
-    ctx.emit({ type: "manual.waiting", runId: ctx.runId, round, role, promptFile, reportFile: step.reportFile });
+    ctx.emit({
+      type: "manual.waiting",
+      runId: ctx.runId,
+      round,
+      role,
+      promptFile,
+      reportFile: step.reportFile,
+    });
     const startedAt = performance.now();
     await waitForManualReport({
       promptFile,
       prompt: step.prompt,
       reportFile: step.reportFile,
       isReady: step.checkReport,
-      onInvalid: (error) => ctx.emit({ type: "warning", runId: ctx.runId, message: `Manual report not accepted yet: ${error}` }),
+      onInvalid: (error) =>
+        ctx.emit({
+          type: "warning",
+          runId: ctx.runId,
+          message: `Manual report not accepted yet: ${error}`,
+        }),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     });
     await ctx.record({
       type: "dispatch.completed",
-      round, role, harness: harnessName, attempt,
-      exitCode: 0, costUsd: 0, isCostEstimated: false,
+      round,
+      role,
+      harness: harnessName,
+      attempt,
+      exitCode: 0,
+      costUsd: 0,
+      isCostEstimated: false,
       tokens: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
       durationMs: Math.round(performance.now() - startedAt),
       spawns: 1,
@@ -103,15 +135,31 @@ export async function runAgentStep(
       prices: ctx.config.prices,
       onEvent: (event) => ctx.emit({ type: "agent.output", runId: ctx.runId, round, role, event }),
       onRetry: ({ attempt: spawn, delayMs, message }) =>
-        ctx.emit({ type: "agent.retry", runId: ctx.runId, round, role, attempt: spawn, delayMs, message }),
+        ctx.emit({
+          type: "agent.retry",
+          runId: ctx.runId,
+          round,
+          role,
+          attempt: spawn,
+          delayMs,
+          message,
+        }),
     });
   } catch (error) {
     if (error instanceof AgentError) {
-      await ctx.record({ type: "dispatch.failed", round, role, harness: harnessName, message: error.message, isPermanent: error.isPermanent });
+      await ctx.record({
+        type: "dispatch.failed",
+        round,
+        role,
+        harness: harnessName,
+        message: error.message,
+        isPermanent: error.isPermanent,
+      });
     }
     throw error;
   }
-  for (const warning of result.warnings) ctx.emit({ type: "warning", runId: ctx.runId, message: warning });
+  for (const warning of result.warnings)
+    ctx.emit({ type: "warning", runId: ctx.runId, message: warning });
   const tokens = {
     inputTokens: result.tokens.inputTokens,
     cachedInputTokens: result.tokens.cachedInputTokens,
@@ -134,7 +182,10 @@ export async function runAgentStep(
   });
   await ctx.record({
     type: "dispatch.completed",
-    round, role, harness: harnessName, attempt,
+    round,
+    role,
+    harness: harnessName,
+    attempt,
     exitCode: result.exitCode,
     ...(result.sessionId === undefined ? {} : { sessionId: result.sessionId }),
     ...(model === undefined ? {} : { model }),

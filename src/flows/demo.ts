@@ -47,7 +47,13 @@ const SCRIPT: OfflineScript = {
         { say: "The verify command says sum(2, 3) is wrong: I subtracted. Fixing." },
         { replace: { path: "math.js", find: "a - b", with: "a + b" } },
         { run: "node test.js" },
-        { report: { files_changed: ["math.js"], notes: "Fixed the operator.", tests: [{ name: "node test.js", result: "pass" }] } },
+        {
+          report: {
+            files_changed: ["math.js"],
+            notes: "Fixed the operator.",
+            tests: [{ name: "node test.js", result: "pass" }],
+          },
+        },
       ],
     },
     {
@@ -55,7 +61,13 @@ const SCRIPT: OfflineScript = {
       actions: [
         { run: "node test.js" },
         { say: "sum() is correct and test.js passes; in scope." },
-        { report: { decision: "approve", blocking_issues: [], non_blocking_suggestions: ["Consider a test for floats."] } },
+        {
+          report: {
+            decision: "approve",
+            blocking_issues: [],
+            non_blocking_suggestions: ["Consider a test for floats."],
+          },
+        },
       ],
     },
   ],
@@ -66,8 +78,14 @@ export async function createDemoRepo(dir: string): Promise<{ repo: string; scrip
   const repo = path.join(dir, "sample-repo");
   await mkdir(repo, { recursive: true });
   await writeFile(path.join(repo, "test.js"), TEST_JS);
-  await writeFile(path.join(repo, "math.js"), "exports.sum = () => { throw new Error(\"not implemented\"); };\n");
-  await writeFile(path.join(repo, "README.md"), "# bosun demo\n\nA tiny project for `bosun demo`.\n");
+  await writeFile(
+    path.join(repo, "math.js"),
+    'exports.sum = () => { throw new Error("not implemented"); };\n',
+  );
+  await writeFile(
+    path.join(repo, "README.md"),
+    "# bosun demo\n\nA tiny project for `bosun demo`.\n",
+  );
   const identity = ["-c", "user.name=bosun demo", "-c", "user.email=demo@bosun.invalid"];
   await runGit(repo, ["init", "-q", "-b", "main"]);
   await runGit(repo, ["add", "-A"]);

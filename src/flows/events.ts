@@ -12,9 +12,24 @@ export type BosunEvent =
   /** Live output of an agent. */
   | { type: "agent.output"; runId: string; round: number; role: Role; event: AgentEvent }
   /** A dispatch will be retried. */
-  | { type: "agent.retry"; runId: string; round: number; role: Role; attempt: number; delayMs: number; message: string }
+  | {
+      type: "agent.retry";
+      runId: string;
+      round: number;
+      role: Role;
+      attempt: number;
+      delayMs: number;
+      message: string;
+    }
   /** A manual role: bosun waits for a person or tool to write a file. */
-  | { type: "manual.waiting"; runId: string; round: number; role: Role; promptFile: string; reportFile: string }
+  | {
+      type: "manual.waiting";
+      runId: string;
+      round: number;
+      role: Role;
+      promptFile: string;
+      reportFile: string;
+    }
   /** Something worth telling the user that does not stop the run. */
   | { type: "warning"; runId: string; message: string };
 

@@ -11,7 +11,9 @@ function makeWait(dir: string, signal?: AbortSignal) {
   const isReady = async (): Promise<{ isValid: boolean; error?: string }> => {
     try {
       const text = await readFile(reportFile, "utf8");
-      return text.trim() === "ok" ? { isValid: true } : { isValid: false, error: `bad content "${text.trim()}"` };
+      return text.trim() === "ok"
+        ? { isValid: true }
+        : { isValid: false, error: `bad content "${text.trim()}"` };
     } catch {
       return { isValid: false, error: "no report yet" };
     }
@@ -32,7 +34,9 @@ describe("waitForManualReport", () => {
     const dir = await makeTestDir({ "round/review_report.json": "ok\n" });
     const { done } = makeWait(dir);
     await done;
-    expect(await readFile(path.join(dir, "round", "reviewer", "prompt.md"), "utf8")).toBe("review please");
+    expect(await readFile(path.join(dir, "round", "reviewer", "prompt.md"), "utf8")).toBe(
+      "review please",
+    );
   });
 
   it("reports an invalid file once and keeps waiting until a valid one is written", async () => {

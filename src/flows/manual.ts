@@ -28,7 +28,11 @@ export async function waitForManualReport(options: {
   const check = async (): Promise<boolean> => {
     const state = await options.isReady();
     if (state.isValid) return true;
-    if (state.error !== undefined && state.error !== lastError && !state.error.startsWith("no report")) {
+    if (
+      state.error !== undefined &&
+      state.error !== lastError &&
+      !state.error.startsWith("no report")
+    ) {
       lastError = state.error;
       options.onInvalid(state.error);
     }
@@ -47,7 +51,8 @@ export async function waitForManualReport(options: {
       if ((await nextChange).done === true) break;
     }
   } catch (error) {
-    if (options.signal?.aborted === true) throw new CancelledError("Stopped waiting for the manual report.");
+    if (options.signal?.aborted === true)
+      throw new CancelledError("Stopped waiting for the manual report.");
     throw error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);

@@ -13,11 +13,16 @@ import { BUILTIN_TEMPLATES, fillPromptTemplate } from "./templates.js";
 
 /** Reads the template for a role: the project's copy if present, else the built-in. */
 export async function readPromptTemplate(paths: BosunPaths, role: Role): Promise<string> {
-  return (await readOptional(path.join(paths.templatesDir, `${role}.md`))) ?? BUILTIN_TEMPLATES[role];
+  return (
+    (await readOptional(path.join(paths.templatesDir, `${role}.md`))) ?? BUILTIN_TEMPLATES[role]
+  );
 }
 
 /** Reads the project's guidance for a role: AGENTS.md (worker only) and docs/roles/<role>.md. */
-export async function readRoleDocs(root: string, role: Role): Promise<{ agentsMd: string; roleDoc: string }> {
+export async function readRoleDocs(
+  root: string,
+  role: Role,
+): Promise<{ agentsMd: string; roleDoc: string }> {
   const agentsMd = role === "worker" ? await readOptional(path.join(root, "AGENTS.md")) : null;
   const roleDoc = await readOptional(path.join(root, "docs", "roles", `${role}.md`));
   return {

@@ -16,9 +16,7 @@ function makeReportText(overrides: Record<string, unknown> = {}): string {
   });
 }
 
-async function check(
-  text: string | undefined,
-): Promise<{
+async function check(text: string | undefined): Promise<{
   file: string;
   result: Awaited<ReturnType<typeof checkReportFile<typeof WorkReportSchema>>>;
 }> {

@@ -32,13 +32,20 @@ export async function checkReportFile<S extends z.ZodType<{ task_id: string; rou
     return { isValid: false, error: `${file} is not valid JSON: ${getErrorMessage(error)}` };
   }
   const result = schema.safeParse(data);
-  if (!result.success) return { isValid: false, error: `${file}: ${formatIssues(result.error.issues)}` };
+  if (!result.success)
+    return { isValid: false, error: `${file}: ${formatIssues(result.error.issues)}` };
   const report = result.data;
   if (report.task_id !== expected.taskId) {
-    return { isValid: false, error: `${file}: task_id is "${report.task_id}", expected "${expected.taskId}"` };
+    return {
+      isValid: false,
+      error: `${file}: task_id is "${report.task_id}", expected "${expected.taskId}"`,
+    };
   }
   if (report.round !== expected.round) {
-    return { isValid: false, error: `${file}: round is ${report.round}, expected ${expected.round} (stale report?)` };
+    return {
+      isValid: false,
+      error: `${file}: round is ${report.round}, expected ${expected.round} (stale report?)`,
+    };
   }
   return { isValid: true, report };
 }

@@ -5,14 +5,35 @@
  */
 import path from "node:path";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
-import { FixListSchema, GatesFileSchema, ReviewReportSchema, WorkReportSchema, type FixItem, type GateResult, type WorkReport } from "../store/schema/reports.js";
+import {
+  FixListSchema,
+  GatesFileSchema,
+  ReviewReportSchema,
+  WorkReportSchema,
+  type FixItem,
+  type GateResult,
+  type WorkReport,
+} from "../store/schema/reports.js";
 import type { TaskCard } from "../store/schema/task-card.js";
-import { commitAll, getDiff, getHead, listChangedFiles, listDirtyFiles, runGit } from "../workspace/git.js";
+import {
+  commitAll,
+  getDiff,
+  getHead,
+  listChangedFiles,
+  listDirtyFiles,
+  runGit,
+} from "../workspace/git.js";
 import { findCompletedDispatch, runAgentStep } from "./agent-step.js";
 import type { FlowContext } from "./flow-context.js";
 import { formatFixList, readPromptTemplate, readRoleDocs, renderPrompt } from "./prompts.js";
 import { checkReportFile, type ReportCheck } from "./report-check.js";
-import { runRound, type Gate, type GateJournal, type RoundVerdict, type VerifierOutcome } from "./round.js";
+import {
+  runRound,
+  type Gate,
+  type GateJournal,
+  type RoundVerdict,
+  type VerifierOutcome,
+} from "./round.js";
 import { runVerifyCommand } from "./verify.js";
 
 /** What the worker's step produced, measured by bosun. */
@@ -32,7 +53,9 @@ export async function runReviewRound(
   carried: { fixItems: FixItem[]; note?: string },
 ): Promise<RoundVerdict> {
   const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
-  const started = ctx.events.find((event) => event.type === "round.started" && event.round === round);
+  const started = ctx.events.find(
+    (event) => event.type === "round.started" && event.round === round,
+  );
   const head = started?.type === "round.started" ? started.head : await getHead(ctx.paths.root);
   if (started === undefined) await ctx.record({ type: "round.started", round, head });
   const gatesFile = path.join(roundDir, "gates.json");
@@ -42,7 +65,13 @@ export async function runReviewRound(
     writeGate: async (result) => {
       gates.push(result);
       await writeJsonAtomic(gatesFile, GatesFileSchema, { version: 1, round, gates });
-      await ctx.record({ type: "gate.completed", round, name: result.name, passed: result.passed, detail: result.detail });
+      await ctx.record({
+        type: "gate.completed",
+        round,
+        name: result.name,
+        passed: result.passed,
+        detail: result.detail,
+      });
     },
   };
   const expected = { taskId: task.task_id, round };
@@ -62,14 +91,33 @@ export async function runReviewRound(
       fix_list: formatFixList(carried.fixItems, carried.note),
       report_file: workReportFile,
     });
-    const check = (): Promise<ReportCheck<WorkReport>> => checkReportFile(workReportFile, WorkReportSchema, expected);
-    let report = await runRoleWithReprompt(ctx, { round, role: "worker", basePrompt, reportFile: workReportFile, check });
-    const checkpoint = ctx.events.find((event) => event.type === "checkpoint.created" && event.round === round);
+    const check = (): Promise<ReportCheck<WorkReport>> =>
+      checkReportFile(workReportFile, WorkReportSchema, expected);
+    let report = await runRoleWithReprompt(ctx, {
+      round,
+      role: "worker",
+      basePrompt,
+      reportFile: workReportFile,
+      check,
+    });
+    const checkpoint = ctx.events.find(
+      (event) => event.type === "checkpoint.created" && event.round === round,
+    );
     if (checkpoint?.type === "checkpoint.created") {
-      return { parent: checkpoint.parent, commit: checkpoint.commit, filesChanged: checkpoint.filesChanged, report, reportFile: workReportFile };
+      return {
+        parent: checkpoint.parent,
+        commit: checkpoint.commit,
+        filesChanged: checkpoint.filesChanged,
+        report,
+        reportFile: workReportFile,
+      };
     }
     // bosun, not the agent, measures the change: commit what is left, diff against the round's start.
-    const commit = (await commitAll(ctx.paths.root, `bosun: ${task.task_id} round ${round} (worker checkpoint)`)) ?? (await getHead(ctx.paths.root));
+    const commit =
+      (await commitAll(
+        ctx.paths.root,
+        `bosun: ${task.task_id} round ${round} (worker checkpoint)`,
+      )) ?? (await getHead(ctx.paths.root));
     const filesChanged = await listChangedFiles(ctx.paths.root, head, commit);
     await ctx.record({ type: "checkpoint.created", round, commit, parent: head, filesChanged });
     report = await check();
@@ -81,11 +129,18 @@ export async function runReviewRound(
     run: (production) => {
       if (!production.report.isValid) {
         const reason = `Your work report was rejected: ${production.report.error}. Write a valid one to ${production.reportFile}.`;
-        return Promise.resolve({ passed: false, detail: production.report.error, fixItems: [{ source: "report", reason }] });
+        return Promise.resolve({
+          passed: false,
+          detail: production.report.error,
+          fixItems: [{ source: "report", reason }],
+        });
       }
       const claimed = production.report.report.files_changed;
       const unmeasured = claimed.filter((file) => !production.filesChanged.includes(file));
-      const note = unmeasured.length === 0 ? "" : `; report claims files git did not see changed: ${unmeasured.join(", ")}`;
+      const note =
+        unmeasured.length === 0
+          ? ""
+          : `; report claims files git did not see changed: ${unmeasured.join(", ")}`;
       return Promise.resolve({ passed: true, detail: `valid work report${note}`, fixItems: [] });
     },
   };
@@ -94,11 +149,20 @@ export async function runReviewRound(
     run: (production) =>
       Promise.resolve(
         production.filesChanged.length > 0
-          ? { passed: true, detail: `${production.filesChanged.length} file(s) changed: ${production.filesChanged.slice(0, 10).join(", ")}`, fixItems: [] }
+          ? {
+              passed: true,
+              detail: `${production.filesChanged.length} file(s) changed: ${production.filesChanged.slice(0, 10).join(", ")}`,
+              fixItems: [],
+            }
           : {
               passed: false,
               detail: "the worker changed nothing (git shows no diff)",
-              fixItems: [{ source: "noop", reason: `Round ${round} changed no file (git shows no diff). Make the change the task card asks for.` }],
+              fixItems: [
+                {
+                  source: "noop",
+                  reason: `Round ${round} changed no file (git shows no diff). Make the change the task card asks for.`,
+                },
+              ],
             },
       ),
   };
@@ -112,8 +176,11 @@ export async function runReviewRound(
 
   const verify = async (production: WorkerProduction): Promise<VerifierOutcome | RoundVerdict> => {
     const reviewReportFile = path.join(roundDir, "review_report.json");
-    const check = (): ReturnType<typeof checkReportFile<typeof ReviewReportSchema>> => checkReportFile(reviewReportFile, ReviewReportSchema, expected);
-    const done = ctx.events.find((event) => event.type === "review.completed" && event.round === round);
+    const check = (): ReturnType<typeof checkReportFile<typeof ReviewReportSchema>> =>
+      checkReportFile(reviewReportFile, ReviewReportSchema, expected);
+    const done = ctx.events.find(
+      (event) => event.type === "review.completed" && event.round === round,
+    );
     let review = await check();
     if (done === undefined) {
       const template = await readPromptTemplate(ctx.paths, "reviewer");
@@ -125,18 +192,33 @@ export async function runReviewRound(
         cwd: ctx.paths.root,
         role_doc: docs.roleDoc,
         task_card: JSON.stringify(task, null, 2),
-        work_report: production.report.isValid ? JSON.stringify(production.report.report, null, 2) : "(none)",
+        work_report: production.report.isValid
+          ? JSON.stringify(production.report.report, null, 2)
+          : "(none)",
         files_changed: production.filesChanged.join(", "),
         diff: await getDiff(ctx.paths.root, production.parent, production.commit),
-        verify: verifyGate === undefined ? "(no verify command configured)" : `\`${ctx.options.verify}\` passed: ${verifyGate.detail}`,
+        verify:
+          verifyGate === undefined
+            ? "(no verify command configured)"
+            : `\`${ctx.options.verify}\` passed: ${verifyGate.detail}`,
         report_file: reviewReportFile,
       });
-      review = await runRoleWithReprompt(ctx, { round, role: "reviewer", basePrompt, reportFile: reviewReportFile, check });
+      review = await runRoleWithReprompt(ctx, {
+        round,
+        role: "reviewer",
+        basePrompt,
+        reportFile: reviewReportFile,
+        check,
+      });
       // The worker's checkpoint is HEAD before the review, also when this step is resumed after a
       // crash (by then HEAD may already hold a reviewer's commit).
       await discardReviewerEdits(ctx, production.commit);
       if (!review.isValid) {
-        return { verdict: "escalate", reason: `The reviewer gave no valid report: ${review.error}`, fixItems: [] };
+        return {
+          verdict: "escalate",
+          reason: `The reviewer gave no valid report: ${review.error}`,
+          fixItems: [],
+        };
       }
       await ctx.record({
         type: "review.completed",
@@ -145,7 +227,12 @@ export async function runReviewRound(
         blockingIssues: review.report.blocking_issues.length,
       });
     }
-    if (!review.isValid) return { verdict: "escalate", reason: `The review report became invalid: ${review.error}`, fixItems: [] };
+    if (!review.isValid)
+      return {
+        verdict: "escalate",
+        reason: `The review report became invalid: ${review.error}`,
+        fixItems: [],
+      };
     const issues = review.report.blocking_issues.map((issue): FixItem => ({
       source: "review",
       reason: issue.reason,
@@ -153,7 +240,11 @@ export async function runReviewRound(
       ...(issue.severity === undefined ? {} : { severity: issue.severity }),
     }));
     if (review.report.decision === "changes_required" && issues.length === 0) {
-      issues.push({ source: "review", reason: "The reviewer asked for changes without listing them; re-check every acceptance criterion." });
+      issues.push({
+        source: "review",
+        reason:
+          "The reviewer asked for changes without listing them; re-check every acceptance criterion.",
+      });
     }
     return { decision: review.report.decision, fixItems: issues };
   };
@@ -178,7 +269,13 @@ export async function runReviewRound(
 /** Runs a role; when its report is missing or invalid, re-prompts once with the exact error. */
 async function runRoleWithReprompt<T>(
   ctx: FlowContext,
-  step: { round: number; role: "worker" | "reviewer"; basePrompt: string; reportFile: string; check: () => Promise<ReportCheck<T>> },
+  step: {
+    round: number;
+    role: "worker" | "reviewer";
+    basePrompt: string;
+    reportFile: string;
+    check: () => Promise<ReportCheck<T>>;
+  },
 ): Promise<ReportCheck<T>> {
   let report: ReportCheck<T> = { isValid: false, error: "not run" };
   for (const attempt of [1, 2]) {
@@ -187,7 +284,14 @@ async function runRoleWithReprompt<T>(
         attempt === 1 || report.isValid
           ? step.basePrompt
           : `${step.basePrompt}\n## Your previous report was rejected\n${report.error}\nWrite a corrected report to ${step.reportFile}.\n`;
-      await runAgentStep(ctx, { round: step.round, role: step.role, attempt, prompt, reportFile: step.reportFile, checkReport: step.check });
+      await runAgentStep(ctx, {
+        round: step.round,
+        role: step.role,
+        attempt,
+        prompt,
+        reportFile: step.reportFile,
+        checkReport: step.check,
+      });
     }
     report = await step.check();
     if (report.isValid) return report;
@@ -202,10 +306,15 @@ async function runRoleWithReprompt<T>(
 async function discardReviewerEdits(ctx: FlowContext, headBeforeReview: string): Promise<void> {
   const { root } = ctx.paths;
   const head = await getHead(root);
-  const committed = head === headBeforeReview ? [] : await listChangedFiles(root, headBeforeReview, head);
+  const committed =
+    head === headBeforeReview ? [] : await listChangedFiles(root, headBeforeReview, head);
   const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
   if (changed.length === 0 && head === headBeforeReview) return;
   await runGit(root, ["reset", "-q", "--hard", headBeforeReview]);
   await runGit(root, ["clean", "-q", "-fd"]);
-  ctx.emit({ type: "warning", runId: ctx.runId, message: `The reviewer changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those edits.` });
+  ctx.emit({
+    type: "warning",
+    runId: ctx.runId,
+    message: `The reviewer changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those edits.`,
+  });
 }

@@ -43,7 +43,12 @@ interface DriveOptions {
 
 /** Starts a new review run. */
 export async function startReview(
-  options: DriveOptions & { task: TaskCard; request: string; reviewOptions: ReviewOptions; isDirtyAllowed: boolean },
+  options: DriveOptions & {
+    task: TaskCard;
+    request: string;
+    reviewOptions: ReviewOptions;
+    isDirtyAllowed: boolean;
+  },
 ): Promise<ReviewOutcome> {
   const { paths } = options;
   await excludeBosunDir(paths.root);
@@ -64,17 +69,25 @@ export async function startReview(
     options: options.reviewOptions,
   });
   options.onEvent({ ...store.events[0]!, runId });
-  await writeJsonAtomic(path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"), TaskCardSchema, options.task);
+  await writeJsonAtomic(
+    path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
+    TaskCardSchema,
+    options.task,
+  );
   return drive(store, options);
 }
 
 /** Resumes a run: after a crash, Ctrl-C, --single-round, a failure, or once its ask is answered. */
-export async function resumeReview(options: DriveOptions & { runId: string }): Promise<ReviewOutcome> {
+export async function resumeReview(
+  options: DriveOptions & { runId: string },
+): Promise<ReviewOutcome> {
   const store = await RunStore.open(options.paths, options.runId);
   const { status } = store.run;
   if (status === "succeeded" || status === "cancelled") {
     await store.close();
-    throw new StateError(`Run ${options.runId} already ${status}; there is nothing to resume. Start a new run with "bosun review".`);
+    throw new StateError(
+      `Run ${options.runId} already ${status}; there is nothing to resume. Start a new run with "bosun review".`,
+    );
   }
   await excludeBosunDir(options.paths.root);
   await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
@@ -85,7 +98,8 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
   const { paths, config } = options;
   const taskFile = path.join(paths.taskDir(store.runId, store.run.taskId), "task_card.json");
   const task = await readJson(taskFile, TaskCardSchema);
-  if (task === null) throw new StateError(`Run ${store.runId} is missing ${taskFile}; it cannot continue.`);
+  if (task === null)
+    throw new StateError(`Run ${store.runId} is missing ${taskFile}; it cannot continue.`);
   const ctx: FlowContext = {
     paths,
     config,
@@ -105,9 +119,11 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
   try {
     for (;;) {
       const run = store.run;
-      if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return { run: store.run, isPaused: false };
+      if (run.status === "needs_human" && !(await takeAnswer(ctx, run)))
+        return { run: store.run, isPaused: false };
       // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
-      if (store.run.status === "succeeded" || store.run.status === "cancelled") return { run: store.run, isPaused: false };
+      if (store.run.status === "succeeded" || store.run.status === "cancelled")
+        return { run: store.run, isPaused: false };
       const next = getNextStep(store.events, store.run);
       if (next.type === "complete") {
         await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
@@ -117,7 +133,8 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
         await escalate(ctx, next.round, next.reason);
         continue;
       }
-      if (options.isSingleRound === true && roundsThisCall === 1) return { run: store.run, isPaused: true };
+      if (options.isSingleRound === true && roundsThisCall === 1)
+        return { run: store.run, isPaused: true };
       roundsThisCall += 1;
       try {
         await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
@@ -153,15 +170,25 @@ export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
     if (event.type === "ask.answered") lastAnswer = event;
   }
   if (lastStarted === 0) return { type: "round", round: 1 };
-  if (lastCompleted === undefined || lastCompleted.round < lastStarted) return { type: "round", round: lastStarted };
+  if (lastCompleted === undefined || lastCompleted.round < lastStarted)
+    return { type: "round", round: lastStarted };
   if (lastCompleted.verdict === "accept") {
-    return { type: "complete", status: "succeeded", reason: `approved by the reviewer in round ${lastCompleted.round}` };
+    return {
+      type: "complete",
+      status: "succeeded",
+      reason: `approved by the reviewer in round ${lastCompleted.round}`,
+    };
   }
   const isAnsweredSince = lastAnswer !== undefined && lastAnswer.seq > lastCompleted.seq;
   if (lastCompleted.verdict === "escalate" && !isAnsweredSince) {
-    return { type: "escalate", round: lastCompleted.round, reason: lastCompleted.reason ?? "the round escalated" };
+    return {
+      type: "escalate",
+      round: lastCompleted.round,
+      reason: lastCompleted.reason ?? "the round escalated",
+    };
   }
-  if (lastCompleted.round < run.options.maxRounds) return { type: "round", round: lastCompleted.round + 1 };
+  if (lastCompleted.round < run.options.maxRounds)
+    return { type: "round", round: lastCompleted.round + 1 };
   return {
     type: "escalate",
     round: lastCompleted.round,
@@ -170,8 +197,13 @@ export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
 }
 
 async function escalate(ctx: FlowContext, round: number, reason: string): Promise<void> {
-  const fixList = await readJson(path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round), "fix_list.json"), FixListSchema);
-  const open = (fixList?.items ?? []).map((item, index) => `${index + 1}. ${item.reason}`).join("\n");
+  const fixList = await readJson(
+    path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round), "fix_list.json"),
+    FixListSchema,
+  );
+  const open = (fixList?.items ?? [])
+    .map((item, index) => `${index + 1}. ${item.reason}`)
+    .join("\n");
   const askId = createAskId();
   await writeAsk(ctx.paths, {
     version: 1,
@@ -187,7 +219,11 @@ async function escalate(ctx: FlowContext, round: number, reason: string): Promis
     context: open === "" ? "No open issues were recorded." : `Open issues:\n${open}`,
   });
   await ctx.record({ type: "ask.created", askId, question: reason });
-  await ctx.record({ type: "run.completed", status: "needs_human", reason: `${reason}; answer with "bosun answer ${askId} more|accept|abort"` });
+  await ctx.record({
+    type: "run.completed",
+    status: "needs_human",
+    reason: `${reason}; answer with "bosun answer ${askId} more|accept|abort"`,
+  });
 }
 
 /** Applies the answer to the run's open ask, if a human gave one. Returns false while unanswered. */
@@ -202,24 +238,41 @@ async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
     answer: answer.answer,
     ...(isMore ? { extraRounds: run.options.maxRounds } : {}),
   });
-  if (answer.answer === "accept") await ctx.record({ type: "run.completed", status: "succeeded", reason: "accepted by a human" });
-  if (answer.answer === "abort") await ctx.record({ type: "run.completed", status: "cancelled", reason: "stopped by a human" });
+  if (answer.answer === "accept")
+    await ctx.record({ type: "run.completed", status: "succeeded", reason: "accepted by a human" });
+  if (answer.answer === "abort")
+    await ctx.record({ type: "run.completed", status: "cancelled", reason: "stopped by a human" });
   return true;
 }
 
 /** The previous round's fix list, and a human's note if one was given since. */
-async function readCarried(ctx: FlowContext, round: number): Promise<{ fixItems: FixItem[]; note?: string }> {
+async function readCarried(
+  ctx: FlowContext,
+  round: number,
+): Promise<{ fixItems: FixItem[]; note?: string }> {
   if (round === 1) return { fixItems: [] };
-  const previous = await readJson(path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round - 1), "fix_list.json"), FixListSchema);
+  const previous = await readJson(
+    path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round - 1), "fix_list.json"),
+    FixListSchema,
+  );
   // Only an answer given since the previous round ended speaks to this round.
-  const previousEnd = ctx.events.find((event) => event.type === "round.completed" && event.round === round - 1);
-  const answered = ctx.events.find((event) => event.type === "ask.answered" && event.seq > (previousEnd?.seq ?? 0));
+  const previousEnd = ctx.events.find(
+    (event) => event.type === "round.completed" && event.round === round - 1,
+  );
+  const answered = ctx.events.find(
+    (event) => event.type === "ask.answered" && event.seq > (previousEnd?.seq ?? 0),
+  );
   let note: string | undefined;
-  if (answered?.type === "ask.answered") note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
+  if (answered?.type === "ask.answered")
+    note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
   return { fixItems: previous?.items ?? [], ...(note === undefined ? {} : { note }) };
 }
 
-async function record(store: RunStore, onEvent: BosunEventListener, input: Parameters<RunStore["append"]>[0]): Promise<RunEvent> {
+async function record(
+  store: RunStore,
+  onEvent: BosunEventListener,
+  input: Parameters<RunStore["append"]>[0],
+): Promise<RunEvent> {
   const event = await store.append(input);
   onEvent({ ...event, runId: store.runId });
   return event;

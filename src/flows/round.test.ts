@@ -19,7 +19,11 @@ function makeGate(name: string, passed: boolean, calls: string[]): Gate<{ id: nu
     name,
     run: () => {
       calls.push(name);
-      return Promise.resolve({ passed, detail: name, fixItems: passed ? [] : [{ source: "verify", reason: `${name} failed` }] });
+      return Promise.resolve({
+        passed,
+        detail: name,
+        fixItems: passed ? [] : [{ source: "verify", reason: `${name} failed` }],
+      });
     },
   };
 }
@@ -47,7 +51,10 @@ describe("runRound", () => {
         return Promise.resolve({ decision: "approve", fixItems: [] });
       },
     });
-    expect(verdict).toEqual({ verdict: "fix", fixItems: [{ source: "verify", reason: "a failed" }] });
+    expect(verdict).toEqual({
+      verdict: "fix",
+      fixItems: [{ source: "verify", reason: "a failed" }],
+    });
     expect(calls).toEqual(["a"]);
     expect(isVerifierCalled).toBe(false);
   });
@@ -67,14 +74,19 @@ describe("runRound", () => {
     const verdict = await runRound(makeJournal(), {
       produce: () => Promise.resolve({ id: 1 }),
       gates: [],
-      verify: () => Promise.resolve({ decision: "changes_required", fixItems: [{ source: "review", reason: "x" }] }),
+      verify: () =>
+        Promise.resolve({
+          decision: "changes_required",
+          fixItems: [{ source: "review", reason: "x" }],
+        }),
     });
     expect(verdict).toEqual({ verdict: "fix", fixItems: [{ source: "review", reason: "x" }] });
   });
 
   it("passes a producer's early verdict straight through", async () => {
     const verdict = await runRound(makeJournal(), {
-      produce: () => Promise.resolve({ verdict: "escalate" as const, reason: "agent failed", fixItems: [] }),
+      produce: () =>
+        Promise.resolve({ verdict: "escalate" as const, reason: "agent failed", fixItems: [] }),
       gates: [makeGate("a", true, [])],
     });
     expect(verdict.verdict).toBe("escalate");

@@ -57,7 +57,10 @@ export interface RoundParts<P> {
 }
 
 /** Runs one round to its verdict. */
-export async function runRound<P extends object>(journal: GateJournal, parts: RoundParts<P>): Promise<RoundVerdict> {
+export async function runRound<P extends object>(
+  journal: GateJournal,
+  parts: RoundParts<P>,
+): Promise<RoundVerdict> {
   const production = await parts.produce();
   if (isVerdict(production)) return production;
   for (const gate of parts.gates) {
@@ -65,7 +68,11 @@ export async function runRound<P extends object>(journal: GateJournal, parts: Ro
     if (result === undefined) {
       const startedAt = performance.now();
       const outcome = await gate.run(production);
-      result = { name: gate.name, ...outcome, durationMs: Math.round(performance.now() - startedAt) };
+      result = {
+        name: gate.name,
+        ...outcome,
+        durationMs: Math.round(performance.now() - startedAt),
+      };
       await journal.writeGate(result);
     }
     // A failed gate makes the fix list without spending a verifier call.

@@ -56,6 +56,9 @@ Approve only if every acceptance criterion is met by the diff above. Write your 
 export const BUILTIN_TEMPLATES = { worker: WORKER_TEMPLATE, reviewer: REVIEWER_TEMPLATE } as const;
 
 /** Fills `{{name}}` placeholders; unknown placeholders are left as they are. */
-export function fillPromptTemplate(template: string, values: Readonly<Record<string, string>>): string {
+export function fillPromptTemplate(
+  template: string,
+  values: Readonly<Record<string, string>>,
+): string {
   return template.replace(/\{\{([a-z_]+)\}\}/g, (match, key: string) => values[key] ?? match);
 }

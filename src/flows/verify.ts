@@ -9,7 +9,11 @@ import type { GateOutcome } from "./round.js";
 const TAIL_LINES = 40;
 
 /** Runs `command` with /bin/sh in the repository root and turns the result into a gate outcome. */
-export async function runVerifyCommand(ctx: FlowContext, command: string, logFile: string): Promise<GateOutcome> {
+export async function runVerifyCommand(
+  ctx: FlowContext,
+  command: string,
+  logFile: string,
+): Promise<GateOutcome> {
   const result = await runProcess({
     command: "/bin/sh",
     args: ["-c", `${command} 2>&1`],
@@ -23,10 +27,18 @@ export async function runVerifyCommand(ctx: FlowContext, command: string, logFil
     return { passed: true, detail: `\`${command}\` exited 0`, fixItems: [] };
   }
   const tail = result.stdout.split("\n").slice(-TAIL_LINES).join("\n");
-  const how = result.terminationReason === "timeout" ? "timed out" : `exited ${String(result.exitCode ?? result.signal)}`;
+  const how =
+    result.terminationReason === "timeout"
+      ? "timed out"
+      : `exited ${String(result.exitCode ?? result.signal)}`;
   return {
     passed: false,
     detail: `\`${command}\` ${how}`,
-    fixItems: [{ source: "verify", reason: `The verify command \`${command}\` ${how}. Make it pass. Last lines of its output:\n${tail}` }],
+    fixItems: [
+      {
+        source: "verify",
+        reason: `The verify command \`${command}\` ${how}. Make it pass. Last lines of its output:\n${tail}`,
+      },
+    ],
   };
 }

@@ -32,7 +32,10 @@ export async function writeAsk(paths: BosunPaths, ask: Ask): Promise<void> {
 /** Reads one ask and its answer; throws when the ask does not exist. */
 export async function readAsk(paths: BosunPaths, askId: string): Promise<AskWithAnswer> {
   const ask = await readJson(paths.askFile(askId), AskSchema);
-  if (ask === null) throw new StateError(`Ask "${askId}" not found in ${paths.asksDir}. List open asks with "bosun asks".`);
+  if (ask === null)
+    throw new StateError(
+      `Ask "${askId}" not found in ${paths.asksDir}. List open asks with "bosun asks".`,
+    );
   return { ask, answer: await readJson(paths.answerFile(askId), AnswerSchema) };
 }
 
@@ -45,7 +48,9 @@ export async function listAsks(paths: BosunPaths, isOpenOnly: boolean): Promise<
     // No asks directory yet: nobody has asked anything.
     return [];
   }
-  const all = await Promise.all(names.map((name) => readAsk(paths, name.slice(0, -".json".length))));
+  const all = await Promise.all(
+    names.map((name) => readAsk(paths, name.slice(0, -".json".length))),
+  );
   return isOpenOnly ? all.filter((item) => item.answer === null) : all;
 }
 
@@ -58,7 +63,9 @@ export async function writeAnswer(
 ): Promise<Answer> {
   const { ask, answer: existing } = await readAsk(paths, askId);
   if (existing !== null) {
-    throw new StateError(`Ask ${askId} was already answered "${existing.answer}" at ${existing.answeredAt}.`);
+    throw new StateError(
+      `Ask ${askId} was already answered "${existing.answer}" at ${existing.answeredAt}.`,
+    );
   }
   const key = answer.trim();
   if (ask.options.length > 0 && !ask.options.some((option) => option.key === key)) {

@@ -120,7 +120,8 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   const pid = child.pid ?? -1;
   if (pid > 0 && isGroupLeader) liveGroups.add(pid);
   // Without a group of its own, only the child itself can be signalled (its group is ours).
-  const signalChild = (signal: NodeJS.Signals): void => (isGroupLeader ? killGroup(pid, signal) : killPid(pid, signal));
+  const signalChild = (signal: NodeJS.Signals): void =>
+    isGroupLeader ? killGroup(pid, signal) : killPid(pid, signal);
 
   const kill = (reason: TerminationReason = "aborted"): void => {
     if (hasExited || pid <= 0) return;

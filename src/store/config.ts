@@ -7,7 +7,12 @@ import { LineCounter, parseDocument } from "yaml";
 import { ConfigError, isNodeError } from "../errors.js";
 import { formatIssues } from "./json-file.js";
 import { createBosunPaths, getGlobalConfigFile } from "./paths.js";
-import { DEFAULT_CONFIG, WrittenConfigSchema, type Config, type WrittenConfig } from "./schema/config.js";
+import {
+  DEFAULT_CONFIG,
+  WrittenConfigSchema,
+  type Config,
+  type WrittenConfig,
+} from "./schema/config.js";
 
 /** A resolved config plus where each value came from. */
 export interface ResolvedConfig {
@@ -101,7 +106,9 @@ function mergeInto(
       mergeInto(existing, value, path, origin, sources);
     } else {
       target[key] = structuredClone(value);
-      for (const leaf of isPlainObject(value) ? listLeaves(value, path) : [[path, value] as const]) {
+      for (const leaf of isPlainObject(value)
+        ? listLeaves(value, path)
+        : [[path, value] as const]) {
         sources[leaf[0]] = origin;
       }
     }
@@ -113,7 +120,8 @@ export function listLeaves(value: Record<string, unknown>, prefix = ""): Array<[
   const leaves: Array<[string, unknown]> = [];
   for (const [key, child] of Object.entries(value)) {
     const path = prefix === "" ? key : `${prefix}.${key}`;
-    if (isPlainObject(child) && Object.keys(child).length > 0) leaves.push(...listLeaves(child, path));
+    if (isPlainObject(child) && Object.keys(child).length > 0)
+      leaves.push(...listLeaves(child, path));
     else leaves.push([path, child]);
   }
   return leaves;

@@ -54,7 +54,9 @@ describe("acquireRunLock", () => {
     const dir = await makeTestDir();
     const file = path.join(dir, "lock");
     const lock = await acquireRunLock(file, "Run r1");
-    await expect(acquireRunLock(file, "Run r1")).rejects.toThrow(`locked by process ${process.pid}`);
+    await expect(acquireRunLock(file, "Run r1")).rejects.toThrow(
+      `locked by process ${process.pid}`,
+    );
     await lock.release();
     const again = await acquireRunLock(file, "Run r1");
     await again.release();

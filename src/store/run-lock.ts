@@ -31,7 +31,8 @@ export async function acquireRunLock(file: string, what: string): Promise<RunLoc
     const holder = await readHolderPid(file);
     // Our own pid in the file is a live lock only if this process took it; otherwise it is a
     // dead process's lock whose pid was reused (common in containers, where pids restart at 1).
-    const isLive = holder === process.pid ? heldByUs.has(file) : holder !== undefined && isProcessAlive(holder);
+    const isLive =
+      holder === process.pid ? heldByUs.has(file) : holder !== undefined && isProcessAlive(holder);
     if (isLive) {
       throw new StateError(
         `${what} is locked by process ${holder} (${file}). Wait for it to finish or stop it first.`,

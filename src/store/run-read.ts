@@ -25,7 +25,10 @@ export async function readRunEvents(paths: BosunPaths, runId: string): Promise<R
 export async function listRunIds(paths: BosunPaths): Promise<string[]> {
   try {
     const entries = await readdir(paths.runsDir, { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
   } catch {
     // No runs directory yet means no runs.
     return [];
@@ -35,13 +38,18 @@ export async function listRunIds(paths: BosunPaths): Promise<string[]> {
 /** Resolves "latest" or an id prefix to a run id; throws a StateError when none or several match. */
 export async function resolveRunId(paths: BosunPaths, wanted: string | undefined): Promise<string> {
   const ids = await listRunIds(paths);
-  if (ids.length === 0) throw new StateError(`No runs in ${paths.runsDir}. Start one with "bosun review".`);
+  if (ids.length === 0)
+    throw new StateError(`No runs in ${paths.runsDir}. Start one with "bosun review".`);
   if (wanted === undefined || wanted === "latest") return ids[ids.length - 1] ?? "";
   if (ids.includes(wanted)) return wanted;
   const matches = ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted));
   if (matches.length === 1 && matches[0] !== undefined) return matches[0];
   if (matches.length > 1) {
-    throw new StateError(`Run "${wanted}" is ambiguous: ${matches.slice(0, 5).join(", ")}. Give more of the id.`);
+    throw new StateError(
+      `Run "${wanted}" is ambiguous: ${matches.slice(0, 5).join(", ")}. Give more of the id.`,
+    );
   }
-  throw new StateError(`Run "${wanted}" not found in ${paths.runsDir}. List runs with "bosun runs".`);
+  throw new StateError(
+    `Run "${wanted}" not found in ${paths.runsDir}. List runs with "bosun runs".`,
+  );
 }

@@ -10,7 +10,9 @@ import type { Run } from "./schema/run.js";
 export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): Run {
   if (run === null) {
     if (event.type !== "run.created") {
-      throw new StateError(`Run ${runId}: events.jsonl must start with run.created, not ${event.type}.`);
+      throw new StateError(
+        `Run ${runId}: events.jsonl must start with run.created, not ${event.type}.`,
+      );
     }
     return {
       version: 1,

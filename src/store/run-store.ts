@@ -39,7 +39,10 @@ export class RunStore {
   ): Promise<RunStore> {
     await mkdir(paths.runDir(runId), { recursive: true });
     const lock = await acquireRunLock(paths.lockFile(runId), `Run ${runId}`);
-    await writeTextAtomic(paths.requestFile(runId), request.endsWith("\n") ? request : `${request}\n`);
+    await writeTextAtomic(
+      paths.requestFile(runId),
+      request.endsWith("\n") ? request : `${request}\n`,
+    );
     const store = new RunStore(paths, runId, lock, [], null);
     await store.append(created);
     return store;
@@ -53,7 +56,9 @@ export class RunStore {
       await repairJsonlTail(eventsFile);
       const { records } = await readJsonl(eventsFile, RunEventSchema);
       if (records.length === 0) {
-        throw new StateError(`Run ${runId} not found (no ${eventsFile}). List runs with "bosun runs".`);
+        throw new StateError(
+          `Run ${runId} not found (no ${eventsFile}). List runs with "bosun runs".`,
+        );
       }
       const snapshot = reduceRunEvents(records, runId);
       // run.json may lag one event behind after a crash; rewrite it from the truth.
@@ -78,7 +83,11 @@ export class RunStore {
 
   /** Appends an event (synced), then rewrites run.json. Returns the stored event. */
   async append(input: RunEventInput): Promise<RunEvent> {
-    const candidate: unknown = { ...input, seq: this.history.length + 1, ts: new Date().toISOString() };
+    const candidate: unknown = {
+      ...input,
+      seq: this.history.length + 1,
+      ts: new Date().toISOString(),
+    };
     const event = RunEventSchema.parse(candidate);
     const next = applyRunEvent(this.snapshot, event, this.runId);
     await appendJsonl(this.paths.eventsFile(this.runId), RunEventSchema, event);

@@ -20,7 +20,9 @@ export async function runGit(cwd: string, args: readonly string[]): Promise<stri
     env: { GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", GIT_PAGER: "cat", LC_ALL: "C" },
   });
   if (result.exitCode !== 0) {
-    throw new BosunError(`git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`);
+    throw new BosunError(
+      `git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
+    );
   }
   return result.stdout;
 }
@@ -30,7 +32,10 @@ export async function getRepoRoot(cwd: string): Promise<string> {
   try {
     return (await runGit(cwd, ["rev-parse", "--show-toplevel"])).trim();
   } catch (error) {
-    throw new UsageError(`${cwd} is not inside a git repository. Run "git init" first, or pass --root.`, { cause: error });
+    throw new UsageError(
+      `${cwd} is not inside a git repository. Run "git init" first, or pass --root.`,
+      { cause: error },
+    );
   }
 }
 
@@ -39,7 +44,10 @@ export async function getHead(cwd: string): Promise<string> {
   try {
     return (await runGit(cwd, ["rev-parse", "--verify", "HEAD"])).trim();
   } catch (error) {
-    throw new UsageError(`The repository at ${cwd} has no commits yet. Make a first commit, then run bosun.`, { cause: error });
+    throw new UsageError(
+      `The repository at ${cwd} has no commits yet. Make a first commit, then run bosun.`,
+      { cause: error },
+    );
   }
 }
 
@@ -55,14 +63,18 @@ export async function listDirtyFiles(cwd: string): Promise<string[]> {
 
 /** Adds `.bosun/` to the repository's local exclude file so bosun's state is never committed. */
 export async function excludeBosunDir(cwd: string): Promise<void> {
-  const excludeFile = path.resolve(cwd, (await runGit(cwd, ["rev-parse", "--git-path", "info/exclude"])).trim());
+  const excludeFile = path.resolve(
+    cwd,
+    (await runGit(cwd, ["rev-parse", "--git-path", "info/exclude"])).trim(),
+  );
   let text = "";
   try {
     text = await readFile(excludeFile, "utf8");
   } catch (error) {
     if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
   }
-  if (text.split("\n").some((line) => line.trim() === ".bosun/" || line.trim() === ".bosun")) return;
+  if (text.split("\n").some((line) => line.trim() === ".bosun/" || line.trim() === ".bosun"))
+    return;
   await mkdir(path.dirname(excludeFile), { recursive: true });
   await appendFile(excludeFile, `${text === "" || text.endsWith("\n") ? "" : "\n"}.bosun/\n`);
 }
@@ -73,7 +85,14 @@ export async function commitAll(cwd: string, message: string): Promise<string | 
   const staged = await runGit(cwd, ["diff", "--cached", "--name-only"]);
   if (staged.trim() === "") return null;
   const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
-  await runGit(cwd, [...(hasIdentity ? [] : FALLBACK_IDENTITY), "commit", "--no-verify", "-q", "-m", message]);
+  await runGit(cwd, [
+    ...(hasIdentity ? [] : FALLBACK_IDENTITY),
+    "commit",
+    "--no-verify",
+    "-q",
+    "-m",
+    message,
+  ]);
   return getHead(cwd);
 }
 
@@ -85,7 +104,12 @@ export async function listChangedFiles(cwd: string, from: string, to: string): P
 }
 
 /** The unified diff between two commits, cut at `maxBytes` with a note saying so. */
-export async function getDiff(cwd: string, from: string, to: string, maxBytes = 200_000): Promise<string> {
+export async function getDiff(
+  cwd: string,
+  from: string,
+  to: string,
+  maxBytes = 200_000,
+): Promise<string> {
   if (from === to) return "";
   const out = await runGit(cwd, ["diff", "--no-color", "--stat", "--patch", from, to]);
   if (out.length <= maxBytes) return out;

@@ -46,8 +46,12 @@ const MISSING_COMMAND = "no-such-agent-cli-for-bosun-tests";
 const FAST_DISPATCH = { retries: 0, timeoutSec: TIMEOUT_SEC, graceSec: GRACE_SEC };
 
 const WRITE_FEATURE: OfflineAction = { write: { path: "feature.txt", content: "feature\n" } };
-const WORK_REPORT: OfflineAction = { report: { files_changed: ["feature.txt"], notes: "Added feature.txt.", tests: [] } };
-const APPROVE: OfflineAction = { report: { decision: "approve", blocking_issues: [], non_blocking_suggestions: [] } };
+const WORK_REPORT: OfflineAction = {
+  report: { files_changed: ["feature.txt"], notes: "Added feature.txt.", tests: [] },
+};
+const APPROVE: OfflineAction = {
+  report: { decision: "approve", blocking_issues: [], non_blocking_suggestions: [] },
+};
 
 let home: string;
 let env: Record<string, string>;
@@ -84,7 +88,11 @@ async function startTrackedBosun(args: readonly string[], cwd: string): Promise<
 }
 
 /** Waits like `waitFor`, but fails at once, showing bosun's output, if bosun exits first. */
-function waitWhileBosunRuns<T>(bosun: BosunProcess, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+function waitWhileBosunRuns<T>(
+  bosun: BosunProcess,
+  what: string,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const exited = bosun.result.then((run): never => {
     throw new Error(`bosun exited (code ${String(run.exitCode)}) before ${what}:\n${run.stderr}`);
   });
@@ -111,7 +119,8 @@ async function readHangPids(file: string): Promise<{ pid: number; childPid: numb
     throw new Error(`${file} holds no pids`);
   }
   const { pid, childPid } = data;
-  if (typeof pid !== "number" || typeof childPid !== "number") throw new Error(`${file} holds no pids`);
+  if (typeof pid !== "number" || typeof childPid !== "number")
+    throw new Error(`${file} holds no pids`);
   // Whatever happens to the test, these must not outlive it.
   cleanups.push(() => {
     killGroupQuietly(pid);
@@ -127,7 +136,12 @@ async function writeOfflineScript(file: string, steps: OfflineScript["steps"]): 
 }
 
 /** A file in the attempt directory of round 1 (`.bosun/runs/<id>/tasks/T-001/rounds/1/<role>/`). */
-function getAttemptFile(repo: string, runId: string, role: "worker" | "reviewer", name: string): string {
+function getAttemptFile(
+  repo: string,
+  runId: string,
+  role: "worker" | "reviewer",
+  name: string,
+): string {
   return join(getBosunPaths(repo).roundDir(runId, TASK_ID, 1), role, name);
 }
 
@@ -145,7 +159,9 @@ async function readFileSlice(file: string, position: number, length: number): Pr
 
 /** bosun's timeout message for a harness: "<name> timed out after 2s" (or "2.0s"); group killed. */
 function getTimedOutPattern(harness: string): RegExp {
-  return new RegExp(`${harness} timed out after ${TIMEOUT_SEC}(\\.0)?s; its process group was killed`);
+  return new RegExp(
+    `${harness} timed out after ${TIMEOUT_SEC}(\\.0)?s; its process group was killed`,
+  );
 }
 
 /** Bosun handled the failure: no stack trace, no "this is a bug". */
@@ -159,7 +175,12 @@ describe("bosun review with failing agents", () => {
     const pidFile = join(home, "hang-pids.json");
     const repo = await makeRepo({
       dispatch: FAST_DISPATCH,
-      agents: { hang: { template: createFakeAgentTemplate("fake-hang.mjs"), env: { FAKE_PID_FILE: pidFile } } },
+      agents: {
+        hang: {
+          template: createFakeAgentTemplate("fake-hang.mjs"),
+          env: { FAKE_PID_FILE: pidFile },
+        },
+      },
     });
 
     const result = await runBosun(reviewArgs("hang", "hang"), { cwd: repo, env });
@@ -176,16 +197,25 @@ describe("bosun review with failing agents", () => {
     const { runId, run, events } = await readOnlyRun(repo);
     expect(run.status).toBe("failed");
     expect(run.reason).toContain("timed out");
-    expect(filterEvents(events, "dispatch.failed")).toMatchObject([{ role: "worker", harness: "hang", isPermanent: true }]);
-    expect(await readFile(getAttemptFile(repo, runId, "worker", "agent.stderr.log"), "utf8")).toContain("ignoring SIGTERM");
+    expect(filterEvents(events, "dispatch.failed")).toMatchObject([
+      { role: "worker", harness: "hang", isPermanent: true },
+    ]);
+    expect(
+      await readFile(getAttemptFile(repo, runId, "worker", "agent.stderr.log"), "utf8"),
+    ).toContain("ignoring SIGTERM");
     expect(existsSync(getAttemptFile(repo, runId, "worker", "agent.pid"))).toBe(false);
   });
 
   it("kills the shell commands an agent started along with the agent at the timeout", async () => {
     const scriptFile = join(home, "offline-script.json");
     const pidFile = join(home, "command-pid.txt");
-    await writeOfflineScript(scriptFile, [{ role: "worker", actions: [{ run: `sleep 300 & echo $! > '${pidFile}'; wait` }] }]);
-    const repo = await makeRepo({ dispatch: FAST_DISPATCH, agents: { offline: { script: scriptFile } } });
+    await writeOfflineScript(scriptFile, [
+      { role: "worker", actions: [{ run: `sleep 300 & echo $! > '${pidFile}'; wait` }] },
+    ]);
+    const repo = await makeRepo({
+      dispatch: FAST_DISPATCH,
+      agents: { offline: { script: scriptFile } },
+    });
 
     const result = await runBosun(reviewArgs("offline", "offline"), { cwd: repo, env });
 
@@ -214,7 +244,11 @@ describe("bosun review with failing agents", () => {
     expect(run.status).toBe("failed");
     expect(run.reason).toContain("crash exited with code 3");
     expect(filterEvents(events, "dispatch.failed")).toMatchObject([
-      { role: "worker", harness: "crash", message: expect.stringContaining("segfault-ish boom") as string },
+      {
+        role: "worker",
+        harness: "crash",
+        message: expect.stringContaining("segfault-ish boom") as string,
+      },
     ]);
     expect(filterEvents(events, "run.completed")).toMatchObject([{ status: "failed" }]);
     expect(await readFile(getAttemptFile(repo, runId, "worker", "agent.stderr.log"), "utf8")).toBe(
@@ -225,18 +259,26 @@ describe("bosun review with failing agents", () => {
   it("fails cleanly when an agent prints no events its parser understands", async () => {
     const repo = await makeRepo({
       dispatch: FAST_DISPATCH,
-      agents: { garbage: { template: createFakeAgentTemplate("fake-garbage.mjs"), parser: "claude" } },
+      agents: {
+        garbage: { template: createFakeAgentTemplate("fake-garbage.mjs"), parser: "claude" },
+      },
     });
 
     const result = await runBosun(reviewArgs("garbage", "garbage"), { cwd: repo, env });
 
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("garbage printed no claude events (7 unreadable lines); see agent.log.");
+    expect(result.stderr).toContain(
+      "garbage printed no claude events (7 unreadable lines); see agent.log.",
+    );
     expectNoInternalError(result);
     const { runId, run, events } = await readOnlyRun(repo);
     expect(run.status).toBe("failed");
-    expect(filterEvents(events, "dispatch.failed")).toMatchObject([{ role: "worker", harness: "garbage" }]);
-    expect(await readFile(getAttemptFile(repo, runId, "worker", "agent.log"), "utf8")).toContain("<<<not json>>>");
+    expect(filterEvents(events, "dispatch.failed")).toMatchObject([
+      { role: "worker", harness: "garbage" },
+    ]);
+    expect(await readFile(getAttemptFile(repo, runId, "worker", "agent.log"), "utf8")).toContain(
+      "<<<not json>>>",
+    );
   });
 
   it("streams 20 MB of agent output, one 4 MB line included, to agent.log and carries on with the run", async () => {
@@ -247,7 +289,10 @@ describe("bosun review with failing agents", () => {
       agents: {
         huge: {
           template: createFakeAgentTemplate("fake-huge.mjs"),
-          env: { FAKE_HUGE_BYTES: String(HUGE_OUTPUT_BYTES), FAKE_HUGE_LINE_BYTES: String(LONG_LINE_BYTES) },
+          env: {
+            FAKE_HUGE_BYTES: String(HUGE_OUTPUT_BYTES),
+            FAKE_HUGE_LINE_BYTES: String(LONG_LINE_BYTES),
+          },
         },
         offline: { script: scriptFile },
       },
@@ -265,7 +310,8 @@ describe("bosun review with failing agents", () => {
     // Every byte reached the log: its size is what the fake says it wrote, plus that last line.
     const agentLog = getAttemptFile(repo, runId, "worker", "agent.log");
     const { size } = await stat(agentLog);
-    const lastLine = (await readFileSlice(agentLog, size - 200, 200)).trimEnd().split("\n").at(-1) ?? "";
+    const lastLine =
+      (await readFileSlice(agentLog, size - 200, 200)).trimEnd().split("\n").at(-1) ?? "";
     const written = Number(/^fake-huge: wrote (\d+) bytes$/.exec(lastLine)?.[1]);
     expect(written).toBeGreaterThanOrEqual(HUGE_OUTPUT_BYTES);
     expect(size).toBe(written + Buffer.byteLength(`${lastLine}\n`));
@@ -292,14 +338,19 @@ describe("bosun review with a missing agent CLI", () => {
   });
 
   // A PATH of just git's directory; skipped where codex is installed there or in /usr/local/bin.
-  const gitDir = (process.env["PATH"] ?? "").split(":").find((dir) => dir !== "" && existsSync(join(dir, "git")));
+  const gitDir = (process.env["PATH"] ?? "")
+    .split(":")
+    .find((dir) => dir !== "" && existsSync(join(dir, "git")));
   const isCodexReachable =
     gitDir === undefined || existsSync(join(gitDir, "codex")) || existsSync("/usr/local/bin/codex");
 
   it.skipIf(isCodexReachable)("names the missing codex binary and how to install it", async () => {
     const repo = await makeRepo({ dispatch: FAST_DISPATCH });
 
-    const result = await runBosun(reviewArgs("codex", "codex"), { cwd: repo, env: { ...env, PATH: gitDir } });
+    const result = await runBosun(reviewArgs("codex", "codex"), {
+      cwd: repo,
+      env: { ...env, PATH: gitDir },
+    });
 
     expect(result.exitCode).not.toBe(0);
     const lines = result.stderr.trimEnd().split("\n");
@@ -328,16 +379,24 @@ describe("bosun review interrupted", () => {
     });
 
     const first = await startTrackedBosun(reviewArgs("offline", "offline"), repo);
-    const { runId, reviewerPid } = await waitWhileBosunRuns(first, "the round-1 reviewer was sleeping", async () => {
-      const { runId: id, events } = await readOnlyRun(repo);
-      if (filterEvents(events, "dispatch.started", { role: "reviewer" }).length === 0) return undefined;
-      // Until the reviewer's last line before its sleep is logged, killing bosun would make its
-      // next write fail with EPIPE and end it by itself, and there would be no orphan to test.
-      const log = await readFile(getAttemptFile(repo, id, "reviewer", "agent.log"), "utf8");
-      if (!log.includes("Reviewing slowly.")) return undefined;
-      const pid = Number.parseInt(await readFile(getAttemptFile(repo, id, "reviewer", "agent.pid"), "utf8"), 10);
-      return Number.isInteger(pid) && pid > 0 ? { runId: id, reviewerPid: pid } : undefined;
-    });
+    const { runId, reviewerPid } = await waitWhileBosunRuns(
+      first,
+      "the round-1 reviewer was sleeping",
+      async () => {
+        const { runId: id, events } = await readOnlyRun(repo);
+        if (filterEvents(events, "dispatch.started", { role: "reviewer" }).length === 0)
+          return undefined;
+        // Until the reviewer's last line before its sleep is logged, killing bosun would make its
+        // next write fail with EPIPE and end it by itself, and there would be no orphan to test.
+        const log = await readFile(getAttemptFile(repo, id, "reviewer", "agent.log"), "utf8");
+        if (!log.includes("Reviewing slowly.")) return undefined;
+        const pid = Number.parseInt(
+          await readFile(getAttemptFile(repo, id, "reviewer", "agent.pid"), "utf8"),
+          10,
+        );
+        return Number.isInteger(pid) && pid > 0 ? { runId: id, reviewerPid: pid } : undefined;
+      },
+    );
     cleanups.push(() => Promise.resolve(killGroupQuietly(reviewerPid)));
     process.kill(first.pid, "SIGKILL");
     expect((await first.result).signal).toBe("SIGKILL");
@@ -355,9 +414,13 @@ describe("bosun review interrupted", () => {
     expect(filterEvents(events, "run.completed")).toMatchObject([{ status: "succeeded" }]);
     expect(filterEvents(events, "run.resumed")).toHaveLength(1);
     expect(filterEvents(events, "dispatch.started", { role: "worker" })).toHaveLength(1);
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(1);
+    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(
+      1,
+    );
     expect(filterEvents(events, "checkpoint.created")).toHaveLength(1);
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toHaveLength(2);
+    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toHaveLength(
+      2,
+    );
     expect(await readFile(counterFile, "utf8")).toBe("worker ran\n");
     expect((await readOnlyRun(repo)).run.status).toBe("succeeded");
   });
@@ -370,14 +433,19 @@ describe("bosun review interrupted", () => {
     const globalConfig = getGlobalConfigFile({ BOSUN_HOME: home });
     await writeConfigFile(globalConfig, {
       agents: {
-        hang: { template: createFakeAgentTemplate("fake-hang.mjs"), env: { FAKE_PID_FILE: pidFile } },
+        hang: {
+          template: createFakeAgentTemplate("fake-hang.mjs"),
+          env: { FAKE_PID_FILE: pidFile },
+        },
         offline: { script: scriptFile },
       },
     });
     const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
 
     const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
-    const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () => readHangPids(pidFile));
+    const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
+      readHangPids(pidFile),
+    );
     const interruptedAt = performance.now();
     process.kill(bosun.pid, "SIGINT");
     const stopped = await bosun.result;
@@ -396,7 +464,10 @@ describe("bosun review interrupted", () => {
 
     // The user swaps the hung agent for one that works.
     await writeConfigFile(globalConfig, {
-      agents: { hang: { template: createFakeAgentTemplate("fake-worker.mjs") }, offline: { script: scriptFile } },
+      agents: {
+        hang: { template: createFakeAgentTemplate("fake-worker.mjs") },
+        offline: { script: scriptFile },
+      },
     });
     const resumed = await runBosun(["review", "--resume", paused.runId], { cwd: repo, env });
 
@@ -405,7 +476,9 @@ describe("bosun review interrupted", () => {
     const { run, events } = await readOnlyRun(repo);
     expect(run.status).toBe("succeeded");
     expect(filterEvents(events, "dispatch.started", { role: "worker", round: 1 })).toHaveLength(2);
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(1);
+    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(
+      1,
+    );
     expect(await readFile(join(repo, "feature.txt"), "utf8")).toBe("feature\n");
   });
 });

@@ -30,14 +30,25 @@ const BLOCKING_REASON = "feature.txt must say FEATURE in capitals";
 const NOTE = "try harder";
 
 const WRITE_FEATURE: OfflineAction = { write: { path: "feature.txt", content: "feature\n" } };
-const SHOUT_FEATURE: OfflineAction = { replace: { path: "feature.txt", find: "feature", with: "FEATURE" } };
-const WORK_REPORT: OfflineAction = { report: { files_changed: ["feature.txt"], notes: "Edited feature.txt.", tests: [] } };
-const APPROVE: OfflineAction = { report: { decision: "approve", blocking_issues: [], non_blocking_suggestions: [] } };
+const SHOUT_FEATURE: OfflineAction = {
+  replace: { path: "feature.txt", find: "feature", with: "FEATURE" },
+};
+const WORK_REPORT: OfflineAction = {
+  report: { files_changed: ["feature.txt"], notes: "Edited feature.txt.", tests: [] },
+};
+const APPROVE: OfflineAction = {
+  report: { decision: "approve", blocking_issues: [], non_blocking_suggestions: [] },
+};
 const CHANGES_REQUIRED: OfflineAction = {
-  report: { decision: "changes_required", blocking_issues: [{ severity: "high", file: "feature.txt", reason: BLOCKING_REASON }] },
+  report: {
+    decision: "changes_required",
+    blocking_issues: [{ severity: "high", file: "feature.txt", reason: BLOCKING_REASON }],
+  },
 };
 /** A report without task_id, written behind the offline agent's back (it would fill task_id in). */
-const REPORT_WITHOUT_TASK_ID: OfflineAction = { run: `printf '{"round": 1}' > "$BOSUN_REPORT_FILE"` };
+const REPORT_WITHOUT_TASK_ID: OfflineAction = {
+  run: `printf '{"round": 1}' > "$BOSUN_REPORT_FILE"`,
+};
 
 /** Round 1 makes the change, the reviewer wants more, round 2 fixes it and is approved. */
 const TWO_ROUND_STEPS: OfflineSteps = [
@@ -50,7 +61,10 @@ const TWO_ROUND_STEPS: OfflineSteps = [
 /** `bosun asks --json`: asks with their answer (null while open). */
 const AskListSchema = z.array(AskSchema.extend({ answer: AnswerSchema.nullable() }));
 /** `bosun status --json`: run.json plus liveness. */
-const StatusSchema = RunSchema.extend({ isLive: z.boolean(), writerPid: z.number().nullable() }).strict();
+const StatusSchema = RunSchema.extend({
+  isLive: z.boolean(),
+  writerPid: z.number().nullable(),
+}).strict();
 
 const repos: OfflineRepo[] = [];
 
@@ -71,9 +85,14 @@ function reviewArgs(...extra: string[]): string[] {
 }
 
 /** The last `--json` line of a review: its result object. */
-function parseReviewResult(result: CliResult): { run: z.infer<typeof RunSchema>; isPaused: boolean } {
+function parseReviewResult(result: CliResult): {
+  run: z.infer<typeof RunSchema>;
+  isPaused: boolean;
+} {
   const last = parseJsonLines(result.stdout).at(-1);
-  return z.strictObject({ type: z.literal("review.result"), run: RunSchema, isPaused: z.boolean() }).parse(last);
+  return z
+    .strictObject({ type: z.literal("review.result"), run: RunSchema, isPaused: z.boolean() })
+    .parse(last);
 }
 
 /** A handled outcome: no stack trace, no "this is a bug". */
@@ -83,7 +102,9 @@ function expectNoInternalError(result: CliResult): void {
 }
 
 /** Number of finished dispatches per "round/role/attempt". */
-function countDispatches(events: Awaited<ReturnType<OfflineRepo["readOnlyRun"]>>["events"]): Record<string, number> {
+function countDispatches(
+  events: Awaited<ReturnType<OfflineRepo["readOnlyRun"]>>["events"],
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of filterEvents(events, "dispatch.completed")) {
     const key = `${event.round}/${event.role}/${event.attempt}`;
@@ -101,7 +122,11 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
 describe("bosun review gates", () => {
   it("catches a worker that changed nothing: no review in that round, the noop item reaches the next worker", async () => {
     const repo = await makeRepo([
-      { role: "worker", round: 1, actions: [{ report: { files_changed: ["feature.txt"], notes: "Done, trust me." } }] },
+      {
+        role: "worker",
+        round: 1,
+        actions: [{ report: { files_changed: ["feature.txt"], notes: "Done, trust me." } }],
+      },
       { role: "worker", round: 2, actions: [WRITE_FEATURE, WORK_REPORT] },
       { role: "reviewer", actions: [APPROVE] },
     ]);
@@ -112,24 +137,51 @@ describe("bosun review gates", () => {
     expectNoInternalError(result);
     // --json stdout is JSON Lines throughout: every event, then the result.
     const lines = parseJsonLines(result.stdout);
-    expect(lines.slice(0, -1).every((line) => typeof line["type"] === "string" && typeof line["runId"] === "string")).toBe(true);
-    expect(parseReviewResult(result)).toMatchObject({ isPaused: false, run: { status: "succeeded", round: 2 } });
+    expect(
+      lines
+        .slice(0, -1)
+        .every((line) => typeof line["type"] === "string" && typeof line["runId"] === "string"),
+    ).toBe(true);
+    expect(parseReviewResult(result)).toMatchObject({
+      isPaused: false,
+      run: { status: "succeeded", round: 2 },
+    });
     const { runId, run, events } = await repo.readOnlyRun();
     expect(run.status).toBe("succeeded");
-    expect(filterEvents(events, "checkpoint.created", { round: 1 })).toMatchObject([{ filesChanged: [] }]);
-    expect(filterEvents(events, "gate.completed", { round: 1 }).map(({ name, passed }) => ({ name, passed }))).toEqual([
+    expect(filterEvents(events, "checkpoint.created", { round: 1 })).toMatchObject([
+      { filesChanged: [] },
+    ]);
+    expect(
+      filterEvents(events, "gate.completed", { round: 1 }).map(({ name, passed }) => ({
+        name,
+        passed,
+      })),
+    ).toEqual([
       { name: "report", passed: true },
       { name: "noop", passed: false },
     ]);
     expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toEqual([]);
-    expect(filterEvents(events, "round.completed", { round: 1 })).toMatchObject([{ verdict: "fix", fixItems: 1 }]);
-    const fixList: unknown = JSON.parse(await readFile(repo.getTaskFile(runId, "rounds/1/fix_list.json"), "utf8"));
+    expect(filterEvents(events, "round.completed", { round: 1 })).toMatchObject([
+      { verdict: "fix", fixItems: 1 },
+    ]);
+    const fixList: unknown = JSON.parse(
+      await readFile(repo.getTaskFile(runId, "rounds/1/fix_list.json"), "utf8"),
+    );
     expect(fixList).toMatchObject({ round: 1, items: [{ source: "noop" }] });
-    const round2Prompt = await readFile(repo.getTaskFile(runId, "rounds/2/worker/prompt.md"), "utf8");
+    const round2Prompt = await readFile(
+      repo.getTaskFile(runId, "rounds/2/worker/prompt.md"),
+      "utf8",
+    );
     expect(round2Prompt).toContain("## Fix list from the previous round");
-    expect(round2Prompt).toContain("1. Round 1 changed no file (git shows no diff). Make the change the task card asks for. — from noop");
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 2 })).toHaveLength(1);
-    expect(filterEvents(events, "review.completed")).toMatchObject([{ round: 2, decision: "approve" }]);
+    expect(round2Prompt).toContain(
+      "1. Round 1 changed no file (git shows no diff). Make the change the task card asks for. — from noop",
+    );
+    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 2 })).toHaveLength(
+      1,
+    );
+    expect(filterEvents(events, "review.completed")).toMatchObject([
+      { round: 2, decision: "approve" },
+    ]);
     expect(await readFile(join(repo.root, "feature.txt"), "utf8")).toBe("feature\n");
   });
 
@@ -152,17 +204,32 @@ describe("bosun review gates", () => {
     if (schemaError === undefined) throw new Error("a report without task_id must not parse");
     const exactError = `${reportFile}: ${formatIssues(schemaError.issues)}`;
     const reprompt = await readFile(repo.getTaskFile(runId, "rounds/1/worker-2/prompt.md"), "utf8");
-    expect(reprompt).toContain(`## Your previous report was rejected\n${exactError}\nWrite a corrected report to ${reportFile}.\n`);
+    expect(reprompt).toContain(
+      `## Your previous report was rejected\n${exactError}\nWrite a corrected report to ${reportFile}.\n`,
+    );
     // The first prompt is the plain one; only the re-prompt carries the rejection.
-    expect(await readFile(repo.getTaskFile(runId, "rounds/1/worker/prompt.md"), "utf8")).not.toContain("rejected");
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map((event) => event.attempt)).toEqual([1, 2]);
-    expect(filterEvents(events, "gate.completed", { round: 1 }).map(({ name, passed }) => ({ name, passed }))).toEqual([
+    expect(
+      await readFile(repo.getTaskFile(runId, "rounds/1/worker/prompt.md"), "utf8"),
+    ).not.toContain("rejected");
+    expect(
+      filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map(
+        (event) => event.attempt,
+      ),
+    ).toEqual([1, 2]);
+    expect(
+      filterEvents(events, "gate.completed", { round: 1 }).map(({ name, passed }) => ({
+        name,
+        passed,
+      })),
+    ).toEqual([
       { name: "report", passed: true },
       { name: "noop", passed: true },
     ]);
     expect(filterEvents(events, "round.started").map((event) => event.round)).toEqual([1]);
     // The change made on the rejected attempt is kept in the round's checkpoint.
-    expect(filterEvents(events, "checkpoint.created")).toMatchObject([{ round: 1, filesChanged: ["feature.txt"] }]);
+    expect(filterEvents(events, "checkpoint.created")).toMatchObject([
+      { round: 1, filesChanged: ["feature.txt"] },
+    ]);
   });
 
   it("fails the report gate after two invalid reports: no review, the rejection becomes the next round's fix item", async () => {
@@ -178,18 +245,30 @@ describe("bosun review gates", () => {
     expectNoInternalError(result);
     const { runId, run, events } = await repo.readOnlyRun();
     expect(run).toMatchObject({ status: "succeeded", round: 2 });
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map((event) => event.attempt)).toEqual([1, 2]);
+    expect(
+      filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map(
+        (event) => event.attempt,
+      ),
+    ).toEqual([1, 2]);
     const reportFile = repo.getTaskFile(runId, "rounds/1/work_report.json");
     // The report gate fails first; the noop gate is not run on top of it.
     const gates = filterEvents(events, "gate.completed", { round: 1 });
-    expect(gates.map(({ name, passed }) => ({ name, passed }))).toEqual([{ name: "report", passed: false }]);
+    expect(gates.map(({ name, passed }) => ({ name, passed }))).toEqual([
+      { name: "report", passed: false },
+    ]);
     expect(gates[0]?.detail).toMatch(new RegExp(`^${escapeRegExp(reportFile)}: task_id: `));
     expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toEqual([]);
     const reason = `Your work report was rejected: ${gates[0]?.detail}. Write a valid one to ${reportFile}.`;
-    const fixList: unknown = JSON.parse(await readFile(repo.getTaskFile(runId, "rounds/1/fix_list.json"), "utf8"));
+    const fixList: unknown = JSON.parse(
+      await readFile(repo.getTaskFile(runId, "rounds/1/fix_list.json"), "utf8"),
+    );
     expect(fixList).toMatchObject({ round: 1, items: [{ source: "report", reason }] });
-    expect(await readFile(repo.getTaskFile(runId, "rounds/2/worker/prompt.md"), "utf8")).toContain(`1. ${reason} — from report`);
-    expect(filterEvents(events, "review.completed")).toMatchObject([{ round: 2, decision: "approve" }]);
+    expect(await readFile(repo.getTaskFile(runId, "rounds/2/worker/prompt.md"), "utf8")).toContain(
+      `1. ${reason} — from report`,
+    );
+    expect(filterEvents(events, "review.completed")).toMatchObject([
+      { round: 2, decision: "approve" },
+    ]);
   });
 
   it("rejects a stale report (last round's, copied into this round) as invalid and re-prompts", async () => {
@@ -209,8 +288,14 @@ describe("bosun review gates", () => {
     expect(run).toMatchObject({ status: "succeeded", round: 2 });
     const reportFile = repo.getTaskFile(runId, "rounds/2/work_report.json");
     const reprompt = await readFile(repo.getTaskFile(runId, "rounds/2/worker-2/prompt.md"), "utf8");
-    expect(reprompt).toContain(`## Your previous report was rejected\n${reportFile}: round is 1, expected 2 (stale report?)\n`);
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 2 }).map((event) => event.attempt)).toEqual([1, 2]);
+    expect(reprompt).toContain(
+      `## Your previous report was rejected\n${reportFile}: round is 1, expected 2 (stale report?)\n`,
+    );
+    expect(
+      filterEvents(events, "dispatch.completed", { role: "worker", round: 2 }).map(
+        (event) => event.attempt,
+      ),
+    ).toEqual([1, 2]);
     const report: unknown = JSON.parse(await readFile(reportFile, "utf8"));
     expect(report).toMatchObject({ task_id: "T-001", round: 2 });
   });
@@ -227,7 +312,9 @@ describe("bosun review asks a human after max rounds", () => {
     expect(run.status).toBe("needs_human");
     const askId = run.openAskId;
     if (askId === undefined) throw new Error("a needs_human run must have an open ask");
-    expect(result.stderr).toContain(`A human is needed: bosun asks, then bosun answer ${askId} more|accept|abort`);
+    expect(result.stderr).toContain(
+      `A human is needed: bosun asks, then bosun answer ${askId} more|accept|abort`,
+    );
     expect(filterEvents(events, "ask.created")).toMatchObject([{ askId }]);
     expect(filterEvents(events, "dispatch.started", { round: 2 })).toEqual([]);
     return { repo, runId, askId };
@@ -247,7 +334,9 @@ describe("bosun review asks a human after max rounds", () => {
 
     const refused = await repo.runCli(["answer", askId, "nonsense"]);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain(`"nonsense" is not an answer to ${askId}. Choose one of: "more" (`);
+    expect(refused.stderr).toContain(
+      `"nonsense" is not an answer to ${askId}. Choose one of: "more" (`,
+    );
     expect(refused.stderr).toContain('"accept" (');
     expect(refused.stderr).toContain('"abort" (');
     expect(existsSync(repo.paths.answerFile(askId))).toBe(false);
@@ -260,13 +349,28 @@ describe("bosun review asks a human after max rounds", () => {
     const { run, events } = await repo.readOnlyRun();
     expect(run).toMatchObject({ status: "succeeded", round: 2, options: { maxRounds: 2 } });
     expect(run.openAskId).toBeUndefined();
-    expect(filterEvents(events, "ask.answered")).toMatchObject([{ askId, answer: "more", extraRounds: 1 }]);
-    expect(filterEvents(events, "run.completed").map((event) => event.status)).toEqual(["needs_human", "succeeded"]);
-    const round2Prompt = await readFile(repo.getTaskFile(runId, "rounds/2/worker/prompt.md"), "utf8");
+    expect(filterEvents(events, "ask.answered")).toMatchObject([
+      { askId, answer: "more", extraRounds: 1 },
+    ]);
+    expect(filterEvents(events, "run.completed").map((event) => event.status)).toEqual([
+      "needs_human",
+      "succeeded",
+    ]);
+    const round2Prompt = await readFile(
+      repo.getTaskFile(runId, "rounds/2/worker/prompt.md"),
+      "utf8",
+    );
     expect(round2Prompt).toContain(`A human adds: ${NOTE}`);
     expect(round2Prompt).toContain(`1. [high] ${BLOCKING_REASON} (feature.txt) — from review`);
-    expect(countDispatches(events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1, "2/worker/1": 1, "2/reviewer/1": 1 });
-    expect(AskListSchema.parse(JSON.parse((await repo.runCli(["asks", "--json"])).stdout))).toEqual([]);
+    expect(countDispatches(events)).toEqual({
+      "1/worker/1": 1,
+      "1/reviewer/1": 1,
+      "2/worker/1": 1,
+      "2/reviewer/1": 1,
+    });
+    expect(AskListSchema.parse(JSON.parse((await repo.runCli(["asks", "--json"])).stdout))).toEqual(
+      [],
+    );
   });
 
   it("cancels the run on abort (exit 1) without running another round", async () => {
@@ -303,7 +407,10 @@ describe("bosun review --single-round and --resume", () => {
 
     expect(first.exitCode).toBe(0);
     expectNoInternalError(first);
-    expect(parseReviewResult(first)).toMatchObject({ isPaused: true, run: { status: "running", round: 1 } });
+    expect(parseReviewResult(first)).toMatchObject({
+      isPaused: true,
+      run: { status: "running", round: 1 },
+    });
     const paused = await repo.readOnlyRun();
     expect(paused.run.status).toBe("running");
     expect(countDispatches(paused.events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1 });
@@ -312,11 +419,19 @@ describe("bosun review --single-round and --resume", () => {
 
     expect(resumed.exitCode).toBe(0);
     expectNoInternalError(resumed);
-    expect(parseReviewResult(resumed)).toMatchObject({ isPaused: false, run: { id: paused.runId, status: "succeeded", round: 2 } });
+    expect(parseReviewResult(resumed)).toMatchObject({
+      isPaused: false,
+      run: { id: paused.runId, status: "succeeded", round: 2 },
+    });
     const { events } = await repo.readOnlyRun();
     expect(filterEvents(events, "run.resumed")).toHaveLength(1);
     expect(filterEvents(events, "round.started").map((event) => event.round)).toEqual([1, 2]);
-    expect(countDispatches(events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1, "2/worker/1": 1, "2/reviewer/1": 1 });
+    expect(countDispatches(events)).toEqual({
+      "1/worker/1": 1,
+      "1/reviewer/1": 1,
+      "2/worker/1": 1,
+      "2/reviewer/1": 1,
+    });
     expect(filterEvents(events, "dispatch.started")).toHaveLength(4);
     expect(await readFile(join(repo.root, "feature.txt"), "utf8")).toBe("FEATURE\n");
   });
@@ -347,15 +462,32 @@ describe("bosun review on a dirty tree", () => {
     const { run, events } = await repo.readOnlyRun();
     expect(run.status).toBe("succeeded");
     // The user's uncommitted changes join the first checkpoint.
-    expect(filterEvents(events, "checkpoint.created")[0]?.filesChanged.toSorted()).toEqual(["README.md", "feature.txt", "scratch.txt"]);
+    expect(filterEvents(events, "checkpoint.created")[0]?.filesChanged.toSorted()).toEqual([
+      "README.md",
+      "feature.txt",
+      "scratch.txt",
+    ]);
   });
 });
 
 describe("bosun review with a manual reviewer", () => {
   /** Starts a review with a manual reviewer and waits until bosun asks for the review. */
-  async function startManualReview(): Promise<{ repo: OfflineRepo; bosun: ReturnType<OfflineRepo["startCli"]>; reportFile: string; isExited: () => boolean }> {
+  async function startManualReview(): Promise<{
+    repo: OfflineRepo;
+    bosun: ReturnType<OfflineRepo["startCli"]>;
+    reportFile: string;
+    isExited: () => boolean;
+  }> {
     const repo = await makeRepo([{ role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] }]);
-    const bosun = repo.startCli(["review", "--goal", GOAL, "--worker", "offline", "--reviewer", "manual"]);
+    const bosun = repo.startCli([
+      "review",
+      "--goal",
+      GOAL,
+      "--worker",
+      "offline",
+      "--reviewer",
+      "manual",
+    ]);
     let hasExited = false;
     const onExit = (): void => {
       hasExited = true;
@@ -364,7 +496,9 @@ describe("bosun review with a manual reviewer", () => {
     const runId = await waitFor("the manual reviewer's prompt", async () => {
       if (hasExited) throw new Error(`bosun exited early:\n${(await bosun.result).stderr}`);
       const [id] = await listRunIds(repo.paths);
-      return id !== undefined && existsSync(repo.getTaskFile(id, "rounds/1/reviewer/prompt.md")) ? id : undefined;
+      return id !== undefined && existsSync(repo.getTaskFile(id, "rounds/1/reviewer/prompt.md"))
+        ? id
+        : undefined;
     });
     const promptFile = repo.getTaskFile(runId, "rounds/1/reviewer/prompt.md");
     const reportFile = repo.getTaskFile(runId, "rounds/1/review_report.json");
@@ -391,21 +525,33 @@ describe("bosun review with a manual reviewer", () => {
     expectNoInternalError(result);
     const { run, events } = await repo.readOnlyRun();
     expect(run.status).toBe("succeeded");
-    expect(filterEvents(events, "dispatch.completed", { role: "reviewer" })).toMatchObject([{ harness: "manual", round: 1 }]);
-    expect(filterEvents(events, "review.completed")).toMatchObject([{ round: 1, decision: "approve" }]);
+    expect(filterEvents(events, "dispatch.completed", { role: "reviewer" })).toMatchObject([
+      { harness: "manual", round: 1 },
+    ]);
+    expect(filterEvents(events, "review.completed")).toMatchObject([
+      { round: 1, decision: "approve" },
+    ]);
   });
 
   it("warns about an invalid report file and keeps waiting until a valid one is written", async () => {
     const { repo, bosun, reportFile, isExited } = await startManualReview();
 
-    await writeFileAtomic(reportFile, `${JSON.stringify({ task_id: "T-001", round: 1, decision: "looks fine" })}\n`);
+    await writeFileAtomic(
+      reportFile,
+      `${JSON.stringify({ task_id: "T-001", round: 1, decision: "looks fine" })}\n`,
+    );
     const warned = await waitFor("the not-accepted warning", async () => {
       const text = await bosun.readStderr();
       return text.includes("Manual report not accepted yet") ? text : undefined;
     });
-    expect(warned).toMatch(new RegExp(`warning Manual report not accepted yet: ${escapeRegExp(reportFile)}: decision: `));
+    expect(warned).toMatch(
+      new RegExp(`warning Manual report not accepted yet: ${escapeRegExp(reportFile)}: decision: `),
+    );
     expect(isExited()).toBe(false);
-    expect((await repo.readOnlyRun()).run).toMatchObject({ status: "running", step: "reviewer.started" });
+    expect((await repo.readOnlyRun()).run).toMatchObject({
+      status: "running",
+      step: "reviewer.started",
+    });
 
     await writeFileAtomic(reportFile, approval);
     const result = await bosun.result;
@@ -444,7 +590,9 @@ describe("bosun review keeps the reviewer's hands off the tree", () => {
     expect(checkpoint?.filesChanged).toEqual(["feature.txt"]);
     expect((await repo.git(["rev-parse", "HEAD"])).trim()).toBe(checkpoint?.commit);
     expect(run.headCommit).toBe(checkpoint?.commit);
-    expect(await repo.git(["log", "-1", "--format=%s"])).toBe("bosun: T-001 round 1 (worker checkpoint)");
+    expect(await repo.git(["log", "-1", "--format=%s"])).toBe(
+      "bosun: T-001 round 1 (worker checkpoint)",
+    );
     expect(await repo.git(["show", "HEAD:feature.txt"])).toBe("feature");
   });
 
@@ -453,7 +601,12 @@ describe("bosun review keeps the reviewer's hands off the tree", () => {
       { role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] },
       {
         role: "reviewer",
-        actions: [{ run: "echo scratch > review-notes.txt && git add -A && git commit -q -m 'reviewer commit'" }, APPROVE],
+        actions: [
+          {
+            run: "echo scratch > review-notes.txt && git add -A && git commit -q -m 'reviewer commit'",
+          },
+          APPROVE,
+        ],
       },
     ]);
 
@@ -494,7 +647,9 @@ describe("reading a finished run", () => {
       eventCount: events.length,
       options: { worker: "offline", reviewer: "offline", maxRounds: 3 },
     });
-    expect(status.headCommit).toBe(filterEvents(events, "checkpoint.created", { round: 2 })[0]?.commit);
+    expect(status.headCommit).toBe(
+      filterEvents(events, "checkpoint.created", { round: 2 })[0]?.commit,
+    );
 
     const statusText = await repo.runCli(["status", runId.slice(0, 12)]);
     expect(statusText.exitCode).toBe(0);
@@ -524,7 +679,9 @@ describe("reading a finished run", () => {
     const whole = await repo.runCli(["diff"]);
     expect(whole.stdout).toContain("+FEATURE");
     expect(whole.stdout).not.toContain("-feature");
-    expect(whole.stdout).toBe(await repo.git(["diff", "--no-color", "--stat", "--patch", baseCommit, headCommit]));
+    expect(whole.stdout).toBe(
+      await repo.git(["diff", "--no-color", "--stat", "--patch", baseCommit, headCommit]),
+    );
     const missing = await repo.runCli(["diff", "--round", "3"]);
     expect(missing.exitCode).not.toBe(0);
     expect(missing.stderr).toContain(`Run ${runId} has no checkpoint for round 3`);

@@ -84,7 +84,8 @@ export interface OfflineRepo {
 
 /** Throws a clear error when `dist/` is missing, instead of a confusing spawn failure. */
 export function assertCliBuilt(): void {
-  if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: run "npm run build" first.`);
+  if (!existsSync(CLI_ENTRY))
+    throw new Error(`${CLI_ENTRY} is missing: run "npm run build" first.`);
 }
 
 /** Task id bosun gives a `--goal` run. */
@@ -94,7 +95,10 @@ export const GOAL_TASK_ID = "T-001";
  * Creates a clean repo whose committed bosun.yaml points the offline harness at a script with
  * `steps`, with no dispatch retries (a failing agent fails at once).
  */
-export async function createOfflineRepo(steps: OfflineSteps, config: WrittenConfig = {}): Promise<OfflineRepo> {
+export async function createOfflineRepo(
+  steps: OfflineSteps,
+  config: WrittenConfig = {},
+): Promise<OfflineRepo> {
   const home = await realpath(await createTempDir("bosun-offline-home-"));
   const root = await realpath(await createTempGitRepo());
   const scriptFile = join(home, "offline-script.json");
@@ -108,8 +112,15 @@ export async function createOfflineRepo(steps: OfflineSteps, config: WrittenConf
     await writeFile(scriptFile, `${JSON.stringify(script, null, 2)}\n`);
   };
   const git = async (args: readonly string[]): Promise<string> => {
-    const result = await runProcess({ command: "git", args, cwd: root, env: GIT_ENV, timeoutMs: 10_000 });
-    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed in ${root}: ${result.stderrTail}`);
+    const result = await runProcess({
+      command: "git",
+      args,
+      cwd: root,
+      env: GIT_ENV,
+      timeoutMs: 10_000,
+    });
+    if (result.exitCode !== 0)
+      throw new Error(`git ${args.join(" ")} failed in ${root}: ${result.stderrTail}`);
     return result.stdout;
   };
   const startCli = (args: readonly string[]): CliProcess => {
@@ -126,13 +137,19 @@ export async function createOfflineRepo(steps: OfflineSteps, config: WrittenConf
       stderrLogFile: stderrFile,
     });
     live.add(handle.pid);
-    const readStderr = async (): Promise<string> => (existsSync(stderrFile) ? readFile(stderrFile, "utf8") : "");
+    const readStderr = async (): Promise<string> =>
+      existsSync(stderrFile) ? readFile(stderrFile, "utf8") : "";
     const result = (async (): Promise<CliResult> => {
       const lines: string[] = [];
       for await (const line of handle.lines()) lines.push(line);
       const ended = await handle.result;
       live.delete(handle.pid);
-      return { exitCode: ended.exitCode, stdout: lines.join("\n"), stderr: await readStderr(), durationMs: ended.durationMs };
+      return {
+        exitCode: ended.exitCode,
+        stdout: lines.join("\n"),
+        stderr: await readStderr(),
+        durationMs: ended.durationMs,
+      };
     })();
     return { pid: handle.pid, readStderr, result };
   };
@@ -158,7 +175,8 @@ export async function createOfflineRepo(steps: OfflineSteps, config: WrittenConf
     readOnlyRun: async () => {
       const ids = await listRunIds(paths);
       const runId = ids[0];
-      if (ids.length !== 1 || runId === undefined) throw new Error(`expected exactly one run in ${root}, found ${ids.length}`);
+      if (ids.length !== 1 || runId === undefined)
+        throw new Error(`expected exactly one run in ${root}, found ${ids.length}`);
       const run = await readRun(paths, runId);
       if (run === null) throw new Error(`run ${runId} has no run.json`);
       return { runId, run, events: await readRunEvents(paths, runId) };
@@ -193,7 +211,8 @@ export function parseJsonLines(stdout: string): Array<Record<string, unknown>> {
     .filter((line) => line.trim() !== "")
     .map((line) => {
       const value: unknown = JSON.parse(line);
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`not a JSON object line: ${line}`);
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new Error(`not a JSON object line: ${line}`);
       // Checked above: a JSON object, whose fields the caller reads as unknown.
       return value as Record<string, unknown>;
     });

@@ -43,7 +43,10 @@ export async function writeConfigFile(file: string, config: WrittenConfig): Prom
 
 /** Commits everything in the working tree, as a user would after editing files. */
 export async function commitAll(repo: string, message: string): Promise<void> {
-  for (const args of [["add", "-A"], ["commit", "-q", "-m", message]]) {
+  for (const args of [
+    ["add", "-A"],
+    ["commit", "-q", "-m", message],
+  ]) {
     const result = await runProcess({
       command: "git",
       args,
@@ -51,7 +54,8 @@ export async function commitAll(repo: string, message: string): Promise<void> {
       env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
       timeoutMs: 10_000,
     });
-    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed in ${repo}: ${result.stderrTail}`);
+    if (result.exitCode !== 0)
+      throw new Error(`git ${args.join(" ")} failed in ${repo}: ${result.stderrTail}`);
   }
 }
 
@@ -75,7 +79,8 @@ export async function readOnlyRun(repo: string): Promise<RunOnDisk> {
   const paths = createBosunPaths(repo);
   const ids = await listRunIds(paths);
   const runId = ids[0];
-  if (ids.length !== 1 || runId === undefined) throw new Error(`expected exactly one run in ${repo}, found ${ids.length}`);
+  if (ids.length !== 1 || runId === undefined)
+    throw new Error(`expected exactly one run in ${repo}, found ${ids.length}`);
   const run = await readRun(paths, runId);
   if (run === null) throw new Error(`run ${runId} has no run.json`);
   return { runId, run, events: await readRunEvents(paths, runId) };

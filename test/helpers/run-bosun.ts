@@ -54,7 +54,8 @@ export interface BosunRunOptions {
 
 /** Throws a clear error when `dist/` is missing, instead of a confusing spawn failure. */
 export function assertBosunBuilt(): void {
-  if (!existsSync(BOSUN_CLI)) throw new Error(`${BOSUN_CLI} is missing: run "npm run build" first.`);
+  if (!existsSync(BOSUN_CLI))
+    throw new Error(`${BOSUN_CLI} is missing: run "npm run build" first.`);
 }
 
 /**
@@ -77,12 +78,18 @@ export function createFakeAgentTemplate(fakeName: string): string {
 }
 
 /** Runs `bosun <args>` to completion. */
-export async function runBosun(args: readonly string[], options: BosunRunOptions): Promise<BosunRun> {
+export async function runBosun(
+  args: readonly string[],
+  options: BosunRunOptions,
+): Promise<BosunRun> {
   return (await startBosun(args, options)).result;
 }
 
 /** Starts `bosun <args>` and returns at once; await `result` for the outcome. */
-export async function startBosun(args: readonly string[], options: BosunRunOptions): Promise<BosunProcess> {
+export async function startBosun(
+  args: readonly string[],
+  options: BosunRunOptions,
+): Promise<BosunProcess> {
   const logDir = await createTempDir("bosun-e2e-output-");
   const stderrFile = join(logDir, "stderr.log");
   const handle = startProcess({

@@ -28,7 +28,10 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`Timed out waiting for ${what}`, lastError === undefined ? undefined : { cause: lastError });
+      throw new Error(
+        `Timed out waiting for ${what}`,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }

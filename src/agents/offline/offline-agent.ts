@@ -44,16 +44,29 @@ async function main(): Promise<number> {
       (candidate.round === undefined || candidate.round === round) &&
       (candidate.attempt === undefined || candidate.attempt === attempt),
   );
-  emit({ type: "session", sessionId: `offline-${role ?? "agent"}-${round}-${process.pid}`, model: "offline" });
+  emit({
+    type: "session",
+    sessionId: `offline-${role ?? "agent"}-${round}-${process.pid}`,
+    model: "offline",
+  });
   if (step === undefined) {
-    emit({ type: "final", text: `No script step for ${role ?? "?"} round ${round}.`, isError: true });
+    emit({
+      type: "final",
+      text: `No script step for ${role ?? "?"} round ${round}.`,
+      isError: true,
+    });
     return 1;
   }
   for (const action of step.actions) {
     const exitCode = await play(action);
     if (exitCode !== undefined) return exitCode;
   }
-  emit({ type: "usage", usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, costUsd: 0, isCumulative: true });
+  emit({
+    type: "usage",
+    usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+    costUsd: 0,
+    isCumulative: true,
+  });
   emit({ type: "final", text: `Played ${step.actions.length} actions.`, isError: false });
   return 0;
 }
@@ -82,8 +95,17 @@ async function play(action: OfflineAction): Promise<number | undefined> {
   } else if ("run" in action) {
     emit({ type: "tool.use", tool: "shell", summary: action.run });
     // In the agent's own process group, so bosun's group kill (timeout, Ctrl-C) ends the command too.
-    const result = await runProcess({ command: "/bin/sh", args: ["-c", action.run], cwd, isGroupLeader: false });
-    emit({ type: "tool.result", isError: result.exitCode !== 0, output: result.stdout.slice(-2000) });
+    const result = await runProcess({
+      command: "/bin/sh",
+      args: ["-c", action.run],
+      cwd,
+      isGroupLeader: false,
+    });
+    emit({
+      type: "tool.result",
+      isError: result.exitCode !== 0,
+      output: result.stdout.slice(-2000),
+    });
   } else if ("report" in action) {
     const file = process.env["BOSUN_REPORT_FILE"];
     if (file === undefined || file === "") throw new Error("BOSUN_REPORT_FILE is not set");

@@ -11,14 +11,23 @@ const UsageSchema = z.object({
 const AgentEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("session"), sessionId: z.string(), model: z.string().optional() }),
   z.object({ type: z.literal("text"), text: z.string() }),
-  z.object({ type: z.literal("tool.use"), tool: z.string(), summary: z.string(), id: z.string().optional() }),
+  z.object({
+    type: z.literal("tool.use"),
+    tool: z.string(),
+    summary: z.string(),
+    id: z.string().optional(),
+  }),
   z.object({
     type: z.literal("tool.result"),
     id: z.string().optional(),
     isError: z.boolean(),
     output: z.string().optional(),
   }),
-  z.object({ type: z.literal("file.edit"), path: z.string(), kind: z.enum(["add", "update", "delete"]) }),
+  z.object({
+    type: z.literal("file.edit"),
+    path: z.string(),
+    kind: z.enum(["add", "update", "delete"]),
+  }),
   z.object({
     type: z.literal("usage"),
     usage: UsageSchema,

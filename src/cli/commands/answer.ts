@@ -14,11 +14,17 @@ export async function runAnswer(
   options: { note?: string; resume: boolean },
 ): Promise<number> {
   const paths = await ctx.getPaths();
-  const recorded = await writeAnswer(paths, askId, answer, { ...(options.note === undefined ? {} : { note: options.note }), source: "cli" });
+  const recorded = await writeAnswer(paths, askId, answer, {
+    ...(options.note === undefined ? {} : { note: options.note }),
+    source: "cli",
+  });
   const { ask } = await readAsk(paths, askId);
   if (!options.resume) {
     if (ctx.isJson) printJson(recorded);
-    else process.stdout.write(`Answered ${askId}: ${recorded.answer}. Continue the run with: bosun review --resume ${ask.runId}\n`);
+    else
+      process.stdout.write(
+        `Answered ${askId}: ${recorded.answer}. Continue the run with: bosun review --resume ${ask.runId}\n`,
+      );
     return 0;
   }
   const { config } = await ctx.getConfig();

@@ -16,8 +16,12 @@ export async function runAsks(ctx: CliContext, options: { all?: boolean }): Prom
   }
   for (const { ask, answer } of asks) {
     const state = answer === null ? color.yellow("open") : color.dim(`answered "${answer.answer}"`);
-    const choices = ask.options.map((option) => `  ${color.bold(option.key)}  ${option.label}`).join("\n");
-    process.stdout.write(`${color.bold(ask.id)} (${state}) run ${ask.runId}\n  ${ask.question}\n${ask.context.replace(/^/gm, "  ")}\n${choices}\n  → bosun answer ${ask.id} <${ask.options.map((o) => o.key).join("|")}>\n\n`);
+    const choices = ask.options
+      .map((option) => `  ${color.bold(option.key)}  ${option.label}`)
+      .join("\n");
+    process.stdout.write(
+      `${color.bold(ask.id)} (${state}) run ${ask.runId}\n  ${ask.question}\n${ask.context.replace(/^/gm, "  ")}\n${choices}\n  → bosun answer ${ask.id} <${ask.options.map((o) => o.key).join("|")}>\n\n`,
+    );
   }
   return 0;
 }

@@ -12,7 +12,11 @@ export async function runConfig(ctx: CliContext): Promise<number> {
     return 0;
   }
   const leaves = listLeaves(Object.fromEntries(Object.entries(resolved.config)));
-  const rows = leaves.map(([key, value]) => [key, stringify(value).trim(), color.dim(resolved.sources[key] ?? "default")]);
+  const rows = leaves.map(([key, value]) => [
+    key,
+    stringify(value).trim(),
+    color.dim(resolved.sources[key] ?? "default"),
+  ]);
   const files = resolved.files.length === 0 ? "none (all defaults)" : resolved.files.join(", ");
   process.stdout.write(`Config files read: ${files}\n\n${formatTable(rows)}\n`);
   return 0;

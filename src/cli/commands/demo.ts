@@ -20,7 +20,10 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     dispatch: { ...DEFAULT_CONFIG.dispatch, retries: 0, timeoutSec: 60 },
   };
   const paths = createBosunPaths(repo);
-  if (!ctx.isJson) process.stderr.write(`${color.bold("bosun demo")}: a sample repo at ${repo}\nTask: ${DEMO_TASK.goal}. Worker and reviewer: the offline agent. Verify: \`${DEMO_VERIFY}\`.\n\n`);
+  if (!ctx.isJson)
+    process.stderr.write(
+      `${color.bold("bosun demo")}: a sample repo at ${repo}\nTask: ${DEMO_TASK.goal}. Worker and reviewer: the offline agent. Verify: \`${DEMO_VERIFY}\`.\n\n`,
+    );
   const outcome = await startReview({
     paths,
     config,
@@ -28,7 +31,13 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
     task: DEMO_TASK,
     request: `${DEMO_TASK.goal}\n`,
-    reviewOptions: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: DEMO_VERIFY, timeoutSec: 60 },
+    reviewOptions: {
+      worker: "offline",
+      reviewer: "offline",
+      maxRounds: 3,
+      verify: DEMO_VERIFY,
+      timeoutSec: 60,
+    },
     isDirtyAllowed: false,
   });
   const { run } = outcome;

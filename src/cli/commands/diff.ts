@@ -5,7 +5,11 @@ import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 
 /** Prints the diff. */
-export async function runDiff(ctx: CliContext, wanted: string, options: { round?: number }): Promise<number> {
+export async function runDiff(
+  ctx: CliContext,
+  wanted: string,
+  options: { round?: number },
+): Promise<number> {
   const paths = await ctx.getPaths();
   const runId = await resolveRunId(paths, wanted);
   const diff = await getRunDiff(paths, runId, options.round);

@@ -27,9 +27,15 @@ export async function runDoctor(ctx: CliContext): Promise<number> {
     h.isReady ? color.green("✓") : h.path === null ? color.red("✗") : color.yellow("!"),
     h.name,
     h.path === null ? color.dim("not found") : (h.version ?? "?"),
-    h.authEnvSet.length > 0 ? `env: ${h.authEnvSet.join(", ")}` : h.authFilesFound.length > 0 ? `login: ${h.authFilesFound.join(", ")}` : color.dim(h.authEnvKnown.length === 0 ? "no auth needed" : "no auth"),
+    h.authEnvSet.length > 0
+      ? `env: ${h.authEnvSet.join(", ")}`
+      : h.authFilesFound.length > 0
+        ? `login: ${h.authFilesFound.join(", ")}`
+        : color.dim(h.authEnvKnown.length === 0 ? "no auth needed" : "no auth"),
     color.dim(h.notes.join("; ")),
   ]);
-  process.stdout.write(`${formatTable(rows)}\nAuth is detected by variable names and login files only; bosun never reads or stores their values.\n`);
+  process.stdout.write(
+    `${formatTable(rows)}\nAuth is detected by variable names and login files only; bosun never reads or stores their values.\n`,
+  );
   return 0;
 }

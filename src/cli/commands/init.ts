@@ -55,7 +55,10 @@ export async function runInit(ctx: CliContext, options: { force?: boolean }): Pr
     [paths.workspaceConfigFile, WORKSPACE_CONFIG],
     [path.join(paths.templatesDir, "worker.md"), BUILTIN_TEMPLATES.worker],
     [path.join(paths.templatesDir, "reviewer.md"), BUILTIN_TEMPLATES.reviewer],
-    [path.join(paths.bosunDir, "examples", "task_card.json"), `${JSON.stringify(EXAMPLE_TASK, null, 2)}\n`],
+    [
+      path.join(paths.bosunDir, "examples", "task_card.json"),
+      `${JSON.stringify(EXAMPLE_TASK, null, 2)}\n`,
+    ],
   ];
   const created: string[] = [];
   const kept: string[] = [];
@@ -76,7 +79,10 @@ export async function runInit(ctx: CliContext, options: { force?: boolean }): Pr
     return 0;
   }
   for (const file of created) process.stdout.write(`${color.green("created")} ${file}\n`);
-  for (const file of kept) process.stdout.write(`${color.dim("kept")}    ${file} (exists; --force to overwrite)\n`);
-  process.stdout.write(`\nNext: edit bosun.yaml, then run  bosun review --task .bosun/examples/task_card.json --verify "npm test"\n`);
+  for (const file of kept)
+    process.stdout.write(`${color.dim("kept")}    ${file} (exists; --force to overwrite)\n`);
+  process.stdout.write(
+    `\nNext: edit bosun.yaml, then run  bosun review --task .bosun/examples/task_card.json --verify "npm test"\n`,
+  );
   return 0;
 }

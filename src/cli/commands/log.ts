@@ -8,7 +8,11 @@ import { color } from "../format.js";
 import { formatEvent } from "../printer.js";
 
 /** Prints (and with --follow, keeps printing) a run's events. */
-export async function runLog(ctx: CliContext, wanted: string, options: { follow?: boolean }): Promise<number> {
+export async function runLog(
+  ctx: CliContext,
+  wanted: string,
+  options: { follow?: boolean },
+): Promise<number> {
   const paths = await ctx.getPaths();
   const runId = await resolveRunId(paths, wanted);
   const file = paths.eventsFile(runId);

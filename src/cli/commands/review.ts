@@ -32,11 +32,19 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
   const paths = await ctx.getPaths();
   const { config } = await ctx.getConfig();
   const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
-  const common = { paths, config, signal: ctx.signal, onEvent, isSingleRound: flags.singleRound === true };
+  const common = {
+    paths,
+    config,
+    signal: ctx.signal,
+    onEvent,
+    isSingleRound: flags.singleRound === true,
+  };
   let outcome: ReviewOutcome;
   if (flags.resume !== undefined) {
     if (flags.task !== undefined || flags.goal !== undefined) {
-      throw new UsageError("--resume continues a run with its own task; do not pass --task or --goal with it.");
+      throw new UsageError(
+        "--resume continues a run with its own task; do not pass --task or --goal with it.",
+      );
     }
     const runId = await resolveRunId(paths, flags.resume);
     outcome = await resumeReview({ ...common, runId });
@@ -44,7 +52,13 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
     const { task, request } = await readTask(flags, paths.root);
     const reviewOptions = createReviewOptions(flags, config);
     await checkHarnessesInstalled(reviewOptions, config);
-    outcome = await startReview({ ...common, task, request, reviewOptions, isDirtyAllowed: flags.allowDirty === true });
+    outcome = await startReview({
+      ...common,
+      task,
+      request,
+      reviewOptions,
+      isDirtyAllowed: flags.allowDirty === true,
+    });
   }
   return reportOutcome(ctx, outcome);
 }
@@ -53,12 +67,17 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
 export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
   const { run } = outcome;
   // One line, like the events printed before it: --json stdout stays valid JSON Lines.
-  if (ctx.isJson) process.stdout.write(`${JSON.stringify({ type: "review.result", run, isPaused: outcome.isPaused })}\n`);
+  if (ctx.isJson)
+    process.stdout.write(
+      `${JSON.stringify({ type: "review.result", run, isPaused: outcome.isPaused })}\n`,
+    );
   else {
     const lines = [`${formatStatus(run.status)} run ${run.id} · round ${run.round} · ${run.step}`];
     if (outcome.isPaused) lines.push(`Paused. Continue with: bosun review --resume ${run.id}`);
     if (run.status === "needs_human" && run.openAskId !== undefined) {
-      lines.push(`A human is needed: bosun asks, then bosun answer ${run.openAskId} more|accept|abort`);
+      lines.push(
+        `A human is needed: bosun asks, then bosun answer ${run.openAskId} more|accept|abort`,
+      );
     }
     if (run.status === "failed") lines.push(`Fix the cause, then: bosun review --resume ${run.id}`);
     lines.push(`Files: ${path.join(".bosun", "runs", run.id)}`);
@@ -78,19 +97,27 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
   }
 }
 
-async function readTask(flags: ReviewFlags, root: string): Promise<{ task: TaskCard; request: string }> {
-  if (flags.task !== undefined && flags.goal !== undefined) throw new UsageError("Give --task or --goal, not both.");
+async function readTask(
+  flags: ReviewFlags,
+  root: string,
+): Promise<{ task: TaskCard; request: string }> {
+  if (flags.task !== undefined && flags.goal !== undefined)
+    throw new UsageError("Give --task or --goal, not both.");
   if (flags.task !== undefined) {
     const file = path.resolve(flags.task);
     let text: string;
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
-      if (isNodeError(error) && error.code === "ENOENT") throw new UsageError(`Task card ${file} not found.`);
+      if (isNodeError(error) && error.code === "ENOENT")
+        throw new UsageError(`Task card ${file} not found.`);
       throw error;
     }
     const task = parseJsonText(text, TaskCardSchema, path.relative(root, file) || file);
-    return { task, request: `# ${task.task_id}: ${task.goal}\n\n\`\`\`json\n${text.trim()}\n\`\`\`\n` };
+    return {
+      task,
+      request: `# ${task.task_id}: ${task.goal}\n\n\`\`\`json\n${text.trim()}\n\`\`\`\n`,
+    };
   }
   if (flags.goal !== undefined && flags.goal.trim() !== "") {
     const task: TaskCard = {
@@ -103,7 +130,9 @@ async function readTask(flags: ReviewFlags, root: string): Promise<{ task: TaskC
     };
     return { task, request: `${flags.goal.trim()}\n` };
   }
-  throw new UsageError('Say what to do: --task FILE (a task card) or --goal "…". See bosun init for an example card.');
+  throw new UsageError(
+    'Say what to do: --task FILE (a task card) or --goal "…". See bosun init for an example card.',
+  );
 }
 
 function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions {

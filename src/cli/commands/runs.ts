@@ -18,10 +18,18 @@ export async function runRuns(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (runs.length === 0) {
-    process.stdout.write('No runs yet. Start one with: bosun review --goal "…"  (or try bosun demo)\n');
+    process.stdout.write(
+      'No runs yet. Start one with: bosun review --goal "…"  (or try bosun demo)\n',
+    );
     return 0;
   }
-  const rows = runs.map((run) => [run.id, formatStatus(run.status), `round ${run.round}/${run.options.maxRounds}`, formatUsd(run.costUsd), oneLine(`${run.taskId}: ${run.title}`, 60)]);
+  const rows = runs.map((run) => [
+    run.id,
+    formatStatus(run.status),
+    `round ${run.round}/${run.options.maxRounds}`,
+    formatUsd(run.costUsd),
+    oneLine(`${run.taskId}: ${run.title}`, 60),
+  ]);
   process.stdout.write(`${formatTable(rows)}\n`);
   return 0;
 }

@@ -13,14 +13,20 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
   const paths = await ctx.getPaths();
   const runId = await resolveRunId(paths, wanted);
   const run = await readRun(paths, runId);
-  if (run === null) throw new StateError(`Run ${runId} has no run.json yet. Try "bosun log ${runId}".`);
+  if (run === null)
+    throw new StateError(`Run ${runId} has no run.json yet. Try "bosun log ${runId}".`);
   const writerPid = await readWriterPid(paths, runId);
   const isLive = writerPid !== undefined && isProcessAlive(writerPid);
   if (ctx.isJson) {
     printJson({ ...run, isLive, writerPid: isLive ? writerPid : null });
     return 0;
   }
-  const liveness = run.status === "running" ? (isLive ? ` (process ${writerPid})` : ` (no live process: bosun review --resume ${run.id})`) : "";
+  const liveness =
+    run.status === "running"
+      ? isLive
+        ? ` (process ${writerPid})`
+        : ` (no live process: bosun review --resume ${run.id})`
+      : "";
   const lines = [
     `run      ${run.id}  ${formatStatus(run.status)}${liveness}`,
     `task     ${run.taskId}: ${run.title}`,
@@ -31,7 +37,8 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     `updated  ${run.updatedAt} · ${run.eventCount} events`,
   ];
   if (run.reason !== undefined) lines.push(`reason   ${run.reason}`);
-  if (run.openAskId !== undefined) lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
+  if (run.openAskId !== undefined)
+    lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -6,9 +6,16 @@ import { color, printJson } from "../format.js";
 /** Validates config; an invalid file throws a ConfigError (exit 2) naming file, key and expectation. */
 export async function runValidate(ctx: CliContext): Promise<number> {
   const { config, files } = await ctx.getConfig();
-  const names = new Set([config.review.worker, config.review.reviewer, ...Object.keys(config.agents)]);
+  const names = new Set([
+    config.review.worker,
+    config.review.reviewer,
+    ...Object.keys(config.agents),
+  ]);
   for (const name of names) if (name !== "manual") resolveHarness(name, config.agents);
   if (ctx.isJson) printJson({ isValid: true, files });
-  else process.stdout.write(`${color.green("✓")} config is valid (${files.length === 0 ? "no config files; defaults apply" : files.join(", ")})\n`);
+  else
+    process.stdout.write(
+      `${color.green("✓")} config is valid (${files.length === 0 ? "no config files; defaults apply" : files.join(", ")})\n`,
+    );
   return 0;
 }

@@ -6,36 +6,38 @@
 import { z } from "zod";
 
 /** The worker's account of a round. bosun checks it against git; it is never taken on faith. */
-export const WorkReportSchema = z.object({
-  /** Must match the task card. */
-  task_id: z.string(),
-  /** Must match the round being run (a stale report from an older round is rejected). */
-  round: z.number().int().positive(),
-  /** Commit the worker claims to have left (bosun measures its own). */
-  head_sha: z.string().optional(),
-  /** Files the worker says it changed. */
-  files_changed: z.array(z.string()).default([]),
-  /** What was done. */
-  notes: z.string().default(""),
-  /** Tests the worker says it ran. */
-  tests: z
-    .array(z.object({ name: z.string(), result: z.string() }).loose())
-    .default([]),
-}).loose();
+export const WorkReportSchema = z
+  .object({
+    /** Must match the task card. */
+    task_id: z.string(),
+    /** Must match the round being run (a stale report from an older round is rejected). */
+    round: z.number().int().positive(),
+    /** Commit the worker claims to have left (bosun measures its own). */
+    head_sha: z.string().optional(),
+    /** Files the worker says it changed. */
+    files_changed: z.array(z.string()).default([]),
+    /** What was done. */
+    notes: z.string().default(""),
+    /** Tests the worker says it ran. */
+    tests: z.array(z.object({ name: z.string(), result: z.string() }).loose()).default([]),
+  })
+  .loose();
 
 /** A normalized work report. */
 export type WorkReport = z.infer<typeof WorkReportSchema>;
 
 /** One blocking issue raised by a reviewer. */
 export const BlockingIssueSchema = z.union([
-  z.object({
-    /** high | medium | low, free text accepted. */
-    severity: z.string().optional(),
-    /** File the issue is about. */
-    file: z.string().optional(),
-    /** What is wrong. */
-    reason: z.string().min(1),
-  }).loose(),
+  z
+    .object({
+      /** high | medium | low, free text accepted. */
+      severity: z.string().optional(),
+      /** File the issue is about. */
+      file: z.string().optional(),
+      /** What is wrong. */
+      reason: z.string().min(1),
+    })
+    .loose(),
   // Reviewers often write plain strings; accept them and normalize.
   z
     .string()
@@ -44,18 +46,20 @@ export const BlockingIssueSchema = z.union([
 ]);
 
 /** The reviewer's verdict on a round. */
-export const ReviewReportSchema = z.object({
-  /** Must match the task card. */
-  task_id: z.string(),
-  /** Must match the round. */
-  round: z.number().int().positive(),
-  /** approve ends the run; changes_required sends blocking issues to the next round. */
-  decision: z.enum(["approve", "changes_required"]),
-  /** Issues that must be fixed. */
-  blocking_issues: z.array(BlockingIssueSchema).default([]),
-  /** Suggestions that do not block approval. */
-  non_blocking_suggestions: z.array(z.unknown()).default([]),
-}).loose();
+export const ReviewReportSchema = z
+  .object({
+    /** Must match the task card. */
+    task_id: z.string(),
+    /** Must match the round. */
+    round: z.number().int().positive(),
+    /** approve ends the run; changes_required sends blocking issues to the next round. */
+    decision: z.enum(["approve", "changes_required"]),
+    /** Issues that must be fixed. */
+    blocking_issues: z.array(BlockingIssueSchema).default([]),
+    /** Suggestions that do not block approval. */
+    non_blocking_suggestions: z.array(z.unknown()).default([]),
+  })
+  .loose();
 
 /** A normalized review report. */
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;

@@ -5,7 +5,13 @@
 import { z } from "zod";
 
 /** Where a run stands. `needs_human` waits on an ask; the terminal states are final. */
-export const RunStatusSchema = z.enum(["running", "needs_human", "succeeded", "failed", "cancelled"]);
+export const RunStatusSchema = z.enum([
+  "running",
+  "needs_human",
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
 
 /** A run status. */
 export type RunStatus = z.infer<typeof RunStatusSchema>;
