@@ -175,3 +175,56 @@ describe("formatEvent", () => {
     expect(printer.formatEvent(make(false), true)).toBe("    worker · tool ok exit 1 boom");
   });
 });
+
+describe("createPrinter heartbeat", () => {
+  const started: BosunEvent = {
+    ...BASE,
+    seq: 3,
+    type: "dispatch.started",
+    round: 1,
+    role: "worker",
+    harness: "claude",
+    attempt: 1,
+  };
+
+  it("says an agent is still working after a quiet spell, and stops when it finishes", () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const print = printer.createPrinter({
+        isJson: false,
+        isVerbose: false,
+        write: (line) => lines.push(line),
+        heartbeatMs: 1000,
+      });
+      print(started);
+      vi.advanceTimersByTime(999);
+      expect(lines.filter((line) => line.includes("still working"))).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(lines.at(-1)).toBe("  worker claude still working · 1.0s");
+      print({
+        type: "agent.output",
+        runId: RUN_ID,
+        round: 1,
+        role: "worker",
+        event: { type: "text", text: "x" },
+      });
+      vi.advanceTimersByTime(999);
+      expect(lines.filter((line) => line.includes("still working"))).toHaveLength(1);
+      print({
+        ...BASE,
+        seq: 4,
+        type: "dispatch.failed",
+        round: 1,
+        role: "worker",
+        harness: "claude",
+        message: "boom",
+        isPermanent: true,
+      });
+      vi.advanceTimersByTime(10_000);
+      expect(lines.filter((line) => line.includes("still working"))).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

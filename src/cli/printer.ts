@@ -14,15 +14,75 @@ export interface PrinterOptions {
   isVerbose: boolean;
   /** Where lines go (stderr by default so stdout stays clean for --json summaries). */
   write?: (line: string) => void;
+  /** While an agent prints nothing for this long, say it is still working (0 = never). */
+  heartbeatMs?: number;
 }
+
+/** Default quiet time before a "still working" line. */
+export const HEARTBEAT_MS = 30_000;
 
 /** Creates an event listener that prints progress. */
 export function createPrinter(options: PrinterOptions): (event: BosunEvent) => void {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.isJson) return (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  const heartbeat = createHeartbeat(write, options.heartbeatMs ?? HEARTBEAT_MS);
   return (event) => {
+    heartbeat.observe(event);
     const line = formatEvent(event, options.isVerbose);
     if (line !== undefined) write(line);
+  };
+}
+
+/**
+ * Says "still working" while a dispatch is silent, so a long agent run never looks hung. One
+ * timer per wait, re-armed by output: no work is done per event beyond resetting it.
+ */
+function createHeartbeat(
+  write: (line: string) => void,
+  quietMs: number,
+): { observe(event: BosunEvent): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let label = "";
+  let startedAt = 0;
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = (): void => {
+    stop();
+    timer = setTimeout(() => {
+      write(`  ${label} ${color.dim(`still working · ${formatDuration(Date.now() - startedAt)}`)}`);
+      arm();
+    }, quietMs);
+    // A heartbeat must never keep bosun alive on its own.
+    timer.unref();
+  };
+  return {
+    observe(event) {
+      if (quietMs <= 0) return;
+      switch (event.type) {
+        case "dispatch.started":
+          label = `${event.role} ${event.harness}`;
+          startedAt = Date.now();
+          arm();
+          break;
+        case "agent.output":
+        case "agent.retry":
+          if (timer !== undefined) arm();
+          break;
+        case "manual.waiting":
+          label = `${event.role} (manual: waiting for ${event.reportFile})`;
+          arm();
+          break;
+        case "dispatch.completed":
+        case "dispatch.failed":
+        case "run.completed":
+          stop();
+          break;
+        default:
+          break;
+      }
+    },
   };
 }
 
