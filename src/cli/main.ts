@@ -3,7 +3,7 @@
  * one place that catches errors, prints them, and turns them into an exit code. Command modules
  * are imported when their command runs, so `bosun status` does not pay for loading the flows.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
@@ -11,6 +11,28 @@ import { color } from "./format.js";
 import type { ReviewFlags } from "./commands/review.js";
 
 const VERSION = "0.1.0";
+
+const MAIN_HELP_FOOTER = `
+Global options go before or after the command: bosun --json status, bosun status --json.
+
+Examples:
+  bosun demo                                   see a whole loop, no keys needed
+  bosun init                                   bosun.yaml, prompt templates, example task card
+  bosun review --goal "Add --help" --worker claude --reviewer codex --verify "npm test"
+  bosun status                                 the latest run; bosun log --follow to watch it
+  bosun asks && bosun answer <ask> more        when a run needs a human
+
+Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, rounds/…), .bosun/asks/.
+Docs: README.md.`;
+
+const REVIEW_HELP_FOOTER = `
+Each round: the worker works, bosun checkpoints its change with git, checks its work report,
+runs the gates (report, something changed, --verify), then the reviewer judges the real diff.
+approve ends the run; changes_required feeds a fix list to the next round; after --max-rounds
+the run asks a human (bosun asks / bosun answer).
+
+Exit codes: 0 succeeded (or paused), 1 failed, 2 usage or config error, 3 needs a human,
+130 stopped by Ctrl-C (continue with --resume).`;
 
 /** Runs the CLI and returns the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -77,6 +99,7 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .option("--json", "machine-readable output on read commands and events as JSON lines")
     .option("-v, --verbose", "stream agent text, not only tool uses")
     .showHelpAfterError("(run bosun --help for usage)")
+    .addHelpText("after", MAIN_HELP_FOOTER)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const ctx = (command: Command): CliContext =>
@@ -118,6 +141,7 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
     .option("--resume <run>", "continue a run after a crash, Ctrl-C, --single-round or an answer")
     .option("--single-round", "run one round, then stop (resume later with --resume)")
+    .addHelpText("after", REVIEW_HELP_FOOTER)
     .action(async (options: ReviewFlags, command: Command) =>
       done(await (await import("./commands/review.js")).runReview(ctx(command), options)),
     );
@@ -220,9 +244,6 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .command("demo")
     .description(
       "run a review loop on a throwaway sample repo with the offline agent (no keys, no network)",
-    )
-    .addOption(
-      new Option("--keep", "keep the sample repo (its path is printed)").default(true).hideHelp(),
     )
     .action(async (_options: unknown, command: Command) =>
       done(await (await import("./commands/demo.js")).runDemo(ctx(command))),
