@@ -137,7 +137,7 @@ describe("formatEvent", () => {
     `);
   });
 
-  it("shows agent text only when verbose", () => {
+  it("shows each agent message as one compact line, in full when verbose", () => {
     const text: BosunEvent = {
       type: "agent.output",
       runId: RUN_ID,
@@ -145,8 +145,10 @@ describe("formatEvent", () => {
       role: "worker",
       event: { type: "text", text: "Thinking\nabout it" },
     };
-    expect(printer.formatEvent(text, false)).toBeUndefined();
-    expect(printer.formatEvent(text, true)).toBe("    worker · Thinking about it");
+    expect(printer.formatEvent(text, false)).toBe("    worker · Thinking about it");
+    expect(printer.formatEvent(text, true)).toBe("    worker · Thinking\n      about it");
+    const long: BosunEvent = { ...text, event: { type: "text", text: "x".repeat(300) } };
+    expect(printer.formatEvent(long, false)).toHaveLength("    worker · ".length + 100);
     const usage: BosunEvent = {
       type: "agent.output",
       runId: RUN_ID,

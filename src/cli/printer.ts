@@ -138,11 +138,16 @@ function formatAgentEvent(role: string, event: AgentEvent, isVerbose: boolean): 
     case "tool.use":
       return `${prefix} ${event.tool} ${oneLine(event.summary, 90)}`;
     case "text":
-      return isVerbose ? `${prefix} ${oneLine(event.text, 200)}` : undefined;
+      // One compact line per message; --verbose shows the whole text.
+      return isVerbose
+        ? `${prefix} ${event.text.trim().replace(/\n/g, "\n      ")}`
+        : `${prefix} ${color.dim(oneLine(event.text, 100))}`;
     case "error":
       return `${prefix} ${color.yellow("error")} ${oneLine(event.message)}`;
     case "final":
-      return isVerbose ? `${prefix} result: ${oneLine(event.text, 200)}` : undefined;
+      return isVerbose
+        ? `${prefix} result: ${event.text.trim().replace(/\n/g, "\n      ")}`
+        : undefined;
     case "unknown":
       return isVerbose ? `${prefix} ${color.dim(oneLine(event.raw, 120))}` : undefined;
     case "tool.result":
