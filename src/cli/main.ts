@@ -97,7 +97,10 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .version(VERSION, "-V, --version")
     .option("--root <dir>", "repository root (default: the git top level of the current directory)")
     .option("--json", "machine-readable output on read commands and events as JSON lines")
-    .option("-v, --verbose", "stream every agent event in full (text, tool results, tokens), not one line each")
+    .option(
+      "-v, --verbose",
+      "stream every agent event in full (text, tool results, tokens), not one line each",
+    )
     .showHelpAfterError("(run bosun --help for usage)")
     .addHelpText("after", MAIN_HELP_FOOTER)
     .exitOverride();
