@@ -230,3 +230,32 @@ describe("createPrinter heartbeat", () => {
     }
   });
 });
+
+describe("createPrinter text budget", () => {
+  it("shows at most 20 agent text lines a second and says how many it skipped", () => {
+    let now = 0;
+    const lines: string[] = [];
+    const print = printer.createPrinter({
+      isJson: false,
+      isVerbose: false,
+      write: (line) => lines.push(line),
+      heartbeatMs: 0,
+      now: () => now,
+    });
+    const text = (n: number): BosunEvent => ({
+      type: "agent.output",
+      runId: RUN_ID,
+      round: 1,
+      role: "worker",
+      event: { type: "text", text: `line ${n}` },
+    });
+    for (let n = 1; n <= 1000; n += 1) print(text(n));
+    expect(lines).toHaveLength(20);
+    now = 1000;
+    print(text(1001));
+    expect(lines.slice(20)).toEqual([
+      "    … 980 more line(s) of agent text; all of it is in agent.log",
+      "    worker · line 1001",
+    ]);
+  });
+});

@@ -16,7 +16,12 @@ export interface PrinterOptions {
   write?: (line: string) => void;
   /** While an agent prints nothing for this long, say it is still working (0 = never). */
   heartbeatMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
 }
+
+/** Agent text lines shown per second by default (--verbose shows all). */
+export const TEXT_LINES_PER_SECOND = 20;
 
 /** Default quiet time before a "still working" line. */
 export const HEARTBEAT_MS = 30_000;
@@ -26,10 +31,43 @@ export function createPrinter(options: PrinterOptions): (event: BosunEvent) => v
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.isJson) return (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
   const heartbeat = createHeartbeat(write, options.heartbeatMs ?? HEARTBEAT_MS);
+  const textBudget = createTextBudget(options.now ?? Date.now);
   return (event) => {
     heartbeat.observe(event);
     const line = formatEvent(event, options.isVerbose);
-    if (line !== undefined) write(line);
+    if (line === undefined) return;
+    // A plain-text agent turns every output line into a message; never echo a flood.
+    if (!options.isVerbose && event.type === "agent.output" && event.event.type === "text") {
+      const skipped = textBudget.take();
+      if (skipped === undefined) return;
+      if (skipped > 0)
+        write(color.dim(`    … ${skipped} more line(s) of agent text; all of it is in agent.log`));
+    }
+    write(line);
+  };
+}
+
+/** At most TEXT_LINES_PER_SECOND agent text lines a second; returns lines skipped since the last one shown, or undefined to skip. */
+function createTextBudget(now: () => number): { take(): number | undefined } {
+  let windowStart = 0;
+  let shown = 0;
+  let skipped = 0;
+  return {
+    take() {
+      const t = now();
+      if (t - windowStart >= 1000) {
+        windowStart = t;
+        shown = 0;
+      }
+      if (shown >= TEXT_LINES_PER_SECOND) {
+        skipped += 1;
+        return undefined;
+      }
+      shown += 1;
+      const result = skipped;
+      skipped = 0;
+      return result;
+    },
   };
 }
 
