@@ -3,9 +3,10 @@
  * harness through the one spawn path, turns stdout into AgentEvents, keeps the raw stream in
  * agent.log, and retries transient failures with capped exponential backoff.
  */
-import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
+import { killGroupFromPidFile } from "../proc/pid-file.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
 import {
   createEmptyUsage,
@@ -175,9 +176,8 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     ...(request.signal === undefined ? {} : { signal: request.signal }),
     stdoutLogFile: path.join(request.logDir, "agent.log"),
     stderrLogFile: path.join(request.logDir, "agent.stderr.log"),
+    pidFile: path.join(request.logDir, "agent.pid"),
   });
-  const pidFile = path.join(request.logDir, "agent.pid");
-  if (handle.pid > 0) await writeFile(pidFile, `${handle.pid}\n`);
 
   const parse = getLineParser(harness.spec.parser);
   const seen = createCollector();
@@ -191,7 +191,6 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
   try {
     result = await handle.result;
   } catch (error) {
-    await rm(pidFile, { force: true });
     if (isNodeError(error) && error.code === "ENOENT") {
       return {
         ...seen,
@@ -208,7 +207,6 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
       }),
     };
   }
-  await rm(pidFile, { force: true });
   return { ...seen, process: result, ...judge(request, seen, result) };
 }
 
@@ -400,24 +398,8 @@ function getLineParser(name: ParserName): LineParser {
  * Kills an agent left running by a bosun process that died (kill -9) mid-dispatch, found through
  * the agent.pid file in its log directory. Returns true if one was found alive.
  */
-export async function killOrphanedAgent(logDir: string): Promise<boolean> {
-  const pidFile = path.join(logDir, "agent.pid");
-  let pid: number;
-  try {
-    pid = Number.parseInt(await readFile(pidFile, "utf8"), 10);
-  } catch {
-    // No pid file: no agent was running there.
-    return false;
-  }
-  await rm(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(-pid, "SIGKILL");
-    return true;
-  } catch {
-    // ESRCH: the group already ended.
-    return false;
-  }
+export function killOrphanedAgent(logDir: string): Promise<boolean> {
+  return killGroupFromPidFile(path.join(logDir, "agent.pid"));
 }
 
 function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {

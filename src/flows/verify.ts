@@ -2,6 +2,8 @@
  * The verify gate: runs the project's own test command after the worker's checkpoint. Its full
  * output goes to verify.log; a red run becomes the next round's fix list, with the output's tail.
  */
+import path from "node:path";
+import { killGroupFromPidFile } from "../proc/pid-file.js";
 import { runProcess } from "../proc/run-process.js";
 import type { FlowContext } from "./flow-context.js";
 import type { GateOutcome } from "./round.js";
@@ -14,9 +16,20 @@ export async function runVerifyCommand(
   command: string,
   logFile: string,
 ): Promise<GateOutcome> {
+  // A verify run left going by a bosun that was killed must not race this one.
+  const pidFile = path.join(path.dirname(logFile), "verify.pid");
+  if (await killGroupFromPidFile(pidFile)) {
+    ctx.emit({
+      type: "warning",
+      runId: ctx.runId,
+      message: `Killed a verify command left running by an earlier bosun process (${pidFile}).`,
+    });
+  }
   const result = await runProcess({
     command: "/bin/sh",
-    args: ["-c", `${command} 2>&1`],
+    // `exec 2>&1` first, so stderr is merged even if the command ends in a comment.
+    args: ["-c", `exec 2>&1\n${command}`],
+    pidFile,
     cwd: ctx.paths.root,
     timeoutMs: ctx.options.timeoutSec * 1000,
     graceMs: ctx.config.dispatch.graceSec * 1000,

@@ -141,6 +141,22 @@ describe("runProcess", () => {
     expect(await readFile(stderrLogFile, "utf8")).toBe("oops\r\n");
   });
 
+  it("keeps the child's pid in pidFile while it runs and removes the file after", async () => {
+    const dir = await makeTestDir();
+    const pidFile = path.join(dir, "agent.pid");
+    const handle = startProcess(
+      makeNodeOptions('console.log("ready"); setTimeout(() => {}, 200)', dir, { pidFile }),
+    );
+    const lines = handle.lines();
+    await lines.next();
+    expect(await readFile(pidFile, "utf8")).toBe(`${handle.pid}\n`);
+    for await (const _line of lines) {
+      // Drain to the end.
+    }
+    await handle.result;
+    await expect(readFile(pidFile, "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("rejects `result` with ENOENT when the binary does not exist", async () => {
     const dir = await makeTestDir();
     const handle = startProcess({ command: "bosun-no-such-binary-xyz", args: [], cwd: dir });

@@ -4,7 +4,8 @@
  * an AbortSignal, and a group kill (TERM, then KILL after a grace period) so nothing outlives it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, openSync, closeSync, type WriteStream } from "node:fs";
+import { createWriteStream, openSync, closeSync, writeFileSync, type WriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import { LineSplitter } from "./line-splitter.js";
 
 /** Why a process ended; recorded once and used to build every message about it. */
@@ -34,6 +35,8 @@ export interface ProcessOptions {
   stdoutLogFile?: string;
   /** Raw stderr is appended here as it arrives. */
   stderrLogFile?: string;
+  /** The child's pid is written here while it runs (see pid-file.ts), and removed after. */
+  pidFile?: string;
   /**
    * When false, the child stays in the caller's process group instead of leading its own, so a
    * group kill aimed at the caller reaches it too (an agent's own tool commands). Default true.
@@ -118,6 +121,8 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   let killTimer: NodeJS.Timeout | undefined;
   let hasExited = false;
   const pid = child.pid ?? -1;
+  // Written synchronously, before bosun does anything else, so a kill -9 from here on leaves a trace.
+  if (pid > 0 && options.pidFile !== undefined) writeFileSync(options.pidFile, `${pid}\n`);
   if (pid > 0 && isGroupLeader) liveGroups.add(pid);
   // Without a group of its own, only the child itself can be signalled (its group is ours).
   const signalChild = (signal: NodeJS.Signals): void =>
@@ -177,7 +182,11 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
       if (killTimer !== undefined) clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
       liveGroups.delete(pid);
-      await Promise.all([closeLog(stdoutLog), closeLog(stderrLog)]);
+      await Promise.all([
+        closeLog(stdoutLog),
+        closeLog(stderrLog),
+        options.pidFile === undefined ? undefined : rm(options.pidFile, { force: true }),
+      ]);
     }
   })();
   // Callers that only iterate lines still see the error through lines(); avoid an unhandled rejection.

@@ -1,0 +1,72 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { startProcess } from "../proc/run-process.js";
+import { createBosunPaths } from "../store/paths.js";
+import { DEFAULT_CONFIG } from "../store/schema/config.js";
+import { isPidRunning, makeTestDir } from "../../test/helpers/testdir.js";
+import type { BosunEvent } from "./events.js";
+import type { FlowContext } from "./flow-context.js";
+import { runVerifyCommand } from "./verify.js";
+
+function makeContext(root: string, emitted: BosunEvent[]): FlowContext {
+  return {
+    paths: createBosunPaths(root),
+    config: DEFAULT_CONFIG,
+    runId: "r1",
+    taskId: "T-001",
+    options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 10 },
+    events: [],
+    record: () => Promise.reject(new Error("verify records nothing itself")),
+    emit: (event) => emitted.push(event),
+  };
+}
+
+describe("runVerifyCommand", () => {
+  it("passes on exit 0 and logs stdout and stderr together", async () => {
+    const dir = await makeTestDir();
+    const log = path.join(dir, "verify.log");
+    const outcome = await runVerifyCommand(
+      makeContext(dir, []),
+      "echo out; echo err >&2 # comment",
+      log,
+    );
+    expect(outcome).toMatchObject({ passed: true, fixItems: [] });
+    expect(await readFile(log, "utf8")).toBe("out\nerr\n");
+  });
+
+  it("turns a red run into a fix item with the output's tail", async () => {
+    const dir = await makeTestDir();
+    const outcome = await runVerifyCommand(
+      makeContext(dir, []),
+      "echo 'expected 5, got -1'; exit 1",
+      path.join(dir, "verify.log"),
+    );
+    expect(outcome.passed).toBe(false);
+    expect(outcome.detail).toBe("`echo 'expected 5, got -1'; exit 1` exited 1");
+    expect(outcome.fixItems[0]?.reason).toContain("expected 5, got -1");
+  });
+
+  it("kills a verify command left running by a killed bosun (verify.pid) before running again", async () => {
+    const dir = await makeTestDir();
+    const orphan = startProcess({ command: "/bin/sh", args: ["-c", "sleep 300"], cwd: dir });
+    const lines = orphan.lines();
+    await writeFile(path.join(dir, "verify.pid"), `${orphan.pid}\n`);
+    const emitted: BosunEvent[] = [];
+    const outcome = await runVerifyCommand(
+      makeContext(dir, emitted),
+      "true",
+      path.join(dir, "verify.log"),
+    );
+    for await (const _line of lines) {
+      // Drain until the killed group closes stdout.
+    }
+    expect((await orphan.result).signal).toBe("SIGKILL");
+    expect(isPidRunning(orphan.pid)).toBe(false);
+    expect(outcome.passed).toBe(true);
+    expect(emitted.map((event) => event.type)).toEqual(["warning"]);
+    await expect(readFile(path.join(dir, "verify.pid"), "utf8")).rejects.toMatchObject({
+      code: "ENOENT",
+    });
+  });
+});
