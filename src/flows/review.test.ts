@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { makeTestDir } from "../../test/helpers/testdir.js";
+import { createBosunPaths } from "../store/paths.js";
+import { RunStore } from "../store/run-store.js";
 import { reduceRunEvents } from "../store/run-state.js";
+import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import type { RunEvent, RunEventInput } from "../store/schema/events.js";
-import { getNextStep } from "./review.js";
+import { getNextStep, resumeReview, startReview } from "./review.js";
 
 /** Builds a journal: numbers the inputs and gives them a fixed clock. */
 function makeJournal(...inputs: RunEventInput[]): RunEvent[] {
@@ -146,5 +150,54 @@ describe("getNextStep", () => {
       ...makeRound(2, "escalate", "second"),
     ];
     expect(nextStepOf(...journal)).toEqual({ type: "escalate", round: 2, reason: "second" });
+  });
+});
+
+describe("one live run per working tree", () => {
+  it("refuses to start or resume a review while another run in the repo is live", async () => {
+    // No git repository is needed: the check comes before any git command.
+    const root = await makeTestDir();
+    const paths = createBosunPaths(root);
+    const options = {
+      worker: "offline",
+      reviewer: "offline",
+      maxRounds: 1,
+      verify: "",
+      timeoutSec: 5,
+    };
+    const live = await RunStore.create(paths, "20260101-000000-aaaa", "a\n", {
+      type: "run.created",
+      flow: "review",
+      taskId: "T-1",
+      title: "a",
+      baseCommit: "c0",
+      options,
+    });
+    try {
+      const common = { paths, config: DEFAULT_CONFIG, onEvent: () => undefined };
+      await expect(
+        startReview({
+          ...common,
+          task: {
+            task_id: "T-2",
+            goal: "b",
+            in_scope: [],
+            out_of_scope: [],
+            acceptance_criteria: [],
+            constraints: [],
+          },
+          request: "b\n",
+          reviewOptions: options,
+          isDirtyAllowed: true,
+        }),
+      ).rejects.toThrow(
+        `Run 20260101-000000-aaaa is still working in this repository (process ${process.pid})`,
+      );
+      await expect(resumeReview({ ...common, runId: "20260101-000000-bbbb" })).rejects.toThrow(
+        "is still working in this repository",
+      );
+    } finally {
+      await live.close();
+    }
   });
 });

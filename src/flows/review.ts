@@ -8,6 +8,7 @@ import { createAskId, readAsk, writeAsk } from "../human/asks.js";
 import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
+import { listLiveRuns } from "../store/run-read.js";
 import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent } from "../store/schema/events.js";
@@ -51,6 +52,7 @@ export async function startReview(
   },
 ): Promise<ReviewOutcome> {
   const { paths } = options;
+  await refuseConcurrentRun(paths, undefined);
   await excludeBosunDir(paths.root);
   const dirty = await listDirtyFiles(paths.root);
   if (dirty.length > 0 && !options.isDirtyAllowed) {
@@ -81,6 +83,7 @@ export async function startReview(
 export async function resumeReview(
   options: DriveOptions & { runId: string },
 ): Promise<ReviewOutcome> {
+  await refuseConcurrentRun(options.paths, options.runId);
   const store = await RunStore.open(options.paths, options.runId);
   const { status } = store.run;
   if (status === "succeeded" || status === "cancelled") {
@@ -152,6 +155,18 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Two runs in one working tree would commit each other's changes, so a second one is refused
+ * while another is live. (`self` is the run being resumed; its own lock is checked when taken.)
+ */
+async function refuseConcurrentRun(paths: BosunPaths, self: string | undefined): Promise<void> {
+  const other = (await listLiveRuns(paths)).find((live) => live.runId !== self);
+  if (other === undefined) return;
+  throw new StateError(
+    `Run ${other.runId} is still working in this repository (process ${other.pid}); two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
+  );
 }
 
 type NextStep =

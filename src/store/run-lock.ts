@@ -28,12 +28,8 @@ export async function acquireRunLock(file: string, what: string): Promise<RunLoc
     } catch (error) {
       if (!(isNodeError(error) && error.code === "EEXIST")) throw error;
     }
-    const holder = await readHolderPid(file);
-    // Our own pid in the file is a live lock only if this process took it; otherwise it is a
-    // dead process's lock whose pid was reused (common in containers, where pids restart at 1).
-    const isLive =
-      holder === process.pid ? heldByUs.has(file) : holder !== undefined && isProcessAlive(holder);
-    if (isLive) {
+    const holder = await readLiveLockHolder(file);
+    if (holder !== undefined) {
       throw new StateError(
         `${what} is locked by process ${holder} (${file}). Wait for it to finish or stop it first.`,
       );
@@ -42,6 +38,16 @@ export async function acquireRunLock(file: string, what: string): Promise<RunLoc
     await rm(file, { force: true });
   }
   throw new StateError(`Could not take the lock ${file}: another process keeps taking it.`);
+}
+
+/** The pid holding a lock, or undefined when the lock is absent or stale. */
+export async function readLiveLockHolder(file: string): Promise<number | undefined> {
+  const holder = await readHolderPid(file);
+  if (holder === undefined) return undefined;
+  // Our own pid in the file is a live lock only if this process took it; otherwise it is a
+  // dead process's lock whose pid was reused (common in containers, where pids restart at 1).
+  const isLive = holder === process.pid ? heldByUs.has(file) : isProcessAlive(holder);
+  return isLive ? holder : undefined;
 }
 
 async function readHolderPid(file: string): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import { StateError } from "../errors.js";
 import { readJson } from "./json-file.js";
 import { readJsonl } from "./jsonl.js";
 import type { BosunPaths } from "./paths.js";
+import { readLiveLockHolder } from "./run-lock.js";
 import { RunEventSchema, type RunEvent } from "./schema/events.js";
 import { RunSchema, type Run } from "./schema/run.js";
 
@@ -52,4 +53,16 @@ export async function resolveRunId(paths: BosunPaths, wanted: string | undefined
   throw new StateError(
     `Run "${wanted}" not found in ${paths.runsDir}. List runs with "bosun runs".`,
   );
+}
+
+/** Runs in this repository that a live process is writing right now, with that process's pid. */
+export async function listLiveRuns(
+  paths: BosunPaths,
+): Promise<Array<{ runId: string; pid: number }>> {
+  const live: Array<{ runId: string; pid: number }> = [];
+  for (const runId of await listRunIds(paths)) {
+    const pid = await readLiveLockHolder(paths.lockFile(runId));
+    if (pid !== undefined) live.push({ runId, pid });
+  }
+  return live;
 }
