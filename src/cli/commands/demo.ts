@@ -48,10 +48,15 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     const story = [
       "",
       color.bold("What happened"),
-      "  round 1: the worker wrote sum() with a bug; bosun checkpointed it and ran the verify command,",
-      "           which failed, so the failure became the fix list and no review was spent.",
-      "  round 2: the worker got that fix list, fixed the bug; verify passed; the reviewer read the",
-      "           real git diff and approved.",
+      // The story of the scripted demo; anything else (a broken machine) gets the run's reason.
+      ...(run.status === "succeeded" && run.round === 2
+        ? [
+            "  round 1: the worker wrote sum() with a bug; bosun checkpointed it and ran the verify command,",
+            "           which failed, so the failure became the fix list and no review was spent.",
+            "  round 2: the worker got that fix list, fixed the bug; verify passed; the reviewer read the",
+            "           real git diff and approved.",
+          ]
+        : [`  the run did not go as scripted: ${run.reason ?? run.step}`]),
       `  result:  ${run.status} in ${formatDuration(performance.now() - startedAt)}, ${run.round} rounds, ${run.eventCount} events.`,
       "",
       color.bold("Look around"),
