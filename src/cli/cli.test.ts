@@ -197,13 +197,24 @@ describe("bosun CLI", () => {
     expect(result.stderr).toMatch(/^error .*--task .*--goal/);
   });
 
+  it("review --task with a directory exits 2 with a clear message, not a stack trace", async () => {
+    const { dir, run } = await makeSandbox();
+    const result = run(["review", "--task", dir]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error Task card .* unreadable \(EISDIR/);
+    expect(result.stderr).not.toContain("internal error");
+  });
+
   it("demo --json succeeds, and status, runs, log and diff read its run", async () => {
     const { dir, run } = await makeSandbox();
     const demo = run(["demo", "--json"]);
     expect(demo.status).toBe(0);
-    // Events come first as JSON lines; the result is the last document, pretty-printed.
-    const start = demo.stdout.lastIndexOf("\n{\n");
-    const result = JSON.parse(demo.stdout.slice(start + 1)) as {
+    // stdout is JSON Lines: the events, then the result.
+    const documents = demo.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string });
+    const result = documents.at(-1) as {
       type: string;
       repo: string;
       run: { id: string; status: string; round: number };
@@ -211,11 +222,7 @@ describe("bosun CLI", () => {
     expect(result.type).toBe("demo.result");
     expect(result.run.status).toBe("succeeded");
     expect(result.repo.startsWith(dir)).toBe(true);
-    const events = demo.stdout
-      .slice(0, start)
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { type: string });
+    const events = documents.slice(0, -1);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "succeeded" });
 
     const root = ["--root", result.repo];

@@ -49,8 +49,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.kill(process.pid, "SIGKILL");
     }
   };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  // A closed terminal (SIGHUP) or SIGQUIT must stop agents too: they run in their own sessions
+  // and would not get the hangup, and Node would exit without running exit handlers.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
+  for (const signal of signals) process.on(signal, onSigint);
   // Kept for the life of the process: EPIPE arrives asynchronously, possibly after main() returns.
   process.stdout.on("error", onStdoutError);
   let exitCode = 0;
@@ -60,8 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     exitCode = reportError(error);
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    for (const signal of signals) process.off(signal, onSigint);
     killAllChildren();
   }
   return exitCode;

@@ -62,20 +62,26 @@ export async function startReview(
   }
   const baseCommit = await getHead(paths.root);
   const runId = createRunId();
-  const store = await RunStore.create(paths, runId, options.request, {
-    type: "run.created",
-    flow: "review",
-    taskId: options.task.task_id,
-    title: options.task.goal.split("\n")[0]?.slice(0, 120) ?? options.task.task_id,
-    baseCommit,
-    options: options.reviewOptions,
-  });
-  options.onEvent({ ...store.events[0]!, runId });
-  await writeJsonAtomic(
-    path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
-    TaskCardSchema,
-    options.task,
+  const store = await RunStore.create(
+    paths,
+    runId,
+    options.request,
+    {
+      type: "run.created",
+      flow: "review",
+      taskId: options.task.task_id,
+      title: options.task.goal.split("\n")[0]?.slice(0, 120) ?? options.task.task_id,
+      baseCommit,
+      options: options.reviewOptions,
+    },
+    () =>
+      writeJsonAtomic(
+        path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
+        TaskCardSchema,
+        options.task,
+      ),
   );
+  options.onEvent({ ...store.events[0]!, runId });
   return drive(store, options);
 }
 
@@ -138,6 +144,7 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
       }
       if (options.isSingleRound === true && roundsThisCall === 1)
         return { run: store.run, isPaused: true };
+      if (options.signal?.aborted === true) return { run: store.run, isPaused: true };
       roundsThisCall += 1;
       try {
         await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CancelledError } from "../errors.js";
 import { startProcess } from "../proc/run-process.js";
 import { createBosunPaths } from "../store/paths.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
@@ -68,5 +69,17 @@ describe("runVerifyCommand", () => {
     await expect(readFile(path.join(dir, "verify.pid"), "utf8")).rejects.toMatchObject({
       code: "ENOENT",
     });
+  });
+});
+
+describe("runVerifyCommand when stopped", () => {
+  it("throws CancelledError on abort instead of reporting a failed gate", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const ctx = { ...makeContext(dir, []), signal: controller.signal };
+    setTimeout(() => controller.abort(), 100);
+    await expect(
+      runVerifyCommand(ctx, "sleep 30", path.join(dir, "verify.log")),
+    ).rejects.toBeInstanceOf(CancelledError);
   });
 });

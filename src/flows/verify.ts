@@ -3,6 +3,7 @@
  * output goes to verify.log; a red run becomes the next round's fix list, with the output's tail.
  */
 import path from "node:path";
+import { CancelledError } from "../errors.js";
 import { killGroupFromPidFile } from "../proc/pid-file.js";
 import { runProcess } from "../proc/run-process.js";
 import type { FlowContext } from "./flow-context.js";
@@ -36,6 +37,8 @@ export async function runVerifyCommand(
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     stdoutLogFile: logFile,
   });
+  // Stopped by Ctrl-C: no verdict on the work, so nothing may be recorded as a failed gate.
+  if (result.terminationReason === "aborted") throw new CancelledError("Verify command stopped.");
   if (result.terminationReason === "exit" && result.exitCode === 0) {
     return { passed: true, detail: `\`${command}\` exited 0`, fixItems: [] };
   }

@@ -119,3 +119,14 @@ describe("appendJsonl", () => {
     expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });
+
+describe("appendJsonl after a crash", () => {
+  it("cuts a torn last line before appending, so the file stays valid", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "costs.jsonl");
+    await writeFile(file, `${makeLines(1)}{"n":`);
+    await appendJsonl(file, LineSchema, { n: 2 });
+    expect(await readFile(file, "utf8")).toBe(makeLines(1, 2));
+    expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});

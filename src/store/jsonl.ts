@@ -115,8 +115,15 @@ export async function appendJsonl<S extends z.ZodType>(
 /** Appends pre-serialized lines in one write and syncs them. */
 export async function appendLines(file: string, lines: readonly string[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, "a");
+  const handle = await open(file, "a+");
   try {
+    // A crash mid-append left a partial last line: cut it, or this append would glue onto it.
+    const { size } = await handle.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await repairJsonlTail(file);
+    }
     await handle.write(lines.map((line) => `${line}\n`).join(""));
     await handle.datasync();
   } finally {

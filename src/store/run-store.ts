@@ -36,6 +36,8 @@ export class RunStore {
     runId: string,
     request: string,
     created: Extract<RunEventInput, { type: "run.created" }>,
+    /** Writes the run's other input files; runs before the first event, so a run never exists without them. */
+    writeInputs: () => Promise<void> = () => Promise.resolve(),
   ): Promise<RunStore> {
     await mkdir(paths.runDir(runId), { recursive: true });
     const lock = await acquireRunLock(paths.lockFile(runId), `Run ${runId}`);
@@ -43,6 +45,7 @@ export class RunStore {
       paths.requestFile(runId),
       request.endsWith("\n") ? request : `${request}\n`,
     );
+    await writeInputs();
     const store = new RunStore(paths, runId, lock, [], null);
     await store.append(created);
     return store;

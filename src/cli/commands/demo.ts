@@ -6,7 +6,7 @@ import { startReview } from "../../flows/review.js";
 import { createBosunPaths, getTempDir } from "../../store/paths.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { CliContext } from "../context.js";
-import { color, formatDuration, printJson } from "../format.js";
+import { color, formatDuration } from "../format.js";
 import { createPrinter } from "../printer.js";
 
 /** Runs the demo and tells its story. */
@@ -43,7 +43,8 @@ export async function runDemo(ctx: CliContext): Promise<number> {
   const { run } = outcome;
   const runDir = paths.runDir(run.id);
   if (ctx.isJson) {
-    printJson({ type: "demo.result", repo, runDir, run });
+    // One line, like the events before it: stdout stays JSON Lines.
+    process.stdout.write(`${JSON.stringify({ type: "demo.result", repo, runDir, run })}\n`);
   } else {
     const story = [
       "",

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { findHarnessBinary } from "../../agents/doctor.js";
 import { resolveHarness } from "../../agents/harnesses.js";
-import { AgentNotFoundError, UsageError, isNodeError } from "../../errors.js";
+import { AgentNotFoundError, UsageError, getErrorMessage, isNodeError } from "../../errors.js";
 import { resumeReview, startReview, type ReviewOutcome } from "../../flows/review.js";
 import { parseJsonText } from "../../store/json-file.js";
 import { resolveRunId } from "../../store/run-read.js";
@@ -109,9 +109,13 @@ async function readTask(
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
-      if (isNodeError(error) && error.code === "ENOENT")
-        throw new UsageError(`Task card ${file} not found.`);
-      throw error;
+      const why =
+        isNodeError(error) && error.code === "ENOENT"
+          ? "not found"
+          : `unreadable (${getErrorMessage(error)})`;
+      throw new UsageError(`Task card ${file} ${why}. Give --task a task_card.json file.`, {
+        cause: error,
+      });
     }
     const task = parseJsonText(text, TaskCardSchema, path.relative(root, file) || file);
     return {
