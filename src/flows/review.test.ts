@@ -142,6 +142,20 @@ describe("getNextStep", () => {
     });
   });
 
+  it("ends the run on an answered accept or abort even when bosun died before recording the end", () => {
+    const journal = [makeCreated(1), ...makeRound(1, "escalate", "reviewer gave no report")];
+    expect(nextStepOf(...journal, ...makeAsk("abort"))).toEqual({
+      type: "complete",
+      status: "cancelled",
+      reason: "stopped by a human",
+    });
+    expect(nextStepOf(...journal, ...makeAsk("accept"))).toEqual({
+      type: "complete",
+      status: "succeeded",
+      reason: "accepted by a human",
+    });
+  });
+
   it("an answer given before the last escalation does not count for it", () => {
     const journal = [
       makeCreated(3),

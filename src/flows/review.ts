@@ -4,7 +4,7 @@
  * events.jsonl, so starting, resuming after a crash, and continuing after an answer share one path.
  */
 import path from "node:path";
-import { createAskId, readAsk, writeAsk } from "../human/asks.js";
+import { readAsk, writeAsk } from "../human/asks.js";
 import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
@@ -202,6 +202,14 @@ export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
     };
   }
   const isAnsweredSince = lastAnswer !== undefined && lastAnswer.seq > lastCompleted.seq;
+  // A human's accept or abort ends the run; derived here so a crash right after the answer
+  // cannot lose it (the run.completed that follows it is only the record of this decision).
+  if (isAnsweredSince && lastAnswer?.answer === "accept") {
+    return { type: "complete", status: "succeeded", reason: "accepted by a human" };
+  }
+  if (isAnsweredSince && lastAnswer?.answer === "abort") {
+    return { type: "complete", status: "cancelled", reason: "stopped by a human" };
+  }
   if (lastCompleted.verdict === "escalate" && !isAnsweredSince) {
     return {
       type: "escalate",
@@ -226,7 +234,9 @@ async function escalate(ctx: FlowContext, round: number, reason: string): Promis
   const open = (fixList?.items ?? [])
     .map((item, index) => `${index + 1}. ${item.reason}`)
     .join("\n");
-  const askId = createAskId();
+  // One ask per escalated round, named after it: a crash between writing the ask and recording
+  // it re-writes the same ask instead of leaving an orphan that answering would not reach.
+  const askId = `ask-${ctx.runId}-r${round}`;
   await writeAsk(ctx.paths, {
     version: 1,
     id: askId,
@@ -260,10 +270,6 @@ async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
     answer: answer.answer,
     ...(isMore ? { extraRounds: run.options.maxRounds } : {}),
   });
-  if (answer.answer === "accept")
-    await ctx.record({ type: "run.completed", status: "succeeded", reason: "accepted by a human" });
-  if (answer.answer === "abort")
-    await ctx.record({ type: "run.completed", status: "cancelled", reason: "stopped by a human" });
   return true;
 }
 
