@@ -316,7 +316,7 @@ function judge(
       return {
         ...base,
         failure: new AgentError(
-          `${name} timed out after ${formatSeconds(request.timeoutMs)}; its process group was killed. Raise --timeout or dispatch.timeoutSec if it needs longer.`,
+          `${name} timed out after ${formatSeconds(request.timeoutMs)}; its process group was killed. If it needs longer, raise --timeout (also accepted with --resume) or dispatch.timeoutSec.`,
           { isPermanent: true },
         ),
       };

@@ -143,7 +143,10 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
       parseNonNegativeInt,
     )
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
-    .option("--resume <run>", "continue a run after a crash, Ctrl-C, --single-round or an answer")
+    .option(
+      "--resume <run>",
+      "continue a run after a crash, Ctrl-C, --single-round, a failure or an answer; --worker, --reviewer, --max-rounds, --verify and --timeout given with it change the run from then on",
+    )
     .option("--single-round", "run one round, then stop (resume later with --resume)")
     .addHelpText("after", REVIEW_HELP_FOOTER)
     .action(async (options: ReviewFlags, command: Command) =>

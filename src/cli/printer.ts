@@ -131,6 +131,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
     case "run.resumed":
       return `${color.bold("▶ resumed")} ${event.runId}`;
+    case "options.changed":
+      return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
       return color.bold(`── round ${event.round}`);
     case "dispatch.started":

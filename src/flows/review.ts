@@ -87,7 +87,11 @@ export async function startReview(
 
 /** Resumes a run: after a crash, Ctrl-C, --single-round, a failure, or once its ask is answered. */
 export async function resumeReview(
-  options: DriveOptions & { runId: string },
+  options: DriveOptions & {
+    runId: string;
+    /** Options to change from now on (flags given with --resume); recorded as an event. */
+    overrides?: Partial<ReviewOptions>;
+  },
 ): Promise<ReviewOutcome> {
   await refuseConcurrentRun(options.paths, options.runId);
   const store = await RunStore.open(options.paths, options.runId);
@@ -100,6 +104,10 @@ export async function resumeReview(
   }
   await excludeBosunDir(options.paths.root);
   await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
+  const changed = { ...store.run.options, ...options.overrides };
+  if (JSON.stringify(changed) !== JSON.stringify(store.run.options)) {
+    await record(store, options.onEvent, { type: "options.changed", options: changed });
+  }
   return drive(store, options);
 }
 

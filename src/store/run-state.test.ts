@@ -131,6 +131,17 @@ describe("reduceRunEvents", () => {
     expect(answered).not.toHaveProperty("openAskId");
   });
 
+  it("options.changed replaces the run's options", () => {
+    const created = reduceRunEvents(makeEvents(makeCreated(2)), RUN_ID);
+    const options = { ...created.options, timeoutSec: 99, worker: "codex" };
+    const changed = applyRunEvent(
+      created,
+      { type: "options.changed", options, seq: 2, ts: "t" },
+      RUN_ID,
+    );
+    expect(changed.options).toEqual(options);
+  });
+
   it("keeps maxRounds when the answer grants no extra rounds", () => {
     const run = reduceRunEvents(
       makeEvents(

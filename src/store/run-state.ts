@@ -39,6 +39,8 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
       throw new StateError(`Run ${runId}: a second run.created at seq ${event.seq}.`);
     case "run.resumed":
       return { ...next, status: run.status === "needs_human" ? run.status : "running" };
+    case "options.changed":
+      return { ...next, options: event.options };
     case "round.started":
       return { ...next, round: event.round, step: "round.started", status: "running" };
     case "dispatch.started":

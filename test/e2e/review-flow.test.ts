@@ -400,6 +400,35 @@ describe("bosun review asks a human after max rounds", () => {
 });
 
 describe("bosun review --single-round and --resume", () => {
+  it("applies option flags given with --resume: a run that timed out finishes with a longer --timeout", async () => {
+    const repo = await makeRepo([
+      {
+        role: "worker",
+        actions: [
+          { sleepMs: 1500 },
+          { write: { path: "feature.txt", content: "feature\n" } },
+          { report: { files_changed: ["feature.txt"] } },
+        ],
+      },
+      { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
+    ]);
+
+    const first = await repo.runCli(reviewArgs("--timeout", "1"));
+    expect(first.exitCode).toBe(1);
+    expect(first.stderr).toContain("timed out after 1.0s");
+    const failed = await repo.readOnlyRun();
+    expect(failed.run.status).toBe("failed");
+
+    const resumed = await repo.runCli(["review", "--resume", failed.runId, "--timeout", "30"]);
+    expect(resumed.exitCode).toBe(0);
+    expectNoInternalError(resumed);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ status: "succeeded", options: { timeoutSec: 30 } });
+    expect(
+      filterEvents(events, "options.changed").map((event) => event.options.timeoutSec),
+    ).toEqual([30]);
+  });
+
   it("pauses after one round (exit 0, still running) and resumes without repeating round 1's dispatches", async () => {
     const repo = await makeRepo(TWO_ROUND_STEPS);
 

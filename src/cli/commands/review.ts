@@ -46,12 +46,24 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
         "--resume continues a run with its own task; do not pass --task or --goal with it.",
       );
     }
+    if (flags.allowDirty === true) {
+      throw new UsageError(
+        "--allow-dirty applies when a run starts; a resumed run continues on its own tree.",
+      );
+    }
     const runId = await resolveRunId(paths, flags.resume);
-    outcome = await resumeReview({ ...common, runId });
+    const overrides = getResumeOverrides(flags);
+    const worker = overrides.worker;
+    const reviewer = overrides.reviewer;
+    await checkHarnessesInstalled(
+      [worker, reviewer].filter((name) => name !== undefined),
+      config,
+    );
+    outcome = await resumeReview({ ...common, runId, overrides });
   } else {
     const { task, request } = await readTask(flags, paths.root);
     const reviewOptions = createReviewOptions(flags, config);
-    await checkHarnessesInstalled(reviewOptions, config);
+    await checkHarnessesInstalled([reviewOptions.worker, reviewOptions.reviewer], config);
     outcome = await startReview({
       ...common,
       task,
@@ -139,6 +151,17 @@ async function readTask(
   );
 }
 
+/** The option flags given with --resume: they change the run's options from then on. */
+function getResumeOverrides(flags: ReviewFlags): Partial<ReviewOptions> {
+  return {
+    ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+    ...(flags.reviewer === undefined ? {} : { reviewer: flags.reviewer }),
+    ...(flags.maxRounds === undefined ? {} : { maxRounds: flags.maxRounds }),
+    ...(flags.verify === undefined ? {} : { verify: flags.verify }),
+    ...(flags.timeout === undefined ? {} : { timeoutSec: flags.timeout }),
+  };
+}
+
 function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions {
   return {
     worker: flags.worker ?? config.review.worker,
@@ -150,8 +173,8 @@ function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions 
 }
 
 /** Refuses to start a run whose agent CLI is not installed: one clear error, nothing recorded. */
-async function checkHarnessesInstalled(options: ReviewOptions, config: Config): Promise<void> {
-  for (const name of new Set([options.worker, options.reviewer])) {
+async function checkHarnessesInstalled(names: readonly string[], config: Config): Promise<void> {
+  for (const name of new Set(names)) {
     if (name === "manual") continue;
     const harness = resolveHarness(name, config.agents);
     if ((await findHarnessBinary(harness.spec)) !== undefined) continue;

@@ -41,6 +41,12 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({
     ...base,
+    type: z.literal("options.changed"),
+    /** The run's options from now on (flags given with --resume). */
+    options: ReviewOptionsSchema,
+  }),
+  z.object({
+    ...base,
     type: z.literal("round.started"),
     /** Round number. */
     round: z.number().int().positive(),
