@@ -170,7 +170,21 @@ export async function runReviewRound(
   if (ctx.options.verify !== "") {
     gatesList.push({
       name: "verify",
-      run: () => runVerifyCommand(ctx, ctx.options.verify, path.join(roundDir, "verify.log")),
+      run: async (production) => {
+        const outcome = await runVerifyCommand(
+          ctx,
+          ctx.options.verify,
+          path.join(roundDir, "verify.log"),
+        );
+        // What the tests leave behind must not pass for the worker's change in the next round.
+        await discardChangesSince(
+          ctx,
+          production.commit,
+          "The verify command",
+          " Add such outputs to .gitignore.",
+        );
+        return outcome;
+      },
     });
   }
 
@@ -212,7 +226,7 @@ export async function runReviewRound(
       });
       // The worker's checkpoint is HEAD before the review, also when this step is resumed after a
       // crash (by then HEAD may already hold a reviewer's commit).
-      await discardReviewerEdits(ctx, production.commit);
+      await discardChangesSince(ctx, production.commit, "The reviewer", "");
       if (!review.isValid) {
         return {
           verdict: "escalate",
@@ -300,21 +314,27 @@ async function runRoleWithReprompt<T>(
 }
 
 /**
- * The reviewer must not change the tree; anything it changed is discarded (worker work is
- * checkpointed). That includes commits it made: HEAD goes back to where it was before the review.
+ * Puts the tree back to `checkpoint` (the worker's work, committed), discarding what `who` changed
+ * since: commits, edits and new files that .gitignore does not cover. Used after the verify
+ * command (its leftovers are not the worker's change) and after the reviewer (which must not
+ * change the tree).
  */
-async function discardReviewerEdits(ctx: FlowContext, headBeforeReview: string): Promise<void> {
+async function discardChangesSince(
+  ctx: FlowContext,
+  checkpoint: string,
+  who: string,
+  advice: string,
+): Promise<void> {
   const { root } = ctx.paths;
   const head = await getHead(root);
-  const committed =
-    head === headBeforeReview ? [] : await listChangedFiles(root, headBeforeReview, head);
+  const committed = head === checkpoint ? [] : await listChangedFiles(root, checkpoint, head);
   const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
-  if (changed.length === 0 && head === headBeforeReview) return;
-  await runGit(root, ["reset", "-q", "--hard", headBeforeReview]);
+  if (changed.length === 0 && head === checkpoint) return;
+  await runGit(root, ["reset", "-q", "--hard", checkpoint]);
   await runGit(root, ["clean", "-q", "-fd"]);
   ctx.emit({
     type: "warning",
     runId: ctx.runId,
-    message: `The reviewer changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those edits.`,
+    message: `${who} changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those changes.${advice}`,
   });
 }

@@ -400,6 +400,36 @@ describe("bosun review asks a human after max rounds", () => {
 });
 
 describe("bosun review --single-round and --resume", () => {
+  it("does not count files the verify command leaves behind as the worker's change", async () => {
+    const repo = await makeRepo([
+      {
+        role: "worker",
+        round: 1,
+        actions: [
+          { write: { path: "feature.txt", content: "feature\n" } },
+          { report: { files_changed: ["feature.txt"] } },
+        ],
+      },
+      // Round 2's worker changes nothing; only the verify command's leftover could look like a change.
+      { role: "worker", round: 2, actions: [{ report: { files_changed: [] } }] },
+      { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
+    ]);
+
+    const result = await repo.runCli(
+      reviewArgs("--max-rounds", "2", "--verify", "date > verify-output.log; exit 1"),
+    );
+
+    expect(result.exitCode).toBe(3);
+    expectNoInternalError(result);
+    expect(result.stderr).toContain("The verify command changed 1 file(s) (verify-output.log)");
+    const { events } = await repo.readOnlyRun();
+    const checkpoints = filterEvents(events, "checkpoint.created");
+    expect(checkpoints.map((event) => event.filesChanged)).toEqual([["feature.txt"], []]);
+    const noop = filterEvents(events, "gate.completed").filter((event) => event.name === "noop");
+    expect(noop.map((event) => event.passed)).toEqual([true, false]);
+    expect(existsSync(join(repo.root, "verify-output.log"))).toBe(false);
+  });
+
   it("applies option flags given with --resume: a run that timed out finishes with a longer --timeout", async () => {
     const repo = await makeRepo([
       {
@@ -610,7 +640,7 @@ describe("bosun review keeps the reviewer's hands off the tree", () => {
     expect(result.exitCode).toBe(0);
     expectNoInternalError(result);
     expect(result.stderr).toContain("warning The reviewer changed 2 file(s)");
-    expect(result.stderr).toContain("bosun discarded those edits");
+    expect(result.stderr).toContain("bosun discarded those changes");
     expect(existsSync(join(repo.root, "review-notes.txt"))).toBe(false);
     expect(await readFile(join(repo.root, "feature.txt"), "utf8")).toBe("feature\n");
     expect(await repo.git(["status", "--porcelain"])).toBe("");
@@ -644,7 +674,7 @@ describe("bosun review keeps the reviewer's hands off the tree", () => {
     expect(result.exitCode).toBe(0);
     expectNoInternalError(result);
     expect(result.stderr).toContain("review-notes.txt");
-    expect(result.stderr).toContain("bosun discarded those edits");
+    expect(result.stderr).toContain("bosun discarded those changes");
     expect(existsSync(join(repo.root, "review-notes.txt"))).toBe(false);
     const { events } = await repo.readOnlyRun();
     const checkpoint = filterEvents(events, "checkpoint.created")[0];
