@@ -149,7 +149,7 @@ describe("runProcess", () => {
     );
     const lines = handle.lines();
     await lines.next();
-    expect(await readFile(pidFile, "utf8")).toBe(`${handle.pid}\n`);
+    expect(await readFile(pidFile, "utf8")).toMatch(new RegExp(`^${handle.pid} `));
     for await (const _line of lines) {
       // Drain to the end.
     }

@@ -4,9 +4,10 @@
  * an AbortSignal, and a group kill (TERM, then KILL after a grace period) so nothing outlives it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, openSync, closeSync, writeFileSync, type WriteStream } from "node:fs";
+import { createWriteStream, openSync, closeSync, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { LineSplitter } from "./line-splitter.js";
+import { writePidFileSync } from "./pid-file.js";
 
 /** Why a process ended; recorded once and used to build every message about it. */
 export type TerminationReason = "exit" | "timeout" | "aborted" | "signal";
@@ -122,7 +123,7 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   let hasExited = false;
   const pid = child.pid ?? -1;
   // Written synchronously, before bosun does anything else, so a kill -9 from here on leaves a trace.
-  if (pid > 0 && options.pidFile !== undefined) writeFileSync(options.pidFile, `${pid}\n`);
+  if (pid > 0 && options.pidFile !== undefined) writePidFileSync(options.pidFile, pid);
   if (pid > 0 && isGroupLeader) liveGroups.add(pid);
   // Without a group of its own, only the child itself can be signalled (its group is ours).
   const signalChild = (signal: NodeJS.Signals): void =>
