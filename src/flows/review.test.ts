@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
+import { mkdir } from "node:fs/promises";
 import { createBosunPaths } from "../store/paths.js";
+import { acquireRunLock } from "../store/run-lock.js";
 import { RunStore } from "../store/run-store.js";
 import { reduceRunEvents } from "../store/run-state.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
@@ -168,6 +170,41 @@ describe("getNextStep", () => {
 });
 
 describe("one live run per working tree", () => {
+  it("refuses to start while another process holds the working tree's lock, before its run exists", async () => {
+    const root = await makeTestDir();
+    const paths = createBosunPaths(root);
+    await mkdir(paths.bosunDir, { recursive: true });
+    const held = await acquireRunLock(paths.workLockFile, "tree");
+    try {
+      await expect(
+        startReview({
+          paths,
+          config: DEFAULT_CONFIG,
+          onEvent: () => undefined,
+          task: {
+            task_id: "T-2",
+            goal: "b",
+            in_scope: [],
+            out_of_scope: [],
+            acceptance_criteria: [],
+            constraints: [],
+          },
+          request: "b\n",
+          reviewOptions: {
+            worker: "offline",
+            reviewer: "offline",
+            maxRounds: 1,
+            verify: "",
+            timeoutSec: 5,
+          },
+          isDirtyAllowed: true,
+        }),
+      ).rejects.toThrow("Another bosun process is still working in this repository");
+    } finally {
+      await held.release();
+    }
+  });
+
   it("refuses to start or resume a review while another run in the repo is live", async () => {
     // No git repository is needed: the check comes before any git command.
     const root = await makeTestDir();
@@ -205,7 +242,7 @@ describe("one live run per working tree", () => {
           isDirtyAllowed: true,
         }),
       ).rejects.toThrow(
-        `Run 20260101-000000-aaaa is still working in this repository (process ${process.pid})`,
+        `Run 20260101-000000-aaaa (process ${process.pid}) is still working in this repository`,
       );
       await expect(resumeReview({ ...common, runId: "20260101-000000-bbbb" })).rejects.toThrow(
         "is still working in this repository",

@@ -9,6 +9,7 @@ import { AgentError, CancelledError, StateError, UsageError } from "../errors.js
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { listLiveRuns } from "../store/run-read.js";
+import { acquireRunLock, type RunLock } from "../store/run-lock.js";
 import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent } from "../store/schema/events.js";
@@ -52,7 +53,23 @@ export async function startReview(
   },
 ): Promise<ReviewOutcome> {
   const { paths } = options;
-  await refuseConcurrentRun(paths, undefined);
+  const workLock = await acquireWorkLock(paths, undefined);
+  try {
+    return await createAndDrive(options);
+  } finally {
+    await workLock.release();
+  }
+}
+
+async function createAndDrive(
+  options: DriveOptions & {
+    task: TaskCard;
+    request: string;
+    reviewOptions: ReviewOptions;
+    isDirtyAllowed: boolean;
+  },
+): Promise<ReviewOutcome> {
+  const { paths } = options;
   await excludeBosunDir(paths.root);
   const dirty = await listDirtyFiles(paths.root);
   if (dirty.length > 0 && !options.isDirtyAllowed) {
@@ -93,7 +110,17 @@ export async function resumeReview(
     overrides?: Partial<ReviewOptions>;
   },
 ): Promise<ReviewOutcome> {
-  await refuseConcurrentRun(options.paths, options.runId);
+  const workLock = await acquireWorkLock(options.paths, options.runId);
+  try {
+    return await openAndDrive(options);
+  } finally {
+    await workLock.release();
+  }
+}
+
+async function openAndDrive(
+  options: DriveOptions & { runId: string; overrides?: Partial<ReviewOptions> },
+): Promise<ReviewOutcome> {
   const store = await RunStore.open(options.paths, options.runId);
   const { status } = store.run;
   if (status === "succeeded" || status === "cancelled") {
@@ -173,15 +200,29 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
 }
 
 /**
- * Two runs in one working tree would commit each other's changes, so a second one is refused
- * while another is live. (`self` is the run being resumed; its own lock is checked when taken.)
+ * Two runs in one working tree would commit each other's changes, so a run holds the tree's
+ * lock while it works, and a second one is refused, naming the live run when it can.
+ * (`self` is the run being resumed; its own run lock is checked when taken.)
  */
-async function refuseConcurrentRun(paths: BosunPaths, self: string | undefined): Promise<void> {
+async function acquireWorkLock(paths: BosunPaths, self: string | undefined): Promise<RunLock> {
+  let lock: RunLock | undefined;
+  try {
+    lock = await acquireRunLock(paths.workLockFile, "This repository's working tree");
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+  }
   const other = (await listLiveRuns(paths)).find((live) => live.runId !== self);
-  if (other === undefined) return;
-  throw new StateError(
-    `Run ${other.runId} is still working in this repository (process ${other.pid}); two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
-  );
+  if (other !== undefined || lock === undefined) {
+    await lock?.release();
+    const who =
+      other === undefined ? "Another bosun process" : `Run ${other.runId} (process ${other.pid})`;
+    const next =
+      other === undefined ? "Wait for it to finish" : `Wait for it ("bosun status ${other.runId}")`;
+    throw new StateError(
+      `${who} is still working in this repository; two runs in one working tree would mix their changes. ${next} or stop it first.`,
+    );
+  }
+  return lock;
 }
 
 type NextStep =

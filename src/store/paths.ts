@@ -50,6 +50,8 @@ export interface BosunPaths {
   readonly costsFile: string;
   /** `.bosun/templates/`, prompt templates a user may edit. */
   readonly templatesDir: string;
+  /** `.bosun/work.lock`: pid of the one process whose run is changing the working tree. */
+  readonly workLockFile: string;
   /** `.bosun/runs/<id>/` */
   runDir(runId: string): string;
   /** `.bosun/runs/<id>/run.json` */
@@ -88,6 +90,7 @@ export function createBosunPaths(root: string): BosunPaths {
     answersDir: path.join(asksDir, "answers"),
     costsFile: path.join(bosunDir, "costs.jsonl"),
     templatesDir: path.join(bosunDir, "templates"),
+    workLockFile: path.join(bosunDir, "work.lock"),
     runDir,
     runFile: (runId) => path.join(runDir(runId), "run.json"),
     requestFile: (runId) => path.join(runDir(runId), "request.md"),

@@ -1,8 +1,12 @@
 /**
  * One writer per run: a lock file holding the writer's pid. A lock left by a dead process is
- * taken over; a lock held by a live one is refused with a message naming the pid.
+ * taken over; a lock held by a live one is refused with a message naming the pid. The file is
+ * written in full under a temporary name and then hard-linked into place, so no process ever
+ * sees a lock file without its pid (link fails atomically if the lock exists).
  */
-import { open, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { StateError, isNodeError } from "../errors.js";
 
 /** Lock files this process holds, so a second writer in the same process is refused too. */
@@ -18,11 +22,20 @@ export interface RunLock {
 
 /** Takes the lock or throws a StateError saying who holds it. */
 export async function acquireRunLock(file: string, what: string): Promise<RunLock> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, `${process.pid}\n`);
+  try {
+    return await linkLock(file, tmp, what);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function linkLock(file: string, tmp: string, what: string): Promise<RunLock> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
+      await link(tmp, file);
       heldByUs.add(file);
       return { file, release: () => releaseIfOurs(file) };
     } catch (error) {
