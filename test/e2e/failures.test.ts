@@ -481,4 +481,29 @@ describe("bosun review interrupted", () => {
     );
     expect(await readFile(join(repo, "feature.txt"), "utf8")).toBe("feature\n");
   });
+
+  it("stops agents when its terminal goes away (SIGHUP), as on Ctrl-C", async () => {
+    const pidFile = join(home, "hang-pids.json");
+    await writeConfigFile(getGlobalConfigFile({ BOSUN_HOME: home }), {
+      agents: {
+        hang: {
+          template: createFakeAgentTemplate("fake-hang.mjs"),
+          env: { FAKE_PID_FILE: pidFile },
+        },
+      },
+    });
+    const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
+
+    const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
+    const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
+      readHangPids(pidFile),
+    );
+    process.kill(bosun.pid, "SIGHUP");
+    const stopped = await bosun.result;
+
+    expect(stopped.exitCode).toBe(130);
+    expectNoInternalError(stopped);
+    expect(isPidRunning(pids.pid)).toBe(false);
+    expect(isPidRunning(pids.childPid)).toBe(false);
+  });
 });
