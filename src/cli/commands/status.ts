@@ -2,6 +2,7 @@
 import { readRun, resolveRunId } from "../../store/run-read.js";
 import { isProcessAlive } from "../../store/run-lock.js";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { StateError } from "../../errors.js";
 import type { BosunPaths } from "../../store/paths.js";
 import type { CliContext } from "../context.js";
@@ -37,6 +38,11 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     `updated  ${run.updatedAt} · ${run.eventCount} events`,
   ];
   if (run.reason !== undefined) lines.push(`reason   ${run.reason}`);
+  const files =
+    run.round > 0 ? paths.roundDir(run.id, run.taskId, run.round) : paths.runDir(run.id);
+  lines.push(
+    `files    ${path.relative(process.cwd(), files) || "."}  (prompts, agent logs, reports)`,
+  );
   if (run.openAskId !== undefined)
     lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
   process.stdout.write(`${lines.join("\n")}\n`);
