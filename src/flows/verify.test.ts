@@ -83,3 +83,18 @@ describe("runVerifyCommand when stopped", () => {
     ).rejects.toBeInstanceOf(CancelledError);
   });
 });
+
+describe("runVerifyCommand with a command that cannot run", () => {
+  it("throws a UsageError naming the command and how to continue, instead of failing the gate", async () => {
+    const dir = await makeTestDir();
+    await expect(
+      runVerifyCommand(
+        makeContext(dir, []),
+        "no-such-test-runner-for-bosun --all",
+        path.join(dir, "verify.log"),
+      ),
+    ).rejects.toThrow(
+      /^The verify command `no-such-test-runner-for-bosun --all` could not run \(exit 127: .*not found\)\. Fix it, then continue with: bosun review --resume r1 --verify/,
+    );
+  });
+});

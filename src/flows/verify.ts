@@ -3,7 +3,7 @@
  * output goes to verify.log; a red run becomes the next round's fix list, with the output's tail.
  */
 import path from "node:path";
-import { CancelledError } from "../errors.js";
+import { CancelledError, UsageError } from "../errors.js";
 import { killGroupFromPidFile } from "../proc/pid-file.js";
 import { runProcess } from "../proc/run-process.js";
 import type { FlowContext } from "./flow-context.js";
@@ -39,6 +39,14 @@ export async function runVerifyCommand(
   });
   // Stopped by Ctrl-C: no verdict on the work, so nothing may be recorded as a failed gate.
   if (result.terminationReason === "aborted") throw new CancelledError("Verify command stopped.");
+  // 126/127 from sh: the command could not run at all. That is a mistake in the command, not a
+  // red test run; failing rounds on it would only spend agent time.
+  if (result.terminationReason === "exit" && (result.exitCode === 126 || result.exitCode === 127)) {
+    const said = result.stdout.trim().split("\n").at(-1) ?? "";
+    throw new UsageError(
+      `The verify command \`${command}\` could not run (exit ${result.exitCode}: ${said}). Fix it, then continue with: bosun review --resume ${ctx.runId} --verify "…"`,
+    );
+  }
   if (result.terminationReason === "exit" && result.exitCode === 0) {
     return { passed: true, detail: `\`${command}\` exited 0`, fixItems: [] };
   }

@@ -430,6 +430,40 @@ describe("bosun review --single-round and --resume", () => {
     expect(existsSync(join(repo.root, "verify-output.log"))).toBe(false);
   });
 
+  it("stops at a verify command that cannot run (exit 2) and continues with a fixed --verify", async () => {
+    const repo = await makeRepo([
+      {
+        role: "worker",
+        actions: [
+          { write: { path: "feature.txt", content: "feature\n" } },
+          { report: { files_changed: ["feature.txt"] } },
+        ],
+      },
+      { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
+    ]);
+
+    const first = await repo.runCli(reviewArgs("--verify", "no-such-test-runner-for-bosun"));
+    expect(first.exitCode).toBe(2);
+    expect(first.stderr).toContain(
+      "The verify command `no-such-test-runner-for-bosun` could not run (exit 127",
+    );
+    expectNoInternalError(first);
+    const stopped = await repo.readOnlyRun();
+    expect(filterEvents(stopped.events, "round.completed")).toEqual([]);
+
+    const resumed = await repo.runCli([
+      "review",
+      "--resume",
+      stopped.runId,
+      "--verify",
+      "test -f feature.txt",
+    ]);
+    expect(resumed.exitCode).toBe(0);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run.status).toBe("succeeded");
+    expect(countDispatches(events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1 });
+  });
+
   it("applies option flags given with --resume: a run that timed out finishes with a longer --timeout", async () => {
     const repo = await makeRepo([
       {
