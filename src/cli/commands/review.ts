@@ -92,7 +92,12 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
       );
     }
     if (run.status === "failed") lines.push(`Fix the cause, then: bosun review --resume ${run.id}`);
-    lines.push(`Files: ${path.join(".bosun", "runs", run.id)}`);
+    const runDir = path.join(".bosun", "runs", run.id);
+    lines.push(
+      run.round === 0
+        ? `Files: ${runDir}`
+        : `Files: ${runDir} (last round: ${path.join(runDir, "tasks", run.taskId, "rounds", String(run.round))})`,
+    );
     process.stderr.write(`${lines.join("\n")}\n`);
   }
   if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
