@@ -96,6 +96,15 @@ describe("bosun CLI", () => {
     });
     const worker = path.join(repo, ".bosun", "templates", "worker.md");
     expect(await readFile(worker, "utf8")).toContain("{{task_id}}");
+    // .bosun/ is excluded from git at once; only bosun.yaml (to commit) shows up.
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], {
+      cwd: repo,
+      encoding: "utf8",
+    });
+    expect(status.split("\n").filter((line) => line !== "")).toEqual([
+      "?? README.md",
+      "?? bosun.yaml",
+    ]);
 
     await writeFile(worker, "my own worker prompt");
     await writeFile(path.join(repo, "bosun.yaml"), "review:\n  maxRounds: 5\n");

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BUILTIN_TEMPLATES } from "../../flows/templates.js";
+import { excludeBosunDir } from "../../workspace/git.js";
 import { isNodeError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { color, printJson } from "../format.js";
@@ -74,6 +75,8 @@ export async function runInit(ctx: CliContext, options: { force?: boolean }): Pr
   }
   await mkdir(paths.runsDir, { recursive: true });
   await mkdir(paths.asksDir, { recursive: true });
+  // bosun's state is never committed; keep it out of `git status` from the start.
+  await excludeBosunDir(paths.root);
   if (ctx.isJson) {
     printJson({ root: paths.root, created, kept });
     return 0;
@@ -82,7 +85,7 @@ export async function runInit(ctx: CliContext, options: { force?: boolean }): Pr
   for (const file of kept)
     process.stdout.write(`${color.dim("kept")}    ${file} (exists; --force to overwrite)\n`);
   process.stdout.write(
-    `\nNext: edit bosun.yaml, then run  bosun review --task .bosun/examples/task_card.json --verify "npm test"\n`,
+    `\nNext: edit bosun.yaml and commit it (bosun starts on a clean tree), then run\n  bosun review --task .bosun/examples/task_card.json --verify "npm test"\n`,
   );
   return 0;
 }
