@@ -335,3 +335,28 @@ describe("killOrphanedAgent", () => {
     expect(await killOrphanedAgent(dir)).toBe(false);
   });
 });
+
+describe("dispatch failure hints", () => {
+  it("explains Claude Code's refusal to run as root", async () => {
+    const dir = await makeTestDir();
+    const agent = path.join(dir, "root-refusal.mjs");
+    await writeFile(
+      agent,
+      'process.stderr.write("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\\n"); process.exit(1);\n',
+    );
+    const harness = resolveHarness("fake", {
+      fake: { template: `${process.execPath} ${agent}`, parser: "plain" },
+    });
+    await expect(
+      dispatch({
+        harness,
+        prompt: "hi",
+        cwd: dir,
+        logDir: path.join(dir, "log"),
+        timeoutMs: 10_000,
+      }),
+    ).rejects.toThrow(
+      /root\/sudo privileges.*set IS_SANDBOX=1 if this machine is a throwaway sandbox/,
+    );
+  });
+});

@@ -344,7 +344,16 @@ function judge(
   else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
     message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
   if (message === undefined) return base;
-  return { ...base, failure: new AgentError(message, { isPermanent: !isTransient(message) }) };
+  const isPermanent = !isTransient(message);
+  return { ...base, failure: new AgentError(`${message}${getHint(message)}`, { isPermanent }) };
+}
+
+/** Known failures whose fix is not obvious from the agent's own words. */
+function getHint(message: string): string {
+  if (message.includes("root/sudo privileges")) {
+    return " (Claude Code refuses to skip permission prompts as root: run bosun as a normal user, or set IS_SANDBOX=1 if this machine is a throwaway sandbox.)";
+  }
+  return "";
 }
 
 const TRANSIENT =
