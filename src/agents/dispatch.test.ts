@@ -5,7 +5,8 @@ import { AgentError, AgentNotFoundError, CancelledError } from "../errors.js";
 import { getLiveChildPids, startProcess } from "../proc/run-process.js";
 import { isPidRunning, makeTestDir, waitForPidExit } from "../../test/helpers/testdir.js";
 import type { AgentEvent } from "./agent-event.js";
-import { dispatch, isTransient, killOrphanedAgent, type DispatchRequest } from "./dispatch.js";
+import { isTransient } from "./attempt.js";
+import { dispatch, killOrphanedAgent, type DispatchRequest } from "./dispatch.js";
 import { resolveHarness, type ResolvedHarness } from "./harnesses.js";
 
 /**

@@ -14,6 +14,7 @@ import {
   type LineParser,
   type TokenUsage,
 } from "./agent-event.js";
+import { addUsage, collect, createCollector, judge } from "./attempt.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
 import { parseOfflineLine } from "./offline/parse.js";
 import { PARSERS } from "./parsers.js";
@@ -210,160 +211,6 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
   return { ...seen, process: result, ...judge(request, seen, result) };
 }
 
-interface Collector {
-  sessionId?: string;
-  model?: string;
-  finalText: string;
-  lastText: string;
-  hasFinal: boolean;
-  finalIsError: boolean;
-  fatalErrors: string[];
-  errors: string[];
-  usage: TokenUsage;
-  cumulative?: TokenUsage;
-  reportedCostUsd?: number;
-  fileEdits: string[];
-  toolUses: number;
-  knownEvents: number;
-  unknownLines: number;
-  warnings: string[];
-}
-
-function createCollector(): Collector {
-  return {
-    finalText: "",
-    lastText: "",
-    hasFinal: false,
-    finalIsError: false,
-    fatalErrors: [],
-    errors: [],
-    usage: createEmptyUsage(),
-    fileEdits: [],
-    toolUses: 0,
-    knownEvents: 0,
-    unknownLines: 0,
-    warnings: [],
-  };
-}
-
-function collect(seen: Collector, event: AgentEvent, cwd: string): void {
-  if (event.type === "unknown") {
-    seen.unknownLines += 1;
-    return;
-  }
-  seen.knownEvents += 1;
-  switch (event.type) {
-    case "session":
-      seen.sessionId = event.sessionId;
-      if (event.model !== undefined) seen.model = event.model;
-      break;
-    case "text":
-      seen.lastText = event.text;
-      break;
-    case "tool.use":
-      seen.toolUses += 1;
-      break;
-    case "tool.result":
-      break;
-    case "file.edit": {
-      // Agents mix absolute and cwd-relative paths (Claude's Write vs Edit); count each file once.
-      const file = getWorkspacePath(cwd, event.path);
-      if (!seen.fileEdits.includes(file)) seen.fileEdits.push(file);
-      break;
-    }
-    case "usage":
-      if (event.isCumulative) seen.cumulative = event.usage;
-      else addUsage(seen.usage, event.usage);
-      if (event.costUsd !== undefined)
-        seen.reportedCostUsd = (seen.reportedCostUsd ?? 0) + event.costUsd;
-      break;
-    case "final":
-      seen.hasFinal = true;
-      seen.finalText = event.text;
-      seen.finalIsError = event.isError;
-      break;
-    case "error":
-      if (event.isFatal) seen.fatalErrors.push(event.message);
-      else seen.errors.push(event.message);
-      break;
-  }
-}
-
-/** Decides whether an attempt failed, and whether a retry could help. */
-function judge(
-  request: DispatchRequest,
-  seen: Collector,
-  result: ProcessResult,
-): Pick<AttemptOutcome, "failure" | "finalText" | "usage"> {
-  const name = request.harness.spec.name;
-  const finalText = seen.hasFinal ? seen.finalText : seen.lastText;
-  const usage = seen.cumulative ?? seen.usage;
-  const base = { finalText, usage };
-  const detail = (): string =>
-    firstNonEmpty(
-      seen.fatalErrors.at(-1),
-      seen.finalIsError ? seen.finalText : undefined,
-      seen.errors.at(-1),
-      lastLine(result.stderrTail),
-    ) ?? "no error message";
-  switch (result.terminationReason) {
-    case "aborted":
-      return {
-        ...base,
-        failure: new CancelledError(`${name} was stopped (its process group was killed).`),
-      };
-    case "timeout":
-      return {
-        ...base,
-        failure: new AgentError(
-          `${name} timed out after ${formatSeconds(request.timeoutMs)}; its process group was killed. If it needs longer, raise --timeout (also accepted with --resume) or dispatch.timeoutSec.`,
-          { isPermanent: true },
-        ),
-      };
-    case "signal":
-      return {
-        ...base,
-        failure: new AgentError(
-          `${name} was killed by ${result.signal ?? "a signal"}: ${detail()}`,
-        ),
-      };
-    case "exit":
-      break;
-  }
-  let message: string | undefined;
-  if (result.exitCode !== 0)
-    message = `${name} exited with code ${String(result.exitCode)}: ${detail()}`;
-  else if (seen.fatalErrors.length > 0 || seen.finalIsError)
-    message = `${name} reported an error: ${detail()}`;
-  else if (
-    seen.knownEvents === 0 &&
-    seen.unknownLines > 0 &&
-    request.harness.spec.parser !== "plain"
-  )
-    message = `${name} printed no ${request.harness.spec.parser} events (${seen.unknownLines} unreadable lines); see agent.log.`;
-  else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
-    message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
-  if (message === undefined) return base;
-  const isPermanent = !isTransient(message);
-  return { ...base, failure: new AgentError(`${message}${getHint(message)}`, { isPermanent }) };
-}
-
-/** Known failures whose fix is not obvious from the agent's own words. */
-function getHint(message: string): string {
-  if (message.includes("root/sudo privileges")) {
-    return " (Claude Code refuses to skip permission prompts as root: run bosun as a normal user, or set IS_SANDBOX=1 if this machine is a throwaway sandbox.)";
-  }
-  return "";
-}
-
-const TRANSIENT =
-  /\b(429|500|502|503|504|529)\b|rate.?limit|overloaded|temporar|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network|reconnect/i;
-
-/** True when the failure text looks like something a later retry could get past. */
-export function isTransient(message: string): boolean {
-  return TRANSIENT.test(message);
-}
-
 function addCost(
   totals: { costUsd: number; tokens: TokenUsage; isCostEstimated: boolean },
   attempt: AttemptOutcome,
@@ -393,12 +240,6 @@ function addCost(
   totals.isCostEstimated = true;
 }
 
-function addUsage(into: TokenUsage, add: TokenUsage): void {
-  into.inputTokens += add.inputTokens;
-  into.cachedInputTokens += add.cachedInputTokens;
-  into.outputTokens += add.outputTokens;
-}
-
 function getLineParser(name: ParserName): LineParser {
   return name === "offline" ? parseOfflineLine : PARSERS[name];
 }
@@ -424,29 +265,8 @@ function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** A path relative to `cwd` when it lies inside it, else absolute. */
-function getWorkspacePath(cwd: string, file: string): string {
-  const absolute = path.resolve(cwd, file);
-  const relative = path.relative(cwd, absolute);
-  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative)
-    ? absolute
-    : relative;
-}
-
 function emptyResult(): ProcessResult {
   return { exitCode: null, signal: null, terminationReason: "exit", durationMs: 0, stderrTail: "" };
-}
-
-function firstNonEmpty(...values: Array<string | undefined>): string | undefined {
-  return values.find((value) => value !== undefined && value.trim() !== "")?.trim();
-}
-
-function lastLine(text: string): string | undefined {
-  const lines = text.trim().split("\n");
-  return lines.slice(-3).join(" | ").slice(0, 500) || undefined;
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }
 
 function round6(value: number): number {
