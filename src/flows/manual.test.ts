@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CancelledError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
+import { waitFor } from "../../test/helpers/wait-for.js";
 import { waitForManualReport } from "./manual.js";
 
 function makeWait(dir: string, signal?: AbortSignal) {
@@ -44,7 +45,7 @@ describe("waitForManualReport", () => {
     const { done, reportFile, invalid } = makeWait(dir);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await writeFile(reportFile, "nope\n");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor("the invalid report to be noticed", () => (invalid.length > 0 ? true : undefined));
     expect(invalid).toEqual(['bad content "nope"']);
     await writeFile(reportFile, "ok\n");
     await done;

@@ -452,7 +452,8 @@ describe("bosun review interrupted", () => {
     const stopMs = performance.now() - interruptedAt;
 
     expect(stopped.exitCode).toBe(130);
-    expect(stopMs).toBeLessThan((GRACE_SEC + 1) * 1000);
+    // TERM is ignored by the fake, so KILL after the grace ends it; 2 s of slack for a busy CI machine.
+    expect(stopMs).toBeLessThan((GRACE_SEC + 2) * 1000);
     expect(stopped.stderr).toContain("Stopping agents");
     expect(stopped.stderr).toMatch(/Paused\. Continue with: bosun review --resume \S+/);
     expectNoInternalError(stopped);
