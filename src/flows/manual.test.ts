@@ -45,7 +45,9 @@ describe("waitForManualReport", () => {
     const { done, reportFile, invalid } = makeWait(dir);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await writeFile(reportFile, "nope\n");
-    await waitFor("the invalid report to be noticed", () => (invalid.length > 0 ? true : undefined));
+    await waitFor("the invalid report to be noticed", () =>
+      invalid.length > 0 ? true : undefined,
+    );
     expect(invalid).toEqual(['bad content "nope"']);
     await writeFile(reportFile, "ok\n");
     await done;
