@@ -61,9 +61,18 @@ export async function runReviewRound(
   const gatesFile = path.join(roundDir, "gates.json");
   const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
   const journal: GateJournal = {
-    readGate: (name) => gates.find((gate) => gate.name === name),
+    // A result counts only once its event is in the journal: gates.json is written first, so a
+    // crash between the two re-runs the gate rather than skipping a transition nobody recorded.
+    readGate: (name) =>
+      ctx.events.some(
+        (event) => event.type === "gate.completed" && event.round === round && event.name === name,
+      )
+        ? gates.find((gate) => gate.name === name)
+        : undefined,
     writeGate: async (result) => {
-      gates.push(result);
+      const index = gates.findIndex((gate) => gate.name === result.name);
+      if (index === -1) gates.push(result);
+      else gates[index] = result;
       await writeJsonAtomic(gatesFile, GatesFileSchema, { version: 1, round, gates });
       await ctx.record({
         type: "gate.completed",
