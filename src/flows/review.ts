@@ -129,16 +129,33 @@ async function openAndDrive(
       `Run ${options.runId} already ${status}; there is nothing to resume. Start a new run with "bosun review".`,
     );
   }
-  await excludeBosunDir(options.paths.root);
-  await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
-  const changed = { ...store.run.options, ...options.overrides };
-  if (JSON.stringify(changed) !== JSON.stringify(store.run.options)) {
-    await record(store, options.onEvent, { type: "options.changed", options: changed });
+  try {
+    await excludeBosunDir(options.paths.root);
+    await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
+    const changed = { ...store.run.options, ...options.overrides };
+    if (JSON.stringify(changed) !== JSON.stringify(store.run.options)) {
+      await record(store, options.onEvent, { type: "options.changed", options: changed });
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
   }
   return drive(store, options);
 }
 
+/** Runs the state machine until the run ends, pauses or waits for a human; always closes the store. */
 async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
+  try {
+    return await driveSteps(store, options);
+  } catch (error) {
+    if (error instanceof CancelledError) return { run: store.run, isPaused: true };
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+async function driveSteps(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
   const { paths, config } = options;
   const taskFile = path.join(paths.taskDir(store.runId, store.run.taskId), "task_card.json");
   const task = await readJson(taskFile, TaskCardSchema);
@@ -160,42 +177,35 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
     emit: options.onEvent,
   };
   let roundsThisCall = 0;
-  try {
-    for (;;) {
-      const run = store.run;
-      if (run.status === "needs_human" && !(await takeAnswer(ctx, run)))
-        return { run: store.run, isPaused: false };
-      // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
-      if (store.run.status === "succeeded" || store.run.status === "cancelled")
-        return { run: store.run, isPaused: false };
-      const next = getNextStep(store.events, store.run);
-      if (next.type === "complete") {
-        await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
-        continue;
-      }
-      if (next.type === "escalate") {
-        await escalate(ctx, next.round, next.reason);
-        continue;
-      }
-      if (options.isSingleRound === true && roundsThisCall === 1)
-        return { run: store.run, isPaused: true };
-      if (options.signal?.aborted === true) return { run: store.run, isPaused: true };
-      roundsThisCall += 1;
-      try {
-        await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
-      } catch (error) {
-        if (error instanceof AgentError) {
-          await ctx.record({ type: "run.completed", status: "failed", reason: error.message });
-          return { run: store.run, isPaused: false };
-        }
-        throw error;
-      }
+  for (;;) {
+    const run = store.run;
+    if (run.status === "needs_human" && !(await takeAnswer(ctx, run)))
+      return { run: store.run, isPaused: false };
+    // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
+    if (store.run.status === "succeeded" || store.run.status === "cancelled")
+      return { run: store.run, isPaused: false };
+    const next = getNextStep(store.events, store.run);
+    if (next.type === "complete") {
+      await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
+      continue;
     }
-  } catch (error) {
-    if (error instanceof CancelledError) return { run: store.run, isPaused: true };
-    throw error;
-  } finally {
-    await store.close();
+    if (next.type === "escalate") {
+      await escalate(ctx, next.round, next.reason);
+      continue;
+    }
+    if (options.isSingleRound === true && roundsThisCall === 1)
+      return { run: store.run, isPaused: true };
+    if (options.signal?.aborted === true) return { run: store.run, isPaused: true };
+    roundsThisCall += 1;
+    try {
+      await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
+    } catch (error) {
+      if (error instanceof AgentError) {
+        await ctx.record({ type: "run.completed", status: "failed", reason: error.message });
+        return { run: store.run, isPaused: false };
+      }
+      throw error;
+    }
   }
 }
 
