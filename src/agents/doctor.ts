@@ -72,7 +72,9 @@ export async function checkHarness(
         timeoutMs: 15_000,
         graceMs: 1_000,
       });
-      version = result.exitCode === 0 ? (result.stdout.trim().split("\n")[0] ?? null) : null;
+      // pi prints its version on stderr.
+      const output = result.stdout.trim() || result.stderrTail.trim();
+      version = result.exitCode === 0 ? (output.split("\n")[0] ?? null) : null;
     } catch (error) {
       // A found binary that cannot be started is reported as such, never dropped from the list.
       notes.push(`could not run "${found}": ${getErrorMessage(error)}`);

@@ -1,6 +1,6 @@
 /**
- * The version-pinned adapter contract: bosun's `dispatch()` drives the installed Claude Code and
- * Codex CLIs against the scripted mock model servers and must read their streams as documented.
+ * The version-pinned adapter contract: bosun's `dispatch()` drives the installed Claude Code, Codex
+ * and pi CLIs against the scripted mock model servers and must read their streams as documented.
  */
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AgentEvent } from "../../src/agents/agent-event.js";
 import { parseClaudeLine } from "../../src/agents/claude/parse.js";
 import { parseCodexLine } from "../../src/agents/codex/parse.js";
+import { parsePiLine } from "../../src/agents/pi/parse.js";
 import { dispatch, type DispatchRequest, type DispatchResult } from "../../src/agents/dispatch.js";
 import { resolveHarness } from "../../src/agents/harnesses.js";
 import { AgentError } from "../../src/errors.js";
@@ -16,8 +17,11 @@ import { DEFAULT_CONFIG } from "../../src/store/schema/config.js";
 import {
   CLAUDE_BIN,
   CODEX_BIN,
+  PI_BIN,
+  PI_MODEL,
   createClaudeEnv,
   createCodexEnv,
+  createPiEnv,
   createTempDir,
   createTempGitRepo,
 } from "../helpers/agent-env.js";
@@ -26,9 +30,12 @@ import {
   CLAUDE_EDIT,
   CODEX_EDIT,
   CODEX_TURN_FAILED,
+  PI_API_ERROR,
+  PI_EDIT,
   type Scenario,
 } from "../mocks/agent-scenarios.js";
 import { startAnthropicMock } from "../mocks/anthropic-mock.js";
+import { asArray, asRecord } from "../mocks/mock-http.js";
 import type { MockServer } from "../mocks/mock-script.js";
 import { startResponsesMock } from "../mocks/openai-responses-mock.js";
 
@@ -36,6 +43,7 @@ import { startResponsesMock } from "../mocks/openai-responses-mock.js";
 const CLAUDE_VERSION = "2.1.197";
 const CODEX_VERSION = "0.169.0";
 const CODEX_MODEL = "gpt-5.5";
+const PI_VERSION = "0.73.1";
 const DISPATCH_TIMEOUT_MS = 20_000;
 const TEST_TIMEOUT_MS = 30_000;
 
@@ -51,6 +59,7 @@ const LEAKY_ENV = [
   "CODEX_HOME",
   "CODEX_API_KEY",
   "OPENAI_BASE_URL",
+  "PI_CODING_AGENT_DIR",
   "XDG_CONFIG_HOME",
 ];
 
@@ -79,18 +88,13 @@ async function runContract(scenario: Scenario): Promise<ContractRun> {
   const repo = await createTempGitRepo();
   const home = await createTempDir("bosun-home-");
   const logDir = await createTempDir("bosun-logs-");
-  const isClaude = scenario.agent === "claude";
-  const mock = await (isClaude ? startAnthropicMock : startResponsesMock)(scenario.script);
+  const isCodex = scenario.agent === "codex";
+  const mock = await (isCodex ? startResponsesMock : startAnthropicMock)(scenario.script);
   cleanups.push(async () => {
     await mock.close();
     await Promise.all([repo, home, logDir].map((dir) => rm(dir, { recursive: true, force: true })));
   });
-  const env = isClaude
-    ? createClaudeEnv({ mockUrl: mock.url, home })
-    : await createCodexEnv({ mockUrl: mock.url, home });
-  const harness = isClaude
-    ? resolveHarness("claude", { claude: { command: CLAUDE_BIN } })
-    : resolveHarness("codex", { codex: { command: CODEX_BIN, model: CODEX_MODEL } });
+  const { env, harness } = await setUpAgent(scenario.agent, mock.url, home);
   const events: AgentEvent[] = [];
   const request: DispatchRequest = {
     harness,
@@ -109,6 +113,32 @@ async function runContract(scenario: Scenario): Promise<ContractRun> {
   } catch (error) {
     return { error, events, mock, repo, logDir };
   }
+}
+
+async function setUpAgent(agent: Scenario["agent"], mockUrl: string, home: string) {
+  switch (agent) {
+    case "claude":
+      return {
+        env: createClaudeEnv({ mockUrl, home }),
+        harness: resolveHarness("claude", { claude: { command: CLAUDE_BIN } }),
+      };
+    case "codex":
+      return {
+        env: await createCodexEnv({ mockUrl, home }),
+        harness: resolveHarness("codex", { codex: { command: CODEX_BIN, model: CODEX_MODEL } }),
+      };
+    case "pi":
+      return {
+        env: await createPiEnv({ mockUrl, home }),
+        harness: resolveHarness("pi", { pi: { command: PI_BIN, model: PI_MODEL } }),
+      };
+  }
+}
+
+/** The first message of the first model request, as JSON text, exactly as the CLI sent it. */
+function getFirstMessageJson(mock: MockServer): string {
+  const body = asRecord(mock.requests.find((request) => request.kind !== "probe")?.body);
+  return JSON.stringify(asArray(body?.["messages"])[0]);
 }
 
 function getResult(run: ContractRun): DispatchResult {
@@ -145,9 +175,11 @@ async function readVersion(bin: string): Promise<string> {
     command: bin,
     args: ["--version"],
     cwd: process.cwd(),
+    env: { PI_OFFLINE: "1" },
     timeoutMs: 10_000,
   });
-  return result.stdout.trim();
+  // pi prints its version on stderr.
+  return result.stdout.trim() || result.stderrTail.trim();
 }
 
 describe(`claude-code ${CLAUDE_VERSION} adapter contract`, () => {
@@ -286,6 +318,86 @@ describe(`codex ${CODEX_VERSION} adapter contract`, () => {
       expect(ofType(run.events, "error").at(-1)).toMatchObject({ isFatal: true });
       const lines = await expectLogReplaysEvents(run, parseCodexLine);
       expect(lines.at(-1)).toContain('"type":"turn.failed"');
+    },
+  );
+});
+
+describe(`pi ${PI_VERSION} adapter contract`, () => {
+  it("is the installed version", { timeout: TEST_TIMEOUT_MS }, async () => {
+    expect(await readVersion(PI_BIN)).toContain(PI_VERSION);
+  });
+
+  it(
+    "reports session, tool uses, file edits, usage, reported cost and the final text",
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const run = await runContract(PI_EDIT);
+      const result = getResult(run);
+      const session = ofType(run.events, "session");
+      expect(session).toHaveLength(1);
+      expect(session[0]?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(result.sessionId).toBe(session[0]?.sessionId);
+      expect(ofType(run.events, "tool.use").map((event) => event.tool)).toEqual([
+        "write",
+        "edit",
+        "bash",
+      ]);
+      expect(result.toolUses).toBe(3);
+      // pi's end event has no path, so bosun reports the tool input's (relative) path as an update.
+      expect(ofType(run.events, "file.edit")).toEqual([
+        { type: "file.edit", path: "hello.txt", kind: "update" },
+        { type: "file.edit", path: "hello.txt", kind: "update" },
+      ]);
+      expect(result.fileEdits).toEqual(["hello.txt"]);
+      expect(await readFile(join(run.repo, "hello.txt"), "utf8")).toBe("hello mock\n");
+      expect(ofType(run.events, "tool.result").every((event) => !event.isError)).toBe(true);
+      expect(ofType(run.events, "tool.result").at(-1)?.output).toBe("README.md\nhello.txt\n");
+      // Four turns: 3 x 50 + 120 input and 3 x 25 + 30 output tokens.
+      expect(result.tokens.inputTokens).toBe(270);
+      expect(result.tokens.outputTokens).toBe(105);
+      // pi prices the turns itself from models.json ($3 / $15 per MTok).
+      expect(result.costUsd).toBeCloseTo((270 * 3 + 105 * 15) / 1e6, 9);
+      expect(result.isCostEstimated).toBe(false);
+      expect(result.finalText).toBe("Created hello.txt and changed its greeting.");
+      expect(ofType(run.events, "final")).toEqual([
+        { type: "final", text: "Created hello.txt and changed its greeting.", isError: false },
+      ]);
+      expect(result).toMatchObject({ exitCode: 0, spawns: 1, warnings: [] });
+      // The prompt arrives through the `@prompt_file` argument, which pi wraps in a <file> block.
+      const promptFile = join(run.logDir, "prompt.md");
+      expect(getFirstMessageJson(run.mock)).toContain(
+        JSON.stringify(`<file name="${promptFile}">\n${PI_EDIT.prompt}\n</file>\n`),
+      );
+      expect(run.mock.requests.find((request) => request.kind === "turn")).toMatchObject({
+        body: { model: PI_MODEL.slice("mock/".length) },
+        cwd: run.repo,
+      });
+      expect(run.mock.unmatched).toEqual([]);
+      const lines = await expectLogReplaysEvents(run, parsePiLine);
+      expect(lines[0]).toContain(`"type":"session","version":3,"id":"${result.sessionId}"`);
+      expect(lines.at(-1)).toContain('"type":"agent_end"');
+    },
+  );
+
+  it(
+    "fails with a clear AgentError when the API answers 400, though pi exits 0",
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const run = await runContract(PI_API_ERROR);
+      const error = getAgentError(run);
+      const apiError =
+        '400 {"type":"error","error":{"type":"invalid_request_error","message":"mock bad request"}}';
+      // pi exits 0; bosun fails the run on the assistant message's stopReason "error".
+      expect(error.message).toBe(`pi reported an error: ${apiError}`);
+      expect(error.isPermanent).toBe(true);
+      expect(run.mock.requests.filter((request) => request.kind === "error")).toHaveLength(1);
+      expect(ofType(run.events, "error").at(-1)).toMatchObject({ isFatal: true });
+      expect(ofType(run.events, "final")).toEqual([
+        { type: "final", text: apiError, isError: true },
+      ]);
+      const lines = await expectLogReplaysEvents(run, parsePiLine);
+      expect(lines.at(-1)).toContain('"type":"agent_end"');
+      expect(lines.at(-1)).toContain('"stopReason":"error"');
     },
   );
 });

@@ -1,5 +1,5 @@
 /**
- * Hermetic environments for running the real Claude Code and Codex CLIs against the loopback mock
+ * Hermetic environments for running the real Claude Code, Codex and pi CLIs against the loopback mock
  * model servers: isolated HOME and config, loopback-only traffic, no retries, and temp git repos.
  */
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
@@ -15,6 +15,10 @@ const BIN_DIR = join(REPO_ROOT, "node_modules", ".bin");
 export const CLAUDE_BIN = join(BIN_DIR, "claude");
 /** The Codex CLI (Node wrapper) installed as a devDependency. */
 export const CODEX_BIN = join(BIN_DIR, "codex");
+/** The pi coding agent CLI installed as a devDependency. */
+export const PI_BIN = join(BIN_DIR, "pi");
+/** The pi model (`provider/id`) that `createPiEnv` declares. */
+export const PI_MODEL = "mock/pi-mock";
 
 /** Claude flags for a non-interactive run with JSONL output and no permission prompts. */
 export const CLAUDE_ARGS = [
@@ -85,6 +89,46 @@ export async function createCodexEnv(opts: {
   return { HOME: opts.home, PATH: createPath(), OPENAI_API_KEY: "sk-test" };
 }
 
+/**
+ * Writes pi's `models.json` (provider `mock`, Anthropic Messages API at `mockUrl`, no `/v1`) and
+ * `settings.json` under `$home/.pi/agent`, and returns the env. The model has prices, so pi
+ * reports a cost; agent-level retries are off so a scripted failure fails at once.
+ */
+export async function createPiEnv(opts: {
+  mockUrl: string;
+  home: string;
+}): Promise<Record<string, string>> {
+  const agentDir = join(opts.home, ".pi", "agent");
+  await mkdir(agentDir, { recursive: true });
+  const models = {
+    providers: {
+      mock: {
+        baseUrl: opts.mockUrl,
+        api: "anthropic-messages",
+        apiKey: "sk-test",
+        models: [
+          {
+            id: PI_MODEL.slice("mock/".length),
+            cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+          },
+        ],
+      },
+    },
+  };
+  await writeFile(join(agentDir, "models.json"), `${JSON.stringify(models, null, 2)}\n`);
+  const settings = { retry: { enabled: false }, enableInstallTelemetry: false };
+  await writeFile(join(agentDir, "settings.json"), `${JSON.stringify(settings, null, 2)}\n`);
+  return {
+    HOME: opts.home,
+    PATH: createPath(),
+    PI_CODING_AGENT_DIR: agentDir,
+    // No update check, package check or telemetry: every connection stays on 127.0.0.1.
+    PI_OFFLINE: "1",
+    PI_SKIP_VERSION_CHECK: "1",
+    PI_TELEMETRY: "0",
+  };
+}
+
 /** A fresh empty temp directory. */
 export function createTempDir(prefix = "bosun-test-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -151,6 +195,12 @@ export function runClaude(options: AgentRunOptions): Promise<AgentRun> {
     [...CLAUDE_ARGS, ...(options.extraArgs ?? []), options.prompt],
     options,
   );
+}
+
+/** Runs `pi -p --mode json --model mock/pi-mock … <prompt>` with stdin /dev/null (JSONL output). */
+export function runPi(options: AgentRunOptions): Promise<AgentRun> {
+  const args = ["-p", "--mode", "json", "--model", PI_MODEL, ...(options.extraArgs ?? [])];
+  return runAgent(PI_BIN, [...args, options.prompt], options);
 }
 
 /** Runs `codex exec --json … <prompt>` with stdin /dev/null and collects its JSONL output. */

@@ -1,15 +1,18 @@
 /**
  * The scripted runs of the real Claude Code and Codex CLIs that mocks.test.ts checks and that
- * test/fixtures/streams/capture.ts records, so the fixtures are exactly what the tests verify.
+ * test/fixtures/streams/capture.ts records, so the fixtures are exactly what the tests verify; and
+ * the pi runs of the adapter contract (not in SCENARIOS: no fixtures are recorded for them).
  */
 import { rm } from "node:fs/promises";
 import {
   createClaudeEnv,
   createCodexEnv,
+  createPiEnv,
   createTempDir,
   createTempGitRepo,
   runClaude,
   runCodex,
+  runPi,
   type AgentRun,
 } from "../helpers/agent-env.js";
 import { startAnthropicMock } from "./anthropic-mock.js";
@@ -17,7 +20,7 @@ import type { MockScript, RecordedRequest } from "./mock-script.js";
 import { startResponsesMock } from "./openai-responses-mock.js";
 
 /** Which CLI a scenario drives. */
-export type ScenarioAgent = "claude" | "codex";
+export type ScenarioAgent = "claude" | "codex" | "pi";
 
 /** A prompt and the script that answers it. */
 export interface Scenario {
@@ -178,6 +181,61 @@ export const CODEX_TURN_FAILED: Scenario = {
   },
 };
 
+/** pi: write (relative path), edit, bash, then a final answer; over the Anthropic mock. */
+export const PI_EDIT: Scenario = {
+  name: "pi-edit",
+  expectedExitCode: 0,
+  agent: "pi",
+  prompt: EDIT_PROMPT,
+  script: {
+    conversations: [
+      {
+        name: "edit",
+        match: (prompt) => prompt === EDIT_PROMPT,
+        turns: [
+          {
+            text: "I'll create the file.",
+            toolCalls: [{ name: "write", input: { path: "hello.txt", content: "hello world\n" } }],
+          },
+          {
+            toolCalls: [
+              {
+                name: "edit",
+                input: {
+                  path: "hello.txt",
+                  edits: [{ oldText: "hello world", newText: "hello mock" }],
+                },
+              },
+            ],
+          },
+          { toolCalls: [{ name: "bash", input: { command: "ls" } }] },
+          {
+            text: "Created hello.txt and changed its greeting.",
+            usage: { inputTokens: 120, outputTokens: 30 },
+          },
+        ],
+      },
+    ],
+  },
+};
+
+/** pi: the first model request fails with HTTP 400 (pi still exits 0 in JSON mode). */
+export const PI_API_ERROR: Scenario = {
+  name: "pi-api-error",
+  expectedExitCode: 0,
+  agent: "pi",
+  prompt: FAIL_PROMPT,
+  script: {
+    conversations: [
+      {
+        name: "api-error",
+        match: (prompt) => prompt === FAIL_PROMPT,
+        turns: [{ httpStatus: 400, message: API_ERROR_MESSAGE }],
+      },
+    ],
+  },
+};
+
 /** Every scenario, in fixture order. */
 export const SCENARIOS: readonly Scenario[] = [
   CLAUDE_EDIT,
@@ -193,13 +251,16 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
   const cleanup = async (): Promise<void> => {
     await Promise.all([repo, home].map((dir) => rm(dir, { recursive: true, force: true })));
   };
-  const isClaude = scenario.agent === "claude";
-  const mock = await (isClaude ? startAnthropicMock : startResponsesMock)(scenario.script);
+  const isCodex = scenario.agent === "codex";
+  const mock = await (isCodex ? startResponsesMock : startAnthropicMock)(scenario.script);
   try {
     const options = { prompt: scenario.prompt, cwd: repo, timeoutMs: 20_000 };
-    const run = isClaude
-      ? await runClaude({ ...options, env: createClaudeEnv({ mockUrl: mock.url, home }) })
-      : await runCodex({ ...options, env: await createCodexEnv({ mockUrl: mock.url, home }) });
+    const run =
+      scenario.agent === "claude"
+        ? await runClaude({ ...options, env: createClaudeEnv({ mockUrl: mock.url, home }) })
+        : isCodex
+          ? await runCodex({ ...options, env: await createCodexEnv({ mockUrl: mock.url, home }) })
+          : await runPi({ ...options, env: await createPiEnv({ mockUrl: mock.url, home }) });
     const { requests, unmatched, url: mockUrl } = mock;
     return { run, requests, unmatched, repo, home, mockUrl, cleanup };
   } catch (error) {

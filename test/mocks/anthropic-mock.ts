@@ -1,6 +1,7 @@
 /**
  * A scripted mock of the Anthropic Messages API (`POST /v1/messages`, streamed SSE) for driving the
- * real Claude Code CLI on 127.0.0.1. Prompt, cwd and turn index are read from the request body.
+ * real Claude Code and pi CLIs on 127.0.0.1. Prompt, cwd and turn index are read from the request
+ * body.
  */
 import type { ServerResponse } from "node:http";
 import {
@@ -27,7 +28,10 @@ import {
 
 /** Wrappers Claude Code puts around injected context in user messages. */
 const CONTEXT_TAGS = ["system-reminder"] as const;
-const CWD_PATTERN = /Primary working directory: ([^\n]+)/;
+/** Claude says "Primary working directory: …", pi "Current working directory: …". */
+const CWD_PATTERN = /(?:Primary|Current) working directory: ([^\n]+)/;
+/** pi sends an `@file` argument as `<file name="…">content</file>`; bosun passes pi's prompt so. */
+const FILE_WRAPPER = /^<file name="[^"]*">\n([\s\S]*)\n<\/file>$/;
 
 /** Starts the mock; point `ANTHROPIC_BASE_URL` at its `url`. */
 export function startAnthropicMock(script: MockScript): Promise<MockServer> {
@@ -85,7 +89,7 @@ function getPrompt(messages: unknown[]): string {
     const record = asRecord(message);
     if (record?.["role"] !== "user") continue;
     const text = stripContextBlocks(getTexts(record["content"]).join("\n"), CONTEXT_TAGS);
-    if (text.length > 0) return text;
+    if (text.length > 0) return FILE_WRAPPER.exec(text)?.[1]?.trim() ?? text;
   }
   return "";
 }
