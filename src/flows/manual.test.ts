@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CancelledError } from "../errors.js";
@@ -44,7 +44,10 @@ describe("waitForManualReport", () => {
     const dir = await makeTestDir();
     const { done, reportFile, invalid } = makeWait(dir);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await writeFile(reportFile, "nope\n");
+    // Written whole (temp file, then rename), as a tool should: a truncate-then-write would show
+    // bosun an empty file for an instant, which it would rightly report too.
+    await writeFile(`${reportFile}.tmp`, "nope\n");
+    await rename(`${reportFile}.tmp`, reportFile);
     await waitFor("the invalid report to be noticed", () =>
       invalid.length > 0 ? true : undefined,
     );
