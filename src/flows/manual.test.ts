@@ -56,6 +56,17 @@ describe("waitForManualReport", () => {
     await done;
   });
 
+  it("does not report a file caught mid-write (truncated, then written)", async () => {
+    const dir = await makeTestDir();
+    const { done, reportFile, invalid } = makeWait(dir);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(reportFile, "");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeFile(reportFile, "ok\n");
+    await done;
+    expect(invalid).toEqual([]);
+  });
+
   it("stops with CancelledError when aborted", async () => {
     const dir = await makeTestDir();
     const controller = new AbortController();

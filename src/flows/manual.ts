@@ -6,6 +6,9 @@ import { mkdir, watch, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError } from "../errors.js";
 
+/** How long a report must stay invalid before bosun says so. */
+const SETTLE_MS = 250;
+
 /** Writes the prompt, then resolves once `isReady(reportFile)` says the report is acceptable. */
 export async function waitForManualReport(options: {
   promptFile: string;
@@ -26,8 +29,14 @@ export async function waitForManualReport(options: {
   const changes = watch(dir, { signal: stop.signal })[Symbol.asyncIterator]();
   let lastError = "";
   const check = async (): Promise<boolean> => {
-    const state = await options.isReady();
+    let state = await options.isReady();
     if (state.isValid) return true;
+    if (state.error !== undefined && !state.error.startsWith("no report")) {
+      // Let a write in progress finish (`echo > file` truncates first) before calling it invalid.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      state = await options.isReady();
+      if (state.isValid) return true;
+    }
     if (
       state.error !== undefined &&
       state.error !== lastError &&
