@@ -208,7 +208,17 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
       }),
     };
   }
-  return { ...seen, process: result, ...judge(request, seen, result) };
+  // A CLI that never names its model (Codex) is priced by the model its own config names.
+  const defaultModel =
+    seen.model === undefined && harness.model === ""
+      ? await harness.spec.readDefaultModel?.({ ...process.env, ...harness.env, ...request.env })
+      : undefined;
+  return {
+    ...seen,
+    ...(defaultModel === undefined ? {} : { model: defaultModel }),
+    process: result,
+    ...judge(request, seen, result),
+  };
 }
 
 function addCost(

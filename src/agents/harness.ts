@@ -41,4 +41,8 @@ export interface HarnessSpec {
   versionArgs: readonly string[];
   /** npm package, when it is installable from npm. */
   npmPackage?: string;
+  /** The model the CLI uses when bosun passes none, read from its own config (for pricing). */
+  readDefaultModel?: (
+    env: Readonly<Record<string, string | undefined>>,
+  ) => Promise<string | undefined>;
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgsStringToArgv } from "string-argv";
 import { UsageError } from "../errors.js";
+import { readCodexDefaultModel } from "./codex/config.js";
 import type { HarnessSpec, ParserName } from "./harness.js";
 
 /** Per-harness overrides from config (structurally the config's `agents.<name>`). */
@@ -101,6 +102,7 @@ const CODEX: HarnessSpec = {
   installPaths: ["~/.local/bin/codex", "/usr/local/bin/codex"],
   versionArgs: ["--version"],
   npmPackage: "@openai/codex",
+  readDefaultModel: readCodexDefaultModel,
 };
 
 const GEMINI: HarnessSpec = {

@@ -125,7 +125,8 @@ async function setUpAgent(agent: Scenario["agent"], mockUrl: string, home: strin
     case "codex":
       return {
         env: await createCodexEnv({ mockUrl, home }),
-        harness: resolveHarness("codex", { codex: { command: CODEX_BIN, model: CODEX_MODEL } }),
+        // No model here: Codex's own config.toml names it, and bosun must price by that one.
+        harness: resolveHarness("codex", { codex: { command: CODEX_BIN } }),
       };
     case "pi":
       return {
@@ -293,7 +294,9 @@ describe(`codex ${CODEX_VERSION} adapter contract`, () => {
       expect(ofType(run.events, "text").at(-1)?.text).toBe(result.finalText);
       expect(ofType(run.events, "final")).toEqual([]);
       expect(result).toMatchObject({ exitCode: 0, spawns: 1, warnings: [] });
-      // The configured model reached the wire (so the price table applies to what was really used).
+      // bosun read the model from Codex's config, and it is the one that reached the wire (so the
+      // price table applies to what was really used).
+      expect(result.model).toBe(CODEX_MODEL);
       expect(run.mock.requests.find((request) => request.kind === "turn")?.body).toMatchObject({
         model: CODEX_MODEL,
       });
