@@ -43,15 +43,20 @@ interface DriveOptions {
   onEvent: BosunEventListener;
 }
 
+/** What starting a run needs besides the common options. */
+export type StartReviewOptions = DriveOptions & {
+  /** The task card. */
+  task: TaskCard;
+  /** The request as given, kept as request.md. */
+  request: string;
+  /** Options fixed at start. */
+  reviewOptions: ReviewOptions;
+  /** Start even if the tree has uncommitted changes. */
+  isDirtyAllowed: boolean;
+};
+
 /** Starts a new review run. */
-export async function startReview(
-  options: DriveOptions & {
-    task: TaskCard;
-    request: string;
-    reviewOptions: ReviewOptions;
-    isDirtyAllowed: boolean;
-  },
-): Promise<ReviewOutcome> {
+export async function startReview(options: StartReviewOptions): Promise<ReviewOutcome> {
   const { paths } = options;
   const workLock = await acquireWorkLock(paths, undefined);
   try {
@@ -61,14 +66,7 @@ export async function startReview(
   }
 }
 
-async function createAndDrive(
-  options: DriveOptions & {
-    task: TaskCard;
-    request: string;
-    reviewOptions: ReviewOptions;
-    isDirtyAllowed: boolean;
-  },
-): Promise<ReviewOutcome> {
+async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcome> {
   const { paths } = options;
   await excludeBosunDir(paths.root);
   const dirty = await listDirtyFiles(paths.root);

@@ -2,10 +2,9 @@
  * Loads and resolves config: built-in defaults, then the global file, then the workspace's
  * bosun.yaml. Keeps, for every leaf, the layer it came from (for `bosun config`).
  */
-import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
-import { ConfigError, isNodeError } from "../errors.js";
-import { formatIssues } from "./json-file.js";
+import { ConfigError } from "../errors.js";
+import { formatIssues, readTextOrNull } from "./json-file.js";
 import { createBosunPaths, getGlobalConfigFile } from "./paths.js";
 import {
   DEFAULT_CONFIG,
@@ -39,14 +38,8 @@ export async function loadConfig(
 
 /** Reads and validates one config file; null when it does not exist. */
 export async function readConfigFile(file: string): Promise<WrittenConfig | null> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if (isNodeError(error) && error.code === "ENOENT") return null;
-    throw error;
-  }
-  return parseConfigText(text, file);
+  const text = await readTextOrNull(file);
+  return text === null ? null : parseConfigText(text, file);
 }
 
 /** Parses YAML config text; throws ConfigError naming the file, the key path and what was expected. */

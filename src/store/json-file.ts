@@ -12,14 +12,18 @@ export async function readJson<S extends z.ZodType>(
   file: string,
   schema: S,
 ): Promise<z.infer<S> | null> {
-  let text: string;
+  const text = await readTextOrNull(file);
+  return text === null ? null : parseJsonText(text, schema, file);
+}
+
+/** Reads a text file; null when it does not exist. */
+export async function readTextOrNull(file: string): Promise<string | null> {
   try {
-    text = await readFile(file, "utf8");
+    return await readFile(file, "utf8");
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") return null;
     throw error;
   }
-  return parseJsonText(text, schema, file);
 }
 
 /** Parses JSON text against a schema, with errors naming the file and the dot-paths at fault. */
