@@ -164,6 +164,16 @@ function ofType<T extends AgentEvent["type"]>(
 }
 
 /** agent.log re-parsed with the vendor parser must give exactly the events dispatch reported. */
+/** One session id (a UUID) reported once and returned, and exactly these tool calls, in order. */
+function expectSessionAndTools(run: ContractRun, result: DispatchResult, tools: string[]): void {
+  const session = ofType(run.events, "session");
+  expect(session).toHaveLength(1);
+  expect(session[0]?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(result.sessionId).toBe(session[0]?.sessionId);
+  expect(ofType(run.events, "tool.use").map((event) => event.tool)).toEqual(tools);
+  expect(result.toolUses).toBe(tools.length);
+}
+
 async function expectLogReplaysEvents(run: ContractRun, parse: (line: string) => AgentEvent[]) {
   const log = await readFile(join(run.logDir, "agent.log"), "utf8");
   const lines = log.split("\n").filter((line) => line !== "");
@@ -194,16 +204,7 @@ describe(`claude-code ${CLAUDE_VERSION} adapter contract`, () => {
     async () => {
       const run = await runContract(CLAUDE_EDIT);
       const result = getResult(run);
-      const session = ofType(run.events, "session");
-      expect(session).toHaveLength(1);
-      expect(session[0]?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(result.sessionId).toBe(session[0]?.sessionId);
-      expect(ofType(run.events, "tool.use").map((event) => event.tool)).toEqual([
-        "Write",
-        "Edit",
-        "Bash",
-      ]);
-      expect(result.toolUses).toBe(3);
+      expectSessionAndTools(run, result, ["Write", "Edit", "Bash"]);
       // Claude reports the path as the tool input gave it: absolute for Write, relative for Edit.
       const helloPath = join(run.repo, "hello.txt");
       expect(ofType(run.events, "file.edit")).toEqual([
@@ -258,16 +259,7 @@ describe(`codex ${CODEX_VERSION} adapter contract`, () => {
     async () => {
       const run = await runContract(CODEX_EDIT);
       const result = getResult(run);
-      const session = ofType(run.events, "session");
-      expect(session).toHaveLength(1);
-      expect(session[0]?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(result.sessionId).toBe(session[0]?.sessionId);
-      expect(ofType(run.events, "tool.use").map((event) => event.tool)).toEqual([
-        "shell",
-        "apply_patch",
-        "shell",
-      ]);
-      expect(result.toolUses).toBe(3);
+      expectSessionAndTools(run, result, ["shell", "apply_patch", "shell"]);
       expect(ofType(run.events, "file.edit")).toEqual([
         { type: "file.edit", path: join(run.repo, "hello.txt"), kind: "update" },
         { type: "file.edit", path: join(run.repo, "patched.txt"), kind: "add" },
@@ -336,16 +328,7 @@ describe(`pi ${PI_VERSION} adapter contract`, () => {
     async () => {
       const run = await runContract(PI_EDIT);
       const result = getResult(run);
-      const session = ofType(run.events, "session");
-      expect(session).toHaveLength(1);
-      expect(session[0]?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(result.sessionId).toBe(session[0]?.sessionId);
-      expect(ofType(run.events, "tool.use").map((event) => event.tool)).toEqual([
-        "write",
-        "edit",
-        "bash",
-      ]);
-      expect(result.toolUses).toBe(3);
+      expectSessionAndTools(run, result, ["write", "edit", "bash"]);
       // pi's end event has no path, so bosun reports the tool input's (relative) path as an update.
       expect(ofType(run.events, "file.edit")).toEqual([
         { type: "file.edit", path: "hello.txt", kind: "update" },
