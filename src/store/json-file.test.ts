@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -43,9 +43,24 @@ describe("readJson", () => {
     await expect(readJson(file, DocSchema)).rejects.toThrow(`Invalid ${file}: not valid JSON (`);
   });
 
-  it("rethrows errors other than ENOENT (a directory is not a file)", async () => {
+  it("throws a StateError naming the file when a directory is in its place", async () => {
     const dir = await makeTestDir();
-    await expect(readJson(dir, DocSchema)).rejects.toMatchObject({ code: "EISDIR" });
+    const error: unknown = await readJson(dir, DocSchema).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toBe(
+      `Cannot read ${dir}: it is a directory, not a file (EISDIR). Move the entry in the way aside (or restore it from a backup), then run the command again.`,
+    );
+  });
+
+  it("names the file for a symlink loop and for a parent that is a file", async () => {
+    const dir = await makeTestDir({ "plain-file": "x" });
+    await symlink(path.join(dir, "loop"), path.join(dir, "loop"));
+    await expect(readJson(path.join(dir, "loop"), DocSchema)).rejects.toThrow(
+      new RegExp(`^Cannot read ${dir}/loop: it is a symbolic link loop \\(ELOOP\\)`),
+    );
+    await expect(readJson(path.join(dir, "plain-file", "doc.json"), DocSchema)).rejects.toThrow(
+      `Cannot read ${dir}/plain-file/doc.json: ${dir}/plain-file is not a directory (ENOTDIR).`,
+    );
   });
 });
 
@@ -83,5 +98,27 @@ describe("writeJsonAtomic", () => {
     await expect(writeJsonAtomic(file, DocSchema, bad)).rejects.toThrow(/agents\.codex\.timeoutMs/);
     expect(await readFile(file, "utf8")).toBe("old contents");
     expect(await readdir(dir)).toEqual(["doc.json"]);
+  });
+});
+
+describe("writeJsonAtomic into a damaged tree", () => {
+  it("throws a StateError naming the file when a directory is in its place, and leaves no .tmp", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "doc.json");
+    await mkdir(path.join(file, "inside"), { recursive: true });
+    const error: unknown = await writeJsonAtomic(file, DocSchema, makeDoc()).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot write ${file}: `));
+    expect(await readdir(dir)).toEqual(["doc.json"]);
+  });
+
+  it("names the file whose parent is a file", async () => {
+    const dir = await makeTestDir({ parent: "a file" });
+    const file = path.join(dir, "parent", "doc.json");
+    await expect(writeJsonAtomic(file, DocSchema, makeDoc())).rejects.toThrow(
+      `Cannot write ${file}: ${dir}/parent is not a directory`,
+    );
   });
 });

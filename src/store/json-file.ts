@@ -6,6 +6,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { StateError, getErrorMessage, isNodeError } from "../errors.js";
+import { createStateFsError } from "./fs-errors.js";
 
 /** Reads and validates a JSON file; returns null when it does not exist. */
 export async function readJson<S extends z.ZodType>(
@@ -16,13 +17,16 @@ export async function readJson<S extends z.ZodType>(
   return text === null ? null : parseJsonText(text, schema, file);
 }
 
-/** Reads a text file; null when it does not exist. */
+/**
+ * Reads a text file; null when it does not exist. Anything else in the way (a directory, a
+ * symlink loop, no permission) is a StateError naming the file.
+ */
 export async function readTextOrNull(file: string): Promise<string | null> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") return null;
-    throw error;
+    throw createStateFsError("read", file, error);
   }
 }
 
@@ -77,21 +81,23 @@ export async function writeJsonAtomic<S extends z.ZodType>(
   await writeTextAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
 }
 
-/** Writes a text file atomically. */
+/** Writes a text file atomically; a path in the way is a StateError naming the file. */
 export async function writeTextAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, "w");
   try {
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
+    // The temp file is ours alone; removing it (or finding nothing there) is always safe.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    if (!isNodeError(error)) throw error;
+    throw createStateFsError("write", file, error);
   }
 }

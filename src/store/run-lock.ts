@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { StateError, isNodeError } from "../errors.js";
+import { createStateFsError } from "./fs-errors.js";
 
 /** Lock files this process holds, so a second writer in the same process is refused too. */
 const heldByUs = new Set<string>();
@@ -22,9 +23,13 @@ export interface RunLock {
 
 /** Takes the lock or throws a StateError saying who holds it. */
 export async function acquireRunLock(file: string, what: string): Promise<RunLock> {
-  await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, `${process.pid}\n`);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(tmp, `${process.pid}\n`);
+  } catch (error) {
+    throw isNodeError(error) ? createStateFsError("create", file, error) : error;
+  }
   try {
     return await linkLock(file, tmp, what);
   } finally {
@@ -39,7 +44,8 @@ async function linkLock(file: string, tmp: string, what: string): Promise<RunLoc
       heldByUs.add(file);
       return { file, release: () => releaseIfOurs(file) };
     } catch (error) {
-      if (!(isNodeError(error) && error.code === "EEXIST")) throw error;
+      if (!isNodeError(error)) throw error;
+      if (error.code !== "EEXIST") throw createStateFsError("create", file, error);
     }
     const holder = await readLiveLockHolder(file);
     if (holder !== undefined) {
@@ -69,7 +75,7 @@ async function readHolderPid(file: string): Promise<number | undefined> {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") return undefined;
-    throw error;
+    throw createStateFsError("read", file, error);
   }
 }
 
