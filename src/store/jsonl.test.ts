@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -79,6 +79,24 @@ describe("repairJsonlTail", () => {
     expect(await readFile(file, "utf8")).toBe("");
   });
 
+  it("refuses to cut a last line that is damage rather than a record cut short", async () => {
+    const garbage = "\u0000garbage{{not json";
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}${garbage}`, "g.jsonl": garbage });
+    for (const [name, line] of [
+      ["h.jsonl", 2],
+      ["g.jsonl", 1],
+    ] as const) {
+      const file = path.join(dir, name);
+      const before = await readFile(file, "utf8");
+      await expect(repairJsonlTail(file)).rejects.toThrow(
+        `Invalid ${file}:${line}: not valid JSON`,
+      );
+      await expect(readJsonl(file, LineSchema)).rejects.toThrow(`Invalid ${file}:${line}: `);
+      await expect(appendJsonl(file, LineSchema, { n: 9 })).rejects.toThrow(StateError);
+      expect(await readFile(file, "utf8")).toBe(before);
+    }
+  });
+
   it("leaves a clean, an empty or a missing file alone", async () => {
     const dir = await makeTestDir({ "clean.jsonl": makeLines(1), "empty.jsonl": "" });
     expect(await repairJsonlTail(path.join(dir, "clean.jsonl"))).toBe(false);
@@ -128,5 +146,32 @@ describe("appendJsonl after a crash", () => {
     await appendJsonl(file, LineSchema, { n: 2 });
     expect(await readFile(file, "utf8")).toBe(makeLines(1, 2));
     expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe("a damaged history file", () => {
+  it("is a StateError naming the file when a directory stands in its place", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "events.jsonl");
+    await mkdir(file);
+    for (const attempt of [
+      () => readJsonl(file, LineSchema),
+      () => appendJsonl(file, LineSchema, { n: 1 }),
+      () => repairJsonlTail(file),
+    ]) {
+      const error: unknown = await attempt().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StateError);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^Cannot (read|append to|write) ${file}: it is a directory, not a file`),
+      );
+    }
+  });
+
+  it("is a StateError naming the parent that is a file", async () => {
+    const dir = await makeTestDir({ run: "not a directory" });
+    const file = path.join(dir, "run", "events.jsonl");
+    await expect(appendJsonl(file, LineSchema, { n: 1 })).rejects.toThrow(
+      `Cannot append to ${file}: ${dir}/run is not a directory`,
+    );
   });
 });

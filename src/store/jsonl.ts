@@ -3,11 +3,12 @@
  * synced to disk before the append returns. A torn last line (crash mid-append) is ignored on
  * read and cut off before the next append; any other bad line is an error naming file:line.
  */
-import { open, readFile, stat, truncate } from "node:fs/promises";
+import { open, readFile, stat, truncate, type FileHandle } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { StateError, isNodeError } from "../errors.js";
+import { createStateFsError } from "./fs-errors.js";
 import { formatIssues } from "./json-file.js";
 
 /** Result of reading a JSONL file. */
@@ -32,7 +33,7 @@ export async function readJsonl<S extends z.ZodType>(
     if (isNodeError(error) && error.code === "ENOENT") {
       return { records: [], validBytes: 0, hasTornTail: false };
     }
-    throw error;
+    throw createStateFsError("read", file, error);
   }
   return parseJsonlBuffer(buffer, schema, file);
 }
@@ -51,6 +52,7 @@ export function parseJsonlBuffer<S extends z.ZodType>(
     const newline = buffer.indexOf(0x0a, offset);
     if (newline === -1) {
       // No terminating LF: a crash cut this append short. The records before it stand.
+      assertTornRecord(buffer.subarray(offset), file, lineNumber);
       return { records, validBytes: offset, hasTornTail: true };
     }
     const line = buffer.subarray(offset, newline).toString("utf8");
@@ -59,6 +61,18 @@ export function parseJsonlBuffer<S extends z.ZodType>(
     lineNumber += 1;
   }
   return { records, validBytes: offset, hasTornTail: false };
+}
+
+/**
+ * A crash mid-append leaves the start of a record, and every record is a JSON object: a tail
+ * that does not start with "{" is damage, not a torn append, and must not be cut off unseen.
+ */
+function assertTornRecord(tail: Buffer, file: string, lineNumber: number): void {
+  const text = tail.toString("utf8").trimStart();
+  if (text === "" || text.startsWith("{")) return;
+  throw new StateError(
+    `Invalid ${file}:${lineNumber}: not valid JSON (and not a record cut short by a crash). Fix or remove that line by hand; bosun never drops history silently.`,
+  );
 }
 
 function parseLine<S extends z.ZodType>(
@@ -84,19 +98,27 @@ function parseLine<S extends z.ZodType>(
 
 /** Cuts a torn last line off so the next append starts on a fresh line. */
 export async function repairJsonlTail(file: string): Promise<boolean> {
-  let size: number;
   try {
-    size = (await stat(file)).size;
+    const { size } = await stat(file);
+    if (size === 0) return false;
+    const buffer = await readFile(file);
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    if (lastNewline === buffer.length - 1) return false;
+    const lineNumber = countLines(buffer.subarray(0, lastNewline + 1)) + 1;
+    assertTornRecord(buffer.subarray(lastNewline + 1), file, lineNumber);
+    await truncate(file, lastNewline + 1);
+    return true;
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") return false;
-    throw error;
+    throw isNodeError(error) ? createStateFsError("write", file, error) : error;
   }
-  if (size === 0) return false;
-  const buffer = await readFile(file);
-  const lastNewline = buffer.lastIndexOf(0x0a);
-  if (lastNewline === buffer.length - 1) return false;
-  await truncate(file, lastNewline + 1);
-  return true;
+}
+
+function countLines(buffer: Buffer): number {
+  let count = 0;
+  for (let index = buffer.indexOf(0x0a); index !== -1; index = buffer.indexOf(0x0a, index + 1))
+    count += 1;
+  return count;
 }
 
 /** Appends one validated record and syncs it to disk. */
@@ -114,8 +136,13 @@ export async function appendJsonl<S extends z.ZodType>(
 
 /** Appends pre-serialized lines in one write and syncs them. */
 export async function appendLines(file: string, lines: readonly string[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, "a+");
+  let handle: FileHandle;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    handle = await open(file, "a+");
+  } catch (error) {
+    throw isNodeError(error) ? createStateFsError("append to", file, error) : error;
+  }
   try {
     // A crash mid-append left a partial last line: cut it, or this append would glue onto it.
     const { size } = await handle.stat();
@@ -126,6 +153,8 @@ export async function appendLines(file: string, lines: readonly string[]): Promi
     }
     await handle.write(lines.map((line) => `${line}\n`).join(""));
     await handle.datasync();
+  } catch (error) {
+    throw isNodeError(error) ? createStateFsError("append to", file, error) : error;
   } finally {
     await handle.close();
   }
