@@ -4,6 +4,7 @@
  */
 import os from "node:os";
 import path from "node:path";
+import { StateError } from "../errors.js";
 
 /** Name of the workspace config file at the repository root. */
 export const WORKSPACE_CONFIG_FILE = "bosun.yaml";
@@ -78,9 +79,10 @@ export function createBosunPaths(root: string): BosunPaths {
   const bosunDir = path.join(absRoot, ".bosun");
   const runsDir = path.join(bosunDir, "runs");
   const asksDir = path.join(bosunDir, "asks");
-  const runDir = (runId: string): string => path.join(runsDir, safeSegment(runId, "run id"));
+  const runDir = (runId: string): string =>
+    path.join(runsDir, safeSegment(runId, "run id", runsDir));
   const taskDir = (runId: string, taskId: string): string =>
-    path.join(runDir(runId), "tasks", safeSegment(taskId, "task id"));
+    path.join(runDir(runId), "tasks", safeSegment(taskId, "task id", runDir(runId)));
   return {
     root: absRoot,
     bosunDir,
@@ -98,15 +100,42 @@ export function createBosunPaths(root: string): BosunPaths {
     lockFile: (runId) => path.join(runDir(runId), "lock"),
     taskDir,
     roundDir: (runId, taskId, round) => path.join(taskDir(runId, taskId), "rounds", String(round)),
-    askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id")}.json`),
-    answerFile: (askId) => path.join(asksDir, "answers", `${safeSegment(askId, "ask id")}.json`),
+    askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id", asksDir)}.json`),
+    answerFile: (askId) =>
+      path.join(asksDir, "answers", `${safeSegment(askId, "ask id", asksDir)}.json`),
   };
 }
 
-/** Ids become directory names; refuse anything that could escape `.bosun/`. */
-function safeSegment(value: string, what: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) {
-    throw new Error(`Invalid ${what} "${value}": use letters, digits, ".", "_" or "-".`);
+/** What a run, task or ask id may look like: it becomes a file or directory name. */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** What bosun's own run ids look like (`createRunId`): `20261122-125012-a1b2`. */
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/** What a bad id is told, wherever it was given. */
+export const SAFE_ID_RULE =
+  'an id is letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)';
+
+/** True when `value` can be used as an id (a file name that cannot escape `.bosun/`). */
+export function isSafeId(value: string): boolean {
+  return SAFE_ID.test(value);
+}
+
+/** True when `name` (a directory under `.bosun/runs/`) is a run bosun created, not a stray. */
+export function isRunId(name: string): boolean {
+  return RUN_ID.test(name);
+}
+
+/**
+ * Ids become directory names; refuse anything that could escape `.bosun/`. Ids typed on the
+ * command line are checked by the CLI first (a usage error); one that gets here came from a
+ * file under `.bosun/`, so this is a StateError naming where it was used.
+ */
+function safeSegment(value: string, what: string, where: string): string {
+  if (!isSafeId(value)) {
+    throw new StateError(
+      `Invalid ${what} ${JSON.stringify(value)} for a path in ${where}: ${SAFE_ID_RULE}. A file under .bosun/ that names it may be damaged.`,
+    );
   }
   return value;
 }

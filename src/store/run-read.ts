@@ -3,11 +3,13 @@
  * events for log and diff, and resolving what the user typed to a run id. Kept apart from the
  * writer so `bosun status` loads no more than it needs.
  */
+import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { StateError } from "../errors.js";
+import { StateError, UsageError, isNodeError } from "../errors.js";
+import { createStateFsError } from "./fs-errors.js";
 import { readJson } from "./json-file.js";
 import { readJsonl } from "./jsonl.js";
-import type { BosunPaths } from "./paths.js";
+import { isRunId, type BosunPaths } from "./paths.js";
 import { readLiveLockHolder } from "./run-lock.js";
 import { RunEventSchema, type RunEvent } from "./schema/events.js";
 import { RunSchema, type Run } from "./schema/run.js";
@@ -22,37 +24,56 @@ export async function readRunEvents(paths: BosunPaths, runId: string): Promise<R
   return (await readJsonl(paths.eventsFile(runId), RunEventSchema)).records;
 }
 
-/** Lists run ids, oldest first (ids sort by time). */
+/**
+ * Lists run ids, oldest first (ids sort by time). Only directories named like a run count:
+ * another tool's `.cache/` or a stray file under `.bosun/runs/` is not a run.
+ */
 export async function listRunIds(paths: BosunPaths): Promise<string[]> {
+  let entries: Dirent[];
   try {
-    const entries = await readdir(paths.runsDir, { withFileTypes: true });
-    return entries
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
+    entries = await readdir(paths.runsDir, { withFileTypes: true });
+  } catch (error) {
     // No runs directory yet means no runs.
-    return [];
+    if (isNodeError(error) && error.code === "ENOENT") return [];
+    throw createStateFsError("read", paths.runsDir, error);
   }
+  return entries
+    .filter((entry) => entry.isDirectory() && isRunId(entry.name))
+    .map((entry) => entry.name)
+    .sort();
 }
 
-/** Resolves "latest" or an id prefix to a run id; throws a StateError when none or several match. */
+/**
+ * Resolves what the user typed ("latest", an id, a unique prefix or suffix of one) to a run id.
+ * A run that is not there, or several that match, is a UsageError (the argument was wrong);
+ * no runs at all for "latest" is a StateError.
+ */
 export async function resolveRunId(paths: BosunPaths, wanted: string | undefined): Promise<string> {
+  if (wanted !== undefined && wanted.trim() === "") {
+    throw new UsageError(
+      `Run id ${JSON.stringify(wanted)} is empty: give a run id, a unique part of one, or "latest". List runs with "bosun runs".`,
+    );
+  }
   const ids = await listRunIds(paths);
-  if (ids.length === 0)
-    throw new StateError(`No runs in ${paths.runsDir}. Start one with "bosun review".`);
-  if (wanted === undefined || wanted === "latest") return ids[ids.length - 1] ?? "";
+  const latest = ids.at(-1);
+  if (wanted === undefined || wanted === "latest") {
+    if (latest === undefined)
+      throw new StateError(`No runs in ${paths.runsDir}. Start one with "bosun review".`);
+    return latest;
+  }
   if (ids.includes(wanted)) return wanted;
   const matches = ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted));
   if (matches.length === 1 && matches[0] !== undefined) return matches[0];
   if (matches.length > 1) {
-    throw new StateError(
+    throw new UsageError(
       `Run "${wanted}" is ambiguous: ${matches.slice(0, 5).join(", ")}. Give more of the id.`,
     );
   }
-  throw new StateError(
-    `Run "${wanted}" not found in ${paths.runsDir}. List runs with "bosun runs".`,
-  );
+  const next =
+    ids.length === 0
+      ? 'There are no runs yet; start one with "bosun review".'
+      : 'List runs with "bosun runs".';
+  throw new UsageError(`Run ${JSON.stringify(wanted)} not found in ${paths.runsDir}. ${next}`);
 }
 
 /** Runs in this repository that a live process is writing right now, with that process's pid. */

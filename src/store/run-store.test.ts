@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { StateError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { createBosunPaths, type BosunPaths } from "./paths.js";
 import { listRunIds, readRun, readRunEvents, resolveRunId } from "./run-read.js";
@@ -172,30 +172,35 @@ describe("resolveRunId", () => {
     const paths = await makeRuns(
       "20261121-090000-aaaa",
       "20261122-130000-bbbb",
-      "20261122-130000-bbbbc",
+      "20261122-130000-cbbb",
     );
     expect(await resolveRunId(paths, "20261122-130000-bbbb")).toBe("20261122-130000-bbbb");
     expect(await resolveRunId(paths, "20261121")).toBe("20261121-090000-aaaa");
     expect(await resolveRunId(paths, "aaaa")).toBe("20261121-090000-aaaa");
   });
 
-  it("refuses an ambiguous prefix, listing the candidates", async () => {
+  it("refuses an ambiguous prefix, listing the candidates (a usage error)", async () => {
     const paths = await makeRuns("20261122-130000-aaaa", "20261122-140000-bbbb");
     const error: unknown = await resolveRunId(paths, "20261122").catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(StateError);
+    expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe(
       'Run "20261122" is ambiguous: 20261122-130000-aaaa, 20261122-140000-bbbb. Give more of the id.',
     );
   });
 
-  it("says when a run is not found, or when there are no runs at all", async () => {
+  it("says when a run is not found (a usage error), or when there are no runs at all", async () => {
     const paths = await makeRuns("20261122-130000-aaaa");
-    await expect(resolveRunId(paths, "zzz")).rejects.toThrow(
-      `Run "zzz" not found in ${paths.runsDir}.`,
+    const error: unknown = await resolveRunId(paths, "zzz").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      `Run "zzz" not found in ${paths.runsDir}. List runs with "bosun runs".`,
     );
     const empty = await makePaths();
     await expect(resolveRunId(empty, "latest")).rejects.toThrow(
       /^No runs in .*Start one with "bosun review"\.$/,
+    );
+    await expect(resolveRunId(empty, "zzz")).rejects.toThrow(
+      /not found in .*There are no runs yet; start one with "bosun review"\.$/,
     );
   });
 });

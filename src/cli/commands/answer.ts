@@ -1,5 +1,8 @@
 /** `bosun answer ASK ANSWER`: record a human's answer, then continue the run that asked. */
+import { lstat } from "node:fs/promises";
+import { UsageError, isNodeError } from "../../errors.js";
 import { readAsk, writeAnswer } from "../../human/asks.js";
+import { isSafeId } from "../../store/paths.js";
 import { resumeReview } from "../../flows/review.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
@@ -13,7 +16,17 @@ export async function runAnswer(
   answer: string,
   options: { note?: string; resume: boolean },
 ): Promise<number> {
+  if (!isSafeId(askId)) {
+    throw new UsageError(
+      `Invalid ask id ${JSON.stringify(askId)} (the <ask> argument): an ask id is letters, digits, ".", "_" and "-", such as ask-20261122-125012-r1. List open asks with "bosun asks".`,
+    );
+  }
   const paths = await ctx.getPaths();
+  if (!(await isPresent(paths.askFile(askId)))) {
+    throw new UsageError(
+      `Ask ${JSON.stringify(askId)} not found in ${paths.asksDir} (the <ask> argument). List open asks with "bosun asks".`,
+    );
+  }
   const recorded = await writeAnswer(paths, askId, answer, {
     ...(options.note === undefined ? {} : { note: options.note }),
     source: "cli",
@@ -36,4 +49,16 @@ export async function runAnswer(
     onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
   });
   return reportOutcome(ctx, outcome);
+}
+
+/** True when something is at `file` (what it is, the reader judges; only absence is a usage error). */
+async function isPresent(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") return false;
+    // Anything else (a parent that is a file, a loop) is for readAsk to report with the path.
+    return true;
+  }
 }

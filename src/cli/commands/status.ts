@@ -15,7 +15,9 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
   const runId = await resolveRunId(paths, wanted);
   const run = await readRun(paths, runId);
   if (run === null)
-    throw new StateError(`Run ${runId} has no run.json yet. Try "bosun log ${runId}".`);
+    throw new StateError(
+      `Run ${runId} has no run.json yet (${paths.runFile(runId)}). Try "bosun log ${runId}", or "bosun review --resume ${runId}" to rebuild it from events.jsonl.`,
+    );
   const writerPid = await readWriterPid(paths, runId);
   const isLive = writerPid !== undefined && isProcessAlive(writerPid);
   if (ctx.isJson) {

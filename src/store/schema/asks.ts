@@ -3,15 +3,19 @@
  * `.bosun/asks/answers/<id>.json` the human's answer. An ask without an answer file is open.
  */
 import { z } from "zod";
+import { SAFE_ID_RULE, isSafeId } from "../paths.js";
+
+/** An id that becomes a file name (it must not escape `.bosun/`). */
+const IdSchema = z.string().refine(isSafeId, SAFE_ID_RULE);
 
 /** A question waiting for a human. */
 export const AskSchema = z.object({
   /** Format version. */
   version: z.literal(1),
   /** Ask id (file name). */
-  id: z.string(),
+  id: IdSchema,
   /** Run that asked. */
-  runId: z.string(),
+  runId: IdSchema,
   /** ISO time asked. */
   createdAt: z.string(),
   /** The question, one paragraph. */
@@ -37,7 +41,7 @@ export const AnswerSchema = z.object({
   /** Format version. */
   version: z.literal(1),
   /** The ask answered. */
-  askId: z.string(),
+  askId: IdSchema,
   /** The chosen option key. */
   answer: z.string(),
   /** Optional note from the human, passed to the next round. */

@@ -3,6 +3,7 @@
  * events.jsonl; run.json is rewritten (atomically) from it after every event.
  */
 import { z } from "zod";
+import { SAFE_ID_RULE, isSafeId } from "../paths.js";
 
 /** Where a run stands. `needs_human` waits on an ask; the terminal states are final. */
 export const RunStatusSchema = z.enum([
@@ -48,7 +49,7 @@ export const RunSchema = z.object({
   /** Format version. */
   version: z.literal(1),
   /** Run id (directory name). */
-  id: z.string(),
+  id: z.string().refine(isSafeId, SAFE_ID_RULE),
   /** Which flow runs it. */
   flow: z.literal("review"),
   /** Current status. */
@@ -57,8 +58,8 @@ export const RunSchema = z.object({
   createdAt: z.string(),
   /** ISO time of the last event. */
   updatedAt: z.string(),
-  /** The task being worked on. */
-  taskId: z.string(),
+  /** The task being worked on (a directory name under tasks/). */
+  taskId: z.string().refine(isSafeId, SAFE_ID_RULE),
   /** One line of the goal, for listings. */
   title: z.string(),
   /** HEAD when the run started. */

@@ -1,0 +1,66 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { StateError, UsageError } from "../errors.js";
+import { makeTestDir } from "../../test/helpers/testdir.js";
+import { createBosunPaths, type BosunPaths } from "./paths.js";
+import { listLiveRuns, listRunIds, resolveRunId } from "./run-read.js";
+
+async function makeRunsDir(...names: string[]): Promise<BosunPaths> {
+  const paths = createBosunPaths(await makeTestDir());
+  await mkdir(paths.runsDir, { recursive: true });
+  for (const name of names) await mkdir(path.join(paths.runsDir, name), { recursive: true });
+  return paths;
+}
+
+describe("listRunIds", () => {
+  it("ignores what is not a run: another tool's .cache, stray directories and files", async () => {
+    const paths = await makeRunsDir(
+      "20261122-130000-aaaa",
+      ".cache",
+      "cache",
+      "node_modules",
+      "20261122-130000-zzzz",
+      "20261122-130000-aaaa.bak",
+    );
+    await writeFile(path.join(paths.runsDir, "20261123-130000-ffff"), "a file, not a run");
+    expect(await listRunIds(paths)).toEqual(["20261122-130000-aaaa"]);
+    expect(await resolveRunId(paths, "latest")).toBe("20261122-130000-aaaa");
+    expect(await listLiveRuns(paths)).toEqual([]);
+  });
+
+  it("reads a missing .bosun/runs as no runs", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    expect(await listRunIds(paths)).toEqual([]);
+  });
+
+  it("names the path in the way when .bosun/runs is a file", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    await mkdir(paths.bosunDir, { recursive: true });
+    await writeFile(paths.runsDir, "not a directory");
+    const error: unknown = await listRunIds(paths).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Cannot read ${paths.runsDir}: .*\\(ENOTDIR\\)\\. Move the entry in the way aside`,
+      ),
+    );
+  });
+});
+
+describe("resolveRunId", () => {
+  it.each(["", " ", "\n\t"])(
+    "refuses the empty run id %j (a usage error) instead of matching every run",
+    async (id) => {
+      const paths = await makeRunsDir("20261122-130000-aaaa");
+      const error: unknown = await resolveRunId(paths, id).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/^Run id ".*" is empty: give a run id/);
+    },
+  );
+
+  it("does not resolve a stray directory's name to a run", async () => {
+    const paths = await makeRunsDir("20261122-130000-aaaa", ".cache");
+    await expect(resolveRunId(paths, ".cache")).rejects.toThrow(UsageError);
+  });
+});
