@@ -15,10 +15,29 @@ export class BosunError extends Error {
   }
 }
 
+/** One problem in a config file, as `bosun validate --json` reports it. */
+export interface ConfigIssue {
+  /** The file at fault (absolute path). */
+  file: string;
+  /** 1-based line in that file, when known. */
+  line?: number;
+  /** Dot path of the key at fault, "" when the problem is the whole file. */
+  key: string;
+  /** What is wrong and, where bosun can tell, what would be right. */
+  message: string;
+}
+
 /** A config file (bosun.yaml, global config) is missing a value or holds a bad one. Exit 2. */
 export class ConfigError extends BosunError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, exitCode: 2 });
+  /** The problems found, one per file and key (empty when the message says it all). */
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(message: string, options?: { cause?: unknown; issues?: readonly ConfigIssue[] }) {
+    super(message, {
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+      exitCode: 2,
+    });
+    this.issues = options?.issues ?? [];
   }
 }
 

@@ -1,3 +1,4 @@
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../errors.js";
@@ -100,15 +101,101 @@ describe("loadConfig", () => {
     expect(error.message).toContain(`Invalid ${globalFile}: dispatch.retries: `);
   });
 
-  it("rejects unknown keys, at the top level and nested", async () => {
+  it("rejects unknown keys, at the top level and nested, with the line and the nearest key", async () => {
     const top = await makeConfigDirs({ workspace: "reveiw:\n  maxRounds: 2\n" });
-    expect((await catchConfigError(loadConfig(top.root))).message).toMatch(
-      /Unrecognized key.*"reveiw"/,
+    expect((await catchConfigError(loadConfig(top.root))).message).toBe(
+      `Invalid ${top.workspaceFile}: reveiw: unknown key; did you mean "review"? (line 1). Fix the file.`,
     );
-    const nested = await makeConfigDirs({ workspace: "review:\n  maxRound: 2\n" });
-    expect((await catchConfigError(loadConfig(nested.root))).message).toMatch(
-      /review: Unrecognized key.*"maxRound"/,
+    const nested = await makeConfigDirs({ workspace: "review:\n  worker: codex\n  maxRound: 2\n" });
+    const error = await catchConfigError(loadConfig(nested.root));
+    expect(error.message).toBe(
+      `Invalid ${nested.workspaceFile}: review.maxRound: unknown key; did you mean "maxRounds"? (line 3). Fix the file.`,
     );
+    expect(error.issues).toEqual([
+      {
+        file: nested.workspaceFile,
+        line: 3,
+        key: "review.maxRound",
+        message: 'unknown key; did you mean "maxRounds"?',
+      },
+    ]);
+    // The message is for every command, "bosun validate" included: it does not send you there.
+    expect(error.message).not.toContain("bosun validate");
+  });
+
+  it("lists the known keys when no key is near, and reports every problem of both files", async () => {
+    const { root, globalFile, workspaceFile } = await makeConfigDirs({
+      global: "dispatch:\n  retries: -1\n",
+      workspace: "agents:\n  claude:\n    zzzzzz: 1\n",
+    });
+    const error = await catchConfigError(loadConfig(root));
+    expect(error.issues.map((issue) => [issue.file, issue.key, issue.line])).toEqual([
+      [globalFile, "dispatch.retries", 2],
+      [workspaceFile, "agents.claude.zzzzzz", 3],
+    ]);
+    expect(error.issues[1]?.message).toBe(
+      "unknown key (known keys here: command, template, parser, args, model, thinking, env, script)",
+    );
+  });
+
+  it.each([
+    [
+      "an alias to no anchor",
+      "review: *nothere\n",
+      /^Invalid .*bosun\.yaml:1: an alias \(\*name\) refers to no anchor/,
+    ],
+    [
+      "an alias bomb",
+      `a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`,
+      /^Invalid .*bosun\.yaml: too many aliases/,
+    ],
+  ])(
+    "rejects %s with a ConfigError naming the file, not a crash",
+    async (_what, yaml, expected) => {
+      const { root } = await makeConfigDirs({ workspace: yaml });
+      const error = await catchConfigError(loadConfig(root));
+      expect(error.message).toMatch(expected);
+    },
+  );
+
+  it("names the file when bosun.yaml is a directory or a symlink loop, or BOSUN_HOME is a file", async () => {
+    const dirCase = await makeConfigDirs({});
+    await mkdir(dirCase.workspaceFile);
+    expect((await catchConfigError(loadConfig(dirCase.root))).message).toBe(
+      `Invalid ${dirCase.workspaceFile}: cannot be read: it is a directory, not a file (EISDIR); it must be a YAML file. Make it a readable YAML file, or remove it.`,
+    );
+    const loop = await makeConfigDirs({});
+    await symlink(loop.workspaceFile, loop.workspaceFile);
+    expect((await catchConfigError(loadConfig(loop.root))).message).toContain(
+      `Invalid ${loop.workspaceFile}: cannot be read: it is a symbolic link loop (ELOOP)`,
+    );
+    const home = await makeConfigDirs({});
+    const homeFile = path.join(path.dirname(home.root), "home-file");
+    await writeFile(homeFile, "not a directory");
+    const error = await catchConfigError(loadConfig(home.root, { BOSUN_HOME: homeFile }));
+    expect(error.message).toContain(
+      `Invalid ${homeFile}/config.yaml: cannot be read: ${homeFile} is not a directory (ENOTDIR) (is BOSUN_HOME or XDG_CONFIG_HOME a file?)`,
+    );
+  });
+
+  it.each([
+    ["dispatch.timeoutSec", "dispatch:\n  timeoutSec: 1e10\n"],
+    ["dispatch.timeoutSec", "dispatch:\n  timeoutSec: 2147484\n"],
+    ["dispatch.graceSec", "dispatch:\n  graceSec: 9999999999\n"],
+    ["dispatch.retryBaseSec", "dispatch:\n  retryBaseSec: .inf\n"],
+    ["dispatch.retryCapSec", "dispatch:\n  retryCapSec: 3000000\n"],
+  ])("refuses %s longer than a timer can hold (%j)", async (key, yaml) => {
+    const { root, workspaceFile } = await makeConfigDirs({ workspace: yaml });
+    const error = await catchConfigError(loadConfig(root));
+    expect(error.message).toMatch(
+      new RegExp(`^Invalid ${workspaceFile}: ${key.replace(".", "\\.")}: `),
+    );
+    expect(error.issues[0]?.line).toBe(2);
+  });
+
+  it("accepts the longest timeout a timer can hold", async () => {
+    const { root } = await makeConfigDirs({ workspace: "dispatch:\n  timeoutSec: 2147483\n" });
+    expect((await loadConfig(root)).config.dispatch.timeoutSec).toBe(2147483);
   });
 });
 

@@ -3,13 +3,29 @@
  * human edits) and the normalized shape (every default applied), kept apart on purpose.
  */
 import { z } from "zod";
+import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
+
+/** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
+function createTimerSecSchema(zeroMeans?: string): z.ZodNumber {
+  const hint = zeroMeans === undefined ? "" : `; 0 means ${zeroMeans}`;
+  return z
+    .number()
+    .nonnegative(`must be 0 or more seconds${hint}`)
+    .max(
+      MAX_TIMER_SEC,
+      `must be at most ${MAX_TIMER_SEC} seconds (about 24 days), the longest a timer can wait${hint}`,
+    );
+}
+
+/** A string that must say something: not empty, not only spaces. */
+const NonBlankSchema = z.string().regex(/\S/, "must not be empty or blank");
 
 /** Per-harness overrides a user may write under `agents.<name>`. */
 export const AgentOverrideSchema = z.strictObject({
   /** Binary to run instead of the harness default (name on PATH or absolute path). */
-  command: z.string().min(1).optional(),
+  command: NonBlankSchema.optional(),
   /** Command template for custom harnesses: `mytool --file {{prompt_file}} -m {{model}}`. */
-  template: z.string().min(1).optional(),
+  template: NonBlankSchema.optional(),
   /** Output parser for a custom harness. */
   parser: z.enum(["claude", "codex", "gemini", "opencode", "pi", "plain"]).optional(),
   /** Extra arguments appended to the headless command. */
@@ -20,8 +36,8 @@ export const AgentOverrideSchema = z.strictObject({
   thinking: z.string().optional(),
   /** Non-secret environment overrides for this agent. */
   env: z.record(z.string(), z.string()).optional(),
-  /** Offline agent only: the script of edits, commands and reports it plays. */
-  script: z.string().optional(),
+  /** Offline agent only: the script file it plays (relative paths are from the repository root). */
+  script: NonBlankSchema.optional(),
 });
 
 /** USD per million tokens, used where the CLI reports tokens but no cost (Codex). */
@@ -46,7 +62,7 @@ export const WrittenConfigSchema = z.strictObject({
       /** Harness of the reviewer. */
       reviewer: z.string().optional(),
       /** Rounds before the run asks a human. */
-      maxRounds: z.number().int().positive().optional(),
+      maxRounds: z.number().int().positive().max(MAX_ROUNDS).optional(),
       /** Shell command that must pass after each worker round ("" for none). */
       verify: z.string().optional(),
     })
@@ -55,15 +71,15 @@ export const WrittenConfigSchema = z.strictObject({
   dispatch: z
     .strictObject({
       /** Per-dispatch timeout in seconds (0 = none). */
-      timeoutSec: z.number().nonnegative().optional(),
+      timeoutSec: createTimerSecSchema("no timeout").optional(),
       /** Retries for transient failures. */
       retries: z.number().int().nonnegative().optional(),
       /** First retry delay in seconds; doubles each time. */
-      retryBaseSec: z.number().nonnegative().optional(),
+      retryBaseSec: createTimerSecSchema().optional(),
       /** Longest retry delay in seconds. */
-      retryCapSec: z.number().nonnegative().optional(),
+      retryCapSec: createTimerSecSchema().optional(),
       /** Seconds between SIGTERM and SIGKILL when stopping an agent. */
-      graceSec: z.number().nonnegative().optional(),
+      graceSec: createTimerSecSchema().optional(),
     })
     .optional(),
   /** Per-harness overrides and custom harnesses, by name. */
