@@ -228,8 +228,9 @@ export function resolveHarness(
   name: string,
   overrides: Readonly<Record<string, HarnessOverride>>,
 ): ResolvedHarness {
-  const override = overrides[name] ?? {};
-  const builtin = BUILTIN_HARNESSES[name];
+  // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+  const override = Object.hasOwn(overrides, name) ? (overrides[name] ?? {}) : {};
+  const builtin = Object.hasOwn(BUILTIN_HARNESSES, name) ? BUILTIN_HARNESSES[name] : undefined;
   let spec: HarnessSpec;
   if (override.template !== undefined) {
     spec = createTemplateSpec(name, override.template, override.parser ?? "plain");

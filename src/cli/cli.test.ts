@@ -139,12 +139,14 @@ describe("bosun CLI", () => {
     );
   });
 
-  it("validate refuses a config naming an unknown harness", async () => {
+  it("validate refuses a config naming an unknown harness, naming the file and the key", async () => {
     const { repo, run } = await makeSandbox();
     await writeFile(path.join(repo, "bosun.yaml"), "review:\n  worker: clod\n");
     const result = run(["validate"]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('Unknown harness "clod". Known: claude, codex');
+    expect(result.stderr).toContain(
+      `error Invalid ${path.join(repo, "bosun.yaml")}: review.worker: unknown harness "clod" (known: claude, codex`,
+    );
   });
 
   it("config --json shows the values and the file each came from", async () => {
@@ -210,7 +212,9 @@ describe("bosun CLI", () => {
     const { dir, run } = await makeSandbox();
     const result = run(["review", "--task", dir]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^error Task card .* unreadable \(EISDIR/);
+    expect(result.stderr).toMatch(
+      /^error Task card .* cannot be read: it is a directory, not a file \(EISDIR\)/,
+    );
     expect(result.stderr).not.toContain("internal error");
   });
 
@@ -258,7 +262,7 @@ describe("bosun CLI", () => {
     expect(diff.stdout).toMatch(/^diff --git a\/math\.js b\/math\.js/m);
 
     const missing = run([...root, "status", "no-such-run"]);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('Run "no-such-run" not found');
   });
 });

@@ -26,7 +26,7 @@ export interface CliContext {
   getRoot(): Promise<string>;
   /** Paths under the root. */
   getPaths(): Promise<BosunPaths>;
-  /** Resolved config for the root (or the cwd outside a repo). */
+  /** Resolved config for the root (or the cwd outside a repo), harness names checked. */
   getConfig(): Promise<ResolvedConfig>;
 }
 
@@ -55,8 +55,15 @@ export function createCliContext(options: GlobalOptions, signal: AbortSignal): C
         dir = process.cwd();
       }
       // Loaded on demand: the YAML parser is only needed by commands that read config.
-      const { loadConfig } = await import("../store/config.js");
-      return loadConfig(dir);
+      const [{ loadConfig }, { assertHarnessNames }] = await Promise.all([
+        import("../store/config.js"),
+        import("../agents/config-check.js"),
+      ]);
+      const resolved = await loadConfig(dir);
+      // Here, where store/ and agents/ are both visible: an unknown harness in a config file
+      // is a ConfigError naming that file and key, not a bare "Unknown harness" mid-run.
+      assertHarnessNames(resolved);
+      return resolved;
     },
   };
 }

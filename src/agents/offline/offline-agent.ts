@@ -9,12 +9,18 @@ import { parseArgs } from "node:util";
 import { getErrorMessage } from "../../errors.js";
 import { runProcess } from "../../proc/run-process.js";
 import type { AgentEvent } from "../agent-event.js";
-import { OfflineScriptSchema, type OfflineAction } from "./script.js";
+import { readOfflineScript, type OfflineAction } from "./script.js";
 
 const VERSION = "bosun-offline 1";
 
 function emit(event: AgentEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/** Says why the agent cannot play, on stderr and as its final event, so the run shows it. */
+function fail(message: string): void {
+  process.stderr.write(`${message}\n`);
+  emit({ type: "final", text: message, isError: true });
 }
 
 async function main(): Promise<number> {
@@ -27,18 +33,20 @@ async function main(): Promise<number> {
   }
   const scriptFile = values.script ?? process.env["BOSUN_OFFLINE_SCRIPT"];
   if (scriptFile === undefined || scriptFile === "") {
-    process.stderr.write("offline agent: no script (set agents.offline.script or --script FILE)\n");
+    fail("offline agent: no script; set agents.offline.script in bosun.yaml");
     return 2;
   }
-  const parsed = OfflineScriptSchema.safeParse(JSON.parse(await readFile(scriptFile, "utf8")));
-  if (!parsed.success) {
-    process.stderr.write(`offline agent: invalid script ${scriptFile}: ${parsed.error.message}\n`);
+  const parsed = await readOfflineScript(scriptFile);
+  if (!parsed.isValid) {
+    fail(
+      `offline agent: invalid script ${path.resolve(scriptFile)} (agents.offline.script): ${parsed.error}`,
+    );
     return 2;
   }
   const role = process.env["BOSUN_ROLE"];
   const round = Number(process.env["BOSUN_ROUND"] ?? "1");
   const attempt = Number(process.env["BOSUN_ATTEMPT"] ?? "1");
-  const step = parsed.data.steps.find(
+  const step = parsed.script.steps.find(
     (candidate) =>
       (candidate.role === undefined || candidate.role === role) &&
       (candidate.round === undefined || candidate.round === round) &&

@@ -2,7 +2,11 @@
  * The offline agent's script: for each (role, round) a list of actions — edits, shell commands,
  * a report to write — played without any model. Used by `bosun demo` and by tests.
  */
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { getErrorMessage, isNodeError } from "../../errors.js";
+import { describeFsError } from "../../store/fs-errors.js";
+import { formatIssues } from "../../store/json-file.js";
 
 /** One thing the offline agent does. */
 export const OfflineActionSchema = z.union([
@@ -52,3 +56,28 @@ export const OfflineScriptSchema = z.strictObject({
 
 /** An offline script. */
 export type OfflineScript = z.infer<typeof OfflineScriptSchema>;
+
+/** A script file read and checked, or the exact reason it cannot be played. */
+export type OfflineScriptRead =
+  { isValid: true; script: OfflineScript } | { isValid: false; error: string };
+
+/** Reads and validates a script file; never throws (the reason is returned, for any caller to word). */
+export async function readOfflineScript(file: string): Promise<OfflineScriptRead> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const why =
+      isNodeError(error) && error.code === "ENOENT" ? "not found" : describeFsError(error, file);
+    return { isValid: false, error: why };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { isValid: false, error: `not valid JSON (${getErrorMessage(error)})` };
+  }
+  const result = OfflineScriptSchema.safeParse(data);
+  if (!result.success) return { isValid: false, error: formatIssues(result.error.issues) };
+  return { isValid: true, script: result.data };
+}

@@ -2,10 +2,14 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { findHarnessBinary } from "../../agents/doctor.js";
+import { checkHarnessFlag, checkOfflineScript } from "../../agents/config-check.js";
 import { resolveHarness } from "../../agents/harnesses.js";
 import { AgentNotFoundError, UsageError, getErrorMessage, isNodeError } from "../../errors.js";
 import { resumeReview, startReview, type ReviewOutcome } from "../../flows/review.js";
-import { parseJsonText } from "../../store/json-file.js";
+import type { ResolvedConfig } from "../../store/config.js";
+import { describeFsError } from "../../store/fs-errors.js";
+import { formatIssues } from "../../store/json-file.js";
+import type { BosunPaths } from "../../store/paths.js";
 import { resolveRunId } from "../../store/run-read.js";
 import type { Config } from "../../store/schema/config.js";
 import type { ReviewOptions } from "../../store/schema/run.js";
@@ -30,7 +34,8 @@ export interface ReviewFlags {
 /** Runs the command; exit 0 succeeded, 1 failed, 3 needs a human, 130 stopped. */
 export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<number> {
   const paths = await ctx.getPaths();
-  const { config } = await ctx.getConfig();
+  const resolved = await ctx.getConfig();
+  const { config } = resolved;
   const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
   const common = {
     paths,
@@ -52,18 +57,21 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
       );
     }
     const runId = await resolveRunId(paths, flags.resume);
+    checkHarnessFlags(flags, config);
     const overrides = getResumeOverrides(flags);
     const worker = overrides.worker;
     const reviewer = overrides.reviewer;
     await checkHarnessesInstalled(
       [worker, reviewer].filter((name) => name !== undefined),
-      config,
+      resolved,
+      paths,
     );
     outcome = await resumeReview({ ...common, runId, overrides });
   } else {
+    checkHarnessFlags(flags, config);
     const { task, request } = await readTask(flags, paths.root);
     const reviewOptions = createReviewOptions(flags, config);
-    await checkHarnessesInstalled([reviewOptions.worker, reviewOptions.reviewer], config);
+    await checkHarnessesInstalled([reviewOptions.worker, reviewOptions.reviewer], resolved, paths);
     outcome = await startReview({
       ...common,
       task,
@@ -121,6 +129,8 @@ async function readTask(
   if (flags.task !== undefined && flags.goal !== undefined)
     throw new UsageError("Give --task or --goal, not both.");
   if (flags.task !== undefined) {
+    if (flags.task.trim() === "")
+      throw new UsageError("--task is empty. Give --task a task_card.json file.");
     const file = path.resolve(flags.task);
     let text: string;
     try {
@@ -129,12 +139,12 @@ async function readTask(
       const why =
         isNodeError(error) && error.code === "ENOENT"
           ? "not found"
-          : `unreadable (${getErrorMessage(error)})`;
+          : `cannot be read: ${describeFsError(error, file)}`;
       throw new UsageError(`Task card ${file} ${why}. Give --task a task_card.json file.`, {
         cause: error,
       });
     }
-    const task = parseJsonText(text, TaskCardSchema, path.relative(root, file) || file);
+    const task = parseTaskCard(text, path.relative(root, file) || file);
     return {
       task,
       request: `# ${task.task_id}: ${task.goal}\n\n\`\`\`json\n${text.trim()}\n\`\`\`\n`,
@@ -154,6 +164,31 @@ async function readTask(
   throw new UsageError(
     'Say what to do: --task FILE (a task card) or --goal "…". See bosun init for an example card.',
   );
+}
+
+/** A task card given with --task: bad content is a usage error naming the file and fields. */
+function parseTaskCard(text: string, file: string): TaskCard {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `Invalid task card ${file}: not valid JSON (${getErrorMessage(error)}). Fix it; bosun init writes an example to .bosun/examples/task_card.json.`,
+    );
+  }
+  const result = TaskCardSchema.safeParse(data);
+  if (!result.success) {
+    throw new UsageError(
+      `Invalid task card ${file}: ${formatIssues(result.error.issues)}. Fix it; bosun init writes an example to .bosun/examples/task_card.json.`,
+    );
+  }
+  return result.data;
+}
+
+/** --worker and --reviewer must name a harness bosun knows: a usage error naming the flag. */
+function checkHarnessFlags(flags: ReviewFlags, config: Config): void {
+  if (flags.worker !== undefined) checkHarnessFlag("--worker", flags.worker, config.agents);
+  if (flags.reviewer !== undefined) checkHarnessFlag("--reviewer", flags.reviewer, config.agents);
 }
 
 /** The option flags given with --resume: they change the run's options from then on. */
@@ -177,11 +212,21 @@ function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions 
   };
 }
 
-/** Refuses to start a run whose agent CLI is not installed: one clear error, nothing recorded. */
-async function checkHarnessesInstalled(names: readonly string[], config: Config): Promise<void> {
+/**
+ * Refuses to start a run whose agent cannot run: its CLI is not installed, or (the offline
+ * agent) its script is unset, missing or invalid. One clear error, nothing recorded.
+ */
+async function checkHarnessesInstalled(
+  names: readonly string[],
+  resolved: ResolvedConfig,
+  paths: BosunPaths,
+): Promise<void> {
+  const { config } = resolved;
   for (const name of new Set(names)) {
     if (name === "manual") continue;
     const harness = resolveHarness(name, config.agents);
+    if (harness.spec.parser === "offline")
+      await checkOfflineScript(resolved, paths.root, paths.workspaceConfigFile);
     if ((await findHarnessBinary(harness.spec)) !== undefined) continue;
     // A template replaces `command`, so advising agents.<name>.command would not help there.
     const { npmPackage } = harness.spec;
