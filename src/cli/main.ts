@@ -6,6 +6,8 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
+import { describeFsError, getFsHint } from "../store/fs-errors.js";
+import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { ReviewFlags } from "./commands/review.js";
@@ -77,11 +79,33 @@ function onStdoutError(error: Error): void {
   process.exit(0);
 }
 
+/**
+ * Node file-system errors that mean a path is in the way (not a bug in bosun). Call sites turn
+ * them into StateError/ConfigError naming the file; this net catches any that slip through.
+ */
+const FS_NET_CODES = new Set([
+  "EISDIR",
+  "ENOTDIR",
+  "ELOOP",
+  "EACCES",
+  "EPERM",
+  "ENOSPC",
+  "EROFS",
+  "ENAMETOOLONG",
+]);
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof BosunError) {
     process.stderr.write(`${color.red("error")} ${error.message}\n`);
     return error.exitCode;
+  }
+  if (isNodeError(error) && FS_NET_CODES.has(error.code ?? "") && typeof error.path === "string") {
+    const subject = error.path;
+    process.stderr.write(
+      `${color.red("error")} Cannot ${error.syscall ?? "use"} ${subject}: ${describeFsError(error, subject)}. ${getFsHint(error)}\n`,
+    );
+    return 1;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(
@@ -132,16 +156,12 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
       "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual",
     )
     .option("--reviewer <harness>", "reviewer agent (same choices)")
-    .option("--max-rounds <n>", "rounds before asking a human (default 3)", parsePositiveInt)
+    .option("--max-rounds <n>", "rounds before asking a human (default 3)", parseMaxRounds)
     .option(
       "--verify <cmd>",
       'shell command that must pass after each worker round, e.g. "npm test"',
     )
-    .option(
-      "--timeout <seconds>",
-      "per-dispatch timeout in seconds (0 = none)",
-      parseNonNegativeInt,
-    )
+    .option("--timeout <seconds>", "per-dispatch timeout in seconds (0 = none)", parseTimeoutSec)
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
     .option(
       "--resume <run>",
@@ -259,15 +279,36 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
   return program;
 }
 
-function parsePositiveInt(value: string): number {
+/** Plain decimal digits only: "3", not "", " 3", "3.0", "1e3", "0x3" or "+3" (Number() takes all of them). */
+const DIGITS = /^[0-9]+$/;
+
+function parseDigits(value: string): number | undefined {
+  if (!DIGITS.test(value)) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError("expected a positive whole number.");
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n <= 0)
+    throw new InvalidArgumentError("expected a whole number ≥ 1, in plain digits (e.g. 3).");
   return n;
 }
 
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0.");
+function parseMaxRounds(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n <= 0 || n > MAX_ROUNDS)
+    throw new InvalidArgumentError(
+      `expected a whole number from 1 to ${MAX_ROUNDS}, in plain digits (e.g. 3).`,
+    );
+  return n;
+}
+
+function parseTimeoutSec(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n > MAX_TIMER_SEC)
+    throw new InvalidArgumentError(
+      `expected whole seconds in plain digits, from 0 (no timeout) to ${MAX_TIMER_SEC} (about 24 days, the longest a timer can wait).`,
+    );
   return n;
 }
