@@ -1,23 +1,34 @@
 /** `bosun init`: bosun.yaml with commented defaults, .bosun/ with editable prompt templates and an example task card. */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { HARNESS_NAMES } from "../../agents/harnesses.js";
 import { BUILTIN_TEMPLATES } from "../../flows/templates.js";
+import { MAX_ROUNDS, MAX_TIMER_SEC } from "../../store/limits.js";
+import { AgentOverrideSchema } from "../../store/schema/config.js";
 import { excludeBosunDir } from "../../workspace/git.js";
 import { isNodeError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { color, printJson } from "../format.js";
 
-const WORKSPACE_CONFIG = `# bosun workspace config. Every key is optional; the values shown are the defaults.
+const PARSER_NAMES = AgentOverrideSchema.shape.parser.unwrap().options.join(" | ");
+
+/**
+ * The bosun.yaml `bosun init` writes: every key, with its default or an example. Commented
+ * examples are valid YAML once their "# " is removed (a test checks that and that no key of
+ * WrittenConfigSchema is missing, so this cannot drift from the schema).
+ */
+export const WORKSPACE_CONFIG_TEMPLATE = `# bosun workspace config. Every key is optional; the values shown are the defaults.
 # The global file ~/.config/bosun/config.yaml (or $BOSUN_HOME/config.yaml) is read first; this file wins.
 # "bosun config" shows the resolved values and where each came from; "bosun validate" checks this file.
 version: 1
 
 review:
-  worker: claude        # claude | codex | gemini | opencode | pi | amp | cursor-agent | custom | offline | manual
+  worker: claude        # ${HARNESS_NAMES.join(" | ")}
   reviewer: codex       # a different vendor than the worker makes a more independent review
-  maxRounds: 3          # rounds before the run asks a human (bosun asks / bosun answer)
+  maxRounds: 3          # rounds before the run asks a human (bosun asks / bosun answer); 1 to ${MAX_ROUNDS}
   verify: ""            # shell command that must pass after each worker round, e.g. "npm test"
 
+# Seconds are whole or fractional, at most ${MAX_TIMER_SEC} (about 24 days, the longest a timer can wait).
 dispatch:
   timeoutSec: 1800      # per agent run; its whole process group is killed at the limit (0 = none)
   retries: 2            # for transient failures only (rate limits, 5xx, network)
@@ -25,16 +36,21 @@ dispatch:
   retryCapSec: 60       # ...up to this
   graceSec: 5           # between SIGTERM and SIGKILL
 
-# agents:               # per-harness overrides; secrets never go here (use env vars)
+# agents:               # per-harness overrides, by harness name; secrets never go here (use env vars)
 #   claude:
+#     command: claude   # the binary: a name on PATH or an absolute path
 #     model: claude-sonnet-4-5
-#     args: ["--max-turns", "40"]
+#     thinking: high    # passed with the harness's thinking/effort flag
+#     args: ["--max-turns", "40"]       # appended to the headless command
+#     env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: "16000" }   # non-secret environment for this agent
 #   codex:
 #     model: gpt-5.5
 #     thinking: high
-#   mytool:             # a custom harness: any CLI, as a command template
+#   offline:            # bosun's model-free scripted agent (README: "Offline agent scripts")
+#     script: .bosun/offline-script.json  # relative paths are from the repository root
+#   mytool:             # a custom harness: any CLI, as a command template ({{prompt_file}}, {{model}}, {{thinking}})
 #     template: "mytool run --file {{prompt_file}} --model {{model}}"
-#     parser: plain     # claude | codex | gemini | opencode | pi | plain
+#     parser: plain     # ${PARSER_NAMES}
 
 # prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
 #   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
@@ -53,7 +69,7 @@ const EXAMPLE_TASK = {
 export async function runInit(ctx: CliContext, options: { force?: boolean }): Promise<number> {
   const paths = await ctx.getPaths();
   const files: Array<[string, string]> = [
-    [paths.workspaceConfigFile, WORKSPACE_CONFIG],
+    [paths.workspaceConfigFile, WORKSPACE_CONFIG_TEMPLATE],
     [path.join(paths.templatesDir, "worker.md"), BUILTIN_TEMPLATES.worker],
     [path.join(paths.templatesDir, "reviewer.md"), BUILTIN_TEMPLATES.reviewer],
     [
