@@ -131,6 +131,10 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
     case "run.resumed":
       return `${color.bold("▶ resumed")} ${event.runId}`;
+    case "run.paused":
+      return `${formatStatus("paused")} ${event.reason}`;
+    case "head.moved":
+      return `  ${color.yellow("HEAD moved")} outside the run (${shortSha(event.from)} → ${shortSha(event.to)}${event.commits.length === 0 ? "" : `: ${event.commits.slice(0, 3).join("; ")}${event.commits.length > 3 ? "; …" : ""}`}); not the worker's change: round ${event.round} now ${event.stage === "gates" ? "keeps them and resets to" : "measures from"} ${shortSha(event.to)}`;
     case "options.changed":
       return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
@@ -218,6 +222,10 @@ export function formatStatus(status: string): string {
       return color.yellow("⏸ needs_human");
     case "running":
       return color.cyan("● running");
+    case "paused":
+      return color.cyan("⏸ paused");
+    case "interrupted":
+      return color.yellow("⏸ interrupted");
     default:
       return color.red(`✖ ${status}`);
   }

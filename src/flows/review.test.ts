@@ -199,7 +199,10 @@ describe("one live run per working tree", () => {
           },
           isDirtyAllowed: true,
         }),
-      ).rejects.toThrow("Another bosun process is still working in this repository");
+      ).rejects.toThrow(
+        // Whoever holds it, the message names the process and the lock file (a stale lock can be removed).
+        `This repository's working tree is locked by process ${process.pid} (${paths.workLockFile})`,
+      );
     } finally {
       await held.release();
     }

@@ -460,7 +460,10 @@ describe("bosun review interrupted", () => {
     expect(isPidRunning(pids.pid)).toBe(false);
     expect(isPidRunning(pids.childPid)).toBe(false);
     const paused = await readOnlyRun(repo);
-    expect(paused.run.status).toBe("running");
+    expect(paused.run.status).toBe("paused");
+    expect(filterEvents(paused.events, "run.paused")).toMatchObject([
+      { reason: "stopped by Ctrl-C or a signal" },
+    ]);
     expect(filterEvents(paused.events, "dispatch.failed")).toEqual([]);
 
     // The user swaps the hung agent for one that works.

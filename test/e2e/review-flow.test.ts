@@ -3,7 +3,7 @@
  * agents, checking the gates, re-prompts, asks and answers, pause/resume and the read commands.
  */
 import { existsSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -373,6 +373,52 @@ describe("bosun review asks a human after max rounds", () => {
     );
   });
 
+  it("reports an answer file that is not an option once, stays needs_human, and takes a corrected answer", async () => {
+    const { repo, runId, askId } = await reachNeedsHuman();
+    // Any tool or person may write the answer file; this one is valid JSON but not an option.
+    await mkdir(repo.paths.answersDir, { recursive: true });
+    await writeFileAtomic(
+      repo.paths.answerFile(askId),
+      JSON.stringify({
+        version: 1,
+        askId,
+        answer: "sideways",
+        answeredAt: new Date().toISOString(),
+        source: "script",
+      }),
+    );
+    const eventsBefore = await readFile(repo.paths.eventsFile(runId), "utf8");
+
+    const resumed = await repo.runCli(["review", "--resume", runId]);
+
+    expect(resumed.exitCode).toBe(3);
+    expectNoInternalError(resumed);
+    const warnings = resumed.stderr.split("\n").filter((line) => line.includes("sideways"));
+    expect(warnings).toEqual([
+      `  warning The answer was not taken: ${repo.paths.answerFile(askId)}: "sideways" is not an answer to ${askId}. Choose one of: "more" (run up to 1 more round(s)), "accept" (accept the work as it is), "abort" (stop the run). Correct that file, or delete it and run "bosun answer ${askId} <option>".`,
+    ]);
+    // Only the resume itself is recorded: the bad answer is never acted on or re-asked.
+    const eventsAfter = await readFile(repo.paths.eventsFile(runId), "utf8");
+    expect(eventsAfter.startsWith(eventsBefore)).toBe(true);
+    const added = eventsAfter.slice(eventsBefore.length).trimEnd().split("\n");
+    expect(added.map((line) => RunEventSchema.parse(JSON.parse(line)).type)).toEqual([
+      "run.resumed",
+    ]);
+    expect((await repo.readOnlyRun()).run).toMatchObject({
+      status: "needs_human",
+      openAskId: askId,
+    });
+    const listed = AskListSchema.parse(JSON.parse((await repo.runCli(["asks", "--json"])).stdout));
+    expect(listed.map((ask) => ask.id)).toEqual([askId]);
+
+    const answered = await repo.runCli(["answer", askId, "accept"]);
+
+    expect(answered.exitCode).toBe(0);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ status: "succeeded", reason: "accepted by a human" });
+    expect(filterEvents(events, "ask.answered")).toMatchObject([{ askId, answer: "accept" }]);
+  });
+
   it("cancels the run on abort (exit 1) without running another round", async () => {
     const { repo, askId } = await reachNeedsHuman();
 
@@ -493,7 +539,7 @@ describe("bosun review --single-round and --resume", () => {
     ).toEqual([30]);
   });
 
-  it("pauses after one round (exit 0, still running) and resumes without repeating round 1's dispatches", async () => {
+  it("pauses after one round (exit 0, paused) and resumes without repeating round 1's dispatches", async () => {
     const repo = await makeRepo(TWO_ROUND_STEPS);
 
     const first = await repo.runCli(reviewArgs("--single-round", "--json"));
@@ -502,10 +548,20 @@ describe("bosun review --single-round and --resume", () => {
     expectNoInternalError(first);
     expect(parseReviewResult(first)).toMatchObject({
       isPaused: true,
-      run: { status: "running", round: 1 },
+      run: { status: "paused", round: 1 },
     });
     const paused = await repo.readOnlyRun();
-    expect(paused.run.status).toBe("running");
+    expect(paused.run.status).toBe("paused");
+    expect(filterEvents(paused.events, "run.paused")).toMatchObject([
+      { reason: "--single-round: one round ran" },
+    ]);
+    // Listings say paused, never running, for a run no process is working on.
+    const runs = await repo.runCli(["runs"]);
+    expect(runs.stdout).toMatch(new RegExp(`^${paused.runId}\\s+⏸ paused\\s+round 1/`, "m"));
+    const status = await repo.runCli(["status", paused.runId]);
+    expect(status.stdout).toContain(
+      `⏸ paused (continue with bosun review --resume ${paused.runId})`,
+    );
     expect(countDispatches(paused.events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1 });
 
     const resumed = await repo.runCli(["review", "--resume", paused.runId, "--json"]);
@@ -751,7 +807,9 @@ describe("reading a finished run", () => {
 
     const runs = await repo.runCli(["runs", "--json"]);
     expect(runs.exitCode).toBe(0);
-    expect(z.array(RunSchema.strict()).parse(JSON.parse(runs.stdout))).toEqual([run]);
+    expect(
+      z.array(RunSchema.extend({ isLive: z.boolean() }).strict()).parse(JSON.parse(runs.stdout)),
+    ).toEqual([{ ...run, isLive: false }]);
 
     const log = await repo.runCli(["log", runId, "--json"]);
     expect(log.exitCode).toBe(0);
