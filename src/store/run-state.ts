@@ -58,6 +58,8 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
           outputTokens: run.tokens.outputTokens + event.tokens.outputTokens,
         },
       };
+    case "dispatch.cancelled":
+      return { ...next, step: `${event.role}.cancelled` };
     case "dispatch.failed":
       return { ...next, step: `${event.role}.failed`, reason: event.message };
     case "head.moved":

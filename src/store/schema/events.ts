@@ -110,12 +110,28 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     role: RoleSchema,
     /** Harness name. */
     harness: z.string(),
+    /** Prompt attempt (see dispatch.started); absent in runs recorded before it was kept. */
+    attempt: z.number().int().positive().optional(),
     /** What went wrong. */
     message: z.string(),
     /** True when retrying cannot help. */
     isPermanent: z.boolean(),
     /** HEAD when the agent ended (see dispatch.completed). */
     head: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("dispatch.cancelled"),
+    /** Round number. */
+    round: z.number().int().positive(),
+    /** Role played. */
+    role: RoleSchema,
+    /** Harness name. */
+    harness: z.string(),
+    /** Prompt attempt (see dispatch.started). */
+    attempt: z.number().int().positive(),
+    /** HEAD when the agent was stopped (see dispatch.completed). */
+    head: z.string(),
   }),
   z.object({
     ...base,
