@@ -352,7 +352,9 @@ async function discardChangesSince(
   const committed = head === known ? [] : await listChangedFiles(root, known, head);
   const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
   if (changed.length === 0 && head === known) return;
-  const ref = `refs/bosun/discarded/${ctx.runId}/${ctx.taskId}-r${round}-${Date.now()}`;
+  // Named after the round, who and the journal's length, so a later discard never overwrites it.
+  const whoName = who.toLowerCase().replace(/^the /, "").replace(/\W+/g, "-");
+  const ref = `refs/bosun/discarded/${ctx.runId}/${ctx.taskId}/r${round}-${whoName}-${ctx.events.length}`;
   await snapshotWorkingTree(
     root,
     ref,
