@@ -3,6 +3,7 @@ import path from "node:path";
 import { getRepoRoot } from "../workspace/git.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import type { ResolvedConfig } from "../store/config.js";
+import type { Config } from "../store/schema/config.js";
 
 /** Global CLI options. */
 export interface GlobalOptions {
@@ -30,8 +31,18 @@ export interface CliContext {
   getConfig(): Promise<ResolvedConfig>;
 }
 
+/** What main() wants to hear about. */
+export interface CliContextHooks {
+  /** Called with every config loaded (main() takes the stop grace period from it). */
+  onConfig?(config: Config): void;
+}
+
 /** Builds the context from global options. */
-export function createCliContext(options: GlobalOptions, signal: AbortSignal): CliContext {
+export function createCliContext(
+  options: GlobalOptions,
+  signal: AbortSignal,
+  hooks: CliContextHooks = {},
+): CliContext {
   let root: Promise<string> | undefined;
   const getRoot = (): Promise<string> => {
     root ??=
@@ -63,6 +74,7 @@ export function createCliContext(options: GlobalOptions, signal: AbortSignal): C
       // Here, where store/ and agents/ are both visible: an unknown harness in a config file
       // is a ConfigError naming that file and key, not a bare "Unknown harness" mid-run.
       assertHarnessNames(resolved);
+      hooks.onConfig?.(resolved.config);
       return resolved;
     },
   };

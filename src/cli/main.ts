@@ -4,7 +4,7 @@
  * are imported when their command runs, so `bosun status` does not pay for loading the flows.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { killAllChildren } from "../proc/run-process.js";
+import { DEFAULT_GRACE_MS, killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
 import { describeFsError, getFsHint } from "../store/fs-errors.js";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
@@ -36,15 +36,28 @@ the run asks a human (bosun asks / bosun answer).
 Exit codes: 0 succeeded (or paused), 1 failed, 2 usage or config error, 3 needs a human,
 130 stopped by Ctrl-C (continue with --resume).`;
 
+/** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
+const FLOW_COMMANDS = new Set(["review", "answer", "demo"]);
+
+/**
+ * After a stop signal, the flow stops its agents (TERM, then KILL after the grace period) and
+ * records the pause; this margin on top of the grace is what that takes. Past it, bosun exits
+ * anyway: whatever it was doing, a stop signal ends it (the journal makes that safe to resume).
+ */
+const STOP_MARGIN_MS = 3_000;
+
 /** Runs the CLI and returns the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  let graceMs = DEFAULT_GRACE_MS;
+  const onStopSignal = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
       process.stderr.write("\nStopping agents… (Ctrl-C again to force)\n");
       controller.abort();
+      // Node's timers hold at most 2^31-1 ms; a longer one would fire at once.
+      setTimeout(exitNow, Math.min(graceMs + STOP_MARGIN_MS, 2 ** 31 - 1)).unref();
     } else {
       killAllChildren();
       process.exitCode = 130;
@@ -54,29 +67,50 @@ export async function main(argv: readonly string[]): Promise<number> {
   // A closed terminal (SIGHUP) or SIGQUIT must stop agents too: they run in their own sessions
   // and would not get the hangup, and Node would exit without running exit handlers.
   const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
-  for (const signal of signals) process.on(signal, onSigint);
+  for (const signal of signals) process.on(signal, onStopSignal);
   // Kept for the life of the process: EPIPE arrives asynchronously, possibly after main() returns.
-  process.stdout.on("error", onStdoutError);
+  process.stdout.on("error", onOutputError);
+  process.stderr.on("error", onOutputError);
   let exitCode = 0;
-  const program = createProgram(controller.signal, (code) => (exitCode = code));
+  const program = createProgram(controller.signal, {
+    setExitCode: (code) => (exitCode = code),
+    setGraceMs: (ms) => (graceMs = ms),
+  });
+  program.hook("preAction", (_program, command) => {
+    isFlowCommand = FLOW_COMMANDS.has(command.name());
+  });
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     exitCode = reportError(error);
   } finally {
-    for (const signal of signals) process.off(signal, onSigint);
+    for (const signal of signals) process.off(signal, onStopSignal);
     killAllChildren();
   }
   return exitCode;
 }
 
-/** The reader went away (`bosun log | head`): stop quietly, as Unix tools do. */
-function onStdoutError(error: Error): void {
-  if (!isNodeError(error) || error.code !== "EPIPE") throw error;
+/** True while a command that drives a run is running (see FLOW_COMMANDS). */
+let isFlowCommand = false;
+
+/**
+ * The reader of bosun's output went away (`bosun … | head`). A read command stops quietly, as
+ * Unix tools do. A run keeps working quietly instead: its outcome is on disk and in the exit
+ * code, and a closed pipe must never turn into a failed or half-recorded run.
+ */
+function onOutputError(error: Error): void {
+  const isClosed =
+    isNodeError(error) && (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED");
+  if (!isClosed) throw error;
+  if (isFlowCommand) return;
+  exitNow(0);
+}
+
+/** Ends bosun at once (after killing its agents); main() is the one place allowed to. */
+function exitNow(code = 130): void {
   killAllChildren();
-  // main() is the one place allowed to end the process; nothing can be printed any more.
   // eslint-disable-next-line no-restricted-syntax
-  process.exit(0);
+  process.exit(code);
 }
 
 /**
@@ -114,7 +148,15 @@ function reportError(error: unknown): number {
   return 70;
 }
 
-function createProgram(signal: AbortSignal, setExitCode: (code: number) => void): Command {
+/** What commands tell main() back. */
+interface ProgramHooks {
+  /** The command's exit code. */
+  setExitCode(code: number): void;
+  /** The agents' TERM→KILL grace from config: how long a stop may take. */
+  setGraceMs(ms: number): void;
+}
+
+function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
   const program = new Command("bosun")
     .description(
       "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops, with every step in plain files under .bosun/.",
@@ -131,8 +173,10 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const ctx = (command: Command): CliContext =>
-    createCliContext(command.optsWithGlobals<GlobalOptions>(), signal);
-  const done = (code: number | void): void => setExitCode(code ?? 0);
+    createCliContext(command.optsWithGlobals<GlobalOptions>(), signal, {
+      onConfig: (config) => hooks.setGraceMs(config.dispatch.graceSec * 1000),
+    });
+  const done = (code: number | void): void => hooks.setExitCode(code ?? 0);
 
   program
     .command("init")

@@ -131,6 +131,18 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
     case "run.resumed":
       return `${color.bold("▶ resumed")} ${event.runId}`;
+    case "run.paused":
+      return `${formatStatus("paused")} ${event.reason}`;
+    case "head.moved": {
+      const list = event.commits.slice(0, 3).join("; ") + (event.commits.length > 3 ? "; …" : "");
+      const what =
+        event.commits.length === 0 ? "" : ` (${event.commits.length} commit(s): ${list})`;
+      const done =
+        event.stage === "gates"
+          ? `kept on top of the checkpoint; the worker's change is still the checkpoint's diff, and the gates run on the tree as it is`
+          : `they are not the worker's: round ${event.round} measures the worker's change from ${shortSha(event.to)}`;
+      return `  ${color.yellow("HEAD moved")} outside the run, ${shortSha(event.from)} → ${shortSha(event.to)}${what}; ${done}`;
+    }
     case "options.changed":
       return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
@@ -147,6 +159,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
     }
     case "dispatch.failed":
       return `  ${event.role} ${color.red("✗")} ${event.message}`;
+    case "dispatch.cancelled":
+      return `  ${event.role} ${color.yellow("stopped")}`;
     case "checkpoint.created":
       return `  checkpoint ${shortSha(event.commit)} · ${event.filesChanged.length} file(s) changed`;
     case "gate.completed":
@@ -218,6 +232,10 @@ export function formatStatus(status: string): string {
       return color.yellow("⏸ needs_human");
     case "running":
       return color.cyan("● running");
+    case "paused":
+      return color.cyan("⏸ paused");
+    case "interrupted":
+      return color.yellow("⏸ interrupted");
     default:
       return color.red(`✖ ${status}`);
   }

@@ -6,10 +6,11 @@
 import path from "node:path";
 import { dispatch, killOrphanedAgent, type DispatchResult } from "../agents/dispatch.js";
 import { resolveHarness } from "../agents/harnesses.js";
-import { AgentError } from "../errors.js";
+import { AgentError, CancelledError } from "../errors.js";
 import { appendJsonl } from "../store/jsonl.js";
 import { CostLineSchema } from "../store/schema/costs.js";
 import type { Role, RunEvent } from "../store/schema/events.js";
+import { getHead } from "../workspace/git.js";
 import { waitForManualReport } from "./manual.js";
 import type { FlowContext } from "./flow-context.js";
 
@@ -54,6 +55,8 @@ export async function runAgentStep(
     prompt: string;
     reportFile: string;
     checkReport: () => Promise<{ isValid: boolean; error?: string }>;
+    /** Runs once nothing of an earlier attempt is left running, right before this one starts. */
+    beforeStart?: () => Promise<void>;
   },
 ): Promise<void> {
   const { round, role, attempt } = step;
@@ -66,7 +69,9 @@ export async function runAgentStep(
       runId: ctx.runId,
       message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
     });
+  await step.beforeStart?.();
   await ctx.record({ type: "dispatch.started", round, role, harness: harnessName, attempt });
+  const ended = { round, role, harness: harnessName, attempt };
 
   if (harnessName === "manual") {
     const promptFile = path.join(logDir, "prompt.md");
@@ -79,25 +84,28 @@ export async function runAgentStep(
       reportFile: step.reportFile,
     });
     const startedAt = performance.now();
-    await waitForManualReport({
-      promptFile,
-      prompt: step.prompt,
-      reportFile: step.reportFile,
-      isReady: step.checkReport,
-      onInvalid: (error) =>
-        ctx.emit({
-          type: "warning",
-          runId: ctx.runId,
-          message: `Manual report not accepted yet: ${error}`,
-        }),
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-    });
+    try {
+      await waitForManualReport({
+        promptFile,
+        prompt: step.prompt,
+        reportFile: step.reportFile,
+        isReady: step.checkReport,
+        onInvalid: (error) =>
+          ctx.emit({
+            type: "warning",
+            runId: ctx.runId,
+            message: `Manual report not accepted yet: ${error}`,
+          }),
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      });
+    } catch (error) {
+      await recordStopped(ctx, ended, error);
+      throw error;
+    }
     await ctx.record({
       type: "dispatch.completed",
-      round,
-      role,
-      harness: harnessName,
-      attempt,
+      ...ended,
+      head: await getHead(ctx.paths.root),
       exitCode: 0,
       costUsd: 0,
       isCostEstimated: false,
@@ -146,16 +154,7 @@ export async function runAgentStep(
         }),
     });
   } catch (error) {
-    if (error instanceof AgentError) {
-      await ctx.record({
-        type: "dispatch.failed",
-        round,
-        role,
-        harness: harnessName,
-        message: error.message,
-        isPermanent: error.isPermanent,
-      });
-    }
+    await recordStopped(ctx, ended, error);
     throw error;
   }
   for (const warning of result.warnings)
@@ -182,10 +181,8 @@ export async function runAgentStep(
   });
   await ctx.record({
     type: "dispatch.completed",
-    round,
-    role,
-    harness: harnessName,
-    attempt,
+    ...ended,
+    head: await getHead(ctx.paths.root),
     exitCode: result.exitCode,
     ...(result.sessionId === undefined ? {} : { sessionId: result.sessionId }),
     ...(model === undefined ? {} : { model }),
@@ -195,4 +192,27 @@ export async function runAgentStep(
     durationMs: result.durationMs,
     spawns: result.spawns,
   });
+}
+
+/**
+ * Records how an attempt ended without a result: failed (AgentError) or stopped by a signal
+ * (CancelledError). Each record keeps HEAD as the agent left it: commits on top of that later
+ * are someone else's, never the agent's.
+ */
+async function recordStopped(
+  ctx: FlowContext,
+  ended: { round: number; role: Role; harness: string; attempt: number },
+  error: unknown,
+): Promise<void> {
+  if (error instanceof AgentError) {
+    await ctx.record({
+      type: "dispatch.failed",
+      ...ended,
+      message: error.message,
+      isPermanent: error.isPermanent,
+      head: await getHead(ctx.paths.root),
+    });
+  } else if (error instanceof CancelledError) {
+    await ctx.record({ type: "dispatch.cancelled", ...ended, head: await getHead(ctx.paths.root) });
+  }
 }

@@ -22,6 +22,7 @@ import {
   listChangedFiles,
   listDirtyFiles,
   runGit,
+  snapshotWorkingTree,
 } from "../workspace/git.js";
 import { findCompletedDispatch, runAgentStep } from "./agent-step.js";
 import type { FlowContext } from "./flow-context.js";
@@ -34,6 +35,7 @@ import {
   type RoundVerdict,
   type VerifierOutcome,
 } from "./round.js";
+import { getKnownHead, getRoundBase, hasOpenDispatch, reconcileHead } from "./round-head.js";
 import { runVerifyCommand } from "./verify.js";
 
 /** What the worker's step produced, measured by bosun. */
@@ -53,11 +55,8 @@ export async function runReviewRound(
   carried: { fixItems: FixItem[]; note?: string },
 ): Promise<RoundVerdict> {
   const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
-  const started = ctx.events.find(
-    (event) => event.type === "round.started" && event.round === round,
-  );
-  const head = started?.type === "round.started" ? started.head : await getHead(ctx.paths.root);
-  if (started === undefined) await ctx.record({ type: "round.started", round, head });
+  if (getKnownHead(ctx.events, round) === undefined)
+    await ctx.record({ type: "round.started", round, head: await getHead(ctx.paths.root) });
   const gatesFile = path.join(roundDir, "gates.json");
   const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
   const journal: GateJournal = {
@@ -108,6 +107,8 @@ export async function runReviewRound(
       basePrompt,
       reportFile: workReportFile,
       check,
+      // Commits made since bosun last looked (while no worker ran) are never this worker's.
+      beforeStart: () => reconcileHead(ctx, round, "worker"),
     });
     const checkpoint = ctx.events.find(
       (event) => event.type === "checkpoint.created" && event.round === round,
@@ -121,16 +122,19 @@ export async function runReviewRound(
         reportFile: workReportFile,
       };
     }
-    // bosun, not the agent, measures the change: commit what is left, diff against the round's start.
+    // bosun, not the agent, measures the change: commit what is left, diff against the round's
+    // base (its start, or where HEAD moved to outside the run before the worker began).
+    await reconcileHead(ctx, round, "checkpoint");
+    const base = getRoundBase(ctx.events, round) ?? (await getHead(ctx.paths.root));
     const commit =
       (await commitAll(
         ctx.paths.root,
         `bosun: ${task.task_id} round ${round} (worker checkpoint)`,
       )) ?? (await getHead(ctx.paths.root));
-    const filesChanged = await listChangedFiles(ctx.paths.root, head, commit);
-    await ctx.record({ type: "checkpoint.created", round, commit, parent: head, filesChanged });
+    const filesChanged = await listChangedFiles(ctx.paths.root, base, commit);
+    await ctx.record({ type: "checkpoint.created", round, commit, parent: base, filesChanged });
     report = await check();
-    return { parent: head, commit, filesChanged, report, reportFile: workReportFile };
+    return { parent: base, commit, filesChanged, report, reportFile: workReportFile };
   };
 
   const reportGate: Gate<WorkerProduction> = {
@@ -180,6 +184,7 @@ export async function runReviewRound(
     gatesList.push({
       name: "verify",
       run: async (production) => {
+        await reconcileHead(ctx, round, "gates", production.commit);
         const outcome = await runVerifyCommand(
           ctx,
           ctx.options.verify,
@@ -188,7 +193,7 @@ export async function runReviewRound(
         // What the tests leave behind must not pass for the worker's change in the next round.
         await discardChangesSince(
           ctx,
-          production.commit,
+          round,
           "The verify command",
           " Add such outputs to .gitignore.",
         );
@@ -206,6 +211,9 @@ export async function runReviewRound(
     );
     let review = await check();
     if (done === undefined) {
+      // A reviewer bosun was killed under may have committed; the discard below takes that back.
+      if (!hasOpenDispatch(ctx.events, round, "reviewer"))
+        await reconcileHead(ctx, round, "gates", production.commit);
       const template = await readPromptTemplate(ctx.paths, "reviewer");
       const docs = await readRoleDocs(ctx.paths.root, "reviewer");
       const verifyGate = gates.find((gate) => gate.name === "verify");
@@ -233,9 +241,9 @@ export async function runReviewRound(
         reportFile: reviewReportFile,
         check,
       });
-      // The worker's checkpoint is HEAD before the review, also when this step is resumed after a
-      // crash (by then HEAD may already hold a reviewer's commit).
-      await discardChangesSince(ctx, production.commit, "The reviewer", "");
+      // The tree goes back to where bosun left it before the review (the checkpoint, or where
+      // HEAD moved outside the run), also when resumed after a crash mid-review.
+      await discardChangesSince(ctx, round, "The reviewer", "");
       if (!review.isValid) {
         return {
           verdict: "escalate",
@@ -298,6 +306,7 @@ async function runRoleWithReprompt<T>(
     basePrompt: string;
     reportFile: string;
     check: () => Promise<ReportCheck<T>>;
+    beforeStart?: () => Promise<void>;
   },
 ): Promise<ReportCheck<T>> {
   let report: ReportCheck<T> = { isValid: false, error: "not run" };
@@ -314,6 +323,7 @@ async function runRoleWithReprompt<T>(
         prompt,
         reportFile: step.reportFile,
         checkReport: step.check,
+        ...(step.beforeStart === undefined ? {} : { beforeStart: step.beforeStart }),
       });
     }
     report = await step.check();
@@ -323,27 +333,38 @@ async function runRoleWithReprompt<T>(
 }
 
 /**
- * Puts the tree back to `checkpoint` (the worker's work, committed), discarding what `who` changed
- * since: commits, edits and new files that .gitignore does not cover. Used after the verify
- * command (its leftovers are not the worker's change) and after the reviewer (which must not
- * change the tree).
+ * Puts the tree back to where bosun left it in `round` (the worker's checkpoint, or where HEAD
+ * moved outside the run since), discarding what `who` changed since: commits, edits and new
+ * files that .gitignore does not cover. Used after the verify command (its leftovers are not
+ * the worker's change) and after the reviewer (which must not change the tree). What it
+ * discards is saved first under refs/bosun/discarded/, so nothing is lost for good.
  */
 async function discardChangesSince(
   ctx: FlowContext,
-  checkpoint: string,
+  round: number,
   who: string,
   advice: string,
 ): Promise<void> {
   const { root } = ctx.paths;
+  const known = getKnownHead(ctx.events, round);
+  if (known === undefined) return;
   const head = await getHead(root);
-  const committed = head === checkpoint ? [] : await listChangedFiles(root, checkpoint, head);
+  const committed = head === known ? [] : await listChangedFiles(root, known, head);
   const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
-  if (changed.length === 0 && head === checkpoint) return;
-  await runGit(root, ["reset", "-q", "--hard", checkpoint]);
+  if (changed.length === 0 && head === known) return;
+  // Named after the round, who and the journal's length, so a later discard never overwrites it.
+  const whoName = who.toLowerCase().replace(/^the /, "").replace(/\W+/g, "-");
+  const ref = `refs/bosun/discarded/${ctx.runId}/${ctx.taskId}/r${round}-${whoName}-${ctx.events.length}`;
+  await snapshotWorkingTree(
+    root,
+    ref,
+    `bosun: what ${who.toLowerCase()} changed in round ${round}`,
+  );
+  await runGit(root, ["reset", "-q", "--hard", known]);
   await runGit(root, ["clean", "-q", "-fd"]);
   ctx.emit({
     type: "warning",
     runId: ctx.runId,
-    message: `${who} changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those changes.${advice}`,
+    message: `${who} changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those changes (saved as ${ref}: git diff ${known.slice(0, 7)} ${ref}).${advice}`,
   });
 }

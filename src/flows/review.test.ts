@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createBosunPaths } from "../store/paths.js";
 import { acquireRunLock } from "../store/run-lock.js";
@@ -199,7 +200,10 @@ describe("one live run per working tree", () => {
           },
           isDirtyAllowed: true,
         }),
-      ).rejects.toThrow("Another bosun process is still working in this repository");
+      ).rejects.toThrow(
+        // Whoever holds it, the message names the process and the lock file (a stale lock can be removed).
+        `This repository's working tree is locked by process ${process.pid} (${paths.workLockFile})`,
+      );
     } finally {
       await held.release();
     }
@@ -250,5 +254,37 @@ describe("one live run per working tree", () => {
     } finally {
       await live.close();
     }
+  });
+
+  it("leaves no work.lock behind when checking the other runs fails", async () => {
+    const root = await makeTestDir();
+    const paths = createBosunPaths(root);
+    // Another run's lock that cannot be read (a directory): checking for live runs throws.
+    await mkdir(paths.lockFile("20260101-000000-aaaa"), { recursive: true });
+    const task = {
+      task_id: "T-2",
+      goal: "b",
+      in_scope: [],
+      out_of_scope: [],
+      acceptance_criteria: [],
+      constraints: [],
+    };
+    const start = startReview({
+      paths,
+      config: DEFAULT_CONFIG,
+      onEvent: () => undefined,
+      task,
+      request: "b\n",
+      reviewOptions: {
+        worker: "offline",
+        reviewer: "offline",
+        maxRounds: 1,
+        verify: "",
+        timeoutSec: 5,
+      },
+      isDirtyAllowed: true,
+    });
+    await expect(start).rejects.toThrow();
+    expect(existsSync(paths.workLockFile)).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent } from "../store/schema/events.js";
 import { FixListSchema, type FixItem } from "../store/schema/reports.js";
-import type { ReviewOptions, Run, RunStatus } from "../store/schema/run.js";
+import type { ReviewOptions, Run, RunEndStatus } from "../store/schema/run.js";
 import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
 import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
@@ -144,16 +144,26 @@ async function openAndDrive(
 /** Runs the state machine until the run ends, pauses or waits for a human; always closes the store. */
 async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
   try {
-    return await driveSteps(store, options);
-  } catch (error) {
-    if (error instanceof CancelledError) return { run: store.run, isPaused: true };
-    throw error;
+    let pause: string;
+    try {
+      const step = await driveSteps(store, options);
+      if (step.pause === undefined) return { run: store.run, isPaused: false };
+      pause = step.pause;
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      pause = "stopped by Ctrl-C or a signal";
+    }
+    // A run left unfinished on purpose says so on disk, so listings never show it as running.
+    if (store.run.status === "running")
+      await record(store, options.onEvent, { type: "run.paused", reason: pause });
+    return { run: store.run, isPaused: true };
   } finally {
     await store.close();
   }
 }
 
-async function driveSteps(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
+/** Drives rounds until the run ends or waits for a human, or until it must pause (and why). */
+async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pause?: string }> {
   const { paths, config } = options;
   const taskFile = path.join(paths.taskDir(store.runId, store.run.taskId), "task_card.json");
   const task = await readJson(taskFile, TaskCardSchema);
@@ -176,12 +186,12 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<Revie
   };
   let roundsThisCall = 0;
   for (;;) {
+    // Every pass either awaits a recorded transition or a round, or ends here; a signal always ends it.
+    if (options.signal?.aborted === true) return { pause: "stopped by Ctrl-C or a signal" };
     const run = store.run;
-    if (run.status === "needs_human" && !(await takeAnswer(ctx, run)))
-      return { run: store.run, isPaused: false };
+    if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return {};
     // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
-    if (store.run.status === "succeeded" || store.run.status === "cancelled")
-      return { run: store.run, isPaused: false };
+    if (store.run.status === "succeeded" || store.run.status === "cancelled") return {};
     const next = getNextStep(store.events, store.run);
     if (next.type === "complete") {
       await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
@@ -192,15 +202,14 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<Revie
       continue;
     }
     if (options.isSingleRound === true && roundsThisCall === 1)
-      return { run: store.run, isPaused: true };
-    if (options.signal?.aborted === true) return { run: store.run, isPaused: true };
+      return { pause: "--single-round: one round ran" };
     roundsThisCall += 1;
     try {
       await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
     } catch (error) {
       if (error instanceof AgentError) {
         await ctx.record({ type: "run.completed", status: "failed", reason: error.message });
-        return { run: store.run, isPaused: false };
+        return {};
       }
       throw error;
     }
@@ -213,30 +222,38 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<Revie
  * (`self` is the run being resumed; its own run lock is checked when taken.)
  */
 async function acquireWorkLock(paths: BosunPaths, self: string | undefined): Promise<RunLock> {
+  const what = "This repository's working tree";
   let lock: RunLock | undefined;
+  let holder = "";
   try {
-    lock = await acquireRunLock(paths.workLockFile, "This repository's working tree");
+    lock = await acquireRunLock(paths.workLockFile, what);
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
+    holder = error.message;
   }
-  const other = (await listLiveRuns(paths)).find((live) => live.runId !== self);
-  if (other !== undefined || lock === undefined) {
+  let other: { runId: string; pid: number } | undefined;
+  try {
+    other = (await listLiveRuns(paths)).find((live) => live.runId !== self);
+  } catch (error) {
+    // Whatever went wrong, a lock taken here must not outlive this call.
     await lock?.release();
-    const who =
-      other === undefined ? "Another bosun process" : `Run ${other.runId} (process ${other.pid})`;
-    const next =
-      other === undefined ? "Wait for it to finish" : `Wait for it ("bosun status ${other.runId}")`;
-    throw new StateError(
-      `${who} is still working in this repository; two runs in one working tree would mix their changes. ${next} or stop it first.`,
-    );
+    throw error;
   }
-  return lock;
+  if (other === undefined && lock !== undefined) return lock;
+  await lock?.release();
+  if (other === undefined)
+    throw new StateError(
+      `${holder} (If that process is not a bosun, the lock is stale: delete ${paths.workLockFile}.)`,
+    );
+  throw new StateError(
+    `Run ${other.runId} (process ${other.pid}) is still working in this repository; two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
+  );
 }
 
 type NextStep =
   | { type: "round"; round: number }
   | { type: "escalate"; round: number; reason: string }
-  | { type: "complete"; status: RunStatus; reason: string };
+  | { type: "complete"; status: RunEndStatus; reason: string };
 
 /** Derives what to do next from the journal alone (pure; the heart of resume). */
 export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
@@ -315,11 +332,23 @@ async function escalate(ctx: FlowContext, round: number, reason: string): Promis
   });
 }
 
-/** Applies the answer to the run's open ask, if a human gave one. Returns false while unanswered. */
+/**
+ * Applies the answer to the run's open ask, if a human gave one. Returns false while the run
+ * must keep waiting: no answer yet, or an answer file that is not one of the ask's options (said
+ * once, and left for a human to correct; it is never recorded, so it cannot be acted on).
+ */
 async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
   if (run.openAskId === undefined) return true;
-  const { answer } = await readAsk(ctx.paths, run.openAskId);
+  const { answer, answerProblem } = await readAsk(ctx.paths, run.openAskId);
   if (answer === null) return false;
+  if (answerProblem !== undefined) {
+    ctx.emit({
+      type: "warning",
+      runId: ctx.runId,
+      message: `The answer was not taken: ${answerProblem}. Correct that file, or delete it and run "bosun answer ${run.openAskId} <option>".`,
+    });
+    return false;
+  }
   const isMore = answer.answer === "more";
   await ctx.record({
     type: "ask.answered",

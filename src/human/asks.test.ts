@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { StateError, UsageError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
@@ -99,6 +99,31 @@ describe("asks", () => {
       `Ask ask-1 was already answered "more" at ${first.answeredAt}.`,
     );
     expect((await readAsk(paths, "ask-1")).answer?.answer).toBe("more");
+  });
+
+  it("keeps an ask open while its answer file holds no option, and lets a valid answer replace it", async () => {
+    const paths = await makePaths();
+    await writeAsk(paths, makeAsk("ask-1"));
+    // Written by hand or by another tool: valid JSON, but "sideways" is not an option.
+    await mkdir(paths.answersDir, { recursive: true });
+    await writeFile(
+      paths.answerFile("ask-1"),
+      JSON.stringify({
+        version: 1,
+        askId: "ask-1",
+        answer: "sideways",
+        answeredAt: "2026-11-22T12:00:00.000Z",
+        source: "script",
+      }),
+    );
+    const read = await readAsk(paths, "ask-1");
+    expect(read.answerProblem).toBe(
+      `${paths.answerFile("ask-1")}: "sideways" is not an answer to ask-1. Choose one of: "more" (run more rounds), "accept" (accept as is), "abort" (stop the run)`,
+    );
+    expect((await listAsks(paths, true)).map((item) => item.ask.id)).toEqual(["ask-1"]);
+    const replaced = await writeAnswer(paths, "ask-1", "accept");
+    expect(await readAsk(paths, "ask-1")).toEqual({ ask: makeAsk("ask-1"), answer: replaced });
+    expect(await listAsks(paths, true)).toEqual([]);
   });
 
   it("says an unknown ask was not found and how to list them", async () => {

@@ -16,6 +16,12 @@ export interface AskWithAnswer {
   ask: Ask;
   /** The answer, or null while open. */
   answer: Answer | null;
+  /**
+   * Why the answer file does not answer the ask (not one of its options), when it does not.
+   * Any tool or person may write that file, so it is checked here, never trusted; the ask stays
+   * open until a valid answer replaces it.
+   */
+  answerProblem?: string;
 }
 
 /** Creates an ask id such as `ask-20261122-125012-ab12`. */
@@ -36,7 +42,19 @@ export async function readAsk(paths: BosunPaths, askId: string): Promise<AskWith
     throw new StateError(
       `Ask "${askId}" not found in ${paths.asksDir}. List open asks with "bosun asks".`,
     );
-  return { ask, answer: await readJson(paths.answerFile(askId), AnswerSchema) };
+  const answerFile = paths.answerFile(askId);
+  const answer = await readJson(answerFile, AnswerSchema);
+  const problem = answer === null ? undefined : getAnswerProblem(ask, answer.answer);
+  if (problem === undefined) return { ask, answer };
+  return { ask, answer, answerProblem: `${answerFile}: ${problem}` };
+}
+
+/** Why `key` is not an answer to `ask` (not one of its options), or undefined when it is. */
+export function getAnswerProblem(ask: Ask, key: string): string | undefined {
+  if (ask.options.length === 0 || ask.options.some((option) => option.key === key))
+    return undefined;
+  const choices = ask.options.map((option) => `"${option.key}" (${option.label})`).join(", ");
+  return `"${key}" is not an answer to ${ask.id}. Choose one of: ${choices}`;
 }
 
 /** Lists asks, oldest first; `isOpenOnly` keeps those without an answer. */
@@ -51,27 +69,34 @@ export async function listAsks(paths: BosunPaths, isOpenOnly: boolean): Promise<
   const all = await Promise.all(
     names.map((name) => readAsk(paths, name.slice(0, -".json".length))),
   );
-  return isOpenOnly ? all.filter((item) => item.answer === null) : all;
+  return isOpenOnly ? all.filter(isOpen) : all;
 }
 
-/** Validates an answer against the ask's options and writes it. Refuses a second answer. */
+/** True while a human still has to answer: no answer yet, or one that is not an option. */
+export function isOpen(item: AskWithAnswer): boolean {
+  return item.answer === null || item.answerProblem !== undefined;
+}
+
+/**
+ * Validates an answer against the ask's options and writes it. Refuses a second answer, except
+ * in place of one that is not an option (written by hand or by another tool).
+ */
 export async function writeAnswer(
   paths: BosunPaths,
   askId: string,
   answer: string,
   options: { note?: string; source?: string } = {},
 ): Promise<Answer> {
-  const { ask, answer: existing } = await readAsk(paths, askId);
-  if (existing !== null) {
+  const current = await readAsk(paths, askId);
+  const { ask, answer: existing } = current;
+  if (existing !== null && current.answerProblem === undefined) {
     throw new StateError(
       `Ask ${askId} was already answered "${existing.answer}" at ${existing.answeredAt}.`,
     );
   }
   const key = answer.trim();
-  if (ask.options.length > 0 && !ask.options.some((option) => option.key === key)) {
-    const choices = ask.options.map((option) => `"${option.key}" (${option.label})`).join(", ");
-    throw new UsageError(`"${key}" is not an answer to ${askId}. Choose one of: ${choices}.`);
-  }
+  const problem = getAnswerProblem(ask, key);
+  if (problem !== undefined) throw new UsageError(`${problem}.`);
   const record: Answer = {
     version: 1,
     askId,

@@ -42,6 +42,41 @@ function makeDispatchCompleted(costUsd: number, tokens: [number, number, number]
 }
 
 describe("reduceRunEvents", () => {
+  it("marks a run paused on run.paused and running again on run.resumed; follows HEAD moves", () => {
+    const events = makeEvents(
+      makeCreated(),
+      { type: "round.started", round: 1, head: "base000" },
+      {
+        type: "head.moved",
+        round: 1,
+        from: "base000",
+        to: "user111",
+        commits: [],
+        stage: "worker",
+      },
+      { type: "dispatch.started", round: 1, role: "worker", harness: "claude", attempt: 1 },
+      {
+        type: "dispatch.cancelled",
+        round: 1,
+        role: "worker",
+        harness: "claude",
+        attempt: 1,
+        head: "user111",
+      },
+      { type: "run.paused", reason: "stopped by Ctrl-C or a signal" },
+    );
+    expect(reduceRunEvents(events, RUN_ID)).toMatchObject({
+      status: "paused",
+      reason: "stopped by Ctrl-C or a signal",
+      step: "worker.cancelled",
+      headCommit: "user111",
+    });
+    const resumed = [...events, ...makeEvents({ type: "run.resumed", pid: 1 })].map(
+      (event, index) => ({ ...event, seq: index + 1 }),
+    );
+    expect(reduceRunEvents(resumed, RUN_ID).status).toBe("running");
+  });
+
   it("builds the initial snapshot from run.created", () => {
     expect(reduceRunEvents(makeEvents(makeCreated()), RUN_ID)).toMatchInlineSnapshot(`
       {

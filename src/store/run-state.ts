@@ -39,6 +39,8 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
       throw new StateError(`Run ${runId}: a second run.created at seq ${event.seq}.`);
     case "run.resumed":
       return { ...next, status: run.status === "needs_human" ? run.status : "running" };
+    case "run.paused":
+      return { ...next, status: "paused", reason: event.reason };
     case "options.changed":
       return { ...next, options: event.options };
     case "round.started":
@@ -56,8 +58,12 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
           outputTokens: run.tokens.outputTokens + event.tokens.outputTokens,
         },
       };
+    case "dispatch.cancelled":
+      return { ...next, step: `${event.role}.cancelled` };
     case "dispatch.failed":
       return { ...next, step: `${event.role}.failed`, reason: event.message };
+    case "head.moved":
+      return { ...next, step: "head.moved", headCommit: event.to };
     case "checkpoint.created":
       return { ...next, step: "checkpoint.created", headCommit: event.commit };
     case "gate.completed":

@@ -2,7 +2,7 @@
  * git, the source of truth: HEAD, dirty checks, checkpoints, diffs. bosun measures what an agent
  * changed here instead of trusting the agent's word.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { BosunError, UsageError, isNodeError } from "../errors.js";
 import { runProcess } from "../proc/run-process.js";
@@ -11,20 +11,32 @@ import { runProcess } from "../proc/run-process.js";
 const FALLBACK_IDENTITY = ["-c", "user.name=bosun", "-c", "user.email=bosun@localhost"];
 
 /** Runs git and returns stdout; throws a BosunError with git's stderr on failure. */
-export async function runGit(cwd: string, args: readonly string[]): Promise<string> {
-  const result = await runProcess({
-    command: "git",
-    args: ["-c", "core.quotepath=false", ...args],
-    cwd,
-    // Never let git open an editor or a pager, or ask for credentials on a terminal.
-    env: { GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", GIT_PAGER: "cat", LC_ALL: "C" },
-  });
+export async function runGit(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<string> {
+  const result = await runGitRaw(cwd, args, env);
   if (result.exitCode !== 0) {
     throw new BosunError(
       `git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
     );
   }
   return result.stdout;
+}
+
+function runGitRaw(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): ReturnType<typeof runProcess> {
+  return runProcess({
+    command: "git",
+    args: ["-c", "core.quotepath=false", ...args],
+    cwd,
+    // Never let git open an editor or a pager, or ask for credentials on a terminal.
+    env: { GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", GIT_PAGER: "cat", LC_ALL: "C", ...env },
+  });
 }
 
 /** The repository's top-level directory; a UsageError outside a repository. */
@@ -122,5 +134,65 @@ async function runGitOptional(cwd: string, args: readonly string[]): Promise<str
   } catch {
     // git config exits 1 when a key is unset; that is an answer, not an error.
     return "";
+  }
+}
+
+/** The commits in from..to, newest first, as `<short sha> <subject>` (at most `max`). */
+export async function listCommits(
+  cwd: string,
+  from: string,
+  to: string,
+  max = 20,
+): Promise<string[]> {
+  const out = await runGit(cwd, ["log", `--max-count=${max}`, "--format=%h %s", `${from}..${to}`]);
+  return out.split("\n").filter((line) => line !== "");
+}
+
+/** True when `ancestor` is in the history of `commit` (or is it). */
+export async function isAncestor(cwd: string, ancestor: string, commit: string): Promise<boolean> {
+  const result = await runGitRaw(cwd, ["merge-base", "--is-ancestor", ancestor, commit]);
+  if (result.exitCode === 0 || result.exitCode === 1) return result.exitCode === 0;
+  throw new BosunError(
+    `git merge-base --is-ancestor failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
+  );
+}
+
+/**
+ * Saves the working tree as it is — HEAD plus every uncommitted change and untracked file that
+ * .gitignore does not cover — as a commit under `ref`, without touching HEAD, the index or the
+ * files. Taken before bosun discards anything, so what it discards can always be brought back.
+ */
+export async function snapshotWorkingTree(
+  cwd: string,
+  ref: string,
+  message: string,
+): Promise<string> {
+  const head = await getHead(cwd);
+  const indexFile = path.resolve(
+    cwd,
+    (await runGit(cwd, ["rev-parse", "--git-path", `bosun-snapshot-${process.pid}.index`])).trim(),
+  );
+  // A throwaway index: the user's own staging area stays exactly as it was.
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    await runGit(cwd, ["read-tree", head], env);
+    await runGit(cwd, ["add", "-A"], env);
+    const tree = (await runGit(cwd, ["write-tree"], env)).trim();
+    const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
+    const commit = (
+      await runGit(cwd, [
+        ...(hasIdentity ? [] : FALLBACK_IDENTITY),
+        "commit-tree",
+        tree,
+        "-p",
+        head,
+        "-m",
+        message,
+      ])
+    ).trim();
+    await runGit(cwd, ["update-ref", ref, commit]);
+    return commit;
+  } finally {
+    await rm(indexFile, { force: true });
   }
 }

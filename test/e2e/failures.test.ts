@@ -460,7 +460,10 @@ describe("bosun review interrupted", () => {
     expect(isPidRunning(pids.pid)).toBe(false);
     expect(isPidRunning(pids.childPid)).toBe(false);
     const paused = await readOnlyRun(repo);
-    expect(paused.run.status).toBe("running");
+    expect(paused.run.status).toBe("paused");
+    expect(filterEvents(paused.events, "run.paused")).toMatchObject([
+      { reason: "stopped by Ctrl-C or a signal" },
+    ]);
     expect(filterEvents(paused.events, "dispatch.failed")).toEqual([]);
 
     // The user swaps the hung agent for one that works.
@@ -483,28 +486,35 @@ describe("bosun review interrupted", () => {
     expect(await readFile(join(repo, "feature.txt"), "utf8")).toBe("feature\n");
   });
 
-  it("stops agents when its terminal goes away (SIGHUP), as on Ctrl-C", async () => {
-    const pidFile = join(home, "hang-pids.json");
-    await writeConfigFile(getGlobalConfigFile({ BOSUN_HOME: home }), {
-      agents: {
-        hang: {
-          template: createFakeAgentTemplate("fake-hang.mjs"),
-          env: { FAKE_PID_FILE: pidFile },
+  it.each(["SIGHUP", "SIGTERM"] as const)(
+    "stops agents on %s (a closed terminal, a service manager), as on Ctrl-C",
+    async (signal) => {
+      const pidFile = join(home, "hang-pids.json");
+      await writeConfigFile(getGlobalConfigFile({ BOSUN_HOME: home }), {
+        agents: {
+          hang: {
+            template: createFakeAgentTemplate("fake-hang.mjs"),
+            env: { FAKE_PID_FILE: pidFile },
+          },
         },
-      },
-    });
-    const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
+      });
+      const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
 
-    const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
-    const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
-      readHangPids(pidFile),
-    );
-    process.kill(bosun.pid, "SIGHUP");
-    const stopped = await bosun.result;
+      const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
+      const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
+        readHangPids(pidFile),
+      );
+      const signalledAt = performance.now();
+      process.kill(bosun.pid, signal);
+      const stopped = await bosun.result;
 
-    expect(stopped.exitCode).toBe(130);
-    expectNoInternalError(stopped);
-    expect(isPidRunning(pids.pid)).toBe(false);
-    expect(isPidRunning(pids.childPid)).toBe(false);
-  });
+      expect(stopped.exitCode).toBe(130);
+      // The fake ignores TERM: KILL after the grace ends it; 2 s of slack for a busy CI machine.
+      expect(performance.now() - signalledAt).toBeLessThan((GRACE_SEC + 2) * 1000);
+      expect((await readOnlyRun(repo)).run.status).toBe("paused");
+      expectNoInternalError(stopped);
+      expect(isPidRunning(pids.pid)).toBe(false);
+      expect(isPidRunning(pids.childPid)).toBe(false);
+    },
+  );
 });

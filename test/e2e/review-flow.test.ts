@@ -3,7 +3,7 @@
  * agents, checking the gates, re-prompts, asks and answers, pause/resume and the read commands.
  */
 import { existsSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -373,6 +373,52 @@ describe("bosun review asks a human after max rounds", () => {
     );
   });
 
+  it("reports an answer file that is not an option once, stays needs_human, and takes a corrected answer", async () => {
+    const { repo, runId, askId } = await reachNeedsHuman();
+    // Any tool or person may write the answer file; this one is valid JSON but not an option.
+    await mkdir(repo.paths.answersDir, { recursive: true });
+    await writeFileAtomic(
+      repo.paths.answerFile(askId),
+      JSON.stringify({
+        version: 1,
+        askId,
+        answer: "sideways",
+        answeredAt: new Date().toISOString(),
+        source: "script",
+      }),
+    );
+    const eventsBefore = await readFile(repo.paths.eventsFile(runId), "utf8");
+
+    const resumed = await repo.runCli(["review", "--resume", runId]);
+
+    expect(resumed.exitCode).toBe(3);
+    expectNoInternalError(resumed);
+    const warnings = resumed.stderr.split("\n").filter((line) => line.includes("sideways"));
+    expect(warnings).toEqual([
+      `  warning The answer was not taken: ${repo.paths.answerFile(askId)}: "sideways" is not an answer to ${askId}. Choose one of: "more" (run up to 1 more round(s)), "accept" (accept the work as it is), "abort" (stop the run). Correct that file, or delete it and run "bosun answer ${askId} <option>".`,
+    ]);
+    // Only the resume itself is recorded: the bad answer is never acted on or re-asked.
+    const eventsAfter = await readFile(repo.paths.eventsFile(runId), "utf8");
+    expect(eventsAfter.startsWith(eventsBefore)).toBe(true);
+    const added = eventsAfter.slice(eventsBefore.length).trimEnd().split("\n");
+    expect(added.map((line) => RunEventSchema.parse(JSON.parse(line)).type)).toEqual([
+      "run.resumed",
+    ]);
+    expect((await repo.readOnlyRun()).run).toMatchObject({
+      status: "needs_human",
+      openAskId: askId,
+    });
+    const listed = AskListSchema.parse(JSON.parse((await repo.runCli(["asks", "--json"])).stdout));
+    expect(listed.map((ask) => ask.id)).toEqual([askId]);
+
+    const answered = await repo.runCli(["answer", askId, "accept"]);
+
+    expect(answered.exitCode).toBe(0);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ status: "succeeded", reason: "accepted by a human" });
+    expect(filterEvents(events, "ask.answered")).toMatchObject([{ askId, answer: "accept" }]);
+  });
+
   it("cancels the run on abort (exit 1) without running another round", async () => {
     const { repo, askId } = await reachNeedsHuman();
 
@@ -493,7 +539,7 @@ describe("bosun review --single-round and --resume", () => {
     ).toEqual([30]);
   });
 
-  it("pauses after one round (exit 0, still running) and resumes without repeating round 1's dispatches", async () => {
+  it("pauses after one round (exit 0, paused) and resumes without repeating round 1's dispatches", async () => {
     const repo = await makeRepo(TWO_ROUND_STEPS);
 
     const first = await repo.runCli(reviewArgs("--single-round", "--json"));
@@ -502,10 +548,20 @@ describe("bosun review --single-round and --resume", () => {
     expectNoInternalError(first);
     expect(parseReviewResult(first)).toMatchObject({
       isPaused: true,
-      run: { status: "running", round: 1 },
+      run: { status: "paused", round: 1 },
     });
     const paused = await repo.readOnlyRun();
-    expect(paused.run.status).toBe("running");
+    expect(paused.run.status).toBe("paused");
+    expect(filterEvents(paused.events, "run.paused")).toMatchObject([
+      { reason: "--single-round: one round ran" },
+    ]);
+    // Listings say paused, never running, for a run no process is working on.
+    const runs = await repo.runCli(["runs"]);
+    expect(runs.stdout).toMatch(new RegExp(`^${paused.runId}\\s+⏸ paused\\s+round 1/`, "m"));
+    const status = await repo.runCli(["status", paused.runId]);
+    expect(status.stdout).toContain(
+      `⏸ paused (continue with bosun review --resume ${paused.runId})`,
+    );
     expect(countDispatches(paused.events)).toEqual({ "1/worker/1": 1, "1/reviewer/1": 1 });
 
     const resumed = await repo.runCli(["review", "--resume", paused.runId, "--json"]);
@@ -527,6 +583,138 @@ describe("bosun review --single-round and --resume", () => {
     });
     expect(filterEvents(events, "dispatch.started")).toHaveLength(4);
     expect(await readFile(join(repo.root, "feature.txt"), "utf8")).toBe("FEATURE\n");
+  });
+});
+
+describe("bosun review with commits made outside the run", () => {
+  const ADD_USER_FILE = ["-c", "user.name=u", "-c", "user.email=u@example.com", "commit", "-q"];
+
+  /** The user commits user.txt, as after "fix the cause, then --resume". */
+  async function commitUserFile(repo: OfflineRepo): Promise<string> {
+    await writeFile(join(repo.root, "user.txt"), "mine\n");
+    await repo.git(["add", "user.txt"]);
+    await repo.git([...ADD_USER_FILE, "-m", "add user.txt"]);
+    return (await repo.git(["rev-parse", "HEAD"])).trim();
+  }
+
+  it("never credits the worker with a commit made between a failure and --resume", async () => {
+    // Round 1's worker crashes, so the run fails; the user commits; the resumed worker changes nothing.
+    const repo = await makeRepo([{ role: "worker", actions: [{ exit: 1 }] }]);
+    const failed = await repo.runCli(reviewArgs("--max-rounds", "1"));
+    expect(failed.exitCode).toBe(1);
+    const { runId } = await repo.readOnlyRun();
+    const userCommit = await commitUserFile(repo);
+    await repo.writeScript([
+      { role: "worker", actions: [WORK_REPORT] },
+      { role: "reviewer", actions: [APPROVE] },
+    ]);
+
+    const resumed = await repo.runCli(["review", "--resume", runId]);
+
+    expectNoInternalError(resumed);
+    expect(resumed.exitCode).toBe(3);
+    expect(resumed.stderr).toContain("HEAD moved outside the run");
+    expect(resumed.stderr).toContain("add user.txt");
+    expect(resumed.stderr).toMatch(/gate noop ✗ the worker changed nothing/);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run.status).toBe("needs_human");
+    expect(filterEvents(events, "head.moved")).toMatchObject([
+      {
+        round: 1,
+        to: userCommit,
+        stage: "worker",
+        commits: [expect.stringMatching(/ add user\.txt$/)],
+      },
+    ]);
+    expect(filterEvents(events, "checkpoint.created")).toMatchObject([
+      { round: 1, parent: userCommit, commit: userCommit, filesChanged: [] },
+    ]);
+    expect(filterEvents(events, "review.completed")).toEqual([]);
+    expect(await repo.git(["show", "HEAD:user.txt"])).toBe("mine");
+  });
+
+  it("measures a resumed worker's change from the user's commit, not from the round's start", async () => {
+    const repo = await makeRepo([{ role: "worker", actions: [{ exit: 1 }] }]);
+    expect((await repo.runCli(reviewArgs())).exitCode).toBe(1);
+    const { runId } = await repo.readOnlyRun();
+    const userCommit = await commitUserFile(repo);
+    await repo.writeScript([
+      { role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] },
+      { role: "reviewer", actions: [APPROVE] },
+    ]);
+
+    const resumed = await repo.runCli(["review", "--resume", runId]);
+
+    expect(resumed.exitCode).toBe(0);
+    const { events } = await repo.readOnlyRun();
+    expect(filterEvents(events, "checkpoint.created")).toMatchObject([
+      { round: 1, parent: userCommit, filesChanged: ["feature.txt"] },
+    ]);
+    const diff = await repo.runCli(["diff", runId, "--round", "1"]);
+    expect(diff.stdout).toContain("feature.txt");
+    expect(diff.stdout).not.toContain("user.txt");
+  });
+
+  it("keeps a commit made after the checkpoint, reviews only the worker's diff, and tests the tree as it is", async () => {
+    const repo = await makeRepo([
+      { role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] },
+      { role: "reviewer", actions: [APPROVE] },
+    ]);
+    const first = await repo.runCli(reviewArgs("--verify", "no-such-test-runner-for-bosun"));
+    expect(first.exitCode).toBe(2);
+    const stopped = await repo.readOnlyRun();
+    const checkpoint = filterEvents(stopped.events, "checkpoint.created")[0];
+    const userCommit = await commitUserFile(repo);
+
+    const resumed = await repo.runCli([
+      "review",
+      "--resume",
+      stopped.runId,
+      "--verify",
+      "test -f feature.txt && test -f user.txt",
+    ]);
+
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stderr).toContain("kept on top of the checkpoint");
+    const { events } = await repo.readOnlyRun();
+    expect(filterEvents(events, "head.moved")).toMatchObject([
+      { round: 1, from: checkpoint?.commit, to: userCommit, stage: "gates" },
+    ]);
+    expect(filterEvents(events, "gate.completed", { round: 1 }).at(-1)).toMatchObject({
+      name: "verify",
+      passed: true,
+    });
+    const reviewPrompt = await readFile(
+      repo.getTaskFile(stopped.runId, "rounds/1/reviewer/prompt.md"),
+      "utf8",
+    );
+    expect(reviewPrompt).toContain("## What changed, measured by git: feature.txt\n");
+    expect(reviewPrompt).not.toContain("+mine");
+    // The user's commit is still there after the reviewer's clean-up.
+    expect((await repo.git(["rev-parse", "HEAD"])).trim()).toBe(userCommit);
+  });
+
+  it("stops, naming the checkpoint, when HEAD no longer contains the worker's change", async () => {
+    const repo = await makeRepo([
+      { role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] },
+      { role: "reviewer", actions: [APPROVE] },
+    ]);
+    expect(
+      (await repo.runCli(reviewArgs("--verify", "no-such-test-runner-for-bosun"))).exitCode,
+    ).toBe(2);
+    const stopped = await repo.readOnlyRun();
+    const checkpoint = filterEvents(stopped.events, "checkpoint.created")[0];
+    await repo.git(["reset", "-q", "--hard", "HEAD~1"]);
+
+    const resumed = await repo.runCli(["review", "--resume", stopped.runId, "--verify", "true"]);
+
+    expect(resumed.exitCode).toBe(1);
+    expectNoInternalError(resumed);
+    expect(resumed.stderr).toContain(
+      `no longer contains round 1's checkpoint ${checkpoint?.commit.slice(0, 7)}`,
+    );
+    const { events } = await repo.readOnlyRun();
+    expect(filterEvents(events, "review.completed")).toEqual([]);
   });
 });
 
@@ -676,6 +864,11 @@ describe("bosun review keeps the reviewer's hands off the tree", () => {
     expect(result.stderr).toContain("warning The reviewer changed 2 file(s)");
     expect(result.stderr).toContain("bosun discarded those changes");
     expect(existsSync(join(repo.root, "review-notes.txt"))).toBe(false);
+    // Nothing is discarded without a copy: the reviewer's edits are saved under a ref first.
+    const ref = /saved as (refs\/bosun\/discarded\/\S+):/.exec(result.stderr)?.[1];
+    expect(ref).toBeDefined();
+    expect(await repo.git(["show", `${ref}:review-notes.txt`])).toBe("scratch");
+    expect(await repo.git(["show", `${ref}:feature.txt`])).toBe("reviewer was here");
     expect(await readFile(join(repo.root, "feature.txt"), "utf8")).toBe("feature\n");
     expect(await repo.git(["status", "--porcelain"])).toBe("");
     const { run, events } = await repo.readOnlyRun();
@@ -751,7 +944,9 @@ describe("reading a finished run", () => {
 
     const runs = await repo.runCli(["runs", "--json"]);
     expect(runs.exitCode).toBe(0);
-    expect(z.array(RunSchema.strict()).parse(JSON.parse(runs.stdout))).toEqual([run]);
+    expect(
+      z.array(RunSchema.extend({ isLive: z.boolean() }).strict()).parse(JSON.parse(runs.stdout)),
+    ).toEqual([{ ...run, isLive: false }]);
 
     const log = await repo.runCli(["log", runId, "--json"]);
     expect(log.exitCode).toBe(0);

@@ -7,15 +7,26 @@ import { color, printJson } from "../format.js";
 export async function runAsks(ctx: CliContext, options: { all?: boolean }): Promise<number> {
   const asks = await listAsks(await ctx.getPaths(), options.all !== true);
   if (ctx.isJson) {
-    printJson(asks.map(({ ask, answer }) => ({ ...ask, answer })));
+    printJson(
+      asks.map(({ ask, answer, answerProblem }) => ({
+        ...ask,
+        answer,
+        ...(answerProblem === undefined ? {} : { answerProblem }),
+      })),
+    );
     return 0;
   }
   if (asks.length === 0) {
     process.stdout.write("No open asks.\n");
     return 0;
   }
-  for (const { ask, answer } of asks) {
-    const state = answer === null ? color.yellow("open") : color.dim(`answered "${answer.answer}"`);
+  for (const { ask, answer, answerProblem } of asks) {
+    const state =
+      answer === null
+        ? color.yellow("open")
+        : answerProblem === undefined
+          ? color.dim(`answered "${answer.answer}"`)
+          : `${color.yellow("open")}: ${color.red(`the answer file is not an option (${answerProblem})`)}`;
     const choices = ask.options
       .map((option) => `  ${color.bold(option.key)}  ${option.label}`)
       .join("\n");

@@ -115,6 +115,7 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
     case "needs_human":
       return 3;
     case "running":
+    case "paused":
       return 0;
     case "failed":
     case "cancelled":

@@ -1,5 +1,6 @@
 /** `bosun runs`: every run in this repository, oldest first. */
 import { listRunIds, readRun } from "../../store/run-read.js";
+import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { Run } from "../../store/schema/run.js";
 import type { CliContext } from "../context.js";
 import { formatTable, formatUsd, oneLine, printJson } from "../format.js";
@@ -8,10 +9,14 @@ import { formatStatus } from "../printer.js";
 /** Lists runs. */
 export async function runRuns(ctx: CliContext): Promise<number> {
   const paths = await ctx.getPaths();
-  const runs: Run[] = [];
+  const runs: Array<Run & { isLive: boolean }> = [];
   for (const id of await listRunIds(paths)) {
     const run = await readRun(paths, id);
-    if (run !== null) runs.push(run);
+    if (run === null) continue;
+    // Only an unfinished run can have a writer; the others need no lock read.
+    const isUnfinished = run.status === "running" || run.status === "paused";
+    const isLive = isUnfinished && (await readLiveLockHolder(paths.lockFile(id))) !== undefined;
+    runs.push({ ...run, isLive });
   }
   if (ctx.isJson) {
     printJson(runs);
@@ -25,7 +30,10 @@ export async function runRuns(ctx: CliContext): Promise<number> {
   }
   const rows = runs.map((run) => [
     run.id,
-    formatStatus(run.status),
+    // "running" on disk with no process behind it: bosun was killed; --resume continues it.
+    run.status === "running" && !run.isLive
+      ? formatStatus("interrupted")
+      : formatStatus(run.status),
     `round ${run.round}/${run.options.maxRounds}`,
     formatUsd(run.costUsd),
     oneLine(`${run.taskId}: ${run.title}`, 60),

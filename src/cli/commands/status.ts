@@ -1,10 +1,8 @@
 /** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
-import { readRun, resolveRunId } from "../../store/run-read.js";
-import { isProcessAlive } from "../../store/run-lock.js";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { StateError } from "../../errors.js";
-import type { BosunPaths } from "../../store/paths.js";
+import { readRun, resolveRunId } from "../../store/run-read.js";
+import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { CliContext } from "../context.js";
 import { formatUsd, printJson, shortSha } from "../format.js";
 import { formatStatus } from "../printer.js";
@@ -18,18 +16,19 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     throw new StateError(
       `Run ${runId} has no run.json yet (${paths.runFile(runId)}). Try "bosun log ${runId}", or "bosun review --resume ${runId}" to rebuild it from events.jsonl.`,
     );
-  const writerPid = await readWriterPid(paths, runId);
-  const isLive = writerPid !== undefined && isProcessAlive(writerPid);
+  const writerPid = await readLiveLockHolder(paths.lockFile(runId));
+  const isLive = writerPid !== undefined;
   if (ctx.isJson) {
-    printJson({ ...run, isLive, writerPid: isLive ? writerPid : null });
+    printJson({ ...run, isLive, writerPid: writerPid ?? null });
     return 0;
   }
-  const liveness =
-    run.status === "running"
-      ? isLive
-        ? ` (process ${writerPid})`
-        : ` (no live process: bosun review --resume ${run.id})`
-      : "";
+  const liveness = isLive
+    ? ` (process ${writerPid})`
+    : run.status === "running"
+      ? ` (interrupted: no live process; continue with bosun review --resume ${run.id})`
+      : run.status === "paused"
+        ? ` (continue with bosun review --resume ${run.id})`
+        : "";
   const lines = [
     `run      ${run.id}  ${formatStatus(run.status)}${liveness}`,
     `task     ${run.taskId}: ${run.title}`,
@@ -49,14 +48,4 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
-}
-
-async function readWriterPid(paths: BosunPaths, runId: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt(await readFile(paths.lockFile(runId), "utf8"), 10);
-    return Number.isInteger(pid) ? pid : undefined;
-  } catch {
-    // No lock file: no process is writing this run.
-    return undefined;
-  }
 }

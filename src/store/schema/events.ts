@@ -41,6 +41,12 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({
     ...base,
+    type: z.literal("run.paused"),
+    /** Why the process stopped with the run unfinished (continue it with --resume). */
+    reason: z.string(),
+  }),
+  z.object({
+    ...base,
     type: z.literal("options.changed"),
     /** The run's options from now on (flags given with --resume). */
     options: ReviewOptionsSchema,
@@ -92,6 +98,8 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     durationMs: z.number().nonnegative(),
     /** Spawns it took (retries included). */
     spawns: z.number().int().positive(),
+    /** HEAD when the agent ended: commits on top of it since then are not this agent's. */
+    head: z.string().optional(),
   }),
   z.object({
     ...base,
@@ -102,10 +110,42 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     role: RoleSchema,
     /** Harness name. */
     harness: z.string(),
+    /** Prompt attempt (see dispatch.started); absent in runs recorded before it was kept. */
+    attempt: z.number().int().positive().optional(),
     /** What went wrong. */
     message: z.string(),
     /** True when retrying cannot help. */
     isPermanent: z.boolean(),
+    /** HEAD when the agent ended (see dispatch.completed). */
+    head: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("dispatch.cancelled"),
+    /** Round number. */
+    round: z.number().int().positive(),
+    /** Role played. */
+    role: RoleSchema,
+    /** Harness name. */
+    harness: z.string(),
+    /** Prompt attempt (see dispatch.started). */
+    attempt: z.number().int().positive(),
+    /** HEAD when the agent was stopped (see dispatch.completed). */
+    head: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("head.moved"),
+    /** Round number. */
+    round: z.number().int().positive(),
+    /** HEAD as bosun last saw or left it in this round. */
+    from: z.string(),
+    /** HEAD found instead: what the round continues from. */
+    to: z.string(),
+    /** The commits in from..to (`<short sha> <subject>`, at most 20): not made by this run's agents. */
+    commits: z.array(z.string()),
+    /** Where the move was noticed: before a worker attempt, before the checkpoint, or before the gates. */
+    stage: z.enum(["worker", "checkpoint", "gates"]),
   }),
   z.object({
     ...base,
@@ -175,7 +215,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     ...base,
     type: z.literal("run.completed"),
     /** Final or waiting status. */
-    status: RunStatusSchema,
+    status: RunStatusSchema.exclude(["running", "paused"]),
     /** Why. */
     reason: z.string(),
   }),

@@ -30,7 +30,7 @@ describe("RunSchema", () => {
   });
 
   it("rejects an unknown status, naming the field", () => {
-    expect(() => parseWithSchema(makeRun({ status: "paused" }), RunSchema, "run.json")).toThrow(
+    expect(() => parseWithSchema(makeRun({ status: "sleeping" }), RunSchema, "run.json")).toThrow(
       /^Invalid run\.json: status: /,
     );
   });

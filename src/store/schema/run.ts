@@ -5,9 +5,13 @@
 import { z } from "zod";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
 
-/** Where a run stands. `needs_human` waits on an ask; the terminal states are final. */
+/**
+ * Where a run stands. `paused` stopped on purpose mid-run (--single-round, Ctrl-C) and continues
+ * with --resume; `needs_human` waits on an ask; the terminal states are final.
+ */
 export const RunStatusSchema = z.enum([
   "running",
+  "paused",
   "needs_human",
   "succeeded",
   "failed",
@@ -16,6 +20,9 @@ export const RunStatusSchema = z.enum([
 
 /** A run status. */
 export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** A status a run.completed event may record: where a run ends or waits for a human. */
+export type RunEndStatus = Exclude<RunStatus, "running" | "paused">;
 
 /** Token totals. */
 export const TokenTotalsSchema = z.object({
