@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { StateError, UsageError } from "../errors.js";
+import { StateError, UsageError, isNodeError } from "../errors.js";
+import { createStateFsError } from "../store/fs-errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { AnswerSchema, AskSchema, type Answer, type Ask } from "../store/schema/asks.js";
@@ -62,9 +63,10 @@ export async function listAsks(paths: BosunPaths, isOpenOnly: boolean): Promise<
   let names: string[];
   try {
     names = (await readdir(paths.asksDir)).filter((name) => name.endsWith(".json")).sort();
-  } catch {
-    // No asks directory yet: nobody has asked anything.
-    return [];
+  } catch (error) {
+    // No asks directory yet: nobody has asked anything. Anything else in the way is damage.
+    if (isNodeError(error) && error.code === "ENOENT") return [];
+    throw createStateFsError("read", paths.asksDir, error);
   }
   const all = await Promise.all(
     names.map((name) => readAsk(paths, name.slice(0, -".json".length))),

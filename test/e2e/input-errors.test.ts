@@ -222,6 +222,13 @@ describe("internal errors where a clear message belongs (defect 6)", () => {
     const listed = await bosun("asks");
     expectHandled(listed, 1);
     expect(listed.stderr).toContain(`Cannot read ${askFile}: it is a directory`);
+    // .bosun/asks itself a file: damage to report, not "No open asks".
+    const asksDir = path.join(root, ".bosun", "asks");
+    await rm(asksDir, { recursive: true });
+    await writeFile(asksDir, "a file");
+    const damaged = await bosun("asks");
+    expectHandled(damaged, 1);
+    expect(damaged.stderr).toContain(`Cannot read ${asksDir}: `);
   });
 
   it("bosun.yaml that is a directory or a symlink loop, and BOSUN_HOME that is a file, are config errors naming the file", async () => {
