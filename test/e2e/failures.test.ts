@@ -490,12 +490,16 @@ describe("bosun review interrupted", () => {
     "stops agents on %s (a closed terminal, a service manager), as on Ctrl-C",
     async (signal) => {
       const pidFile = join(home, "hang-pids.json");
+      // The offline reviewer never runs here, but bosun checks its script before a run starts.
+      const scriptFile = join(home, "offline-script.json");
+      await writeOfflineScript(scriptFile, [{ role: "reviewer", actions: [APPROVE] }]);
       await writeConfigFile(getGlobalConfigFile({ BOSUN_HOME: home }), {
         agents: {
           hang: {
             template: createFakeAgentTemplate("fake-hang.mjs"),
             env: { FAKE_PID_FILE: pidFile },
           },
+          offline: { script: scriptFile },
         },
       });
       const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });

@@ -971,8 +971,8 @@ describe("reading a finished run", () => {
       await repo.git(["diff", "--no-color", "--stat", "--patch", baseCommit, headCommit]),
     );
     const missing = await repo.runCli(["diff", "--round", "3"]);
-    expect(missing.exitCode).not.toBe(0);
-    expect(missing.stderr).toContain(`Run ${runId} has no checkpoint for round 3`);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(`Invalid --round 3: run ${runId} has rounds 1 to 2.`);
   });
 });
 
