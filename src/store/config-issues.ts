@@ -106,7 +106,8 @@ function unwrapOptional(schema: unknown): unknown {
 
 /**
  * The known key a typo most likely meant: same letters in another case, one a prefix of the
- * other (`timeout` → `timeoutSec`), or at most a third of its letters different (`maxRound`).
+ * other (`timeout` → `timeoutSec`), or at most a third of its letters wrong, missing or swapped
+ * (`maxRound`, `modle`).
  */
 export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
   const lower = unknown.toLowerCase();
@@ -123,20 +124,25 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
   return best?.key;
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions). */
+/** Edit distance counting an insertion, a deletion, a substitution or a swap of neighbours as 1. */
 function getEditDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(
-        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
+      let best = Math.min(
+        (rows[i - 1]?.[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (rows[i - 1]?.[j - 1] ?? 0) + cost,
       );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
 
 /** Offset of the key `key` in the mapping at `where`, if the document has it. */

@@ -24,11 +24,6 @@ const FS_PROBLEMS: Readonly<Record<string, string>> = {
   ERR_FS_EISDIR: "it is a directory, not a file",
 };
 
-/** True for a Node error whose code means a path on disk is in the way (see FS_PROBLEMS). */
-export function isFsProblem(error: unknown): error is NodeJS.ErrnoException {
-  return isNodeError(error) && error.code !== undefined && error.code in FS_PROBLEMS;
-}
-
 /** Says in words why `file` could not be used, e.g. "/r/.bosun/runs is not a directory". */
 export function describeFsError(error: unknown, file: string): string {
   if (!isNodeError(error)) return getErrorMessage(error);
