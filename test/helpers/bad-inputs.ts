@@ -214,8 +214,9 @@ export function listConfigCases(
   ): void => {
     const named = env?.["BOSUN_HOME"] ?? file;
     const extra = env === undefined ? {} : { env };
-    // validate --json reads the same files the same way: every other text checks its JSON.
-    if (count++ % 2 === 0 || key === undefined)
+    // validate --json reads the same files the same way: every fourth text (and each whole-file
+    // problem) checks its JSON.
+    if (count++ % 4 === 0 || key === undefined)
       cases.push({
         name: `${name} / validate --json`,
         args: ["--json", "validate"],
