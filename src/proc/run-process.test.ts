@@ -1,8 +1,17 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { FAKE_AGENTS_DIR } from "../../test/helpers/run-bosun.js";
 import { isPidRunning, makeTestDir, waitForPidExit } from "../../test/helpers/testdir.js";
-import { getLiveChildPids, runProcess, startProcess, type ProcessOptions } from "./run-process.js";
+import { withTimeoutLongEnough } from "../../test/helpers/wait-for.js";
+import {
+  getLiveChildPids,
+  killAllChildren,
+  runProcess,
+  startProcess,
+  type ProcessHandle,
+  type ProcessOptions,
+} from "./run-process.js";
 
 const NODE = process.execPath;
 
@@ -268,3 +277,181 @@ describe("startProcess termination", () => {
     expect((await handle.result).terminationReason).toBe("signal");
   });
 });
+
+describe("startProcess with isTreeTracked (processes that left the group)", () => {
+  it("kills what the child left in a session of its own when it exits", async () => {
+    const dir = await makeTestDir();
+    const handle = startDetacher(dir, ["exit"]);
+    const grandchild = await readGrandchild(handle);
+    await readAllLines(handle);
+    const result = await handle.result;
+    expect(result).toMatchObject({ terminationReason: "exit", exitCode: 0 });
+    // Gone by the time the result is in: nothing it started can write on after it.
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("kills it on timeout", async () => {
+    const dir = await makeTestDir();
+    const ended = await withTimeoutLongEnough(
+      "the detaching child",
+      async (timeoutMs) => {
+        const handle = startDetacher(dir, ["hang"], { timeoutMs, graceMs: LONG_GRACE_MS });
+        const lines = await readAllLines(handle);
+        const result = await handle.result;
+        const grandchild = Number(lines[0]?.split(" ")[1]);
+        onTestFinished(() => killQuietly(grandchild));
+        return lines[1] === "ready" ? { result, grandchild } : undefined;
+      },
+      { firstMs: 300, maxMs: 20_000 },
+    );
+    expect(ended.result.terminationReason).toBe("timeout");
+    expect(ended.result.durationMs).toBeLessThan(LONG_GRACE_MS);
+    expect(isPidRunning(ended.grandchild)).toBe(false);
+  });
+
+  it("kills it on abort, with TERM when TERM is enough", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const handle = startDetacher(dir, ["hang"], {
+      signal: controller.signal,
+      graceMs: LONG_GRACE_MS,
+    });
+    const grandchild = await readGrandchild(handle);
+    const abortedAt = performance.now();
+    controller.abort();
+    await readAllLines(handle);
+    expect((await handle.result).terminationReason).toBe("aborted");
+    expect(isPidRunning(grandchild)).toBe(false);
+    expect(performance.now() - abortedAt).toBeLessThan(LONG_GRACE_MS);
+  });
+
+  it("KILLs a leftover that ignores TERM once graceMs has passed", async () => {
+    const dir = await makeTestDir();
+    const graceMs = 400;
+    const handle = startDetacher(dir, ["exit", "--ignore-term"], { graceMs });
+    const grandchild = await readGrandchild(handle);
+    const exitedAt = performance.now();
+    await readAllLines(handle);
+    await handle.result;
+    expect(isPidRunning(grandchild)).toBe(false);
+    expect(performance.now() - exitedAt).toBeGreaterThanOrEqual(graceMs - 50);
+  });
+
+  it("finds by descent a detached grandchild whose environment was scrubbed", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const handle = startDetacher(dir, ["hang", "--scrub-env"], {
+      signal: controller.signal,
+      graceMs: LONG_GRACE_MS,
+    });
+    const grandchild = await readGrandchild(handle);
+    controller.abort();
+    await readAllLines(handle);
+    await handle.result;
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("KILLs a TERM-ignoring grandchild found by descent even after its parent died and orphaned it", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const graceMs = 400;
+    const handle = startDetacher(dir, ["hang", "--scrub-env", "--ignore-term"], {
+      signal: controller.signal,
+      graceMs,
+    });
+    const grandchild = await readGrandchild(handle);
+    controller.abort();
+    await readAllLines(handle);
+    // The child died of the TERM at once; its grandchild, reparented, is found as seen before.
+    expect((await handle.result).signal).toBe("SIGTERM");
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("is killed with its tree by killAllChildren(), synchronously, as on bosun's exit", async () => {
+    const dir = await makeTestDir();
+    const handle = startDetacher(dir, ["hang"], { graceMs: LONG_GRACE_MS });
+    const grandchild = await readGrandchild(handle);
+    killAllChildren();
+    expect(getLiveChildPids()).toEqual([]);
+    await readAllLines(handle);
+    expect((await handle.result).signal).toBe("SIGKILL");
+    expect(await waitForPidExit(grandchild, PID_EXIT_WAIT_MS)).toBe(true);
+  });
+
+  it("gives each tracked child its own BOSUN_SPAWN_ID after the inherited ones, and others none", async () => {
+    const dir = await makeTestDir();
+    vi.stubEnv("BOSUN_SPAWN_ID", "outer");
+    const printIds = "console.log(process.env.BOSUN_SPAWN_ID)";
+    const first = await runProcess(makeNodeOptions(printIds, dir, { isTreeTracked: true }));
+    const second = await runProcess(makeNodeOptions(printIds, dir, { isTreeTracked: true }));
+    const untracked = await runProcess(makeNodeOptions(printIds, dir));
+    expect(first.stdout).toMatch(/^outer [0-9a-f]{16}$/);
+    expect(second.stdout).toMatch(/^outer [0-9a-f]{16}$/);
+    expect(second.stdout).not.toBe(first.stdout);
+    expect(untracked.stdout).toBe("outer");
+  });
+
+  it("writes the spawn id into pidFile next to pid and start time", async () => {
+    const dir = await makeTestDir();
+    const pidFile = path.join(dir, "agent.pid");
+    const handle = startProcess(
+      makeNodeOptions("console.log(process.env.BOSUN_SPAWN_ID)", dir, {
+        pidFile,
+        isTreeTracked: true,
+        isEnvIsolated: true,
+      }),
+    );
+    const written = await readFile(pidFile, "utf8");
+    const [spawnId] = await readAllLines(handle);
+    await handle.result;
+    expect(written).toBe(`${handle.pid} ${written.split(" ")[1]} ${spawnId}\n`);
+    expect(written).toMatch(/^\d+ \d+ [0-9a-f]{16}\n$/);
+  });
+});
+
+/** Long enough never to run out in a test that expects TERM to do the job. */
+const LONG_GRACE_MS = 30_000;
+/** A bound on waiting for a signalled process to vanish; it vanishes in milliseconds. */
+const PID_EXIT_WAIT_MS = 10_000;
+
+/** Starts test/fixtures/bin/fake-detach.mjs as a tracked child. */
+function startDetacher(
+  cwd: string,
+  args: readonly string[],
+  extra: Partial<ProcessOptions> = {},
+): ProcessHandle {
+  const script = path.join(FAKE_AGENTS_DIR, "fake-detach.mjs");
+  return startProcess({
+    command: NODE,
+    args: [script, ...args],
+    cwd,
+    isTreeTracked: true,
+    graceMs: 500,
+    ...extra,
+  });
+}
+
+/** Reads fake-detach's lines up to "ready" and returns its grandchild's pid (killed after the test). */
+async function readGrandchild(handle: ProcessHandle): Promise<number> {
+  const lines = handle.lines();
+  const first = await lines.next();
+  const grandchild = Number(String(first.value).split(" ")[1]);
+  onTestFinished(() => killQuietly(grandchild));
+  expect((await lines.next()).value).toBe("ready");
+  return grandchild;
+}
+
+async function readAllLines(handle: ProcessHandle): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of handle.lines()) lines.push(line);
+  return lines;
+}
+
+/** A process a failed test left behind must not outlive the test run. */
+function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: already gone.
+  }
+}

@@ -36,3 +36,30 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
+
+/** The timeouts `withTimeoutLongEnough` tries. */
+export interface GrowingTimeoutOptions {
+  /** The first timeout tried. */
+  firstMs: number;
+  /** Give up once the timeout would exceed this. */
+  maxMs: number;
+}
+
+/**
+ * A timeout counts from the spawn, so on a busy machine it can fire before the child got anywhere
+ * (Node alone takes 130–185 ms to start at load 2–8). To test what a timeout does to a child that
+ * is working, runs `attempt(timeoutMs)` with a doubling timeout until an attempt reports that the
+ * child was ready before its timeout fired (by returning something other than `undefined`), and
+ * returns that. Fast on an idle machine, and never a fixed bet on how busy the machine is.
+ */
+export async function withTimeoutLongEnough<T>(
+  what: string,
+  attempt: (timeoutMs: number) => Promise<T | undefined>,
+  options: GrowingTimeoutOptions,
+): Promise<T> {
+  for (let timeoutMs = options.firstMs; timeoutMs <= options.maxMs; timeoutMs *= 2) {
+    const outcome = await attempt(timeoutMs);
+    if (outcome !== undefined) return outcome;
+  }
+  throw new Error(`${what} was never ready before a timeout of up to ${options.maxMs} ms`);
+}
