@@ -1,5 +1,11 @@
 /** Polling for e2e tests that watch another process's files: short interval, hard deadline. */
 
+/**
+ * How long a wait gives up after: what is waited for takes a second or two even at load 8, and
+ * giving up well before vitest's 60 s test timeout still says what never came.
+ */
+const DEFAULT_WAIT_MS = 30_000;
+
 /** Timing of a wait. */
 export interface WaitOptions {
   /** Give up after this long. */
@@ -17,7 +23,7 @@ export async function waitFor<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   options: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_WAIT_MS);
   let lastError: unknown;
   for (;;) {
     try {
