@@ -24,11 +24,12 @@ import {
   createFakeAgentTemplate,
   runBosun,
   startBosun,
+  waitWhileBosunRuns,
   type BosunProcess,
   type BosunRun,
 } from "../helpers/run-bosun.js";
 import { isPidRunning } from "../helpers/testdir.js";
-import { waitFor, withTimeoutLongEnough } from "../helpers/wait-for.js";
+import { withTimeoutLongEnough } from "../helpers/wait-for.js";
 
 /** The first timeout the timeout tests try (see `withTimeoutLongEnough`). */
 const TIMEOUT_SEC = 2;
@@ -90,18 +91,6 @@ async function startTrackedBosun(args: readonly string[], cwd: string): Promise<
     await bosun.result;
   });
   return bosun;
-}
-
-/** Waits like `waitFor`, but fails at once, showing bosun's output, if bosun exits first. */
-function waitWhileBosunRuns<T>(
-  bosun: BosunProcess,
-  what: string,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const exited = bosun.result.then((run): never => {
-    throw new Error(`bosun exited (code ${String(run.exitCode)}) before ${what}:\n${run.stderr}`);
-  });
-  return Promise.race([waitFor(what, probe), exited]);
 }
 
 /** SIGKILLs a process group left by a failed test; a group that is gone is what we want. */
