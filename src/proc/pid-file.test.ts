@@ -35,7 +35,7 @@ describe("pid files", () => {
     const file = path.join(dir, "agent.pid");
     const child = startSleeper(dir);
     const spawnId = createSpawnId();
-    writePidFileSync(file, child.pid, spawnId);
+    writePidFileSync(file, child.pid, { spawnId });
     expect(await readFile(file, "utf8")).toMatch(new RegExp(`^${child.pid} \\d+ ${spawnId}\\n$`));
     expect(await killSpawnFromPidFile(file, LONG_GRACE_MS)).toBe(true);
     await drain(child);

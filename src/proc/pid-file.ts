@@ -10,12 +10,20 @@ import { readFile, rm } from "node:fs/promises";
 import { readStartTime } from "./proc-scan.js";
 import { sweepTrees, type SpawnTree } from "./tree-kill.js";
 
-/** Writes `<pid> <start time> [<spawn id>]` synchronously (called right after spawn). */
-export function writePidFileSync(file: string, pid: number, spawnId?: string): void {
+/**
+ * Writes `<pid> <start time> [<spawn id>]` synchronously (called right after spawn). The start
+ * time is read from /proc unless the caller already has it.
+ */
+export function writePidFileSync(
+  file: string,
+  pid: number,
+  options: { spawnId?: string | undefined; startTime?: string | undefined } = {},
+): void {
+  const startTime = options.startTime ?? readStartTime(pid) ?? "-";
   const fields = [
     String(pid),
-    readStartTime(pid) ?? "-",
-    ...(spawnId === undefined ? [] : [spawnId]),
+    startTime,
+    ...(options.spawnId === undefined ? [] : [options.spawnId]),
   ];
   writeFileSync(file, `${fields.join(" ")}\n`);
 }
@@ -46,6 +54,11 @@ export async function killSpawnFromPidFile(file: string, graceMs: number): Promi
     currentStart !== undefined &&
     currentStart !== startTime;
   // The spawn id is random, so processes carrying it are ours even when the pid was reused.
-  const tree: SpawnTree = { groupId: isReused ? undefined : pid, spawnId, seen: new Map() };
+  const tree: SpawnTree = {
+    groupId: isReused ? undefined : pid,
+    spawnId,
+    startTime: startTime === "-" ? undefined : startTime,
+    seen: new Map(),
+  };
   return (await sweepTrees([tree], { graceMs })) > 0;
 }

@@ -47,6 +47,17 @@ describe("findTreePids", () => {
     expect(findTreePids([{ spawnId: outer }]).sort()).toEqual([shell, child].sort());
   });
 
+  it("reads no environment of a process older than the tree's start time (it cannot hold the id)", async () => {
+    const dir = await makeTestDir();
+    const spawnId = createSpawnId();
+    const { shell, child } = await startShell(dir, { BOSUN_SPAWN_ID: spawnId });
+    const shellStart = Number(readStartTime(shell));
+    expect(findTreePids([{ spawnId, startTime: String(shellStart) }]).sort()).toEqual(
+      [shell, child].sort(),
+    );
+    expect(findTreePids([{ spawnId, startTime: String(shellStart + 1_000_000) }])).toEqual([]);
+  });
+
   it("ignores the id inside another variable's value, and part of an id", async () => {
     const dir = await makeTestDir();
     const spawnId = createSpawnId();

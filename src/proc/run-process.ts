@@ -9,6 +9,7 @@ import { createWriteStream, openSync, closeSync, type WriteStream } from "node:f
 import { rm } from "node:fs/promises";
 import { LineSplitter } from "./line-splitter.js";
 import { writePidFileSync } from "./pid-file.js";
+import { readStartTime } from "./proc-scan.js";
 import {
   appendSpawnId,
   createSpawnId,
@@ -152,9 +153,15 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   let hasExited = false;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const pid = child.pid ?? -1;
-  const tree: SpawnTree = { groupId: isGroupLeader ? pid : undefined, spawnId, seen: new Map() };
+  const tree: SpawnTree = {
+    groupId: isGroupLeader ? pid : undefined,
+    spawnId,
+    startTime: spawnId !== undefined && pid > 0 ? readStartTime(pid) : undefined,
+    seen: new Map(),
+  };
   // Written synchronously, before bosun does anything else, so a kill -9 from here on leaves a trace.
-  if (pid > 0 && options.pidFile !== undefined) writePidFileSync(options.pidFile, pid, spawnId);
+  if (pid > 0 && options.pidFile !== undefined)
+    writePidFileSync(options.pidFile, pid, { spawnId, startTime: tree.startTime });
   if (pid > 0 && (isGroupLeader || spawnId !== undefined)) liveChildren.set(pid, tree);
   const signalChild = (signal: NodeJS.Signals): void => {
     if (spawnId !== undefined) {
