@@ -93,7 +93,8 @@ async function makeRequest(
     prompt: "add sum()\n",
     cwd: dir,
     logDir: path.join(dir, "round-1"),
-    timeoutMs: 10_000,
+    // Only a safety net here: long enough for a busy machine, so it never decides a test.
+    timeoutMs: 30_000,
     graceMs: 500,
     env: { FAKE_MODE: mode, FAKE_COUNTER: counterFile, ...extraEnv },
     ...rest,

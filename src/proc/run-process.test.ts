@@ -78,7 +78,7 @@ describe("runProcess", () => {
     const stdinFile = path.join(dir, "prompt.md");
     await writeFile(stdinFile, "line one\nline two ✓\n");
     const result = await runProcess(
-      makeNodeOptions("process.stdin.pipe(process.stdout)", dir, { stdinFile, timeoutMs: 5_000 }),
+      makeNodeOptions("process.stdin.pipe(process.stdout)", dir, { stdinFile, timeoutMs: 30_000 }),
     );
     expect(result.terminationReason).toBe("exit");
     expect(result.stdout).toBe("line one\nline two ✓");
@@ -88,7 +88,7 @@ describe("runProcess", () => {
     const dir = await makeTestDir();
     const script = `let n = 0; process.stdin.on("data", (d) => (n += d.length)); process.stdin.on("end", () => console.log("eof:" + n));`;
     // If stdin were an open pipe the child would wait forever; the timeout would then end it.
-    const result = await runProcess(makeNodeOptions(script, dir, { timeoutMs: 5_000 }));
+    const result = await runProcess(makeNodeOptions(script, dir, { timeoutMs: 30_000 }));
     expect(result).toMatchObject({ terminationReason: "exit", exitCode: 0, stdout: "eof:0" });
   });
 
