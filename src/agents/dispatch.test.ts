@@ -1,9 +1,12 @@
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { AgentError, AgentNotFoundError, CancelledError } from "../errors.js";
 import { getLiveChildPids, startProcess } from "../proc/run-process.js";
+import { FAKE_AGENTS_DIR } from "../../test/helpers/run-bosun.js";
 import { isPidRunning, makeTestDir, waitForPidExit } from "../../test/helpers/testdir.js";
+import { withTimeoutLongEnough } from "../../test/helpers/wait-for.js";
 import type { AgentEvent } from "./agent-event.js";
 import { isTransient } from "./attempt.js";
 import { dispatch, killOrphanedAgent, type DispatchRequest } from "./dispatch.js";
@@ -44,6 +47,7 @@ switch (mode) {
     emit({ type: "text", text: "I stopped early" });
     break;
   case "hang":
+    emit({ type: "text", text: "spawn-id " + env.BOSUN_SPAWN_ID });
     emit({ type: "text", text: "ready" });
     setInterval(() => {}, 1000);
     break;
@@ -89,7 +93,8 @@ async function makeRequest(
     prompt: "add sum()\n",
     cwd: dir,
     logDir: path.join(dir, "round-1"),
-    timeoutMs: 10_000,
+    // Only a safety net here: long enough for a busy machine, so it never decides a test.
+    timeoutMs: 30_000,
     graceMs: 500,
     env: { FAKE_MODE: mode, FAKE_COUNTER: counterFile, ...extraEnv },
     ...rest,
@@ -247,19 +252,55 @@ describe("dispatch", () => {
   });
 
   it("kills a hung agent at the timeout and does not retry it", async () => {
-    const request = await makeRequest({
-      mode: "hang",
-      timeoutMs: 300,
-      retry: { retries: 2, baseMs: 0, capMs: 0 },
-    });
-    const startedAt = performance.now();
-    const error: unknown = await dispatch(request).catch((caught: unknown) => caught);
-    expect(performance.now() - startedAt).toBeLessThan(3_000);
+    // The fake counts its spawn first thing; no count means the timeout beat Node's start-up.
+    const { error, timeoutMs, counterFile } = await withTimeoutLongEnough(
+      "the hung fake agent",
+      async (timeoutMs) => {
+        const request = await makeRequest({
+          mode: "hang",
+          timeoutMs,
+          retry: { retries: 2, baseMs: 0, capMs: 0 },
+        });
+        const error: unknown = await dispatch(request).catch((caught: unknown) => caught);
+        return existsSync(request.counterFile)
+          ? { error, timeoutMs, counterFile: request.counterFile }
+          : undefined;
+      },
+      { firstMs: 300, maxMs: 20_000 },
+    );
     expect(error).toBeInstanceOf(AgentError);
     expect((error as Error).message).toMatch(
-      /^fake timed out after 0.3s; its process group was killed/,
+      new RegExp(
+        `^fake timed out after ${(timeoutMs / 1000).toFixed(1)}s; its process group was killed`,
+      ),
     );
-    expect(await readFile(request.counterFile, "utf8")).toBe("1");
+    expect(await readFile(counterFile, "utf8")).toBe("1");
+  });
+
+  it("kills what the agent's tools detached (setsid) when the agent exits", async () => {
+    const dir = await makeTestDir();
+    const harness = resolveHarness("detach", {
+      detach: {
+        template: `"${process.execPath}" "${path.join(FAKE_AGENTS_DIR, "fake-detach.mjs")}" exit`,
+        parser: "plain",
+      },
+    });
+    const texts: string[] = [];
+    await dispatch({
+      harness,
+      prompt: "work",
+      cwd: dir,
+      logDir: path.join(dir, "log"),
+      timeoutMs: 0,
+      graceMs: 30_000,
+      onEvent: (event) => {
+        if (event.type === "text") texts.push(event.text);
+      },
+    });
+    const grandchild = Number(/grandchild (\d+)/.exec(texts.join("\n"))?.[1]);
+    onTestFinished(() => killQuietly(grandchild));
+    expect(grandchild).toBeGreaterThan(0);
+    expect(isPidRunning(grandchild)).toBe(false);
   });
 
   it("stops the agent's group on abort and throws CancelledError", async () => {
@@ -299,7 +340,7 @@ describe("isTransient", () => {
 });
 
 describe("killOrphanedAgent", () => {
-  it("kills the live process group named in agent.pid and removes the file", async () => {
+  it("ends the live process group named in agent.pid with TERM and removes the file", async () => {
     const dir = await makeTestDir();
     const handle = startProcess({
       command: process.execPath,
@@ -312,17 +353,42 @@ describe("killOrphanedAgent", () => {
     const lines = handle.lines();
     const grandchild = Number((await lines.next()).value);
     await writeFile(path.join(dir, "agent.pid"), `${handle.pid}\n`);
-    expect(await killOrphanedAgent(dir)).toBe(true);
+    expect(await killOrphanedAgent(dir, 30_000)).toBe(true);
     for await (const _line of lines) {
       // Drain until the killed group closes stdout.
     }
     const result = await handle.result;
-    expect(result.signal).toBe("SIGKILL");
+    expect(result.signal).toBe("SIGTERM");
     expect(isPidRunning(handle.pid)).toBe(false);
     expect(await waitForPidExit(grandchild)).toBe(true);
     await expect(readFile(path.join(dir, "agent.pid"), "utf8")).rejects.toMatchObject({
       code: "ENOENT",
     });
+  });
+
+  it("can find an orphan's detached tools: agent.pid names the spawn id the agent's tools inherit", async () => {
+    const request = await makeRequest({ mode: "hang" });
+    const controller = new AbortController();
+    let pidFileText = "";
+    let inherited = "";
+    const error = await dispatch({
+      ...request,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type !== "text") return;
+        if (event.text.startsWith("spawn-id ")) inherited = event.text.slice("spawn-id ".length);
+        if (event.text === "ready") {
+          pidFileText = readFileSync(path.join(request.logDir, "agent.pid"), "utf8");
+          controller.abort();
+        }
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CancelledError);
+    const [pid, startTime, spawnId] = pidFileText.trim().split(" ");
+    expect(Number(pid)).toBeGreaterThan(0);
+    expect(startTime).toMatch(/^\d+$/);
+    expect(spawnId).toMatch(/^[0-9a-f]{16}$/);
+    expect(inherited.split(" ").at(-1)).toBe(spawnId);
   });
 
   it("returns false without a pid file, or when the group is already gone", async () => {
@@ -361,3 +427,12 @@ describe("dispatch failure hints", () => {
     );
   });
 });
+
+/** A process a failed test left behind must not outlive the test run. */
+function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: already gone.
+  }
+}

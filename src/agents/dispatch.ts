@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
-import { killGroupFromPidFile } from "../proc/pid-file.js";
+import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
 import {
   createEmptyUsage,
@@ -178,6 +178,8 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     stdoutLogFile: path.join(request.logDir, "agent.log"),
     stderrLogFile: path.join(request.logDir, "agent.stderr.log"),
     pidFile: path.join(request.logDir, "agent.pid"),
+    // Agents' tools detach (Claude Code's Bash tool runs commands under setsid): track the tree.
+    isTreeTracked: true,
   });
 
   const parse = getLineParser(harness.spec.parser);
@@ -255,11 +257,12 @@ function getLineParser(name: ParserName): LineParser {
 }
 
 /**
- * Kills an agent left running by a bosun process that died (kill -9) mid-dispatch, found through
- * the agent.pid file in its log directory. Returns true if one was found alive.
+ * Kills an agent left running by a bosun process that died (kill -9) mid-dispatch, and whatever
+ * its tools started, found through the agent.pid file in its log directory (TERM, then KILL after
+ * `graceMs`). Returns true if something was found alive.
  */
-export function killOrphanedAgent(logDir: string): Promise<boolean> {
-  return killGroupFromPidFile(path.join(logDir, "agent.pid"));
+export function killOrphanedAgent(logDir: string, graceMs = DEFAULT_GRACE_MS): Promise<boolean> {
+  return killSpawnFromPidFile(path.join(logDir, "agent.pid"), graceMs);
 }
 
 function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {

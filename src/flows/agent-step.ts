@@ -63,7 +63,7 @@ export async function runAgentStep(
   const harnessName = role === "worker" ? ctx.options.worker : ctx.options.reviewer;
   const logDir = getAttemptDir(ctx, round, role, attempt);
   // A bosun killed mid-dispatch may have left its agent running; it must not race the new one.
-  if (await killOrphanedAgent(logDir))
+  if (await killOrphanedAgent(logDir, ctx.config.dispatch.graceSec * 1000))
     ctx.emit({
       type: "warning",
       runId: ctx.runId,

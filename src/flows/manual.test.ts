@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,12 +7,19 @@ import { makeTestDir } from "../../test/helpers/testdir.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { waitForManualReport } from "./manual.js";
 
-function makeWait(dir: string, signal?: AbortSignal) {
+/**
+ * Starts a wait for `round/review_report.json` ("ok" is valid). `onRead` hears every content
+ * bosun read; `started` settles once the prompt is written, that is once the report's directory
+ * exists and the wait is under way.
+ */
+function makeWait(dir: string, signal?: AbortSignal, onRead?: (text: string) => void) {
   const reportFile = path.join(dir, "round", "review_report.json");
+  const promptFile = path.join(dir, "round", "reviewer", "prompt.md");
   const invalid: string[] = [];
   const isReady = async (): Promise<{ isValid: boolean; error?: string }> => {
     try {
       const text = await readFile(reportFile, "utf8");
+      onRead?.(text);
       return text.trim() === "ok"
         ? { isValid: true }
         : { isValid: false, error: `bad content "${text.trim()}"` };
@@ -20,14 +28,17 @@ function makeWait(dir: string, signal?: AbortSignal) {
     }
   };
   const done = waitForManualReport({
-    promptFile: path.join(dir, "round", "reviewer", "prompt.md"),
+    promptFile,
     prompt: "review please",
     reportFile,
     isReady,
     onInvalid: (error) => invalid.push(error),
     ...(signal === undefined ? {} : { signal }),
   });
-  return { done, reportFile, invalid };
+  const started = waitFor("the prompt to be written", () =>
+    existsSync(promptFile) ? true : undefined,
+  );
+  return { done, started, reportFile, invalid };
 }
 
 describe("waitForManualReport", () => {
@@ -42,8 +53,8 @@ describe("waitForManualReport", () => {
 
   it("reports an invalid file once and keeps waiting until a valid one is written", async () => {
     const dir = await makeTestDir();
-    const { done, reportFile, invalid } = makeWait(dir);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { done, started, reportFile, invalid } = makeWait(dir);
+    await started;
     // Written whole (temp file, then rename), as a tool should: a truncate-then-write would show
     // bosun an empty file for an instant, which it would rightly report too.
     await writeFile(`${reportFile}.tmp`, "nope\n");
@@ -58,10 +69,15 @@ describe("waitForManualReport", () => {
 
   it("does not report a file caught mid-write (truncated, then written)", async () => {
     const dir = await makeTestDir();
-    const { done, reportFile, invalid } = makeWait(dir);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let onEmptyRead = (): void => undefined;
+    const sawEmpty = new Promise<void>((resolve) => (onEmptyRead = resolve));
+    const { done, started, reportFile, invalid } = makeWait(dir, undefined, (text) => {
+      if (text === "") onEmptyRead();
+    });
+    await started;
     await writeFile(reportFile, "");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // bosun has seen the truncated file and lets it settle; the rest of the write lands now.
+    await sawEmpty;
     await writeFile(reportFile, "ok\n");
     await done;
     expect(invalid).toEqual([]);
@@ -70,8 +86,9 @@ describe("waitForManualReport", () => {
   it("stops with CancelledError when aborted", async () => {
     const dir = await makeTestDir();
     const controller = new AbortController();
-    const { done } = makeWait(dir, controller.signal);
-    setTimeout(() => controller.abort(), 50);
+    const { done, started } = makeWait(dir, controller.signal);
+    await started;
+    controller.abort();
     await expect(done).rejects.toBeInstanceOf(CancelledError);
   });
 });

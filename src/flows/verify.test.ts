@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { CancelledError } from "../errors.js";
 import { startProcess } from "../proc/run-process.js";
 import { createBosunPaths } from "../store/paths.js";
@@ -62,13 +62,35 @@ describe("runVerifyCommand", () => {
     for await (const _line of lines) {
       // Drain until the killed group closes stdout.
     }
-    expect((await orphan.result).signal).toBe("SIGKILL");
+    // The default grace: TERM is enough for sh and sleep.
+    expect((await orphan.result).signal).toBe("SIGTERM");
     expect(isPidRunning(orphan.pid)).toBe(false);
     expect(outcome.passed).toBe(true);
     expect(emitted.map((event) => event.type)).toEqual(["warning"]);
     await expect(readFile(path.join(dir, "verify.pid"), "utf8")).rejects.toMatchObject({
       code: "ENOENT",
     });
+  });
+});
+
+describe("runVerifyCommand and what the command detached", () => {
+  it("kills a process the command started in a session of its own (setsid) when it ends", async () => {
+    const dir = await makeTestDir();
+    const pidFile = path.join(dir, "server.pid");
+    // A dev server started for the tests, left running in its own session, output elsewhere.
+    const command = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 300' >/dev/null 2>&1 &
+      while [ ! -s ${pidFile} ]; do sleep 0.05; done`;
+    const outcome = await runVerifyCommand(makeContext(dir, []), command, path.join(dir, "v.log"));
+    const serverPid = Number((await readFile(pidFile, "utf8")).trim());
+    onTestFinished(() => {
+      try {
+        process.kill(serverPid, "SIGKILL");
+      } catch {
+        // ESRCH: gone, as it should be.
+      }
+    });
+    expect(outcome.passed).toBe(true);
+    expect(isPidRunning(serverPid)).toBe(false);
   });
 });
 

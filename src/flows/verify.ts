@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { CancelledError, UsageError } from "../errors.js";
-import { killGroupFromPidFile } from "../proc/pid-file.js";
+import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { runProcess } from "../proc/run-process.js";
 import type { FlowContext } from "./flow-context.js";
 import type { GateOutcome } from "./round.js";
@@ -19,7 +19,8 @@ export async function runVerifyCommand(
 ): Promise<GateOutcome> {
   // A verify run left going by a bosun that was killed must not race this one.
   const pidFile = path.join(path.dirname(logFile), "verify.pid");
-  if (await killGroupFromPidFile(pidFile)) {
+  const graceMs = ctx.config.dispatch.graceSec * 1000;
+  if (await killSpawnFromPidFile(pidFile, graceMs)) {
     ctx.emit({
       type: "warning",
       runId: ctx.runId,
@@ -33,9 +34,11 @@ export async function runVerifyCommand(
     pidFile,
     cwd: ctx.paths.root,
     timeoutMs: ctx.options.timeoutSec * 1000,
-    graceMs: ctx.config.dispatch.graceSec * 1000,
+    graceMs,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     stdoutLogFile: logFile,
+    // A test run or dev server it started may detach; none may keep writing to the repository.
+    isTreeTracked: true,
   });
   // Stopped by Ctrl-C: no verdict on the work, so nothing may be recorded as a failed gate.
   if (result.terminationReason === "aborted") throw new CancelledError("Verify command stopped.");

@@ -1,23 +1,41 @@
 /**
  * Pid files: a child's process-group id on disk while it runs, so that if bosun itself dies
- * (kill -9) the next bosun can find that group and end it instead of racing it. The file also
- * holds the process's start time (Linux /proc), so a pid reused by an unrelated process since
- * is never killed by mistake.
+ * (kill -9) the next bosun can find what it left running and end it instead of racing it. The file
+ * also holds the process's start time (Linux /proc), so a pid reused by an unrelated process since
+ * is never killed by mistake, and the spawn id of a tracked child, which finds the processes that
+ * left its group (see tree-kill.ts).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
+import { readStartTime } from "./proc-scan.js";
+import { sweepTrees, type SpawnTree } from "./tree-kill.js";
 
-/** Writes `<pid> <start time>` synchronously (called right after spawn, before anything else). */
-export function writePidFileSync(file: string, pid: number): void {
-  writeFileSync(file, `${pid} ${readStartTime(pid) ?? "-"}\n`);
+/**
+ * Writes `<pid> <start time> [<spawn id>]` synchronously (called right after spawn). The start
+ * time is read from /proc unless the caller already has it.
+ */
+export function writePidFileSync(
+  file: string,
+  pid: number,
+  options: { spawnId?: string | undefined; startTime?: string | undefined } = {},
+): void {
+  const startTime = options.startTime ?? readStartTime(pid) ?? "-";
+  const fields = [
+    String(pid),
+    startTime,
+    ...(options.spawnId === undefined ? [] : [options.spawnId]),
+  ];
+  writeFileSync(file, `${fields.join(" ")}\n`);
 }
 
 /**
- * Kills (SIGKILL) the process group named in `file`, then removes the file. Returns true when a
- * live group was found. A missing or garbled file, a dead pid, or a pid now owned by another
- * process (its start time differs) means there is nothing of ours to kill.
+ * Ends what the spawn named in `file` left running — its process group and, for a tracked spawn,
+ * every process carrying its spawn id — with TERM, then KILL after `graceMs`, and removes the
+ * file. Returns true when something was found alive. A missing or garbled file, or a dead pid,
+ * means there is nothing of ours to end; a pid now owned by another process (its start time
+ * differs) is left alone.
  */
-export async function killGroupFromPidFile(file: string): Promise<boolean> {
+export async function killSpawnFromPidFile(file: string, graceMs: number): Promise<boolean> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -26,35 +44,21 @@ export async function killGroupFromPidFile(file: string): Promise<boolean> {
     return false;
   }
   await rm(file, { force: true });
-  const [pidText, startTime] = text.trim().split(/\s+/);
+  const [pidText, startTime, spawnId] = text.trim().split(/\s+/);
   const pid = Number.parseInt(pidText ?? "", 10);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   const currentStart = readStartTime(pid);
-  if (
+  const isReused =
     startTime !== undefined &&
     startTime !== "-" &&
     currentStart !== undefined &&
-    currentStart !== startTime
-  ) {
-    return false;
-  }
-  try {
-    process.kill(-pid, "SIGKILL");
-    return true;
-  } catch {
-    // ESRCH: the group already ended.
-    return false;
-  }
-}
-
-/** The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), if known. */
-function readStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces; count from after it.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    // Not Linux, or the process is gone: no start time to compare.
-    return undefined;
-  }
+    currentStart !== startTime;
+  // The spawn id is random, so processes carrying it are ours even when the pid was reused.
+  const tree: SpawnTree = {
+    groupId: isReused ? undefined : pid,
+    spawnId,
+    startTime: startTime === "-" ? undefined : startTime,
+    seen: new Map(),
+  };
+  return (await sweepTrees([tree], { graceMs })) > 0;
 }

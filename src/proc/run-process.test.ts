@@ -1,8 +1,17 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { FAKE_AGENTS_DIR } from "../../test/helpers/run-bosun.js";
 import { isPidRunning, makeTestDir, waitForPidExit } from "../../test/helpers/testdir.js";
-import { getLiveChildPids, runProcess, startProcess, type ProcessOptions } from "./run-process.js";
+import { withTimeoutLongEnough } from "../../test/helpers/wait-for.js";
+import {
+  getLiveChildPids,
+  killAllChildren,
+  runProcess,
+  startProcess,
+  type ProcessHandle,
+  type ProcessOptions,
+} from "./run-process.js";
 
 const NODE = process.execPath;
 
@@ -69,7 +78,7 @@ describe("runProcess", () => {
     const stdinFile = path.join(dir, "prompt.md");
     await writeFile(stdinFile, "line one\nline two ✓\n");
     const result = await runProcess(
-      makeNodeOptions("process.stdin.pipe(process.stdout)", dir, { stdinFile, timeoutMs: 5_000 }),
+      makeNodeOptions("process.stdin.pipe(process.stdout)", dir, { stdinFile, timeoutMs: 30_000 }),
     );
     expect(result.terminationReason).toBe("exit");
     expect(result.stdout).toBe("line one\nline two ✓");
@@ -79,7 +88,7 @@ describe("runProcess", () => {
     const dir = await makeTestDir();
     const script = `let n = 0; process.stdin.on("data", (d) => (n += d.length)); process.stdin.on("end", () => console.log("eof:" + n));`;
     // If stdin were an open pipe the child would wait forever; the timeout would then end it.
-    const result = await runProcess(makeNodeOptions(script, dir, { timeoutMs: 5_000 }));
+    const result = await runProcess(makeNodeOptions(script, dir, { timeoutMs: 30_000 }));
     expect(result).toMatchObject({ terminationReason: "exit", exitCode: 0, stdout: "eof:0" });
   });
 
@@ -165,39 +174,44 @@ describe("runProcess", () => {
 });
 
 describe("startProcess termination", () => {
-  it("kills the whole group on timeout, within budget, and records terminationReason timeout", async () => {
+  it("kills the whole group on timeout and records terminationReason timeout", async () => {
     const dir = await makeTestDir();
-    const handle = startProcess(
-      makeNodeOptions(SPAWNS_GRANDCHILD_AND_HANGS, dir, { timeoutMs: 300, graceMs: 500 }),
+    const ended = await withTimeoutLongEnough(
+      "a child spawning a grandchild",
+      async (timeoutMs) => {
+        const handle = startProcess(
+          makeNodeOptions(SPAWNS_GRANDCHILD_AND_HANGS, dir, { timeoutMs, graceMs: LONG_GRACE_MS }),
+        );
+        expect(getLiveChildPids()).toContain(handle.pid);
+        const lines = await readAllLines(handle);
+        const result = await handle.result;
+        return lines[1] === "ready" ? { timeoutMs, handle, lines, result } : undefined;
+      },
+      { firstMs: 300, maxMs: 20_000 },
     );
-    expect(getLiveChildPids()).toContain(handle.pid);
-    const lines: string[] = [];
-    for await (const line of handle.lines()) lines.push(line);
-    const result = await handle.result;
-    expect(result).toMatchObject({
+    // SIGTERM, not the SIGKILL due after the grace: the timeout's TERM ended it.
+    expect(ended.result).toMatchObject({
       terminationReason: "timeout",
       exitCode: null,
       signal: "SIGTERM",
     });
-    expect(result.durationMs).toBeGreaterThanOrEqual(250);
-    expect(result.durationMs).toBeLessThan(2_000);
-    const grandchild = Number(lines[0]);
-    expect(lines[1]).toBe("ready");
-    expect(await waitForPidExit(grandchild)).toBe(true);
-    expect(isPidRunning(handle.pid)).toBe(false);
+    // Timers may fire a little early relative to a clock read before the spawn.
+    expect(ended.result.durationMs).toBeGreaterThanOrEqual(ended.timeoutMs - 50);
+    expect(ended.result.durationMs).toBeLessThan(LONG_GRACE_MS);
+    expect(await waitForPidExit(Number(ended.lines[0]))).toBe(true);
+    expect(isPidRunning(ended.handle.pid)).toBe(false);
   });
 
   it("escalates to SIGKILL after graceMs when the child ignores SIGTERM", async () => {
     const dir = await makeTestDir();
     const script = `process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000);`;
-    const handle = startProcess(makeNodeOptions(script, dir, { timeoutMs: 200, graceMs: 300 }));
-    for await (const _line of handle.lines()) {
-      // Drain until the group is killed.
-    }
+    const graceMs = 300;
+    const handle = startProcess(makeNodeOptions(script, dir, { graceMs }));
+    // The kill comes only once the child says its SIGTERM handler is in place.
+    const killedAt = await killWhenReady(handle, () => handle.kill("timeout"));
     const result = await handle.result;
     expect(result).toMatchObject({ terminationReason: "timeout", signal: "SIGKILL" });
-    expect(result.durationMs).toBeGreaterThanOrEqual(450);
-    expect(result.durationMs).toBeLessThan(2_500);
+    expect(performance.now() - killedAt).toBeGreaterThanOrEqual(graceMs);
   });
 
   it("kills the group when the AbortSignal fires and records terminationReason aborted", async () => {
@@ -206,38 +220,33 @@ describe("startProcess termination", () => {
     const handle = startProcess(
       makeNodeOptions(SPAWNS_GRANDCHILD_AND_HANGS, dir, {
         signal: controller.signal,
-        graceMs: 500,
+        graceMs: LONG_GRACE_MS,
       }),
     );
     const lines: string[] = [];
-    const abortedAt = { ms: 0 };
-    for await (const line of handle.lines()) {
-      lines.push(line);
-      if (line === "ready") {
-        abortedAt.ms = performance.now();
-        controller.abort();
-      }
-    }
+    const abortedAt = await killWhenReady(handle, () => controller.abort(), lines);
     const result = await handle.result;
-    expect(performance.now() - abortedAt.ms).toBeLessThan(1_000);
-    expect(result.terminationReason).toBe("aborted");
+    // TERM was enough: no waiting for the grace period.
+    expect(performance.now() - abortedAt).toBeLessThan(LONG_GRACE_MS);
+    expect(result).toMatchObject({ terminationReason: "aborted", signal: "SIGTERM" });
     expect(await waitForPidExit(Number(lines[0]))).toBe(true);
   });
 
   it("does not start work when the signal is already aborted", async () => {
     const dir = await makeTestDir();
+    const marker = path.join(dir, "started");
     const handle = startProcess(
-      makeNodeOptions("setInterval(() => {}, 1000)", dir, {
-        signal: AbortSignal.abort(),
-        graceMs: 500,
-      }),
+      makeNodeOptions(
+        `require("node:fs").writeFileSync(${JSON.stringify(marker)}, ""); setInterval(() => {}, 1000)`,
+        dir,
+        { signal: AbortSignal.abort(), graceMs: LONG_GRACE_MS },
+      ),
     );
-    for await (const _line of handle.lines()) {
-      // Nothing is printed.
-    }
+    await readAllLines(handle);
     const result = await handle.result;
-    expect(result.terminationReason).toBe("aborted");
-    expect(result.durationMs).toBeLessThan(1_000);
+    // The TERM was sent with the spawn, long before Node could run the script.
+    expect(result).toMatchObject({ terminationReason: "aborted", signal: "SIGTERM" });
+    await expect(readFile(marker)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("kills the process when the consumer breaks out of lines()", async () => {
@@ -262,9 +271,200 @@ describe("startProcess termination", () => {
     );
     handle.kill("signal");
     handle.kill("timeout");
-    for await (const _line of handle.lines()) {
-      // Drain.
-    }
+    await readAllLines(handle);
     expect((await handle.result).terminationReason).toBe("signal");
   });
 });
+
+describe("startProcess with isTreeTracked (processes that left the group)", () => {
+  it("kills what the child left in a session of its own when it exits", async () => {
+    const dir = await makeTestDir();
+    const handle = startDetacher(dir, ["exit"]);
+    const grandchild = await readGrandchild(handle);
+    await readAllLines(handle);
+    const result = await handle.result;
+    expect(result).toMatchObject({ terminationReason: "exit", exitCode: 0 });
+    // Gone by the time the result is in: nothing it started can write on after it.
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("kills it on timeout", async () => {
+    const dir = await makeTestDir();
+    const ended = await withTimeoutLongEnough(
+      "the detaching child",
+      async (timeoutMs) => {
+        const handle = startDetacher(dir, ["hang"], { timeoutMs, graceMs: LONG_GRACE_MS });
+        const lines = await readAllLines(handle);
+        const result = await handle.result;
+        const grandchild = Number(lines[0]?.split(" ")[1]);
+        onTestFinished(() => killQuietly(grandchild));
+        return lines[1] === "ready" ? { result, grandchild } : undefined;
+      },
+      { firstMs: 300, maxMs: 20_000 },
+    );
+    expect(ended.result.terminationReason).toBe("timeout");
+    expect(ended.result.durationMs).toBeLessThan(LONG_GRACE_MS);
+    expect(isPidRunning(ended.grandchild)).toBe(false);
+  });
+
+  it("kills it on abort, with TERM when TERM is enough", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const handle = startDetacher(dir, ["hang"], {
+      signal: controller.signal,
+      graceMs: LONG_GRACE_MS,
+    });
+    const grandchild = await readGrandchild(handle);
+    const abortedAt = performance.now();
+    controller.abort();
+    await readAllLines(handle);
+    expect((await handle.result).terminationReason).toBe("aborted");
+    expect(isPidRunning(grandchild)).toBe(false);
+    expect(performance.now() - abortedAt).toBeLessThan(LONG_GRACE_MS);
+  });
+
+  it("KILLs a leftover that ignores TERM once graceMs has passed", async () => {
+    const dir = await makeTestDir();
+    const graceMs = 400;
+    const handle = startDetacher(dir, ["exit", "--ignore-term"], { graceMs });
+    const grandchild = await readGrandchild(handle);
+    const exitedAt = performance.now();
+    await readAllLines(handle);
+    await handle.result;
+    expect(isPidRunning(grandchild)).toBe(false);
+    expect(performance.now() - exitedAt).toBeGreaterThanOrEqual(graceMs - 50);
+  });
+
+  it("finds by descent a detached grandchild whose environment was scrubbed", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const handle = startDetacher(dir, ["hang", "--scrub-env"], {
+      signal: controller.signal,
+      graceMs: LONG_GRACE_MS,
+    });
+    const grandchild = await readGrandchild(handle);
+    controller.abort();
+    await readAllLines(handle);
+    await handle.result;
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("KILLs a TERM-ignoring grandchild found by descent even after its parent died and orphaned it", async () => {
+    const dir = await makeTestDir();
+    const controller = new AbortController();
+    const graceMs = 400;
+    const handle = startDetacher(dir, ["hang", "--scrub-env", "--ignore-term"], {
+      signal: controller.signal,
+      graceMs,
+    });
+    const grandchild = await readGrandchild(handle);
+    controller.abort();
+    await readAllLines(handle);
+    // The child died of the TERM at once; its grandchild, reparented, is found as seen before.
+    expect((await handle.result).signal).toBe("SIGTERM");
+    expect(isPidRunning(grandchild)).toBe(false);
+  });
+
+  it("is killed with its tree by killAllChildren(), synchronously, as on bosun's exit", async () => {
+    const dir = await makeTestDir();
+    const handle = startDetacher(dir, ["hang"], { graceMs: LONG_GRACE_MS });
+    const grandchild = await readGrandchild(handle);
+    killAllChildren();
+    expect(getLiveChildPids()).toEqual([]);
+    await readAllLines(handle);
+    expect((await handle.result).signal).toBe("SIGKILL");
+    expect(await waitForPidExit(grandchild)).toBe(true);
+  });
+
+  it("gives each tracked child its own BOSUN_SPAWN_ID after the inherited ones, and others none", async () => {
+    const dir = await makeTestDir();
+    vi.stubEnv("BOSUN_SPAWN_ID", "outer");
+    const printIds = "console.log(process.env.BOSUN_SPAWN_ID)";
+    const first = await runProcess(makeNodeOptions(printIds, dir, { isTreeTracked: true }));
+    const second = await runProcess(makeNodeOptions(printIds, dir, { isTreeTracked: true }));
+    const untracked = await runProcess(makeNodeOptions(printIds, dir));
+    expect(first.stdout).toMatch(/^outer [0-9a-f]{16}$/);
+    expect(second.stdout).toMatch(/^outer [0-9a-f]{16}$/);
+    expect(second.stdout).not.toBe(first.stdout);
+    expect(untracked.stdout).toBe("outer");
+  });
+
+  it("writes the spawn id into pidFile next to pid and start time", async () => {
+    const dir = await makeTestDir();
+    const pidFile = path.join(dir, "agent.pid");
+    const handle = startProcess(
+      makeNodeOptions("console.log(process.env.BOSUN_SPAWN_ID)", dir, {
+        pidFile,
+        isTreeTracked: true,
+        isEnvIsolated: true,
+      }),
+    );
+    const written = await readFile(pidFile, "utf8");
+    const [spawnId] = await readAllLines(handle);
+    await handle.result;
+    expect(written).toBe(`${handle.pid} ${written.split(" ")[1]} ${spawnId}\n`);
+    expect(written).toMatch(/^\d+ \d+ [0-9a-f]{16}\n$/);
+  });
+});
+
+/** Long enough never to run out in a test that expects TERM to do the job. */
+const LONG_GRACE_MS = 30_000;
+
+/** Starts test/fixtures/bin/fake-detach.mjs as a tracked child. */
+function startDetacher(
+  cwd: string,
+  args: readonly string[],
+  extra: Partial<ProcessOptions> = {},
+): ProcessHandle {
+  const script = path.join(FAKE_AGENTS_DIR, "fake-detach.mjs");
+  return startProcess({
+    command: NODE,
+    args: [script, ...args],
+    cwd,
+    isTreeTracked: true,
+    graceMs: 500,
+    ...extra,
+  });
+}
+
+/** Reads fake-detach's lines up to "ready" and returns its grandchild's pid (killed after the test). */
+async function readGrandchild(handle: ProcessHandle): Promise<number> {
+  const lines = handle.lines();
+  const first = await lines.next();
+  const grandchild = Number(String(first.value).split(" ")[1]);
+  onTestFinished(() => killQuietly(grandchild));
+  expect((await lines.next()).value).toBe("ready");
+  return grandchild;
+}
+
+/** Reads lines until the child prints "ready", then calls `kill`; returns when it did. */
+async function killWhenReady(
+  handle: ProcessHandle,
+  kill: () => void,
+  lines: string[] = [],
+): Promise<number> {
+  let killedAt = Number.NaN;
+  for await (const line of handle.lines()) {
+    lines.push(line);
+    if (line === "ready") {
+      killedAt = performance.now();
+      kill();
+    }
+  }
+  return killedAt;
+}
+
+async function readAllLines(handle: ProcessHandle): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of handle.lines()) lines.push(line);
+  return lines;
+}
+
+/** A process a failed test left behind must not outlive the test run. */
+function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: already gone.
+  }
+}

@@ -2,12 +2,23 @@
  * The one spawn path. Every child bosun starts (agents, git, verify commands) goes through
  * `startProcess`: args array, no shell, explicit cwd and env, its own process group, a timeout,
  * an AbortSignal, and a group kill (TERM, then KILL after a grace period) so nothing outlives it.
+ * A tracked child's kill reaches its whole tree, including what detached from the group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, openSync, closeSync, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { LineSplitter } from "./line-splitter.js";
 import { writePidFileSync } from "./pid-file.js";
+import { readStartTime } from "./proc-scan.js";
+import {
+  appendSpawnId,
+  createSpawnId,
+  killTreesSync,
+  signalTrees,
+  sweepTrees,
+  SPAWN_ID_VAR,
+  type SpawnTree,
+} from "./tree-kill.js";
 
 /** Why a process ended; recorded once and used to build every message about it. */
 export type TerminationReason = "exit" | "timeout" | "aborted" | "signal";
@@ -43,6 +54,13 @@ export interface ProcessOptions {
    * group kill aimed at the caller reaches it too (an agent's own tool commands). Default true.
    */
   isGroupLeader?: boolean;
+  /**
+   * When true, every process the child starts dies with it, also those that left its group
+   * (`setsid`): the child gets a unique BOSUN_SPAWN_ID (kept in `pidFile` too), and when it is
+   * killed or ends, what carries that id or descends from it gets TERM, then KILL after `graceMs`.
+   * Costs a /proc scan (a few ms) each time; for agents and verify commands, not for git.
+   */
+  isTreeTracked?: boolean;
 }
 
 /** How a process ended. */
@@ -74,18 +92,27 @@ export interface ProcessHandle {
 export const DEFAULT_GRACE_MS = 5_000;
 const STDERR_TAIL_BYTES = 4_096;
 
-/** Process groups still alive, so bosun can kill them all when it exits. */
-const liveGroups = new Set<number>();
+/**
+ * Children bosun still owns, by pid, so bosun can kill them all when it exits: a group leader
+ * until it has exited, a tracked child until the sweep of what it left behind has finished.
+ */
+const liveChildren = new Map<number, SpawnTree>();
 
-/** Sends SIGKILL to every live child group; called from bosun's exit path. */
+/** Sends SIGKILL to every live child group and tracked tree; called from bosun's exit path. */
 export function killAllChildren(): void {
-  for (const pid of liveGroups) killGroup(pid, "SIGKILL");
-  liveGroups.clear();
+  const tracked: SpawnTree[] = [];
+  for (const [pid, tree] of liveChildren) {
+    if (tree.groupId !== undefined) killGroup(pid, "SIGKILL");
+    if (tree.spawnId !== undefined) tracked.push(tree);
+  }
+  // One synchronous scan for all of them: an exit handler cannot wait for a grace period.
+  if (tracked.length > 0) killTreesSync(tracked);
+  liveChildren.clear();
 }
 
-/** The pids of child groups bosun currently owns (for tests and diagnostics). */
+/** The pids of children bosun currently owns (for tests and diagnostics). */
 export function getLiveChildPids(): number[] {
-  return [...liveGroups];
+  return [...liveChildren.keys()];
 }
 
 process.once("exit", killAllChildren);
@@ -94,12 +121,13 @@ process.once("exit", killAllChildren);
 export function startProcess(options: ProcessOptions): ProcessHandle {
   const startedAt = performance.now();
   const isGroupLeader = options.isGroupLeader ?? true;
+  const spawnId = options.isTreeTracked === true ? createSpawnId() : undefined;
   const stdinFd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, "r");
   let child: ChildProcess;
   try {
     child = spawn(options.command, [...options.args], {
       cwd: options.cwd,
-      env: createEnv(options),
+      env: createEnv(options, spawnId),
       stdio: [stdinFd ?? "ignore", "pipe", "pipe"],
       detached: isGroupLeader,
       shell: false,
@@ -120,20 +148,37 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
 
   let terminationReason: TerminationReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  /** When KILL is due (performance.now() clock), once a kill has started. */
+  let killDeadline: number | undefined;
   let hasExited = false;
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const pid = child.pid ?? -1;
+  const tree: SpawnTree = {
+    groupId: isGroupLeader ? pid : undefined,
+    spawnId,
+    startTime: spawnId !== undefined && pid > 0 ? readStartTime(pid) : undefined,
+    seen: new Map(),
+  };
   // Written synchronously, before bosun does anything else, so a kill -9 from here on leaves a trace.
-  if (pid > 0 && options.pidFile !== undefined) writePidFileSync(options.pidFile, pid);
-  if (pid > 0 && isGroupLeader) liveGroups.add(pid);
-  // Without a group of its own, only the child itself can be signalled (its group is ours).
-  const signalChild = (signal: NodeJS.Signals): void =>
-    isGroupLeader ? killGroup(pid, signal) : killPid(pid, signal);
+  if (pid > 0 && options.pidFile !== undefined)
+    writePidFileSync(options.pidFile, pid, { spawnId, startTime: tree.startTime });
+  if (pid > 0 && (isGroupLeader || spawnId !== undefined)) liveChildren.set(pid, tree);
+  const signalChild = (signal: NodeJS.Signals): void => {
+    if (spawnId !== undefined) {
+      if (signal === "SIGKILL") killTreesSync([tree]);
+      else signalTrees([tree], signal);
+    }
+    // Without a group of its own, only the child itself can be signalled (its group is ours).
+    else if (isGroupLeader) killGroup(pid, signal);
+    else killPid(pid, signal);
+  };
 
   const kill = (reason: TerminationReason = "aborted"): void => {
     if (hasExited || pid <= 0) return;
     terminationReason ??= reason;
     signalChild("SIGTERM");
-    killTimer ??= setTimeout(() => signalChild("SIGKILL"), options.graceMs ?? DEFAULT_GRACE_MS);
+    killDeadline ??= performance.now() + graceMs;
+    killTimer ??= setTimeout(() => signalChild("SIGKILL"), graceMs);
     killTimer.unref();
   };
 
@@ -146,6 +191,15 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   if (options.signal?.aborted === true) queueMicrotask(onAbort);
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
+  /** Settles once what a tracked child left behind is gone (at once for untracked children). */
+  let leftovers: Promise<unknown> = Promise.resolve();
+  // TERM, then KILL by the deadline of a kill already under way, or a full grace from now.
+  const sweepLeftovers = (): Promise<unknown> =>
+    sweepTrees([tree], {
+      graceMs,
+      ...(killDeadline === undefined ? {} : { deadline: killDeadline }),
+    });
+
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
     (resolve, reject) => {
       child.once("error", (error) => {
@@ -155,7 +209,8 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
       child.once("exit", (code, signal) => {
         hasExited = true;
         // Grandchildren the agent left behind would keep stdout open forever; end them now.
-        if (isGroupLeader) killGroup(pid, "SIGKILL");
+        if (spawnId !== undefined) leftovers = sweepLeftovers();
+        else if (isGroupLeader) killGroup(pid, "SIGKILL");
         resolve({ code, signal });
       });
     },
@@ -169,7 +224,7 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   const result = (async (): Promise<ProcessResult> => {
     try {
       const { code, signal } = await exited;
-      await stdoutDone;
+      await Promise.all([leftovers, stdoutDone]);
       const reason = terminationReason ?? (signal === null ? "exit" : "signal");
       return {
         exitCode: code,
@@ -182,7 +237,7 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
       if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
       if (killTimer !== undefined) clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
-      liveGroups.delete(pid);
+      liveChildren.delete(pid);
       await Promise.all([
         closeLog(stdoutLog),
         closeLog(stderrLog),
@@ -227,13 +282,14 @@ export async function runProcess(
   return { ...result, stdout: chunks.join("\n") };
 }
 
-function createEnv(options: ProcessOptions): NodeJS.ProcessEnv {
+function createEnv(options: ProcessOptions, spawnId: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = options.isEnvIsolated === true ? {} : { ...process.env };
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
   env["BOSUN"] = "1";
+  if (spawnId !== undefined) env[SPAWN_ID_VAR] = appendSpawnId(env[SPAWN_ID_VAR], spawnId);
   return env;
 }
 

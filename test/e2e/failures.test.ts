@@ -24,17 +24,22 @@ import {
   createFakeAgentTemplate,
   runBosun,
   startBosun,
+  waitWhileBosunRuns,
   type BosunProcess,
   type BosunRun,
 } from "../helpers/run-bosun.js";
 import { isPidRunning } from "../helpers/testdir.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { withTimeoutLongEnough } from "../helpers/wait-for.js";
 
+/** The first timeout the timeout tests try (see `withTimeoutLongEnough`). */
 const TIMEOUT_SEC = 2;
 const GRACE_SEC = 1;
-/** Room for node, git and bosun start-up on a busy machine; far below any real hang. */
-const SLACK_MS = 3_000;
-/** Timeout for tests that stop bosun themselves: long enough never to fire first. */
+/**
+ * Room for node, git and bosun start-up and shutdown on a busy 2-core machine (load 2–8); far
+ * below bosun's own 30 s kill switch in run-bosun.ts and the 60 s timeout, so a hang still fails.
+ */
+const SLACK_MS = 10_000;
+/** Timeout for tests that do not test the timeout: long enough never to fire first. */
 const LONG_TIMEOUT_SEC = 60;
 const TASK_ID = "T-001";
 const GOAL = "Add feature.txt containing the word feature.";
@@ -43,7 +48,8 @@ const HUGE_OUTPUT_BYTES = 20 * 1024 * 1024;
 const LONG_LINE_BYTES = 4 * 1024 * 1024;
 const MISSING_COMMAND = "no-such-agent-cli-for-bosun-tests";
 
-const FAST_DISPATCH = { retries: 0, timeoutSec: TIMEOUT_SEC, graceSec: GRACE_SEC };
+/** No retries and a short grace; the timeout never fires first unless a test sets its own. */
+const TEST_DISPATCH = { retries: 0, timeoutSec: LONG_TIMEOUT_SEC, graceSec: GRACE_SEC };
 
 const WRITE_FEATURE: OfflineAction = { write: { path: "feature.txt", content: "feature\n" } };
 const WORK_REPORT: OfflineAction = {
@@ -85,18 +91,6 @@ async function startTrackedBosun(args: readonly string[], cwd: string): Promise<
     await bosun.result;
   });
   return bosun;
-}
-
-/** Waits like `waitFor`, but fails at once, showing bosun's output, if bosun exits first. */
-function waitWhileBosunRuns<T>(
-  bosun: BosunProcess,
-  what: string,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const exited = bosun.result.then((run): never => {
-    throw new Error(`bosun exited (code ${String(run.exitCode)}) before ${what}:\n${run.stderr}`);
-  });
-  return Promise.race([waitFor(what, probe), exited]);
 }
 
 /** SIGKILLs a process group left by a failed test; a group that is gone is what we want. */
@@ -158,9 +152,29 @@ async function readFileSlice(file: string, position: number, length: number): Pr
 }
 
 /** bosun's timeout message for a harness: "<name> timed out after 2s" (or "2.0s"); group killed. */
-function getTimedOutPattern(harness: string): RegExp {
+function getTimedOutPattern(harness: string, timeoutSec: number): RegExp {
   return new RegExp(
-    `${harness} timed out after ${TIMEOUT_SEC}(\\.0)?s; its process group was killed`,
+    `${harness} timed out after ${timeoutSec}(\\.0)?s; its process group was killed`,
+  );
+}
+
+/**
+ * Runs `attempt` with a dispatch timeout of TIMEOUT_SEC, doubling it while the agent had not got
+ * to work (`isReady` false) when the timeout fired: on a busy machine Node alone may take most of
+ * a short timeout to start.
+ */
+function withTimeoutLongEnoughSec<T>(
+  what: string,
+  attempt: (timeoutSec: number) => Promise<{ isReady: boolean; outcome: T }>,
+): Promise<T & { timeoutSec: number }> {
+  return withTimeoutLongEnough(
+    what,
+    async (timeoutMs) => {
+      const timeoutSec = timeoutMs / 1000;
+      const { isReady, outcome } = await attempt(timeoutSec);
+      return isReady ? { ...outcome, timeoutSec } : undefined;
+    },
+    { firstMs: TIMEOUT_SEC * 1000, maxMs: 16_000 },
   );
 }
 
@@ -173,25 +187,30 @@ function expectNoInternalError(result: BosunRun): void {
 describe("bosun review with failing agents", () => {
   it("kills a hung agent and its child at the timeout (TERM, then KILL after the grace) and fails the run", async () => {
     const pidFile = join(home, "hang-pids.json");
-    const repo = await makeRepo({
-      dispatch: FAST_DISPATCH,
-      agents: {
-        hang: {
-          template: createFakeAgentTemplate("fake-hang.mjs"),
-          env: { FAKE_PID_FILE: pidFile },
-        },
+    const { repo, result, timeoutSec } = await withTimeoutLongEnoughSec(
+      "the hung agent",
+      async (timeoutSec) => {
+        const repo = await makeRepo({
+          dispatch: { ...TEST_DISPATCH, timeoutSec },
+          agents: {
+            hang: {
+              template: createFakeAgentTemplate("fake-hang.mjs"),
+              env: { FAKE_PID_FILE: pidFile },
+            },
+          },
+        });
+        const result = await runBosun(reviewArgs("hang", "hang"), { cwd: repo, env });
+        return { isReady: existsSync(pidFile), outcome: { repo, result } };
       },
-    });
-
-    const result = await runBosun(reviewArgs("hang", "hang"), { cwd: repo, env });
+    );
 
     const pids = await readHangPids(pidFile);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(getTimedOutPattern("hang"));
+    expect(result.stderr).toMatch(getTimedOutPattern("hang", timeoutSec));
     expectNoInternalError(result);
     // The fake ignores SIGTERM, so bosun can only have ended it with SIGKILL after the grace.
-    expect(result.durationMs).toBeGreaterThanOrEqual((TIMEOUT_SEC + GRACE_SEC) * 1000);
-    expect(result.durationMs).toBeLessThan((TIMEOUT_SEC + GRACE_SEC) * 1000 + SLACK_MS);
+    expect(result.durationMs).toBeGreaterThanOrEqual((timeoutSec + GRACE_SEC) * 1000);
+    expect(result.durationMs).toBeLessThan((timeoutSec + GRACE_SEC) * 1000 + SLACK_MS);
     expect(isPidRunning(pids.pid)).toBe(false);
     expect(isPidRunning(pids.childPid)).toBe(false);
     const { runId, run, events } = await readOnlyRun(repo);
@@ -212,24 +231,29 @@ describe("bosun review with failing agents", () => {
     await writeOfflineScript(scriptFile, [
       { role: "worker", actions: [{ run: `sleep 300 & echo $! > '${pidFile}'; wait` }] },
     ]);
-    const repo = await makeRepo({
-      dispatch: FAST_DISPATCH,
-      agents: { offline: { script: scriptFile } },
-    });
-
-    const result = await runBosun(reviewArgs("offline", "offline"), { cwd: repo, env });
+    const { result, timeoutSec } = await withTimeoutLongEnoughSec(
+      "the agent's shell command",
+      async (timeoutSec) => {
+        const repo = await makeRepo({
+          dispatch: { ...TEST_DISPATCH, timeoutSec },
+          agents: { offline: { script: scriptFile } },
+        });
+        const result = await runBosun(reviewArgs("offline", "offline"), { cwd: repo, env });
+        return { isReady: existsSync(pidFile), outcome: { result } };
+      },
+    );
 
     const commandPid = Number.parseInt(await readFile(pidFile, "utf8"), 10);
     cleanups.push(() => Promise.resolve(killGroupQuietly(commandPid)));
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(getTimedOutPattern("offline"));
-    expect(result.durationMs).toBeLessThan(TIMEOUT_SEC * 1000 + SLACK_MS);
+    expect(result.stderr).toMatch(getTimedOutPattern("offline", timeoutSec));
+    expect(result.durationMs).toBeLessThan(timeoutSec * 1000 + SLACK_MS);
     expect(isPidRunning(commandPid)).toBe(false);
   });
 
   it("reports a crashing agent with the harness, its exit code and its stderr tail", async () => {
     const repo = await makeRepo({
-      dispatch: FAST_DISPATCH,
+      dispatch: TEST_DISPATCH,
       agents: { crash: { template: createFakeAgentTemplate("fake-crash.mjs") } },
     });
 
@@ -258,7 +282,7 @@ describe("bosun review with failing agents", () => {
 
   it("fails cleanly when an agent prints no events its parser understands", async () => {
     const repo = await makeRepo({
-      dispatch: FAST_DISPATCH,
+      dispatch: TEST_DISPATCH,
       agents: {
         garbage: { template: createFakeAgentTemplate("fake-garbage.mjs"), parser: "claude" },
       },
@@ -285,7 +309,7 @@ describe("bosun review with failing agents", () => {
     const scriptFile = join(home, "offline-script.json");
     await writeOfflineScript(scriptFile, [{ role: "reviewer", actions: [APPROVE] }]);
     const repo = await makeRepo({
-      dispatch: { ...FAST_DISPATCH, timeoutSec: 30 },
+      dispatch: TEST_DISPATCH,
       agents: {
         huge: {
           template: createFakeAgentTemplate("fake-huge.mjs"),
@@ -323,7 +347,7 @@ describe("bosun review with failing agents", () => {
 describe("bosun review with a missing agent CLI", () => {
   it("prints one clear error and creates no run when a custom harness's command does not exist", async () => {
     const repo = await makeRepo({
-      dispatch: FAST_DISPATCH,
+      dispatch: TEST_DISPATCH,
       agents: { ghost: { template: `${MISSING_COMMAND} --prompt {{prompt_file}}` } },
     });
 
@@ -345,7 +369,7 @@ describe("bosun review with a missing agent CLI", () => {
     gitDir === undefined || existsSync(join(gitDir, "codex")) || existsSync("/usr/local/bin/codex");
 
   it.skipIf(isCodexReachable)("names the missing codex binary and how to install it", async () => {
-    const repo = await makeRepo({ dispatch: FAST_DISPATCH });
+    const repo = await makeRepo({ dispatch: TEST_DISPATCH });
 
     const result = await runBosun(reviewArgs("codex", "codex"), {
       cwd: repo,
@@ -374,7 +398,7 @@ describe("bosun review interrupted", () => {
       { role: "reviewer", actions: [{ say: "Reviewing slowly." }, { sleepMs: 60_000 }, APPROVE] },
     ]);
     const repo = await makeRepo({
-      dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC },
+      dispatch: TEST_DISPATCH,
       agents: { offline: { script: scriptFile } },
     });
 
@@ -440,7 +464,7 @@ describe("bosun review interrupted", () => {
         offline: { script: scriptFile },
       },
     });
-    const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
+    const repo = await makeRepo({ dispatch: TEST_DISPATCH });
 
     const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
     const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
@@ -452,8 +476,8 @@ describe("bosun review interrupted", () => {
     const stopMs = performance.now() - interruptedAt;
 
     expect(stopped.exitCode).toBe(130);
-    // TERM is ignored by the fake, so KILL after the grace ends it; 2 s of slack for a busy CI machine.
-    expect(stopMs).toBeLessThan((GRACE_SEC + 2) * 1000);
+    // TERM is ignored by the fake, so KILL after the grace ends it, not the 60 s timeout.
+    expect(stopMs).toBeLessThan(GRACE_SEC * 1000 + SLACK_MS);
     expect(stopped.stderr).toContain("Stopping agents");
     expect(stopped.stderr).toMatch(/Paused\. Continue with: bosun review --resume \S+/);
     expectNoInternalError(stopped);
@@ -502,7 +526,7 @@ describe("bosun review interrupted", () => {
           offline: { script: scriptFile },
         },
       });
-      const repo = await makeRepo({ dispatch: { ...FAST_DISPATCH, timeoutSec: LONG_TIMEOUT_SEC } });
+      const repo = await makeRepo({ dispatch: TEST_DISPATCH });
 
       const bosun = await startTrackedBosun(reviewArgs("hang", "offline"), repo);
       const pids = await waitWhileBosunRuns(bosun, "the hung agent had started its child", () =>
@@ -513,8 +537,8 @@ describe("bosun review interrupted", () => {
       const stopped = await bosun.result;
 
       expect(stopped.exitCode).toBe(130);
-      // The fake ignores TERM: KILL after the grace ends it; 2 s of slack for a busy CI machine.
-      expect(performance.now() - signalledAt).toBeLessThan((GRACE_SEC + 2) * 1000);
+      // The fake ignores TERM: KILL after the grace ends it (with slack for a busy machine).
+      expect(performance.now() - signalledAt).toBeLessThan(GRACE_SEC * 1000 + SLACK_MS);
       expect((await readOnlyRun(repo)).run.status).toBe("paused");
       expectNoInternalError(stopped);
       expect(isPidRunning(pids.pid)).toBe(false);

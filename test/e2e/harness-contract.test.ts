@@ -187,7 +187,8 @@ async function readVersion(bin: string): Promise<string> {
     args: ["--version"],
     cwd: process.cwd(),
     env: { PI_OFFLINE: "1" },
-    timeoutMs: 10_000,
+    // pi loads a large bundle: seconds on a busy machine.
+    timeoutMs: 30_000,
   });
   // pi prints its version on stderr.
   return result.stdout.trim() || result.stderrTail.trim();

@@ -2,6 +2,8 @@
  * `bosun log --follow` prints a live run's events as they are written (fs.watch, no polling) and
  * stops by itself when the run completes.
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listRunIds } from "../../src/store/run-read.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -15,18 +17,21 @@ afterEach(async () => {
 
 describe("bosun log --follow", () => {
   it("streams events of a live run as JSON lines and exits 0 when the run completes", async () => {
-    const repo = await createOfflineRepo([
+    const repo = await createOfflineRepo([]);
+    repos.push(repo);
+    // The worker waits for this file, so the run cannot end before the follower is following.
+    const gate = join(repo.home, "go");
+    await repo.writeScript([
       {
         role: "worker",
         actions: [
-          { sleepMs: 1500 },
+          { run: `while [ ! -e '${gate}' ]; do sleep 0.05; done` },
           { write: { path: "feature.txt", content: "feature\n" } },
           { report: { files_changed: ["feature.txt"] } },
         ],
       },
       { role: "reviewer", actions: [{ report: { decision: "approve" } }] },
     ]);
-    repos.push(repo);
     const review = repo.startCli([
       "review",
       "--goal",
@@ -36,20 +41,26 @@ describe("bosun log --follow", () => {
       "--reviewer",
       "offline",
     ]);
-    // Follow only once the run exists; by then the worker is still sleeping.
     const runId = await waitFor("the run to start", async () => (await listRunIds(repo.paths))[0]);
-    const follow = await repo.runCli(["log", runId, "--follow", "--json"]);
+    const follow = repo.startCli(["log", runId, "--follow", "--json"]);
+    await waitFor("the follower to print the history so far", () =>
+      follow.stdoutLines.length > 0 ? true : undefined,
+    );
+    const printedBeforeTheEnd = [...follow.stdoutLines];
+    await writeFile(gate, "");
     const reviewResult = await review.result;
+    const followResult = await follow.result;
 
     expect(reviewResult.exitCode).toBe(0);
-    expect(follow.exitCode).toBe(0);
-    // It was started while the worker slept, so it had to wait for the rest to be written.
-    expect(follow.durationMs).toBeGreaterThan(800);
-    const types = follow.stdout
+    expect(followResult.exitCode).toBe(0);
+    const types = followResult.stdout
       .trim()
       .split("\n")
       .map((line) => (JSON.parse(line) as { type: string }).type);
-    expect(types[0]).toBe("run.created");
+    // It printed the start while the worker waited; the checkpoint and all after it, it had to
+    // watch for.
+    expect(printedBeforeTheEnd[0]).toContain('"type":"run.created"');
+    expect(printedBeforeTheEnd.join("\n")).not.toContain("checkpoint.created");
     expect(types).toContain("checkpoint.created");
     expect(types).toContain("review.completed");
     expect(types.at(-1)).toBe("run.completed");

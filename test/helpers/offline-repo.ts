@@ -44,6 +44,8 @@ export interface CliProcess {
   pid: number;
   /** Reads what it has printed on stderr so far. */
   readStderr(): Promise<string>;
+  /** The stdout lines it has printed so far (a live view, filled as they arrive). */
+  stdoutLines: readonly string[];
   /** Settles once it exited. */
   result: Promise<CliResult>;
 }
@@ -139,8 +141,8 @@ export async function createOfflineRepo(
     live.add(handle.pid);
     const readStderr = async (): Promise<string> =>
       existsSync(stderrFile) ? readFile(stderrFile, "utf8") : "";
+    const lines: string[] = [];
     const result = (async (): Promise<CliResult> => {
-      const lines: string[] = [];
       for await (const line of handle.lines()) lines.push(line);
       const ended = await handle.result;
       live.delete(handle.pid);
@@ -151,7 +153,7 @@ export async function createOfflineRepo(
         durationMs: ended.durationMs,
       };
     })();
-    return { pid: handle.pid, readStderr, result };
+    return { pid: handle.pid, readStderr, stdoutLines: lines, result };
   };
 
   await writeScript(steps);

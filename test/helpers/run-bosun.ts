@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "../../src/proc/run-process.js";
 import { createTempDir } from "./agent-env.js";
+import { waitFor } from "./wait-for.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -117,4 +118,16 @@ export async function startBosun(
     };
   })();
   return { pid: handle.pid, result };
+}
+
+/** Waits like `waitFor`, but fails at once, showing bosun's output, if bosun exits first. */
+export function waitWhileBosunRuns<T>(
+  bosun: BosunProcess,
+  what: string,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const exited = bosun.result.then((run): never => {
+    throw new Error(`bosun exited (code ${String(run.exitCode)}) before ${what}:\n${run.stderr}`);
+  });
+  return Promise.race([waitFor(what, probe), exited]);
 }

@@ -58,8 +58,11 @@ export function isPidRunning(pid: number): boolean {
   }
 }
 
-/** Polls until `pid` is no longer running or `timeoutMs` passes; returns true if it ended. */
-export async function waitForPidExit(pid: number, timeoutMs = 2_000): Promise<boolean> {
+/**
+ * Polls until `pid` is no longer running or `timeoutMs` passes; returns true if it ended. A killed
+ * process is gone in milliseconds; the bound is generous so a busy machine cannot fail a test.
+ */
+export async function waitForPidExit(pid: number, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isPidRunning(pid)) return true;
