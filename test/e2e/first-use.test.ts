@@ -1,0 +1,126 @@
+/**
+ * What a new user meets first, through the built CLI: the demo's "Look around" commands run as
+ * printed from another directory.
+ */
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, realpath, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assertBosunBuilt, BOSUN_CLI } from "../helpers/run-bosun.js";
+import { makeTestDir } from "../helpers/testdir.js";
+
+beforeAll(() => assertBosunBuilt());
+
+/** How one process ended. */
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp dir with a git repo, a directory outside it, and a hermetic env for bosun and sh. */
+interface Sandbox {
+  dir: string;
+  repo: string;
+  elsewhere: string;
+  env: NodeJS.ProcessEnv;
+  /** Runs `node dist/cli.js <args>` in the repo. */
+  bosun(args: readonly string[]): Ran;
+  /** Runs a command line through /bin/sh, from `elsewhere` (outside every repo). */
+  shell(line: string): Ran;
+}
+
+/**
+ * `pathDirs` come first on PATH, then this Node's directory and the system tools (git, sh, ls):
+ * no agent CLI, and no `bosun` except one a test puts there.
+ */
+async function makeSandbox(pathDirs: readonly string[] = []): Promise<Sandbox> {
+  const dir = await realpath(await makeTestDir({ "repo/README.md": "# sample\n" }));
+  const repo = path.join(dir, "repo");
+  const elsewhere = path.join(dir, "elsewhere");
+  await mkdir(elsewhere);
+  const env: NodeJS.ProcessEnv = {
+    PATH: [...pathDirs, path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter),
+    HOME: path.join(dir, "home"),
+    BOSUN_HOME: path.join(dir, "bosun-home"),
+    TMPDIR: dir,
+    NO_COLOR: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+  };
+  const spawn = (command: string, args: readonly string[], cwd: string): Ran => {
+    const result = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout: 60_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  expect(spawn("git", ["init", "-q", "."], repo).status).toBe(0);
+  return {
+    dir,
+    repo,
+    elsewhere,
+    env,
+    bosun: (args) => spawn(process.execPath, [BOSUN_CLI, ...args], repo),
+    shell: (line) => spawn("/bin/sh", ["-c", line], elsewhere),
+  };
+}
+
+/** Runs `bosun demo` and returns the run, its repo and the printed "Look around" command lines. */
+function runDemo(sandbox: Sandbox): { runId: string; repo: string; commands: string[] } {
+  const demo = sandbox.bosun(["demo"]);
+  expect(demo.status, demo.stderr).toBe(0);
+  const lines = demo.stderr.split("\n");
+  const start = lines.findIndex((line) => line.startsWith("Look around"));
+  expect(start, demo.stderr).toBeGreaterThan(-1);
+  const commands = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith("  ")) break;
+    commands.push(line.trim());
+  }
+  const [, repo, runId] = /--root (\S+) status (\S+)/.exec(commands[0] ?? "") ?? [];
+  expect(runId, demo.stderr).toBeDefined();
+  expect(repo?.startsWith(sandbox.dir), demo.stderr).toBe(true);
+  return { runId: runId ?? "", repo: repo ?? "", commands };
+}
+
+/** Runs every printed command through sh from another directory and checks it shows the run. */
+function expectCommandsShowRun(sandbox: Sandbox, runId: string, commands: readonly string[]): void {
+  const [status, log, diff, ls] = commands.map((line) => {
+    const ran = sandbox.shell(line);
+    expect(ran.status, `${line}\n${ran.stderr}`).toBe(0);
+    return ran.stdout;
+  });
+  expect(commands).toHaveLength(4);
+  expect(status).toMatch(new RegExp(`^run +${runId} +✔ succeeded`, "m"));
+  expect(log).toContain(`▶ review ${runId}`);
+  expect(log).toContain("✔ succeeded approved by the reviewer in round 2");
+  expect(diff).toMatch(/^diff --git a\/math\.js b\/math\.js/m);
+  expect(ls).toMatch(/\/rounds\/1:\n(.+\n)*work_report\.json\n/);
+  expect(ls).toContain("review_report.json");
+}
+
+describe("bosun demo's Look around commands", () => {
+  it("run as printed from another directory with `node <dist/cli.js>` when no bosun on PATH is this one", async () => {
+    // A different `bosun` first on PATH: the printed commands must not call it.
+    const otherBin = path.join(await makeTestDir(), "other-bin");
+    await mkdir(otherBin);
+    await writeFile(path.join(otherBin, "bosun"), "#!/bin/sh\necho 'another bosun' >&2\nexit 9\n");
+    await chmod(path.join(otherBin, "bosun"), 0o755);
+    const sandbox = await makeSandbox([otherBin]);
+    const { runId, commands } = runDemo(sandbox);
+
+    for (const line of commands.slice(0, 3))
+      expect(line.startsWith(`node ${BOSUN_CLI} --root `), line).toBe(true);
+    expectCommandsShowRun(sandbox, runId, commands);
+  });
+
+  it("say plain `bosun` when the bosun on PATH is this installation (as npm link makes it)", async () => {
+    const linkBin = path.join(await makeTestDir(), "link-bin");
+    await mkdir(linkBin);
+    await symlink(BOSUN_CLI, path.join(linkBin, "bosun"));
+    const sandbox = await makeSandbox([linkBin]);
+    const { runId, commands } = runDemo(sandbox);
+
+    for (const line of commands.slice(0, 3))
+      expect(line.startsWith("bosun --root "), line).toBe(true);
+    expectCommandsShowRun(sandbox, runId, commands);
+  });
+});
