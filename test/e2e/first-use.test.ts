@@ -1,6 +1,6 @@
 /**
  * What a new user meets first, through the built CLI: the demo's "Look around" commands run as
- * printed from another directory.
+ * printed from another directory, and a diff whose last line is ended.
  */
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, realpath, symlink, writeFile } from "node:fs/promises";
@@ -122,5 +122,21 @@ describe("bosun demo's Look around commands", () => {
     for (const line of commands.slice(0, 3))
       expect(line.startsWith("bosun --root "), line).toBe(true);
     expectCommandsShowRun(sandbox, runId, commands);
+  });
+});
+
+describe("bosun diff", () => {
+  it("ends its output with exactly one newline", async () => {
+    const sandbox = await makeSandbox();
+    const { runId, repo } = runDemo(sandbox);
+    for (const args of [
+      ["diff", runId],
+      ["diff", runId, "--round", "1"],
+    ]) {
+      const diff = sandbox.bosun(["--root", repo, ...args]);
+      expect(diff.status, diff.stderr).toBe(0);
+      expect(diff.stdout).toMatch(/^diff --git /m);
+      expect(diff.stdout).toMatch(/[^\n]\n$/);
+    }
   });
 });
