@@ -1,6 +1,7 @@
 /**
  * What a new user meets first, through the built CLI: the demo's "Look around" commands run as
- * printed from another directory, and a diff whose last line is ended.
+ * printed from another directory, doctor's verdict on the configured worker and reviewer, and a
+ * diff whose last line is ended.
  */
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, realpath, symlink, writeFile } from "node:fs/promises";
@@ -138,5 +139,90 @@ describe("bosun diff", () => {
       expect(diff.stdout).toMatch(/^diff --git /m);
       expect(diff.stdout).toMatch(/[^\n]\n$/);
     }
+  });
+});
+
+describe("bosun doctor", () => {
+  /** Writes bosun.yaml into the sandbox repo. */
+  const writeConfig = (sandbox: Sandbox, yaml: string): Promise<void> =>
+    writeFile(path.join(sandbox.repo, "bosun.yaml"), yaml);
+  /** `doctor --json`'s verdict part. */
+  interface Verdict {
+    isRunnable: boolean;
+    roles: Array<{ role: string; harness: string; isFound: boolean; problem: string | null }>;
+  }
+
+  it("exits 1 and names each configured role whose CLI is missing, with the fix", async () => {
+    const sandbox = await makeSandbox();
+    const missing = path.join(sandbox.dir, "not-installed");
+    // The default roles (claude, codex), pointed at CLIs that do not exist.
+    await writeConfig(
+      sandbox,
+      `agents:\n  claude: { command: ${missing}/claude }\n  codex: { command: ${missing}/codex }\n`,
+    );
+    const text = sandbox.bosun(["doctor"]);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/^✗ +worker +claude +\(built-in default\) +not found$/m);
+    expect(text.stdout).toMatch(/^✗ +reviewer +codex +\(built-in default\) +not found$/m);
+    expect(text.stdout).toContain(
+      "or use another agent: set review.worker in bosun.yaml, or pass --worker <harness> to bosun review",
+    );
+    expect(text.stdout).toContain(
+      "set review.reviewer in bosun.yaml, or pass --reviewer <harness>",
+    );
+    expect(text.stdout).toContain(
+      "Not ready: bosun review cannot run the worker and reviewer agents as configured.",
+    );
+
+    const json = sandbox.bosun(["doctor", "--json"]);
+    expect(json.status).toBe(1);
+    const verdict = JSON.parse(json.stdout) as Verdict;
+    expect(verdict.isRunnable).toBe(false);
+    expect(verdict.roles.map((r) => [r.role, r.harness, r.isFound])).toEqual([
+      ["worker", "claude", false],
+      ["reviewer", "codex", false],
+    ]);
+    expect(verdict.roles[0]?.problem).toContain(`"${missing}/claude" was not found`);
+  });
+
+  it("exits 1 when only the reviewer's CLI is missing, and names only the reviewer", async () => {
+    const sandbox = await makeSandbox();
+    await writeConfig(
+      sandbox,
+      "review: { worker: offline, reviewer: mytool }\nagents:\n  mytool: { template: 'mytool-not-installed --file {{prompt_file}}' }\n",
+    );
+    const text = sandbox.bosun(["doctor"]);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/^✓ +worker +offline .* ready$/m);
+    expect(text.stdout).toMatch(/^✗ +reviewer +mytool .* not found$/m);
+    expect(text.stdout).toContain("fix agents.mytool.template in bosun.yaml");
+    expect(text.stdout).toContain("cannot run the reviewer agent as configured");
+    const verdict = JSON.parse(sandbox.bosun(["doctor", "--json"]).stdout) as Verdict;
+    expect(verdict.isRunnable).toBe(false);
+    expect(verdict.roles.map((r) => r.isFound)).toEqual([true, false]);
+  });
+
+  it("exits 0 when the configured worker and reviewer CLIs are both found", async () => {
+    const bin = path.join(await makeTestDir(), "bin");
+    await mkdir(bin);
+    for (const name of ["claude", "codex"]) {
+      await writeFile(path.join(bin, name), `#!/bin/sh\necho "${name} 9.9.9 (test stand-in)"\n`);
+      await chmod(path.join(bin, name), 0o755);
+    }
+    const sandbox = await makeSandbox([bin]);
+    const text = sandbox.bosun(["doctor"]);
+    expect(text.status, text.stdout).toBe(0);
+    // No auth env var or login file in the sandbox: said, but not a failure.
+    expect(text.stdout).toMatch(
+      /^! +worker +claude +\(built-in default\) +found; no auth detected$/m,
+    );
+    const json = sandbox.bosun(["doctor", "--json"]);
+    expect(json.status).toBe(0);
+    const verdict = JSON.parse(json.stdout) as Verdict;
+    expect(verdict.isRunnable).toBe(true);
+    expect(verdict.roles.map((r) => [r.role, r.harness, r.isFound])).toEqual([
+      ["worker", "claude", true],
+      ["reviewer", "codex", true],
+    ]);
   });
 });
