@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
+import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { ReviewFlags } from "./commands/review.js";
@@ -23,7 +24,7 @@ Examples:
   bosun asks && bosun answer <ask> more        when a run needs a human
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, rounds/…), .bosun/asks/.
-Docs: README.md.`;
+Docs: README.md; how bosun is built: docs/architecture.md.`;
 
 const REVIEW_HELP_FOOTER = `
 Each round: the worker works, bosun checkpoints its change with git, checks its work report,
@@ -31,8 +32,16 @@ runs the gates (report, something changed, --verify), then the reviewer judges t
 approve ends the run; changes_required feeds a fix list to the next round; after --max-rounds
 the run asks a human (bosun asks / bosun answer).
 
+Defaults above are bosun's built-in ones; bosun.yaml (or the global config) can change them,
+and "bosun config" shows the values in effect and the file each came from.
+
 Exit codes: 0 succeeded (or paused), 1 failed, 2 usage or config error, 3 needs a human,
 130 stopped by Ctrl-C (continue with --resume).`;
+
+/** "(default: claude; review.worker in bosun.yaml)": a built-in default and the key that changes it. */
+function formatDefault(value: string | number, key: string): string {
+  return `(default: ${value === "" ? "none" : value}; ${key} in bosun.yaml)`;
+}
 
 /** Runs the CLI and returns the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -103,12 +112,15 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
       "stream every agent event in full (text, tool results, tokens), not one line each",
     )
     .showHelpAfterError("(run bosun --help for usage)")
+    // Before any .command(): subcommands copy it, so "bosun review --help" lists --json too.
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", MAIN_HELP_FOOTER)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const ctx = (command: Command): CliContext =>
     createCliContext(command.optsWithGlobals<GlobalOptions>(), signal);
   const done = (code: number | void): void => setExitCode(code ?? 0);
+  const { review } = DEFAULT_CONFIG;
 
   program
     .command("init")
@@ -129,17 +141,24 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
     .option("--goal <text>", "goal text, when there is no task card")
     .option(
       "--worker <harness>",
-      "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual",
+      `worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual ${formatDefault(review.worker, "review.worker")}`,
     )
-    .option("--reviewer <harness>", "reviewer agent (same choices)")
-    .option("--max-rounds <n>", "rounds before asking a human (default 3)", parsePositiveInt)
+    .option(
+      "--reviewer <harness>",
+      `reviewer agent, same choices ${formatDefault(review.reviewer, "review.reviewer")}`,
+    )
+    .option(
+      "--max-rounds <n>",
+      `rounds before asking a human ${formatDefault(review.maxRounds, "review.maxRounds")}`,
+      parsePositiveInt,
+    )
     .option(
       "--verify <cmd>",
-      'shell command that must pass after each worker round, e.g. "npm test"',
+      `shell command that must pass after each worker round, e.g. "npm test" ${formatDefault(review.verify, "review.verify")}`,
     )
     .option(
       "--timeout <seconds>",
-      "per-dispatch timeout in seconds (0 = none)",
+      `per-dispatch timeout in seconds, 0 = none ${formatDefault(DEFAULT_CONFIG.dispatch.timeoutSec, "dispatch.timeoutSec")}`,
       parseNonNegativeInt,
     )
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
@@ -232,7 +251,7 @@ function createProgram(signal: AbortSignal, setExitCode: (code: number) => void)
   program
     .command("doctor")
     .description(
-      "for each agent CLI: found or not, version, which auth env vars are set (names only)",
+      "for each agent CLI: found or not, version, which auth env vars are set (names only); exit 1 when the configured worker's or reviewer's CLI is missing",
     )
     .action(async (_options: unknown, command: Command) =>
       done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))),

@@ -1,12 +1,13 @@
 /**
  * What a new user meets first, through the built CLI: the demo's "Look around" commands run as
- * printed from another directory, doctor's verdict on the configured worker and reviewer, and a
- * diff whose last line is ended.
+ * printed from another directory, doctor's verdict on the configured worker and reviewer, help
+ * that shows the global options and the defaults, and a diff whose last line is ended.
  */
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, realpath, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/store/schema/config.js";
 import { assertBosunBuilt, BOSUN_CLI } from "../helpers/run-bosun.js";
 import { makeTestDir } from "../helpers/testdir.js";
 
@@ -224,5 +225,34 @@ describe("bosun doctor", () => {
       ["worker", "claude", true],
       ["reviewer", "codex", true],
     ]);
+  });
+});
+
+describe("subcommand help", () => {
+  it("bosun review --help shows the global options and the built-in defaults", async () => {
+    const sandbox = await makeSandbox();
+    const help = sandbox.bosun(["review", "--help"]);
+    expect(help.status).toBe(0);
+    const global = help.stdout.slice(help.stdout.indexOf("Global Options:"));
+    expect(global).toMatch(/^ +--json +\S/m);
+    expect(global).toMatch(/^ +-v, --verbose +\S/m);
+    expect(global).toMatch(/^ +--root <dir> +\S/m);
+    // Help wraps long descriptions; compare with whitespace collapsed.
+    const flat = help.stdout.replace(/\s+/g, " ");
+    const { review, dispatch } = DEFAULT_CONFIG;
+    expect(flat).toContain(`(default: ${review.worker}; review.worker in bosun.yaml)`);
+    expect(flat).toContain(`(default: ${review.reviewer}; review.reviewer in bosun.yaml)`);
+    expect(flat).toContain(`(default: ${review.maxRounds}; review.maxRounds in bosun.yaml)`);
+    expect(flat).toContain(`(default: ${dispatch.timeoutSec}; dispatch.timeoutSec in bosun.yaml)`);
+    expect(flat).toContain("bosun.yaml (or the global config) can change them");
+  });
+
+  it("bosun status --help shows the global options too", async () => {
+    const sandbox = await makeSandbox();
+    const help = sandbox.bosun(["status", "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Global Options:\n(.+\n)*? +--json /m);
+    expect(help.stdout).toMatch(/^ +-v, --verbose /m);
+    expect(help.stdout).toMatch(/^ +--root <dir> /m);
   });
 });
