@@ -66,6 +66,16 @@ describe("getBosunCommand", () => {
     );
   });
 
+  it("skips node_modules/.bin dirs, which npx and npm scripts add only for the process they start", async () => {
+    const { dir, installation } = await makeInstallation();
+    // Where `npx bosun` finds bosun: a link in npx's cache, on the PATH npx gives bosun only.
+    const npxBin = path.join(dir, ".npm", "_npx", "b2ab84ea", "node_modules", ".bin");
+    await mkdir(npxBin, { recursive: true });
+    await symlink(installation.builtEntry, path.join(npxBin, "bosun"));
+    const env = { PATH: `${npxBin}:${path.dirname(process.execPath)}` };
+    expect(await getBosunCommand(installation, env)).toBe(`node '${installation.builtEntry}'`);
+  });
+
   it("never says bosun while running from source", async () => {
     const { dir, installation } = await makeInstallation();
     const bin = await makeBin(dir, "bin");

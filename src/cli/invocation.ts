@@ -66,6 +66,9 @@ async function isFirstOnPath(
   for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
     // An empty PATH entry means the current directory, which differs between directories.
     if (dir === "" || !path.isAbsolute(dir)) continue;
+    // npx and npm scripts put node_modules/.bin dirs on the PATH of what they start (npx bosun
+    // finds bosun in its own cache there); the user's shell, where the command is typed, has none.
+    if (isNodeModulesBin(dir)) continue;
     const candidate = path.join(dir, name);
     if (!(await isExecutable(candidate))) continue;
     try {
@@ -76,6 +79,10 @@ async function isFirstOnPath(
     }
   }
   return false;
+}
+
+function isNodeModulesBin(dir: string): boolean {
+  return path.basename(dir) === ".bin" && path.basename(path.dirname(dir)) === "node_modules";
 }
 
 async function isExecutable(file: string): Promise<boolean> {
