@@ -8,6 +8,7 @@ import { DEFAULT_GRACE_MS, killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
 import { describeFsError, getFsHint } from "../store/fs-errors.js";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
+import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { ReviewFlags } from "./commands/review.js";
@@ -25,13 +26,16 @@ Examples:
   bosun asks && bosun answer <ask> more        when a run needs a human
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, rounds/…), .bosun/asks/.
-Docs: README.md.`;
+Docs: README.md; how bosun is built: docs/architecture.md.`;
 
 const REVIEW_HELP_FOOTER = `
 Each round: the worker works, bosun checkpoints its change with git, checks its work report,
 runs the gates (report, something changed, --verify), then the reviewer judges the real diff.
 approve ends the run; changes_required feeds a fix list to the next round; after --max-rounds
 the run asks a human (bosun asks / bosun answer).
+
+Defaults above are bosun's built-in ones; bosun.yaml (or the global config) can change them,
+and "bosun config" shows the values in effect and the file each came from.
 
 Exit codes: 0 succeeded (or paused), 1 failed, 2 usage or config error, 3 needs a human,
 130 stopped by Ctrl-C (continue with --resume).`;
@@ -45,6 +49,11 @@ const FLOW_COMMANDS = new Set(["review", "answer", "demo"]);
  * anyway: whatever it was doing, a stop signal ends it (the journal makes that safe to resume).
  */
 const STOP_MARGIN_MS = 3_000;
+
+/** "(default: claude; review.worker in bosun.yaml)": a built-in default and the key that changes it. */
+function formatDefault(value: string | number, key: string): string {
+  return `(default: ${value === "" ? "none" : value}; ${key} in bosun.yaml)`;
+}
 
 /** Runs the CLI and returns the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -169,6 +178,8 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
       "stream every agent event in full (text, tool results, tokens), not one line each",
     )
     .showHelpAfterError("(run bosun --help for usage)")
+    // Before any .command(): subcommands copy it, so "bosun review --help" lists --json too.
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", MAIN_HELP_FOOTER)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -177,6 +188,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
       onConfig: (config) => hooks.setGraceMs(config.dispatch.graceSec * 1000),
     });
   const done = (code: number | void): void => hooks.setExitCode(code ?? 0);
+  const { review } = DEFAULT_CONFIG;
 
   program
     .command("init")
@@ -197,15 +209,26 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .option("--goal <text>", "goal text, when there is no task card")
     .option(
       "--worker <harness>",
-      "worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual",
+      `worker agent: claude, codex, gemini, opencode, pi, amp, cursor-agent, custom, offline, manual ${formatDefault(review.worker, "review.worker")}`,
     )
-    .option("--reviewer <harness>", "reviewer agent (same choices)")
-    .option("--max-rounds <n>", "rounds before asking a human (default 3)", parseMaxRounds)
+    .option(
+      "--reviewer <harness>",
+      `reviewer agent, same choices ${formatDefault(review.reviewer, "review.reviewer")}`,
+    )
+    .option(
+      "--max-rounds <n>",
+      `rounds before asking a human ${formatDefault(review.maxRounds, "review.maxRounds")}`,
+      parseMaxRounds,
+    )
     .option(
       "--verify <cmd>",
-      'shell command that must pass after each worker round, e.g. "npm test"',
+      `shell command that must pass after each worker round, e.g. "npm test" ${formatDefault(review.verify, "review.verify")}`,
     )
-    .option("--timeout <seconds>", "per-dispatch timeout in seconds (0 = none)", parseTimeoutSec)
+    .option(
+      "--timeout <seconds>",
+      `per-dispatch timeout in seconds, 0 = none ${formatDefault(DEFAULT_CONFIG.dispatch.timeoutSec, "dispatch.timeoutSec")}`,
+      parseTimeoutSec,
+    )
     .option("--allow-dirty", "start even if the working tree has uncommitted changes")
     .option(
       "--resume <run>",
@@ -296,7 +319,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
   program
     .command("doctor")
     .description(
-      "for each agent CLI: found or not, version, which auth env vars are set (names only)",
+      "for each agent CLI: found or not, version, which auth env vars are set (names only); exit 1 when the configured worker's or reviewer's CLI is missing",
     )
     .action(async (_options: unknown, command: Command) =>
       done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))),

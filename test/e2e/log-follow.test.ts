@@ -3,12 +3,16 @@
  * stops by itself when the run completes.
  */
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startProcess } from "../../src/proc/run-process.js";
 import { listRunIds } from "../../src/store/run-read.js";
+import { appendLines } from "../../src/store/jsonl.js";
+import { RunStore, createRunId } from "../../src/store/run-store.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { assertCliBuilt, createOfflineRepo, type OfflineRepo } from "../helpers/offline-repo.js";
 
+const CLI_ENTRY = join(resolve(import.meta.dirname, "../.."), "dist", "cli.js");
 const repos: OfflineRepo[] = [];
 beforeAll(() => assertCliBuilt());
 afterEach(async () => {
@@ -67,5 +71,48 @@ describe("bosun log --follow", () => {
     // It printed the whole history exactly once, no more, no less.
     const { events } = await repo.readOnlyRun();
     expect(types).toEqual(events.map((event) => event.type));
+  });
+
+  it("prints an event appended while it is still printing the history, and exits at run.completed", async () => {
+    const repo = await createOfflineRepo([]);
+    repos.push(repo);
+    const runId = createRunId();
+    const store = await RunStore.create(repo.paths, runId, "burst\n", {
+      type: "run.created",
+      flow: "review",
+      taskId: "T-001",
+      title: "burst",
+      baseCommit: (await repo.git(["rev-parse", "HEAD"])).trim(),
+      options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 0 },
+    });
+    await store.close();
+    // Far more history than a pipe holds (64 KB): bosun is still printing it, blocked on the
+    // pipe, when the last event lands — before it has even started to watch the file.
+    const HISTORY = 20_000;
+    const ts = new Date().toISOString();
+    const history = Array.from({ length: HISTORY }, (_, i) =>
+      JSON.stringify({ type: "round.started", seq: i + 2, ts, round: 1, head: "h" }),
+    );
+    const last = { type: "run.completed", seq: HISTORY + 2, ts, status: "cancelled", reason: "x" };
+    const file = repo.paths.eventsFile(runId);
+    await appendLines(file, history);
+    const follow = startProcess({
+      command: process.execPath,
+      args: [CLI_ENTRY, "log", runId, "--follow", "--json"],
+      cwd: repo.root,
+      env: { BOSUN_HOME: repo.home, HOME: repo.home, NO_COLOR: "1" },
+      timeoutMs: 15_000,
+      graceMs: 1_000,
+    });
+    const types: string[] = [];
+    for await (const line of follow.lines()) {
+      types.push((JSON.parse(line) as { type: string }).type);
+      if (types.length === 2) await appendLines(file, [JSON.stringify(last)]);
+    }
+    const ended = await follow.result;
+    expect(ended.terminationReason).toBe("exit");
+    expect(ended.exitCode).toBe(0);
+    expect(types).toHaveLength(HISTORY + 2);
+    expect(types.at(-1)).toBe("run.completed");
   });
 });

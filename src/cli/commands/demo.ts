@@ -7,6 +7,7 @@ import { createBosunPaths, getTempDir } from "../../store/paths.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { CliContext } from "../context.js";
 import { color, formatDuration } from "../format.js";
+import { getBosunCommand, quoteForShell } from "../invocation.js";
 import { createPrinter } from "../printer.js";
 
 /** Runs the demo and tells its story. */
@@ -60,15 +61,23 @@ export async function runDemo(ctx: CliContext): Promise<number> {
         : [`  the run did not go as scripted: ${run.reason ?? run.step}`]),
       `  result:  ${run.status} in ${formatDuration(performance.now() - startedAt)}, ${run.round} rounds, ${run.eventCount} events.`,
       "",
-      color.bold("Look around"),
-      `  cd ${repo}`,
-      `  bosun status ${run.id}       # the run's state (run.json)`,
-      `  bosun log ${run.id}          # every transition (events.jsonl)`,
-      `  bosun diff ${run.id}         # what the run changed`,
-      `  ls ${path.relative(repo, runDir)}/tasks/T-001/rounds/*   # prompts, agent logs, reports, gates, fix lists`,
+      color.bold("Look around") + color.dim(" (these work as printed, from any directory)"),
+      ...(await formatLookAround(repo, runDir, run.id)),
       "",
     ];
     process.stderr.write(`${story.join("\n")}\n`);
   }
   return run.status === "succeeded" ? 0 : 1;
+}
+
+/** Commands to inspect the demo run: they name the demo repo and run this same bosun. */
+async function formatLookAround(repo: string, runDir: string, runId: string): Promise<string[]> {
+  const bosun = `${await getBosunCommand()} --root ${quoteForShell(repo)}`;
+  const rounds = `${quoteForShell(path.join(runDir, "tasks", DEMO_TASK.task_id, "rounds"))}/*`;
+  return [
+    `  ${bosun} status ${runId}    # the run's state (run.json)`,
+    `  ${bosun} log ${runId}       # every transition (events.jsonl)`,
+    `  ${bosun} diff ${runId}      # what the run changed`,
+    `  ls ${rounds}   # prompts, agent logs, reports, gates, fix lists`,
+  ];
 }

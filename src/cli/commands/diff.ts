@@ -14,6 +14,9 @@ export async function runDiff(
   const runId = await resolveRunId(paths, wanted);
   const diff = await getRunDiff(paths, runId, options.round);
   if (ctx.isJson) printJson({ runId, round: options.round ?? null, diff });
-  else process.stdout.write(diff === "" ? "(no changes)\n" : diff);
+  // The diff comes back as lines joined without the last newline; the shell prompt must not be
+  // glued onto the diff's last line.
+  else if (diff === "") process.stdout.write("(no changes)\n");
+  else process.stdout.write(diff.endsWith("\n") ? diff : `${diff}\n`);
   return 0;
 }

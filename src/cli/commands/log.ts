@@ -1,5 +1,6 @@
 /** `bosun log RUN [--follow]`: a run's event history, optionally followed live (fs.watch, no polling). */
-import { open, watch } from "node:fs/promises";
+import { watch } from "node:fs";
+import { open } from "node:fs/promises";
 import { parseJsonlBuffer, readJsonl } from "../../store/jsonl.js";
 import { resolveRunId } from "../../store/run-read.js";
 import { RunEventSchema, type RunEvent } from "../../store/schema/events.js";
@@ -27,10 +28,46 @@ export async function runLog(
   };
   records.forEach(print);
   if (options.follow !== true || isStopEvent(records.at(-1))) return 0;
-  let offset = validBytes;
-  let lineNumber = records.length + 1;
+  await followLog(file, { offset: validBytes, lineNumber: records.length + 1 }, print, ctx.signal);
+  return 0;
+}
+
+/**
+ * Prints events appended after `from` until run.completed or the signal. A change listener, not
+ * fs/promises' watch(): that one (Node 20) drops changes that land while the loop body awaits,
+ * and the last events of a run are written in quick succession. The first read after the
+ * watcher starts catches what was appended before it did.
+ */
+async function followLog(
+  file: string,
+  from: { offset: number; lineNumber: number },
+  print: (event: RunEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  let { offset, lineNumber } = from;
+  let hasChanged = true;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const watcher = watch(file);
+  watcher.on("change", () => {
+    hasChanged = true;
+    wake?.();
+  });
+  watcher.on("error", (error) => {
+    failure = error;
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  signal.addEventListener("abort", onAbort);
   try {
-    for await (const _change of watch(file, { signal: ctx.signal })) {
+    while (!signal.aborted) {
+      if (failure !== undefined) throw failure;
+      if (!hasChanged) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      hasChanged = false;
       const handle = await open(file, "r");
       try {
         const { size } = await handle.stat();
@@ -41,16 +78,15 @@ export async function runLog(
         offset += chunk.validBytes;
         lineNumber += chunk.records.length;
         chunk.records.forEach(print);
-        if (isStopEvent(chunk.records.at(-1))) return 0;
+        if (isStopEvent(chunk.records.at(-1))) return;
       } finally {
         await handle.close();
       }
     }
-  } catch (error) {
-    if (ctx.signal.aborted) return 0;
-    throw error;
+  } finally {
+    watcher.close();
+    signal.removeEventListener("abort", onAbort);
   }
-  return 0;
 }
 
 function isStopEvent(event: RunEvent | undefined): boolean {

@@ -41,11 +41,16 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
   if (run.reason !== undefined) lines.push(`reason   ${run.reason}`);
   const files =
     run.round > 0 ? paths.roundDir(run.id, run.taskId, run.round) : paths.runDir(run.id);
-  lines.push(
-    `files    ${path.relative(process.cwd(), files) || "."}  (prompts, agent logs, reports)`,
-  );
+  lines.push(`files    ${formatPathFromCwd(files)}  (prompts, agent logs, reports)`);
   if (run.openAskId !== undefined)
     lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** Relative to the cwd when inside it; absolute otherwise (e.g. with --root), so it works as typed. */
+function formatPathFromCwd(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  if (relative === "") return ".";
+  return relative.split(path.sep)[0] === ".." || path.isAbsolute(relative) ? file : relative;
 }
