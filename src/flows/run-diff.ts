@@ -4,16 +4,32 @@ import type { BosunPaths } from "../store/paths.js";
 import { readRun, readRunEvents } from "../store/run-read.js";
 import { getDiff } from "../workspace/git.js";
 
-/** Returns the unified diff. */
+/** A run's diff, and the commits in it that were made outside the run. */
+export interface RunDiff {
+  /** The unified diff. */
+  diff: string;
+  /**
+   * `<short sha> <subject>` of commits made outside the run that the diff includes (from its
+   * `head.moved` events): a whole-run diff spans them; each round's own diff never does.
+   */
+  outsideCommits: string[];
+}
+
+/** Returns the unified diff of the whole run, or of one round's checkpoint. */
 export async function getRunDiff(
   paths: BosunPaths,
   runId: string,
   round?: number,
-): Promise<string> {
+): Promise<RunDiff> {
   const run = await readRun(paths, runId);
   if (run === null) throw new StateError(`Run ${runId} has no run.json (${paths.runFile(runId)}).`);
-  if (round === undefined)
-    return getDiff(paths.root, run.baseCommit, run.headCommit, Number.MAX_SAFE_INTEGER);
+  if (round === undefined) {
+    const outsideCommits = (await readRunEvents(paths, runId)).flatMap((event) =>
+      event.type === "head.moved" ? event.commits : [],
+    );
+    const diff = await getDiff(paths.root, run.baseCommit, run.headCommit, Number.MAX_SAFE_INTEGER);
+    return { diff, outsideCommits: [...new Set(outsideCommits)] };
+  }
   if (round > run.round) {
     const rounds =
       run.round === 0 ? "has not finished a round yet" : `has rounds 1 to ${run.round}`;
@@ -27,5 +43,11 @@ export async function getRunDiff(
       `Run ${runId} recorded no checkpoint for round ${round} in ${paths.eventsFile(runId)} (the worker may have failed before making one).`,
     );
   }
-  return getDiff(paths.root, checkpoint.parent, checkpoint.commit, Number.MAX_SAFE_INTEGER);
+  const diff = await getDiff(
+    paths.root,
+    checkpoint.parent,
+    checkpoint.commit,
+    Number.MAX_SAFE_INTEGER,
+  );
+  return { diff, outsideCommits: [] };
 }

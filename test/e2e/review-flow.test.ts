@@ -653,6 +653,16 @@ describe("bosun review with commits made outside the run", () => {
     const diff = await repo.runCli(["diff", runId, "--round", "1"]);
     expect(diff.stdout).toContain("feature.txt");
     expect(diff.stdout).not.toContain("user.txt");
+    // The whole run's diff spans the user's commit: it says so, on stderr, outside the patch.
+    const whole = await repo.runCli(["diff", runId]);
+    expect(whole.stdout).toContain("user.txt");
+    expect(whole.stderr).toMatch(
+      /note: this diff includes 1 commit\(s\) made outside the run \(\w+ add user\.txt\)/,
+    );
+    const wholeJson = await repo.runCli(["diff", runId, "--json"]);
+    expect(JSON.parse(wholeJson.stdout)).toMatchObject({
+      outsideCommits: [expect.stringMatching(/ add user\.txt$/)],
+    });
   });
 
   it("keeps a commit made after the checkpoint, reviews only the worker's diff, and tests the tree as it is", async () => {
