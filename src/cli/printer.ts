@@ -161,6 +161,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `  ${event.role} ${color.red("✗")} ${event.message}`;
     case "dispatch.cancelled":
       return `  ${event.role} ${color.yellow("stopped")}`;
+    case "checkpoint.started":
+      return undefined;
     case "checkpoint.created":
       return `  checkpoint ${shortSha(event.commit)} · ${event.filesChanged.length} file(s) changed`;
     case "gate.completed":

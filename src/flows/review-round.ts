@@ -3,7 +3,9 @@
  * checkpoint, gates check the report, that something changed and the verify command, then the
  * reviewer judges the diff. Every step consults the journal first, so resume never repeats one.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import {
   FixListSchema,
@@ -15,15 +17,7 @@ import {
   type WorkReport,
 } from "../store/schema/reports.js";
 import type { TaskCard } from "../store/schema/task-card.js";
-import {
-  commitAll,
-  getDiff,
-  getHead,
-  listChangedFiles,
-  listDirtyFiles,
-  runGit,
-  snapshotWorkingTree,
-} from "../workspace/git.js";
+import { commitAll, getDiff, getHead, listChangedFiles, listDirtyFiles } from "../workspace/git.js";
 import { findCompletedDispatch, runAgentStep } from "./agent-step.js";
 import type { FlowContext } from "./flow-context.js";
 import { formatFixList, readPromptTemplate, readRoleDocs, renderPrompt } from "./prompts.js";
@@ -35,8 +29,15 @@ import {
   type RoundVerdict,
   type VerifierOutcome,
 } from "./round.js";
-import { getKnownHead, getRoundBase, hasOpenDispatch, reconcileHead } from "./round-head.js";
-import { runVerifyCommand } from "./verify.js";
+import {
+  discardChangesSince,
+  getKnownHead,
+  getRoundBase,
+  hasOpenCheckpoint,
+  hasOpenDispatch,
+  reconcileHead,
+} from "./round-head.js";
+import { getVerifyPidFile, runVerifyCommand } from "./verify.js";
 
 /** What the worker's step produced, measured by bosun. */
 interface WorkerProduction {
@@ -55,8 +56,15 @@ export async function runReviewRound(
   carried: { fixItems: FixItem[]; note?: string },
 ): Promise<RoundVerdict> {
   const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
-  if (getKnownHead(ctx.events, round) === undefined)
+  if (getKnownHead(ctx.events, round) === undefined) {
+    // bosun leaves the tree clean after every round: changes found before a later one are a human's.
+    const dirty = round > 1 ? await listDirtyFiles(ctx.paths.root) : [];
+    if (dirty.length > 0)
+      throw new UsageError(
+        `The working tree has uncommitted changes bosun did not make (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); round ${round}'s worker must not be credited with them. Commit or stash them, then: bosun review --resume ${ctx.runId}`,
+      );
     await ctx.record({ type: "round.started", round, head: await getHead(ctx.paths.root) });
+  }
   const gatesFile = path.join(roundDir, "gates.json");
   const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
   const journal: GateJournal = {
@@ -124,7 +132,10 @@ export async function runReviewRound(
     }
     // bosun, not the agent, measures the change: commit what is left, diff against the round's
     // base (its start, or where HEAD moved to outside the run before the worker began).
-    await reconcileHead(ctx, round, "checkpoint");
+    if (!hasOpenCheckpoint(ctx.events, round)) {
+      await reconcileHead(ctx, round, "checkpoint");
+      await ctx.record({ type: "checkpoint.started", round });
+    }
     const base = getRoundBase(ctx.events, round) ?? (await getHead(ctx.paths.root));
     const commit =
       (await commitAll(
@@ -184,12 +195,13 @@ export async function runReviewRound(
     gatesList.push({
       name: "verify",
       run: async (production) => {
-        await reconcileHead(ctx, round, "gates", production.commit);
-        const outcome = await runVerifyCommand(
-          ctx,
-          ctx.options.verify,
-          path.join(roundDir, "verify.log"),
-        );
+        const logFile = path.join(roundDir, "verify.log");
+        await reconcileHead(ctx, round, "gates", {
+          checkpoint: production.commit,
+          // A verify run killed with bosun left its leftovers; they are discarded after this one.
+          isDirtyExpected: existsSync(getVerifyPidFile(logFile)),
+        });
+        const outcome = await runVerifyCommand(ctx, ctx.options.verify, logFile);
         // What the tests leave behind must not pass for the worker's change in the next round.
         await discardChangesSince(
           ctx,
@@ -211,9 +223,6 @@ export async function runReviewRound(
     );
     let review = await check();
     if (done === undefined) {
-      // A reviewer bosun was killed under may have committed; the discard below takes that back.
-      if (!hasOpenDispatch(ctx.events, round, "reviewer"))
-        await reconcileHead(ctx, round, "gates", production.commit);
       const template = await readPromptTemplate(ctx.paths, "reviewer");
       const docs = await readRoleDocs(ctx.paths.root, "reviewer");
       const verifyGate = gates.find((gate) => gate.name === "verify");
@@ -240,9 +249,22 @@ export async function runReviewRound(
         basePrompt,
         reportFile: reviewReportFile,
         check,
+        // What changed while a reviewer ran under a bosun that was killed is taken as that
+        // reviewer's and discarded first; otherwise changes since bosun stopped are a human's.
+        beforeStart: () =>
+          hasOpenDispatch(ctx.events, round, "reviewer")
+            ? discardChangesSince(
+                ctx,
+                round,
+                "The reviewer bosun was stopped under (or someone since)",
+                "",
+              )
+            : reconcileHead(ctx, round, "gates", { checkpoint: production.commit }),
+        // After every attempt, however it ended (a report, a failure, Ctrl-C): a reviewer leaves
+        // the tree as it found it.
+        afterAttempt: () => discardChangesSince(ctx, round, "The reviewer", ""),
       });
-      // The tree goes back to where bosun left it before the review (the checkpoint, or where
-      // HEAD moved outside the run), also when resumed after a crash mid-review.
+      // Also when resumed after a crash between the reviewer's end and its clean-up.
       await discardChangesSince(ctx, round, "The reviewer", "");
       if (!review.isValid) {
         return {
@@ -306,7 +328,10 @@ async function runRoleWithReprompt<T>(
     basePrompt: string;
     reportFile: string;
     check: () => Promise<ReportCheck<T>>;
+    /** Before each attempt that runs, once nothing of an earlier one is left running. */
     beforeStart?: () => Promise<void>;
+    /** After each attempt that ran, however it ended. */
+    afterAttempt?: () => Promise<void>;
   },
 ): Promise<ReportCheck<T>> {
   let report: ReportCheck<T> = { isValid: false, error: "not run" };
@@ -316,55 +341,22 @@ async function runRoleWithReprompt<T>(
         attempt === 1 || report.isValid
           ? step.basePrompt
           : `${step.basePrompt}\n## Your previous report was rejected\n${report.error}\nWrite a corrected report to ${step.reportFile}.\n`;
-      await runAgentStep(ctx, {
-        round: step.round,
-        role: step.role,
-        attempt,
-        prompt,
-        reportFile: step.reportFile,
-        checkReport: step.check,
-        ...(step.beforeStart === undefined ? {} : { beforeStart: step.beforeStart }),
-      });
+      try {
+        await runAgentStep(ctx, {
+          round: step.round,
+          role: step.role,
+          attempt,
+          prompt,
+          reportFile: step.reportFile,
+          checkReport: step.check,
+          ...(step.beforeStart === undefined ? {} : { beforeStart: step.beforeStart }),
+        });
+      } finally {
+        await step.afterAttempt?.();
+      }
     }
     report = await step.check();
     if (report.isValid) return report;
   }
   return report;
-}
-
-/**
- * Puts the tree back to where bosun left it in `round` (the worker's checkpoint, or where HEAD
- * moved outside the run since), discarding what `who` changed since: commits, edits and new
- * files that .gitignore does not cover. Used after the verify command (its leftovers are not
- * the worker's change) and after the reviewer (which must not change the tree). What it
- * discards is saved first under refs/bosun/discarded/, so nothing is lost for good.
- */
-async function discardChangesSince(
-  ctx: FlowContext,
-  round: number,
-  who: string,
-  advice: string,
-): Promise<void> {
-  const { root } = ctx.paths;
-  const known = getKnownHead(ctx.events, round);
-  if (known === undefined) return;
-  const head = await getHead(root);
-  const committed = head === known ? [] : await listChangedFiles(root, known, head);
-  const changed = [...new Set([...committed, ...(await listDirtyFiles(root))])];
-  if (changed.length === 0 && head === known) return;
-  // Named after the round, who and the journal's length, so a later discard never overwrites it.
-  const whoName = who.toLowerCase().replace(/^the /, "").replace(/\W+/g, "-");
-  const ref = `refs/bosun/discarded/${ctx.runId}/${ctx.taskId}/r${round}-${whoName}-${ctx.events.length}`;
-  await snapshotWorkingTree(
-    root,
-    ref,
-    `bosun: what ${who.toLowerCase()} changed in round ${round}`,
-  );
-  await runGit(root, ["reset", "-q", "--hard", known]);
-  await runGit(root, ["clean", "-q", "-fd"]);
-  ctx.emit({
-    type: "warning",
-    runId: ctx.runId,
-    message: `${who} changed ${changed.length} file(s) (${changed.slice(0, 5).join(", ")}); bosun discarded those changes (saved as ${ref}: git diff ${known.slice(0, 7)} ${ref}).${advice}`,
-  });
 }

@@ -8,7 +8,7 @@ import { readAsk, writeAsk } from "../human/asks.js";
 import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
-import { listLiveRuns } from "../store/run-read.js";
+import { listLockedRuns } from "../store/run-read.js";
 import { acquireRunLock, type RunLock } from "../store/run-lock.js";
 import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
@@ -19,6 +19,7 @@ import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
 import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
 import type { FlowContext } from "./flow-context.js";
+import { killLeftoverProcesses } from "./leftovers.js";
 import { runReviewRound } from "./review-round.js";
 
 /** How a review call ended. */
@@ -57,8 +58,7 @@ export type StartReviewOptions = DriveOptions & {
 
 /** Starts a new review run. */
 export async function startReview(options: StartReviewOptions): Promise<ReviewOutcome> {
-  const { paths } = options;
-  const workLock = await acquireWorkLock(paths, undefined);
+  const workLock = await acquireWorkTree(options, undefined);
   try {
     return await createAndDrive(options);
   } finally {
@@ -108,7 +108,7 @@ export async function resumeReview(
     overrides?: Partial<ReviewOptions>;
   },
 ): Promise<ReviewOutcome> {
-  const workLock = await acquireWorkLock(options.paths, options.runId);
+  const workLock = await acquireWorkTree(options, options.runId);
   try {
     return await openAndDrive(options);
   } finally {
@@ -217,11 +217,37 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pau
 }
 
 /**
+ * Takes the working tree for a run: its lock, then an end to whatever runs abandoned by a killed
+ * bosun left running in it (their agents would keep writing into this run's checkpoints).
+ */
+async function acquireWorkTree(options: DriveOptions, self: string | undefined): Promise<RunLock> {
+  const { lock, abandoned } = await acquireWorkLock(options.paths, self);
+  try {
+    const graceMs = options.config.dispatch.graceSec * 1000;
+    for (const dir of await killLeftoverProcesses(options.paths, abandoned, graceMs)) {
+      options.onEvent({
+        type: "warning",
+        runId: self ?? "",
+        message: `Killed processes left running by an earlier bosun process that was killed (${dir}).`,
+      });
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return lock;
+}
+
+/**
  * Two runs in one working tree would commit each other's changes, so a run holds the tree's
  * lock while it works, and a second one is refused, naming the live run when it can.
- * (`self` is the run being resumed; its own run lock is checked when taken.)
+ * (`self` is the run being resumed; its own run lock is checked when taken.) Also returns the
+ * runs whose writer died holding their lock: what they started may still be running.
  */
-async function acquireWorkLock(paths: BosunPaths, self: string | undefined): Promise<RunLock> {
+async function acquireWorkLock(
+  paths: BosunPaths,
+  self: string | undefined,
+): Promise<{ lock: RunLock; abandoned: string[] }> {
   const what = "This repository's working tree";
   let lock: RunLock | undefined;
   let holder = "";
@@ -231,22 +257,25 @@ async function acquireWorkLock(paths: BosunPaths, self: string | undefined): Pro
     if (!(error instanceof StateError)) throw error;
     holder = error.message;
   }
-  let other: { runId: string; pid: number } | undefined;
+  let other: { runId: string; pid: number | undefined } | undefined;
+  let abandoned: string[];
   try {
-    other = (await listLiveRuns(paths)).find((live) => live.runId !== self);
+    const locked = await listLockedRuns(paths);
+    other = locked.find((run) => run.pid !== undefined && run.runId !== self);
+    abandoned = locked.filter((run) => run.pid === undefined).map((run) => run.runId);
   } catch (error) {
     // Whatever went wrong, a lock taken here must not outlive this call.
     await lock?.release();
     throw error;
   }
-  if (other === undefined && lock !== undefined) return lock;
+  if (other === undefined && lock !== undefined) return { lock, abandoned };
   await lock?.release();
   if (other === undefined)
     throw new StateError(
       `${holder} (If that process is not a bosun, the lock is stale: delete ${paths.workLockFile}.)`,
     );
   throw new StateError(
-    `Run ${other.runId} (process ${other.pid}) is still working in this repository; two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
+    `Run ${other.runId} (process ${String(other.pid)}) is still working in this repository; two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
   );
 }
 

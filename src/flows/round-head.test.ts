@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent, RunEventInput } from "../store/schema/events.js";
-import { getKnownHead, getRoundBase, hasOpenDispatch } from "./round-head.js";
+import { getKnownHead, getRoundBase, hasOpenCheckpoint, hasOpenDispatch } from "./round-head.js";
 
 function makeJournal(...inputs: RunEventInput[]): RunEvent[] {
   return inputs.map((input, index) => ({ ...input, seq: index + 1, ts: "2026-12-01T00:00:00Z" }));
@@ -48,7 +48,15 @@ describe("getKnownHead", () => {
       { type: "round.started", round: 1, head: "a" },
       { type: "dispatch.started", ...worker },
       { type: "dispatch.failed", ...worker, message: "x", isPermanent: false, head: "b" },
-      { type: "head.moved", round: 1, from: "b", to: "u", commits: ["u user"], stage: "worker" },
+      {
+        type: "head.moved",
+        round: 1,
+        from: "b",
+        to: "u",
+        commits: ["u user"],
+        count: 1,
+        stage: "worker",
+      },
       { type: "dispatch.started", ...worker },
       { type: "dispatch.cancelled", ...worker, head: "w" },
     );
@@ -62,9 +70,9 @@ describe("getRoundBase", () => {
   it("is the round's start, or where HEAD moved before the checkpoint; a move at the gates keeps it", () => {
     const events = makeJournal(
       { type: "round.started", round: 1, head: "a" },
-      { type: "head.moved", round: 1, from: "a", to: "u", commits: [], stage: "worker" },
+      { type: "head.moved", round: 1, from: "a", to: "u", commits: [], count: 1, stage: "worker" },
       { type: "checkpoint.created", round: 1, commit: "c", parent: "u", filesChanged: [] },
-      { type: "head.moved", round: 1, from: "c", to: "v", commits: [], stage: "gates" },
+      { type: "head.moved", round: 1, from: "c", to: "v", commits: [], count: 1, stage: "gates" },
     );
     expect(getRoundBase(events.slice(0, 1), 1)).toBe("a");
     expect(getRoundBase(events, 1)).toBe("u");
@@ -84,5 +92,19 @@ describe("hasOpenDispatch", () => {
     expect(hasOpenDispatch(events, 1, "reviewer")).toBe(true);
     expect(hasOpenDispatch(events, 1, "worker")).toBe(false);
     expect(hasOpenDispatch(events, 2, "reviewer")).toBe(false);
+  });
+});
+
+describe("hasOpenCheckpoint", () => {
+  it("is true between checkpoint.started and checkpoint.created of the same round", () => {
+    const events = makeJournal(
+      { type: "checkpoint.started", round: 1 },
+      { type: "checkpoint.created", round: 1, commit: "c", parent: "a", filesChanged: [] },
+      { type: "checkpoint.started", round: 2 },
+    );
+    expect(hasOpenCheckpoint(events.slice(0, 1), 1)).toBe(true);
+    expect(hasOpenCheckpoint(events, 1)).toBe(false);
+    expect(hasOpenCheckpoint(events, 2)).toBe(true);
+    expect(hasOpenCheckpoint(events, 3)).toBe(false);
   });
 });

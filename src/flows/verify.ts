@@ -11,6 +11,11 @@ import type { GateOutcome } from "./round.js";
 
 const TAIL_LINES = 40;
 
+/** The pid file of the verify run logging to `logFile`: present only while one runs (or was left running). */
+export function getVerifyPidFile(logFile: string): string {
+  return path.join(path.dirname(logFile), "verify.pid");
+}
+
 /** Runs `command` with /bin/sh in the repository root and turns the result into a gate outcome. */
 export async function runVerifyCommand(
   ctx: FlowContext,
@@ -18,7 +23,7 @@ export async function runVerifyCommand(
   logFile: string,
 ): Promise<GateOutcome> {
   // A verify run left going by a bosun that was killed must not race this one.
-  const pidFile = path.join(path.dirname(logFile), "verify.pid");
+  const pidFile = getVerifyPidFile(logFile);
   const graceMs = ctx.config.dispatch.graceSec * 1000;
   if (await killSpawnFromPidFile(pidFile, graceMs)) {
     ctx.emit({

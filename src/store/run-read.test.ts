@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { StateError, UsageError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { createBosunPaths, type BosunPaths } from "./paths.js";
-import { listLiveRuns, listRunIds, resolveRunId } from "./run-read.js";
+import { acquireRunLock } from "./run-lock.js";
+import { listLockedRuns, listRunIds, resolveRunId } from "./run-read.js";
 
 async function makeRunsDir(...names: string[]): Promise<BosunPaths> {
   const paths = createBosunPaths(await makeTestDir());
@@ -26,7 +27,26 @@ describe("listRunIds", () => {
     await writeFile(path.join(paths.runsDir, "20261123-130000-ffff"), "a file, not a run");
     expect(await listRunIds(paths)).toEqual(["20261122-130000-aaaa"]);
     expect(await resolveRunId(paths, "latest")).toBe("20261122-130000-aaaa");
-    expect(await listLiveRuns(paths)).toEqual([]);
+    expect(await listLockedRuns(paths)).toEqual([]);
+  });
+
+  it("lists locked runs: live ones with their writer's pid, abandoned ones (dead writer) without", async () => {
+    const paths = await makeRunsDir(
+      "20261122-130000-aaaa",
+      "20261122-130000-bbbb",
+      "20261122-130000-cccc",
+    );
+    const live = await acquireRunLock(paths.lockFile("20261122-130000-aaaa"), "run");
+    // A dead writer's lock: pid 2^22 + 1 is above Linux's pid limit, so it names no process.
+    await writeFile(paths.lockFile("20261122-130000-bbbb"), "4194305\n");
+    try {
+      expect(await listLockedRuns(paths)).toEqual([
+        { runId: "20261122-130000-aaaa", pid: process.pid },
+        { runId: "20261122-130000-bbbb", pid: undefined },
+      ]);
+    } finally {
+      await live.release();
+    }
   });
 
   it("reads a missing .bosun/runs as no runs", async () => {

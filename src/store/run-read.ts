@@ -3,7 +3,7 @@
  * events for log and diff, and resolving what the user typed to a run id. Kept apart from the
  * writer so `bosun status` loads no more than it needs.
  */
-import type { Dirent } from "node:fs";
+import { existsSync, type Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import { createStateFsError } from "./fs-errors.js";
@@ -76,14 +76,19 @@ export async function resolveRunId(paths: BosunPaths, wanted: string | undefined
   throw new UsageError(`Run ${JSON.stringify(wanted)} not found in ${paths.runsDir}. ${next}`);
 }
 
-/** Runs in this repository that a live process is writing right now, with that process's pid. */
-export async function listLiveRuns(
+/**
+ * The runs of this repository that hold a lock: `pid` is the live process writing the run right
+ * now, or undefined when that process died without releasing it (kill -9) — an abandoned run,
+ * whose agents may still be running.
+ */
+export async function listLockedRuns(
   paths: BosunPaths,
-): Promise<Array<{ runId: string; pid: number }>> {
-  const live: Array<{ runId: string; pid: number }> = [];
+): Promise<Array<{ runId: string; pid: number | undefined }>> {
+  const locked: Array<{ runId: string; pid: number | undefined }> = [];
   for (const runId of await listRunIds(paths)) {
-    const pid = await readLiveLockHolder(paths.lockFile(runId));
-    if (pid !== undefined) live.push({ runId, pid });
+    const file = paths.lockFile(runId);
+    const pid = await readLiveLockHolder(file);
+    if (pid !== undefined || existsSync(file)) locked.push({ runId, pid });
   }
-  return live;
+  return locked;
 }

@@ -52,6 +52,7 @@ describe("reduceRunEvents", () => {
         from: "base000",
         to: "user111",
         commits: [],
+        count: 0,
         stage: "worker",
       },
       { type: "dispatch.started", round: 1, role: "worker", harness: "claude", attempt: 1 },

@@ -64,6 +64,8 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
       return { ...next, step: `${event.role}.failed`, reason: event.message };
     case "head.moved":
       return { ...next, step: "head.moved", headCommit: event.to };
+    case "checkpoint.started":
+      return { ...next, step: "checkpoint.started" };
     case "checkpoint.created":
       return { ...next, step: "checkpoint.created", headCommit: event.commit };
     case "gate.completed":

@@ -101,6 +101,8 @@ export async function commitAll(cwd: string, message: string): Promise<string | 
     ...(hasIdentity ? [] : FALLBACK_IDENTITY),
     "commit",
     "--no-verify",
+    // bosun's own commits must never stop for a signing prompt (commit.gpgSign).
+    "--no-gpg-sign",
     "-q",
     "-m",
     message,
@@ -148,6 +150,11 @@ export async function listCommits(
   return out.split("\n").filter((line) => line !== "");
 }
 
+/** How many commits from..to holds. */
+export async function countCommits(cwd: string, from: string, to: string): Promise<number> {
+  return Number((await runGit(cwd, ["rev-list", "--count", `${from}..${to}`])).trim());
+}
+
 /** True when `ancestor` is in the history of `commit` (or is it). */
 export async function isAncestor(cwd: string, ancestor: string, commit: string): Promise<boolean> {
   const result = await runGitRaw(cwd, ["merge-base", "--is-ancestor", ancestor, commit]);
@@ -183,6 +190,7 @@ export async function snapshotWorkingTree(
       await runGit(cwd, [
         ...(hasIdentity ? [] : FALLBACK_IDENTITY),
         "commit-tree",
+        "--no-gpg-sign",
         tree,
         "-p",
         head,

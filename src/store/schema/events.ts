@@ -144,8 +144,16 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     to: z.string(),
     /** The commits in from..to (`<short sha> <subject>`, at most 20): not made by this run's agents. */
     commits: z.array(z.string()),
+    /** How many commits from..to holds (`commits` lists at most 20 of them). */
+    count: z.number().int().nonnegative(),
     /** Where the move was noticed: before a worker attempt, before the checkpoint, or before the gates. */
     stage: z.enum(["worker", "checkpoint", "gates"]),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("checkpoint.started"),
+    /** Round number: bosun is about to commit what its worker left (a commit of its own). */
+    round: z.number().int().positive(),
   }),
   z.object({
     ...base,
