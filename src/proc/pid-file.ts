@@ -43,10 +43,12 @@ export async function killSpawnFromPidFile(file: string, graceMs: number): Promi
     // No pid file: nothing was running there.
     return false;
   }
-  await rm(file, { force: true });
   const [pidText, startTime, spawnId] = text.trim().split(/\s+/);
   const pid = Number.parseInt(pidText ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
+    await rm(file, { force: true });
+    return false;
+  }
   const currentStart = readStartTime(pid);
   const isReused =
     startTime !== undefined &&
@@ -60,5 +62,8 @@ export async function killSpawnFromPidFile(file: string, graceMs: number): Promi
     startTime: startTime === "-" ? undefined : startTime,
     seen: new Map(),
   };
-  return (await sweepTrees([tree], { graceMs })) > 0;
+  const found = await sweepTrees([tree], { graceMs });
+  // Removed only once all is gone: a bosun killed during the grace leaves the trace for the next.
+  await rm(file, { force: true });
+  return found > 0;
 }

@@ -115,4 +115,46 @@ describe("bosun log --follow", () => {
     expect(types).toHaveLength(HISTORY + 2);
     expect(types.at(-1)).toBe("run.completed");
   });
+
+  it("stops following a paused run at once, and calls an empty history lost", async () => {
+    const repo = await createOfflineRepo([
+      {
+        role: "worker",
+        actions: [
+          { write: { path: "feature.txt", content: "f\n" } },
+          { report: { files_changed: ["feature.txt"] } },
+        ],
+      },
+      {
+        role: "reviewer",
+        actions: [
+          { report: { decision: "changes_required", blocking_issues: [{ reason: "more" }] } },
+        ],
+      },
+    ]);
+    repos.push(repo);
+    const args = [
+      "review",
+      "--goal",
+      "g",
+      "--worker",
+      "offline",
+      "--reviewer",
+      "offline",
+      "--single-round",
+    ];
+    expect((await repo.runCli(args)).exitCode).toBe(0);
+    const runId = (await listRunIds(repo.paths))[0] ?? "";
+
+    const follow = await repo.runCli(["log", runId, "--follow"]);
+
+    expect(follow.exitCode).toBe(0);
+    expect(follow.stdout).toContain("⏸ paused --single-round: one round ran");
+    await writeFile(repo.paths.eventsFile(runId), "");
+    const empty = await repo.runCli(["log", runId]);
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stderr).toContain(
+      `Run ${runId} has no events: ${repo.paths.eventsFile(runId)} is empty or missing`,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 /** `bosun log RUN [--follow]`: a run's event history, optionally followed live (fs.watch, no polling). */
 import { watch } from "node:fs";
 import { open } from "node:fs/promises";
+import { StateError } from "../../errors.js";
 import { parseJsonlBuffer, readJsonl } from "../../store/jsonl.js";
 import { resolveRunId } from "../../store/run-read.js";
 import { RunEventSchema, type RunEvent } from "../../store/schema/events.js";
@@ -18,6 +19,11 @@ export async function runLog(
   const runId = await resolveRunId(paths, wanted);
   const file = paths.eventsFile(runId);
   const { records, validBytes } = await readJsonl(file, RunEventSchema);
+  // Every run starts with run.created: an empty history is damage, not a quiet run.
+  if (records.length === 0)
+    throw new StateError(
+      `Run ${runId} has no events: ${file} is empty or missing, so its history is lost. "bosun status ${runId}" shows what run.json kept.`,
+    );
   const print = (event: RunEvent): void => {
     if (ctx.isJson) {
       process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -33,7 +39,7 @@ export async function runLog(
 }
 
 /**
- * Prints events appended after `from` until run.completed or the signal. A change listener, not
+ * Prints events appended after `from` until the run stops (completed, needs a human, paused) or the signal. A change listener, not
  * fs/promises' watch(): that one (Node 20) drops changes that land while the loop body awaits,
  * and the last events of a run are written in quick succession. The first read after the
  * watcher starts catches what was appended before it did.
@@ -89,6 +95,7 @@ async function followLog(
   }
 }
 
+/** The writing process stops after these: the run ended, waits for a human, or was paused. */
 function isStopEvent(event: RunEvent | undefined): boolean {
-  return event?.type === "run.completed";
+  return event?.type === "run.completed" || event?.type === "run.paused";
 }
