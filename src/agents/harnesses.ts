@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { findPackageRoot } from "../store/paths.js";
 import { parseArgsStringToArgv } from "string-argv";
 import { UsageError } from "../errors.js";
 import { readCodexDefaultModel } from "./codex/config.js";
@@ -368,20 +368,10 @@ function getTemplateValue(values: TemplateValues, key: string): string {
  * (bundled, so this module may sit in any chunk), else the .ts source, loaded through tsx.
  */
 function getOfflineAgentEntry(): string[] {
-  const root = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const root = findPackageRoot(import.meta.url);
   const built = path.join(root, "dist", "offline-agent.js");
   if (existsSync(built) && !import.meta.url.endsWith(".ts")) return [built];
   const source = path.join(root, "src", "agents", "offline", "offline-agent.ts");
   // Resolved here, not by the child: the child's cwd is the user's repo, where tsx is not installed.
   return ["--import", import.meta.resolve("tsx"), source];
-}
-
-function findPackageRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return start;
-    dir = parent;
-  }
-  return dir;
 }

@@ -2,10 +2,10 @@
  * How a person can run this very bosun again from any directory, for commands bosun prints for
  * copy and paste: `bosun` when the first `bosun` on PATH is this installation, else `node <path>`.
  */
-import { existsSync } from "node:fs";
 import { access, constants, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPackageRoot } from "../store/paths.js";
 
 /** The executable this installation's `bin` points at, relative to the package root. */
 const BIN_ENTRY = path.join("dist", "cli.js");
@@ -23,7 +23,7 @@ export interface Installation {
 /** This installation, found from this module's own location (any chunk of dist/, or src/). */
 export function getInstallation(): Installation {
   const here = fileURLToPath(import.meta.url);
-  const root = findPackageRoot(path.dirname(here));
+  const root = findPackageRoot(import.meta.url);
   return {
     builtEntry: path.join(root, BIN_ENTRY),
     sourceEntry: path.join(root, "src", "cli.ts"),
@@ -93,14 +93,4 @@ async function isExecutable(file: string): Promise<boolean> {
     // Not there or not executable: the shell would skip it too.
     return false;
   }
-}
-
-function findPackageRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return start;
-    dir = parent;
-  }
-  return dir;
 }

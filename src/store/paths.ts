@@ -2,8 +2,10 @@
  * The one owner of every path bosun reads or writes: `.bosun/` inside a repository, the global
  * config directory (honouring BOSUN_HOME and XDG_CONFIG_HOME) and the temp directory.
  */
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { StateError } from "../errors.js";
 
 /** Name of the workspace config file at the repository root. */
@@ -26,6 +28,21 @@ export function getGlobalConfigFile(env: NodeJS.ProcessEnv = process.env): strin
 /** The system temp directory (the one place bosun may put throwaway files, e.g. `bosun demo`). */
 export function getTempDir(): string {
   return os.tmpdir();
+}
+
+/**
+ * bosun's own installation: the nearest directory holding a package.json above `moduleUrl`
+ * (the `import.meta.url` of one of bosun's modules, under dist/ or src/).
+ */
+export function findPackageRoot(moduleUrl: string): string {
+  const start = path.dirname(fileURLToPath(moduleUrl));
+  let dir = start;
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return start;
+    dir = parent;
+  }
+  return dir;
 }
 
 /** The user's home directory, for harness install-location lookups only. */
