@@ -37,8 +37,12 @@ the run asks a human (bosun asks / bosun answer).
 Defaults above are bosun's built-in ones; bosun.yaml (or the global config) can change them,
 and "bosun config" shows the values in effect and the file each came from.
 
-Exit codes: 0 succeeded (or paused), 1 failed, 2 usage or config error, 3 needs a human,
-130 stopped by Ctrl-C (continue with --resume).`;
+Commits you make while a run is stopped are never counted as the worker's; uncommitted changes
+stop a resume until you commit or stash them. What bosun discards is saved under
+refs/bosun/discarded/ first.
+
+Exit codes: 0 succeeded (or paused by --single-round), 1 failed, 2 usage or config error,
+3 needs a human, 130 stopped by Ctrl-C, SIGTERM or SIGHUP (paused; continue with --resume).`;
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set(["review", "answer", "demo"]);

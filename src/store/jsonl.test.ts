@@ -79,6 +79,14 @@ describe("repairJsonlTail", () => {
     expect(await readFile(file, "utf8")).toBe("");
   });
 
+  it("takes a tail of NUL bytes (a power loss after the file grew) for a torn append", async () => {
+    const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}\u0000\u0000\u0000` });
+    const file = path.join(dir, "h.jsonl");
+    expect((await readJsonl(file, LineSchema)).records).toEqual([{ n: 1 }]);
+    expect(await repairJsonlTail(file)).toBe(true);
+    expect(await readFile(file, "utf8")).toBe(makeLines(1));
+  });
+
   it("refuses to cut a last line that is damage rather than a record cut short", async () => {
     const garbage = "\u0000garbage{{not json";
     const dir = await makeTestDir({ "h.jsonl": `${makeLines(1)}${garbage}`, "g.jsonl": garbage });

@@ -64,11 +64,16 @@ export function parseJsonlBuffer<S extends z.ZodType>(
 }
 
 /**
- * A crash mid-append leaves the start of a record, and every record is a JSON object: a tail
- * that does not start with "{" is damage, not a torn append, and must not be cut off unseen.
+ * A crash mid-append leaves the start of a record (every record is a JSON object), or, after a
+ * power loss, the file's new length filled with NUL bytes: a tail that is neither is damage,
+ * not a torn append, and must not be cut off unseen.
  */
 function assertTornRecord(tail: Buffer, file: string, lineNumber: number): void {
-  const text = tail.toString("utf8").trimStart();
+  // eslint-disable-next-line no-control-regex
+  const text = tail
+    .toString("utf8")
+    .replace(/\u0000+$/, "")
+    .trimStart();
   if (text === "" || text.startsWith("{")) return;
   throw new StateError(
     `Invalid ${file}:${lineNumber}: not valid JSON (and not a record cut short by a crash). Fix or remove that line by hand; bosun never drops history silently.`,
