@@ -190,6 +190,19 @@ async function startUntilSleeperRuns(
   const sleeper = await waitWhileBosunRuns(bosun, "Claude's Bash tool to start the sleeper", () =>
     readSleeper(workspace.sleeperFile),
   );
+  // It really left the agent's group and session (Claude Code's Bash tool runs it under setsid):
+  // a group kill could not reach it; only the spawn id can.
+  const [runId] = await listRuns(workspace.repo);
+  const agentPidFile = join(
+    workspace.repo,
+    ".bosun/runs",
+    runId ?? "",
+    "tasks/T-001/rounds/1/worker/agent.pid",
+  );
+  const agentPid = Number((await readFile(agentPidFile, "utf8")).split(" ")[0]);
+  const ids = readGroupAndSession(sleeper.pid);
+  expect(ids.group).not.toBe(agentPid);
+  expect(ids.session).not.toBe(readGroupAndSession(agentPid).session);
   // The scan used below sees it (it carries the agent's spawn id).
   expect(sleeper.spawnId).toMatch(/^[0-9a-f]{16}$/);
   expect(isPidRunning(sleeper.pid)).toBe(true);
@@ -202,6 +215,14 @@ function expectNothingLeft(sleeper: Sleeper): void {
   expect(sleeper.spawnId).toMatch(/^[0-9a-f]{16}$/);
   expect(isPidRunning(sleeper.pid)).toBe(false);
   expect(findProcessesWithSpawnId(sleeper.spawnId)).toEqual([]);
+}
+
+/** A process's group and session ids (fields 5 and 6 of /proc/<pid>/stat). */
+function readGroupAndSession(pid: number): { group: number; session: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) is in parentheses and may hold spaces; count from after it.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { group: Number(fields[2]), session: Number(fields[3]) };
 }
 
 function killQuietly(pid: number): void {
@@ -267,7 +288,9 @@ describe("bosun ends what Claude Code's Bash tool detached (setsid)", () => {
       });
 
       expect(resumed.exitCode, resumed.stderr).toBe(0);
-      expect(resumed.stderr).toContain("Killed an agent left running by an earlier bosun process");
+      expect(resumed.stderr).toMatch(
+        /Killed (an agent|processes) left running by an earlier bosun process/,
+      );
       expectNothingLeft(sleeper);
       expect((await readOnlyRun(workspace.repo)).run.status).toBe("succeeded");
       expect(await readFile(join(workspace.repo, "feature.txt"), "utf8")).toBe("feature\n");
