@@ -69,11 +69,9 @@ export function parseJsonlBuffer<S extends z.ZodType>(
  * not a torn append, and must not be cut off unseen.
  */
 function assertTornRecord(tail: Buffer, file: string, lineNumber: number): void {
-  // eslint-disable-next-line no-control-regex
-  const text = tail
-    .toString("utf8")
-    .replace(/\u0000+$/, "")
-    .trimStart();
+  let end = tail.length;
+  while (end > 0 && tail[end - 1] === 0) end -= 1;
+  const text = tail.subarray(0, end).toString("utf8").trimStart();
   if (text === "" || text.startsWith("{")) return;
   throw new StateError(
     `Invalid ${file}:${lineNumber}: not valid JSON (and not a record cut short by a crash). Fix or remove that line by hand; bosun never drops history silently.`,
