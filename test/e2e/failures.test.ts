@@ -3,10 +3,11 @@
  * processes (hung, crashing, garbage-printing, flooding), a missing agent CLI, kill -9 and Ctrl-C.
  */
 import { existsSync } from "node:fs";
-import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { OfflineAction, OfflineScript } from "../../src/agents/offline/script.js";
+import { runProcess } from "../../src/proc/run-process.js";
 import { getGlobalConfigFile } from "../../src/store/paths.js";
 import type { WrittenConfig } from "../../src/store/schema/config.js";
 import { createTempDir } from "../helpers/agent-env.js";
@@ -91,6 +92,16 @@ async function startTrackedBosun(args: readonly string[], cwd: string): Promise<
     await bosun.result;
   });
   return bosun;
+}
+
+/** Where `command` is on this machine's PATH. */
+async function findOnPath(command: string): Promise<string> {
+  const result = await runProcess({
+    command: "sh",
+    args: ["-c", `command -v ${command}`],
+    cwd: home,
+  });
+  return result.stdout;
 }
 
 /** SIGKILLs a process group left by a failed test; a group that is gone is what we want. */
@@ -547,4 +558,50 @@ describe("bosun review interrupted", () => {
       expect(isPidRunning(pids.childPid)).toBe(false);
     },
   );
+
+  it("ends within the grace and a margin on SIGTERM even when what it waits for ignores the stop (a hung git)", async () => {
+    // A git whose "commit" hangs, ignoring TERM: bosun's checkpoint waits on it, deaf to the abort.
+    const bin = join(home, "bin");
+    const marker = join(home, "git-commit-hangs");
+    const realGit = (await findOnPath("git")).trim();
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      join(bin, "git"),
+      `#!/bin/sh\nfor arg in "$@"; do\n  if [ "$arg" = commit ]; then trap '' TERM; echo > '${marker}'; sleep 60; fi\ndone\nexec '${realGit}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const scriptFile = join(home, "offline-script.json");
+    await writeOfflineScript(scriptFile, [
+      { role: "worker", actions: [WRITE_FEATURE, WORK_REPORT] },
+      { role: "reviewer", actions: [APPROVE] },
+    ]);
+    const repo = await makeRepo({
+      dispatch: TEST_DISPATCH,
+      agents: { offline: { script: scriptFile } },
+    });
+    const bosun = await startBosun(reviewArgs("offline", "offline"), {
+      cwd: repo,
+      env: { ...env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+    });
+    cleanups.push(async () => {
+      killGroupQuietly(bosun.pid);
+      await bosun.result;
+    });
+    await waitWhileBosunRuns(bosun, "the checkpoint commit to hang", () =>
+      Promise.resolve(existsSync(marker) ? true : undefined),
+    );
+    const signalledAt = performance.now();
+    process.kill(bosun.pid, "SIGTERM");
+    const stopped = await bosun.result;
+
+    expect(stopped.exitCode).toBe(130);
+    // Its grace (1 s) plus the 3 s margin main() gives a flow to stop, with slack for a busy machine.
+    expect(performance.now() - signalledAt).toBeLessThan(GRACE_SEC * 1000 + 3_000 + SLACK_MS);
+    expectNoInternalError(stopped);
+    // The journal makes the forced exit safe: with a working git the run resumes and finishes.
+    const { runId } = await readOnlyRun(repo);
+    const resumed = await runBosun(["review", "--resume", runId], { cwd: repo, env });
+    expect(resumed.exitCode).toBe(0);
+    expect((await readOnlyRun(repo)).run.status).toBe("succeeded");
+  });
 });
