@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createBosunPaths } from "../store/paths.js";
+import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import { acquireRunLock } from "../store/run-lock.js";
 import { RunStore } from "../store/run-store.js";
 import { reduceRunEvents } from "../store/run-state.js";
@@ -170,6 +170,35 @@ describe("getNextStep", () => {
   });
 });
 
+/** One-round options with the offline agent, for runs that never get past their start. */
+const ONE_ROUND = {
+  worker: "offline",
+  reviewer: "offline",
+  maxRounds: 1,
+  verify: "",
+  timeoutSec: 5,
+};
+
+/** Starts a second review (task T-2) in `paths`' repository. */
+function startSecondReview(paths: BosunPaths): ReturnType<typeof startReview> {
+  return startReview({
+    paths,
+    config: DEFAULT_CONFIG,
+    onEvent: () => undefined,
+    task: {
+      task_id: "T-2",
+      goal: "b",
+      in_scope: [],
+      out_of_scope: [],
+      acceptance_criteria: [],
+      constraints: [],
+    },
+    request: "b\n",
+    reviewOptions: ONE_ROUND,
+    isDirtyAllowed: true,
+  });
+}
+
 describe("one live run per working tree", () => {
   it("refuses to start while another process holds the working tree's lock, before its run exists", async () => {
     const root = await makeTestDir();
@@ -177,30 +206,7 @@ describe("one live run per working tree", () => {
     await mkdir(paths.bosunDir, { recursive: true });
     const held = await acquireRunLock(paths.workLockFile, "tree");
     try {
-      await expect(
-        startReview({
-          paths,
-          config: DEFAULT_CONFIG,
-          onEvent: () => undefined,
-          task: {
-            task_id: "T-2",
-            goal: "b",
-            in_scope: [],
-            out_of_scope: [],
-            acceptance_criteria: [],
-            constraints: [],
-          },
-          request: "b\n",
-          reviewOptions: {
-            worker: "offline",
-            reviewer: "offline",
-            maxRounds: 1,
-            verify: "",
-            timeoutSec: 5,
-          },
-          isDirtyAllowed: true,
-        }),
-      ).rejects.toThrow(
+      await expect(startSecondReview(paths)).rejects.toThrow(
         // Whoever holds it, the message names the process and the lock file (a stale lock can be removed).
         `This repository's working tree is locked by process ${process.pid} (${paths.workLockFile})`,
       );
@@ -213,39 +219,17 @@ describe("one live run per working tree", () => {
     // No git repository is needed: the check comes before any git command.
     const root = await makeTestDir();
     const paths = createBosunPaths(root);
-    const options = {
-      worker: "offline",
-      reviewer: "offline",
-      maxRounds: 1,
-      verify: "",
-      timeoutSec: 5,
-    };
     const live = await RunStore.create(paths, "20260101-000000-aaaa", "a\n", {
       type: "run.created",
       flow: "review",
       taskId: "T-1",
       title: "a",
       baseCommit: "c0",
-      options,
+      options: ONE_ROUND,
     });
     try {
       const common = { paths, config: DEFAULT_CONFIG, onEvent: () => undefined };
-      await expect(
-        startReview({
-          ...common,
-          task: {
-            task_id: "T-2",
-            goal: "b",
-            in_scope: [],
-            out_of_scope: [],
-            acceptance_criteria: [],
-            constraints: [],
-          },
-          request: "b\n",
-          reviewOptions: options,
-          isDirtyAllowed: true,
-        }),
-      ).rejects.toThrow(
+      await expect(startSecondReview(paths)).rejects.toThrow(
         `Run 20260101-000000-aaaa (process ${process.pid}) is still working in this repository`,
       );
       await expect(resumeReview({ ...common, runId: "20260101-000000-bbbb" })).rejects.toThrow(
@@ -261,29 +245,7 @@ describe("one live run per working tree", () => {
     const paths = createBosunPaths(root);
     // Another run's lock that cannot be read (a directory): checking for live runs throws.
     await mkdir(paths.lockFile("20260101-000000-aaaa"), { recursive: true });
-    const task = {
-      task_id: "T-2",
-      goal: "b",
-      in_scope: [],
-      out_of_scope: [],
-      acceptance_criteria: [],
-      constraints: [],
-    };
-    const start = startReview({
-      paths,
-      config: DEFAULT_CONFIG,
-      onEvent: () => undefined,
-      task,
-      request: "b\n",
-      reviewOptions: {
-        worker: "offline",
-        reviewer: "offline",
-        maxRounds: 1,
-        verify: "",
-        timeoutSec: 5,
-      },
-      isDirtyAllowed: true,
-    });
+    const start = startSecondReview(paths);
     await expect(start).rejects.toThrow();
     expect(existsSync(paths.workLockFile)).toBe(false);
   });

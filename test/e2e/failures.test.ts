@@ -23,11 +23,11 @@ import {
   assertBosunBuilt,
   createBosunEnv,
   createFakeAgentTemplate,
+  expectNoInternalError,
   runBosun,
   startBosun,
   waitWhileBosunRuns,
   type BosunProcess,
-  type BosunRun,
 } from "../helpers/run-bosun.js";
 import { isPidRunning } from "../helpers/testdir.js";
 import { withTimeoutLongEnough } from "../helpers/wait-for.js";
@@ -187,12 +187,6 @@ function withTimeoutLongEnoughSec<T>(
     },
     { firstMs: TIMEOUT_SEC * 1000, maxMs: 16_000 },
   );
-}
-
-/** Bosun handled the failure: no stack trace, no "this is a bug". */
-function expectNoInternalError(result: BosunRun): void {
-  expect(result.stderr).not.toContain("internal error");
-  expect(result.stderr).not.toContain("This is a bug");
 }
 
 describe("bosun review with failing agents", () => {

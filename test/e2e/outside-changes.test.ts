@@ -18,6 +18,7 @@ import {
   type OfflineSteps,
 } from "../helpers/offline-repo.js";
 import { isPidRunning } from "../helpers/testdir.js";
+import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const GOAL = "Add feature.txt containing the word feature.";
@@ -55,12 +56,6 @@ async function makeRepo(steps: OfflineSteps): Promise<OfflineRepo> {
 
 function reviewArgs(...extra: string[]): string[] {
   return ["review", "--goal", GOAL, "--worker", "offline", "--reviewer", "offline", ...extra];
-}
-
-/** A handled outcome: no stack trace, no "this is a bug". */
-function expectNoInternalError(result: CliResult): void {
-  expect(result.stderr).not.toContain("internal error");
-  expect(result.stderr).not.toContain("This is a bug");
 }
 
 /** The user commits user.txt, as after "fix the cause, then --resume". */

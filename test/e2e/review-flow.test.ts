@@ -23,6 +23,7 @@ import {
   type OfflineRepo,
   type OfflineSteps,
 } from "../helpers/offline-repo.js";
+import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const GOAL = "Add feature.txt containing the word feature.";
@@ -93,12 +94,6 @@ function parseReviewResult(result: CliResult): {
   return z
     .strictObject({ type: z.literal("review.result"), run: RunSchema, isPaused: z.boolean() })
     .parse(last);
-}
-
-/** A handled outcome: no stack trace, no "this is a bug". */
-function expectNoInternalError(result: CliResult): void {
-  expect(result.stderr).not.toContain("internal error");
-  expect(result.stderr).not.toContain("This is a bug");
 }
 
 /** Number of finished dispatches per "round/role/attempt". */

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { expect } from "vitest";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "../../src/proc/run-process.js";
 import { createTempDir } from "./agent-env.js";
@@ -130,4 +131,10 @@ export function waitWhileBosunRuns<T>(
     throw new Error(`bosun exited (code ${String(run.exitCode)}) before ${what}:\n${run.stderr}`);
   });
   return Promise.race([waitFor(what, probe), exited]);
+}
+
+/** bosun handled what went wrong: no stack trace, no "this is a bug". */
+export function expectNoInternalError(result: { stderr: string }): void {
+  expect(result.stderr).not.toContain("internal error");
+  expect(result.stderr).not.toContain("This is a bug");
 }
