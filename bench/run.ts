@@ -134,6 +134,7 @@ async function benchStatus(dir: string): Promise<{ node: number; status: number;
   const runId = "20260101-000000-beef";
   const store = await RunStore.create(paths, runId, "bench\n", {
     type: "run.created",
+    version: 2,
     flow: "review",
     taskId: "T-1",
     title: "bench",

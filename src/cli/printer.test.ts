@@ -21,19 +21,21 @@ function makeEvents(): BosunEvent[] {
       ...BASE,
       seq: 1,
       type: "run.created",
+      version: 2,
       flow: "review",
       taskId: "T-001",
       title: "t",
       baseCommit: "c0",
       options: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "", timeoutSec: 0 },
     },
-    { ...BASE, seq: 2, type: "round.started", round: 1, head: "c0" },
+    { ...BASE, seq: 2, type: "round.started", taskId: "T-001", round: 1, head: "c0" },
     {
       ...BASE,
       seq: 3,
       type: "dispatch.started",
+      taskId: "T-001",
       round: 1,
-      role: "worker",
+      seat: "worker",
       harness: "claude",
       attempt: 2,
     },
@@ -41,8 +43,9 @@ function makeEvents(): BosunEvent[] {
       ...BASE,
       seq: 4,
       type: "dispatch.completed",
+      taskId: "T-001",
       round: 1,
-      role: "worker",
+      seat: "worker",
       harness: "codex",
       attempt: 1,
       exitCode: 0,
@@ -57,6 +60,7 @@ function makeEvents(): BosunEvent[] {
       ...BASE,
       seq: 5,
       type: "checkpoint.created",
+      taskId: "T-001",
       round: 1,
       commit: "90451fc1c90da7ede428",
       parent: "c0",
@@ -66,6 +70,7 @@ function makeEvents(): BosunEvent[] {
       ...BASE,
       seq: 6,
       type: "gate.completed",
+      taskId: "T-001",
       round: 1,
       name: "verify",
       passed: false,
@@ -75,11 +80,21 @@ function makeEvents(): BosunEvent[] {
       ...BASE,
       seq: 7,
       type: "review.completed",
+      taskId: "T-001",
+      seat: "reviewer",
       round: 1,
       decision: "changes_required",
       blockingIssues: 2,
     },
-    { ...BASE, seq: 8, type: "round.completed", round: 1, verdict: "fix", fixItems: 2 },
+    {
+      ...BASE,
+      seq: 8,
+      type: "round.completed",
+      taskId: "T-001",
+      round: 1,
+      verdict: "fix",
+      fixItems: 2,
+    },
     {
       ...BASE,
       seq: 9,
@@ -96,17 +111,19 @@ function makeEvents(): BosunEvent[] {
     },
     {
       type: "agent.output",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "worker",
+      seat: "worker",
       event: { type: "tool.use", tool: "Bash", summary: "npm   test" },
     },
     {
       type: "agent.retry",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "reviewer",
-      attempt: 1,
+      seat: "reviewer",
+      spawn: 1,
       delayMs: 5000,
       message: "HTTP 503",
     },
@@ -140,9 +157,10 @@ describe("formatEvent", () => {
   it("shows each agent message as one compact line, in full when verbose", () => {
     const text: BosunEvent = {
       type: "agent.output",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "worker",
+      seat: "worker",
       event: { type: "text", text: "Thinking\nabout it" },
     };
     expect(printer.formatEvent(text, false)).toBe("    worker · Thinking about it");
@@ -151,9 +169,10 @@ describe("formatEvent", () => {
     expect(printer.formatEvent(long, false)).toHaveLength("    worker · ".length + 100);
     const usage: BosunEvent = {
       type: "agent.output",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "worker",
+      seat: "worker",
       event: {
         type: "usage",
         usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 1 },
@@ -167,9 +186,10 @@ describe("formatEvent", () => {
   it("always shows a failed tool call, and every tool result when verbose", () => {
     const make = (isError: boolean): BosunEvent => ({
       type: "agent.output",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "worker",
+      seat: "worker",
       event: { type: "tool.result", isError, output: "exit 1\nboom" },
     });
     expect(printer.formatEvent(make(true), false)).toBe("    worker · tool failed exit 1 boom");
@@ -183,8 +203,9 @@ describe("createPrinter heartbeat", () => {
     ...BASE,
     seq: 3,
     type: "dispatch.started",
+    taskId: "T-001",
     round: 1,
-    role: "worker",
+    seat: "worker",
     harness: "claude",
     attempt: 1,
   };
@@ -206,9 +227,10 @@ describe("createPrinter heartbeat", () => {
       expect(lines.at(-1)).toBe("  worker claude still working · 1.0s");
       print({
         type: "agent.output",
+        taskId: "T-001",
         runId: RUN_ID,
         round: 1,
-        role: "worker",
+        seat: "worker",
         event: { type: "text", text: "x" },
       });
       vi.advanceTimersByTime(999);
@@ -217,8 +239,9 @@ describe("createPrinter heartbeat", () => {
         ...BASE,
         seq: 4,
         type: "dispatch.failed",
+        taskId: "T-001",
         round: 1,
-        role: "worker",
+        seat: "worker",
         harness: "claude",
         message: "boom",
         isPermanent: true,
@@ -244,9 +267,10 @@ describe("createPrinter text budget", () => {
     });
     const text = (n: number): BosunEvent => ({
       type: "agent.output",
+      taskId: "T-001",
       runId: RUN_ID,
       round: 1,
-      role: "worker",
+      seat: "worker",
       event: { type: "text", text: `line ${n}` },
     });
     for (let n = 1; n <= 1000; n += 1) print(text(n));

@@ -100,7 +100,7 @@ function createHeartbeat(
       if (quietMs <= 0) return;
       switch (event.type) {
         case "dispatch.started":
-          label = `${event.role} ${event.harness}`;
+          label = `${event.seat} ${event.harness}`;
           startedAt = Date.now();
           arm();
           break;
@@ -109,7 +109,7 @@ function createHeartbeat(
           if (timer !== undefined) arm();
           break;
         case "manual.waiting":
-          label = `${event.role} (manual: waiting for ${event.reportFile})`;
+          label = `${event.seat} (manual: waiting for ${event.reportFile})`;
           arm();
           break;
         case "dispatch.completed":
@@ -128,6 +128,8 @@ function createHeartbeat(
 export function formatEvent(event: BosunEvent, isVerbose: boolean): string | undefined {
   switch (event.type) {
     case "run.created":
+      if (event.flow === "team")
+        return `${color.bold("▶ team run")} ${event.runId} · ${event.title} · planner ${event.options.planner}, workers ${event.options.worker}, critic ${event.options.critic}, ${event.options.maxParallel} at once`;
       return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
     case "run.resumed":
       return `${color.bold("▶ resumed")} ${event.runId}`;
@@ -144,23 +146,24 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `  ${color.yellow("HEAD moved")} outside the run, ${shortSha(event.from)} → ${shortSha(event.to)}${what}; ${done}`;
     }
     case "options.changed":
+      if (!("reviewer" in event.options)) return `  options changed`;
       return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
       return color.bold(`── round ${event.round}`);
     case "dispatch.started":
-      return `  ${event.role} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
+      return `  ${event.seat} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
     case "dispatch.completed": {
       const session =
         event.sessionId === undefined
           ? ""
           : color.dim(` · session ${event.sessionId.slice(0, 12)}`);
       const cost = `${formatUsd(event.costUsd)}${event.isCostEstimated ? "~" : ""}`;
-      return `  ${event.role} ${color.green("✓")} ${formatDuration(event.durationMs)} · ${cost} · ${event.tokens.inputTokens + event.tokens.outputTokens} tok${session}`;
+      return `  ${event.seat} ${color.green("✓")} ${formatDuration(event.durationMs)} · ${cost} · ${event.tokens.inputTokens + event.tokens.outputTokens} tok${session}`;
     }
     case "dispatch.failed":
-      return `  ${event.role} ${color.red("✗")} ${event.message}`;
+      return `  ${event.seat} ${color.red("✗")} ${event.message}`;
     case "dispatch.cancelled":
-      return `  ${event.role} ${color.yellow("stopped")}`;
+      return `  ${event.seat} ${color.yellow("stopped")}`;
     case "checkpoint.started":
       return undefined;
     case "checkpoint.created":
@@ -168,21 +171,43 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
     case "gate.completed":
       return `  gate ${event.name} ${event.passed ? color.green("✓") : color.red("✗")} ${color.dim(oneLine(event.detail))}`;
     case "review.completed":
-      return `  review ${event.decision === "approve" ? color.green("approve") : color.yellow("changes_required")}${event.blockingIssues > 0 ? ` · ${event.blockingIssues} blocking issue(s)` : ""}`;
+      return `  ${event.seat === "reviewer" ? "review" : event.seat} ${event.decision === "approve" ? color.green("approve") : color.yellow("changes_required")}${event.blockingIssues > 0 ? ` · ${event.blockingIssues} blocking issue(s)` : ""}`;
     case "round.completed":
       return `  round ${event.round} → ${event.verdict}${event.fixItems > 0 ? ` (${event.fixItems} item(s) to fix)` : ""}`;
     case "ask.created":
       return `${color.yellow("? ask")} ${event.askId}: ${event.question}`;
     case "ask.answered":
       return `${color.cyan("! answer")} ${event.askId}: ${event.answer}`;
+    case "plan.created":
+      return `  plan: ${event.taskIds.length} task(s): ${oneLine(event.taskIds.join(", "))}`;
+    case "plan.approved":
+      return `  plan approved${event.by === "human" ? " by a human" : ""}`;
+    case "task.status":
+      return `  task ${event.taskId} → ${event.status}${event.reason === undefined ? "" : color.dim(` · ${oneLine(event.reason)}`)}`;
+    case "worktree.created":
+      return `  task ${event.taskId}: worktree ${event.dir} on ${event.branch}`;
+    case "worktree.removed":
+      return `  task ${event.taskId}: worktree removed${event.snapshotRef === undefined ? "" : ` (uncommitted work saved as ${event.snapshotRef})`}`;
+    case "merge.started":
+      return undefined;
+    case "merge.completed":
+      return `  task ${event.taskId} ${color.green("merged")} ${shortSha(event.commit)}`;
+    case "merge.conflicted":
+      return `  task ${event.taskId} ${color.yellow("conflicts")} with the integration branch: ${oneLine(event.files.join(", "))}`;
+    case "merge.reverted":
+      return `  task ${event.taskId} ${color.red("reverted")} ${shortSha(event.commit)}: ${oneLine(event.reason)}`;
+    case "budget.exhausted":
+      return `${color.yellow("budget")} the ${event.scope} cap of ${formatUsd(event.limitUsd)} would be passed (${formatUsd(event.spentUsd)} spent or reserved): nothing new starts`;
+    case "harness.paused":
+      return `  ${color.yellow("paused")} ${event.harness} until ${event.until}: ${oneLine(event.reason)}`;
     case "run.completed":
       return `${formatStatus(event.status)} ${event.reason}`;
     case "agent.output":
-      return formatAgentEvent(event.role, event.event, isVerbose);
+      return formatAgentEvent(event.seat, event.event, isVerbose);
     case "agent.retry":
-      return `  ${event.role} ${color.yellow("retry")} in ${formatDuration(event.delayMs)}: ${oneLine(event.message)}`;
+      return `  ${event.seat} ${color.yellow("retry")} in ${formatDuration(event.delayMs)}: ${oneLine(event.message)}`;
     case "manual.waiting":
-      return `  ${event.role} is manual: read ${event.promptFile}\n  and write ${event.reportFile} — bosun is waiting for it.`;
+      return `  ${event.seat} is manual: read ${event.promptFile}\n  and write ${event.reportFile} — bosun is waiting for it.`;
     case "warning":
       return `  ${color.yellow("warning")} ${event.message}`;
   }

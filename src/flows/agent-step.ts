@@ -1,88 +1,133 @@
 /**
- * Runs one role's agent for one round attempt and journals it: dispatch.started before the spawn,
- * the cost line and dispatch.completed after it. Handles the manual role. A finished attempt is
- * never run again: callers check the journal first.
+ * Runs one seat's agent for one round attempt and journals it: dispatch.started before the spawn,
+ * the cost line and dispatch.completed after it. Handles the manual seat, and the one re-prompt
+ * after a missing or invalid report. A finished attempt is never run again: the index says which
+ * finished.
  */
-import path from "node:path";
 import { dispatch, killOrphanedAgent, type DispatchResult } from "../agents/dispatch.js";
 import { resolveHarness } from "../agents/harnesses.js";
-import { AgentError, CancelledError } from "../errors.js";
+import { AgentError, CancelledError, StateError } from "../errors.js";
+import { dispatchKey } from "../store/run-index.js";
 import { appendJsonl } from "../store/jsonl.js";
 import { CostLineSchema } from "../store/schema/costs.js";
-import type { Role, RunEvent } from "../store/schema/events.js";
+import type { Seat } from "../store/schema/events.js";
 import { getHead } from "../workspace/git.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
 import { waitForManualReport } from "./manual.js";
-import type { FlowContext } from "./flow-context.js";
+import type { ReportCheck } from "./report-check.js";
+import { getScopeRound } from "./round-head.js";
 
-/** Directory of one role attempt's prompt and logs: rounds/<n>/<role>[-<attempt>]/. */
+/** Directory of one seat attempt's prompt and logs: rounds/<n>/<seat>[-<attempt>]/. */
 export function getAttemptDir(
-  ctx: FlowContext,
-  round: number,
-  role: Role,
+  ctx: RunContext,
+  scope: RoundScope,
+  seat: Seat,
   attempt: number,
 ): string {
-  const roundDir = ctx.paths.roundDir(ctx.runId, ctx.taskId, round);
-  return path.join(roundDir, attempt === 1 ? role : `${role}-${attempt}`);
+  return ctx.paths.attemptDir(ctx.runId, scope.taskId, scope.round, seat, attempt);
 }
 
-/** Finds the journaled completion of an attempt, if it finished. */
-export function findCompletedDispatch(
-  events: readonly RunEvent[],
-  round: number,
-  role: Role,
+/** True when the attempt's completion is journaled. */
+export function isDispatchCompleted(
+  ctx: RunContext,
+  scope: RoundScope,
+  seat: Seat,
   attempt: number,
-): Extract<RunEvent, { type: "dispatch.completed" }> | undefined {
-  for (const event of events) {
-    if (
-      event.type === "dispatch.completed" &&
-      event.round === round &&
-      event.role === role &&
-      event.attempt === attempt
-    ) {
-      return event;
-    }
-  }
-  return undefined;
+): boolean {
+  return getScopeRound(ctx, scope)?.completedDispatches.has(dispatchKey(seat, attempt)) === true;
 }
 
-/** Runs the agent for a role attempt (or waits for a manual report) and journals the result. */
-export async function runAgentStep(
-  ctx: FlowContext,
+/** One attempt of a seat. */
+interface AgentStep {
+  seat: Seat;
+  attempt: number;
+  prompt: string;
+  reportFile: string;
+  checkReport: () => Promise<{ isValid: boolean; error?: string }>;
+  /** Runs once nothing of an earlier attempt is left running, right before this one starts. */
+  beforeStart?: () => Promise<void>;
+}
+
+/**
+ * Runs a seat; when its report is missing or invalid, re-prompts once with the exact error.
+ * Attempts already journaled as completed are not run again.
+ */
+export async function runSeatWithReprompt<T>(
+  ctx: RunContext,
+  scope: RoundScope,
   step: {
-    round: number;
-    role: Role;
-    attempt: number;
-    prompt: string;
+    seat: Seat;
+    basePrompt: string;
     reportFile: string;
-    checkReport: () => Promise<{ isValid: boolean; error?: string }>;
-    /** Runs once nothing of an earlier attempt is left running, right before this one starts. */
+    check: () => Promise<ReportCheck<T>>;
+    /** Before each attempt that runs, once nothing of an earlier one is left running. */
     beforeStart?: () => Promise<void>;
+    /** After each attempt that ran, however it ended. */
+    afterAttempt?: () => Promise<void>;
   },
+): Promise<ReportCheck<T>> {
+  let report: ReportCheck<T> = { isValid: false, error: "not run" };
+  for (const attempt of [1, 2]) {
+    if (!isDispatchCompleted(ctx, scope, step.seat, attempt)) {
+      const prompt =
+        attempt === 1 || report.isValid
+          ? step.basePrompt
+          : `${step.basePrompt}\n## Your previous report was rejected\n${report.error}\nWrite a corrected report to ${step.reportFile}.\n`;
+      try {
+        await runAgentStep(ctx, scope, {
+          seat: step.seat,
+          attempt,
+          prompt,
+          reportFile: step.reportFile,
+          checkReport: step.check,
+          ...(step.beforeStart === undefined ? {} : { beforeStart: step.beforeStart }),
+        });
+      } finally {
+        await step.afterAttempt?.();
+      }
+    }
+    report = await step.check();
+    if (report.isValid) return report;
+  }
+  return report;
+}
+
+/** Runs the agent for a seat attempt (or waits for a manual report) and journals the result. */
+export async function runAgentStep(
+  ctx: RunContext,
+  scope: RoundScope,
+  step: AgentStep,
 ): Promise<void> {
-  const { round, role, attempt } = step;
-  const harnessName = role === "worker" ? ctx.options.worker : ctx.options.reviewer;
-  const logDir = getAttemptDir(ctx, round, role, attempt);
+  const { seat, attempt } = step;
+  const { round, taskId } = scope;
+  const harnessName = scope.harnesses[seat];
+  if (harnessName === undefined)
+    throw new StateError(`Run ${ctx.runId}: no harness for the ${seat} of task ${taskId}.`);
+  const logDir = getAttemptDir(ctx, scope, seat, attempt);
   // A bosun killed mid-dispatch may have left its agent running; it must not race the new one.
   if (await killOrphanedAgent(logDir, ctx.config.dispatch.graceSec * 1000))
     ctx.emit({
       type: "warning",
       runId: ctx.runId,
+      taskId,
       message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
     });
   await step.beforeStart?.();
-  await ctx.record({ type: "dispatch.started", round, role, harness: harnessName, attempt });
-  const ended = { round, role, harness: harnessName, attempt };
+  const ended = {
+    taskId,
+    ...(scope.phase === undefined ? {} : { phase: scope.phase }),
+    round,
+    seat,
+    ...(scope.role === undefined || seat !== "worker" ? {} : { role: scope.role }),
+    harness: harnessName,
+    attempt,
+  };
+  await ctx.record({ type: "dispatch.started", ...ended });
+  const ref = { runId: ctx.runId, taskId, round, seat };
 
   if (harnessName === "manual") {
-    const promptFile = path.join(logDir, "prompt.md");
-    ctx.emit({
-      type: "manual.waiting",
-      runId: ctx.runId,
-      round,
-      role,
-      promptFile,
-      reportFile: step.reportFile,
-    });
+    const promptFile = `${logDir}/prompt.md`;
+    ctx.emit({ type: "manual.waiting", ...ref, promptFile, reportFile: step.reportFile });
     const startedAt = performance.now();
     try {
       await waitForManualReport({
@@ -94,18 +139,19 @@ export async function runAgentStep(
           ctx.emit({
             type: "warning",
             runId: ctx.runId,
+            taskId,
             message: `Manual report not accepted yet: ${error}`,
           }),
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
     } catch (error) {
-      await recordStopped(ctx, ended, error);
+      await recordStopped(ctx, scope, ended, error);
       throw error;
     }
     await ctx.record({
       type: "dispatch.completed",
       ...ended,
-      head: await getHead(ctx.paths.root),
+      head: await getHead(scope.cwd),
       exitCode: 0,
       costUsd: 0,
       isCostEstimated: false,
@@ -122,16 +168,19 @@ export async function runAgentStep(
     result = await dispatch({
       harness,
       prompt: step.prompt,
-      cwd: ctx.paths.root,
+      cwd: scope.cwd,
       logDir,
-      timeoutMs: ctx.options.timeoutSec * 1000,
+      timeoutMs: scope.timeoutSec * 1000,
       graceMs: ctx.config.dispatch.graceSec * 1000,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       env: {
         BOSUN_RUN_ID: ctx.runId,
-        BOSUN_TASK_ID: ctx.taskId,
+        BOSUN_TASK_ID: taskId,
         BOSUN_ROUND: String(round),
-        BOSUN_ROLE: role,
+        BOSUN_SEAT: seat,
+        // The seat under its version 1 name, for scripts and tools written against it.
+        BOSUN_ROLE: seat,
+        ...(scope.role === undefined ? {} : { BOSUN_SME_ROLE: scope.role }),
         BOSUN_ATTEMPT: String(attempt),
         BOSUN_REPORT_FILE: step.reportFile,
       },
@@ -141,24 +190,16 @@ export async function runAgentStep(
         capMs: ctx.config.dispatch.retryCapSec * 1000,
       },
       prices: ctx.config.prices,
-      onEvent: (event) => ctx.emit({ type: "agent.output", runId: ctx.runId, round, role, event }),
+      onEvent: (event) => ctx.emit({ type: "agent.output", ...ref, event }),
       onRetry: ({ attempt: spawn, delayMs, message }) =>
-        ctx.emit({
-          type: "agent.retry",
-          runId: ctx.runId,
-          round,
-          role,
-          attempt: spawn,
-          delayMs,
-          message,
-        }),
+        ctx.emit({ type: "agent.retry", ...ref, spawn, delayMs, message }),
     });
   } catch (error) {
-    await recordStopped(ctx, ended, error);
+    await recordStopped(ctx, scope, ended, error);
     throw error;
   }
   for (const warning of result.warnings)
-    ctx.emit({ type: "warning", runId: ctx.runId, message: warning });
+    ctx.emit({ type: "warning", runId: ctx.runId, taskId, message: warning });
   const tokens = {
     inputTokens: result.tokens.inputTokens,
     cachedInputTokens: result.tokens.cachedInputTokens,
@@ -170,9 +211,10 @@ export async function runAgentStep(
   await appendJsonl(ctx.paths.costsFile, CostLineSchema, {
     ts: new Date().toISOString(),
     runId: ctx.runId,
-    taskId: ctx.taskId,
+    taskId,
     round,
-    role,
+    seat,
+    ...(ended.role === undefined ? {} : { role: ended.role }),
     harness: harnessName,
     ...(model === undefined ? {} : { model }),
     ...tokens,
@@ -182,7 +224,7 @@ export async function runAgentStep(
   await ctx.record({
     type: "dispatch.completed",
     ...ended,
-    head: await getHead(ctx.paths.root),
+    head: await getHead(scope.cwd),
     exitCode: result.exitCode,
     ...(result.sessionId === undefined ? {} : { sessionId: result.sessionId }),
     ...(model === undefined ? {} : { model }),
@@ -200,8 +242,17 @@ export async function runAgentStep(
  * are someone else's, never the agent's.
  */
 async function recordStopped(
-  ctx: FlowContext,
-  ended: { round: number; role: Role; harness: string; attempt: number },
+  ctx: RunContext,
+  scope: RoundScope,
+  ended: {
+    taskId: string;
+    round: number;
+    seat: Seat;
+    harness: string;
+    attempt: number;
+    phase?: string;
+    role?: string;
+  },
   error: unknown,
 ): Promise<void> {
   if (error instanceof AgentError) {
@@ -210,9 +261,9 @@ async function recordStopped(
       ...ended,
       message: error.message,
       isPermanent: error.isPermanent,
-      head: await getHead(ctx.paths.root),
+      head: await getHead(scope.cwd),
     });
   } else if (error instanceof CancelledError) {
-    await ctx.record({ type: "dispatch.cancelled", ...ended, head: await getHead(ctx.paths.root) });
+    await ctx.record({ type: "dispatch.cancelled", ...ended, head: await getHead(scope.cwd) });
   }
 }

@@ -1,28 +1,50 @@
-/** What every step of a running flow shares: where to write, config, options, and how to record. */
+/**
+ * What every step of a running flow shares (the run) and what one round works on (its scope).
+ * A team run has one RunContext and many RoundScopes at once: one per task, each in its own
+ * working tree; a review has one scope per round, in the user's checkout.
+ */
 import type { BosunPaths } from "../store/paths.js";
+import type { RunIndex } from "../store/run-index.js";
 import type { Config } from "../store/schema/config.js";
-import type { RunEvent, RunEventInput } from "../store/schema/events.js";
-import type { ReviewOptions } from "../store/schema/run.js";
+import type { RunEvent, RunEventInput, Seat } from "../store/schema/events.js";
 import type { BosunEvent } from "./events.js";
 
 /** Shared state of one flow run. */
-export interface FlowContext {
-  /** Paths of the repository. */
+export interface RunContext {
+  /** Paths of the repository (`.bosun/` lives in its main checkout). */
   paths: BosunPaths;
   /** Resolved config. */
   config: Config;
   /** Run id. */
   runId: string;
-  /** Task id. */
-  taskId: string;
-  /** Options fixed at start (maxRounds as raised by humans). */
-  readonly options: ReviewOptions;
-  /** Events so far. */
-  readonly events: readonly RunEvent[];
+  /** The run's indexed state, current after every recorded event. */
+  readonly state: RunIndex;
   /** Cancels agents and waits. */
   signal?: AbortSignal;
   /** Appends an event durably, then tells subscribers. */
   record(event: RunEventInput): Promise<RunEvent>;
   /** Tells subscribers something live (not persisted). */
   emit(event: BosunEvent): void;
+}
+
+/** What one round of one task works on. */
+export interface RoundScope {
+  /** The task. */
+  taskId: string;
+  /** The flow's phase, when it has phases. */
+  phase?: string;
+  /** Round number (per task and phase). */
+  round: number;
+  /** The working tree the round's agents and gates run in. */
+  cwd: string;
+  /** Harness of each seat the round fills. */
+  harnesses: Partial<Record<Seat, string>>;
+  /** The SME discipline the worker plays (team runs). */
+  role?: string;
+  /** Rounds this task may take before a human is asked (shown to the worker). */
+  maxRounds: number;
+  /** Per-dispatch and verify-command timeout in seconds (0 = none). */
+  timeoutSec: number;
+  /** The command that continues the run, for messages that ask the user to fix something first. */
+  resumeCommand: string;
 }

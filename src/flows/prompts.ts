@@ -7,12 +7,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isNodeError } from "../errors.js";
 import type { BosunPaths } from "../store/paths.js";
-import type { Role } from "../store/schema/events.js";
 import type { FixItem } from "../store/schema/reports.js";
-import { BUILTIN_TEMPLATES, fillPromptTemplate } from "./templates.js";
+import { BUILTIN_TEMPLATES, fillPromptTemplate, type TemplateName } from "./templates.js";
 
 /** Reads the template for a role: the project's copy if present, else the built-in. */
-export async function readPromptTemplate(paths: BosunPaths, role: Role): Promise<string> {
+export async function readPromptTemplate(paths: BosunPaths, role: TemplateName): Promise<string> {
   return (
     (await readOptional(path.join(paths.templatesDir, `${role}.md`))) ?? BUILTIN_TEMPLATES[role]
   );
@@ -21,7 +20,7 @@ export async function readPromptTemplate(paths: BosunPaths, role: Role): Promise
 /** Reads the project's guidance for a role: AGENTS.md (worker only) and docs/roles/<role>.md. */
 export async function readRoleDocs(
   root: string,
-  role: Role,
+  role: string,
 ): Promise<{ agentsMd: string; roleDoc: string }> {
   const agentsMd = role === "worker" ? await readOptional(path.join(root, "AGENTS.md")) : null;
   const roleDoc = await readOptional(path.join(root, "docs", "roles", `${role}.md`));

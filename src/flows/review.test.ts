@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import { acquireRunLock } from "../store/run-lock.js";
 import { RunStore } from "../store/run-store.js";
+import { buildRunIndex, getTaskState } from "../store/run-index.js";
 import { reduceRunEvents } from "../store/run-state.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import type { RunEvent, RunEventInput } from "../store/schema/events.js";
@@ -22,6 +23,7 @@ function makeJournal(...inputs: RunEventInput[]): RunEvent[] {
 function makeCreated(maxRounds: number): RunEventInput {
   return {
     type: "run.created",
+    version: 2,
     flow: "review",
     taskId: "T-001",
     title: "t",
@@ -37,9 +39,10 @@ function makeRound(
   reason?: string,
 ): RunEventInput[] {
   return [
-    { type: "round.started", round, head: `c${round - 1}` },
+    { type: "round.started", taskId: "T-001", round, head: `c${round - 1}` },
     {
       type: "round.completed",
+      taskId: "T-001",
       round,
       verdict,
       fixItems: verdict === "accept" ? 0 : 1,
@@ -50,21 +53,24 @@ function makeRound(
 
 function makeAsk(answer: "more" | "accept" | "abort", extraRounds?: number): RunEventInput[] {
   return [
-    { type: "ask.created", askId: "ask-1", question: "q" },
+    { type: "ask.created", askId: "ask-1", taskId: "T-001", question: "q" },
     { type: "run.completed", status: "needs_human", reason: "q" },
     {
       type: "ask.answered",
       askId: "ask-1",
+      taskId: "T-001",
       answer,
       ...(extraRounds === undefined ? {} : { extraRounds }),
     },
   ];
 }
 
-/** getNextStep over a journal, with the run snapshot derived from the same journal. */
+/** getNextStep over a journal's index, with maxRounds from the snapshot of the same journal. */
 function nextStepOf(...inputs: RunEventInput[]): ReturnType<typeof getNextStep> {
   const events = makeJournal(...inputs);
-  return getNextStep(events, reduceRunEvents(events, "r1"));
+  const run = reduceRunEvents(events, "r1");
+  if (run.flow !== "review") throw new Error("not a review");
+  return getNextStep(getTaskState(buildRunIndex(events), "T-001"), run.options.maxRounds);
 }
 
 describe("getNextStep", () => {
@@ -73,7 +79,9 @@ describe("getNextStep", () => {
   });
 
   it("resumes an unfinished round instead of starting the next one", () => {
-    expect(nextStepOf(makeCreated(3), { type: "round.started", round: 1, head: "c0" })).toEqual({
+    expect(
+      nextStepOf(makeCreated(3), { type: "round.started", taskId: "T-001", round: 1, head: "c0" }),
+    ).toEqual({
       type: "round",
       round: 1,
     });
@@ -81,11 +89,12 @@ describe("getNextStep", () => {
       nextStepOf(
         makeCreated(3),
         ...makeRound(1, "fix"),
-        { type: "round.started", round: 2, head: "c1" },
+        { type: "round.started", taskId: "T-001", round: 2, head: "c1" },
         {
           type: "dispatch.started",
+          taskId: "T-001",
           round: 2,
-          role: "worker",
+          seat: "worker",
           harness: "offline",
           attempt: 1,
         },
@@ -221,6 +230,7 @@ describe("one live run per working tree", () => {
     const paths = createBosunPaths(root);
     const live = await RunStore.create(paths, "20260101-000000-aaaa", "a\n", {
       type: "run.created",
+      version: 2,
       flow: "review",
       taskId: "T-1",
       title: "a",

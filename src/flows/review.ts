@@ -3,29 +3,30 @@
  * is needed, or an agent fails. A durable state machine: the next step is always derived from
  * events.jsonl, so starting, resuming after a crash, and continuing after an answer share one path.
  */
-import path from "node:path";
 import { readAsk, writeAsk } from "../human/asks.js";
 import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
+import { getTaskState, type TaskState } from "../store/run-index.js";
 import { listLockedRuns } from "../store/run-read.js";
 import { acquireRunLock, type RunLock } from "../store/run-lock.js";
 import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
-import type { RunEvent } from "../store/schema/events.js";
-import { FixListSchema, type FixItem } from "../store/schema/reports.js";
-import type { ReviewOptions, Run, RunEndStatus } from "../store/schema/run.js";
+import { EVENTS_VERSION, type RunEvent } from "../store/schema/events.js";
+import { FixListSchema } from "../store/schema/reports.js";
+import type { ReviewOptions } from "../store/schema/run-options.js";
+import type { ReviewRun, RunEndStatus } from "../store/schema/run.js";
 import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
 import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
-import type { FlowContext } from "./flow-context.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
 import { killLeftoverProcesses } from "./leftovers.js";
-import { runReviewRound } from "./review-round.js";
+import { runReviewRound, type CarriedFixes } from "./review-round.js";
 
 /** How a review call ended. */
 export interface ReviewOutcome {
   /** The run. */
-  run: Run;
+  run: ReviewRun;
   /** True when the process stopped with the run still running (single round, Ctrl-C). */
   isPaused: boolean;
 }
@@ -83,6 +84,7 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
     options.request,
     {
       type: "run.created",
+      version: EVENTS_VERSION,
       flow: "review",
       taskId: options.task.task_id,
       title: options.task.goal.split("\n")[0]?.slice(0, 120) ?? options.task.task_id,
@@ -91,7 +93,7 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
     },
     () =>
       writeJsonAtomic(
-        path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
+        paths.taskCardFile(runId, options.task.task_id),
         TaskCardSchema,
         options.task,
       ),
@@ -120,6 +122,12 @@ async function openAndDrive(
   options: DriveOptions & { runId: string; overrides?: Partial<ReviewOptions> },
 ): Promise<ReviewOutcome> {
   const store = await RunStore.open(options.paths, options.runId);
+  if (store.run.flow !== "review") {
+    await store.close();
+    throw new UsageError(
+      `Run ${options.runId} is a team run, not a review; resume it with "bosun run --resume ${options.runId}".`,
+    );
+  }
   const { status } = store.run;
   if (status === "succeeded" || status === "cancelled") {
     await store.close();
@@ -130,8 +138,9 @@ async function openAndDrive(
   try {
     await excludeBosunDir(options.paths.root);
     await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
-    const changed = { ...store.run.options, ...options.overrides };
-    if (JSON.stringify(changed) !== JSON.stringify(store.run.options)) {
+    const current = readReviewRun(store).options;
+    const changed = { ...current, ...options.overrides };
+    if (JSON.stringify(changed) !== JSON.stringify(current)) {
       await record(store, options.onEvent, { type: "options.changed", options: changed });
     }
   } catch (error) {
@@ -147,7 +156,7 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
     let pause: string;
     try {
       const step = await driveSteps(store, options);
-      if (step.pause === undefined) return { run: store.run, isPaused: false };
+      if (step.pause === undefined) return { run: readReviewRun(store), isPaused: false };
       pause = step.pause;
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
@@ -156,7 +165,7 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
     // A run left unfinished on purpose says so on disk, so listings never show it as running.
     if (store.run.status === "running")
       await record(store, options.onEvent, { type: "run.paused", reason: pause });
-    return { run: store.run, isPaused: true };
+    return { run: readReviewRun(store), isPaused: true };
   } finally {
     await store.close();
   }
@@ -165,20 +174,17 @@ async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutc
 /** Drives rounds until the run ends or waits for a human, or until it must pause (and why). */
 async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pause?: string }> {
   const { paths, config } = options;
-  const taskFile = path.join(paths.taskDir(store.runId, store.run.taskId), "task_card.json");
+  const taskId = readReviewRun(store).taskId;
+  const taskFile = paths.taskCardFile(store.runId, taskId);
   const task = await readJson(taskFile, TaskCardSchema);
   if (task === null)
     throw new StateError(`Run ${store.runId} is missing ${taskFile}; it cannot continue.`);
-  const ctx: FlowContext = {
+  const ctx: RunContext = {
     paths,
     config,
     runId: store.runId,
-    taskId: task.task_id,
-    get options() {
-      return store.run.options;
-    },
-    get events() {
-      return store.events;
+    get state() {
+      return store.index;
     },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     record: (event) => record(store, options.onEvent, event),
@@ -188,24 +194,35 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pau
   for (;;) {
     // Every pass either awaits a recorded transition or a round, or ends here; a signal always ends it.
     if (options.signal?.aborted === true) return { pause: "stopped by Ctrl-C or a signal" };
-    const run = store.run;
+    const run = readReviewRun(store);
     if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return {};
     // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.
     if (store.run.status === "succeeded" || store.run.status === "cancelled") return {};
-    const next = getNextStep(store.events, store.run);
+    const { options: reviewOptions } = readReviewRun(store);
+    const next = getNextStep(getTaskState(store.index, taskId), reviewOptions.maxRounds);
     if (next.type === "complete") {
       await ctx.record({ type: "run.completed", status: next.status, reason: next.reason });
       continue;
     }
     if (next.type === "escalate") {
-      await escalate(ctx, next.round, next.reason);
+      await escalate(ctx, readReviewRun(store), next.round, next.reason);
       continue;
     }
     if (options.isSingleRound === true && roundsThisCall === 1)
       return { pause: "--single-round: one round ran" };
     roundsThisCall += 1;
+    const scope: RoundScope = {
+      taskId,
+      round: next.round,
+      cwd: paths.root,
+      harnesses: { worker: reviewOptions.worker, reviewer: reviewOptions.reviewer },
+      maxRounds: reviewOptions.maxRounds,
+      timeoutSec: reviewOptions.timeoutSec,
+      resumeCommand: `bosun review --resume ${store.runId}`,
+    };
     try {
-      await runReviewRound(ctx, task, next.round, await readCarried(ctx, next.round));
+      const carried = await readCarried(ctx, scope);
+      await runReviewRound(ctx, scope, task, reviewOptions.verify, carried);
     } catch (error) {
       if (error instanceof AgentError) {
         await ctx.record({ type: "run.completed", status: "failed", reason: error.message });
@@ -214,6 +231,13 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pau
       throw error;
     }
   }
+}
+
+/** The run's snapshot, known to be a review's (checked when the store was opened). */
+function readReviewRun(store: RunStore): ReviewRun {
+  const run = store.run;
+  if (run.flow !== "review") throw new StateError(`Run ${store.runId} is not a review run.`);
+  return run;
 }
 
 /**
@@ -284,16 +308,14 @@ type NextStep =
   | { type: "escalate"; round: number; reason: string }
   | { type: "complete"; status: RunEndStatus; reason: string };
 
-/** Derives what to do next from the journal alone (pure; the heart of resume). */
-export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
-  let lastStarted = 0;
-  let lastCompleted: Extract<RunEvent, { type: "round.completed" }> | undefined;
-  let lastAnswer: Extract<RunEvent, { type: "ask.answered" }> | undefined;
-  for (const event of events) {
-    if (event.type === "round.started") lastStarted = event.round;
-    if (event.type === "round.completed") lastCompleted = event;
-    if (event.type === "ask.answered") lastAnswer = event;
-  }
+/**
+ * Derives what to do next from the task's indexed state alone (pure; the heart of resume).
+ * `maxRounds` is the run's, as raised by humans.
+ */
+export function getNextStep(task: TaskState | undefined, maxRounds: number): NextStep {
+  const lastStarted = task?.lastStartedRound ?? 0;
+  const lastCompleted = task?.lastCompleted;
+  const lastAnswer = task?.lastAnswer;
   if (lastStarted === 0) return { type: "round", round: 1 };
   if (lastCompleted === undefined || lastCompleted.round < lastStarted)
     return { type: "round", round: lastStarted };
@@ -320,18 +342,23 @@ export function getNextStep(events: readonly RunEvent[], run: Run): NextStep {
       reason: lastCompleted.reason ?? "the round escalated",
     };
   }
-  if (lastCompleted.round < run.options.maxRounds)
-    return { type: "round", round: lastCompleted.round + 1 };
+  if (lastCompleted.round < maxRounds) return { type: "round", round: lastCompleted.round + 1 };
   return {
     type: "escalate",
     round: lastCompleted.round,
-    reason: `${lastCompleted.round} round(s) ran without approval (max rounds ${run.options.maxRounds})`,
+    reason: `${lastCompleted.round} round(s) ran without approval (max rounds ${maxRounds})`,
   };
 }
 
-async function escalate(ctx: FlowContext, round: number, reason: string): Promise<void> {
+async function escalate(
+  ctx: RunContext,
+  run: ReviewRun,
+  round: number,
+  reason: string,
+): Promise<void> {
+  const { taskId } = run;
   const fixList = await readJson(
-    path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round), "fix_list.json"),
+    ctx.paths.roundFile(ctx.runId, taskId, round, "fix_list.json"),
     FixListSchema,
   );
   const open = (fixList?.items ?? [])
@@ -345,15 +372,15 @@ async function escalate(ctx: FlowContext, round: number, reason: string): Promis
     id: askId,
     runId: ctx.runId,
     createdAt: new Date().toISOString(),
-    question: `Review run ${ctx.runId} (task ${ctx.taskId}) needs a decision: ${reason}.`,
+    question: `Review run ${ctx.runId} (task ${taskId}) needs a decision: ${reason}.`,
     options: [
-      { key: "more", label: `run up to ${ctx.options.maxRounds} more round(s)` },
+      { key: "more", label: `run up to ${run.options.maxRounds} more round(s)` },
       { key: "accept", label: "accept the work as it is" },
       { key: "abort", label: "stop the run" },
     ],
     context: open === "" ? "No open issues were recorded." : `Open issues:\n${open}`,
   });
-  await ctx.record({ type: "ask.created", askId, question: reason });
+  await ctx.record({ type: "ask.created", askId, taskId, question: reason });
   await ctx.record({
     type: "run.completed",
     status: "needs_human",
@@ -366,22 +393,24 @@ async function escalate(ctx: FlowContext, round: number, reason: string): Promis
  * must keep waiting: no answer yet, or an answer file that is not one of the ask's options (said
  * once, and left for a human to correct; it is never recorded, so it cannot be acted on).
  */
-async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
-  if (run.openAskId === undefined) return true;
-  const { answer, answerProblem } = await readAsk(ctx.paths, run.openAskId);
+async function takeAnswer(ctx: RunContext, run: ReviewRun): Promise<boolean> {
+  const askId = run.openAskIds[0];
+  if (askId === undefined) return true;
+  const { answer, answerProblem } = await readAsk(ctx.paths, askId);
   if (answer === null) return false;
   if (answerProblem !== undefined) {
     ctx.emit({
       type: "warning",
       runId: ctx.runId,
-      message: `The answer was not taken: ${answerProblem}. Correct that file, or delete it and run "bosun answer ${run.openAskId} <option>".`,
+      message: `The answer was not taken: ${answerProblem}. Correct that file, or delete it and run "bosun answer ${askId} <option>".`,
     });
     return false;
   }
   const isMore = answer.answer === "more";
   await ctx.record({
     type: "ask.answered",
-    askId: run.openAskId,
+    askId,
+    taskId: run.taskId,
     answer: answer.answer,
     ...(isMore ? { extraRounds: run.options.maxRounds } : {}),
   });
@@ -389,24 +418,19 @@ async function takeAnswer(ctx: FlowContext, run: Run): Promise<boolean> {
 }
 
 /** The previous round's fix list, and a human's note if one was given since. */
-async function readCarried(
-  ctx: FlowContext,
-  round: number,
-): Promise<{ fixItems: FixItem[]; note?: string }> {
+async function readCarried(ctx: RunContext, scope: RoundScope): Promise<CarriedFixes> {
+  const { round, taskId } = scope;
   if (round === 1) return { fixItems: [] };
   const previous = await readJson(
-    path.join(ctx.paths.roundDir(ctx.runId, ctx.taskId, round - 1), "fix_list.json"),
+    ctx.paths.roundFile(ctx.runId, taskId, round - 1, "fix_list.json"),
     FixListSchema,
   );
   // Only an answer given since the previous round ended speaks to this round.
-  const previousEnd = ctx.events.find(
-    (event) => event.type === "round.completed" && event.round === round - 1,
-  );
-  const answered = ctx.events.find(
-    (event) => event.type === "ask.answered" && event.seq > (previousEnd?.seq ?? 0),
-  );
+  const task = getTaskState(ctx.state, taskId);
+  const previousEnd = task?.rounds.get(round - 1)?.completed;
+  const answered = task?.lastAnswer;
   let note: string | undefined;
-  if (answered?.type === "ask.answered")
+  if (answered !== undefined && answered.seq > (previousEnd?.seq ?? 0))
     note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
   return { fixItems: previous?.items ?? [], ...(note === undefined ? {} : { note }) };
 }

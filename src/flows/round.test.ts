@@ -32,9 +32,10 @@ describe("runRound", () => {
   it("accepts when every gate passes and the verifier approves", async () => {
     const calls: string[] = [];
     const verdict = await runRound(makeJournal(), {
-      produce: () => Promise.resolve({ id: 1 }),
+      produce: () => Promise.resolve({ kind: "done", value: { id: 1 } }),
       gates: [makeGate("a", true, calls), makeGate("b", true, calls)],
-      verify: () => Promise.resolve({ decision: "approve", fixItems: [] }),
+      verifier: () =>
+        Promise.resolve({ kind: "done", value: { decision: "approve", fixItems: [] } }),
     });
     expect(verdict.verdict).toBe("accept");
     expect(calls).toEqual(["a", "b"]);
@@ -44,11 +45,11 @@ describe("runRound", () => {
     const calls: string[] = [];
     let isVerifierCalled = false;
     const verdict = await runRound(makeJournal(), {
-      produce: () => Promise.resolve({ id: 1 }),
+      produce: () => Promise.resolve({ kind: "done", value: { id: 1 } }),
       gates: [makeGate("a", false, calls), makeGate("b", true, calls)],
-      verify: () => {
+      verifier: () => {
         isVerifierCalled = true;
-        return Promise.resolve({ decision: "approve", fixItems: [] });
+        return Promise.resolve({ kind: "done", value: { decision: "approve", fixItems: [] } });
       },
     });
     expect(verdict).toEqual({
@@ -63,7 +64,7 @@ describe("runRound", () => {
     const calls: string[] = [];
     const journal = makeJournal([{ name: "a", passed: true, detail: "earlier", fixItems: [] }]);
     await runRound(journal, {
-      produce: () => Promise.resolve({ id: 1 }),
+      produce: () => Promise.resolve({ kind: "done", value: { id: 1 } }),
       gates: [makeGate("a", true, calls), makeGate("b", true, calls)],
     });
     expect(calls).toEqual(["b"]);
@@ -72,12 +73,12 @@ describe("runRound", () => {
 
   it("turns changes_required into a fix verdict with the verifier's items", async () => {
     const verdict = await runRound(makeJournal(), {
-      produce: () => Promise.resolve({ id: 1 }),
+      produce: () => Promise.resolve({ kind: "done", value: { id: 1 } }),
       gates: [],
-      verify: () =>
+      verifier: () =>
         Promise.resolve({
-          decision: "changes_required",
-          fixItems: [{ source: "review", reason: "x" }],
+          kind: "done",
+          value: { decision: "changes_required", fixItems: [{ source: "review", reason: "x" }] },
         }),
     });
     expect(verdict).toEqual({ verdict: "fix", fixItems: [{ source: "review", reason: "x" }] });
@@ -86,9 +87,49 @@ describe("runRound", () => {
   it("passes a producer's early verdict straight through", async () => {
     const verdict = await runRound(makeJournal(), {
       produce: () =>
-        Promise.resolve({ verdict: "escalate" as const, reason: "agent failed", fixItems: [] }),
+        Promise.resolve({
+          kind: "verdict",
+          verdict: { verdict: "escalate", reason: "agent failed", fixItems: [] },
+        }),
       gates: [makeGate("a", true, [])],
     });
     expect(verdict.verdict).toBe("escalate");
+  });
+
+  it("takes a production that has a field named verdict for a production, not a verdict", async () => {
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ kind: "done", value: { verdict: "escalate" } }),
+      gates: [],
+    });
+    expect(verdict.verdict).toBe("accept");
+  });
+
+  it("escalates on a failed gate that says a human must look, skipping the verifier", async () => {
+    let isVerifierCalled = false;
+    const verdict = await runRound(makeJournal(), {
+      produce: () => Promise.resolve({ kind: "done", value: { id: 1 } }),
+      gates: [
+        {
+          name: "protected",
+          run: () =>
+            Promise.resolve({
+              passed: false,
+              detail: "test/a.test.ts was changed",
+              fixItems: [{ source: "protected", reason: "restore test/a.test.ts" }],
+              isEscalation: true,
+            }),
+        },
+      ],
+      verifier: () => {
+        isVerifierCalled = true;
+        return Promise.resolve({ kind: "done", value: { decision: "approve", fixItems: [] } });
+      },
+    });
+    expect(verdict).toEqual({
+      verdict: "escalate",
+      reason: "gate protected: test/a.test.ts was changed",
+      fixItems: [{ source: "protected", reason: "restore test/a.test.ts" }],
+    });
+    expect(isVerifierCalled).toBe(false);
   });
 });

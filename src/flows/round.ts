@@ -14,6 +14,11 @@ export interface GateOutcome {
   detail: string;
   /** What the next round must fix when it failed. */
   fixItems: FixItem[];
+  /**
+   * True when a failure is not "fix it next round" but a human's call (a worker that weakened its
+   * own tests, wrote outside its worktree): the round escalates instead.
+   */
+  isEscalation?: boolean;
 }
 
 /** A check on what the producer made (report schema, no-op, verify command, protected files…). */
@@ -46,23 +51,27 @@ export interface GateJournal {
   writeGate(result: GateResult): Promise<void>;
 }
 
+/** What the producer (or verifier) step gave: its work, or a verdict that ends the round early. */
+export type StepResult<T> = { kind: "done"; value: T } | { kind: "verdict"; verdict: RoundVerdict };
+
 /** The parts of one round. */
 export interface RoundParts<P> {
   /** Runs (or recovers) the producer; may end the round early with a verdict. */
-  produce(): Promise<P | RoundVerdict>;
+  produce(): Promise<StepResult<P>>;
   /** Gates, in order; the first failure stops the rest (later gates assume earlier ones). */
   gates: ReadonlyArray<Gate<P>>;
-  /** Runs (or recovers) the verifier once every gate passed; may end with a verdict. */
-  verify?(production: P): Promise<VerifierOutcome | RoundVerdict>;
+  /** Runs (or recovers) the verifier (reviewer, critic) once every gate passed; may end with a verdict. */
+  verifier?(production: P): Promise<StepResult<VerifierOutcome>>;
 }
 
 /** Runs one round to its verdict. */
-export async function runRound<P extends object>(
+export async function runRound<P>(
   journal: GateJournal,
   parts: RoundParts<P>,
 ): Promise<RoundVerdict> {
-  const production = await parts.produce();
-  if (isVerdict(production)) return production;
+  const produced = await parts.produce();
+  if (produced.kind === "verdict") return produced.verdict;
+  const production = produced.value;
   for (const gate of parts.gates) {
     let result = journal.readGate(gate.name);
     if (result === undefined) {
@@ -75,17 +84,20 @@ export async function runRound<P extends object>(
       };
       await journal.writeGate(result);
     }
+    if (result.passed) continue;
+    if (result.isEscalation === true)
+      return {
+        verdict: "escalate",
+        reason: `gate ${gate.name}: ${result.detail}`,
+        fixItems: result.fixItems,
+      };
     // A failed gate makes the fix list without spending a verifier call.
-    if (!result.passed) return { verdict: "fix", fixItems: result.fixItems };
+    return { verdict: "fix", fixItems: result.fixItems };
   }
-  if (parts.verify === undefined) return { verdict: "accept", fixItems: [] };
-  const judged = await parts.verify(production);
-  if (isVerdict(judged)) return judged;
-  return judged.decision === "approve"
+  if (parts.verifier === undefined) return { verdict: "accept", fixItems: [] };
+  const judged = await parts.verifier(production);
+  if (judged.kind === "verdict") return judged.verdict;
+  return judged.value.decision === "approve"
     ? { verdict: "accept", fixItems: [] }
-    : { verdict: "fix", fixItems: judged.fixItems };
-}
-
-function isVerdict(value: object): value is RoundVerdict {
-  return "verdict" in value;
+    : { verdict: "fix", fixItems: judged.value.fixItems };
 }

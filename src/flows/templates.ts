@@ -55,6 +55,9 @@ Approve only if every acceptance criterion is met by the diff above. Write your 
 /** Built-in templates by role. */
 export const BUILTIN_TEMPLATES = { worker: WORKER_TEMPLATE, reviewer: REVIEWER_TEMPLATE } as const;
 
+/** The name of a built-in template (and of the file in .bosun/templates/ that replaces it). */
+export type TemplateName = keyof typeof BUILTIN_TEMPLATES;
+
 /** Fills `{{name}}` placeholders; unknown placeholders are left as they are. */
 export function fillPromptTemplate(
   template: string,

@@ -7,19 +7,30 @@ import { createBosunPaths } from "../store/paths.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { isPidRunning, makeTestDir } from "../../test/helpers/testdir.js";
 import type { BosunEvent } from "./events.js";
-import type { FlowContext } from "./flow-context.js";
+import { createRunIndex } from "../store/run-index.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
 import { runVerifyCommand } from "./verify.js";
 
-function makeContext(root: string, emitted: BosunEvent[]): FlowContext {
+function makeContext(root: string, emitted: BosunEvent[]): RunContext {
   return {
     paths: createBosunPaths(root),
     config: DEFAULT_CONFIG,
     runId: "r1",
-    taskId: "T-001",
-    options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 10 },
-    events: [],
+    state: createRunIndex(),
     record: () => Promise.reject(new Error("verify records nothing itself")),
     emit: (event) => emitted.push(event),
+  };
+}
+
+function makeScope(root: string): RoundScope {
+  return {
+    taskId: "T-001",
+    round: 1,
+    cwd: root,
+    harnesses: { worker: "offline", reviewer: "offline" },
+    maxRounds: 3,
+    timeoutSec: 10,
+    resumeCommand: "bosun review --resume r1",
   };
 }
 
@@ -29,6 +40,7 @@ describe("runVerifyCommand", () => {
     const log = path.join(dir, "verify.log");
     const outcome = await runVerifyCommand(
       makeContext(dir, []),
+      makeScope(dir),
       "echo out; echo err >&2 # comment",
       log,
     );
@@ -40,6 +52,7 @@ describe("runVerifyCommand", () => {
     const dir = await makeTestDir();
     const outcome = await runVerifyCommand(
       makeContext(dir, []),
+      makeScope(dir),
       "echo 'expected 5, got -1'; exit 1",
       path.join(dir, "verify.log"),
     );
@@ -56,6 +69,7 @@ describe("runVerifyCommand", () => {
     const emitted: BosunEvent[] = [];
     const outcome = await runVerifyCommand(
       makeContext(dir, emitted),
+      makeScope(dir),
       "true",
       path.join(dir, "verify.log"),
     );
@@ -80,7 +94,12 @@ describe("runVerifyCommand and what the command detached", () => {
     // A dev server started for the tests, left running in its own session, output elsewhere.
     const command = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 300' >/dev/null 2>&1 &
       while [ ! -s ${pidFile} ]; do sleep 0.05; done`;
-    const outcome = await runVerifyCommand(makeContext(dir, []), command, path.join(dir, "v.log"));
+    const outcome = await runVerifyCommand(
+      makeContext(dir, []),
+      makeScope(dir),
+      command,
+      path.join(dir, "v.log"),
+    );
     const serverPid = Number((await readFile(pidFile, "utf8")).trim());
     onTestFinished(() => {
       try {
@@ -101,7 +120,7 @@ describe("runVerifyCommand when stopped", () => {
     const ctx = { ...makeContext(dir, []), signal: controller.signal };
     setTimeout(() => controller.abort(), 100);
     await expect(
-      runVerifyCommand(ctx, "sleep 30", path.join(dir, "verify.log")),
+      runVerifyCommand(ctx, makeScope(dir), "sleep 30", path.join(dir, "verify.log")),
     ).rejects.toBeInstanceOf(CancelledError);
   });
 });
@@ -112,6 +131,7 @@ describe("runVerifyCommand with a command that cannot run", () => {
     await expect(
       runVerifyCommand(
         makeContext(dir, []),
+        makeScope(dir),
         "no-such-test-runner-for-bosun --all",
         path.join(dir, "verify.log"),
       ),

@@ -6,7 +6,7 @@ import path from "node:path";
 import { CancelledError, UsageError } from "../errors.js";
 import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { runProcess } from "../proc/run-process.js";
-import type { FlowContext } from "./flow-context.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
 import type { GateOutcome } from "./round.js";
 
 const TAIL_LINES = 40;
@@ -16,9 +16,10 @@ export function getVerifyPidFile(logFile: string): string {
   return path.join(path.dirname(logFile), "verify.pid");
 }
 
-/** Runs `command` with /bin/sh in the repository root and turns the result into a gate outcome. */
+/** Runs `command` with /bin/sh in the scope's working tree and turns the result into a gate outcome. */
 export async function runVerifyCommand(
-  ctx: FlowContext,
+  ctx: RunContext,
+  scope: Pick<RoundScope, "cwd" | "timeoutSec" | "resumeCommand" | "taskId">,
   command: string,
   logFile: string,
 ): Promise<GateOutcome> {
@@ -29,6 +30,7 @@ export async function runVerifyCommand(
     ctx.emit({
       type: "warning",
       runId: ctx.runId,
+      taskId: scope.taskId,
       message: `Killed a verify command left running by an earlier bosun process (${pidFile}).`,
     });
   }
@@ -37,8 +39,8 @@ export async function runVerifyCommand(
     // `exec 2>&1` first, so stderr is merged even if the command ends in a comment.
     args: ["-c", `exec 2>&1\n${command}`],
     pidFile,
-    cwd: ctx.paths.root,
-    timeoutMs: ctx.options.timeoutSec * 1000,
+    cwd: scope.cwd,
+    timeoutMs: scope.timeoutSec * 1000,
     graceMs,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     stdoutLogFile: logFile,
@@ -52,7 +54,7 @@ export async function runVerifyCommand(
   if (result.terminationReason === "exit" && (result.exitCode === 126 || result.exitCode === 127)) {
     const said = result.stdout.trim().split("\n").at(-1) ?? "";
     throw new UsageError(
-      `The verify command \`${command}\` could not run (exit ${result.exitCode}: ${said}). Fix it, then continue with: bosun review --resume ${ctx.runId} --verify "…"`,
+      `The verify command \`${command}\` could not run (exit ${result.exitCode}: ${said}). Fix it, then continue with: ${scope.resumeCommand} --verify "…"`,
     );
   }
   if (result.terminationReason === "exit" && result.exitCode === 0) {

@@ -82,13 +82,26 @@ export interface BosunPaths {
   lockFile(runId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/` */
   taskDir(runId: string, taskId: string): string;
+  /** `.bosun/runs/<id>/tasks/<task>/task_card.json` */
+  taskCardFile(runId: string, taskId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/rounds/<n>/` */
   roundDir(runId: string, taskId: string, round: number): string;
+  /** A file bosun or an agent writes in a round's directory (see `RoundFileName`). */
+  roundFile(runId: string, taskId: string, round: number, name: RoundFileName): string;
+  /** `rounds/<n>/<seat>[-<attempt>]/`: one agent attempt's prompt.md, agent.log and agent.pid. */
+  attemptDir(runId: string, taskId: string, round: number, seat: string, attempt: number): string;
   /** `.bosun/asks/<ask>.json` */
   askFile(askId: string): string;
   /** `.bosun/asks/answers/<ask>.json` */
   answerFile(askId: string): string;
 }
+
+/**
+ * The files of a round: gate results, the fix list for the next round, the agents' reports and
+ * the verify command's log.
+ */
+export type RoundFileName =
+  "gates.json" | "fix_list.json" | "work_report.json" | "review_report.json" | "verify.log";
 
 /** Builds the path table for a repository root. */
 export function createBosunPaths(root: string): BosunPaths {
@@ -100,6 +113,8 @@ export function createBosunPaths(root: string): BosunPaths {
     path.join(runsDir, safeSegment(runId, "run id", runsDir));
   const taskDir = (runId: string, taskId: string): string =>
     path.join(runDir(runId), "tasks", safeSegment(taskId, "task id", runDir(runId)));
+  const roundDir = (runId: string, taskId: string, round: number): string =>
+    path.join(taskDir(runId, taskId), "rounds", String(round));
   return {
     root: absRoot,
     bosunDir,
@@ -116,7 +131,11 @@ export function createBosunPaths(root: string): BosunPaths {
     eventsFile: (runId) => path.join(runDir(runId), "events.jsonl"),
     lockFile: (runId) => path.join(runDir(runId), "lock"),
     taskDir,
-    roundDir: (runId, taskId, round) => path.join(taskDir(runId, taskId), "rounds", String(round)),
+    taskCardFile: (runId, taskId) => path.join(taskDir(runId, taskId), "task_card.json"),
+    roundDir,
+    roundFile: (runId, taskId, round, name) => path.join(roundDir(runId, taskId, round), name),
+    attemptDir: (runId, taskId, round, seat, attempt) =>
+      path.join(roundDir(runId, taskId, round), attempt === 1 ? seat : `${seat}-${attempt}`),
     askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id", asksDir)}.json`),
     answerFile: (askId) =>
       path.join(asksDir, "answers", `${safeSegment(askId, "ask id", asksDir)}.json`),

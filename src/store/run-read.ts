@@ -11,17 +11,18 @@ import { readJson } from "./json-file.js";
 import { readJsonl } from "./jsonl.js";
 import { isRunId, type BosunPaths } from "./paths.js";
 import { readLiveLockHolder } from "./run-lock.js";
-import { RunEventSchema, type RunEvent } from "./schema/events.js";
-import { RunSchema, type Run } from "./schema/run.js";
+import type { RunEvent } from "./schema/events.js";
+import { RunFileReadSchema, createJournalLineSchema } from "./schema/migrate.js";
+import type { Run } from "./schema/run.js";
 
 /** Reads a run's snapshot without locking (for status and listings); null if absent. */
 export async function readRun(paths: BosunPaths, runId: string): Promise<Run | null> {
-  return readJson(paths.runFile(runId), RunSchema);
+  return readJson(paths.runFile(runId), RunFileReadSchema);
 }
 
 /** Reads a run's events without locking; a torn last line is ignored. */
 export async function readRunEvents(paths: BosunPaths, runId: string): Promise<RunEvent[]> {
-  return (await readJsonl(paths.eventsFile(runId), RunEventSchema)).records;
+  return (await readJsonl(paths.eventsFile(runId), createJournalLineSchema())).records;
 }
 
 /**

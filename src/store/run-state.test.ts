@@ -17,6 +17,7 @@ function makeEvents(...inputs: RunEventInput[]): RunEvent[] {
 function makeCreated(maxRounds = 2): RunEventInput {
   return {
     type: "run.created",
+    version: 2,
     flow: "review",
     taskId: "T-001",
     title: "Add sum()",
@@ -28,8 +29,9 @@ function makeCreated(maxRounds = 2): RunEventInput {
 function makeDispatchCompleted(costUsd: number, tokens: [number, number, number]): RunEventInput {
   return {
     type: "dispatch.completed",
+    taskId: "T-001",
     round: 1,
-    role: "worker",
+    seat: "worker",
     harness: "claude",
     attempt: 1,
     exitCode: 0,
@@ -45,9 +47,10 @@ describe("reduceRunEvents", () => {
   it("marks a run paused on run.paused and running again on run.resumed; follows HEAD moves", () => {
     const events = makeEvents(
       makeCreated(),
-      { type: "round.started", round: 1, head: "base000" },
+      { type: "round.started", taskId: "T-001", round: 1, head: "base000" },
       {
         type: "head.moved",
+        taskId: "T-001",
         round: 1,
         from: "base000",
         to: "user111",
@@ -55,11 +58,19 @@ describe("reduceRunEvents", () => {
         count: 0,
         stage: "worker",
       },
-      { type: "dispatch.started", round: 1, role: "worker", harness: "claude", attempt: 1 },
+      {
+        type: "dispatch.started",
+        taskId: "T-001",
+        round: 1,
+        seat: "worker",
+        harness: "claude",
+        attempt: 1,
+      },
       {
         type: "dispatch.cancelled",
+        taskId: "T-001",
         round: 1,
-        role: "worker",
+        seat: "worker",
         harness: "claude",
         attempt: 1,
         head: "user111",
@@ -88,6 +99,7 @@ describe("reduceRunEvents", () => {
         "flow": "review",
         "headCommit": "base000",
         "id": "20261122-120000-ab12",
+        "openAskIds": [],
         "options": {
           "maxRounds": 2,
           "reviewer": "codex",
@@ -106,7 +118,7 @@ describe("reduceRunEvents", () => {
           "outputTokens": 0,
         },
         "updatedAt": "2026-11-22T12:00:00.000Z",
-        "version": 1,
+        "version": 2,
       }
     `);
   });
@@ -129,15 +141,23 @@ describe("reduceRunEvents", () => {
   it("tracks round, head commit and the open ask, and ask.answered raises maxRounds", () => {
     const events = makeEvents(
       makeCreated(2),
-      { type: "round.started", round: 1, head: "base000" },
+      { type: "round.started", taskId: "T-001", round: 1, head: "base000" },
       {
         type: "checkpoint.created",
+        taskId: "T-001",
         round: 1,
         commit: "c1",
         parent: "base000",
         filesChanged: ["a.js"],
       },
-      { type: "round.completed", round: 1, verdict: "escalate", fixItems: 1, reason: "stuck" },
+      {
+        type: "round.completed",
+        taskId: "T-001",
+        round: 1,
+        verdict: "escalate",
+        fixItems: 1,
+        reason: "stuck",
+      },
       { type: "ask.created", askId: "ask-1", question: "stuck" },
       { type: "run.completed", status: "needs_human", reason: "stuck" },
     );
@@ -146,7 +166,7 @@ describe("reduceRunEvents", () => {
       status: "needs_human",
       round: 1,
       headCommit: "c1",
-      openAskId: "ask-1",
+      openAskIds: ["ask-1"],
       reason: "stuck",
     });
 
@@ -162,9 +182,9 @@ describe("reduceRunEvents", () => {
       { type: "ask.answered", askId: "ask-1", answer: "more", extraRounds: 2, seq: 8, ts: "t" },
       RUN_ID,
     );
-    expect(answered.options.maxRounds).toBe(4);
+    expect(answered.flow === "review" && answered.options.maxRounds).toBe(4);
     expect(answered.status).toBe("running");
-    expect(answered).not.toHaveProperty("openAskId");
+    expect(answered.openAskIds).toEqual([]);
   });
 
   it("options.changed replaces the run's options", () => {
@@ -187,7 +207,7 @@ describe("reduceRunEvents", () => {
       ),
       RUN_ID,
     );
-    expect(run.options.maxRounds).toBe(3);
+    expect(run.flow === "review" && run.options.maxRounds).toBe(3);
   });
 
   it("records a terminal status and its reason", () => {

@@ -10,6 +10,7 @@ import type { RunEventInput } from "./schema/events.js";
 function makeCreated(maxRounds = 2): Extract<RunEventInput, { type: "run.created" }> {
   return {
     type: "run.created",
+    version: 2,
     flow: "review",
     taskId: "T-001",
     title: "Add sum()",
@@ -25,8 +26,9 @@ function makeDispatchCompleted(
 ): RunEventInput {
   return {
     type: "dispatch.completed",
+    taskId: "T-001",
     round: 1,
-    role: "worker",
+    seat: "worker",
     harness: "claude",
     attempt: 1,
     exitCode: 0,
@@ -55,7 +57,7 @@ describe("RunStore", () => {
     const store = await RunStore.create(paths, "r1", "Add sum()", makeCreated());
     expect(await readFile(paths.requestFile("r1"), "utf8")).toBe("Add sum()\n");
     expect(await readLines(paths.eventsFile("r1"))).toEqual([
-      expect.objectContaining({ seq: 1, type: "run.created", taskId: "T-001" }),
+      expect.objectContaining({ seq: 1, type: "run.created", version: 2, taskId: "T-001" }),
     ]);
     expect(await readRun(paths, "r1")).toEqual(store.run);
     expect(store.run).toMatchObject({ id: "r1", status: "running", eventCount: 1 });
@@ -67,7 +69,7 @@ describe("RunStore", () => {
   it("append numbers events, syncs them and keeps run.json in step; cost and tokens accumulate", async () => {
     const paths = await makePaths();
     const store = await RunStore.create(paths, "r1", "goal", makeCreated());
-    await store.append({ type: "round.started", round: 1, head: "base000" });
+    await store.append({ type: "round.started", taskId: "T-001", round: 1, head: "base000" });
     await store.append(makeDispatchCompleted(0.25, 1000, 100));
     const last = await store.append(makeDispatchCompleted(0.5, 2000, 200));
     expect(last.seq).toBe(4);
@@ -85,9 +87,9 @@ describe("RunStore", () => {
   it("refuses an event that fails the schema and records nothing", async () => {
     const paths = await makePaths();
     const store = await RunStore.create(paths, "r1", "goal", makeCreated());
-    await expect(store.append({ type: "round.started", round: 0, head: "x" })).rejects.toThrow(
-      /round/,
-    );
+    await expect(
+      store.append({ type: "round.started", taskId: "T-001", round: 0, head: "x" }),
+    ).rejects.toThrow(/round/);
     expect(await readRunEvents(paths, "r1")).toHaveLength(1);
     await store.close();
   });
@@ -96,7 +98,7 @@ describe("RunStore", () => {
     const paths = await makePaths();
     const store = await RunStore.create(paths, "r1", "goal", makeCreated());
     const staleRunJson = await readFile(paths.runFile("r1"), "utf8");
-    await store.append({ type: "round.started", round: 1, head: "base000" });
+    await store.append({ type: "round.started", taskId: "T-001", round: 1, head: "base000" });
     await store.append(makeDispatchCompleted(0.1, 10, 1));
     const expected = store.run;
     await store.close();

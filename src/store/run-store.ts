@@ -10,7 +10,9 @@ import { writeJsonAtomic, writeTextAtomic } from "./json-file.js";
 import { appendJsonl, readJsonl, repairJsonlTail } from "./jsonl.js";
 import type { BosunPaths } from "./paths.js";
 import { acquireRunLock, type RunLock } from "./run-lock.js";
+import { buildRunIndex, indexRunEvent, type RunIndex } from "./run-index.js";
 import { applyRunEvent, reduceRunEvents } from "./run-state.js";
+import { createJournalLineSchema } from "./schema/migrate.js";
 import { RunEventSchema, type RunEvent, type RunEventInput } from "./schema/events.js";
 import { RunSchema, type Run } from "./schema/run.js";
 
@@ -28,6 +30,8 @@ export class RunStore {
     private readonly lock: RunLock,
     private history: RunEvent[],
     private snapshot: Run | null,
+    /** The indexed state, updated per event (what flows read instead of scanning `events`). */
+    readonly index: RunIndex,
   ) {}
 
   /** Creates the run directory, request.md and the first event. */
@@ -46,7 +50,7 @@ export class RunStore {
       request.endsWith("\n") ? request : `${request}\n`,
     );
     await writeInputs();
-    const store = new RunStore(paths, runId, lock, [], null);
+    const store = new RunStore(paths, runId, lock, [], null, buildRunIndex([]));
     await store.append(created);
     return store;
   }
@@ -57,7 +61,7 @@ export class RunStore {
     const lock = await acquireRunLock(paths.lockFile(runId), `Run ${runId}`);
     try {
       await repairJsonlTail(eventsFile);
-      const { records } = await readJsonl(eventsFile, RunEventSchema);
+      const { records } = await readJsonl(eventsFile, createJournalLineSchema());
       if (records.length === 0) {
         throw new StateError(
           `Run ${runId} not found (no ${eventsFile}). List runs with "bosun runs".`,
@@ -66,7 +70,7 @@ export class RunStore {
       const snapshot = reduceRunEvents(records, runId);
       // run.json may lag one event behind after a crash; rewrite it from the truth.
       await writeJsonAtomic(paths.runFile(runId), RunSchema, snapshot);
-      return new RunStore(paths, runId, lock, records, snapshot);
+      return new RunStore(paths, runId, lock, records, snapshot, buildRunIndex(records));
     } catch (error) {
       await lock.release();
       throw error;
@@ -96,6 +100,7 @@ export class RunStore {
     await appendJsonl(this.paths.eventsFile(this.runId), RunEventSchema, event);
     this.history.push(event);
     this.snapshot = next;
+    indexRunEvent(this.index, event);
     await writeJsonAtomic(this.paths.runFile(this.runId), RunSchema, next);
     return event;
   }

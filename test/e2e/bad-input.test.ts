@@ -109,7 +109,7 @@ beforeAll(async () => {
   );
   const doneRun = runs.find((run) => run?.status === "succeeded");
   const waitingRun = runs.find((run) => run?.status === "needs_human");
-  if (doneRun?.id === undefined || waitingRun?.openAskId === undefined)
+  if (doneRun?.id === undefined || waitingRun?.openAskIds[0] === undefined)
     throw new Error("the fixture runs did not end as expected");
   const inputs = await realpath(await mkdtemp(path.join(os.tmpdir(), "bosun-bad-input-")));
   sandbox = {
@@ -120,7 +120,7 @@ beforeAll(async () => {
     globalConfig: path.join(repo.home, "config.yaml"),
     doneRun: doneRun.id,
     waitingRun: waitingRun.id,
-    openAsk: waitingRun.openAskId,
+    openAsk: waitingRun.openAskIds[0],
   };
   pristine = readSandbox();
 }, 60_000);

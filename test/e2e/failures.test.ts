@@ -413,7 +413,7 @@ describe("bosun review interrupted", () => {
       "the round-1 reviewer was sleeping",
       async () => {
         const { runId: id, events } = await readOnlyRun(repo);
-        if (filterEvents(events, "dispatch.started", { role: "reviewer" }).length === 0)
+        if (filterEvents(events, "dispatch.started", { seat: "reviewer" }).length === 0)
           return undefined;
         // Until the reviewer's last line before its sleep is logged, killing bosun would make its
         // next write fail with EPIPE and end it by itself, and there would be no orphan to test.
@@ -444,12 +444,12 @@ describe("bosun review interrupted", () => {
     const events = await readEvents(repo, runId);
     expect(filterEvents(events, "run.completed")).toMatchObject([{ status: "succeeded" }]);
     expect(filterEvents(events, "run.resumed")).toHaveLength(1);
-    expect(filterEvents(events, "dispatch.started", { role: "worker" })).toHaveLength(1);
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(
+    expect(filterEvents(events, "dispatch.started", { seat: "worker" })).toHaveLength(1);
+    expect(filterEvents(events, "dispatch.completed", { seat: "worker", round: 1 })).toHaveLength(
       1,
     );
     expect(filterEvents(events, "checkpoint.created")).toHaveLength(1);
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toHaveLength(
+    expect(filterEvents(events, "dispatch.started", { seat: "reviewer", round: 1 })).toHaveLength(
       2,
     );
     expect(await readFile(counterFile, "utf8")).toBe("worker ran\n");
@@ -510,8 +510,8 @@ describe("bosun review interrupted", () => {
     expectNoInternalError(resumed);
     const { run, events } = await readOnlyRun(repo);
     expect(run.status).toBe("succeeded");
-    expect(filterEvents(events, "dispatch.started", { role: "worker", round: 1 })).toHaveLength(2);
-    expect(filterEvents(events, "dispatch.completed", { role: "worker", round: 1 })).toHaveLength(
+    expect(filterEvents(events, "dispatch.started", { seat: "worker", round: 1 })).toHaveLength(2);
+    expect(filterEvents(events, "dispatch.completed", { seat: "worker", round: 1 })).toHaveLength(
       1,
     );
     expect(await readFile(join(repo, "feature.txt"), "utf8")).toBe("feature\n");

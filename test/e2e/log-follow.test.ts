@@ -79,6 +79,7 @@ describe("bosun log --follow", () => {
     const runId = createRunId();
     const store = await RunStore.create(repo.paths, runId, "burst\n", {
       type: "run.created",
+      version: 2,
       flow: "review",
       taskId: "T-001",
       title: "burst",

@@ -415,7 +415,7 @@ describe("a human's uncommitted changes", () => {
     const { run } = await repo.readOnlyRun();
     await writeFile(join(repo.root, "notes.txt"), "mine\n");
 
-    const answered = await repo.runCli(["answer", run.openAskId ?? "", "more"]);
+    const answered = await repo.runCli(["answer", run.openAskIds[0] ?? "", "more"]);
 
     expectNoInternalError(answered);
     expect(answered.exitCode).toBe(2);

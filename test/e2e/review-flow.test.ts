@@ -12,7 +12,7 @@ import { formatIssues } from "../../src/store/json-file.js";
 import { AnswerSchema, AskSchema } from "../../src/store/schema/asks.js";
 import { RunEventSchema } from "../../src/store/schema/events.js";
 import { WorkReportSchema } from "../../src/store/schema/reports.js";
-import { RunSchema } from "../../src/store/schema/run.js";
+import { ReviewRunSchema } from "../../src/store/schema/run.js";
 import { listRunIds } from "../../src/store/run-read.js";
 import {
   assertCliBuilt,
@@ -62,7 +62,7 @@ const TWO_ROUND_STEPS: OfflineSteps = [
 /** `bosun asks --json`: asks with their answer (null while open). */
 const AskListSchema = z.array(AskSchema.extend({ answer: AnswerSchema.nullable() }));
 /** `bosun status --json`: run.json plus liveness. */
-const StatusSchema = RunSchema.extend({
+const StatusSchema = ReviewRunSchema.extend({
   isLive: z.boolean(),
   writerPid: z.number().nullable(),
 }).strict();
@@ -87,12 +87,12 @@ function reviewArgs(...extra: string[]): string[] {
 
 /** The last `--json` line of a review: its result object. */
 function parseReviewResult(result: CliResult): {
-  run: z.infer<typeof RunSchema>;
+  run: z.infer<typeof ReviewRunSchema>;
   isPaused: boolean;
 } {
   const last = parseJsonLines(result.stdout).at(-1);
   return z
-    .strictObject({ type: z.literal("review.result"), run: RunSchema, isPaused: z.boolean() })
+    .strictObject({ type: z.literal("review.result"), run: ReviewRunSchema, isPaused: z.boolean() })
     .parse(last);
 }
 
@@ -155,7 +155,7 @@ describe("bosun review gates", () => {
       { name: "report", passed: true },
       { name: "noop", passed: false },
     ]);
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toEqual([]);
+    expect(filterEvents(events, "dispatch.started", { seat: "reviewer", round: 1 })).toEqual([]);
     expect(filterEvents(events, "round.completed", { round: 1 })).toMatchObject([
       { verdict: "fix", fixItems: 1 },
     ]);
@@ -171,7 +171,7 @@ describe("bosun review gates", () => {
     expect(round2Prompt).toContain(
       "1. Round 1 changed no file (git shows no diff). Make the change the task card asks for. — from noop",
     );
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 2 })).toHaveLength(
+    expect(filterEvents(events, "dispatch.started", { seat: "reviewer", round: 2 })).toHaveLength(
       1,
     );
     expect(filterEvents(events, "review.completed")).toMatchObject([
@@ -207,7 +207,7 @@ describe("bosun review gates", () => {
       await readFile(repo.getTaskFile(runId, "rounds/1/worker/prompt.md"), "utf8"),
     ).not.toContain("rejected");
     expect(
-      filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map(
+      filterEvents(events, "dispatch.completed", { seat: "worker", round: 1 }).map(
         (event) => event.attempt,
       ),
     ).toEqual([1, 2]);
@@ -241,7 +241,7 @@ describe("bosun review gates", () => {
     const { runId, run, events } = await repo.readOnlyRun();
     expect(run).toMatchObject({ status: "succeeded", round: 2 });
     expect(
-      filterEvents(events, "dispatch.completed", { role: "worker", round: 1 }).map(
+      filterEvents(events, "dispatch.completed", { seat: "worker", round: 1 }).map(
         (event) => event.attempt,
       ),
     ).toEqual([1, 2]);
@@ -252,7 +252,7 @@ describe("bosun review gates", () => {
       { name: "report", passed: false },
     ]);
     expect(gates[0]?.detail).toMatch(new RegExp(`^${escapeRegExp(reportFile)}: task_id: `));
-    expect(filterEvents(events, "dispatch.started", { role: "reviewer", round: 1 })).toEqual([]);
+    expect(filterEvents(events, "dispatch.started", { seat: "reviewer", round: 1 })).toEqual([]);
     const reason = `Your work report was rejected: ${gates[0]?.detail}. Write a valid one to ${reportFile}.`;
     const fixList: unknown = JSON.parse(
       await readFile(repo.getTaskFile(runId, "rounds/1/fix_list.json"), "utf8"),
@@ -287,7 +287,7 @@ describe("bosun review gates", () => {
       `## Your previous report was rejected\n${reportFile}: round is 1, expected 2 (stale report?)\n`,
     );
     expect(
-      filterEvents(events, "dispatch.completed", { role: "worker", round: 2 }).map(
+      filterEvents(events, "dispatch.completed", { seat: "worker", round: 2 }).map(
         (event) => event.attempt,
       ),
     ).toEqual([1, 2]);
@@ -305,7 +305,7 @@ describe("bosun review asks a human after max rounds", () => {
     expectNoInternalError(result);
     const { runId, run, events } = await repo.readOnlyRun();
     expect(run.status).toBe("needs_human");
-    const askId = run.openAskId;
+    const askId = run.openAskIds[0];
     if (askId === undefined) throw new Error("a needs_human run must have an open ask");
     expect(result.stderr).toContain(
       `A human is needed: bosun asks, then bosun answer ${askId} more|accept|abort`,
@@ -343,7 +343,7 @@ describe("bosun review asks a human after max rounds", () => {
     expectNoInternalError(answered);
     const { run, events } = await repo.readOnlyRun();
     expect(run).toMatchObject({ status: "succeeded", round: 2, options: { maxRounds: 2 } });
-    expect(run.openAskId).toBeUndefined();
+    expect(run.openAskIds[0]).toBeUndefined();
     expect(filterEvents(events, "ask.answered")).toMatchObject([
       { askId, answer: "more", extraRounds: 1 },
     ]);
@@ -669,7 +669,7 @@ describe("bosun review with a manual reviewer", () => {
     expectNoInternalError(result);
     const { run, events } = await repo.readOnlyRun();
     expect(run.status).toBe("succeeded");
-    expect(filterEvents(events, "dispatch.completed", { role: "reviewer" })).toMatchObject([
+    expect(filterEvents(events, "dispatch.completed", { seat: "reviewer" })).toMatchObject([
       { harness: "manual", round: 1 },
     ]);
     expect(filterEvents(events, "review.completed")).toMatchObject([
@@ -808,7 +808,9 @@ describe("reading a finished run", () => {
     const runs = await repo.runCli(["runs", "--json"]);
     expect(runs.exitCode).toBe(0);
     expect(
-      z.array(RunSchema.extend({ isLive: z.boolean() }).strict()).parse(JSON.parse(runs.stdout)),
+      z
+        .array(ReviewRunSchema.extend({ isLive: z.boolean() }).strict())
+        .parse(JSON.parse(runs.stdout)),
     ).toEqual([{ ...run, isLive: false }]);
 
     const log = await repo.runCli(["log", runId, "--json"]);

@@ -12,7 +12,7 @@ import { runProcess, startProcess } from "../../src/proc/run-process.js";
 import { createBosunPaths, type BosunPaths } from "../../src/store/paths.js";
 import { listRunIds, readRun, readRunEvents } from "../../src/store/run-read.js";
 import type { WrittenConfig } from "../../src/store/schema/config.js";
-import type { Role, RunEvent } from "../../src/store/schema/events.js";
+import type { RunEvent, Seat } from "../../src/store/schema/events.js";
 import type { Run } from "../../src/store/schema/run.js";
 import { createTempDir, createTempGitRepo } from "./agent-env.js";
 
@@ -192,16 +192,16 @@ export async function createOfflineRepo(
   };
 }
 
-/** The events of one type, optionally for one role and/or round, narrowed to that type. */
+/** The events of one type, optionally for one seat and/or round, narrowed to that type. */
 export function filterEvents<T extends RunEvent["type"]>(
   events: readonly RunEvent[],
   type: T,
-  where: { role?: Role; round?: number } = {},
+  where: { seat?: Seat; round?: number } = {},
 ): Array<Extract<RunEvent, { type: T }>> {
   return events.filter(
     (event): event is Extract<RunEvent, { type: T }> =>
       event.type === type &&
-      (where.role === undefined || ("role" in event && event.role === where.role)) &&
+      (where.seat === undefined || ("seat" in event && event.seat === where.seat)) &&
       (where.round === undefined || ("round" in event && event.round === where.round)),
   );
 }

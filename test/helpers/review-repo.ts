@@ -86,16 +86,5 @@ export async function readOnlyRun(repo: string): Promise<RunOnDisk> {
   return { runId, run, events: await readRunEvents(paths, runId) };
 }
 
-/** The events of a type (optionally also matching role/round), narrowed to that type. */
-export function filterEvents<T extends RunEvent["type"]>(
-  events: readonly RunEvent[],
-  type: T,
-  where: { role?: "worker" | "reviewer"; round?: number } = {},
-): Array<Extract<RunEvent, { type: T }>> {
-  return events.filter(
-    (event): event is Extract<RunEvent, { type: T }> =>
-      event.type === type &&
-      (where.role === undefined || ("role" in event && event.role === where.role)) &&
-      (where.round === undefined || ("round" in event && event.round === where.round)),
-  );
-}
+/** The events of a type, optionally for one seat and/or round (shared with the offline helpers). */
+export { filterEvents } from "./offline-repo.js";

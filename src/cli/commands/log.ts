@@ -5,6 +5,7 @@ import { StateError } from "../../errors.js";
 import { parseJsonlBuffer, readJsonl } from "../../store/jsonl.js";
 import { resolveRunId } from "../../store/run-read.js";
 import { RunEventSchema, type RunEvent } from "../../store/schema/events.js";
+import { createJournalLineSchema } from "../../store/schema/migrate.js";
 import type { CliContext } from "../context.js";
 import { color } from "../format.js";
 import { formatEvent } from "../printer.js";
@@ -18,7 +19,9 @@ export async function runLog(
   const paths = await ctx.getPaths();
   const runId = await resolveRunId(paths, wanted);
   const file = paths.eventsFile(runId);
-  const { records, validBytes } = await readJsonl(file, RunEventSchema);
+  // One line schema for the whole read, follow included: it upgrades version 1 lines in order.
+  const lineSchema = createJournalLineSchema();
+  const { records, validBytes } = await readJsonl(file, lineSchema);
   // Every run starts with run.created: an empty history is damage, not a quiet run.
   if (records.length === 0)
     throw new StateError(

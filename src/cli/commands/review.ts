@@ -9,10 +9,10 @@ import { resumeReview, startReview, type ReviewOutcome } from "../../flows/revie
 import type { ResolvedConfig } from "../../store/config.js";
 import { describeFsError } from "../../store/fs-errors.js";
 import { formatIssues } from "../../store/json-file.js";
-import type { BosunPaths } from "../../store/paths.js";
+import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
 import { resolveRunId } from "../../store/run-read.js";
 import type { Config } from "../../store/schema/config.js";
-import type { ReviewOptions } from "../../store/schema/run.js";
+import type { ReviewOptions } from "../../store/schema/run-options.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import type { CliContext } from "../context.js";
 import { createPrinter, formatStatus } from "../printer.js";
@@ -94,17 +94,18 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
   else {
     const lines = [`${formatStatus(run.status)} run ${run.id} · round ${run.round} · ${run.step}`];
     if (outcome.isPaused) lines.push(`Paused. Continue with: bosun review --resume ${run.id}`);
-    if (run.status === "needs_human" && run.openAskId !== undefined) {
-      lines.push(
-        `A human is needed: bosun asks, then bosun answer ${run.openAskId} more|accept|abort`,
-      );
+    const askId = run.openAskIds[0];
+    if (run.status === "needs_human" && askId !== undefined) {
+      lines.push(`A human is needed: bosun asks, then bosun answer ${askId} more|accept|abort`);
     }
     if (run.status === "failed") lines.push(`Fix the cause, then: bosun review --resume ${run.id}`);
-    const runDir = path.join(".bosun", "runs", run.id);
+    // Shown relative to the repository root, wherever that is: `.bosun/runs/<id>`.
+    const paths = createBosunPaths(".");
+    const runDir = path.relative(paths.root, paths.runDir(run.id));
     lines.push(
       run.round === 0
         ? `Files: ${runDir}`
-        : `Files: ${runDir} (last round: ${path.join(runDir, "tasks", run.taskId, "rounds", String(run.round))})`,
+        : `Files: ${runDir} (last round: ${path.relative(paths.root, paths.roundDir(run.id, run.taskId, run.round))})`,
     );
     process.stderr.write(`${lines.join("\n")}\n`);
   }
@@ -119,6 +120,7 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
       return 0;
     case "failed":
     case "cancelled":
+    case "budget_exhausted":
       return 1;
   }
 }

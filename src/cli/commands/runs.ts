@@ -34,9 +34,9 @@ export async function runRuns(ctx: CliContext): Promise<number> {
     run.status === "running" && !run.isLive
       ? formatStatus("interrupted")
       : formatStatus(run.status),
-    `round ${run.round}/${run.options.maxRounds}`,
+    run.flow === "review" ? `round ${run.round}/${run.options.maxRounds}` : run.flow,
     formatUsd(run.costUsd),
-    oneLine(`${run.taskId}: ${run.title}`, 60),
+    oneLine(run.flow === "review" ? `${run.taskId}: ${run.title}` : run.title, 60),
   ]);
   process.stdout.write(`${formatTable(rows)}\n`);
   return 0;

@@ -22,28 +22,44 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     printJson({ ...run, isLive, writerPid: writerPid ?? null });
     return 0;
   }
+  const resume = `bosun ${run.flow === "review" ? "review" : "run"} --resume ${run.id}`;
   const liveness = isLive
     ? ` (process ${writerPid})`
     : run.status === "running"
-      ? ` (interrupted: no live process; continue with bosun review --resume ${run.id})`
+      ? ` (interrupted: no live process; continue with ${resume})`
       : run.status === "paused"
-        ? ` (continue with bosun review --resume ${run.id})`
+        ? ` (continue with ${resume})`
         : "";
-  const lines = [
-    `run      ${run.id}  ${formatStatus(run.status)}${liveness}`,
-    `task     ${run.taskId}: ${run.title}`,
-    `agents   worker ${run.options.worker} · reviewer ${run.options.reviewer}${run.options.verify === "" ? "" : ` · verify \`${run.options.verify}\``}`,
-    `round    ${run.round} of ${run.options.maxRounds} · last step ${run.step}`,
+  const lines = [`run      ${run.id}  ${formatStatus(run.status)}${liveness}`];
+  if (run.flow === "review") {
+    const { options } = run;
+    lines.push(
+      `task     ${run.taskId}: ${run.title}`,
+      `agents   worker ${options.worker} · reviewer ${options.reviewer}${options.verify === "" ? "" : ` · verify \`${options.verify}\``}`,
+      `round    ${run.round} of ${options.maxRounds} · last step ${run.step}`,
+    );
+  } else {
+    const { options } = run;
+    lines.push(
+      `goal     ${run.title}`,
+      `agents   planner ${options.planner} · workers ${options.worker} · critic ${options.critic} · ${options.maxParallel} at once`,
+      `branch   ${run.integrationBranch} · last step ${run.step}`,
+    );
+  }
+  lines.push(
     `commits  ${shortSha(run.baseCommit)} → ${shortSha(run.headCommit)}`,
     `cost     ${formatUsd(run.costUsd)} · ${run.tokens.inputTokens} in / ${run.tokens.outputTokens} out tokens`,
     `updated  ${run.updatedAt} · ${run.eventCount} events`,
-  ];
+  );
   if (run.reason !== undefined) lines.push(`reason   ${run.reason}`);
   const files =
-    run.round > 0 ? paths.roundDir(run.id, run.taskId, run.round) : paths.runDir(run.id);
+    run.flow === "review" && run.round > 0
+      ? paths.roundDir(run.id, run.taskId, run.round)
+      : paths.runDir(run.id);
   lines.push(`files    ${formatPathFromCwd(files)}  (prompts, agent logs, reports)`);
-  if (run.openAskId !== undefined)
-    lines.push(`ask      ${run.openAskId} (bosun answer ${run.openAskId} more|accept|abort)`);
+  const choices = run.flow === "review" ? "more|accept|abort" : "<option>";
+  for (const askId of run.openAskIds)
+    lines.push(`ask      ${askId} (bosun answer ${askId} ${choices})`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

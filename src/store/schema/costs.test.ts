@@ -8,7 +8,7 @@ function makeCostLine(overrides: Record<string, unknown> = {}): Record<string, u
     runId: "r1",
     taskId: "T-001",
     round: 1,
-    role: "worker",
+    seat: "worker",
     harness: "codex",
     model: "gpt-5",
     inputTokens: 100,

@@ -1,7 +1,10 @@
 /** `.bosun/costs.jsonl`: one line per finished dispatch, across all runs. */
 import { z } from "zod";
 
-/** One dispatch's cost. */
+/**
+ * One dispatch's cost. Lines written before journal version 2 have no `seat`: their `role` is
+ * the seat (worker or reviewer).
+ */
 export const CostLineSchema = z.object({
   /** ISO time. */
   ts: z.string(),
@@ -11,8 +14,10 @@ export const CostLineSchema = z.object({
   taskId: z.string(),
   /** Round. */
   round: z.number().int().nonnegative(),
-  /** Role played. */
-  role: z.string(),
+  /** The seat the agent filled (worker, reviewer, critic, planner, …). */
+  seat: z.string(),
+  /** The SME discipline it played, when the flow assigns one. */
+  role: z.string().optional(),
   /** Harness name. */
   harness: z.string(),
   /** Model, if known. */

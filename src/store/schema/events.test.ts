@@ -7,6 +7,7 @@ function makeEvent(overrides: Record<string, unknown>): Record<string, unknown> 
     seq: 2,
     ts: "2026-11-22T12:00:00.000Z",
     type: "round.started",
+    taskId: "T-001",
     round: 1,
     head: "abc",
     ...overrides,
@@ -29,10 +30,10 @@ describe("RunEventSchema", () => {
     expect(() => parseWithSchema(makeEvent({ seq: 0 }), RunEventSchema, "e")).toThrow(/seq: /);
   });
 
-  it("rejects a dispatch.completed with an unknown role and negative cost", () => {
+  it("rejects a dispatch.completed with an unknown seat and negative cost", () => {
     const event = makeEvent({
       type: "dispatch.completed",
-      role: "critic",
+      seat: "juggler",
       harness: "claude",
       attempt: 1,
       exitCode: 0,
@@ -42,7 +43,62 @@ describe("RunEventSchema", () => {
       durationMs: 1,
       spawns: 1,
     });
-    expect(() => parseWithSchema(event, RunEventSchema, "e")).toThrow(/role: .*; costUsd: /);
+    expect(() => parseWithSchema(event, RunEventSchema, "e")).toThrow(/seat: .*; costUsd: /);
+  });
+
+  it("requires the task on every round-scoped event", () => {
+    const { taskId: _taskId, ...withoutTask } = makeEvent({});
+    expect(() => parseWithSchema(withoutTask, RunEventSchema, "e")).toThrow(/taskId: /);
+  });
+
+  it("keeps the open SME role apart from the fixed seat", () => {
+    const started = makeEvent({
+      type: "dispatch.started",
+      seat: "worker",
+      role: "security",
+      harness: "claude",
+      attempt: 1,
+    });
+    expect(parseWithSchema(started, RunEventSchema, "e")).toMatchObject({
+      seat: "worker",
+      role: "security",
+    });
+  });
+
+  it("takes run.created as a union over flows, each with its own options", () => {
+    const team = {
+      seq: 1,
+      ts: "t",
+      type: "run.created",
+      version: 2,
+      flow: "team",
+      title: "g",
+      baseCommit: "c0",
+      integrationBranch: "bosun/r1",
+      options: {
+        planner: "claude",
+        worker: "claude",
+        critic: "codex",
+        maxParallel: 3,
+        maxRepairs: 2,
+        verify: "npm test",
+        timeoutSec: 0,
+        stallTimeoutSec: 300,
+        isPlanGated: false,
+      },
+    };
+    expect(parseWithSchema(team, RunEventSchema, "e")).toEqual(team);
+    // Review options under flow team are refused.
+    expect(() =>
+      parseWithSchema(
+        {
+          ...team,
+          options: { worker: "a", reviewer: "b", maxRounds: 1, verify: "", timeoutSec: 0 },
+        },
+        RunEventSchema,
+        "e",
+      ),
+    ).toThrow(/options/);
   });
 
   it("rejects a round.completed verdict outside accept|fix|escalate", () => {

@@ -1,14 +1,51 @@
 /**
  * events.jsonl: the append-only history of a run. Every transition is one of these, written
  * (and synced) before bosun takes the next side effect, so replaying them resumes a run.
+ *
+ * Version 2 (this file): every round-scoped event names its task (`taskId`, and `phase` where a
+ * flow has phases), agents sit in a fixed *seat* (worker, reviewer, critic, planner, …) apart
+ * from the open SME *role* they play (backend, security, …), `run.created` is a union over flows,
+ * and team runs add plan, task, worktree, merge and budget events. Version 1 journals (written by
+ * bosun before v2: one review task, `role` meaning the seat) are upgraded line by line when read
+ * (`schema/migrate.ts`), so old runs still resume; the file itself is never rewritten.
  */
 import { z } from "zod";
-import { ReviewOptionsSchema, RunStatusSchema, TokenTotalsSchema } from "./run.js";
+import { ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
+import { RunStatusSchema, TokenTotalsSchema } from "./run.js";
 
-/** Which agent role a dispatch played. */
-export const RoleSchema = z.enum(["worker", "reviewer"]);
-/** A role. */
-export type Role = z.infer<typeof RoleSchema>;
+/** The journal format this bosun writes (recorded in run.created). */
+export const EVENTS_VERSION = 2 as const;
+
+/**
+ * The fixed seat an agent fills in a loop: what bosun expects of it, whatever its discipline.
+ * worker produces; reviewer (review runs) and critic (team runs) judge a worker's diff; planner
+ * turns a goal into tasks; verifier and brain are for the pipeline and the pulse.
+ */
+export const SeatSchema = z.enum(["worker", "reviewer", "critic", "planner", "verifier", "brain"]);
+/** A seat. */
+export type Seat = z.infer<typeof SeatSchema>;
+
+/** Where a task stands on a team run's board. */
+export const TaskStatusSchema = z.enum([
+  /** Waiting for its dependencies, a free slot or the budget. */
+  "pending",
+  /** Its worker rounds are under way in its worktree. */
+  "running",
+  /** Failed in a way a retry can fix; starts again after `retryAt`. */
+  "retry_queued",
+  /** Passed its rounds; waiting in the merge queue. */
+  "accepted",
+  /** Its change is in the integration branch. */
+  "merged",
+  /** Escalated: an ask says why; the rest of the run goes on. */
+  "needs_human",
+  /** Gave up (or a dependency did): will not run again in this run. */
+  "failed",
+  /** Stopped by a human. */
+  "cancelled",
+]);
+/** A task status. */
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
 const base = {
   /** 1-based position in the file. */
@@ -17,22 +54,61 @@ const base = {
   ts: z.string(),
 };
 
-/** Every event a run records. */
-export const RunEventSchema = z.discriminatedUnion("type", [
+/** Fields of every event that belongs to one task's round. */
+const roundScope = {
+  /** The task the round works on. */
+  taskId: z.string(),
+  /** The flow's phase (pipeline: plan, implement, test, audit), when it has phases. */
+  phase: z.string().optional(),
+  /** Round number, counted per task (and phase). */
+  round: z.number().int().positive(),
+};
+
+/** Fields naming the agent of a dispatch. */
+const agentScope = {
+  ...roundScope,
+  /** The seat it filled. */
+  seat: SeatSchema,
+  /** The SME discipline it played (backend, security, …), when the flow assigns one. */
+  role: z.string().optional(),
+  /** Harness name. */
+  harness: z.string(),
+};
+
+const createdBase = {
+  ...base,
+  type: z.literal("run.created"),
+  /** Journal format (absent in version 1 journals, which the reader upgrades). */
+  version: z.literal(EVENTS_VERSION),
+  /** One-line title. */
+  title: z.string(),
+  /** HEAD at start. */
+  baseCommit: z.string(),
+  /** The run this one follows up, if any. */
+  parentRunId: z.string().optional(),
+};
+
+/** The first event of every run: which flow, with what options. */
+export const RunCreatedSchema = z.discriminatedUnion("flow", [
   z.object({
-    ...base,
-    type: z.literal("run.created"),
-    /** Flow name. */
+    ...createdBase,
     flow: z.literal("review"),
-    /** Task id. */
+    /** The one task a review works on. */
     taskId: z.string(),
-    /** One-line title. */
-    title: z.string(),
-    /** HEAD at start. */
-    baseCommit: z.string(),
     /** Options fixed at start. */
     options: ReviewOptionsSchema,
   }),
+  z.object({
+    ...createdBase,
+    flow: z.literal("team"),
+    /** The branch the run's tasks merge into (`bosun/<run>`), cut from `baseCommit`. */
+    integrationBranch: z.string(),
+    /** Options fixed at start. */
+    options: TeamOptionsSchema,
+  }),
+]);
+
+const runEventSchemas = [
   z.object({
     ...base,
     type: z.literal("run.resumed"),
@@ -49,37 +125,28 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     ...base,
     type: z.literal("options.changed"),
     /** The run's options from now on (flags given with --resume). */
-    options: ReviewOptionsSchema,
+    options: z.union([ReviewOptionsSchema, TeamOptionsSchema]),
   }),
   z.object({
     ...base,
     type: z.literal("round.started"),
-    /** Round number. */
-    round: z.number().int().positive(),
+    ...roundScope,
     /** HEAD when the round started (the parent of its checkpoint). */
     head: z.string(),
   }),
   z.object({
     ...base,
     type: z.literal("dispatch.started"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** Role played. */
-    role: RoleSchema,
-    /** Harness name. */
-    harness: z.string(),
+    ...agentScope,
     /** 1 for the first prompt, 2 for a re-prompt after a bad report. */
     attempt: z.number().int().positive(),
+    /** USD reserved against the budgets for this dispatch (counted as spent if bosun dies during it). */
+    reservedUsd: z.number().nonnegative().optional(),
   }),
   z.object({
     ...base,
     type: z.literal("dispatch.completed"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** Role played. */
-    role: RoleSchema,
-    /** Harness name. */
-    harness: z.string(),
+    ...agentScope,
     /** Prompt attempt (see dispatch.started). */
     attempt: z.number().int().positive(),
     /** Exit code of the agent. */
@@ -104,12 +171,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("dispatch.failed"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** Role played. */
-    role: RoleSchema,
-    /** Harness name. */
-    harness: z.string(),
+    ...agentScope,
     /** Prompt attempt (see dispatch.started); absent in runs recorded before it was kept. */
     attempt: z.number().int().positive().optional(),
     /** What went wrong. */
@@ -122,12 +184,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("dispatch.cancelled"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** Role played. */
-    role: RoleSchema,
-    /** Harness name. */
-    harness: z.string(),
+    ...agentScope,
     /** Prompt attempt (see dispatch.started). */
     attempt: z.number().int().positive(),
     /** HEAD when the agent was stopped (see dispatch.completed). */
@@ -136,8 +193,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("head.moved"),
-    /** Round number. */
-    round: z.number().int().positive(),
+    ...roundScope,
     /** HEAD as bosun last saw or left it in this round. */
     from: z.string(),
     /** HEAD found instead: what the round continues from. */
@@ -152,14 +208,13 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("checkpoint.started"),
-    /** Round number: bosun is about to commit what its worker left (a commit of its own). */
-    round: z.number().int().positive(),
+    /** bosun is about to commit what its worker left (a commit of its own). */
+    ...roundScope,
   }),
   z.object({
     ...base,
     type: z.literal("checkpoint.created"),
-    /** Round number. */
-    round: z.number().int().positive(),
+    ...roundScope,
     /** Commit after the worker's changes. */
     commit: z.string(),
     /** Commit before the worker ran. */
@@ -170,8 +225,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("gate.completed"),
-    /** Round number. */
-    round: z.number().int().positive(),
+    ...roundScope,
     /** Gate name. */
     name: z.string(),
     /** True when it passed. */
@@ -182,9 +236,10 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("review.completed"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** The reviewer's decision. */
+    ...roundScope,
+    /** The seat that judged (reviewer, critic); reviewer in version 1 journals. */
+    seat: SeatSchema,
+    /** The verifier's decision. */
     decision: z.enum(["approve", "changes_required"]),
     /** How many blocking issues were raised. */
     blockingIssues: z.number().int().nonnegative(),
@@ -192,9 +247,8 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("round.completed"),
-    /** Round number. */
-    round: z.number().int().positive(),
-    /** accept ends the run; fix starts another round; escalate asks a human. */
+    ...roundScope,
+    /** accept ends the task's rounds; fix starts another round; escalate asks a human. */
     verdict: z.enum(["accept", "fix", "escalate"]),
     /** Items in the fix list. */
     fixItems: z.number().int().nonnegative(),
@@ -206,6 +260,8 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     type: z.literal("ask.created"),
     /** Ask id. */
     askId: z.string(),
+    /** The task it is about (absent when it is about the whole run). */
+    taskId: z.string().optional(),
     /** The question. */
     question: z.string(),
   }),
@@ -214,10 +270,124 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     type: z.literal("ask.answered"),
     /** Ask id. */
     askId: z.string(),
+    /** The task it is about (absent when it is about the whole run). */
+    taskId: z.string().optional(),
     /** The answer's option key. */
     answer: z.string(),
     /** Extra rounds granted, when the answer grants them. */
     extraRounds: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("plan.created"),
+    /** The planned task ids, in plan order (the plan itself is plan.json, checked before this). */
+    taskIds: z.array(z.string()),
+    /** Planner prompt attempts it took (2 after a re-prompt with the error). */
+    attempt: z.number().int().positive(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("plan.approved"),
+    /** Who approved the plan (a human with `bosun approve`, or the run itself without --gate-plan). */
+    by: z.enum(["human", "auto"]),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("task.status"),
+    /** The task. */
+    taskId: z.string(),
+    /** Its new status. */
+    status: TaskStatusSchema,
+    /** Why, in one line. */
+    reason: z.string().optional(),
+    /** Failed attempts so far (for the retry backoff). */
+    failures: z.number().int().nonnegative().optional(),
+    /** ISO time a retry-queued task may start again. */
+    retryAt: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("worktree.created"),
+    /** The task that works in it. */
+    taskId: z.string(),
+    /** Its directory (outside the user's checkout). */
+    dir: z.string(),
+    /** Its branch (`bosun/<run>/<task>`). */
+    branch: z.string(),
+    /** The commit it was cut from. */
+    base: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("worktree.removed"),
+    /** The task that worked in it. */
+    taskId: z.string(),
+    /** Its directory. */
+    dir: z.string(),
+    /** Where uncommitted work was saved first, if there was any. */
+    snapshotRef: z.string().optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("merge.started"),
+    /** The task whose branch is merged. */
+    taskId: z.string(),
+    /** The commit merged (the task's accepted head). */
+    source: z.string(),
+    /** The integration branch's head before the merge (the compare-and-swap's old value). */
+    expectedOld: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("merge.completed"),
+    /** The task merged. */
+    taskId: z.string(),
+    /** The merge commit, now the integration branch's head. */
+    commit: z.string(),
+    /** The head before it. */
+    previous: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("merge.conflicted"),
+    /** The task sent back to rebase. */
+    taskId: z.string(),
+    /** Files in conflict. */
+    files: z.array(z.string()),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("merge.reverted"),
+    /** The task whose merge turned the tests red. */
+    taskId: z.string(),
+    /** The merge commit taken back. */
+    commit: z.string(),
+    /** The integration head restored. */
+    restored: z.string(),
+    /** What failed. */
+    reason: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("budget.exhausted"),
+    /** Which cap would be exceeded. */
+    scope: z.enum(["run", "task"]),
+    /** The task, for a task cap. */
+    taskId: z.string().optional(),
+    /** The cap in USD. */
+    limitUsd: z.number().nonnegative(),
+    /** Spent (and reserved in flight) when the next dispatch was refused. */
+    spentUsd: z.number().nonnegative(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("harness.paused"),
+    /** The harness a provider limited. */
+    harness: z.string(),
+    /** ISO time it may be used again. */
+    until: z.string(),
+    /** The provider's message. */
+    reason: z.string(),
   }),
   z.object({
     ...base,
@@ -227,10 +397,16 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     /** Why. */
     reason: z.string(),
   }),
-]);
+] as const;
+
+/** Every event a run records. */
+export const RunEventSchema = z.discriminatedUnion("type", [RunCreatedSchema, ...runEventSchemas]);
 
 /** One run event. */
 export type RunEvent = z.infer<typeof RunEventSchema>;
+
+/** The first event of a run. */
+export type RunCreatedEvent = Extract<RunEvent, { type: "run.created" }>;
 
 /** A run event before seq/ts are assigned. */
 export type RunEventInput = RunEvent extends infer E

@@ -65,7 +65,21 @@ export const ReviewReportSchema = z
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;
 
 /** Where a fix item came from. */
-export const FixSourceSchema = z.enum(["verify", "review", "noop", "report", "human"]);
+export const FixSourceSchema = z.enum([
+  "verify",
+  "review",
+  "noop",
+  "report",
+  "human",
+  "critic",
+  "protected",
+  "out_of_tree",
+  "merge",
+  "conflict",
+  "regression",
+  "budget",
+  "audit",
+]);
 
 /** The list of things the next round must fix (written by bosun). */
 export const FixListSchema = z.object({
@@ -107,6 +121,8 @@ export const GateResultSchema = z.object({
   durationMs: z.number().nonnegative().optional(),
   /** What the next round must fix when the gate failed. */
   fixItems: z.array(FixListSchema.shape.items.element).default([]),
+  /** Set when the failure is not the worker's to fix next round: a human must look (why, in detail). */
+  isEscalation: z.boolean().optional(),
 });
 
 /** A gate result. */

@@ -4,7 +4,7 @@ import { RunSchema, type Run } from "./run.js";
 
 function makeRun(overrides: Partial<Record<keyof Run, unknown>> = {}): Record<string, unknown> {
   return {
-    version: 1,
+    version: 2,
     id: "r1",
     flow: "review",
     status: "running",
@@ -20,6 +20,7 @@ function makeRun(overrides: Partial<Record<keyof Run, unknown>> = {}): Record<st
     costUsd: 0,
     tokens: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
     eventCount: 1,
+    openAskIds: [],
     ...overrides,
   };
 }

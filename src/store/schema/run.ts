@@ -1,13 +1,16 @@
 /**
  * run.json: a readable snapshot of one run's state. The source of truth is the run's
- * events.jsonl; run.json is rewritten (atomically) from it after every event.
+ * events.jsonl; run.json is rebuilt from it on open and rewritten (throttled) as events arrive.
+ * Per-task detail of a team run lives in board.json, not here, so this file stays small.
  */
 import { z } from "zod";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
+import { ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
 
 /**
  * Where a run stands. `paused` stopped on purpose mid-run (--single-round, Ctrl-C) and continues
- * with --resume; `needs_human` waits on an ask; the terminal states are final.
+ * with --resume; `needs_human` waits on an ask; `budget_exhausted` stopped before a dispatch that
+ * would have passed a cap; the other terminal states are final.
  */
 export const RunStatusSchema = z.enum([
   "running",
@@ -16,6 +19,7 @@ export const RunStatusSchema = z.enum([
   "succeeded",
   "failed",
   "cancelled",
+  "budget_exhausted",
 ]);
 
 /** A run status. */
@@ -34,62 +38,76 @@ export const TokenTotalsSchema = z.object({
   outputTokens: z.number().nonnegative(),
 });
 
-/** The options a review run was started with (fixed for its life, so resume is faithful). */
-export const ReviewOptionsSchema = z.object({
-  /** Worker harness name. */
-  worker: z.string(),
-  /** Reviewer harness name. */
-  reviewer: z.string(),
-  /** Rounds before asking a human (raised when a human grants more). */
-  maxRounds: z.number().int().positive(),
-  /** Verify command, "" for none. */
-  verify: z.string(),
-  /** Per-dispatch timeout in seconds (0 = none). */
-  timeoutSec: z.number().nonnegative(),
-});
+/** The format of run.json this bosun writes. */
+export const RUN_FILE_VERSION = 2 as const;
 
-/** Options of a review run. */
-export type ReviewOptions = z.infer<typeof ReviewOptionsSchema>;
-
-/** run.json */
-export const RunSchema = z.object({
+const runBase = {
   /** Format version. */
-  version: z.literal(1),
+  version: z.literal(RUN_FILE_VERSION),
   /** Run id (directory name). */
   id: z.string().refine(isSafeId, SAFE_ID_RULE),
-  /** Which flow runs it. */
-  flow: z.literal("review"),
   /** Current status. */
   status: RunStatusSchema,
   /** ISO time of creation. */
   createdAt: z.string(),
   /** ISO time of the last event. */
   updatedAt: z.string(),
-  /** The task being worked on (a directory name under tasks/). */
-  taskId: z.string().refine(isSafeId, SAFE_ID_RULE),
   /** One line of the goal, for listings. */
   title: z.string(),
   /** HEAD when the run started. */
   baseCommit: z.string(),
-  /** Latest checkpoint commit bosun made or measured. */
-  headCommit: z.string(),
-  /** Round in progress or last finished (0 before the first). */
-  round: z.number().int().nonnegative(),
-  /** Last step finished, e.g. "worker.dispatched", "review.completed". */
-  step: z.string(),
-  /** Options fixed at start. */
-  options: ReviewOptionsSchema,
+  /** The run this one follows up, if any. */
+  parentRunId: z.string().optional(),
   /** Total USD across dispatches (estimated where the CLI gives only tokens). */
   costUsd: z.number().nonnegative(),
   /** Token totals across dispatches. */
   tokens: TokenTotalsSchema,
   /** Number of events in events.jsonl. */
   eventCount: z.number().int().nonnegative(),
-  /** Open ask waiting for a human, if any. */
-  openAskId: z.string().optional(),
-  /** Why the run failed or needs a human. */
+  /** Asks waiting for a human, oldest first. */
+  openAskIds: z.array(z.string()),
+  /** Why the run failed, paused or needs a human. */
   reason: z.string().optional(),
+  /** Round in progress or last finished of that task (0 before the first). */
+  round: z.number().int().nonnegative(),
+  /** Last step finished, e.g. "worker.completed", "review.completed". */
+  step: z.string(),
+  /** Latest checkpoint commit bosun made or measured (a team run: the integration head). */
+  headCommit: z.string(),
+};
+
+/** run.json of a review run. */
+export const ReviewRunSchema = z.object({
+  ...runBase,
+  /** Which flow runs it. */
+  flow: z.literal("review"),
+  /** The one task a review works on (a directory name under tasks/). */
+  taskId: z.string().refine(isSafeId, SAFE_ID_RULE),
+  /** Options fixed at start. */
+  options: ReviewOptionsSchema,
 });
+
+/** run.json of a team run. */
+export const TeamRunSchema = z.object({
+  ...runBase,
+  /** Which flow runs it. */
+  flow: z.literal("team"),
+  /** The task in the news last. */
+  taskId: z.string().refine(isSafeId, SAFE_ID_RULE).optional(),
+  /** Options fixed at start. */
+  options: TeamOptionsSchema,
+  /** The run's integration branch. */
+  integrationBranch: z.string(),
+});
+
+/** run.json */
+export const RunSchema = z.discriminatedUnion("flow", [ReviewRunSchema, TeamRunSchema]);
 
 /** A run snapshot. */
 export type Run = z.infer<typeof RunSchema>;
+
+/** A review run's snapshot. */
+export type ReviewRun = Extract<Run, { flow: "review" }>;
+
+/** A team run's snapshot. */
+export type TeamRun = Extract<Run, { flow: "team" }>;

@@ -1,0 +1,179 @@
+/**
+ * The durable round of one task, whatever the flow: round start, the worker (re-prompted once on
+ * a bad report), bosun's checkpoint commit, the gates with their journal, the verifier, the fix
+ * list for the next round and the verdict. Every step consults the run's index first, so resume
+ * never repeats one. A flow supplies only what differs: the worker's prompt, which gates, which
+ * verifier — `bosun review` is this round in a loop on one task in the user's checkout; a team
+ * task is the same round in its own worktree with more gates and a critic.
+ */
+import { UsageError } from "../errors.js";
+import { readJson, writeJsonAtomic } from "../store/json-file.js";
+import {
+  FixListSchema,
+  GatesFileSchema,
+  WorkReportSchema,
+  type GateResult,
+  type WorkReport,
+} from "../store/schema/reports.js";
+import { commitAll, getHead, listChangedFiles, listDirtyFiles } from "../workspace/git.js";
+import { runSeatWithReprompt } from "./agent-step.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
+import { checkReportFile, type ReportCheck } from "./report-check.js";
+import {
+  runRound,
+  type Gate,
+  type GateJournal,
+  type RoundVerdict,
+  type StepResult,
+  type VerifierOutcome,
+} from "./round.js";
+import { getScopeRound, reconcileHead } from "./round-head.js";
+
+/** What the worker's step produced, measured by bosun. */
+export interface WorkerProduction {
+  /** The commit the change is measured from. */
+  parent: string;
+  /** bosun's checkpoint (or HEAD when the worker left nothing to commit). */
+  commit: string;
+  /** Files changed between the two, measured by git. */
+  filesChanged: string[];
+  /** The worker's report, checked. */
+  report: ReportCheck<WorkReport>;
+  /** Where the worker was told to write it. */
+  reportFile: string;
+}
+
+/** What a flow puts into a task round. */
+export interface TaskRoundParts {
+  /** The worker's prompt for this round, telling it to write its report to `reportFile`. */
+  buildWorkerPrompt(reportFile: string): Promise<string>;
+  /** Gates, cheapest first. */
+  gates: ReadonlyArray<Gate<WorkerProduction>>;
+  /** The judge of the real diff once every gate passed (a reviewer, a critic). */
+  verifier?(production: WorkerProduction): Promise<StepResult<VerifierOutcome>>;
+}
+
+/** Runs (or resumes) the scope's round and returns its verdict (already journaled). */
+export async function runTaskRound(
+  ctx: RunContext,
+  scope: RoundScope,
+  parts: TaskRoundParts,
+): Promise<RoundVerdict> {
+  await startRound(ctx, scope);
+  const verdict = await runRound(await openGateJournal(ctx, scope), {
+    produce: () => produceCheckpoint(ctx, scope, parts),
+    gates: parts.gates,
+    ...(parts.verifier === undefined ? {} : { verifier: parts.verifier.bind(parts) }),
+  });
+  const { runId, taskId, round } = { runId: ctx.runId, ...scope };
+  await writeJsonAtomic(ctx.paths.roundFile(runId, taskId, round, "fix_list.json"), FixListSchema, {
+    version: 1,
+    task_id: taskId,
+    round,
+    items: verdict.fixItems,
+  });
+  await ctx.record({
+    type: "round.completed",
+    ...scopeFields(scope),
+    verdict: verdict.verdict,
+    fixItems: verdict.fixItems.length,
+    ...(verdict.verdict === "escalate" ? { reason: verdict.reason } : {}),
+  });
+  return verdict;
+}
+
+/** The journal fields that place an event in the scope's round. */
+export function scopeFields(scope: RoundScope): { taskId: string; phase?: string; round: number } {
+  return {
+    taskId: scope.taskId,
+    ...(scope.phase === undefined ? {} : { phase: scope.phase }),
+    round: scope.round,
+  };
+}
+
+async function startRound(ctx: RunContext, scope: RoundScope): Promise<void> {
+  if (getScopeRound(ctx, scope) !== undefined) return;
+  // bosun leaves the tree clean after every round: changes found before a later one are a human's.
+  const dirty = scope.round > 1 ? await listDirtyFiles(scope.cwd) : [];
+  if (dirty.length > 0)
+    throw new UsageError(
+      `The working tree has uncommitted changes bosun did not make (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); round ${scope.round}'s worker must not be credited with them. Commit or stash them, then: ${scope.resumeCommand}`,
+    );
+  await ctx.record({
+    type: "round.started",
+    ...scopeFields(scope),
+    head: await getHead(scope.cwd),
+  });
+}
+
+/**
+ * gates.json plus gate.completed events. A result counts only once its event is in the journal:
+ * gates.json is written first, so a crash between the two re-runs the gate rather than skipping a
+ * transition nobody recorded.
+ */
+async function openGateJournal(ctx: RunContext, scope: RoundScope): Promise<GateJournal> {
+  const gatesFile = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "gates.json");
+  const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
+  return {
+    readGate: (name) =>
+      getScopeRound(ctx, scope)?.gates.has(name) === true
+        ? gates.find((gate) => gate.name === name)
+        : undefined,
+    writeGate: async (result) => {
+      const index = gates.findIndex((gate) => gate.name === result.name);
+      if (index === -1) gates.push(result);
+      else gates[index] = result;
+      await writeJsonAtomic(gatesFile, GatesFileSchema, { version: 1, round: scope.round, gates });
+      await ctx.record({
+        type: "gate.completed",
+        ...scopeFields(scope),
+        name: result.name,
+        passed: result.passed,
+        detail: result.detail,
+      });
+    },
+  };
+}
+
+/** The worker's attempts, then bosun's own measurement of what changed: the checkpoint. */
+async function produceCheckpoint(
+  ctx: RunContext,
+  scope: RoundScope,
+  parts: TaskRoundParts,
+): Promise<StepResult<WorkerProduction>> {
+  const reportFile = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "work_report.json");
+  const check = (): Promise<ReportCheck<WorkReport>> =>
+    checkReportFile(reportFile, WorkReportSchema, { taskId: scope.taskId, round: scope.round });
+  let report = await runSeatWithReprompt(ctx, scope, {
+    seat: "worker",
+    basePrompt: await parts.buildWorkerPrompt(reportFile),
+    reportFile,
+    check,
+    // Commits made since bosun last looked (while no worker ran) are never this worker's.
+    beforeStart: () => reconcileHead(ctx, scope, "worker"),
+  });
+  const checkpoint = getScopeRound(ctx, scope)?.checkpoint;
+  if (checkpoint !== undefined) {
+    const { parent, commit, filesChanged } = checkpoint;
+    return { kind: "done", value: { parent, commit, filesChanged, report, reportFile } };
+  }
+  // bosun, not the agent, measures the change: commit what is left, diff against the round's
+  // base (its start, or where HEAD moved to outside the run before the worker began).
+  if (getScopeRound(ctx, scope)?.isCheckpointOpen !== true) {
+    await reconcileHead(ctx, scope, "checkpoint");
+    await ctx.record({ type: "checkpoint.started", ...scopeFields(scope) });
+  }
+  const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
+  const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;
+  const commit = (await commitAll(scope.cwd, message)) ?? (await getHead(scope.cwd));
+  const filesChanged = await listChangedFiles(scope.cwd, base, commit);
+  await ctx.record({
+    type: "checkpoint.created",
+    ...scopeFields(scope),
+    commit,
+    parent: base,
+    filesChanged,
+  });
+  report = await check();
+  return { kind: "done", value: { parent: base, commit, filesChanged, report, reportFile } };
+}
