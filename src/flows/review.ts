@@ -10,7 +10,7 @@ import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { listLockedRuns } from "../store/run-read.js";
 import { acquireRunLock, type RunLock } from "../store/run-lock.js";
-import { RunStore, createRunId } from "../store/run-store.js";
+import { RunStore } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent } from "../store/schema/events.js";
 import { FixListSchema, type FixItem } from "../store/schema/reports.js";
@@ -76,10 +76,8 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
     );
   }
   const baseCommit = await getHead(paths.root);
-  const runId = createRunId();
   const store = await RunStore.create(
     paths,
-    runId,
     options.request,
     {
       type: "run.created",
@@ -89,14 +87,16 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
       baseCommit,
       options: options.reviewOptions,
     },
-    () =>
-      writeJsonAtomic(
-        path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
-        TaskCardSchema,
-        options.task,
-      ),
+    {
+      writeInputs: (runId) =>
+        writeJsonAtomic(
+          path.join(paths.taskDir(runId, options.task.task_id), "task_card.json"),
+          TaskCardSchema,
+          options.task,
+        ),
+    },
   );
-  options.onEvent({ ...store.events[0]!, runId });
+  options.onEvent({ ...store.events[0]!, runId: store.runId });
   return drive(store, options);
 }
 
