@@ -131,16 +131,21 @@ async function benchReviewRound(dir: string): Promise<number> {
 async function benchStatus(dir: string): Promise<{ node: number; status: number; events: number }> {
   const repo = await createRepo(path.join(dir, "status"));
   const paths = createBosunPaths(repo);
-  const runId = "20260101-000000-beef";
-  const store = await RunStore.create(paths, runId, "bench\n", {
-    type: "run.created",
-    version: 2,
-    flow: "review",
-    taskId: "T-1",
-    title: "bench",
-    baseCommit: "0".repeat(40),
-    options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 0 },
-  });
+  const store = await RunStore.create(
+    paths,
+    "bench\n",
+    {
+      type: "run.created",
+      version: 2,
+      flow: "review",
+      taskId: "T-1",
+      title: "bench",
+      baseCommit: "0".repeat(40),
+      options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 0 },
+    },
+    { createId: () => "20260101-000000-beef" },
+  );
+  const { runId } = store;
   // 100k events, written as lines in bulk (the store would fsync each; that is not what we time).
   const lines: string[] = [];
   const ts = new Date().toISOString();
@@ -150,6 +155,7 @@ async function benchStatus(dir: string): Promise<{ node: number; status: number;
         seq,
         ts,
         type: "gate.completed",
+        taskId: "T-001",
         round: 1,
         name: "verify",
         passed: true,

@@ -228,15 +228,20 @@ describe("one live run per working tree", () => {
     // No git repository is needed: the check comes before any git command.
     const root = await makeTestDir();
     const paths = createBosunPaths(root);
-    const live = await RunStore.create(paths, "20260101-000000-aaaa", "a\n", {
-      type: "run.created",
-      version: 2,
-      flow: "review",
-      taskId: "T-1",
-      title: "a",
-      baseCommit: "c0",
-      options: ONE_ROUND,
-    });
+    const live = await RunStore.create(
+      paths,
+      "a\n",
+      {
+        type: "run.created",
+        version: 2,
+        flow: "review",
+        taskId: "T-1",
+        title: "a",
+        baseCommit: "c0",
+        options: ONE_ROUND,
+      },
+      { createId: () => "20260101-000000-aaaa" },
+    );
     try {
       const common = { paths, config: DEFAULT_CONFIG, onEvent: () => undefined };
       await expect(startSecondReview(paths)).rejects.toThrow(

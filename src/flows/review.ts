@@ -10,7 +10,7 @@ import type { BosunPaths } from "../store/paths.js";
 import { getTaskState, type TaskState } from "../store/run-index.js";
 import { listLockedRuns } from "../store/run-read.js";
 import { acquireRunLock, type RunLock } from "../store/run-lock.js";
-import { RunStore, createRunId } from "../store/run-store.js";
+import { RunStore } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import { EVENTS_VERSION, type RunEvent } from "../store/schema/events.js";
 import { FixListSchema } from "../store/schema/reports.js";
@@ -77,10 +77,8 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
     );
   }
   const baseCommit = await getHead(paths.root);
-  const runId = createRunId();
   const store = await RunStore.create(
     paths,
-    runId,
     options.request,
     {
       type: "run.created",
@@ -91,14 +89,16 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
       baseCommit,
       options: options.reviewOptions,
     },
-    () =>
-      writeJsonAtomic(
-        paths.taskCardFile(runId, options.task.task_id),
-        TaskCardSchema,
-        options.task,
-      ),
+    {
+      writeInputs: (runId) =>
+        writeJsonAtomic(
+          paths.taskCardFile(runId, options.task.task_id),
+          TaskCardSchema,
+          options.task,
+        ),
+    },
   );
-  options.onEvent({ ...store.events[0]!, runId });
+  options.onEvent({ ...store.events[0]!, runId: store.runId });
   return drive(store, options);
 }
 

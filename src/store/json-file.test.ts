@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { StateError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
-import { parseJsonText, readJson, writeJsonAtomic } from "./json-file.js";
+import { parseJsonText, readJson, writeJsonAtomic, writeTextAtomic } from "./json-file.js";
 
 const DocSchema = z.object({
   version: z.literal(1),
@@ -120,5 +120,16 @@ describe("writeJsonAtomic into a damaged tree", () => {
     await expect(writeJsonAtomic(file, DocSchema, makeDoc())).rejects.toThrow(
       `Cannot write ${file}: ${dir}/parent is not a directory`,
     );
+  });
+});
+
+describe("writeTextAtomic", () => {
+  it("lets many writes of one file run at once: each has its own temp file, one of them wins whole", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "run.json");
+    const texts = Array.from({ length: 20 }, (_, index) => `write ${index}\n`);
+    await Promise.all(texts.map((text) => writeTextAtomic(file, text)));
+    expect(texts).toContain(await readFile(file, "utf8"));
+    expect(await readdir(dir)).toEqual(["run.json"]);
   });
 });

@@ -2,6 +2,7 @@
  * Whole-file JSON documents: validated reads (null when absent) and atomic writes
  * (temp file in the same directory, fsync, rename), so a crash never leaves half a file.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
@@ -81,9 +82,17 @@ export async function writeJsonAtomic<S extends z.ZodType>(
   await writeTextAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
 }
 
-/** Writes a text file atomically; a path in the way is a StateError naming the file. */
+/** Counts this process's temp files, so no two writes in flight ever share one. */
+let tmpCounter = 0;
+
+/**
+ * Writes a text file atomically; a path in the way is a StateError naming the file. Each write
+ * has its own temp file (pid, counter, random): two writes of one file in flight at once would
+ * otherwise write into, rename and delete each other's temp file.
+ */
 export async function writeTextAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  tmpCounter += 1;
+  const tmp = `${file}.${process.pid}.${tmpCounter}.${randomBytes(3).toString("hex")}.tmp`;
   try {
     await mkdir(path.dirname(file), { recursive: true });
     const handle = await open(tmp, "w");

@@ -17,6 +17,7 @@ describe("readJsonl", () => {
     const dir = await makeTestDir();
     expect(await readJsonl(path.join(dir, "none.jsonl"), LineSchema)).toEqual({
       records: [],
+      lineNumbers: [],
       validBytes: 0,
       hasTornTail: false,
     });
@@ -26,6 +27,8 @@ describe("readJsonl", () => {
     const dir = await makeTestDir({ "h.jsonl": `${makeLines(1, 2)}\n${makeLines(3)}` });
     const read = await readJsonl(path.join(dir, "h.jsonl"), LineSchema);
     expect(read.records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    // The blank line 3 holds no record: the third record is on line 4.
+    expect(read.lineNumbers).toEqual([1, 2, 4]);
     expect(read.hasTornTail).toBe(false);
   });
 
@@ -35,6 +38,7 @@ describe("readJsonl", () => {
     const read = await readJsonl(path.join(dir, "h.jsonl"), LineSchema);
     expect(read).toEqual({
       records: [{ n: 1 }, { n: 2 }],
+      lineNumbers: [1, 2],
       validBytes: Buffer.byteLength(good),
       hasTornTail: true,
     });

@@ -15,6 +15,8 @@ import { formatIssues } from "./json-file.js";
 export interface JsonlRead<T> {
   /** The valid records in order. */
   records: T[];
+  /** The 1-based line each record was read from (blank lines are skipped, so they may differ). */
+  lineNumbers: number[];
   /** Byte length of the valid prefix; anything after it is a torn last line. */
   validBytes: number;
   /** True when the file ended in a partial line that was ignored. */
@@ -31,7 +33,7 @@ export async function readJsonl<S extends z.ZodType>(
     buffer = await readFile(file);
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") {
-      return { records: [], validBytes: 0, hasTornTail: false };
+      return { records: [], lineNumbers: [], validBytes: 0, hasTornTail: false };
     }
     throw createStateFsError("read", file, error);
   }
@@ -46,6 +48,7 @@ export function parseJsonlBuffer<S extends z.ZodType>(
   firstLineNumber = 1,
 ): JsonlRead<z.infer<S>> {
   const records: z.infer<S>[] = [];
+  const lineNumbers: number[] = [];
   let offset = 0;
   let lineNumber = firstLineNumber;
   while (offset < buffer.length) {
@@ -53,14 +56,17 @@ export function parseJsonlBuffer<S extends z.ZodType>(
     if (newline === -1) {
       // No terminating LF: a crash cut this append short. The records before it stand.
       assertTornRecord(buffer.subarray(offset), file, lineNumber);
-      return { records, validBytes: offset, hasTornTail: true };
+      return { records, lineNumbers, validBytes: offset, hasTornTail: true };
     }
     const line = buffer.subarray(offset, newline).toString("utf8");
-    if (line.trim() !== "") records.push(parseLine(line, schema, file, lineNumber));
+    if (line.trim() !== "") {
+      records.push(parseLine(line, schema, file, lineNumber));
+      lineNumbers.push(lineNumber);
+    }
     offset = newline + 1;
     lineNumber += 1;
   }
-  return { records, validBytes: offset, hasTornTail: false };
+  return { records, lineNumbers, validBytes: offset, hasTornTail: false };
 }
 
 /**

@@ -40,6 +40,16 @@ function makeDispatchCompleted(
   };
 }
 
+/** Creates run `runId` (a fixed id, so tests can name its files). */
+function createStore(
+  paths: BosunPaths,
+  request: string,
+  created = makeCreated(),
+  runId = "r1",
+): Promise<RunStore> {
+  return RunStore.create(paths, request, created, { createId: () => runId });
+}
+
 async function makePaths(): Promise<BosunPaths> {
   return createBosunPaths(await makeTestDir());
 }
@@ -54,7 +64,7 @@ async function readLines(file: string): Promise<unknown[]> {
 describe("RunStore", () => {
   it("create writes request.md, events.jsonl, run.json and the lock", async () => {
     const paths = await makePaths();
-    const store = await RunStore.create(paths, "r1", "Add sum()", makeCreated());
+    const store = await createStore(paths, "Add sum()");
     expect(await readFile(paths.requestFile("r1"), "utf8")).toBe("Add sum()\n");
     expect(await readLines(paths.eventsFile("r1"))).toEqual([
       expect.objectContaining({ seq: 1, type: "run.created", version: 2, taskId: "T-001" }),
@@ -66,9 +76,9 @@ describe("RunStore", () => {
     await expect(readFile(paths.lockFile("r1"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
   });
 
-  it("append numbers events, syncs them and keeps run.json in step; cost and tokens accumulate", async () => {
+  it("append numbers events and syncs them; run.json holds the last of them after close; cost and tokens accumulate", async () => {
     const paths = await makePaths();
-    const store = await RunStore.create(paths, "r1", "goal", makeCreated());
+    const store = await createStore(paths, "goal");
     await store.append({ type: "round.started", taskId: "T-001", round: 1, head: "base000" });
     await store.append(makeDispatchCompleted(0.25, 1000, 100));
     const last = await store.append(makeDispatchCompleted(0.5, 2000, 200));
@@ -79,14 +89,15 @@ describe("RunStore", () => {
       round: 1,
       eventCount: 4,
     });
-    expect(await readRun(paths, "r1")).toEqual(store.run);
     expect((await readRunEvents(paths, "r1")).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
     await store.close();
+    // run.json is throttled while the run goes on; close writes the latest.
+    expect(await readRun(paths, "r1")).toEqual(store.run);
   });
 
   it("refuses an event that fails the schema and records nothing", async () => {
     const paths = await makePaths();
-    const store = await RunStore.create(paths, "r1", "goal", makeCreated());
+    const store = await createStore(paths, "goal");
     await expect(
       store.append({ type: "round.started", taskId: "T-001", round: 0, head: "x" }),
     ).rejects.toThrow(/round/);
@@ -96,7 +107,7 @@ describe("RunStore", () => {
 
   it("open replays events.jsonl, repairs a torn tail and rewrites a stale run.json", async () => {
     const paths = await makePaths();
-    const store = await RunStore.create(paths, "r1", "goal", makeCreated());
+    const store = await createStore(paths, "goal");
     const staleRunJson = await readFile(paths.runFile("r1"), "utf8");
     await store.append({ type: "round.started", taskId: "T-001", round: 1, head: "base000" });
     await store.append(makeDispatchCompleted(0.1, 10, 1));
@@ -123,6 +134,20 @@ describe("RunStore", () => {
     );
   });
 
+  it("open refuses a journal whose seq repeats, naming the file and line, and releases the lock", async () => {
+    const paths = await makePaths();
+    const store = await createStore(paths, "goal");
+    await store.append({ type: "round.started", taskId: "T-001", round: 1, head: "base000" });
+    await store.close();
+    // What a second writer that numbered from a stale count would have added.
+    const [, second] = (await readFile(paths.eventsFile("r1"), "utf8")).split("\n");
+    await appendFile(paths.eventsFile("r1"), `${second}\n`);
+    await expect(RunStore.open(paths, "r1")).rejects.toThrow(
+      `Invalid ${paths.eventsFile("r1")}:3: seq 2 repeats or goes back`,
+    );
+    await expect(readFile(paths.lockFile("r1"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("open refuses a run that has no events and releases the lock", async () => {
     const paths = await makePaths();
     await mkdir(paths.runDir("ghost"), { recursive: true });
@@ -134,7 +159,7 @@ describe("RunStore", () => {
 
   it("open refuses a run another live process is writing, naming its pid", async () => {
     const paths = await makePaths();
-    const store = await RunStore.create(paths, "r1", "goal", makeCreated());
+    const store = await createStore(paths, "goal");
     await store.close();
     // The test runner's parent process is alive and is not us.
     await writeFile(paths.lockFile("r1"), `${process.ppid}\n`);

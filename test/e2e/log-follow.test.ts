@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startProcess } from "../../src/proc/run-process.js";
 import { listRunIds } from "../../src/store/run-read.js";
 import { appendLines } from "../../src/store/jsonl.js";
-import { RunStore, createRunId } from "../../src/store/run-store.js";
+import { RunStore } from "../../src/store/run-store.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { assertCliBuilt, createOfflineRepo, type OfflineRepo } from "../helpers/offline-repo.js";
 
@@ -76,8 +76,7 @@ describe("bosun log --follow", () => {
   it("prints an event appended while it is still printing the history, and exits at run.completed", async () => {
     const repo = await createOfflineRepo([]);
     repos.push(repo);
-    const runId = createRunId();
-    const store = await RunStore.create(repo.paths, runId, "burst\n", {
+    const store = await RunStore.create(repo.paths, "burst\n", {
       type: "run.created",
       version: 2,
       flow: "review",
@@ -86,6 +85,7 @@ describe("bosun log --follow", () => {
       baseCommit: (await repo.git(["rev-parse", "HEAD"])).trim(),
       options: { worker: "offline", reviewer: "offline", maxRounds: 3, verify: "", timeoutSec: 0 },
     });
+    const { runId } = store;
     await store.close();
     // Far more history than a pipe holds (64 KB): bosun is still printing it, blocked on the
     // pipe, when the last event lands — before it has even started to watch the file.

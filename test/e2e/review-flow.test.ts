@@ -692,10 +692,13 @@ describe("bosun review with a manual reviewer", () => {
       new RegExp(`warning Manual report not accepted yet: ${escapeRegExp(reportFile)}: decision: `),
     );
     expect(isExited()).toBe(false);
-    expect((await repo.readOnlyRun()).run).toMatchObject({
-      status: "running",
-      step: "reviewer.started",
+    // run.json is a throttled snapshot (RUN_JSON_INTERVAL_MS): the step it waits at lands within ~1 s.
+    const waiting = await waitFor("run.json at the manual reviewer's step", async () => {
+      const { run } = await repo.readOnlyRun();
+      return run.step === "reviewer.started" ? run : undefined;
     });
+    expect(waiting).toMatchObject({ status: "running", step: "reviewer.started" });
+    expect(isExited()).toBe(false);
 
     await writeFileAtomic(reportFile, approval);
     const result = await bosun.result;
