@@ -1,4 +1,5 @@
-import { appendFile, mkdir, rename, rm, truncate, writeFile } from "node:fs/promises";
+import { watch } from "node:fs";
+import { appendFile, open, mkdir, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { StateError, UsageError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
@@ -113,6 +114,26 @@ describe("followRunEvents", () => {
     expect(await follower.nextSeq()).toBe(3);
   });
 
+  it("does not lose a change that lands while the consumer is busy with an event", async () => {
+    const { paths, file } = await makeRun();
+    await appendLines(file, [makeLine(1)]);
+    const follower = startFollowing(paths);
+    expect(await follower.nextSeq()).toBe(1);
+    // A second watcher on the same directory: once it has seen the append, so has the
+    // follower's (libuv hands one inotify event to every watcher of the path at once).
+    const seen = new Promise<void>((resolve) => {
+      const probe = watch(paths.runDir(RUN_ID), () => {
+        probe.close();
+        resolve();
+      });
+    });
+
+    await appendLines(file, [makeLine(2)]);
+    await within(seen, "the append to be seen");
+
+    expect(await follower.nextSeq()).toBe(2);
+  });
+
   it("does not drop any of many quick appends", async () => {
     const { paths, file } = await makeRun();
     const COUNT = 500;
@@ -125,7 +146,10 @@ describe("followRunEvents", () => {
         seen.push(seq);
       }
     })();
-    for (let seq = 1; seq <= COUNT; seq += 1) await appendFile(file, `${makeLine(seq)}\n`);
+    // One handle and no sync: appends land as fast as they can, many while the follower reads.
+    const handle = await open(file, "a");
+    for (let seq = 1; seq <= COUNT; seq += 1) await handle.write(`${makeLine(seq)}\n`);
+    await handle.close();
     await collecting;
 
     expect(seen).toEqual(Array.from({ length: COUNT }, (_, index) => index + 1));
