@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseWithSchema } from "../json-file.js";
+import { SAFE_ID_RULE } from "../paths.js";
 import { TaskCardSchema } from "./task-card.js";
 
 /** A loop-kit task_card.json, exactly as loop-kit writes it. */
@@ -47,7 +48,7 @@ describe("TaskCardSchema", () => {
     ).toThrow(/goal: /);
     expect(() =>
       parseWithSchema({ ...makeLoopKitCard(), task_id: "../escape" }, TaskCardSchema, "c.json"),
-    ).toThrow("task_id: letters, digits, . _ - only");
+    ).toThrow(`task_id: ${SAFE_ID_RULE}`);
   });
 
   it("rejects a list field holding a non-string, naming its index", () => {

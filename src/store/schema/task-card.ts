@@ -3,11 +3,12 @@
  * task cards are accepted as they are.
  */
 import { z } from "zod";
+import { SafeIdSchema } from "./ids.js";
 
 /** A task card as written by a human or generated from `--goal`. */
 export const TaskCardSchema = z.object({
   /** Stable id, used as a directory name. */
-  task_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ - only"),
+  task_id: SafeIdSchema,
   /** One-sentence goal. */
   goal: z.string().min(1),
   /** Files or modules the work may touch. */
