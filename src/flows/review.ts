@@ -8,8 +8,6 @@ import { readAsk, writeAsk } from "../human/asks.js";
 import { AgentError, CancelledError, StateError, UsageError } from "../errors.js";
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
-import { listLockedRuns } from "../store/run-read.js";
-import { acquireRunLock, type RunLock } from "../store/run-lock.js";
 import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent } from "../store/schema/events.js";
@@ -19,8 +17,8 @@ import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
 import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
 import type { FlowContext } from "./flow-context.js";
-import { killLeftoverProcesses } from "./leftovers.js";
 import { runReviewRound } from "./review-round.js";
+import { acquireWorkTree } from "./work-tree.js";
 
 /** How a review call ended. */
 export interface ReviewOutcome {
@@ -58,15 +56,17 @@ export type StartReviewOptions = DriveOptions & {
 
 /** Starts a new review run. */
 export async function startReview(options: StartReviewOptions): Promise<ReviewOutcome> {
-  const workLock = await acquireWorkTree(options, undefined);
+  // Named before the tree is taken: the tree's lock tells a second run which run holds it.
+  const runId = createRunId();
+  const workLock = await acquireWorkTree(options, runId);
   try {
-    return await createAndDrive(options);
+    return await createAndDrive(options, runId);
   } finally {
     await workLock.release();
   }
 }
 
-async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcome> {
+async function createAndDrive(options: StartReviewOptions, runId: string): Promise<ReviewOutcome> {
   const { paths } = options;
   await excludeBosunDir(paths.root);
   const dirty = await listDirtyFiles(paths.root);
@@ -76,7 +76,6 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
     );
   }
   const baseCommit = await getHead(paths.root);
-  const runId = createRunId();
   const store = await RunStore.create(
     paths,
     runId,
@@ -214,69 +213,6 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pau
       throw error;
     }
   }
-}
-
-/**
- * Takes the working tree for a run: its lock, then an end to whatever runs abandoned by a killed
- * bosun left running in it (their agents would keep writing into this run's checkpoints).
- */
-async function acquireWorkTree(options: DriveOptions, self: string | undefined): Promise<RunLock> {
-  const { lock, abandoned } = await acquireWorkLock(options.paths, self);
-  try {
-    const graceMs = options.config.dispatch.graceSec * 1000;
-    for (const dir of await killLeftoverProcesses(options.paths, abandoned, graceMs)) {
-      options.onEvent({
-        type: "warning",
-        runId: self ?? "",
-        message: `Killed processes left running by an earlier bosun process that was killed (${dir}).`,
-      });
-    }
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-  return lock;
-}
-
-/**
- * Two runs in one working tree would commit each other's changes, so a run holds the tree's
- * lock while it works, and a second one is refused, naming the live run when it can.
- * (`self` is the run being resumed; its own run lock is checked when taken.) Also returns the
- * runs whose writer died holding their lock: what they started may still be running.
- */
-async function acquireWorkLock(
-  paths: BosunPaths,
-  self: string | undefined,
-): Promise<{ lock: RunLock; abandoned: string[] }> {
-  const what = "This repository's working tree";
-  let lock: RunLock | undefined;
-  let holder = "";
-  try {
-    lock = await acquireRunLock(paths.workLockFile, what);
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error;
-    holder = error.message;
-  }
-  let other: { runId: string; pid: number | undefined } | undefined;
-  let abandoned: string[];
-  try {
-    const locked = await listLockedRuns(paths);
-    other = locked.find((run) => run.pid !== undefined && run.runId !== self);
-    abandoned = locked.filter((run) => run.pid === undefined).map((run) => run.runId);
-  } catch (error) {
-    // Whatever went wrong, a lock taken here must not outlive this call.
-    await lock?.release();
-    throw error;
-  }
-  if (other === undefined && lock !== undefined) return { lock, abandoned };
-  await lock?.release();
-  if (other === undefined)
-    throw new StateError(
-      `${holder} (If that process is not a bosun, the lock is stale: delete ${paths.workLockFile}.)`,
-    );
-  throw new StateError(
-    `Run ${other.runId} (process ${String(other.pid)}) is still working in this repository; two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
-  );
 }
 
 type NextStep =

@@ -69,8 +69,6 @@ export interface BosunPaths {
   readonly costsFile: string;
   /** `.bosun/templates/`, prompt templates a user may edit. */
   readonly templatesDir: string;
-  /** `.bosun/work.lock`: pid of the one process whose run is changing the working tree. */
-  readonly workLockFile: string;
   /** `.bosun/locks/`: one lock per working tree a run changes (see `treeLockFile`). */
   readonly locksDir: string;
   /** `.bosun/runs/<id>/` */
@@ -118,7 +116,6 @@ export function createBosunPaths(root: string): BosunPaths {
     answersDir: path.join(asksDir, "answers"),
     costsFile: path.join(bosunDir, "costs.jsonl"),
     templatesDir: path.join(bosunDir, "templates"),
-    workLockFile: path.join(bosunDir, "work.lock"),
     locksDir,
     runDir,
     runFile: (runId) => path.join(runDir(runId), "run.json"),
