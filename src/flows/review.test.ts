@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, realpath } from "node:fs/promises";
+import path from "node:path";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import { RunStore } from "../store/run-store.js";
 import { reduceRunEvents } from "../store/run-state.js";
@@ -239,6 +240,28 @@ describe("one live run per working tree", () => {
       );
     } finally {
       await live.close();
+      await tree.release();
+    }
+  });
+
+  it("starts a review in another working tree of the repository while a run is live in the first", async () => {
+    const dir = await makeTestDir();
+    const main = path.join(dir, "main");
+    const other = path.join(dir, "other");
+    await mkdir(main);
+    await mkdir(other);
+    const paths = createBosunPaths(main);
+    const tree = await acquireTreeLock(paths, main, { runId: "20260101-000000-aaaa" });
+    try {
+      // Past the lock, the start fails for want of a git repository in the other tree.
+      const error: unknown = await startSecondReview(createBosunPaths(other, main)).catch(
+        (caught: unknown) => caught,
+      );
+      expect(String(error)).toMatch(/git/);
+      expect(String(error)).not.toContain("still working");
+      // ...and it let go of that tree's lock.
+      expect(await readdir(paths.locksDir)).toEqual([path.basename(tree.file)]);
+    } finally {
       await tree.release();
     }
   });

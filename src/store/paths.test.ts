@@ -67,6 +67,17 @@ describe("createBosunPaths", () => {
     );
   });
 
+  it("keeps .bosun/ in the state root when one is given (a linked worktree's main checkout)", () => {
+    const paths = createBosunPaths("/wt/task-1", "/repo");
+    expect(paths.root).toBe("/wt/task-1");
+    expect(paths.workspaceConfigFile).toBe("/wt/task-1/bosun.yaml");
+    expect(paths.bosunDir).toBe("/repo/.bosun");
+    expect(paths.runFile("r1")).toBe("/repo/.bosun/runs/r1/run.json");
+    expect(paths.treeLockFile("/wt/task-1")).toBe(
+      createBosunPaths("/repo").treeLockFile("/wt/task-1"),
+    );
+  });
+
   it("accepts ids made of letters, digits, dot, underscore and dash", () => {
     const paths = createBosunPaths("/repo");
     expect(paths.taskDir("r.1_x-2", "T-001.v2")).toBe("/repo/.bosun/runs/r.1_x-2/tasks/T-001.v2");

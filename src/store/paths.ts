@@ -53,7 +53,10 @@ export function getHomeDir(): string {
 
 /** Paths under one repository's `.bosun/` directory. */
 export interface BosunPaths {
-  /** Repository root (where bosun.yaml lives). */
+  /**
+   * Repository root: the working tree bosun works in, where bosun.yaml lives (`.bosun/` may be in
+   * another checkout's root: the main one, when this is a linked git worktree).
+   */
   readonly root: string;
   /** `.bosun/` */
   readonly bosunDir: string;
@@ -96,10 +99,13 @@ export interface BosunPaths {
   treeLockFile(realCwd: string): string;
 }
 
-/** Builds the path table for a repository root. */
-export function createBosunPaths(root: string): BosunPaths {
+/**
+ * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked
+ * git worktree keeps its state in the main checkout's `.bosun/`, shared by every tree.
+ */
+export function createBosunPaths(root: string, stateRoot: string = root): BosunPaths {
   const absRoot = path.resolve(root);
-  const bosunDir = path.join(absRoot, ".bosun");
+  const bosunDir = path.join(path.resolve(stateRoot), ".bosun");
   const locksDir = path.join(bosunDir, "locks");
   const runsDir = path.join(bosunDir, "runs");
   const asksDir = path.join(bosunDir, "asks");
