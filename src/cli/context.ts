@@ -1,6 +1,6 @@
 /** What every command gets: the repository root and paths, output mode, and the cancel signal. */
 import path from "node:path";
-import { getRepoRoot } from "../workspace/git.js";
+import { getCheckoutRoots, type CheckoutRoots } from "../workspace/git.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import type { ResolvedConfig } from "../store/config.js";
 import type { Config } from "../store/schema/config.js";
@@ -23,9 +23,15 @@ export interface CliContext {
   isVerbose: boolean;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
-  /** The repository root (--root, else the git top level of the cwd). Throws outside a repo. */
+  /**
+   * The repository root: the working tree commands act on (--root, else the git top level of the
+   * cwd, which may be a linked worktree). Throws outside a repo.
+   */
   getRoot(): Promise<string>;
-  /** Paths under the root. */
+  /**
+   * Paths under the root, with `.bosun/` in the main checkout: every worktree of a repository
+   * shares one `.bosun/` (with --root, the one in that directory).
+   */
   getPaths(): Promise<BosunPaths>;
   /** Resolved config for the root (or the cwd outside a repo), harness names checked. */
   getConfig(): Promise<ResolvedConfig>;
@@ -43,20 +49,27 @@ export function createCliContext(
   signal: AbortSignal,
   hooks: CliContextHooks = {},
 ): CliContext {
-  let root: Promise<string> | undefined;
-  const getRoot = (): Promise<string> => {
-    root ??=
-      options.root === undefined
-        ? getRepoRoot(process.cwd())
-        : Promise.resolve(path.resolve(options.root));
-    return root;
+  let roots: Promise<CheckoutRoots> | undefined;
+  const getRoots = (): Promise<CheckoutRoots> => {
+    if (roots !== undefined) return roots;
+    // --root is taken as given, without asking git: it also names a directory outside any repo.
+    const given = options.root === undefined ? undefined : path.resolve(options.root);
+    roots =
+      given === undefined
+        ? getCheckoutRoots(process.cwd())
+        : Promise.resolve({ workTree: given, mainCheckout: given });
+    return roots;
   };
+  const getRoot = async (): Promise<string> => (await getRoots()).workTree;
   return {
     isJson: options.json === true,
     isVerbose: options.verbose === true,
     signal,
     getRoot,
-    getPaths: async () => createBosunPaths(await getRoot()),
+    getPaths: async () => {
+      const { workTree, mainCheckout } = await getRoots();
+      return createBosunPaths(workTree, mainCheckout);
+    },
     getConfig: async () => {
       let dir: string;
       try {

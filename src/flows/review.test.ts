@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, realpath } from "node:fs/promises";
+import path from "node:path";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
-import { acquireRunLock } from "../store/run-lock.js";
 import { RunStore } from "../store/run-store.js";
 import { buildRunIndex, getTaskState } from "../store/run-index.js";
 import { reduceRunEvents } from "../store/run-state.js";
+import { acquireTreeLock } from "../store/tree-lock.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import type { RunEvent, RunEventInput } from "../store/schema/events.js";
 import { getNextStep, resumeReview, startReview } from "./review.js";
@@ -212,22 +213,24 @@ describe("one live run per working tree", () => {
   it("refuses to start while another process holds the working tree's lock, before its run exists", async () => {
     const root = await makeTestDir();
     const paths = createBosunPaths(root);
-    await mkdir(paths.bosunDir, { recursive: true });
-    const held = await acquireRunLock(paths.workLockFile, "tree");
+    const held = await acquireTreeLock(paths, root);
     try {
       await expect(startSecondReview(paths)).rejects.toThrow(
-        // Whoever holds it, the message names the process and the lock file (a stale lock can be removed).
-        `This repository's working tree is locked by process ${process.pid} (${paths.workLockFile})`,
+        // Whoever holds it, the message names the process, the tree and the lock file.
+        `Process ${process.pid} is still working in ${await realpath(root)}; two runs in one working tree would mix their changes. Wait for it or stop it first (lock: ${held.file}).`,
       );
+      expect(existsSync(paths.runsDir)).toBe(false);
     } finally {
       await held.release();
     }
   });
 
-  it("refuses to start or resume a review while another run in the repo is live", async () => {
+  it("refuses to start or resume a review while another run in the same tree is live", async () => {
     // No git repository is needed: the check comes before any git command.
     const root = await makeTestDir();
     const paths = createBosunPaths(root);
+    // What a live run holds: its tree's lock, then its own.
+    const tree = await acquireTreeLock(paths, root, { runId: "20260101-000000-aaaa" });
     const live = await RunStore.create(
       paths,
       "a\n",
@@ -245,23 +248,46 @@ describe("one live run per working tree", () => {
     try {
       const common = { paths, config: DEFAULT_CONFIG, onEvent: () => undefined };
       await expect(startSecondReview(paths)).rejects.toThrow(
-        `Run 20260101-000000-aaaa (process ${process.pid}) is still working in this repository`,
+        `Run 20260101-000000-aaaa (process ${process.pid}) is still working in ${await realpath(root)}`,
       );
       await expect(resumeReview({ ...common, runId: "20260101-000000-bbbb" })).rejects.toThrow(
-        "is still working in this repository",
+        "Run 20260101-000000-aaaa (process",
       );
     } finally {
       await live.close();
+      await tree.release();
     }
   });
 
-  it("leaves no work.lock behind when checking the other runs fails", async () => {
+  it("starts a review in another working tree of the repository while a run is live in the first", async () => {
+    const dir = await makeTestDir();
+    const main = path.join(dir, "main");
+    const other = path.join(dir, "other");
+    await mkdir(main);
+    await mkdir(other);
+    const paths = createBosunPaths(main);
+    const tree = await acquireTreeLock(paths, main, { runId: "20260101-000000-aaaa" });
+    try {
+      // Past the lock, the start fails for want of a git repository in the other tree.
+      const error: unknown = await startSecondReview(createBosunPaths(other, main)).catch(
+        (caught: unknown) => caught,
+      );
+      expect(String(error)).toMatch(/git/);
+      expect(String(error)).not.toContain("still working");
+      // ...and it let go of that tree's lock.
+      expect(await readdir(paths.locksDir)).toEqual([path.basename(tree.file)]);
+    } finally {
+      await tree.release();
+    }
+  });
+
+  it("leaves no tree lock behind when checking the other runs fails", async () => {
     const root = await makeTestDir();
     const paths = createBosunPaths(root);
-    // Another run's lock that cannot be read (a directory): checking for live runs throws.
+    // Another run's lock that cannot be read (a directory): checking for abandoned runs throws.
     await mkdir(paths.lockFile("20260101-000000-aaaa"), { recursive: true });
     const start = startSecondReview(paths);
     await expect(start).rejects.toThrow();
-    expect(existsSync(paths.workLockFile)).toBe(false);
+    expect(await readdir(paths.locksDir)).toEqual([]);
   });
 });

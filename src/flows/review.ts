@@ -8,9 +8,7 @@ import { AgentError, CancelledError, StateError, UsageError } from "../errors.js
 import { readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { getTaskState, type TaskState } from "../store/run-index.js";
-import { listLockedRuns } from "../store/run-read.js";
-import { acquireRunLock, type RunLock } from "../store/run-lock.js";
-import { RunStore } from "../store/run-store.js";
+import { RunStore, createRunId } from "../store/run-store.js";
 import type { Config } from "../store/schema/config.js";
 import { EVENTS_VERSION, type RunEvent } from "../store/schema/events.js";
 import { FixListSchema } from "../store/schema/reports.js";
@@ -20,8 +18,8 @@ import { TaskCardSchema, type TaskCard } from "../store/schema/task-card.js";
 import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
-import { killLeftoverProcesses } from "./leftovers.js";
 import { runReviewRound, type CarriedFixes } from "./review-round.js";
+import { acquireWorkTree } from "./work-tree.js";
 
 /** How a review call ended. */
 export interface ReviewOutcome {
@@ -59,15 +57,17 @@ export type StartReviewOptions = DriveOptions & {
 
 /** Starts a new review run. */
 export async function startReview(options: StartReviewOptions): Promise<ReviewOutcome> {
-  const workLock = await acquireWorkTree(options, undefined);
+  // Named before the tree is taken: the tree's lock tells a second run which run holds it.
+  const runId = createRunId();
+  const workLock = await acquireWorkTree(options, runId);
   try {
-    return await createAndDrive(options);
+    return await createAndDrive(options, runId);
   } finally {
     await workLock.release();
   }
 }
 
-async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcome> {
+async function createAndDrive(options: StartReviewOptions, runId: string): Promise<ReviewOutcome> {
   const { paths } = options;
   await excludeBosunDir(paths.root);
   const dirty = await listDirtyFiles(paths.root);
@@ -90,12 +90,10 @@ async function createAndDrive(options: StartReviewOptions): Promise<ReviewOutcom
       options: options.reviewOptions,
     },
     {
-      writeInputs: (runId) =>
-        writeJsonAtomic(
-          paths.taskCardFile(runId, options.task.task_id),
-          TaskCardSchema,
-          options.task,
-        ),
+      // The id the tree's lock already names (a second run there is told which run holds it).
+      createId: () => runId,
+      writeInputs: (id) =>
+        writeJsonAtomic(paths.taskCardFile(id, options.task.task_id), TaskCardSchema, options.task),
     },
   );
   options.onEvent({ ...store.events[0]!, runId: store.runId });
@@ -238,69 +236,6 @@ function readReviewRun(store: RunStore): ReviewRun {
   const run = store.run;
   if (run.flow !== "review") throw new StateError(`Run ${store.runId} is not a review run.`);
   return run;
-}
-
-/**
- * Takes the working tree for a run: its lock, then an end to whatever runs abandoned by a killed
- * bosun left running in it (their agents would keep writing into this run's checkpoints).
- */
-async function acquireWorkTree(options: DriveOptions, self: string | undefined): Promise<RunLock> {
-  const { lock, abandoned } = await acquireWorkLock(options.paths, self);
-  try {
-    const graceMs = options.config.dispatch.graceSec * 1000;
-    for (const dir of await killLeftoverProcesses(options.paths, abandoned, graceMs)) {
-      options.onEvent({
-        type: "warning",
-        runId: self ?? "",
-        message: `Killed processes left running by an earlier bosun process that was killed (${dir}).`,
-      });
-    }
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-  return lock;
-}
-
-/**
- * Two runs in one working tree would commit each other's changes, so a run holds the tree's
- * lock while it works, and a second one is refused, naming the live run when it can.
- * (`self` is the run being resumed; its own run lock is checked when taken.) Also returns the
- * runs whose writer died holding their lock: what they started may still be running.
- */
-async function acquireWorkLock(
-  paths: BosunPaths,
-  self: string | undefined,
-): Promise<{ lock: RunLock; abandoned: string[] }> {
-  const what = "This repository's working tree";
-  let lock: RunLock | undefined;
-  let holder = "";
-  try {
-    lock = await acquireRunLock(paths.workLockFile, what);
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error;
-    holder = error.message;
-  }
-  let other: { runId: string; pid: number | undefined } | undefined;
-  let abandoned: string[];
-  try {
-    const locked = await listLockedRuns(paths);
-    other = locked.find((run) => run.pid !== undefined && run.runId !== self);
-    abandoned = locked.filter((run) => run.pid === undefined).map((run) => run.runId);
-  } catch (error) {
-    // Whatever went wrong, a lock taken here must not outlive this call.
-    await lock?.release();
-    throw error;
-  }
-  if (other === undefined && lock !== undefined) return { lock, abandoned };
-  await lock?.release();
-  if (other === undefined)
-    throw new StateError(
-      `${holder} (If that process is not a bosun, the lock is stale: delete ${paths.workLockFile}.)`,
-    );
-  throw new StateError(
-    `Run ${other.runId} (process ${String(other.pid)}) is still working in this repository; two runs in one working tree would mix their changes. Wait for it ("bosun status ${other.runId}") or stop it first.`,
-  );
 }
 
 type NextStep =

@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
+import { formatProcessIdentity, isPidReused, parseProcessIdentity } from "./liveness.js";
 import { readStartTime } from "./proc-scan.js";
 import { sweepTrees, type SpawnTree } from "./tree-kill.js";
 
@@ -19,10 +20,9 @@ export function writePidFileSync(
   pid: number,
   options: { spawnId?: string | undefined; startTime?: string | undefined } = {},
 ): void {
-  const startTime = options.startTime ?? readStartTime(pid) ?? "-";
+  const startTime = options.startTime ?? readStartTime(pid);
   const fields = [
-    String(pid),
-    startTime,
+    formatProcessIdentity({ pid, startTime }),
     ...(options.spawnId === undefined ? [] : [options.spawnId]),
   ];
   writeFileSync(file, `${fields.join(" ")}\n`);
@@ -43,23 +43,20 @@ export async function killSpawnFromPidFile(file: string, graceMs: number): Promi
     // No pid file: nothing was running there.
     return false;
   }
-  const [pidText, startTime, spawnId] = text.trim().split(/\s+/);
-  const pid = Number.parseInt(pidText ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) {
+  const identity = parseProcessIdentity(text);
+  if (identity === undefined || identity.pid === process.pid) {
     await rm(file, { force: true });
     return false;
   }
-  const currentStart = readStartTime(pid);
-  const isReused =
-    startTime !== undefined &&
-    startTime !== "-" &&
-    currentStart !== undefined &&
-    currentStart !== startTime;
+  const spawnId = text.trim().split(/\s+/)[2];
+  // Not `isSameLiveProcess`: a dead leader's group may still have members to end. Only a pid
+  // now owned by another process (its start time differs) is no longer ours.
+  const isReused = isPidReused(identity);
   // The spawn id is random, so processes carrying it are ours even when the pid was reused.
   const tree: SpawnTree = {
-    groupId: isReused ? undefined : pid,
+    groupId: isReused ? undefined : identity.pid,
     spawnId,
-    startTime: startTime === "-" ? undefined : startTime,
+    startTime: identity.startTime,
     seen: new Map(),
   };
   const found = await sweepTrees([tree], { graceMs });

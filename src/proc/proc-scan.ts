@@ -91,6 +91,17 @@ export function readStartTime(pid: number): string | undefined {
   return readStat(pid)?.startTime;
 }
 
+/**
+ * A process's state letter (field 3 of /proc/<pid>/stat: "R", "S", "Z" for a zombie, …) and its
+ * start time, from one read; undefined when /proc cannot tell (no such process, or no /proc).
+ */
+export function readProcessStatus(
+  pid: number,
+): { state: string; startTime: string | undefined } | undefined {
+  const stat = readStat(pid);
+  return stat === undefined ? undefined : { state: stat.state, startTime: stat.startTime };
+}
+
 /** One live process as the scan saw it. */
 interface ProcessRow {
   pid: number;

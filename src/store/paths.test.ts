@@ -54,6 +54,30 @@ describe("createBosunPaths", () => {
     expect(() => paths.answerFile(id)).toThrow(/^Invalid ask id /);
   });
 
+  it("keys a working tree's lock by a hash of its path, under .bosun/locks", () => {
+    const paths = createBosunPaths("/repo");
+    expect(paths.locksDir).toBe("/repo/.bosun/locks");
+    const main = paths.treeLockFile("/repo");
+    expect(main).toMatch(/^\/repo\/\.bosun\/locks\/[0-9a-f]{16}\.lock$/);
+    expect(paths.treeLockFile("/repo")).toBe(main);
+    expect(paths.treeLockFile("/wt/task-1")).not.toBe(main);
+    // Any byte and any length of path still makes one short, safe file name.
+    expect(path.basename(paths.treeLockFile(`/x/${"ü\n".repeat(300)}`))).toMatch(
+      /^[0-9a-f]{16}\.lock$/,
+    );
+  });
+
+  it("keeps .bosun/ in the state root when one is given (a linked worktree's main checkout)", () => {
+    const paths = createBosunPaths("/wt/task-1", "/repo");
+    expect(paths.root).toBe("/wt/task-1");
+    expect(paths.workspaceConfigFile).toBe("/wt/task-1/bosun.yaml");
+    expect(paths.bosunDir).toBe("/repo/.bosun");
+    expect(paths.runFile("r1")).toBe("/repo/.bosun/runs/r1/run.json");
+    expect(paths.treeLockFile("/wt/task-1")).toBe(
+      createBosunPaths("/repo").treeLockFile("/wt/task-1"),
+    );
+  });
+
   it("accepts ids made of letters, digits, dot, underscore and dash", () => {
     const paths = createBosunPaths("/repo");
     expect(paths.taskDir("r.1_x-2", "T-001.v2")).toBe("/repo/.bosun/runs/r.1_x-2/tasks/T-001.v2");

@@ -2,6 +2,7 @@
  * The one owner of every path bosun reads or writes: `.bosun/` inside a repository, the global
  * config directory (honouring BOSUN_HOME and XDG_CONFIG_HOME) and the temp directory.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -52,7 +53,10 @@ export function getHomeDir(): string {
 
 /** Paths under one repository's `.bosun/` directory. */
 export interface BosunPaths {
-  /** Repository root (where bosun.yaml lives). */
+  /**
+   * Repository root: the working tree bosun works in, where bosun.yaml lives (`.bosun/` may be in
+   * another checkout's root: the main one, when this is a linked git worktree).
+   */
   readonly root: string;
   /** `.bosun/` */
   readonly bosunDir: string;
@@ -68,8 +72,8 @@ export interface BosunPaths {
   readonly costsFile: string;
   /** `.bosun/templates/`, prompt templates a user may edit. */
   readonly templatesDir: string;
-  /** `.bosun/work.lock`: pid of the one process whose run is changing the working tree. */
-  readonly workLockFile: string;
+  /** `.bosun/locks/`: one lock per working tree a run changes (see `treeLockFile`). */
+  readonly locksDir: string;
   /** `.bosun/runs/<id>/` */
   runDir(runId: string): string;
   /** `.bosun/runs/<id>/run.json` */
@@ -94,6 +98,11 @@ export interface BosunPaths {
   askFile(askId: string): string;
   /** `.bosun/asks/answers/<ask>.json` */
   answerFile(askId: string): string;
+  /**
+   * `.bosun/locks/<hash>.lock`: the lock of the working tree at `realCwd`, which must be a real
+   * path (`realpath`), so that every spelling of one directory names one lock.
+   */
+  treeLockFile(realCwd: string): string;
 }
 
 /**
@@ -103,10 +112,14 @@ export interface BosunPaths {
 export type RoundFileName =
   "gates.json" | "fix_list.json" | "work_report.json" | "review_report.json" | "verify.log";
 
-/** Builds the path table for a repository root. */
-export function createBosunPaths(root: string): BosunPaths {
+/**
+ * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked
+ * git worktree keeps its state in the main checkout's `.bosun/`, shared by every tree.
+ */
+export function createBosunPaths(root: string, stateRoot: string = root): BosunPaths {
   const absRoot = path.resolve(root);
-  const bosunDir = path.join(absRoot, ".bosun");
+  const bosunDir = path.join(path.resolve(stateRoot), ".bosun");
+  const locksDir = path.join(bosunDir, "locks");
   const runsDir = path.join(bosunDir, "runs");
   const asksDir = path.join(bosunDir, "asks");
   const runDir = (runId: string): string =>
@@ -124,7 +137,7 @@ export function createBosunPaths(root: string): BosunPaths {
     answersDir: path.join(asksDir, "answers"),
     costsFile: path.join(bosunDir, "costs.jsonl"),
     templatesDir: path.join(bosunDir, "templates"),
-    workLockFile: path.join(bosunDir, "work.lock"),
+    locksDir,
     runDir,
     runFile: (runId) => path.join(runDir(runId), "run.json"),
     requestFile: (runId) => path.join(runDir(runId), "request.md"),
@@ -139,6 +152,12 @@ export function createBosunPaths(root: string): BosunPaths {
     askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id", asksDir)}.json`),
     answerFile: (askId) =>
       path.join(asksDir, "answers", `${safeSegment(askId, "ask id", asksDir)}.json`),
+    treeLockFile: (realCwd) =>
+      // A hash, not the path itself: a path may be longer than a file name or hold any byte.
+      path.join(
+        locksDir,
+        `${createHash("sha256").update(realCwd).digest("hex").slice(0, 16)}.lock`,
+      ),
   };
 }
 

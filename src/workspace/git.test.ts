@@ -1,8 +1,16 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempGitRepo } from "../../test/helpers/agent-env.js";
-import { commitAll, getHead, isAncestor, listCommits, runGit, snapshotWorkingTree } from "./git.js";
+import {
+  commitAll,
+  getCheckoutRoots,
+  getHead,
+  isAncestor,
+  listCommits,
+  runGit,
+  snapshotWorkingTree,
+} from "./git.js";
 
 const repos: string[] = [];
 
@@ -58,5 +66,72 @@ describe("listCommits and isAncestor", () => {
     expect(await listCommits(repo, second, second)).toEqual([]);
     expect(await isAncestor(repo, base, second)).toBe(true);
     expect(await isAncestor(repo, second, base)).toBe(false);
+  });
+});
+
+describe("getCheckoutRoots", () => {
+  it("finds the main checkout from inside a linked worktree, and itself from the main one", async () => {
+    const main = await realpath(await makeRepo());
+    const worktree = `${main}-wt`;
+    repos.push(worktree);
+    await runGit(main, ["worktree", "add", "-q", "-b", "task-1", worktree]);
+    await mkdir(path.join(worktree, "src", "deep"), { recursive: true });
+    await mkdir(path.join(main, "docs"));
+
+    expect(await getCheckoutRoots(path.join(worktree, "src", "deep"))).toEqual({
+      workTree: worktree,
+      mainCheckout: main,
+    });
+    expect(await getCheckoutRoots(worktree)).toEqual({ workTree: worktree, mainCheckout: main });
+    expect(await getCheckoutRoots(path.join(main, "docs"))).toEqual({
+      workTree: main,
+      mainCheckout: main,
+    });
+  });
+
+  it("keeps a worktree as its own root where git cannot name the main checkout (--separate-git-dir)", async () => {
+    const base = await realpath(await makeRepo());
+    const main = path.join(base, "checkout");
+    const worktree = path.join(base, "wt");
+    await runGit(base, [
+      "init",
+      "-q",
+      "-b",
+      "main",
+      "--separate-git-dir",
+      path.join(base, "git-dir"),
+      main,
+    ]);
+    await writeFile(path.join(main, "a.txt"), "a\n");
+    await runGit(main, ["add", "a.txt"]);
+    await runGit(main, ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a"]);
+    await runGit(main, ["worktree", "add", "-q", "-b", "task-1", worktree]);
+
+    // git keeps no path from the git dir back to the checkout: `worktree list` names the git dir.
+    expect(await getCheckoutRoots(worktree)).toEqual({
+      workTree: worktree,
+      mainCheckout: worktree,
+    });
+    expect(await getCheckoutRoots(main)).toEqual({ workTree: main, mainCheckout: main });
+  });
+
+  it("keeps a bare repository's worktree as its own root: there is no main checkout", async () => {
+    const base = await realpath(await makeRepo());
+    const bare = path.join(base, "bare.git");
+    const worktree = path.join(base, "wt");
+    await runGit(base, ["clone", "-q", "--bare", base, bare]);
+    await runGit(bare, ["worktree", "add", "-q", "-b", "task-1", worktree]);
+
+    expect(await getCheckoutRoots(worktree)).toEqual({
+      workTree: worktree,
+      mainCheckout: worktree,
+    });
+  });
+
+  it("is a usage error outside any working tree", async () => {
+    const repo = await makeRepo();
+    await expect(getCheckoutRoots(path.join(repo, ".git"))).rejects.toThrow(
+      "is not inside a git repository",
+    );
   });
 });

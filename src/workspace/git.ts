@@ -51,6 +51,51 @@ export async function getRepoRoot(cwd: string): Promise<string> {
   }
 }
 
+/** The working tree a directory is in, and the repository's main checkout. */
+export interface CheckoutRoots {
+  /** The top level of the working tree holding the directory (a linked worktree, or the main one). */
+  workTree: string;
+  /**
+   * The main checkout's top level: the same as `workTree` unless that is a linked worktree
+   * (`git worktree add`). Where git cannot tell (a bare repository's worktrees, a git dir made
+   * with --separate-git-dir), the working tree itself.
+   */
+  mainCheckout: string;
+}
+
+/**
+ * Finds the working tree holding `cwd` and the main checkout of its repository (where bosun keeps
+ * `.bosun/`, shared by every worktree); a UsageError outside a repository.
+ */
+export async function getCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
+  let lines: string[];
+  try {
+    // --path-format=absolute (git 2.31): --git-common-dir is relative to the cwd otherwise.
+    const out = await runGit(cwd, [
+      "rev-parse",
+      "--path-format=absolute",
+      "--show-toplevel",
+      "--git-dir",
+      "--git-common-dir",
+    ]);
+    lines = out.split("\n");
+  } catch (error) {
+    throw new UsageError(
+      `${cwd} is not inside a git repository. Run "git init" first, or pass --root.`,
+      { cause: error },
+    );
+  }
+  const [workTree = "", gitDir, commonDir = ""] = lines;
+  // The main working tree (or a submodule) has its own git dir; a linked one shares another's.
+  if (gitDir === commonDir) return { workTree, mainCheckout: workTree };
+  // A normal repository keeps its git dir in <main checkout>/.git.
+  if (path.basename(commonDir) === ".git")
+    return { workTree, mainCheckout: path.dirname(commonDir) };
+  // A git dir elsewhere (a bare repository's worktrees, git init --separate-git-dir): git keeps no
+  // path back to a main checkout (`git worktree list` shows the git dir), so this tree is its own.
+  return { workTree, mainCheckout: workTree };
+}
+
 /** The current HEAD commit; a UsageError when the repository has no commits yet. */
 export async function getHead(cwd: string): Promise<string> {
   try {
