@@ -211,6 +211,7 @@ describe("scanRepo", () => {
     const root = await makeRepo({
       Makefile: [
         "CC := gcc",
+        "format := clang-format",
         "FLAGS ?= -O2",
         ".PHONY: test lint",
         "build: deps",

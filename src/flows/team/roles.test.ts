@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { makeTestDir } from "../../../test/helpers/testdir.js";
 import { BUILTIN_HARNESSES } from "../../agents/harnesses.js";
@@ -54,6 +55,11 @@ describe("the built-in role library", () => {
       expect(role.mission.length, role.id).toBeGreaterThan(150);
       expect(prompt.length, role.id).toBeGreaterThan(900);
     }
+  });
+
+  it("is counted right in the README", async () => {
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(`a library of ${BUILTIN_ROLES.length} specialist roles`);
   });
 
   it("shares no mission and no checklist line between two roles", () => {
