@@ -57,6 +57,31 @@ describe("listHarnessIssues", () => {
     );
   });
 
+  it("names the file and key of a team role whose harness is unknown; accepts known ones", () => {
+    const resolved = resolve(
+      ["/home/config.yaml", { team: { backend: { harness: "codx", model: "gpt-5.5" } } }],
+      [
+        "/repo/bosun.yaml",
+        {
+          team: { frontend: { harness: "claude" }, docs: { harness: "mytool" }, qa: {} },
+          agents: { mytool: { template: "mytool {{prompt_file}}" } },
+        },
+      ],
+    );
+    expect(listHarnessIssues(resolved)).toEqual([
+      {
+        file: "/home/config.yaml",
+        key: "team.backend.harness",
+        message: expect.stringMatching(
+          /^unknown harness "codx" \(known: claude, codex, /,
+        ) as string,
+      },
+    ]);
+    expect(() => assertHarnessNames(resolved)).toThrow(
+      /^Invalid \/home\/config\.yaml: team\.backend\.harness: unknown harness "codx"/,
+    );
+  });
+
   it("does not take Object.prototype's members for harnesses", () => {
     for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"])
       expect(getHarnessProblem(name, {})).toMatch(/^unknown harness/);

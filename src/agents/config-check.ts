@@ -70,6 +70,13 @@ export function listHarnessIssues(resolved: ResolvedConfig): ConfigIssue[] {
     if (problem !== undefined)
       issues.push({ file: sources[key] ?? "default", key, message: problem });
   }
+  for (const [role, member] of Object.entries(config.team)) {
+    if (member.harness === undefined) continue;
+    const key = `team.${role}.harness`;
+    const problem = getHarnessProblem(member.harness, config.agents);
+    if (problem !== undefined)
+      issues.push({ file: sources[key] ?? "default", key, message: problem });
+  }
   for (const [name, override] of Object.entries(config.agents)) {
     const key = `agents.${name}`;
     const file = findSource(sources, key);

@@ -74,6 +74,8 @@ describe("bosun CLI", () => {
       "config",
       "validate",
       "doctor",
+      "learn",
+      "roles",
       "demo",
     ]) {
       expect(commands).toContain(name);

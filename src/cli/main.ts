@@ -11,6 +11,7 @@ import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
+import type { LearnFlags } from "./commands/learn.js";
 import type { ReviewFlags } from "./commands/review.js";
 
 const VERSION = "0.1.0";
@@ -43,6 +44,22 @@ refs/bosun/discarded/ first.
 
 Exit codes: 0 succeeded (or paused by --single-round), 1 failed, 2 usage or config error,
 3 needs a human, 130 stopped by Ctrl-C, SIGTERM or SIGHUP (paused; continue with --resume).`;
+
+const LEARN_HELP_FOOTER = `
+Commands are taken only from the repository's own files (package.json scripts, Makefile and
+justfile targets, pyproject.toml and friends, Cargo.toml, go.mod, pom.xml, build.gradle,
+Gemfile); a kind with none is written as "none found", never guessed. The test command --check
+runs is the first test command listed; its output goes to .bosun/intelligence-check.log.
+
+Exit codes: 0 written (and the check green, or not run), 1 the check ran red, 2 usage error.`;
+
+const ROLES_HELP_FOOTER = `
+Project files win: docs/roles/<id>.md replaces a built-in role's prompt, or defines a new role.
+Assign roles in bosun.yaml:
+
+  team:
+    backend: { harness: codex, model: gpt-5.5, thinking: high, paths: [src/server] }
+    frontend: { harness: claude, paths: [web] }`;
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set(["review", "answer", "demo"]);
@@ -336,6 +353,33 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .description("same as bosun doctor")
     .action(async (_options: unknown, command: Command) =>
       done(await (await import("./commands/doctor.js")).runDoctor(ctx(command))),
+    );
+
+  program
+    .command("learn")
+    .description(
+      "scan the repository and write .bosun/intelligence.md: stack, frameworks, layout and the real test, build and lint commands agents must use",
+    )
+    .option("--check", "also run the test command once and record green or red (exit 1 when red)")
+    .option(
+      "--timeout <seconds>",
+      "how long --check lets the test command run, 0 = no limit (default: 600)",
+      parseTimeoutSec,
+    )
+    .addHelpText("after", LEARN_HELP_FOOTER)
+    .action(async (options: LearnFlags, command: Command) =>
+      done(await (await import("./commands/learn.js")).runLearn(ctx(command), options)),
+    );
+
+  program
+    .command("roles")
+    .argument("[role]", "a role id: print its full prompt")
+    .description(
+      "list the team's roles: the built-in specialists and the project's docs/roles/<id>.md, with who plays each (team: in bosun.yaml)",
+    )
+    .addHelpText("after", ROLES_HELP_FOOTER)
+    .action(async (role: string | undefined, _options: unknown, command: Command) =>
+      done(await (await import("./commands/roles.js")).runRoles(ctx(command), role)),
     );
 
   program

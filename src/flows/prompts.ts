@@ -23,11 +23,22 @@ export async function readRoleDocs(
   role: string,
 ): Promise<{ agentsMd: string; roleDoc: string }> {
   const agentsMd = role === "worker" ? await readOptional(path.join(root, "AGENTS.md")) : null;
-  const roleDoc = await readOptional(path.join(root, "docs", "roles", `${role}.md`));
+  const roleDoc = await readProjectRoleDoc(root, role);
   return {
     agentsMd: agentsMd === null ? "" : `## Project instructions (AGENTS.md)\n${agentsMd.trim()}\n`,
     roleDoc: roleDoc === null ? "" : `## Your role (docs/roles/${role}.md)\n${roleDoc.trim()}\n`,
   };
+}
+
+/** Where a project keeps its guidance for each role, relative to the repository root. */
+export const ROLE_DOCS_DIR = "docs/roles";
+
+/**
+ * Reads `docs/roles/<role>.md`, the project's own guidance for a role (a review role or a team
+ * role id, which the caller has checked is a safe file name); null when there is none.
+ */
+export async function readProjectRoleDoc(root: string, role: string): Promise<string | null> {
+  return readOptional(path.join(root, ROLE_DOCS_DIR, `${role}.md`));
 }
 
 /** Renders a fix list as a prompt section ("" when there is nothing to fix). */

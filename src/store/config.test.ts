@@ -199,6 +199,62 @@ describe("loadConfig", () => {
   });
 });
 
+describe("team", () => {
+  it("merges team roles from both files, keeping where each value came from", async () => {
+    const { root, globalFile, workspaceFile } = await makeConfigDirs({
+      global: "team:\n  backend: { harness: codex, model: gpt-5.5, thinking: high }\n",
+      workspace:
+        "team:\n  backend:\n    paths: [src/server, migrations]\n  frontend: { harness: claude }\n",
+    });
+    const { config, sources } = await loadConfig(root);
+    expect(config.team).toEqual({
+      backend: {
+        harness: "codex",
+        model: "gpt-5.5",
+        thinking: "high",
+        paths: ["src/server", "migrations"],
+      },
+      frontend: { harness: "claude" },
+    });
+    expect(sources["team.backend.model"]).toBe(globalFile);
+    expect(sources["team.backend.paths"]).toBe(workspaceFile);
+  });
+
+  it("defaults to no team", async () => {
+    const { root } = await makeConfigDirs({});
+    expect((await loadConfig(root)).config.team).toEqual({});
+  });
+
+  it("rejects an unknown key, a role id that is not a safe name, and paths outside the repository", async () => {
+    const { root, workspaceFile } = await makeConfigDirs({
+      workspace: [
+        "team:",
+        "  backend: { harness: codex, modle: gpt-5.5 }",
+        '  "../evil": { harness: codex }',
+        "  docs: { paths: [/etc, ../other, src/../../x] }",
+        "  qa: { model: '' }",
+        "",
+      ].join("\n"),
+    });
+    const error = await catchConfigError(loadConfig(root));
+    expect(error.issues.map((issue) => [issue.key, issue.line])).toEqual([
+      ["team.backend.modle", 2],
+      ["team.docs.paths.0", 4],
+      ["team.docs.paths.1", 4],
+      ["team.docs.paths.2", 4],
+      ["team.qa.model", 5],
+      ["team.../evil", 3],
+    ]);
+    expect(error.message).toContain(
+      `Invalid ${workspaceFile}: team.backend.modle: unknown key; did you mean "model"?`,
+    );
+    expect(error.issues[5]?.message).toMatch(/^not a role id: an id is letters, digits/);
+    expect(error.issues[1]?.message).toBe(
+      "must be relative to the repository root and stay inside it (no leading / and no ..)",
+    );
+  });
+});
+
 describe("parseConfigText", () => {
   it("rejects an unknown parser for a custom agent, naming the key path", () => {
     expect(() =>

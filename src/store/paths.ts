@@ -68,6 +68,10 @@ export interface BosunPaths {
   readonly asksDir: string;
   /** `.bosun/asks/answers/` */
   readonly answersDir: string;
+  /** `.bosun/intelligence.md`: what `bosun learn` found in the repository (stack, commands). */
+  readonly intelligenceFile: string;
+  /** `.bosun/intelligence-check.log`: the output of the test command `bosun learn --check` ran. */
+  readonly intelligenceCheckLogFile: string;
   /** `.bosun/costs.jsonl`, one line per dispatch. */
   readonly costsFile: string;
   /** `.bosun/templates/`, prompt templates a user may edit. */
@@ -135,6 +139,8 @@ export function createBosunPaths(root: string, stateRoot: string = root): BosunP
     runsDir,
     asksDir,
     answersDir: path.join(asksDir, "answers"),
+    intelligenceFile: path.join(bosunDir, "intelligence.md"),
+    intelligenceCheckLogFile: path.join(bosunDir, "intelligence-check.log"),
     costsFile: path.join(bosunDir, "costs.jsonl"),
     templatesDir: path.join(bosunDir, "templates"),
     locksDir,

@@ -52,6 +52,13 @@ dispatch:
 #     template: "mytool run --file {{prompt_file}} --model {{model}}"
 #     parser: plain     # ${PARSER_NAMES}
 
+# team:                 # who plays each role ("bosun roles" lists them; docs/roles/<id>.md replaces a prompt)
+#   backend:
+#     harness: codex    # any harness above, or one defined under agents:
+#     model: gpt-5.5
+#     thinking: high
+#     paths: [src/server, migrations]   # what the role owns, relative to the repository root
+
 # prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
 #   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
 `;

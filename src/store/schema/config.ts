@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
+import { SAFE_ID_RULE, isSafeId } from "../paths.js";
 
 /** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
 function createTimerSecSchema(zeroMeans?: string): z.ZodNumber {
@@ -38,6 +39,24 @@ export const AgentOverrideSchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   /** Offline agent only: the script file it plays (relative paths are from the repository root). */
   script: NonBlankSchema.optional(),
+});
+
+/** A path a team role owns: relative to the repository root and inside it. */
+const OwnedPathSchema = NonBlankSchema.refine(
+  (value) => !value.startsWith("/") && !value.split(/[\\/]/).includes(".."),
+  "must be relative to the repository root and stay inside it (no leading / and no ..)",
+);
+
+/** Who plays one team role, under `team.<role>` (the role is a built-in one or docs/roles/<role>.md). */
+export const TeamMemberSchema = z.strictObject({
+  /** Harness that runs the role (a built-in agent CLI, or one defined under `agents:`). */
+  harness: NonBlankSchema.optional(),
+  /** Model passed with the harness's model flag. */
+  model: NonBlankSchema.optional(),
+  /** Thinking/effort level passed with the harness's thinking flag. */
+  thinking: NonBlankSchema.optional(),
+  /** Files and directories the role owns, relative to the repository root. */
+  paths: z.array(OwnedPathSchema).optional(),
 });
 
 /** USD per million tokens, used where the CLI reports tokens but no cost (Codex). */
@@ -86,6 +105,17 @@ export const WrittenConfigSchema = z.strictObject({
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
   /** Token prices by model name. */
   prices: z.record(z.string(), PriceSchema).optional(),
+  /** Team roles by id: which harness, model and thinking level plays each, and what it owns. */
+  team: z
+    .record(z.string(), TeamMemberSchema)
+    // A role id names docs/roles/<id>.md; zod's own key check would only say "Invalid key".
+    .superRefine((team, ctx) => {
+      for (const id of Object.keys(team)) {
+        if (!isSafeId(id))
+          ctx.addIssue({ code: "custom", path: [id], message: `not a role id: ${SAFE_ID_RULE}` });
+      }
+    })
+    .optional(),
 });
 
 /** The config file as written. */
@@ -94,6 +124,8 @@ export type WrittenConfig = z.infer<typeof WrittenConfigSchema>;
 export type AgentOverride = z.infer<typeof AgentOverrideSchema>;
 /** A model's token prices. */
 export type Price = z.infer<typeof PriceSchema>;
+/** Who plays one team role. */
+export type TeamMember = z.infer<typeof TeamMemberSchema>;
 
 /** The resolved config, every default applied. */
 export interface Config {
@@ -111,6 +143,8 @@ export interface Config {
   agents: Record<string, AgentOverride>;
   /** Token prices. */
   prices: Record<string, Price>;
+  /** Team roles by id. */
+  team: Record<string, TeamMember>;
 }
 
 /**
@@ -121,6 +155,7 @@ export const DEFAULT_CONFIG: Config = {
   review: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "" },
   dispatch: { timeoutSec: 1800, retries: 2, retryBaseSec: 5, retryCapSec: 60, graceSec: 5 },
   agents: {},
+  team: {},
   prices: {
     "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
     "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
