@@ -107,6 +107,34 @@ export interface BosunPaths {
    * path (`realpath`), so that every spelling of one directory names one lock.
    */
   treeLockFile(realCwd: string): string;
+  /** `.bosun/runs/<id>/plan.json`: a team run's task graph, as checked (and maybe edited by a human). */
+  planFile(runId: string): string;
+  /** `.bosun/runs/<id>/summary.md`: how a team run ended, task by task. */
+  summaryFile(runId: string): string;
+  /**
+   * Where this repository's team runs keep their git worktrees: outside the checkout, so the
+   * user's own test runner, compiler and search never walk into N copies of the repository
+   * (see `getWorktreesRoot`), in a folder named after the repository.
+   */
+  readonly worktreesDir: string;
+  /** `<worktreesDir>/<run>/<task>`: one task's worktree. */
+  worktreeDir(runId: string, taskId: string): string;
+  /** `<worktreesDir>/<run>/integration`: the run's integration branch, checked out (detached) for the merge gate. */
+  integrationDir(runId: string): string;
+}
+
+/**
+ * The root of every repository's task worktrees: $BOSUN_WORKTREES_DIR, else $BOSUN_HOME/worktrees,
+ * else $XDG_STATE_HOME/bosun/worktrees, else ~/.local/state/bosun/worktrees.
+ */
+export function getWorktreesRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env["BOSUN_WORKTREES_DIR"];
+  if (explicit !== undefined && explicit !== "") return path.resolve(explicit);
+  const bosunHome = env["BOSUN_HOME"];
+  if (bosunHome !== undefined && bosunHome !== "") return path.resolve(bosunHome, "worktrees");
+  const xdg = env["XDG_STATE_HOME"];
+  const base = xdg !== undefined && xdg !== "" ? xdg : path.join(os.homedir(), ".local", "state");
+  return path.join(base, "bosun", "worktrees");
 }
 
 /**
@@ -120,9 +148,17 @@ export type RoundFileName =
  * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked
  * git worktree keeps its state in the main checkout's `.bosun/`, shared by every tree.
  */
-export function createBosunPaths(root: string, stateRoot: string = root): BosunPaths {
+export function createBosunPaths(
+  root: string,
+  stateRoot: string = root,
+  env: NodeJS.ProcessEnv = process.env,
+): BosunPaths {
   const absRoot = path.resolve(root);
-  const bosunDir = path.join(path.resolve(stateRoot), ".bosun");
+  const absStateRoot = path.resolve(stateRoot);
+  // Named after the repository (readable) and a hash of its path (two clones never share one).
+  const repoKey = `${path.basename(absStateRoot) || "repo"}-${createHash("sha256").update(absStateRoot).digest("hex").slice(0, 8)}`;
+  const worktreesDir = path.join(getWorktreesRoot(env), repoKey);
+  const bosunDir = path.join(absStateRoot, ".bosun");
   const locksDir = path.join(bosunDir, "locks");
   const runsDir = path.join(bosunDir, "runs");
   const asksDir = path.join(bosunDir, "asks");
@@ -164,6 +200,17 @@ export function createBosunPaths(root: string, stateRoot: string = root): BosunP
         locksDir,
         `${createHash("sha256").update(realCwd).digest("hex").slice(0, 16)}.lock`,
       ),
+    planFile: (runId) => path.join(runDir(runId), "plan.json"),
+    summaryFile: (runId) => path.join(runDir(runId), "summary.md"),
+    worktreesDir,
+    worktreeDir: (runId, taskId) =>
+      path.join(
+        worktreesDir,
+        safeSegment(runId, "run id", runsDir),
+        safeSegment(taskId, "task id", runsDir),
+      ),
+    integrationDir: (runId) =>
+      path.join(worktreesDir, safeSegment(runId, "run id", runsDir), "integration"),
   };
 }
 

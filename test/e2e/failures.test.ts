@@ -222,7 +222,7 @@ describe("bosun review with failing agents", () => {
     expect(run.status).toBe("failed");
     expect(run.reason).toContain("timed out");
     expect(filterEvents(events, "dispatch.failed")).toMatchObject([
-      { role: "worker", harness: "hang", isPermanent: true },
+      { seat: "worker", harness: "hang", isPermanent: true },
     ]);
     expect(
       await readFile(getAttemptFile(repo, runId, "worker", "agent.stderr.log"), "utf8"),
@@ -274,7 +274,7 @@ describe("bosun review with failing agents", () => {
     expect(run.reason).toContain("crash exited with code 3");
     expect(filterEvents(events, "dispatch.failed")).toMatchObject([
       {
-        role: "worker",
+        seat: "worker",
         harness: "crash",
         message: expect.stringContaining("segfault-ish boom") as string,
       },
@@ -303,7 +303,7 @@ describe("bosun review with failing agents", () => {
     const { runId, run, events } = await readOnlyRun(repo);
     expect(run.status).toBe("failed");
     expect(filterEvents(events, "dispatch.failed")).toMatchObject([
-      { role: "worker", harness: "garbage" },
+      { seat: "worker", harness: "garbage" },
     ]);
     expect(await readFile(getAttemptFile(repo, runId, "worker", "agent.log"), "utf8")).toContain(
       "<<<not json>>>",

@@ -102,7 +102,7 @@ function countDispatches(
 ): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of filterEvents(events, "dispatch.completed")) {
-    const key = `${event.round}/${event.role}/${event.attempt}`;
+    const key = `${event.round}/${event.seat}/${event.attempt}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

@@ -374,7 +374,7 @@ async function expectTwoRoundApproval(
 
   // Every dispatch journaled the CLI's session id.
   const dispatches = events.filter((event) => event["type"] === "dispatch.completed");
-  expect(dispatches.map((event) => [event["round"], event["role"], event["harness"]])).toEqual([
+  expect(dispatches.map((event) => [event["round"], event["seat"], event["harness"]])).toEqual([
     [1, "worker", roles.worker],
     [1, "reviewer", roles.reviewer],
     [2, "worker", roles.worker],
@@ -383,7 +383,7 @@ async function expectTwoRoundApproval(
   for (const event of dispatches) expect(event["sessionId"]).toMatch(/^[0-9a-f-]{36}$/);
 
   // Claude reports its cost; Codex's is estimated from its tokens and the gpt-5.5 price.
-  expect(costs.map((line) => [line["round"], line["role"], line["harness"]])).toEqual([
+  expect(costs.map((line) => [line["round"], line["seat"], line["harness"]])).toEqual([
     [1, "worker", roles.worker],
     [1, "reviewer", roles.reviewer],
     [2, "worker", roles.worker],
