@@ -13,7 +13,7 @@ import {
   runGitUnchecked,
 } from "./git.js";
 import { runMergeTree } from "./merge-tree.js";
-import { listWorktrees } from "./worktree.js";
+import { listWorktrees, type WorktreeEntry } from "./worktree.js";
 
 /** A commit's author, when it is not the repository's configured identity. */
 export interface CommitAuthor {
@@ -77,16 +77,20 @@ export type MergeResult =
  */
 export async function mergeBranch(repo: string, options: MergeBranchOptions): Promise<MergeResult> {
   assertFullRef(options.target);
-  const [actual, [source = "", old = "", oldTree = ""]] = await Promise.all([
-    readRef(repo, options.target),
-    resolveRevisions(repo, [
-      `${options.source}^{commit}`,
-      `${options.expectedOld}^{commit}`,
-      `${options.expectedOld}^{tree}`,
-    ]),
-  ]);
+  // Independent reads in parallel: four git calls cost about one.
+  const [actual, [source = "", old = "", oldTree = ""], worktrees, identityArgs] =
+    await Promise.all([
+      readRef(repo, options.target),
+      resolveRevisions(repo, [
+        `${options.source}^{commit}`,
+        `${options.expectedOld}^{commit}`,
+        `${options.expectedOld}^{tree}`,
+      ]),
+      listWorktrees(repo),
+      readIdentityArgs(repo),
+    ]);
   if (actual !== old) return { kind: "stale", actual };
-  await assertNotCheckedOut(repo, options.target);
+  assertNotCheckedOut(worktrees, options.target);
   const merge = await runMergeTree(repo, {
     ours: old,
     theirs: source,
@@ -105,7 +109,7 @@ export async function mergeBranch(repo: string, options: MergeBranchOptions): Pr
     await runGit(
       repo,
       [
-        ...(await readIdentityArgs(repo)),
+        ...identityArgs,
         "commit-tree",
         "--no-gpg-sign",
         merge.tree,
@@ -177,20 +181,21 @@ export async function revertMerge(
   options: RevertMergeOptions,
 ): Promise<RevertResult> {
   assertFullRef(options.target);
-  const [actual, [old = "", merge = "", parent = ""]] = await Promise.all([
+  const [actual, [old = "", merge = "", parent = ""], worktrees] = await Promise.all([
     readRef(repo, options.target),
     resolveRevisions(repo, [
       `${options.expectedOld}^{commit}`,
       `${options.mergeCommit}^{commit}`,
       `${options.mergeCommit}^1`,
     ]),
+    listWorktrees(repo),
   ]);
   if (actual !== old) return { kind: "stale", actual };
   if (!(await isAncestor(repo, merge, old)))
     throw new StateError(
       `${merge.slice(0, 7)} is not in the history of ${options.target} (at ${old.slice(0, 7)}), so there is no merge to undo there. Pass the merge commit that mergeBranch returned for this target.`,
     );
-  await assertNotCheckedOut(repo, options.target);
+  assertNotCheckedOut(worktrees, options.target);
   if (merge === old) {
     const keptRef = `refs/bosun/reverted/${options.target.replace(/^refs\/heads\//, "")}/${merge}`;
     // Kept before the target moves: at no instant is the merged work reachable from neither.
@@ -246,10 +251,8 @@ function assertFullRef(ref: string): void {
     );
 }
 
-async function assertNotCheckedOut(repo: string, ref: string): Promise<void> {
-  const holder = (await listWorktrees(repo)).find(
-    (worktree) => worktree.branch === ref && !worktree.isPrunable,
-  );
+function assertNotCheckedOut(worktrees: readonly WorktreeEntry[], ref: string): void {
+  const holder = worktrees.find((worktree) => worktree.branch === ref && !worktree.isPrunable);
   if (holder !== undefined)
     throw new StateError(
       `${ref} is checked out in ${holder.dir}; moving it would make that checkout look like it undoes the change. Switch that worktree to another branch or detach it ("git -C ${holder.dir} switch --detach"), then retry.`,

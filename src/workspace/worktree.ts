@@ -7,8 +7,8 @@ import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import {
-  getHead,
   readRef,
+  resolveRevisions,
   runGit,
   runGitExact,
   snapshotWorkingTree,
@@ -98,11 +98,15 @@ export async function createWorktree(
   if (shortName === "" || shortName.startsWith("-"))
     throw new UsageError(`"${branch}" is not a branch name; pass one such as bosun/<run>/<task>.`);
   const absoluteDir = await resolveDir(dir);
-  const worktrees = await listWorktrees(repo);
+  const [worktrees, branchHead, [baseCommit = ""]] = await Promise.all([
+    listWorktrees(repo),
+    readRef(repo, ref),
+    resolveRevisions(repo, [`${base}^{commit}`]),
+  ]);
   const existing = await findWorktree(worktrees, absoluteDir);
   if (existing !== undefined && !existing.isPrunable) {
     if (existing.branch === ref)
-      return { dir: existing.dir, branch: ref, head: await getHead(existing.dir), isAdopted: true };
+      return { dir: existing.dir, branch: ref, head: existing.head ?? "", isAdopted: true };
     throw new StateError(
       `${absoluteDir} is already a worktree of ${repo} on ${existing.branch ?? `a detached HEAD (${existing.head ?? "no commit"})`}, not ${ref}. Remove it ("git worktree remove ${absoluteDir}") or choose another directory.`,
     );
@@ -113,14 +117,13 @@ export async function createWorktree(
     throw new StateError(
       `${absoluteDir} exists and is not a worktree of ${repo} on ${ref}. Move it away or choose another directory for the task's worktree.`,
     );
-  const hasBranch = (await readRef(repo, ref)) !== null;
   await runGit(
     repo,
-    hasBranch
+    branchHead !== null
       ? ["worktree", "add", "--quiet", absoluteDir, shortName]
-      : ["worktree", "add", "--quiet", "--no-track", "-b", shortName, absoluteDir, base],
+      : ["worktree", "add", "--quiet", "--no-track", "-b", shortName, absoluteDir, baseCommit],
   );
-  return { dir: absoluteDir, branch: ref, head: await getHead(absoluteDir), isAdopted: false };
+  return { dir: absoluteDir, branch: ref, head: branchHead ?? baseCommit, isAdopted: false };
 }
 
 /** How `removeWorktree` decides whether the worktree's change is safe to let go. */
