@@ -254,4 +254,18 @@ describe("removeWorktree", () => {
     });
     expect((await listWorktrees(repo)).map((worktree) => worktree.dir)).toEqual([repo]);
   });
+
+  it("never removes the main checkout, even forced", async () => {
+    const { repo, base } = await makeRun();
+    await writeFile(path.join(repo, "mine.txt"), "the user's\n");
+
+    const result = await removeWorktree(repo, repo, { base, target: INTEGRATION, isForced: true });
+
+    expect(result).toMatchObject({
+      kind: "refused",
+      reason: expect.stringContaining("main checkout") as unknown,
+    });
+    expect(await readFile(path.join(repo, "mine.txt"), "utf8")).toBe("the user's\n");
+    expect(await runGit(repo, ["for-each-ref", "refs/bosun"])).toBe("");
+  });
 });

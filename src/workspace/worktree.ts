@@ -170,8 +170,14 @@ export async function removeWorktree(
   dir: string,
   options: RemoveWorktreeOptions,
 ): Promise<RemoveWorktreeResult> {
-  const worktree = await findWorktree(await listWorktrees(repo), await resolveDir(dir));
+  const worktrees = await listWorktrees(repo);
+  const worktree = await findWorktree(worktrees, await resolveDir(dir));
   if (worktree === undefined) return { kind: "absent" };
+  if (worktree === worktrees[0])
+    return {
+      kind: "refused",
+      reason: `${worktree.dir} is the repository's main checkout, not a task worktree; bosun never removes it. Pass the task worktree's directory.`,
+    };
   if (worktree.isPrunable) {
     // The directory is gone already; only git's record of it is left.
     await runGit(repo, ["worktree", "prune"]);
@@ -185,7 +191,8 @@ export async function removeWorktree(
     };
   const isDirty = (await runGitExact(worktree.dir, ["status", "--porcelain", "-z"])) !== "";
   if (!isForced) {
-    const content = isDirty ? await writeWorkingTree(worktree.dir) : (worktree.head ?? "HEAD");
+    const content =
+      isDirty || worktree.head === null ? await writeWorkingTree(worktree.dir) : worktree.head;
     if (
       !(await isChangeMerged(repo, { base: options.base, branch: content, target: options.target }))
     )
