@@ -110,10 +110,14 @@ describe("isChangeMerged", () => {
 
   it("is true for a squash of the change, even with other work on top, though no commit of the branch is in the target", async () => {
     const { repo, fork, task } = await makeTask();
-    const squash = await commitOnBranch(repo, "main", fork, {
-      "f.txt": TEXT.replace("two", "TWO"),
-      "added.txt": "added\n",
-    });
+    // Its own message: the same tree, parent and message within one second would be the same commit.
+    const squash = await commitOnBranch(
+      repo,
+      "main",
+      fork,
+      { "f.txt": TEXT.replace("two", "TWO"), "added.txt": "added\n" },
+      "squash of task",
+    );
     const later = await commitOnBranch(repo, "main", squash, {
       "f.txt": TEXT.replace("two", "TWO").replace("five", "FIVE"),
     });
