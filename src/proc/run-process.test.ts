@@ -8,6 +8,7 @@ import {
   getLiveChildPids,
   killAllChildren,
   runProcess,
+  runProcessRaw,
   startProcess,
   type ProcessHandle,
   type ProcessOptions,
@@ -170,6 +171,36 @@ describe("runProcess", () => {
     const dir = await makeTestDir();
     const handle = startProcess({ command: "bosun-no-such-binary-xyz", args: [], cwd: dir });
     await expect(handle.result).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("runProcessRaw", () => {
+  it("returns stdout byte for byte: CR, NUL, invalid UTF-8 and the final newline kept", async () => {
+    const dir = await makeTestDir();
+    const script = `process.stdout.write(Buffer.from([0x61, 0x0d, 0x0a, 0x00, 0xff, 0x62, 0x0d, 0x0a]))`;
+    const result = await runProcessRaw({ ...makeNodeOptions(script, dir), maxBytes: 1024 });
+    expect(result.exitCode).toBe(0);
+    expect([...result.stdout]).toEqual([0x61, 0x0d, 0x0a, 0x00, 0xff, 0x62, 0x0d, 0x0a]);
+    expect(result.isTruncated).toBe(false);
+  });
+
+  it("keeps at most maxBytes but drains the rest, so the exit code still counts", async () => {
+    const dir = await makeTestDir();
+    const script = `process.stdout.write("x".repeat(200000), () => process.exit(3))`;
+    const result = await runProcessRaw({ ...makeNodeOptions(script, dir), maxBytes: 1000 });
+    expect(result.stdout.toString()).toBe("x".repeat(1000));
+    expect(result.isTruncated).toBe(true);
+    expect(result.exitCode).toBe(3);
+    expect(result.terminationReason).toBe("exit");
+  });
+
+  it("kills the process when the consumer breaks out of chunks()", async () => {
+    const dir = await makeTestDir();
+    const script = `setInterval(() => process.stdout.write("tick"), 5);`;
+    const handle = startProcess(makeNodeOptions(script, dir, { graceMs: 500 }));
+    for await (const chunk of handle.chunks()) if (chunk.length > 0) break;
+    expect((await handle.result).terminationReason).toBe("aborted");
+    expect(isPidRunning(handle.pid)).toBe(false);
   });
 });
 

@@ -83,6 +83,11 @@ export interface ProcessHandle {
   readonly pid: number;
   /** Stdout as LF-framed lines. Breaking out of the loop kills the process. */
   lines(): AsyncGenerator<string, void, undefined>;
+  /**
+   * Stdout as the exact bytes the child wrote, chunk by chunk (no framing, no "\r" dropped).
+   * Read stdout through either this or `lines()`, never both. Breaking out kills the process.
+   */
+  chunks(): AsyncGenerator<Buffer, void, undefined>;
   /** Settles after exit and after stdout has drained. Rejects only if the spawn failed. */
   readonly result: Promise<ProcessResult>;
   /** Kills the whole group (TERM, then KILL after the grace period). */
@@ -248,19 +253,17 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
   // Callers that only iterate lines still see the error through lines(); avoid an unhandled rejection.
   result.catch(() => undefined);
 
-  async function* lines(): AsyncGenerator<string, void, undefined> {
+  async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
     const stdout = child.stdout;
     if (stdout === null) return;
-    const splitter = new LineSplitter();
     let isComplete = false;
     try {
       for await (const chunk of stdout) {
         const buffer = chunk instanceof Buffer ? chunk : Buffer.from(String(chunk));
         // Read on only once the log has taken the chunk: a fast agent must not fill bosun's memory.
         if (stdoutLog !== undefined && !stdoutLog.write(buffer)) await waitForDrain(stdoutLog);
-        for (const line of splitter.push(buffer)) yield line;
+        yield buffer;
       }
-      for (const line of splitter.end()) yield line;
       isComplete = true;
     } finally {
       // The consumer stopped early: the process must not outlive its reader.
@@ -268,7 +271,19 @@ export function startProcess(options: ProcessOptions): ProcessHandle {
     }
   }
 
-  return { pid, lines, result, kill };
+  async function* lines(): AsyncGenerator<string, void, undefined> {
+    const splitter = new LineSplitter();
+    let isComplete = false;
+    try {
+      for await (const chunk of chunks()) for (const line of splitter.push(chunk)) yield line;
+      for (const line of splitter.end()) yield line;
+      isComplete = true;
+    } finally {
+      if (!isComplete) kill("aborted");
+    }
+  }
+
+  return { pid, lines, chunks, result, kill };
 }
 
 /** Runs a process to completion and collects its stdout (for short commands such as git). */
@@ -280,6 +295,39 @@ export async function runProcess(
   for await (const line of handle.lines()) chunks.push(line);
   const result = await handle.result;
   return { ...result, stdout: chunks.join("\n") };
+}
+
+/** What `runProcessRaw` collected. */
+export interface RawProcessResult extends ProcessResult {
+  /** Stdout byte for byte (CR, NUL and a final newline kept), cut at `maxBytes`. */
+  stdout: Buffer;
+  /** True when the child wrote more than `maxBytes`; the rest was read and dropped. */
+  isTruncated: boolean;
+}
+
+/**
+ * Runs a process to completion and collects its stdout as exact bytes, at most `maxBytes` of
+ * them. For output whose content matters (file contents, NUL-separated git output): `runProcess`
+ * frames lines and drops a "\r" before each "\n". Past the limit the child is not killed but
+ * drained, so its exit status still means what it says.
+ */
+export async function runProcessRaw(
+  options: ProcessOptions & { maxBytes: number },
+): Promise<RawProcessResult> {
+  const handle = startProcess(options);
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let isTruncated = false;
+  for await (const chunk of handle.chunks()) {
+    const room = options.maxBytes - keptBytes;
+    if (chunk.length > room) isTruncated = true;
+    if (room <= 0) continue;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    kept.push(part);
+    keptBytes += part.length;
+  }
+  const result = await handle.result;
+  return { ...result, stdout: Buffer.concat(kept, keptBytes), isTruncated };
 }
 
 function createEnv(options: ProcessOptions, spawnId: string | undefined): NodeJS.ProcessEnv {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, realpath, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempGitRepo } from "../../test/helpers/agent-env.js";
@@ -8,8 +8,15 @@ import {
   getHead,
   isAncestor,
   listCommits,
+  listDirtyFiles,
+  readRef,
+  resolveRevisions,
   runGit,
+  runGitBuffer,
+  runGitExact,
   snapshotWorkingTree,
+  splitNulFields,
+  writeWorkingTree,
 } from "./git.js";
 
 const repos: string[] = [];
@@ -133,5 +140,133 @@ describe("getCheckoutRoots", () => {
     await expect(getCheckoutRoots(path.join(repo, ".git"))).rejects.toThrow(
       "is not inside a git repository",
     );
+  });
+});
+describe("runGitExact and runGitBuffer", () => {
+  it("return a CRLF file's content and diff byte for byte, where runGit drops the CRs", async () => {
+    const repo = await makeRepo();
+    await runGit(repo, ["config", "core.autocrlf", "false"]);
+    await writeFile(path.join(repo, "crlf.txt"), "one\r\ntwo\r\n");
+    const first = (await commitAll(repo, "crlf")) ?? "";
+    await writeFile(path.join(repo, "crlf.txt"), "one\r\nTWO\r\n");
+    const second = (await commitAll(repo, "edit")) ?? "";
+
+    const blob = await runGitExact(repo, ["cat-file", "-p", `${first}:crlf.txt`]);
+    const diff = await runGitExact(repo, ["diff", first, second]);
+    const bytes = await runGitBuffer(repo, ["cat-file", "-p", `${second}:crlf.txt`]);
+
+    expect(blob).toBe("one\r\ntwo\r\n");
+    expect(diff).toContain("-two\r\n+TWO\r\n");
+    expect(bytes).toEqual({ stdout: Buffer.from("one\r\nTWO\r\n"), exitCode: 0 });
+    expect(await runGit(repo, ["cat-file", "-p", `${first}:crlf.txt`])).toBe("one\ntwo");
+  });
+
+  it("accept only the exit codes given, and refuse output over maxBytes instead of cutting it", async () => {
+    const repo = await makeRepo();
+    const head = await getHead(repo);
+    await writeFile(path.join(repo, "a.txt"), "a\n");
+    const later = (await commitAll(repo, "add a")) ?? "";
+    const isAncestorArgs = ["merge-base", "--is-ancestor", later, head];
+
+    const answer = await runGitBuffer(repo, isAncestorArgs, { exitCodes: [0, 1] });
+
+    expect(answer.exitCode).toBe(1);
+    await expect(runGitBuffer(repo, isAncestorArgs)).rejects.toThrow(/merge-base --is-ancestor/);
+    await expect(runGitExact(repo, ["cat-file", "-p", "nope"])).rejects.toThrow(
+      /git cat-file -p nope failed/,
+    );
+    await expect(
+      runGitExact(repo, ["cat-file", "-p", `${head}:README.md`], { maxBytes: 4 }),
+    ).rejects.toThrow(/wrote more than 4 bytes/);
+  });
+});
+
+describe("splitNulFields", () => {
+  it("splits NUL-terminated fields, keeping empty ones inside and newlines in names", () => {
+    expect(splitNulFields("")).toEqual([]);
+    expect(splitNulFields("a\0b\nc\0\0d\0")).toEqual(["a", "b\nc", "", "d"]);
+    expect(splitNulFields("a\0b")).toEqual(["a", "b"]);
+  });
+});
+
+describe("listDirtyFiles", () => {
+  it("lists names with spaces and quotes exactly, and both sides of a rename", async () => {
+    const repo = await makeRepo();
+    await writeFile(path.join(repo, "old name.txt"), "x\n");
+    await commitAll(repo, "add");
+    await runGit(repo, ["mv", "old name.txt", "new name.txt"]);
+    await writeFile(path.join(repo, 'say "hi".txt'), "y\n");
+    await writeFile(path.join(repo, "README.md"), "changed\n");
+    await mkdir(path.join(repo, ".bosun"), { recursive: true });
+    await writeFile(path.join(repo, ".bosun", "state.json"), "{}\n");
+
+    const files = await listDirtyFiles(repo);
+
+    expect(files.sort()).toEqual(["README.md", "new name.txt", "old name.txt", 'say "hi".txt']);
+  });
+
+  it("is empty for a clean tree", async () => {
+    expect(await listDirtyFiles(await makeRepo())).toEqual([]);
+  });
+});
+
+describe("writeWorkingTree", () => {
+  it("writes the tree of what is on disk, staged and untracked work included, leaving the index alone", async () => {
+    const repo = await makeRepo();
+    await writeFile(path.join(repo, "README.md"), "edited\n");
+    await writeFile(path.join(repo, "staged.txt"), "staged\n");
+    await runGit(repo, ["add", "staged.txt"]);
+    await writeFile(path.join(repo, "new.txt"), "untracked\n");
+    await writeFile(path.join(repo, ".gitignore"), "ignored.txt\n");
+    await writeFile(path.join(repo, "ignored.txt"), "ignored\n");
+    const indexBefore = await readFile(path.join(repo, ".git", "index"));
+    const statusBefore = await runGit(repo, ["status", "--porcelain"]);
+
+    const tree = await writeWorkingTree(repo);
+
+    expect((await runGit(repo, ["ls-tree", "--name-only", tree])).split("\n")).toEqual([
+      ".gitignore",
+      "README.md",
+      "new.txt",
+      "staged.txt",
+    ]);
+    expect(await runGitExact(repo, ["cat-file", "-p", `${tree}:README.md`])).toBe("edited\n");
+    expect(await readFile(path.join(repo, ".git", "index"))).toEqual(indexBefore);
+    expect(await runGit(repo, ["status", "--porcelain"])).toBe(statusBefore);
+    expect(
+      (await readdir(path.join(repo, ".git"))).filter((name) => name.startsWith("bosun-")),
+    ).toEqual([]);
+  });
+
+  it("keeps a deleted tracked file out of the tree, and works before the first commit", async () => {
+    const repo = await makeRepo();
+    await rm(path.join(repo, "README.md"));
+    await writeFile(path.join(repo, "only.txt"), "only\n");
+    expect(await runGit(repo, ["ls-tree", "--name-only", await writeWorkingTree(repo)])).toBe(
+      "only.txt",
+    );
+
+    const empty = await makeRepo();
+    await rm(path.join(empty, ".git"), { recursive: true, force: true });
+    await runGit(empty, ["init", "-q"]);
+    expect(await runGit(empty, ["ls-tree", "--name-only", await writeWorkingTree(empty)])).toBe(
+      "README.md",
+    );
+  });
+});
+
+describe("resolveRevisions and readRef", () => {
+  it("resolve several revisions in one call, and say which ref does not exist", async () => {
+    const repo = await makeRepo();
+    const head = await getHead(repo);
+    const tree = (await runGit(repo, ["rev-parse", "HEAD^{tree}"])).trim();
+
+    expect(await resolveRevisions(repo, ["main", "HEAD^{tree}"])).toEqual([head, tree]);
+    await expect(resolveRevisions(repo, ["main", "nope"])).rejects.toThrow(
+      /Cannot resolve main, nope/,
+    );
+    await expect(resolveRevisions(repo, ["--all"])).rejects.toThrow(/not a revision/);
+    expect(await readRef(repo, "refs/heads/main")).toBe(head);
+    expect(await readRef(repo, "refs/heads/nope")).toBeNull();
   });
 });

@@ -2,41 +2,120 @@
  * git, the source of truth: HEAD, dirty checks, checkpoints, diffs. bosun measures what an agent
  * changed here instead of trusting the agent's word.
  */
-import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { appendFile, copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { BosunError, UsageError, isNodeError } from "../errors.js";
-import { runProcess } from "../proc/run-process.js";
+import { runProcess, runProcessRaw, type ProcessOptions } from "../proc/run-process.js";
 
 /** Identity used for checkpoint commits when the repository has none configured. */
 const FALLBACK_IDENTITY = ["-c", "user.name=bosun", "-c", "user.email=bosun@localhost"];
 
-/** Runs git and returns stdout; throws a BosunError with git's stderr on failure. */
+/** The most git output bosun holds in memory from one command (a big repository's full listing). */
+export const GIT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Runs git and returns stdout as text lines joined with "\n"; throws a BosunError with git's
+ * stderr on failure. Lines lose a trailing "\r" and the output its final newline: use
+ * `runGitExact` or `runGitBuffer` where content matters (file contents, `-z` output).
+ */
 export async function runGit(
   cwd: string,
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
 ): Promise<string> {
-  const result = await runGitRaw(cwd, args, env);
-  if (result.exitCode !== 0) {
-    throw new BosunError(
-      `git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
-    );
-  }
+  const result = await runGitUnchecked(cwd, args, env);
+  if (result.exitCode !== 0) throw createGitError(cwd, args, result);
   return result.stdout;
 }
 
-function runGitRaw(
+/** How `runGitBuffer` and `runGitExact` run git. */
+export interface GitCaptureOptions {
+  /** Env overrides (e.g. `GIT_INDEX_FILE`). */
+  env?: Readonly<Record<string, string>>;
+  /** More stdout than this is an error, never a silently cut result. */
+  maxBytes?: number;
+  /** Exit codes that are answers rather than failures (`merge-tree` exits 1 on conflicts). */
+  exitCodes?: readonly number[];
+}
+
+/** Stdout byte for byte and the exit code, from `runGitBuffer`. */
+export interface GitCapture {
+  /** Exactly what git wrote: CR, NUL and the final newline kept. */
+  stdout: Buffer;
+  /** One of the accepted exit codes. */
+  exitCode: number;
+}
+
+/**
+ * Runs git and returns its exact stdout and exit code; throws a BosunError when git exits with a
+ * code not in `exitCodes` (default: only 0) or writes more than `maxBytes`.
+ */
+export async function runGitBuffer(
+  cwd: string,
+  args: readonly string[],
+  options: GitCaptureOptions = {},
+): Promise<GitCapture> {
+  const maxBytes = options.maxBytes ?? GIT_MAX_OUTPUT_BYTES;
+  const result = await runProcessRaw({ ...createGitOptions(cwd, args, options.env), maxBytes });
+  const exitCode = result.exitCode ?? -1;
+  if (!(options.exitCodes ?? [0]).includes(exitCode)) throw createGitError(cwd, args, result);
+  if (result.isTruncated) {
+    throw new BosunError(
+      `git ${args.join(" ")} in ${cwd} wrote more than ${maxBytes} bytes, more than bosun reads at once. Make the repository or the change smaller.`,
+    );
+  }
+  return { stdout: result.stdout, exitCode };
+}
+
+/** Runs git and returns its stdout as exact UTF-8 text (CR and final newline kept); exit 0 only. */
+export async function runGitExact(
+  cwd: string,
+  args: readonly string[],
+  options: Omit<GitCaptureOptions, "exitCodes"> = {},
+): Promise<string> {
+  return (await runGitBuffer(cwd, args, options)).stdout.toString("utf8");
+}
+
+/** Splits NUL-terminated fields (git's `-z` output) into strings; the final terminator is optional. */
+export function splitNulFields(text: string): string[] {
+  if (text === "") return [];
+  const fields = text.split("\0");
+  if (fields[fields.length - 1] === "") fields.pop();
+  return fields;
+}
+
+/** Runs git and returns its result whatever the exit code (stdout as `runGit` frames it). */
+export function runGitUnchecked(
   cwd: string,
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
 ): ReturnType<typeof runProcess> {
-  return runProcess({
+  return runProcess(createGitOptions(cwd, args, env));
+}
+
+function createGitOptions(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): ProcessOptions {
+  return {
     command: "git",
     args: ["-c", "core.quotepath=false", ...args],
     cwd,
     // Never let git open an editor or a pager, or ask for credentials on a terminal.
     env: { GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true", GIT_PAGER: "cat", LC_ALL: "C", ...env },
-  });
+  };
+}
+
+function createGitError(
+  cwd: string,
+  args: readonly string[],
+  result: { exitCode: number | null; stderrTail: string },
+): BosunError {
+  return new BosunError(
+    `git ${args.join(" ")} failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
+  );
 }
 
 /** The repository's top-level directory; a UsageError outside a repository. */
@@ -108,14 +187,27 @@ export async function getHead(cwd: string): Promise<string> {
   }
 }
 
-/** Paths with uncommitted changes (tracked or untracked), `.bosun/` excluded. */
+/**
+ * Paths with uncommitted changes (tracked or untracked), `.bosun/` excluded. A rename lists both
+ * its new and its old path (both differ from HEAD). Read with `-z`: names are exact, never quoted.
+ */
 export async function listDirtyFiles(cwd: string): Promise<string[]> {
-  const out = await runGit(cwd, ["status", "--porcelain=v1", "--untracked-files=all"]);
-  return out
-    .split("\n")
-    .filter((line) => line.length > 3)
-    .map((line) => line.slice(3))
-    .filter((file) => !file.startsWith(".bosun/") && file !== ".bosun");
+  const fields = splitNulFields(
+    await runGitExact(cwd, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]),
+  );
+  const files: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] ?? "";
+    files.push(entry.slice(3));
+    // A rename or copy entry is followed by its source path. A renamed-away path is gone (dirty);
+    // a copy's source is unchanged.
+    const status = entry.slice(0, 2);
+    if (status.includes("R") || status.includes("C")) {
+      i++;
+      if (status.includes("R")) files.push(fields[i] ?? "");
+    }
+  }
+  return files.filter((file) => file !== "" && !file.startsWith(".bosun/") && file !== ".bosun");
 }
 
 /** Adds `.bosun/` to the repository's local exclude file so bosun's state is never committed. */
@@ -141,9 +233,8 @@ export async function commitAll(cwd: string, message: string): Promise<string | 
   await runGit(cwd, ["add", "-A"]);
   const staged = await runGit(cwd, ["diff", "--cached", "--name-only"]);
   if (staged.trim() === "") return null;
-  const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
   await runGit(cwd, [
-    ...(hasIdentity ? [] : FALLBACK_IDENTITY),
+    ...(await readIdentityArgs(cwd)),
     "commit",
     "--no-verify",
     // bosun's own commits must never stop for a signing prompt (commit.gpgSign).
@@ -175,6 +266,80 @@ export async function getDiff(
   return `${out.slice(0, maxBytes)}\n[diff cut at ${maxBytes} bytes; run "git diff ${from} ${to}" for all of it]\n`;
 }
 
+/**
+ * Writes what the working tree at `cwd` holds now — tracked files as they are on disk, plus
+ * untracked files that .gitignore does not cover — as a tree object, and returns its id. Goes
+ * through a throwaway copy of the index, so the real index, HEAD and the files stay untouched;
+ * starting from the copy keeps git's stat cache (only changed files are hashed) and keeps
+ * sparse-checkout and force-added entries as the index has them.
+ */
+export async function writeWorkingTree(cwd: string): Promise<string> {
+  const name = `bosun-tree-${process.pid}-${randomBytes(4).toString("hex")}.index`;
+  const [indexFile = "", tempIndex = ""] = (
+    await runGit(cwd, ["rev-parse", "--git-path", "index", "--git-path", name])
+  )
+    .split("\n")
+    .map((line) => path.resolve(cwd, line));
+  const env = { GIT_INDEX_FILE: tempIndex };
+  try {
+    try {
+      await copyFile(indexFile, tempIndex);
+    } catch (error) {
+      if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
+      // No index yet (no commit, or a checkout without one): the tree is what is on disk.
+      await runGit(cwd, ["read-tree", "--empty"], env);
+    }
+    await runGit(cwd, ["add", "-A"], env);
+    return (await runGit(cwd, ["write-tree"], env)).trim();
+  } finally {
+    await rm(tempIndex, { force: true });
+  }
+}
+
+/**
+ * The `-c user.name=… -c user.email=…` arguments bosun's own commits need when the repository
+ * has no identity configured (git would refuse to commit), or none when it has one.
+ */
+export async function readIdentityArgs(cwd: string): Promise<string[]> {
+  const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
+  return hasIdentity ? [] : [...FALLBACK_IDENTITY];
+}
+
+/**
+ * Full object ids for revisions (`main`, `abc123^{tree}`, …), in order, in one git call; a
+ * UsageError naming them when any does not resolve.
+ */
+export async function resolveRevisions(
+  cwd: string,
+  revisions: readonly string[],
+): Promise<string[]> {
+  for (const revision of revisions) {
+    if (revision.startsWith("-"))
+      throw new UsageError(`"${revision}" is not a revision; pass an object id or a ref.`);
+  }
+  // The trailing "--" makes git take every argument as a revision, never as a path.
+  const result = await runGitUnchecked(cwd, ["rev-parse", ...revisions, "--"]);
+  const ids = result.stdout.split("\n").filter((line) => line !== "" && line !== "--");
+  if (result.exitCode !== 0 || ids.length !== revisions.length)
+    throw new UsageError(
+      `Cannot resolve ${revisions.join(", ")} in ${cwd}: ${result.stderrTail.trim() || "not found"}. Pass commits that exist there.`,
+    );
+  return ids;
+}
+
+/** The commit a ref points at, or null when the ref does not exist. */
+export async function readRef(cwd: string, ref: string): Promise<string | null> {
+  const result = await runGitUnchecked(cwd, [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    `${ref}^{commit}`,
+  ]);
+  if (result.exitCode === 0) return result.stdout.trim();
+  if (result.exitCode === 1) return null;
+  throw createGitError(cwd, ["rev-parse", "--verify", "--quiet", ref], result);
+}
+
 async function runGitOptional(cwd: string, args: readonly string[]): Promise<string> {
   try {
     return (await runGit(cwd, args)).trim();
@@ -202,7 +367,7 @@ export async function countCommits(cwd: string, from: string, to: string): Promi
 
 /** True when `ancestor` is in the history of `commit` (or is it). */
 export async function isAncestor(cwd: string, ancestor: string, commit: string): Promise<boolean> {
-  const result = await runGitRaw(cwd, ["merge-base", "--is-ancestor", ancestor, commit]);
+  const result = await runGitUnchecked(cwd, ["merge-base", "--is-ancestor", ancestor, commit]);
   if (result.exitCode === 0 || result.exitCode === 1) return result.exitCode === 0;
   throw new BosunError(
     `git merge-base --is-ancestor failed in ${cwd}: ${result.stderrTail.trim() || `exit ${String(result.exitCode)}`}`,
@@ -220,32 +385,19 @@ export async function snapshotWorkingTree(
   message: string,
 ): Promise<string> {
   const head = await getHead(cwd);
-  const indexFile = path.resolve(
-    cwd,
-    (await runGit(cwd, ["rev-parse", "--git-path", `bosun-snapshot-${process.pid}.index`])).trim(),
-  );
-  // A throwaway index: the user's own staging area stays exactly as it was.
-  const env = { GIT_INDEX_FILE: indexFile };
-  try {
-    await runGit(cwd, ["read-tree", head], env);
-    await runGit(cwd, ["add", "-A"], env);
-    const tree = (await runGit(cwd, ["write-tree"], env)).trim();
-    const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
-    const commit = (
-      await runGit(cwd, [
-        ...(hasIdentity ? [] : FALLBACK_IDENTITY),
-        "commit-tree",
-        "--no-gpg-sign",
-        tree,
-        "-p",
-        head,
-        "-m",
-        message,
-      ])
-    ).trim();
-    await runGit(cwd, ["update-ref", ref, commit]);
-    return commit;
-  } finally {
-    await rm(indexFile, { force: true });
-  }
+  const tree = await writeWorkingTree(cwd);
+  const commit = (
+    await runGit(cwd, [
+      ...(await readIdentityArgs(cwd)),
+      "commit-tree",
+      "--no-gpg-sign",
+      tree,
+      "-p",
+      head,
+      "-m",
+      message,
+    ])
+  ).trim();
+  await runGit(cwd, ["update-ref", ref, commit]);
+  return commit;
 }
