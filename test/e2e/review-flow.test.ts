@@ -401,7 +401,7 @@ describe("bosun review asks a human after max rounds", () => {
     ]);
     expect((await repo.readOnlyRun()).run).toMatchObject({
       status: "needs_human",
-      openAskId: askId,
+      openAskIds: [askId],
     });
     const listed = AskListSchema.parse(JSON.parse((await repo.runCli(["asks", "--json"])).stdout));
     expect(listed.map((ask) => ask.id)).toEqual([askId]);
