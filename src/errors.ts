@@ -65,6 +65,20 @@ export class AgentNotFoundError extends AgentError {
 }
 
 /** The command line was wrong: unknown flag value, missing argument. Exit 2. */
+/**
+ * A dispatch was not started because its estimated cost would pass a budget cap (run or task).
+ * Nothing was spent on it; a team run stops starting work and ends `budget_exhausted`.
+ */
+export class BudgetExhaustedError extends BosunError {
+  /** Which cap stood in the way. */
+  readonly scope: "run" | "task";
+
+  constructor(message: string, scope: "run" | "task") {
+    super(message);
+    this.scope = scope;
+  }
+}
+
 export class UsageError extends BosunError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, exitCode: 2 });

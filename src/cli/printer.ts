@@ -198,6 +198,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `  task ${event.taskId} ${color.red("reverted")} ${shortSha(event.commit)}: ${oneLine(event.reason)}`;
     case "budget.exhausted":
       return `${color.yellow("budget")} the ${event.scope} cap of ${formatUsd(event.limitUsd)} would be passed (${formatUsd(event.spentUsd)} spent or reserved): nothing new starts`;
+    case "baseline.checked":
+      return `  baseline tests ${event.passed ? color.green("✓") : color.red("✗")} on ${shortSha(event.commit)} ${color.dim(oneLine(event.detail))}${event.passed ? "" : color.dim(" (a merge will not be blamed for red tests)")}`;
     case "harness.paused":
       return `  ${color.yellow("paused")} ${event.harness} until ${event.until}: ${oneLine(event.reason)}`;
     case "run.completed":

@@ -113,6 +113,9 @@ export async function runAgentStep(
       message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
     });
   await step.beforeStart?.();
+  // Reserved before the event: a dispatch that would pass a cap never starts, and one started is
+  // journaled with what it set aside (counted as spent if bosun dies during it).
+  const reservation = ctx.budget?.reserve(scope, seat, harnessName);
   const ended = {
     taskId,
     ...(scope.phase === undefined ? {} : { phase: scope.phase }),
@@ -122,7 +125,16 @@ export async function runAgentStep(
     harness: harnessName,
     attempt,
   };
-  await ctx.record({ type: "dispatch.started", ...ended });
+  try {
+    await ctx.record({
+      type: "dispatch.started",
+      ...ended,
+      ...(reservation === undefined ? {} : { reservedUsd: reservation.reservedUsd }),
+    });
+  } catch (error) {
+    reservation?.settle(0);
+    throw error;
+  }
   const ref = { runId: ctx.runId, taskId, round, seat };
 
   if (harnessName === "manual") {
@@ -145,9 +157,11 @@ export async function runAgentStep(
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
     } catch (error) {
+      reservation?.settle(0);
       await recordStopped(ctx, scope, ended, error);
       throw error;
     }
+    reservation?.settle(0);
     await ctx.record({
       type: "dispatch.completed",
       ...ended,
@@ -174,6 +188,7 @@ export async function runAgentStep(
       graceMs: ctx.config.dispatch.graceSec * 1000,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       env: {
+        ...scope.env,
         BOSUN_RUN_ID: ctx.runId,
         BOSUN_TASK_ID: taskId,
         BOSUN_ROUND: String(round),
@@ -195,9 +210,12 @@ export async function runAgentStep(
         ctx.emit({ type: "agent.retry", ...ref, spawn, delayMs, message }),
     });
   } catch (error) {
+    // A failed or stopped call's spend is unknown to bosun: its reservation counts as spent.
+    reservation?.settle(null);
     await recordStopped(ctx, scope, ended, error);
     throw error;
   }
+  reservation?.settle(result.costUsd);
   for (const warning of result.warnings)
     ctx.emit({ type: "warning", runId: ctx.runId, taskId, message: warning });
   const tokens = {

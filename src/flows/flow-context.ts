@@ -25,6 +25,24 @@ export interface RunContext {
   record(event: RunEventInput): Promise<RunEvent>;
   /** Tells subscribers something live (not persisted). */
   emit(event: BosunEvent): void;
+  /** Budget checks around every dispatch (team runs); absent: no cap. */
+  budget?: DispatchBudget;
+}
+
+/**
+ * Money set aside before a dispatch starts, so parallel dispatches can never together pass a
+ * cap (every peer checks after the fact, and overruns).
+ */
+export interface DispatchBudget {
+  /**
+   * Reserves the dispatch's estimated cost, or throws a BudgetExhaustedError (nothing started).
+   * `maxCallUsd` is what the one call may spend at most (passed to CLIs that can cap a call).
+   */
+  reserve(
+    scope: RoundScope,
+    seat: Seat,
+    harness: string,
+  ): { reservedUsd: number; maxCallUsd?: number; settle(actualUsd: number | null): void };
 }
 
 /** What one round of one task works on. */
@@ -47,4 +65,6 @@ export interface RoundScope {
   timeoutSec: number;
   /** The command that continues the run, for messages that ask the user to fix something first. */
   resumeCommand: string;
+  /** Extra environment for the round's agents and commands (a worktree's BOSUN_PORT). */
+  env?: Readonly<Record<string, string>>;
 }

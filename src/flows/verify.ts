@@ -19,7 +19,7 @@ export function getVerifyPidFile(logFile: string): string {
 /** Runs `command` with /bin/sh in the scope's working tree and turns the result into a gate outcome. */
 export async function runVerifyCommand(
   ctx: RunContext,
-  scope: Pick<RoundScope, "cwd" | "timeoutSec" | "resumeCommand" | "taskId">,
+  scope: Pick<RoundScope, "cwd" | "timeoutSec" | "resumeCommand" | "taskId" | "env">,
   command: string,
   logFile: string,
 ): Promise<GateOutcome> {
@@ -40,6 +40,7 @@ export async function runVerifyCommand(
     args: ["-c", `exec 2>&1\n${command}`],
     pidFile,
     cwd: scope.cwd,
+    ...(scope.env === undefined ? {} : { env: scope.env }),
     timeoutMs: scope.timeoutSec * 1000,
     graceMs,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

@@ -111,6 +111,8 @@ export interface BosunPaths {
   planFile(runId: string): string;
   /** `.bosun/runs/<id>/summary.md`: how a team run ended, task by task. */
   summaryFile(runId: string): string;
+  /** `.bosun/runs/<id>/tasks/<task>/<name>`: a task's files outside its rounds (merge log, evidence). */
+  taskFile(runId: string, taskId: string, name: TaskFileName): string;
   /**
    * Where this repository's team runs keep their git worktrees: outside the checkout, so the
    * user's own test runner, compiler and search never walk into N copies of the repository
@@ -142,7 +144,15 @@ export function getWorktreesRoot(env: NodeJS.ProcessEnv = process.env): string {
  * the verify command's log.
  */
 export type RoundFileName =
-  "gates.json" | "fix_list.json" | "work_report.json" | "review_report.json" | "verify.log";
+  | "gates.json"
+  | "fix_list.json"
+  | "work_report.json"
+  | "review_report.json"
+  | "verify.log"
+  | "outside-before.json";
+
+/** A task's files outside its rounds: the tests after its merge, its outside-write baseline, its evidence. */
+export type TaskFileName = "merge-verify.log" | "evidence.md";
 
 /**
  * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked
@@ -202,6 +212,7 @@ export function createBosunPaths(
       ),
     planFile: (runId) => path.join(runDir(runId), "plan.json"),
     summaryFile: (runId) => path.join(runDir(runId), "summary.md"),
+    taskFile: (runId, taskId, name) => path.join(taskDir(runId, taskId), name),
     worktreesDir,
     worktreeDir: (runId, taskId) =>
       path.join(

@@ -64,6 +64,12 @@ export interface TaskState {
   openMerge?: EventOf<"merge.started">;
   /** The last merge of this task that landed. */
   merged?: EventOf<"merge.completed">;
+  /** Times its accepted work came back from the merge queue (a conflict, or tests a merge turned red). */
+  mergeSendBacks: number;
+  /** The last of those. */
+  lastSendBack?: EventOf<"merge.conflicted" | "merge.reverted">;
+  /** Rounds granted by humans' answers on top of the run's limit. */
+  extraRounds: number;
   /** USD spent on this task's dispatches. */
   costUsd: number;
   /**
@@ -87,6 +93,10 @@ export interface RunIndex {
   isPlanApproved: boolean;
   /** Harnesses a provider limited, with the time each may be used again. */
   readonly pausedHarnesses: Map<string, string>;
+  /** The project's tests on the integration base (team runs), once checked. */
+  baseline?: EventOf<"baseline.checked">;
+  /** Set once a dispatch was refused for the budget (team runs). */
+  budgetExhausted?: EventOf<"budget.exhausted">;
 }
 
 /** The key of a task (in a phase) in `RunIndex.tasks`. */
@@ -225,7 +235,10 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       return;
     case "ask.answered": {
       index.openAsks.delete(event.askId);
-      if (event.taskId !== undefined) ensureTask(index, event.taskId).lastAnswer = event;
+      if (event.taskId === undefined) return;
+      const task = ensureTask(index, event.taskId);
+      task.lastAnswer = event;
+      task.extraRounds += event.extraRounds ?? 0;
       return;
     }
     case "plan.created":
@@ -259,21 +272,26 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       return;
     }
     case "merge.conflicted":
-      delete ensureTask(index, event.taskId).openMerge;
-      return;
     case "merge.reverted": {
       const task = ensureTask(index, event.taskId);
       delete task.openMerge;
-      delete task.merged;
+      if (event.type === "merge.reverted") delete task.merged;
+      task.mergeSendBacks += 1;
+      task.lastSendBack = event;
       return;
     }
     case "harness.paused":
       index.pausedHarnesses.set(event.harness, event.until);
       return;
+    case "baseline.checked":
+      index.baseline = event;
+      return;
+    case "budget.exhausted":
+      index.budgetExhausted ??= event;
+      return;
     case "run.resumed":
     case "run.paused":
     case "options.changed":
-    case "budget.exhausted":
     case "run.completed":
       return;
   }
@@ -290,6 +308,8 @@ function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState 
       lastStartedRound: 0,
       costUsd: 0,
       openReservations: new Map(),
+      mergeSendBacks: 0,
+      extraRounds: 0,
     };
     index.tasks.set(key, task);
   }

@@ -85,6 +85,7 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
     case "merge.conflicted":
     case "harness.paused":
     case "budget.exhausted":
+    case "baseline.checked":
       return { ...next, step: event.type };
     case "merge.completed":
       return { ...next, step: event.type, headCommit: event.commit };

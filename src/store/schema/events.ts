@@ -369,6 +369,16 @@ const runEventSchemas = [
   }),
   z.object({
     ...base,
+    type: z.literal("baseline.checked"),
+    /** The integration commit the project's tests ran on before any task merged (a team run's start). */
+    commit: z.string(),
+    /** True when they passed: only then can a merge be blamed for turning them red. */
+    passed: z.boolean(),
+    /** One-line explanation. */
+    detail: z.string(),
+  }),
+  z.object({
+    ...base,
     type: z.literal("budget.exhausted"),
     /** Which cap would be exceeded. */
     scope: z.enum(["run", "task"]),

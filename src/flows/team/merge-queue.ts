@@ -1,0 +1,135 @@
+/**
+ * The merge queue: deterministic, no model in it. Accepted tasks merge one at a time, first come
+ * first served, into the run's integration branch: `git merge-tree` builds the merge, `update-ref`
+ * moves the branch only from the head the merge was built on (compare-and-swap), and nothing is
+ * ever checked out in anyone's worktree. What is merged is the commit the journal recorded as
+ * accepted, never a branch's tip: a stale worker's later commit cannot land. After each merge the
+ * project's tests run on the integration branch; a merge that turns a green baseline red is
+ * reverted and the task goes back with the failure. A conflict sends it back to resolve.
+ */
+import { StateError } from "../../errors.js";
+import { getTaskState } from "../../store/run-index.js";
+import type { PlanTask } from "../../store/schema/plan.js";
+import { isAncestor, readRef, runGit } from "../../workspace/git.js";
+import { mergeBranch, revertMerge } from "../../workspace/merge.js";
+import { runVerifyCommand } from "../verify.js";
+import type { TeamContext } from "./team-context.js";
+
+/** How a task's merge ended. */
+export type MergeOutcome =
+  | { kind: "merged"; commit: string }
+  | { kind: "conflicted"; files: string[] }
+  | { kind: "reverted"; reason: string };
+
+/** Serializes merges: one at a time, in the order they were asked for. */
+export function createMergeQueue(
+  team: TeamContext,
+): (task: PlanTask, commit: string) => Promise<MergeOutcome> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task, commit) => {
+    const turn = tail.then(() => mergeTask(team, task, commit));
+    // A failed merge must not stop the ones queued behind it; its caller gets the error.
+    tail = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
+/** Merges (or finishes merging, after a crash) one task's accepted commit. */
+async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Promise<MergeOutcome> {
+  const { ctx } = team;
+  const state = getTaskState(ctx.state, task.id);
+  const head = await readIntegrationHead(team);
+  // A merge journaled as started and never as done: bosun died mid-merge. It landed when the
+  // accepted commit is in the integration branch; then only its test and record are left.
+  const open = state?.openMerge;
+  if (
+    open !== undefined &&
+    open.source === commit &&
+    (await isAncestor(team.mainRoot, commit, head))
+  )
+    return checkMerged(team, task, head, open.expectedOld);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const expectedOld = await readIntegrationHead(team);
+    await ctx.record({ type: "merge.started", taskId: task.id, source: commit, expectedOld });
+    const result = await mergeBranch(team.mainRoot, {
+      target: team.integrationRef,
+      source: commit,
+      expectedOld,
+      message: `bosun: merge task ${task.id} (${task.title})`,
+    });
+    if (result.kind === "merged") return checkMerged(team, task, result.commit, expectedOld);
+    if (result.kind === "conflicted") {
+      await ctx.record({ type: "merge.conflicted", taskId: task.id, files: result.files });
+      return { kind: "conflicted", files: result.files };
+    }
+    // Stale: the branch moved under us (only a human can do that: merges are serialized); retry.
+  }
+  throw new StateError(
+    `The integration branch ${team.integrationRef} keeps moving while bosun merges task ${task.id}; stop whatever else updates it, then: ${team.resumeCommand}`,
+  );
+}
+
+/** Tests the merged integration head; records the merge, or reverts it when it broke green tests. */
+async function checkMerged(
+  team: TeamContext,
+  task: PlanTask,
+  mergeCommit: string,
+  previous: string,
+): Promise<MergeOutcome> {
+  const { ctx } = team;
+  await checkoutIntegration(team, mergeCommit);
+  if (team.options.verify !== "" && ctx.state.baseline?.passed === true) {
+    const logFile = ctx.paths.taskFile(ctx.runId, task.id, "merge-verify.log");
+    const outcome = await runVerifyCommand(
+      ctx,
+      {
+        cwd: team.integrationDir,
+        taskId: task.id,
+        timeoutSec: team.options.timeoutSec,
+        resumeCommand: team.resumeCommand,
+      },
+      team.options.verify,
+      logFile,
+    );
+    if (!outcome.passed) {
+      const reverted = await revertMerge(team.mainRoot, {
+        target: team.integrationRef,
+        mergeCommit,
+        expectedOld: mergeCommit,
+        message: `bosun: revert task ${task.id}: it turned the tests red`,
+      });
+      if (reverted.kind !== "reverted")
+        throw new StateError(
+          `Could not revert the merge of task ${task.id} (${mergeCommit.slice(0, 7)}) after it turned the tests red (${reverted.kind}); see ${logFile}.`,
+        );
+      await checkoutIntegration(team, reverted.commit);
+      const reason = outcome.fixItems[0]?.reason ?? outcome.detail;
+      await ctx.record({
+        type: "merge.reverted",
+        taskId: task.id,
+        commit: mergeCommit,
+        restored: reverted.commit,
+        reason,
+      });
+      return { kind: "reverted", reason };
+    }
+  }
+  await ctx.record({ type: "merge.completed", taskId: task.id, commit: mergeCommit, previous });
+  return { kind: "merged", commit: mergeCommit };
+}
+
+/** The integration branch's head (it exists from the run's start). */
+export async function readIntegrationHead(team: TeamContext): Promise<string> {
+  const head = await readRef(team.mainRoot, team.integrationRef);
+  if (head === null)
+    throw new StateError(
+      `The integration branch ${team.integrationRef} of run ${team.ctx.runId} is gone; it holds every merged task. Restore it (git reflog), then: ${team.resumeCommand}`,
+    );
+  return head;
+}
+
+/** Points the integration worktree (bosun's own, detached) at `commit`. */
+export async function checkoutIntegration(team: TeamContext, commit: string): Promise<void> {
+  await runGit(team.integrationDir, ["checkout", "-q", "--detach", "--force", commit]);
+  await runGit(team.integrationDir, ["clean", "-q", "-fd"]);
+}

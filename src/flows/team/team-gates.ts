@@ -1,0 +1,216 @@
+/**
+ * The gates a team task passes on top of review's (report, noop, verify): a worker may not weaken
+ * its own grader (protected tests and CI configuration), and may not write outside its worktree
+ * (the user's main checkout). Both check what git measured, not what the agent said.
+ */
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { readJson, writeJsonAtomic } from "../../store/json-file.js";
+import type { FixItem } from "../../store/schema/reports.js";
+import { runGit, snapshotWorkingTree } from "../../workspace/git.js";
+import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
+import { compareFingerprints, fingerprintPaths } from "../../workspace/protected.js";
+import type { RoundScope, RunContext } from "../flow-context.js";
+import type { Gate } from "../round.js";
+import type { WorkerProduction } from "../task-round.js";
+import { scopesOverlap } from "./scopes.js";
+
+/**
+ * Files that grade the work: test files and directories, and CI configuration. A worker that
+ * changes one it was not asked to (its task's scope) is rejected: it may be weakening its grader.
+ */
+const PROTECTED_PATTERNS: readonly RegExp[] = [
+  /(^|\/)(test|tests|spec|specs|__tests__)\//,
+  /\.(test|spec)\.[^/]+$/,
+  /_test\.[^/]+$/,
+  /(^|\/)test_[^/]+\.py$/,
+  /^\.github\/workflows\//,
+  /^\.ci\//,
+  /^\.circleci\//,
+  /^\.gitlab-ci\.yml$/,
+  /^Jenkinsfile$/,
+  /^azure-pipelines\.yml$/,
+];
+
+/** The protected files at `commit` (tracked files matching the patterns above). */
+export async function listProtectedFiles(repo: string, commit: string): Promise<string[]> {
+  const out = await runGit(repo, ["ls-tree", "-r", "--name-only", "--full-tree", commit]);
+  return out
+    .split("\n")
+    .filter((file) => file !== "" && PROTECTED_PATTERNS.some((pattern) => pattern.test(file)));
+}
+
+/**
+ * Rejects a round whose worker changed or removed a protected file outside its scope. A change
+ * that came in by merging the integration branch (the worker resolving a conflict) is no change
+ * of the worker's: the file then equals the integration head's.
+ */
+export function createProtectedGate(options: {
+  /** Protected files, taken from the run's base commit when it was planned. */
+  files: readonly string[];
+  /** The task's scope: protected files in it are the task's to change. */
+  scope: readonly string[];
+  /** The integration head now. */
+  readIntegrationHead(): Promise<string>;
+  /** The task's worktree. */
+  cwd: string;
+}): Gate<WorkerProduction> {
+  const guarded = options.files.filter((file) => !scopesOverlap([file], options.scope));
+  return {
+    name: "protected",
+    run: async (production) => {
+      if (guarded.length === 0)
+        return { passed: true, detail: "no protected file outside the scope", fixItems: [] };
+      const [before, after, integration] = await Promise.all([
+        fingerprintPaths(options.cwd, production.parent, guarded),
+        fingerprintPaths(options.cwd, production.commit, guarded),
+        options.readIntegrationHead().then((head) => fingerprintPaths(options.cwd, head, guarded)),
+      ]);
+      const changes = compareFingerprints(before, after);
+      const touched = [...changes.changed, ...changes.removed].filter((file) => {
+        const mine = after.get(file);
+        const theirs = integration.get(file);
+        return mine?.objectId !== theirs?.objectId || mine?.mode !== theirs?.mode;
+      });
+      if (touched.length === 0)
+        return {
+          passed: true,
+          detail: `${guarded.length} protected file(s) untouched`,
+          fixItems: [],
+        };
+      const list = touched.slice(0, 10).join(", ");
+      return {
+        passed: false,
+        detail: `changed protected file(s) outside the task's scope: ${list}`,
+        fixItems: touched.map((file): FixItem => ({
+          source: "protected",
+          file,
+          reason: `You changed ${file}, a test or CI file outside your task's scope: the tests grade your work and must not be weakened. Restore it ("git checkout ${production.parent.slice(0, 12)} -- ${file}") and make the change pass the tests as they are.`,
+        })),
+      };
+    },
+  };
+}
+
+/** What the main checkout held before the round's worker ran (outside-before.json). */
+const OutsideBeforeSchema = z.object({
+  /** Format version. */
+  version: z.literal(1),
+  /** The main checkout's content (uncommitted work included) as a git tree. */
+  tree: z.string(),
+});
+
+/**
+ * Records the main checkout's content before the round's worker runs (once per round: a resumed
+ * round keeps the first record, taken before any worker attempt).
+ */
+export async function recordOutsideBefore(
+  ctx: RunContext,
+  scope: RoundScope,
+  mainRoot: string,
+): Promise<void> {
+  const file = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "outside-before.json");
+  if (existsSync(file)) return;
+  await writeJsonAtomic(file, OutsideBeforeSchema, {
+    version: 1,
+    tree: await snapshotTree(mainRoot),
+  });
+}
+
+/**
+ * Rejects a round whose worker wrote into the user's main checkout. A path counts as the
+ * worker's when it changed during the round and the worker's own log names it (its edit and
+ * shell tools print the paths they write): bosun never undoes what the user changed meanwhile.
+ * The worker's writes are saved under refs/bosun/outside/ first, then undone.
+ */
+export function createOutsideWriteGate(
+  ctx: RunContext,
+  scope: RoundScope,
+  mainRoot: string,
+): Gate<WorkerProduction> {
+  return {
+    name: "outside",
+    run: async () => {
+      const file = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "outside-before.json");
+      const before = await readJson(file, OutsideBeforeSchema);
+      if (before === null)
+        return {
+          passed: true,
+          detail: "no record of the main checkout before the worker",
+          fixItems: [],
+        };
+      const now = await snapshotTree(mainRoot);
+      const changed = now === before.tree ? [] : await listChangedPaths(mainRoot, before.tree, now);
+      const logs = await readWorkerLogs(ctx, scope);
+      const written = changed.filter(
+        (file) => logs.includes(path.join(mainRoot, file)) || logs.includes(` ${file}`),
+      );
+      if (written.length === 0) {
+        const note =
+          changed.length === 0 ? "" : ` (${changed.length} changed by someone else, left alone)`;
+        return {
+          passed: true,
+          detail: `nothing written outside the worktree${note}`,
+          fixItems: [],
+        };
+      }
+      const ref = `refs/bosun/outside/${ctx.runId}/${scope.taskId}/r${scope.round}`;
+      await snapshotWorkingTree(
+        mainRoot,
+        ref,
+        `bosun: what task ${scope.taskId} wrote outside its worktree`,
+      );
+      await restorePaths(mainRoot, before.tree, written);
+      ctx.emit({
+        type: "warning",
+        runId: ctx.runId,
+        taskId: scope.taskId,
+        message: `Task ${scope.taskId}'s worker wrote into the main checkout (${written.slice(0, 5).join(", ")}); bosun undid it (saved as ${ref}).`,
+      });
+      return {
+        passed: false,
+        detail: `wrote outside its worktree: ${written.slice(0, 10).join(", ")} (undone)`,
+        fixItems: written.map((file): FixItem => ({
+          source: "out_of_tree",
+          file,
+          reason: `You wrote ${path.join(mainRoot, file)}, in the main checkout, outside your worktree; bosun undid it. Make every change inside ${scope.cwd}.`,
+        })),
+      };
+    },
+  };
+}
+
+/** The raw logs of the round's worker attempts (what its tools did, in the vendor's words). */
+async function readWorkerLogs(ctx: RunContext, scope: RoundScope): Promise<string> {
+  const logs: string[] = [];
+  for (const attempt of [1, 2]) {
+    const dir = ctx.paths.attemptDir(ctx.runId, scope.taskId, scope.round, "worker", attempt);
+    try {
+      logs.push(await readFile(path.join(dir, "agent.log"), "utf8"));
+    } catch {
+      // That attempt did not run.
+    }
+  }
+  return logs.join("\n");
+}
+
+/** Puts `files` back as they were in `tree` (removing those it did not hold), in `root`'s files only. */
+async function restorePaths(root: string, tree: string, files: readonly string[]): Promise<void> {
+  const listed = await runGit(root, [
+    "ls-tree",
+    "-r",
+    "--name-only",
+    "--full-tree",
+    tree,
+    "--",
+    ...files,
+  ]);
+  const inTree = new Set(listed.split("\n").filter((line) => line !== ""));
+  const restore = files.filter((file) => inTree.has(file));
+  if (restore.length > 0)
+    await runGit(root, ["restore", `--source=${tree}`, "--worktree", "--", ...restore]);
+  for (const file of files.filter((name) => !inTree.has(name)))
+    await rm(path.join(root, file), { force: true });
+}

@@ -1,0 +1,709 @@
+/**
+ * `bosun run --execute`: a planned team of agents. The planner turns the goal into a task graph;
+ * the scheduler starts every task whose dependencies are merged, up to max-parallel, each in its
+ * own git worktree (outside the user's checkout) on its own branch cut from the integration
+ * branch; each task is rounds (team-task.ts); accepted work goes through the deterministic merge
+ * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
+ * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { writeAsk, readAsk } from "../../human/asks.js";
+import {
+  AgentError,
+  BudgetExhaustedError,
+  CancelledError,
+  StateError,
+  UsageError,
+} from "../../errors.js";
+import { writeTextAtomic } from "../../store/json-file.js";
+import type { BosunPaths } from "../../store/paths.js";
+import { readIntelligence } from "../../store/intelligence-file.js";
+import { getTaskState } from "../../store/run-index.js";
+import { RunStore, createRunId } from "../../store/run-store.js";
+import type { Config } from "../../store/schema/config.js";
+import {
+  EVENTS_VERSION,
+  type RunEvent,
+  type RunEventInput,
+  type TaskStatus,
+} from "../../store/schema/events.js";
+import type { Plan, PlanTask } from "../../store/schema/plan.js";
+import type { TeamOptions } from "../../store/schema/run-options.js";
+import type { TeamRun } from "../../store/schema/run.js";
+import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
+import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
+import { createWorktree } from "../../workspace/worktree.js";
+import type { BosunEventListener } from "../events.js";
+import type { RunContext } from "../flow-context.js";
+import { listLockedRuns } from "../../store/run-read.js";
+import { killAbandonedLeftovers } from "../work-tree.js";
+import { runVerifyCommand } from "../verify.js";
+import { createTeamBudget } from "./team-budget.js";
+import { getIntegrationBranch, getTaskBranch, type TeamContext } from "./team-context.js";
+import { findReadyTasks, type TaskRunStatus } from "./graph.js";
+import { checkoutIntegration, createMergeQueue, readIntegrationHead } from "./merge-queue.js";
+import { runPlanner } from "./planner.js";
+import { listRoles } from "./roles.js";
+import { listProtectedFiles } from "./team-gates.js";
+import { runTeamTask } from "./team-task.js";
+import { scopesOverlap } from "./scopes.js";
+import { writeTeamSummary } from "./team-summary.js";
+
+/** Failed attempts of a task (agent errors, stalls) before it is marked failed. */
+export const MAX_TASK_FAILURES = 3;
+
+/** Retry backoff of a task after a failed attempt: min(10 s · 2^(n-1), 300 s). */
+export function getRetryDelayMs(failures: number): number {
+  return Math.min(10_000 * 2 ** Math.max(0, failures - 1), 300_000);
+}
+
+/** How a team run call ended. */
+export interface TeamOutcome {
+  /** The run. */
+  run: TeamRun;
+  /** True when the process stopped with the run unfinished (Ctrl-C, a signal). */
+  isPaused: boolean;
+}
+
+/** What starting or resuming a team run needs. */
+export interface TeamDriveOptions {
+  /** Repository paths (`paths.root` is the user's checkout). */
+  paths: BosunPaths;
+  /** Resolved config. */
+  config: Config;
+  /** Cancels the run's agents and waits. */
+  signal?: AbortSignal;
+  /** Event subscriber (printer, TUI). */
+  onEvent: BosunEventListener;
+}
+
+/** Starts a team run. */
+export async function startTeamRun(
+  options: TeamDriveOptions & { goal: string; title: string; teamOptions: TeamOptions },
+): Promise<TeamOutcome> {
+  const { paths } = options;
+  await excludeBosunDir(paths.root);
+  const baseCommit = await getHead(paths.root);
+  const runId = createRunId();
+  const store = await RunStore.create(
+    paths,
+    options.goal,
+    {
+      type: "run.created",
+      version: EVENTS_VERSION,
+      flow: "team",
+      title: options.title,
+      baseCommit,
+      integrationBranch: getIntegrationBranch(runId),
+      options: options.teamOptions,
+    },
+    { createId: () => runId },
+  );
+  options.onEvent({ ...store.events[0]!, runId: store.runId });
+  return drive(store, options);
+}
+
+/** Resumes a team run (after a crash, a stop, or once its asks are answered). */
+export async function resumeTeamRun(
+  options: TeamDriveOptions & { runId: string },
+): Promise<TeamOutcome> {
+  const store = await RunStore.open(options.paths, options.runId);
+  if (store.run.flow !== "team") {
+    await store.close();
+    throw new UsageError(
+      `Run ${options.runId} is a review; resume it with "bosun review --resume ${options.runId}".`,
+    );
+  }
+  if (store.run.status === "succeeded" || store.run.status === "cancelled") {
+    const status = store.run.status;
+    await store.close();
+    throw new StateError(`Run ${options.runId} already ${status}; there is nothing to resume.`);
+  }
+  try {
+    const event = await store.append({ type: "run.resumed", pid: process.pid });
+    options.onEvent({ ...event, runId: store.runId });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return drive(store, options);
+}
+
+function readTeamRun(store: RunStore): TeamRun {
+  const run = store.run;
+  if (run.flow !== "team") throw new StateError(`Run ${store.runId} is not a team run.`);
+  return run;
+}
+
+async function drive(store: RunStore, options: TeamDriveOptions): Promise<TeamOutcome> {
+  try {
+    const dead = (await listLockedRuns(options.paths)).filter((run) => run.pid === undefined);
+    await killAbandonedLeftovers(
+      options,
+      dead.map((run) => run.runId),
+      store.runId,
+    );
+    let pause: string | undefined;
+    try {
+      pause = await driveTeam(store, options);
+    } catch (error) {
+      if (error instanceof CancelledError) pause = "stopped by Ctrl-C or a signal";
+      else if (error instanceof AgentError) {
+        await record(store, options.onEvent, {
+          type: "run.completed",
+          status: "failed",
+          reason: error.message,
+        });
+      } else throw error;
+    }
+    if (pause !== undefined && readTeamRun(store).status === "running")
+      await record(store, options.onEvent, { type: "run.paused", reason: pause });
+    return { run: readTeamRun(store), isPaused: pause !== undefined };
+  } finally {
+    await store.close();
+  }
+}
+
+async function record(
+  store: RunStore,
+  onEvent: BosunEventListener,
+  input: RunEventInput,
+): Promise<RunEvent> {
+  const event = await store.append(input);
+  onEvent({ ...event, runId: store.runId });
+  return event;
+}
+
+/** The whole run: plan, baseline, schedule until nothing is left to do. Returns a pause reason. */
+async function driveTeam(store: RunStore, options: TeamDriveOptions): Promise<string | undefined> {
+  const { paths, config } = options;
+  const run = readTeamRun(store);
+  const budget = createTeamBudget(store, run.options);
+  const ctx: RunContext = {
+    paths,
+    config,
+    runId: store.runId,
+    get state() {
+      return store.index;
+    },
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    record: (event) => record(store, options.onEvent, event),
+    emit: options.onEvent,
+    budget,
+  };
+  const integrationRef = `refs/heads/${run.integrationBranch}`;
+  const team: TeamContext = {
+    ctx,
+    options: run.options,
+    goal: (await readFile(paths.requestFile(store.runId), "utf8")).trim(),
+    baseCommit: run.baseCommit,
+    mainRoot: paths.root,
+    integrationRef,
+    integrationDir: paths.integrationDir(store.runId),
+    roles: new Map((await listRoles(paths)).map((role) => [role.id, role])),
+    intelligence: await readIntelligence(paths),
+    resumeCommand: `bosun run --resume ${store.runId}`,
+  };
+  await ensureIntegration(team);
+  const plan = await runPlanner(team);
+  if (!ctx.state.isPlanApproved) {
+    if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
+    if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
+  }
+  if (ctx.state.baseline === undefined) await checkBaseline(team);
+  const outcome = await schedule(team, plan, store);
+  if (outcome.pause !== undefined) return outcome.pause;
+  await finish(team, plan, store);
+  return undefined;
+}
+
+/** Creates (or re-adopts) the integration branch and bosun's detached checkout of it. */
+async function ensureIntegration(team: TeamContext): Promise<void> {
+  if ((await readRef(team.mainRoot, team.integrationRef)) === null)
+    await runGit(team.mainRoot, ["update-ref", team.integrationRef, team.baseCommit, ""]);
+  const head = await readIntegrationHead(team);
+  const worktrees = await runGit(team.mainRoot, ["worktree", "list", "--porcelain"]);
+  if (!worktrees.includes(`worktree ${team.integrationDir}\n`)) {
+    await mkdir(path.dirname(team.integrationDir), { recursive: true });
+    await runGit(team.mainRoot, ["worktree", "prune"]);
+    await runGit(team.mainRoot, [
+      "worktree",
+      "add",
+      "--quiet",
+      "--detach",
+      team.integrationDir,
+      head,
+    ]);
+  } else await checkoutIntegration(team, head);
+}
+
+/** --gate-plan: the run waits for a human to approve plan.json (maybe edited). */
+async function takePlanApproval(team: TeamContext): Promise<boolean> {
+  const { ctx } = team;
+  const askId = `ask-${ctx.runId}-plan`;
+  if (!ctx.state.openAsks.has(askId) && ctx.state.isPlanApproved === false) {
+    const { answer } = await readAsk(ctx.paths, askId).catch(() => ({ answer: null }));
+    if (answer === null) {
+      await writeAsk(ctx.paths, {
+        version: 1,
+        id: askId,
+        runId: ctx.runId,
+        createdAt: new Date().toISOString(),
+        question: `Team run ${ctx.runId}: review (or edit) the plan in ${ctx.paths.planFile(ctx.runId)}, then approve it.`,
+        options: [
+          { key: "approve", label: "run the plan as it is in plan.json" },
+          { key: "abort", label: "stop the run" },
+        ],
+        context: `Approve with: bosun approve ${ctx.runId}`,
+      });
+      await ctx.record({ type: "ask.created", askId, question: "approve the plan" });
+      await ctx.record({
+        type: "run.completed",
+        status: "needs_human",
+        reason: `the plan waits for approval: bosun approve ${ctx.runId}`,
+      });
+      return false;
+    }
+  }
+  const { answer } = await readAsk(ctx.paths, askId);
+  if (answer === null) return false;
+  if (ctx.state.openAsks.has(askId))
+    await ctx.record({ type: "ask.answered", askId, answer: answer.answer });
+  if (answer.answer === "abort") {
+    await ctx.record({
+      type: "run.completed",
+      status: "cancelled",
+      reason: "the plan was not approved",
+    });
+    return false;
+  }
+  await ctx.record({ type: "plan.approved", by: "human" });
+  return true;
+}
+
+/** Runs the project's tests once on the integration base: only a green baseline can be broken. */
+async function checkBaseline(team: TeamContext): Promise<void> {
+  const { ctx } = team;
+  if (team.options.verify === "") {
+    await ctx.record({
+      type: "baseline.checked",
+      commit: team.baseCommit,
+      passed: false,
+      detail: "no test command",
+    });
+    return;
+  }
+  const outcome = await runVerifyCommand(
+    ctx,
+    {
+      cwd: team.integrationDir,
+      taskId: "integration",
+      timeoutSec: team.options.timeoutSec,
+      resumeCommand: team.resumeCommand,
+    },
+    team.options.verify,
+    path.join(ctx.paths.runDir(ctx.runId), "baseline-verify.log"),
+  );
+  await ctx.record({
+    type: "baseline.checked",
+    commit: team.baseCommit,
+    passed: outcome.passed,
+    detail: outcome.detail,
+  });
+}
+
+/** A task worked on in this process. */
+interface RunningTask {
+  /** Its worktree. */
+  cwd: string;
+  /** Settles when it leaves this process's hands (merged, escalated, failed, retry-queued, budget). */
+  done: Promise<void>;
+}
+
+/**
+ * The one owner of scheduling state. Every decision is made from the journal's index (rebuilt
+ * after a crash, retry times included): which tasks are ready (dependencies merged), which are
+ * blocked forever, whether the budget stopped new work. Event-driven: it sleeps until a task
+ * settles, a retry is due, or a stop signal comes.
+ */
+async function schedule(
+  team: TeamContext,
+  plan: Plan,
+  store: RunStore,
+): Promise<{ pause?: string }> {
+  const { ctx } = team;
+  const mergeQueue = createMergeQueue(team);
+  const protectedFiles = await listProtectedFiles(team.mainRoot, team.baseCommit);
+  const running = new Map<string, RunningTask>();
+  let fatal: unknown;
+  let wake: (() => void) | undefined;
+  const onAbort = (): void => wake?.();
+  ctx.signal?.addEventListener("abort", onAbort);
+  const createWorktreeSerially = serialize();
+  try {
+    await applyAnswers(team, plan);
+    for (;;) {
+      if (ctx.signal?.aborted === true || fatal !== undefined) {
+        await Promise.allSettled([...running.values()].map((task) => task.done));
+        if (fatal !== undefined) throw fatal;
+        return { pause: "stopped by Ctrl-C or a signal" };
+      }
+      await markBlockedTasks(team, plan);
+      const now = Date.now();
+      let nextRetryMs = Number.POSITIVE_INFINITY;
+      const statusById = new Map<string, TaskRunStatus>();
+      for (const task of plan.tasks) {
+        const state = getTaskState(ctx.state, task.id);
+        const status: TaskStatus = state?.status ?? "pending";
+        const retryAt =
+          state?.lastStatus?.retryAt === undefined ? 0 : Date.parse(state.lastStatus.retryAt);
+        if (status === "retry_queued" && retryAt > now)
+          nextRetryMs = Math.min(nextRetryMs, retryAt - now);
+        statusById.set(task.id, toGraphStatus(status, running.has(task.id), retryAt <= now));
+      }
+      const isBudgetStopped = ctx.state.budgetExhausted !== undefined;
+      for (const task of findReadyTasks(plan, statusById)) {
+        if (running.size >= team.options.maxParallel || isBudgetStopped) break;
+        // Serialize only what really overlaps: a task whose scope covers a running task's changes waits.
+        if (await overlapsRunning(team, task, running)) continue;
+        const cwd = ctx.paths.worktreeDir(ctx.runId, task.id);
+        const done = runTask(team, task, {
+          cwd,
+          protectedFiles,
+          mergeQueue,
+          running,
+          createWorktreeSerially,
+        })
+          .catch((error: unknown) => {
+            fatal ??= error;
+          })
+          .finally(() => {
+            running.delete(task.id);
+            wake?.();
+          });
+        running.set(task.id, { cwd, done });
+      }
+      if (running.size === 0 && !Number.isFinite(nextRetryMs)) return {};
+      if (running.size === 0 && isBudgetStopped) return {};
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        const timer = Number.isFinite(nextRetryMs)
+          ? setTimeout(resolve, nextRetryMs + 5)
+          : undefined;
+        void Promise.race([...running.values()].map((task) => task.done)).then(() => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        });
+      });
+      wake = undefined;
+    }
+  } finally {
+    ctx.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The graph's view of a task's status. */
+function toGraphStatus(
+  status: TaskStatus,
+  isRunningHere: boolean,
+  isRetryDue: boolean,
+): TaskRunStatus {
+  if (isRunningHere) return "running";
+  switch (status) {
+    case "merged":
+      return "merged";
+    case "failed":
+    case "cancelled":
+      return "failed";
+    case "needs_human":
+      return "escalated";
+    case "retry_queued":
+      return isRetryDue ? "pending" : "running";
+    // Running or accepted in the journal but not here: a crashed process's; it continues.
+    case "pending":
+    case "running":
+    case "accepted":
+      return "pending";
+  }
+}
+
+/** What running one task needs from the scheduler. */
+interface TaskRunOptions {
+  cwd: string;
+  protectedFiles: readonly string[];
+  mergeQueue: ReturnType<typeof createMergeQueue>;
+  running: ReadonlyMap<string, RunningTask>;
+  createWorktreeSerially: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/** One task, from its start to merged, escalated, failed or queued for a retry. */
+async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOptions): Promise<void> {
+  const { ctx } = team;
+  const setStatus = async (
+    status: TaskStatus,
+    extra: { reason?: string; failures?: number; retryAt?: string } = {},
+  ): Promise<void> => {
+    if (getTaskState(ctx.state, task.id)?.status === status && extra.reason === undefined) return;
+    await ctx.record({ type: "task.status", taskId: task.id, status, ...extra });
+  };
+  try {
+    await setStatus("running");
+    await options.createWorktreeSerially(() => ensureTaskWorktree(team, task, options.cwd));
+    const env = { BOSUN_PORT: String(await findFreePort()) };
+    for (;;) {
+      const verdict = await runTeamTask(team, {
+        task,
+        cwd: options.cwd,
+        protectedFiles: options.protectedFiles,
+        env,
+        listOtherWorktrees: () =>
+          [...options.running.entries()]
+            .filter(([id]) => id !== task.id)
+            .map(([taskId, other]) => ({ taskId, cwd: other.cwd })),
+      });
+      if (verdict.kind === "escalated") {
+        await escalateTask(team, task, verdict.round, verdict.reason);
+        return;
+      }
+      await setStatus("accepted");
+      const merged = await options.mergeQueue(task, verdict.commit);
+      if (merged.kind === "merged") {
+        await setStatus("merged");
+        return;
+      }
+      await setStatus("running", {
+        reason:
+          merged.kind === "conflicted"
+            ? `conflicts in ${merged.files.join(", ")}`
+            : "its merge turned the tests red",
+      });
+    }
+  } catch (error) {
+    if (error instanceof BudgetExhaustedError) {
+      if (ctx.state.budgetExhausted === undefined) {
+        const cap = error.scope === "run" ? team.options.budgetUsd : team.options.taskBudgetUsd;
+        await ctx.record({
+          type: "budget.exhausted",
+          scope: error.scope,
+          ...(error.scope === "task" ? { taskId: task.id } : {}),
+          limitUsd: cap ?? 0,
+          spentUsd: getTaskState(ctx.state, task.id)?.costUsd ?? 0,
+        });
+      }
+      await setStatus("pending", { reason: error.message });
+      return;
+    }
+    if (error instanceof AgentError && !(error instanceof CancelledError)) {
+      const failures = (getTaskState(ctx.state, task.id)?.lastStatus?.failures ?? 0) + 1;
+      if (failures >= MAX_TASK_FAILURES || error.isPermanent) {
+        await setStatus("failed", { reason: error.message, failures });
+        return;
+      }
+      const retryAt = new Date(Date.now() + getRetryDelayMs(failures)).toISOString();
+      await setStatus("retry_queued", { reason: error.message, failures, retryAt });
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Creates (or re-adopts, on resume) the task's worktree on its branch, cut from the integration head. */
+async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string): Promise<void> {
+  const { ctx } = team;
+  const recorded = getTaskState(ctx.state, task.id)?.worktree;
+  const branch = getTaskBranch(ctx.runId, task.id);
+  const base = recorded?.base ?? (await readIntegrationHead(team));
+  await mkdir(path.dirname(dir), { recursive: true });
+  const worktree = await createWorktree(team.mainRoot, dir, branch, base);
+  if (recorded === undefined)
+    await ctx.record({
+      type: "worktree.created",
+      taskId: task.id,
+      dir: worktree.dir,
+      branch,
+      base,
+    });
+}
+
+/** True when the task's scope covers what a running task has changed so far (uncommitted work included). */
+async function overlapsRunning(
+  team: TeamContext,
+  task: PlanTask,
+  running: ReadonlyMap<string, RunningTask>,
+): Promise<boolean> {
+  for (const [taskId, other] of running) {
+    const base = getTaskState(team.ctx.state, taskId)?.worktree?.base;
+    if (base === undefined) continue;
+    const changed = await listChangedPaths(
+      team.mainRoot,
+      base,
+      await snapshotTree(other.cwd),
+    ).catch(() => []);
+    if (changed.length > 0 && scopesOverlap(task.scope, changed)) return true;
+  }
+  return false;
+}
+
+/** A free TCP port on 127.0.0.1 for the worktree's dev servers and tests (BOSUN_PORT). */
+async function findFreePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `work` calls one at a time (git worktree creation takes repository-wide locks). */
+function serialize(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const turn = tail.then(work);
+    tail = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
+/** A task that cannot go on without a human: an ask says why; the rest of the run goes on. */
+async function escalateTask(
+  team: TeamContext,
+  task: PlanTask,
+  round: number,
+  reason: string,
+): Promise<void> {
+  const { ctx } = team;
+  const askId = `ask-${ctx.runId}-${task.id}-r${round}`;
+  if (!ctx.state.openAsks.has(askId)) {
+    await writeAsk(ctx.paths, {
+      version: 1,
+      id: askId,
+      runId: ctx.runId,
+      createdAt: new Date().toISOString(),
+      question: `Team run ${ctx.runId}, task ${task.id} (${task.title}) needs a decision: ${reason}.`,
+      options: [
+        { key: "more", label: `run up to ${1 + team.options.maxRepairs} more round(s)` },
+        { key: "accept", label: "accept its last work as it is and merge it" },
+        { key: "abort", label: "drop the task" },
+      ],
+      context: `Worktree: ${ctx.paths.worktreeDir(ctx.runId, task.id)}. Round files: ${ctx.paths.roundDir(ctx.runId, task.id, round)}.`,
+    });
+    await ctx.record({ type: "ask.created", askId, taskId: task.id, question: reason });
+  }
+  await ctx.record({ type: "task.status", taskId: task.id, status: "needs_human", reason });
+}
+
+/**
+ * Takes the answers humans gave to escalated tasks since the run stopped: `more` grants rounds,
+ * `accept` merges the last work as it is, `abort` drops the task.
+ */
+async function applyAnswers(team: TeamContext, plan: Plan): Promise<void> {
+  const { ctx } = team;
+  for (const [askId, taskId] of [...ctx.state.openAsks]) {
+    if (taskId === undefined || plan.tasks.every((task) => task.id !== taskId)) continue;
+    const { answer, answerProblem } = await readAsk(ctx.paths, askId);
+    if (answer === null || answerProblem !== undefined) continue;
+    await ctx.record({
+      type: "ask.answered",
+      askId,
+      taskId,
+      answer: answer.answer,
+      ...(answer.answer === "more" ? { extraRounds: 1 + team.options.maxRepairs } : {}),
+    });
+    const status: TaskStatus = answer.answer === "abort" ? "cancelled" : "pending";
+    await ctx.record({
+      type: "task.status",
+      taskId,
+      status,
+      reason: `a human answered ${answer.answer}`,
+    });
+  }
+}
+
+/** Tasks whose dependency failed or escalated can never start: they fail, naming why. */
+async function markBlockedTasks(team: TeamContext, plan: Plan): Promise<void> {
+  const { ctx } = team;
+  for (const task of plan.tasks) {
+    const status = getTaskState(ctx.state, task.id)?.status ?? "pending";
+    if (status !== "pending") continue;
+    const stopped = task.depends_on.find((dep) => {
+      const depStatus = getTaskState(ctx.state, dep)?.status;
+      return depStatus === "failed" || depStatus === "cancelled";
+    });
+    if (stopped !== undefined)
+      await ctx.record({
+        type: "task.status",
+        taskId: task.id,
+        status: "failed",
+        reason: `its dependency ${stopped} failed`,
+      });
+  }
+}
+
+/** The end: summary, evidence, --merge-to, and the run's final status. */
+async function finish(team: TeamContext, plan: Plan, store: RunStore): Promise<void> {
+  const { ctx } = team;
+  const statuses = plan.tasks.map((task) => getTaskState(ctx.state, task.id)?.status ?? "pending");
+  const count = (status: TaskStatus): number => statuses.filter((s) => s === status).length;
+  const head = await readIntegrationHead(team);
+  const mergeNote =
+    count("merged") === plan.tasks.length ? await mergeToUserBranch(team, head) : "";
+  await writeTeamSummary(team, plan, store, mergeNote);
+  const merged = `${count("merged")}/${plan.tasks.length} task(s) merged into ${team.integrationRef.replace("refs/heads/", "")}`;
+  if (ctx.state.budgetExhausted !== undefined) {
+    await ctx.record({
+      type: "run.completed",
+      status: "budget_exhausted",
+      reason: `${merged}; the budget stopped the rest`,
+    });
+    return;
+  }
+  if (count("needs_human") > 0) {
+    await ctx.record({
+      type: "run.completed",
+      status: "needs_human",
+      reason: `${merged}; ${count("needs_human")} task(s) wait for a human ("bosun asks", then "bosun answer", then "${team.resumeCommand}")`,
+    });
+    return;
+  }
+  if (count("merged") < plan.tasks.length) {
+    await ctx.record({
+      type: "run.completed",
+      status: "failed",
+      reason: `${merged}; ${count("failed")} failed, ${count("cancelled")} dropped`,
+    });
+    return;
+  }
+  await ctx.record({
+    type: "run.completed",
+    status: "succeeded",
+    reason: `${merged}${mergeNote === "" ? "" : `; ${mergeNote}`}`,
+  });
+}
+
+/** --merge-to BRANCH: fast-forwards the user's branch to the integration head, and only that. */
+async function mergeToUserBranch(team: TeamContext, head: string): Promise<string> {
+  const target = team.options.mergeTo;
+  if (target === undefined) return "";
+  const ref = `refs/heads/${target}`;
+  const old = await readRef(team.mainRoot, ref);
+  if (old === null) {
+    await runGit(team.mainRoot, ["update-ref", ref, head, ""]);
+    return `created ${target} at ${head.slice(0, 7)}`;
+  }
+  const isFastForward = (await runGit(team.mainRoot, ["merge-base", old, head])).trim() === old;
+  if (!isFastForward)
+    return `${target} moved since the run started; merge it yourself: git merge ${team.integrationRef.replace("refs/heads/", "")}`;
+  const current = (
+    await runGit(team.mainRoot, ["symbolic-ref", "-q", "HEAD"]).catch(() => "")
+  ).trim();
+  if (current === ref) {
+    // The user's checked-out branch: move it with their files, or not at all.
+    await runGit(team.mainRoot, ["merge", "--ff-only", "-q", head]);
+  } else await runGit(team.mainRoot, ["update-ref", ref, head, old]);
+  return `fast-forwarded ${target} to ${head.slice(0, 7)}`;
+}

@@ -1,0 +1,254 @@
+/**
+ * One task of a team run, worked to a verdict in its own git worktree: SME worker → bosun's
+ * checkpoint → report, noop, protected-file, outside-write and verify gates → an independent
+ * critic on the real diff. A fix verdict starts the next round with the fix list (self-healing,
+ * up to max repairs); past that, or on a gate that says a human must look, the task escalates.
+ */
+import { readJson, writeJsonAtomic } from "../../store/json-file.js";
+import { getTaskState, type TaskState } from "../../store/run-index.js";
+import type { PlanTask } from "../../store/schema/plan.js";
+import { FixListSchema, type FixItem } from "../../store/schema/reports.js";
+import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
+import { getDiff, readRef } from "../../workspace/git.js";
+import { findConflicts, snapshotTree } from "../../workspace/overlap.js";
+import type { RoundScope } from "../flow-context.js";
+import { createNoopGate, createReportGate, createVerifyGate } from "../gates.js";
+import { formatFixList } from "../prompts.js";
+import type { Gate } from "../round.js";
+import { getScopeRound } from "../round-head.js";
+import { runTaskRound, type WorkerProduction } from "../task-round.js";
+import { runVerifierSeat } from "../verifier-step.js";
+import { getWorkerHarness, type TeamContext } from "./team-context.js";
+import { createOutsideWriteGate, createProtectedGate, recordOutsideBefore } from "./team-gates.js";
+import {
+  CRITIC_TEMPLATE,
+  TEAM_WORKER_TEMPLATE,
+  formatIntelligence,
+  renderTeamPrompt,
+} from "./team-prompts.js";
+
+/** Most times a task's accepted work may come back from the merge queue before a human is asked. */
+export const MAX_MERGE_SEND_BACKS = 3;
+
+/** How a task's rounds ended. */
+export type TaskVerdict =
+  | { kind: "accepted"; commit: string; round: number }
+  | { kind: "escalated"; round: number; reason: string };
+
+/** What a task needs besides the team context. */
+export interface TaskWork {
+  /** The plan's task. */
+  task: PlanTask;
+  /** Its worktree. */
+  cwd: string;
+  /** Protected files (from the run's base). */
+  protectedFiles: readonly string[];
+  /** Environment for its agents and commands (BOSUN_PORT). */
+  env: Readonly<Record<string, string>>;
+  /** Other tasks' worktrees running now, for early conflict warnings. */
+  listOtherWorktrees(): ReadonlyArray<{ taskId: string; cwd: string }>;
+}
+
+/** Works the task's rounds until its work is accepted or it escalates. */
+export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<TaskVerdict> {
+  const { ctx } = team;
+  const { task } = work;
+  await writeTaskCard(team, task);
+  for (;;) {
+    const state = getTaskState(ctx.state, task.id);
+    const next = getTaskNextRound(state, team.options.maxRepairs);
+    if (next.kind !== "round") return next;
+    const scope: RoundScope = {
+      taskId: task.id,
+      round: next.round,
+      cwd: work.cwd,
+      harnesses: { worker: getWorkerHarness(team, task), critic: team.options.critic },
+      role: task.role,
+      maxRounds: next.maxRounds,
+      timeoutSec: team.options.timeoutSec,
+      resumeCommand: team.resumeCommand,
+      env: work.env,
+    };
+    await recordOutsideBefore(ctx, scope, team.mainRoot);
+    const carried = await readCarriedFixes(team, state, next.round);
+    const warnings =
+      getScopeRound(ctx, scope)?.checkpoint === undefined
+        ? await findOverlapWarnings(team, work)
+        : "";
+    const gates: Array<Gate<WorkerProduction>> = [
+      createReportGate(),
+      createNoopGate(next.round),
+      createProtectedGate({
+        files: work.protectedFiles,
+        scope: task.scope,
+        cwd: work.cwd,
+        readIntegrationHead: async () =>
+          (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit,
+      }),
+      createOutsideWriteGate(ctx, scope, team.mainRoot),
+    ];
+    if (team.options.verify !== "") gates.push(createVerifyGate(ctx, scope, team.options.verify));
+    await runTaskRound(ctx, scope, {
+      buildWorkerPrompt: async (reportFile) => {
+        const role = team.roles.get(task.role);
+        return renderTeamPrompt(TEAM_WORKER_TEMPLATE, {
+          task_id: task.id,
+          round: String(next.round),
+          max_rounds: String(next.maxRounds),
+          cwd: work.cwd,
+          role_title: role?.title ?? task.role,
+          role_prompt: role?.prompt ?? "",
+          intelligence: formatIntelligence(team.intelligence),
+          agents_md: "",
+          task_card: JSON.stringify(toTaskCard(task), null, 2),
+          fix_list: formatFixList(carried),
+          warnings,
+          report_file: reportFile,
+        });
+      },
+      gates,
+      verifier: (production) =>
+        runVerifierSeat(
+          ctx,
+          scope,
+          {
+            seat: "critic",
+            buildPrompt: async (reportFile) => {
+              const verifyGate = getScopeRound(ctx, scope)?.gates.get("verify");
+              return renderTeamPrompt(CRITIC_TEMPLATE, {
+                task_id: task.id,
+                round: String(next.round),
+                cwd: work.cwd,
+                intelligence: formatIntelligence(team.intelligence),
+                task_card: JSON.stringify(toTaskCard(task), null, 2),
+                work_report: production.report.isValid
+                  ? JSON.stringify(production.report.report, null, 2)
+                  : "(none)",
+                files_changed: production.filesChanged.join(", "),
+                diff: await getDiff(work.cwd, production.parent, production.commit),
+                verify:
+                  verifyGate === undefined
+                    ? "(no test command configured)"
+                    : `\`${team.options.verify}\` passed in the worktree: ${verifyGate.detail}`,
+                report_file: reportFile,
+              });
+            },
+          },
+          production,
+        ),
+    });
+  }
+}
+
+/** What a task does next, from its indexed state alone (pure; the heart of a task's resume). */
+export function getTaskNextRound(
+  task: TaskState | undefined,
+  maxRepairs: number,
+): { kind: "round"; round: number; maxRounds: number } | Exclude<TaskVerdict, { kind: "round" }> {
+  const sendBacks = task?.mergeSendBacks ?? 0;
+  const maxRounds =
+    1 + maxRepairs + Math.min(sendBacks, MAX_MERGE_SEND_BACKS) + (task?.extraRounds ?? 0);
+  const lastStarted = task?.lastStartedRound ?? 0;
+  const last = task?.lastCompleted;
+  if (lastStarted === 0) return { kind: "round", round: 1, maxRounds };
+  if (last === undefined || last.round < lastStarted)
+    return { kind: "round", round: lastStarted, maxRounds };
+  const isSentBack = (task?.lastSendBack?.seq ?? 0) > last.seq;
+  if (last.verdict === "accept" && !isSentBack) {
+    const commit = task?.rounds.get(last.round)?.checkpoint?.commit ?? "";
+    return { kind: "accepted", commit, round: last.round };
+  }
+  if (isSentBack && sendBacks > MAX_MERGE_SEND_BACKS)
+    return {
+      kind: "escalated",
+      round: last.round,
+      reason: `its work came back from the merge queue ${sendBacks} times`,
+    };
+  const isAnsweredSince = (task?.lastAnswer?.seq ?? 0) > last.seq;
+  if (last.verdict === "escalate" && !isAnsweredSince)
+    return { kind: "escalated", round: last.round, reason: last.reason ?? "the round escalated" };
+  if (last.round < maxRounds) return { kind: "round", round: last.round + 1, maxRounds };
+  return {
+    kind: "escalated",
+    round: last.round,
+    reason: `${last.round} round(s) ran without the critic's approval (${maxRepairs} repair(s) allowed)`,
+  };
+}
+
+/** The task card of a plan task (the format review's task cards use). */
+function toTaskCard(task: PlanTask): TaskCard {
+  return {
+    task_id: task.id,
+    goal: `${task.title}\n\n${task.description}`,
+    in_scope: task.scope,
+    out_of_scope: [],
+    acceptance_criteria: task.acceptance_criteria,
+    constraints: [],
+  };
+}
+
+async function writeTaskCard(team: TeamContext, task: PlanTask): Promise<void> {
+  const file = team.ctx.paths.taskCardFile(team.ctx.runId, task.id);
+  if ((await readJson(file, TaskCardSchema)) === null)
+    await writeJsonAtomic(file, TaskCardSchema, toTaskCard(task));
+}
+
+/**
+ * The previous round's fix list, plus what came back from the merge queue since (a conflict to
+ * resolve, tests a merge turned red) and a human's note with an answer.
+ */
+async function readCarriedFixes(
+  team: TeamContext,
+  task: TaskState | undefined,
+  round: number,
+): Promise<FixItem[]> {
+  if (round === 1 || task === undefined) return [];
+  const { ctx } = team;
+  const previous = await readJson(
+    ctx.paths.roundFile(ctx.runId, task.taskId, round - 1, "fix_list.json"),
+    FixListSchema,
+  );
+  const items = [...(previous?.items ?? [])];
+  const previousEnd = task.rounds.get(round - 1)?.completed?.seq ?? 0;
+  if (task.lastSendBack !== undefined && task.lastSendBack.seq > previousEnd) {
+    const sent = task.lastSendBack;
+    items.push(
+      sent.type === "merge.conflicted"
+        ? {
+            source: "conflict",
+            reason: `Your accepted change conflicts with the integration branch (${team.integrationRef.replace("refs/heads/", "")}) in: ${sent.files.join(", ")}. Merge it into your branch ("git merge ${team.integrationRef.replace("refs/heads/", "")}"), resolve the conflicts keeping both sides' intent, and make the tests pass.`,
+          }
+        : {
+            source: "regression",
+            reason: `Merging your change turned the project's tests red on the integration branch; it was reverted. Merge the integration branch into yours ("git merge ${team.integrationRef.replace("refs/heads/", "")}") and fix this: ${sent.reason}`,
+          },
+    );
+  }
+  return items;
+}
+
+/**
+ * Warnings for the worker: other running tasks whose changes (uncommitted work included) would
+ * conflict with this one's, found early by a read-only three-way merge.
+ */
+async function findOverlapWarnings(team: TeamContext, work: TaskWork): Promise<string> {
+  const others = work.listOtherWorktrees();
+  if (others.length === 0) return "";
+  const base = (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit;
+  const mine = await snapshotTree(work.cwd);
+  const lines: string[] = [];
+  for (const other of others) {
+    const conflicts = await findConflicts(team.mainRoot, {
+      base,
+      a: mine,
+      b: await snapshotTree(other.cwd),
+    }).catch(() => []);
+    if (conflicts.length === 0) continue;
+    const message = `Task ${work.task.id} and task ${other.taskId} are changing the same lines of ${conflicts.join(", ")}; the one merged second will have to resolve the conflict.`;
+    team.ctx.emit({ type: "warning", runId: team.ctx.runId, taskId: work.task.id, message });
+    lines.push(`- ${message}`);
+  }
+  return lines.length === 0
+    ? ""
+    : `\n## Heads-up: overlapping work\n${lines.join("\n")}\nKeep your change to your task's scope.\n`;
+}
