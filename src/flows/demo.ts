@@ -32,7 +32,7 @@ const SCRIPT: OfflineScript = {
   version: 1,
   steps: [
     {
-      role: "worker",
+      seat: "worker",
       round: 1,
       actions: [
         { say: "Implementing sum() in math.js." },
@@ -41,7 +41,7 @@ const SCRIPT: OfflineScript = {
       ],
     },
     {
-      role: "worker",
+      seat: "worker",
       round: 2,
       actions: [
         { say: "The verify command says sum(2, 3) is wrong: I subtracted. Fixing." },
@@ -57,7 +57,7 @@ const SCRIPT: OfflineScript = {
       ],
     },
     {
-      role: "reviewer",
+      seat: "reviewer",
       actions: [
         { run: "node test.js" },
         { say: "sum() is correct and test.js passes; in scope." },

@@ -3,13 +3,24 @@
  * bosun's offline agent: a real process that plays an OfflineScript step and reports what it
  * does as AgentEvent JSON lines, exactly like an agent CLI would, but with no model behind it.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getErrorMessage } from "../../errors.js";
 import { runProcess } from "../../proc/run-process.js";
 import type { AgentEvent } from "../agent-event.js";
-import { readOfflineScript, type OfflineAction } from "./script.js";
+import { getPlayMarkerDir, writePlayMarker } from "./play-markers.js";
+import {
+  createOfflineReport,
+  getOfflineDispatch,
+  isStepMatch,
+  readOfflineScript,
+  type OfflineAction,
+  type OfflineDispatch,
+  type OfflineScript,
+  type OfflineStep,
+} from "./script.js";
 
 const VERSION = "bosun-offline 1";
 
@@ -43,30 +54,25 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const role = process.env["BOSUN_ROLE"];
-  const round = Number(process.env["BOSUN_ROUND"] ?? "1");
-  const attempt = Number(process.env["BOSUN_ATTEMPT"] ?? "1");
-  const step = parsed.script.steps.find(
-    (candidate) =>
-      (candidate.role === undefined || candidate.role === role) &&
-      (candidate.round === undefined || candidate.round === round) &&
-      (candidate.attempt === undefined || candidate.attempt === attempt),
-  );
+  const dispatch = getOfflineDispatch(process.env);
+  const who = dispatch.seat ?? "agent";
   emit({
     type: "session",
-    sessionId: `offline-${role ?? "agent"}-${round}-${process.pid}`,
+    sessionId: `offline-${who}-${dispatch.round}-${process.pid}`,
     model: "offline",
   });
+  const step = await findStep(scriptFile, parsed.script, dispatch);
   if (step === undefined) {
+    const task = dispatch.taskId === undefined ? "" : ` of task ${dispatch.taskId}`;
     emit({
       type: "final",
-      text: `No script step for ${role ?? "?"} round ${round}.`,
+      text: `No script step for ${dispatch.seat ?? "?"}${task} round ${dispatch.round} attempt ${dispatch.attempt}.`,
       isError: true,
     });
     return 1;
   }
   for (const action of step.actions) {
-    const exitCode = await play(action);
+    const exitCode = await play(action, dispatch);
     if (exitCode !== undefined) return exitCode;
   }
   emit({
@@ -79,27 +85,47 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** The first step that matches the dispatch and, when it has `times`, still has a play left. */
+async function findStep(
+  scriptFile: string,
+  script: OfflineScript,
+  dispatch: OfflineDispatch,
+): Promise<OfflineStep | undefined> {
+  const markerDir = getPlayMarkerDir(scriptFile, script, dispatch.runId);
+  for (const [index, step] of script.steps.entries()) {
+    if (!isStepMatch(step, dispatch)) continue;
+    if (step.times === undefined || (await writePlayMarker(markerDir, index, step.times)))
+      return step;
+  }
+  return undefined;
+}
+
 /** Plays one action; returns an exit code to stop early. */
-async function play(action: OfflineAction): Promise<number | undefined> {
+async function play(action: OfflineAction, dispatch: OfflineDispatch): Promise<number | undefined> {
   const cwd = process.cwd();
+  // file.edit carries the absolute path, so bosun can tell a write outside the agent's worktree
+  // from one inside it (it makes paths inside the cwd relative itself); tool.use keeps the
+  // script's words as the human label.
   if ("say" in action) {
     emit({ type: "text", text: action.say });
   } else if ("write" in action) {
     const file = path.resolve(cwd, action.write.path);
     emit({ type: "tool.use", tool: "write", summary: action.write.path });
+    const kind = existsSync(file) ? "update" : "add";
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, action.write.content);
-    emit({ type: "file.edit", path: action.write.path, kind: "update" });
+    emit({ type: "file.edit", path: file, kind });
   } else if ("replace" in action) {
     const file = path.resolve(cwd, action.replace.path);
     emit({ type: "tool.use", tool: "edit", summary: action.replace.path });
     const text = await readFile(file, "utf8");
     await writeFile(file, text.replace(action.replace.find, action.replace.with));
-    emit({ type: "file.edit", path: action.replace.path, kind: "update" });
+    emit({ type: "file.edit", path: file, kind: "update" });
   } else if ("delete" in action) {
+    const file = path.resolve(cwd, action.delete);
     emit({ type: "tool.use", tool: "delete", summary: action.delete });
-    await rm(path.resolve(cwd, action.delete), { force: true });
-    emit({ type: "file.edit", path: action.delete, kind: "delete" });
+    await rm(file, { force: true });
+    emit({ type: "file.edit", path: file, kind: "delete" });
   } else if ("run" in action) {
     emit({ type: "tool.use", tool: "shell", summary: action.run });
     // In the agent's own process group, so bosun's group kill (timeout, Ctrl-C) ends the command too.
@@ -117,11 +143,7 @@ async function play(action: OfflineAction): Promise<number | undefined> {
   } else if ("report" in action) {
     const file = process.env["BOSUN_REPORT_FILE"];
     if (file === undefined || file === "") throw new Error("BOSUN_REPORT_FILE is not set");
-    const report = {
-      task_id: process.env["BOSUN_TASK_ID"],
-      round: Number(process.env["BOSUN_ROUND"] ?? "1"),
-      ...action.report,
-    };
+    const report = createOfflineReport(action.report, dispatch);
     emit({ type: "tool.use", tool: "write", summary: file });
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -129,6 +151,12 @@ async function play(action: OfflineAction): Promise<number | undefined> {
     await new Promise((resolve) => setTimeout(resolve, action.sleepMs));
   } else if ("emit" in action) {
     process.stdout.write(`${action.emit}\n`);
+  } else if ("fail" in action) {
+    // As a provider CLI fails: the API's words on stderr and as a fatal error, then a non-zero exit.
+    process.stderr.write(`${action.fail.message}\n`);
+    emit({ type: "error", message: action.fail.message, isFatal: true });
+    emit({ type: "final", text: action.fail.message, isError: true });
+    return action.fail.exitCode ?? 1;
   } else {
     return action.exit;
   }
