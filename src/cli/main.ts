@@ -3,6 +3,7 @@
  * one place that catches errors, prints them, and turns them into an exit code. Command modules
  * are imported when their command runs, so `bosun status` does not pay for loading the flows.
  */
+import type { RunFlags } from "./commands/run.js";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { DEFAULT_GRACE_MS, killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
@@ -62,7 +63,7 @@ Assign roles in bosun.yaml:
     frontend: { harness: claude, paths: [web] }`;
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
-const FLOW_COMMANDS = new Set(["review", "answer", "demo"]);
+const FLOW_COMMANDS = new Set(["review", "run", "approve", "answer", "demo"]);
 
 /**
  * After a stop signal, the flow stops its agents (TERM, then KILL after the grace period) and
@@ -262,6 +263,64 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     );
 
   program
+    .command("run")
+    .argument("[goal]", "what the team should achieve (or --goal-file)")
+    .description(
+      "plan a goal into tasks and run a team of agents on them in parallel worktrees, with tests, an independent critic and a deterministic merge queue (a dry run unless --execute)",
+    )
+    .option("--goal-file <file>", "read the goal from a file")
+    .option(
+      "--execute",
+      "run it (without it, print the roles, planner prompt, agent commands and budget, and launch nothing)",
+    )
+    .option("--max-parallel <n>", "tasks worked on at once (default: 3)", parsePositiveInt)
+    .option(
+      "--budget-usd <usd>",
+      "cap on the run's spend; no dispatch starts that would pass it",
+      parseUsd,
+    )
+    .option("--task-budget-usd <usd>", "cap on each task's spend", parseUsd)
+    .option(
+      "--gate-plan",
+      "stop after planning until a human approves plan.json (bosun approve RUN)",
+    )
+    .option(
+      "--merge-to <branch>",
+      "fast-forward this branch to the integration branch when every task merged (else your branches are never touched)",
+    )
+    .option("--planner <harness>", "planner agent (default: the workers' harness)")
+    .option(
+      "--worker <harness>",
+      `workers' agent; a role's team: entry may name another ${formatDefault(review.worker, "review.worker")}`,
+    )
+    .option(
+      "--critic <harness>",
+      `critic agent, a different harness than the workers ${formatDefault(review.reviewer, "review.reviewer")}`,
+    )
+    .option(
+      "--verify <cmd>",
+      `the project's test command, run in each worktree and after each merge ${formatDefault(review.verify, "review.verify")}`,
+    )
+    .option(
+      "--max-repairs <n>",
+      "repair rounds after the first before a task asks a human (default: 2)",
+      parseDigitsOption,
+    )
+    .option("--timeout <seconds>", "per-dispatch timeout in seconds, 0 = none", parseTimeoutSec)
+    .option("--resume <run>", "continue a team run after a crash, a stop or answers")
+    .action(async (goal: string | undefined, options: RunFlags, command: Command) =>
+      done(await (await import("./commands/run.js")).runTeam(ctx(command), goal, options)),
+    );
+
+  program
+    .command("approve")
+    .argument("<run>", "a team run waiting for its plan to be approved (--gate-plan)")
+    .description("approve a team run's plan (plan.json, maybe edited) and continue the run")
+    .action(async (run: string, _options: unknown, command: Command) =>
+      done(await (await import("./commands/approve.js")).runApprove(ctx(command), run)),
+    );
+
+  program
     .command("status")
     .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
     .description("show a run: status, round, step, cost, open ask")
@@ -408,6 +467,22 @@ function parsePositiveInt(value: string): number {
   if (n === undefined || n <= 0)
     throw new InvalidArgumentError("expected a whole number ≥ 1, in plain digits (e.g. 3).");
   return n;
+}
+
+function parseDigitsOption(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n > MAX_ROUNDS)
+    throw new InvalidArgumentError(
+      `expected a whole number from 0 to ${MAX_ROUNDS}, in plain digits.`,
+    );
+  return n;
+}
+
+/** Dollars: "5", "0.50" — plain decimal, above 0. */
+function parseUsd(value: string): number {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) <= 0 || Number(value) > 1_000_000)
+    throw new InvalidArgumentError("expected US dollars above 0 in plain decimal, e.g. 5 or 0.50.");
+  return Number(value);
 }
 
 function parseMaxRounds(value: string): number {

@@ -3,11 +3,13 @@ import { lstat } from "node:fs/promises";
 import { UsageError, isNodeError } from "../../errors.js";
 import { readAsk, writeAnswer } from "../../human/asks.js";
 import { isSafeId } from "../../store/paths.js";
-import { resumeReview } from "../../flows/review.js";
+import { getResumeCommand, resumeRun } from "../../flows/registry.js";
+import { readRun } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 import { createPrinter } from "../printer.js";
 import { reportOutcome } from "./review.js";
+import { reportTeamOutcome } from "./run.js";
 
 /** Answers an ask; unless --no-resume, resumes its run in the foreground. */
 export async function runAnswer(
@@ -36,19 +38,22 @@ export async function runAnswer(
     if (ctx.isJson) printJson(recorded);
     else
       process.stdout.write(
-        `Answered ${askId}: ${recorded.answer}. Continue the run with: bosun review --resume ${ask.runId}\n`,
+        `Answered ${askId}: ${recorded.answer}. Continue the run with: ${getResumeCommand((await readRun(paths, ask.runId))?.flow ?? "review", ask.runId)}\n`,
       );
     return 0;
   }
   const { config } = await ctx.getConfig();
-  const outcome = await resumeReview({
+  const outcome = await resumeRun({
     paths,
     config,
     runId: ask.runId,
     signal: ctx.signal,
     onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
   });
-  return reportOutcome(ctx, outcome);
+  const { run } = outcome;
+  return run.flow === "review"
+    ? reportOutcome(ctx, { run, isPaused: outcome.isPaused })
+    : reportTeamOutcome(ctx, { run, isPaused: outcome.isPaused });
 }
 
 /** True when something is at `file` (what it is, the reader judges; only absence is a usage error). */

@@ -219,7 +219,7 @@ function createReviewOptions(flags: ReviewFlags, config: Config): ReviewOptions 
  * Refuses to start a run whose agent cannot run: its CLI is not installed, or (the offline
  * agent) its script is unset, missing or invalid. One clear error, nothing recorded.
  */
-async function checkHarnessesInstalled(
+export async function checkHarnessesInstalled(
   names: readonly string[],
   resolved: ResolvedConfig,
   paths: BosunPaths,

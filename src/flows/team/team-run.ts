@@ -16,7 +16,6 @@ import {
   StateError,
   UsageError,
 } from "../../errors.js";
-import { writeTextAtomic } from "../../store/json-file.js";
 import type { BosunPaths } from "../../store/paths.js";
 import { readIntelligence } from "../../store/intelligence-file.js";
 import { getTaskState } from "../../store/run-index.js";
@@ -212,7 +211,7 @@ async function driveTeam(store: RunStore, options: TeamDriveOptions): Promise<st
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
   }
   if (ctx.state.baseline === undefined) await checkBaseline(team);
-  const outcome = await schedule(team, plan, store);
+  const outcome = await schedule(team, plan);
   if (outcome.pause !== undefined) return outcome.pause;
   await finish(team, plan, store);
   return undefined;
@@ -327,11 +326,7 @@ interface RunningTask {
  * blocked forever, whether the budget stopped new work. Event-driven: it sleeps until a task
  * settles, a retry is due, or a stop signal comes.
  */
-async function schedule(
-  team: TeamContext,
-  plan: Plan,
-  store: RunStore,
-): Promise<{ pause?: string }> {
+async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string }> {
   const { ctx } = team;
   const mergeQueue = createMergeQueue(team);
   const protectedFiles = await listProtectedFiles(team.mainRoot, team.baseCommit);
@@ -346,7 +341,9 @@ async function schedule(
     for (;;) {
       if (ctx.signal?.aborted === true || fatal !== undefined) {
         await Promise.allSettled([...running.values()].map((task) => task.done));
-        if (fatal !== undefined) throw fatal;
+        if (fatal instanceof Error) throw fatal;
+        if (fatal !== undefined)
+          throw new StateError(`A task failed unexpectedly: ${JSON.stringify(fatal)}`);
         return { pause: "stopped by Ctrl-C or a signal" };
       }
       await markBlockedTasks(team, plan);

@@ -89,22 +89,24 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
     ];
     if (team.options.verify !== "") gates.push(createVerifyGate(ctx, scope, team.options.verify));
     await runTaskRound(ctx, scope, {
-      buildWorkerPrompt: async (reportFile) => {
+      buildWorkerPrompt: (reportFile) => {
         const role = team.roles.get(task.role);
-        return renderTeamPrompt(TEAM_WORKER_TEMPLATE, {
-          task_id: task.id,
-          round: String(next.round),
-          max_rounds: String(next.maxRounds),
-          cwd: work.cwd,
-          role_title: role?.title ?? task.role,
-          role_prompt: role?.prompt ?? "",
-          intelligence: formatIntelligence(team.intelligence),
-          agents_md: "",
-          task_card: JSON.stringify(toTaskCard(task), null, 2),
-          fix_list: formatFixList(carried),
-          warnings,
-          report_file: reportFile,
-        });
+        return Promise.resolve(
+          renderTeamPrompt(TEAM_WORKER_TEMPLATE, {
+            task_id: task.id,
+            round: String(next.round),
+            max_rounds: String(next.maxRounds),
+            cwd: work.cwd,
+            role_title: role?.title ?? task.role,
+            role_prompt: role?.prompt ?? "",
+            intelligence: formatIntelligence(team.intelligence),
+            agents_md: "",
+            task_card: JSON.stringify(toTaskCard(task), null, 2),
+            fix_list: formatFixList(carried),
+            warnings,
+            report_file: reportFile,
+          }),
+        );
       },
       gates,
       verifier: (production) =>

@@ -1,0 +1,287 @@
+/**
+ * `bosun run "<goal>"`: a planned team of agents. A dry run by default — it prints the roles, the
+ * planner's prompt, the exact agent commands and the budget, and launches nothing; `--execute`
+ * runs it; `--resume RUN` continues one.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { buildHeadlessArgv, resolveHarness } from "../../agents/harnesses.js";
+import { checkHarnessFlag } from "../../agents/config-check.js";
+import { UsageError, getErrorMessage } from "../../errors.js";
+import { MAX_PLAN_TASKS } from "../../store/plan-check.js";
+import { readIntelligence } from "../../store/intelligence-file.js";
+import { resolveRunId } from "../../store/run-read.js";
+import type { Config } from "../../store/schema/config.js";
+import type { TeamOptions } from "../../store/schema/run-options.js";
+import type { TeamRun } from "../../store/schema/run.js";
+import { listRoles } from "../../flows/team/roles.js";
+import { RESERVED_TASK_IDS, getIntegrationBranch } from "../../flows/team/team-context.js";
+import {
+  PLANNER_TEMPLATE,
+  formatIntelligence,
+  renderTeamPrompt,
+} from "../../flows/team/team-prompts.js";
+import { resumeTeamRun, startTeamRun, type TeamOutcome } from "../../flows/team/team-run.js";
+import type { CliContext } from "../context.js";
+import { formatUsd, printJson } from "../format.js";
+import { createPrinter, formatStatus } from "../printer.js";
+import { checkHarnessesInstalled } from "./review.js";
+
+/** Default tasks at once. */
+export const DEFAULT_MAX_PARALLEL = 3;
+/** Default repair rounds after the first before a task escalates. */
+export const DEFAULT_MAX_REPAIRS = 2;
+/** Default seconds of silence before an agent counts as stalled. */
+export const DEFAULT_STALL_TIMEOUT_SEC = 300;
+
+/** Flags of `bosun run`. */
+export interface RunFlags {
+  goalFile?: string;
+  execute?: boolean;
+  maxParallel?: number;
+  budgetUsd?: number;
+  taskBudgetUsd?: number;
+  gatePlan?: boolean;
+  resume?: string;
+  mergeTo?: string;
+  planner?: string;
+  worker?: string;
+  critic?: string;
+  verify?: string;
+  maxRepairs?: number;
+  timeout?: number;
+}
+
+/** Runs the command; exit 0 succeeded (or a dry run), 1 failed, 3 needs a human, 4 budget, 130 stopped. */
+export async function runTeam(
+  ctx: CliContext,
+  goalArg: string | undefined,
+  flags: RunFlags,
+): Promise<number> {
+  const paths = await ctx.getPaths();
+  const resolved = await ctx.getConfig();
+  const { config } = resolved;
+  for (const [flag, value] of [
+    ["--planner", flags.planner],
+    ["--worker", flags.worker],
+    ["--critic", flags.critic],
+  ] as const)
+    if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
+  const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
+  if (flags.resume !== undefined) {
+    if (goalArg !== undefined || flags.goalFile !== undefined)
+      throw new UsageError(
+        "--resume continues a run with its own goal; do not pass a goal with it.",
+      );
+    const runId = await resolveRunId(paths, flags.resume);
+    const outcome = await resumeTeamRun({ paths, config, runId, signal: ctx.signal, onEvent });
+    return reportTeamOutcome(ctx, outcome);
+  }
+  const goal = await readGoal(goalArg, flags.goalFile);
+  const teamOptions = createTeamOptions(flags, config);
+  if (flags.execute !== true) return printDryRun(ctx, goal, teamOptions, config);
+  await checkHarnessesInstalled(
+    [
+      teamOptions.planner,
+      teamOptions.worker,
+      teamOptions.critic,
+      ...Object.values(config.team).flatMap((m) => (m.harness === undefined ? [] : [m.harness])),
+    ],
+    resolved,
+    paths,
+  );
+  const outcome = await startTeamRun({
+    paths,
+    config,
+    goal,
+    title: goal.split("\n")[0]?.slice(0, 120) ?? "team run",
+    teamOptions,
+    signal: ctx.signal,
+    onEvent,
+  });
+  return reportTeamOutcome(ctx, outcome);
+}
+
+async function readGoal(
+  goalArg: string | undefined,
+  goalFile: string | undefined,
+): Promise<string> {
+  if (goalArg !== undefined && goalFile !== undefined)
+    throw new UsageError(
+      'Give the goal once: as an argument ("bosun run \\"…\\"") or with --goal-file, not both.',
+    );
+  if (goalFile !== undefined) {
+    try {
+      const text = (await readFile(goalFile, "utf8")).trim();
+      if (text === "") throw new UsageError(`The goal file ${goalFile} is empty.`);
+      return text;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(
+        `Cannot read the goal file ${goalFile} (--goal-file): ${getErrorMessage(error)}.`,
+      );
+    }
+  }
+  if (goalArg === undefined || goalArg.trim() === "")
+    throw new UsageError(
+      'Give a goal: bosun run "add a /health endpoint with tests" (or --goal-file FILE).',
+    );
+  return goalArg.trim();
+}
+
+function createTeamOptions(flags: RunFlags, config: Config): TeamOptions {
+  const worker = flags.worker ?? config.review.worker;
+  const critic = flags.critic ?? config.review.reviewer;
+  // The offline and manual agents are no models: the rule is about a model judging its own kind of work.
+  if (critic === worker && critic !== "manual" && critic !== "offline")
+    throw new UsageError(
+      `The critic must run on a different harness than the workers (both are ${critic}): an agent is a poor judge of work like its own. Pass --critic with another harness.`,
+    );
+  return {
+    planner: flags.planner ?? worker,
+    worker,
+    critic,
+    maxParallel: flags.maxParallel ?? DEFAULT_MAX_PARALLEL,
+    maxRepairs: flags.maxRepairs ?? DEFAULT_MAX_REPAIRS,
+    verify: flags.verify ?? config.review.verify,
+    timeoutSec: flags.timeout ?? config.dispatch.timeoutSec,
+    stallTimeoutSec: DEFAULT_STALL_TIMEOUT_SEC,
+    ...(flags.budgetUsd === undefined ? {} : { budgetUsd: flags.budgetUsd }),
+    ...(flags.taskBudgetUsd === undefined ? {} : { taskBudgetUsd: flags.taskBudgetUsd }),
+    isPlanGated: flags.gatePlan === true,
+    ...(flags.mergeTo === undefined ? {} : { mergeTo: flags.mergeTo }),
+  };
+}
+
+/** The dry run: what `--execute` would do, launching nothing. */
+async function printDryRun(
+  ctx: CliContext,
+  goal: string,
+  options: TeamOptions,
+  config: Config,
+): Promise<number> {
+  const paths = await ctx.getPaths();
+  const roles = await listRoles(paths);
+  const reportFile = path.join(paths.runsDir, "<run>", "plan.json");
+  const plannerPrompt = renderTeamPrompt(PLANNER_TEMPLATE, {
+    goal,
+    intelligence: formatIntelligence(await readIntelligence(paths)),
+    roles: roles
+      .map(
+        (role) => `- ${role.id}: ${role.title}${role.summary === "" ? "" : ` — ${role.summary}`}`,
+      )
+      .join("\n"),
+    report_file: reportFile,
+    max_tasks: String(MAX_PLAN_TASKS),
+    reserved_ids: RESERVED_TASK_IDS.map((id) => `"${id}"`).join(", "),
+  });
+  const commands = Object.fromEntries(
+    (["planner", "worker", "critic"] as const).map((seat) => [
+      seat,
+      describeCommand(options[seat], config),
+    ]),
+  );
+  const roleHarnesses = Object.fromEntries(
+    Object.entries(config.team).map(([role, member]) => [role, member.harness ?? options.worker]),
+  );
+  const plan = {
+    isDryRun: true,
+    goal,
+    options,
+    integrationBranch: getIntegrationBranch("<run>"),
+    worktrees: path.join(paths.worktreesDir, "<run>", "<task>"),
+    roles: roles.map((role) => ({
+      id: role.id,
+      title: role.title,
+      harness: roleHarnesses[role.id] ?? options.worker,
+    })),
+    commands,
+    plannerPrompt,
+  };
+  if (ctx.isJson) {
+    printJson(plan);
+    return 0;
+  }
+  const budget =
+    options.budgetUsd === undefined && options.taskBudgetUsd === undefined
+      ? "no cap (set --budget-usd / --task-budget-usd)"
+      : `run ${options.budgetUsd === undefined ? "no cap" : formatUsd(options.budgetUsd)} · each task ${options.taskBudgetUsd === undefined ? "no cap" : formatUsd(options.taskBudgetUsd)} (reserved before every dispatch)`;
+  const lines = [
+    "Dry run: nothing is launched. Add --execute to run it.",
+    "",
+    `goal       ${goal.split("\n")[0] ?? ""}`,
+    `agents     planner ${options.planner} · workers ${options.worker}${
+      Object.keys(roleHarnesses).length === 0
+        ? ""
+        : ` (team: ${Object.entries(roleHarnesses)
+            .map(([r, h]) => `${r}=${h}`)
+            .join(", ")})`
+    } · critic ${options.critic}`,
+    `schedule   ${options.maxParallel} task(s) at once · ${options.maxRepairs} repair round(s) · tests ${options.verify === "" ? "(none: pass --verify)" : `\`${options.verify}\``}`,
+    `budget     ${budget}`,
+    `branches   integration ${getIntegrationBranch("<run>")}; tasks bosun/<run>/<task>${options.mergeTo === undefined ? " (your branch is never touched)" : `; then fast-forward ${options.mergeTo}`}`,
+    `worktrees  ${path.join(paths.worktreesDir, "<run>", "<task>")}`,
+    `roles      ${roles.length}: ${roles.map((role) => role.id).join(", ")}`,
+    "",
+    "Agent commands (the prompt goes on stdin):",
+    ...Object.entries(commands).map(([seat, command]) => `  ${seat.padEnd(8)} ${command}`),
+    "",
+    "Planner prompt:",
+    ...plannerPrompt.split("\n").map((line) => `  ${line}`),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/** The exact command line bosun would run for a harness (its prompt on stdin or in a file). */
+function describeCommand(name: string, config: Config): string {
+  if (name === "manual") return "(manual: bosun writes the prompt and waits for a report file)";
+  const harness = resolveHarness(name, config.agents);
+  const { command, args } = buildHeadlessArgv(harness, {
+    promptFile: "<prompt.md>",
+    model: harness.model,
+    thinking: harness.thinking,
+    sessionId: "",
+    script: config.agents[name]?.script ?? "",
+  });
+  return [command, ...args]
+    .map((arg) => (/^[\w@%+=:,./<>-]+$/.test(arg) ? arg : JSON.stringify(arg)))
+    .join(" ");
+}
+
+/** Prints how a team run call ended and maps it to an exit code. */
+export function reportTeamOutcome(ctx: CliContext, outcome: TeamOutcome): number {
+  const { run } = outcome;
+  if (ctx.isJson)
+    process.stdout.write(
+      `${JSON.stringify({ type: "run.result", run, isPaused: outcome.isPaused })}\n`,
+    );
+  else process.stderr.write(`${describeTeamEnd(run, outcome.isPaused).join("\n")}\n`);
+  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
+  switch (run.status) {
+    case "succeeded":
+    case "running":
+    case "paused":
+      return 0;
+    case "needs_human":
+      return 3;
+    case "budget_exhausted":
+      return 4;
+    case "failed":
+    case "cancelled":
+      return 1;
+  }
+}
+
+function describeTeamEnd(run: TeamRun, isPaused: boolean): string[] {
+  const lines = [
+    `${formatStatus(run.status)} team run ${run.id} · ${formatUsd(run.costUsd)} · ${run.reason ?? run.step}`,
+  ];
+  if (isPaused) lines.push(`Paused. Continue with: bosun run --resume ${run.id}`);
+  if (run.status === "needs_human")
+    lines.push(`See the asks: bosun asks; answer, then: bosun run --resume ${run.id}`);
+  lines.push(
+    `Board: bosun board ${run.id} · integration branch ${run.integrationBranch} · summary .bosun/runs/${run.id}/summary.md`,
+  );
+  return lines;
+}

@@ -1,0 +1,139 @@
+/**
+ * `bosun run`: a planned team with the offline agent in every seat, against a real repository,
+ * its own test command as the gate, real worktrees and the merge queue.
+ */
+import { existsSync } from "node:fs";
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { listRunIds } from "../../src/store/run-read.js";
+import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { expectNoInternalError } from "../helpers/run-bosun.js";
+import {
+  APPROVE,
+  REJECT,
+  RUN_OFFLINE,
+  THREE_TASK_PLAN,
+  createTeamRepo,
+  writeTaskFile,
+} from "../helpers/team-repo.js";
+
+const repos: OfflineRepo[] = [];
+
+beforeAll(() => {
+  assertCliBuilt();
+});
+
+afterEach(async () => {
+  for (const repo of repos.splice(0)) await repo.cleanup();
+});
+
+describe("bosun run (dry run)", () => {
+  it("prints the roles, planner prompt, agent commands and budget, and launches nothing", async () => {
+    const marker = "planner-ran";
+    const repo = await createTeamRepo([
+      { seat: "planner", actions: [{ run: `touch ${marker}` }, { report: THREE_TASK_PLAN }] },
+    ]);
+    repos.push(repo);
+    const result = await repo.runCli([
+      "run",
+      "Write three files.",
+      "--worker",
+      "offline",
+      "--critic",
+      "offline",
+      "--budget-usd",
+      "2",
+    ]);
+    expectNoInternalError(result);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("Dry run: nothing is launched. Add --execute to run it.");
+    expect(result.stdout).toMatch(/budget\s+run \$2\.00/);
+    expect(result.stdout).toContain("You are the PLANNER");
+    expect(result.stdout).toMatch(/planner\s+\S*node\S* .*offline-agent/);
+    expect(result.stdout).toContain("backend");
+    // Nothing ran: no run directory, no agent, no worktree, no branch.
+    expect(await listRunIds(repo.paths)).toEqual([]);
+    expect(existsSync(join(repo.root, marker))).toBe(false);
+    expect(await repo.git(["branch", "--list", "bosun/*"])).toBe("");
+
+    const json = await repo.runCli([
+      "run",
+      "Write three files.",
+      "--worker",
+      "offline",
+      "--critic",
+      "offline",
+      "--json",
+    ]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ isDryRun: true, options: { maxParallel: 3 } });
+  });
+
+  it("refuses a critic on the workers' own harness", async () => {
+    const repo = await createTeamRepo([]);
+    repos.push(repo);
+    const result = await repo.runCli(["run", "x", "--worker", "claude", "--critic", "claude"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("The critic must run on a different harness than the workers");
+  });
+});
+
+describe("bosun run --execute", () => {
+  it("plans three tasks, runs two in parallel worktrees, heals a critic's rejection, merges all; tests green", async () => {
+    const repo = await createTeamRepo([
+      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+      { seat: "worker", task: "a", actions: writeTaskFile("a") },
+      { seat: "worker", task: "b", round: 1, actions: writeTaskFile("b") },
+      { seat: "worker", task: "b", round: 2, actions: writeTaskFile("b", "b\nb\n") },
+      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      { seat: "critic", task: "b", times: 1, actions: [REJECT] },
+      { seat: "critic", actions: [APPROVE] },
+    ]);
+    repos.push(repo);
+    const mainHead = await repo.git(["rev-parse", "HEAD"]);
+    const result = await repo.runCli(RUN_OFFLINE);
+    expectNoInternalError(result);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const { runId, run, events } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ flow: "team", status: "succeeded" });
+    expect(filterEvents(events, "plan.created")).toMatchObject([{ taskIds: ["a", "b", "c"] }]);
+    // Every task merged once, c last (it waited for both).
+    const merges = filterEvents(events, "merge.completed").map((event) => event.taskId);
+    expect([...merges].sort()).toEqual(["a", "b", "c"]);
+    expect(merges.at(-1)).toBe("c");
+    // a and b ran at the same time: both started before either merged.
+    const firstMerge = events.findIndex((event) => event.type === "merge.completed");
+    const started = events
+      .slice(0, firstMerge)
+      .filter((e) => e.type === "worktree.created")
+      .map((e) => e.taskId);
+    expect(started.sort()).toEqual(["a", "b"]);
+    // The critic rejected b once; its second round healed it.
+    expect(
+      filterEvents(events, "round.completed")
+        .filter((e) => e.taskId === "b")
+        .map((e) => e.verdict),
+    ).toEqual(["fix", "accept"]);
+    // Worktrees were real, outside the checkout.
+    const worktrees = filterEvents(events, "worktree.created");
+    for (const worktree of worktrees) expect(worktree.dir.startsWith(repo.root)).toBe(false);
+    expect(worktrees.map((w) => w.branch).sort()).toEqual([
+      `bosun/${runId}/a`,
+      `bosun/${runId}/b`,
+      `bosun/${runId}/c`,
+    ]);
+    // The integration branch holds all three files and the tests pass there; the user's branch is untouched.
+    const integration = `bosun/${runId}/integration`;
+    for (const id of ["a", "c"])
+      expect((await repo.git(["show", `${integration}:${id}.txt`])).trim()).toBe(id);
+    expect((await repo.git(["show", `${integration}:b.txt`])).trim()).toBe("b\nb");
+    expect(filterEvents(events, "baseline.checked")).toMatchObject([{ passed: true }]);
+    expect(await repo.git(["rev-parse", "HEAD"])).toBe(mainHead);
+    expect(existsSync(join(repo.root, "a.txt"))).toBe(false);
+    // Summary and evidence.
+    const summary = await readFile(repo.paths.summaryFile(runId), "utf8");
+    expect(summary).toContain("| b | Write b.txt | backend | merged | 2 |");
+    expect(await readFile(repo.paths.taskFile(runId, "c", "evidence.md"), "utf8")).toContain("+c\n");
+    expect(await readdir(repo.paths.taskDir(runId, "b"))).toContain("evidence.md");
+  });
+});
