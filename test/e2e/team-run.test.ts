@@ -133,7 +133,9 @@ describe("bosun run --execute", () => {
     // Summary and evidence.
     const summary = await readFile(repo.paths.summaryFile(runId), "utf8");
     expect(summary).toContain("| b | Write b.txt | backend | merged | 2 |");
-    expect(await readFile(repo.paths.taskFile(runId, "c", "evidence.md"), "utf8")).toContain("+c\n");
+    expect(await readFile(repo.paths.taskFile(runId, "c", "evidence.md"), "utf8")).toContain(
+      "+c\n",
+    );
     expect(await readdir(repo.paths.taskDir(runId, "b"))).toContain("evidence.md");
   });
 });
