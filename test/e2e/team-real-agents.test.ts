@@ -1,0 +1,289 @@
+/**
+ * `bosun run --execute` with the real Claude Code and Codex CLIs against the project's mock model
+ * servers: a goal planned into three tasks (two parallel, one depending on both), workers on
+ * claude in real worktrees, the critic on codex, the sample repo's real test command as the
+ * gate; the critic rejects one task once and it heals; all merge; the tests end green; costs
+ * are recorded.
+ */
+import { existsSync } from "node:fs";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runProcess } from "../../src/proc/run-process.js";
+import {
+  createClaudeEnv,
+  createCodexEnv,
+  createTempDir,
+  createTempGitRepo,
+} from "../helpers/agent-env.js";
+import { CHECK_SCRIPT, THREE_TASK_PLAN, VERIFY } from "../helpers/team-repo.js";
+import { startAnthropicMock } from "../mocks/anthropic-mock.js";
+import type { MockConversation, MockTurn } from "../mocks/mock-script.js";
+import { startResponsesMock } from "../mocks/openai-responses-mock.js";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const BOSUN_CLI = join(REPO_ROOT, "dist", "cli.js");
+const CODEX_MODEL = "gpt-5.5";
+const REPORT_PATH_PATTERN = /to this exact path[^\n]*\n\s*(\S+)/;
+const WORKTREE_PATTERN = /You work ONLY in the git worktree at (\S+)/;
+
+/** What a scripted turn reads of its conversation. */
+interface MockContextLike {
+  prompt: string;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(() => {
+  if (!existsSync(BOSUN_CLI))
+    throw new Error(`${BOSUN_CLI} is missing: run "npm run build" first.`);
+});
+
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+function capture(prompt: string, pattern: RegExp): string {
+  const found = pattern.exec(prompt)?.[1];
+  if (found === undefined)
+    throw new Error(`no match for ${String(pattern)} in: ${prompt.slice(0, 300)}`);
+  return found;
+}
+
+/** Claude as planner (writes plan.json) and as every task's worker (writes <id>.txt and its report). */
+function makeClaude(): MockConversation[] {
+  const planner: MockConversation = {
+    name: "claude-planner",
+    match: (prompt) => prompt.startsWith("You are the PLANNER"),
+    turns: [
+      (ctx): MockTurn => ({
+        toolCalls: [
+          {
+            name: "Write",
+            input: {
+              file_path: capture(ctx.prompt, REPORT_PATH_PATTERN),
+              content: JSON.stringify(THREE_TASK_PLAN),
+            },
+          },
+        ],
+      }),
+      { text: "Planned three tasks." },
+    ],
+  };
+  const workers = ["a", "b", "c"].flatMap((id) =>
+    [1, 2].map((round): MockConversation => ({
+      name: `claude-worker-${id}-${round}`,
+      match: (prompt) => new RegExp(`you own task ${id}, round ${round}\\b`).test(prompt),
+      turns: [
+        // Claude Code writes over an existing file only once it has read it in the session.
+        ...(round === 1
+          ? []
+          : [
+              (ctx: MockContextLike): MockTurn => ({
+                toolCalls: [
+                  {
+                    name: "Read",
+                    input: { file_path: join(capture(ctx.prompt, WORKTREE_PATTERN), `${id}.txt`) },
+                  },
+                ],
+              }),
+            ]),
+        (ctx): MockTurn => {
+          const cwd = capture(ctx.prompt, WORKTREE_PATTERN);
+          const content = round === 1 ? `${id}\n` : `${id}\n${id}\n`;
+          const report = {
+            task_id: id,
+            round,
+            files_changed: [`${id}.txt`],
+            notes: "done",
+            tests: [],
+          };
+          return {
+            toolCalls: [
+              { name: "Write", input: { file_path: join(cwd, `${id}.txt`), content } },
+              {
+                name: "Write",
+                input: {
+                  file_path: capture(ctx.prompt, REPORT_PATH_PATTERN),
+                  content: JSON.stringify(report),
+                },
+              },
+            ],
+          };
+        },
+        { text: `Task ${id} done.` },
+      ],
+    })),
+  );
+  return [planner, ...workers];
+}
+
+/** Codex as critic: rejects task b's first round, approves everything else. */
+function makeCodexCritic(): MockConversation[] {
+  return ["a", "b", "c"].flatMap((id) =>
+    [1, 2].map((round): MockConversation => ({
+      name: `codex-critic-${id}-${round}`,
+      match: (prompt) => prompt.startsWith(`You are the CRITIC for task ${id}, round ${round}:`),
+      turns: [
+        (ctx): MockTurn => {
+          const isRejected = id === "b" && round === 1;
+          const report = {
+            task_id: id,
+            round,
+            decision: isRejected ? "changes_required" : "approve",
+            blocking_issues: isRejected
+              ? [{ severity: "high", file: "b.txt", reason: "b.txt must say b twice" }]
+              : [],
+            non_blocking_suggestions: [],
+          };
+          const file = capture(ctx.prompt, REPORT_PATH_PATTERN);
+          return {
+            toolCalls: [
+              {
+                name: "exec_command",
+                input: { cmd: `cat > '${file}' <<'EOF'\n${JSON.stringify(report)}\nEOF` },
+              },
+            ],
+          };
+        },
+        { text: "Reviewed." },
+      ],
+    })),
+  );
+}
+
+async function git(cwd: string, env: Record<string, string>, args: string[]): Promise<string> {
+  const result = await runProcess({
+    command: "git",
+    args,
+    cwd,
+    env,
+    isEnvIsolated: true,
+    timeoutMs: 10_000,
+  });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderrTail}`);
+  return result.stdout;
+}
+
+describe("bosun run with real agent CLIs", () => {
+  it("claude plans and works in parallel worktrees, codex critiques (rejects once, heals), all merge green, costs recorded", async () => {
+    const repo = await createTempGitRepo();
+    const home = await createTempDir("bosun-home-");
+    const bosunHome = await createTempDir("bosun-global-");
+    const anthropic = await startAnthropicMock({ conversations: makeClaude() });
+    const responses = await startResponsesMock({ conversations: makeCodexCritic() });
+    cleanups.push(async () => {
+      await Promise.all([anthropic.close(), responses.close()]);
+      await Promise.all(
+        [repo, home, bosunHome].map((dir) => rm(dir, { recursive: true, force: true })),
+      );
+    });
+    const env = {
+      ...createClaudeEnv({ mockUrl: anthropic.url, home }),
+      ...(await createCodexEnv({ mockUrl: responses.url, home })),
+      BOSUN_HOME: bosunHome,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+      NO_COLOR: "1",
+    };
+    await writeFile(
+      join(repo, "bosun.yaml"),
+      `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
+    );
+    await writeFile(join(repo, "check.sh"), CHECK_SCRIPT);
+    await git(repo, env, ["add", "bosun.yaml", "check.sh"]);
+    await git(repo, env, ["commit", "-q", "-m", "bosun.yaml and check.sh"]);
+
+    const result = await runProcess({
+      command: process.execPath,
+      args: [
+        BOSUN_CLI,
+        "run",
+        THREE_TASK_PLAN.goal,
+        "--execute",
+        "--worker",
+        "claude",
+        "--critic",
+        "codex",
+        "--verify",
+        VERIFY,
+        "--timeout",
+        "60",
+      ],
+      cwd: repo,
+      env,
+      isEnvIsolated: true,
+      timeoutMs: 170_000,
+    });
+    expect(
+      result.exitCode,
+      `stderr: ${result.stderrTail}\nstdout: ${result.stdout.slice(-3000)}`,
+    ).toBe(0);
+    expect(anthropic.unmatched).toEqual([]);
+    expect(responses.unmatched).toEqual([]);
+
+    const runsDir = join(repo, ".bosun", "runs");
+    const [runId = ""] = await readdir(runsDir);
+    const run = JSON.parse(await readFile(join(runsDir, runId, "run.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(run).toMatchObject({ flow: "team", status: "succeeded" });
+    const events = (await readFile(join(runsDir, runId, "events.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const of = (type: string): Array<Record<string, unknown>> =>
+      events.filter((event) => event["type"] === type);
+    // Real worktrees, outside the checkout, one per task.
+    const worktrees = of("worktree.created");
+    expect(worktrees.map((w) => w["taskId"]).sort()).toEqual(["a", "b", "c"]);
+    for (const w of worktrees) expect(String(w["dir"]).startsWith(repo)).toBe(false);
+    // Who did what: the planner and workers on claude, every critic on codex.
+    const dispatches = of("dispatch.completed");
+    expect(
+      new Set(dispatches.filter((d) => d["seat"] === "critic").map((d) => d["harness"])),
+    ).toEqual(new Set(["codex"]));
+    expect(
+      new Set(dispatches.filter((d) => d["seat"] !== "critic").map((d) => d["harness"])),
+    ).toEqual(new Set(["claude"]));
+    // The critic rejected b once; it healed in round 2.
+    expect(
+      of("review.completed")
+        .filter((r) => r["taskId"] === "b")
+        .map((r) => r["decision"]),
+    ).toEqual(["changes_required", "approve"]);
+    // All merged once; the integration branch holds every file and its tests pass there.
+    expect(
+      of("merge.completed")
+        .map((m) => m["taskId"])
+        .sort(),
+    ).toEqual(["a", "b", "c"]);
+    const integration = `bosun/${runId}/integration`;
+    expect((await git(repo, env, ["show", `${integration}:b.txt`])).trim()).toBe("b\nb");
+    const check = await runProcess({
+      command: "sh",
+      args: [
+        "-c",
+        `git archive ${integration} | tar -x -C "$0" && cd "$0" && sh check.sh`,
+        await createTempDir("bosun-check-"),
+      ],
+      cwd: repo,
+      env,
+      isEnvIsolated: true,
+      timeoutMs: 10_000,
+    });
+    expect(check.exitCode, check.stdout).toBe(0);
+    // Costs: one line per dispatch, Claude's reported, Codex's estimated from its tokens.
+    const costs = (await readFile(join(repo, ".bosun", "costs.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(costs).toHaveLength(dispatches.length);
+    expect(costs.every((line) => line["runId"] === runId)).toBe(true);
+    const total = costs.reduce((sum, line) => sum + Number(line["costUsd"]), 0);
+    expect(Number(run["costUsd"])).toBeCloseTo(total, 6);
+    expect(total).toBeGreaterThan(0);
+  }, 180_000);
+});
