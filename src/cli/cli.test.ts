@@ -66,6 +66,7 @@ describe("bosun CLI", () => {
       "init",
       "review",
       "status",
+      "board",
       "runs",
       "log",
       "diff",

@@ -25,6 +25,7 @@ Examples:
   bosun init                                   bosun.yaml, prompt templates, example task card
   bosun review --goal "Add --help" --worker claude --reviewer codex --verify "npm test"
   bosun status                                 the latest run; bosun log --follow to watch it
+  bosun board                                  a team run's tasks by status, with costs
   bosun asks && bosun answer <ask> more        when a run needs a human
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, rounds/…), .bosun/asks/.
@@ -326,6 +327,16 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .description("show a run: status, round, step, cost, open ask")
     .action(async (run: string, _options: unknown, command: Command) =>
       done(await (await import("./commands/status.js")).runStatus(ctx(command), run)),
+    );
+
+  program
+    .command("board")
+    .argument("[run]", 'team run id, a unique prefix/suffix of it, or "latest"', "latest")
+    .description(
+      "show a team run's tasks by status: role, harness, round, cost, what each waits on, the critical path and totals",
+    )
+    .action(async (run: string, _options: unknown, command: Command) =>
+      done(await (await import("./commands/board.js")).runBoard(ctx(command), run)),
     );
 
   program

@@ -113,6 +113,8 @@ export interface BosunPaths {
   summaryFile(runId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/<name>`: a task's files outside its rounds (merge log, evidence). */
   taskFile(runId: string, taskId: string, name: TaskFileName): string;
+  /** `.bosun/runs/<id>/board.json`: a team run's tasks as a board (a snapshot, like run.json). */
+  boardFile(runId: string): string;
   /**
    * Where this repository's team runs keep their git worktrees: outside the checkout, so the
    * user's own test runner, compiler and search never walk into N copies of the repository
@@ -213,6 +215,7 @@ export function createBosunPaths(
     planFile: (runId) => path.join(runDir(runId), "plan.json"),
     summaryFile: (runId) => path.join(runDir(runId), "summary.md"),
     taskFile: (runId, taskId, name) => path.join(taskDir(runId, taskId), name),
+    boardFile: (runId) => path.join(runDir(runId), "board.json"),
     worktreesDir,
     worktreeDir: (runId, taskId) =>
       path.join(

@@ -72,6 +72,8 @@ export interface TaskState {
   extraRounds: number;
   /** USD spent on this task's dispatches. */
   costUsd: number;
+  /** Harness of the last worker dispatch started (the board's "who is on it"). */
+  workerHarness?: string;
   /**
    * USD reserved by dispatches started and not ended, by `round:seat:attempt`: after a kill -9
    * these were (maybe) spent, and a resumed run counts them so.
@@ -172,6 +174,8 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       const round = findRound(index, event);
       if (round !== undefined)
         round.openDispatches.set(event.seat, (round.openDispatches.get(event.seat) ?? 0) + 1);
+      if (event.seat === "worker")
+        ensureTask(index, event.taskId, event.phase).workerHarness = event.harness;
       if (event.reservedUsd !== undefined)
         ensureTask(index, event.taskId, event.phase).openReservations.set(
           reservationKey(event),
