@@ -137,5 +137,18 @@ describe("bosun run --execute", () => {
       "+c\n",
     );
     expect(await readdir(repo.paths.taskDir(runId, "b"))).toContain("evidence.md");
+    // The run left board.json current: bosun board reads it as it is.
+    const board = await repo.runCli(["board", runId, "--json"]);
+    expect(board.exitCode, board.stderr).toBe(0);
+    const parsed = JSON.parse(board.stdout) as {
+      eventCount: number;
+      tasks: Array<{ id: string; status: string }>;
+    };
+    expect(parsed.tasks.map((task) => [task.id, task.status])).toEqual([
+      ["a", "merged"],
+      ["b", "merged"],
+      ["c", "merged"],
+    ]);
+    expect(parsed.eventCount).toBe(events.length);
   });
 });

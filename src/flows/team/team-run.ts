@@ -15,11 +15,15 @@ import {
   CancelledError,
   StateError,
   UsageError,
+  getErrorMessage,
 } from "../../errors.js";
+import { writeBoard } from "../../store/board-file.js";
 import type { BosunPaths } from "../../store/paths.js";
+import { createThrottledWriter } from "../../store/throttled-writer.js";
+import { buildBoard } from "./board.js";
 import { readIntelligence } from "../../store/intelligence-file.js";
 import { getTaskState } from "../../store/run-index.js";
-import { RunStore, createRunId } from "../../store/run-store.js";
+import { RUN_JSON_INTERVAL_MS, RunStore, createRunId } from "../../store/run-store.js";
 import type { Config } from "../../store/schema/config.js";
 import {
   EVENTS_VERSION,
@@ -136,6 +140,30 @@ function readTeamRun(store: RunStore): TeamRun {
 }
 
 async function drive(store: RunStore, options: TeamDriveOptions): Promise<TeamOutcome> {
+  // board.json, kept current (throttled like run.json) for `bosun board` and the surfaces.
+  const board: { plan: Plan | null } = { plan: null };
+  const boardWriter = createThrottledWriter({
+    intervalMs: RUN_JSON_INTERVAL_MS,
+    write: () => writeBoard(options.paths, buildBoard(readTeamRun(store), store.index, board.plan)),
+    onError: (error) =>
+      options.onEvent({
+        type: "warning",
+        runId: store.runId,
+        message: `board.json not written: ${getErrorMessage(error)}`,
+      }),
+  });
+  const onEvent: BosunEventListener = (event) => {
+    if ("seq" in event) boardWriter.schedule();
+    options.onEvent(event);
+  };
+  return driveWithBoard(store, { ...options, onEvent }, board).finally(() => boardWriter.flush());
+}
+
+async function driveWithBoard(
+  store: RunStore,
+  options: TeamDriveOptions,
+  board: { plan: Plan | null },
+): Promise<TeamOutcome> {
   try {
     const dead = (await listLockedRuns(options.paths)).filter((run) => run.pid === undefined);
     await killAbandonedLeftovers(
@@ -145,7 +173,7 @@ async function drive(store: RunStore, options: TeamDriveOptions): Promise<TeamOu
     );
     let pause: string | undefined;
     try {
-      pause = await driveTeam(store, options);
+      pause = await driveTeam(store, options, board);
     } catch (error) {
       if (error instanceof CancelledError) pause = "stopped by Ctrl-C or a signal";
       else if (error instanceof AgentError) {
@@ -175,7 +203,11 @@ async function record(
 }
 
 /** The whole run: plan, baseline, schedule until nothing is left to do. Returns a pause reason. */
-async function driveTeam(store: RunStore, options: TeamDriveOptions): Promise<string | undefined> {
+async function driveTeam(
+  store: RunStore,
+  options: TeamDriveOptions,
+  board: { plan: Plan | null },
+): Promise<string | undefined> {
   const { paths, config } = options;
   const run = readTeamRun(store);
   const budget = createTeamBudget(store, run.options);
@@ -206,6 +238,7 @@ async function driveTeam(store: RunStore, options: TeamDriveOptions): Promise<st
   };
   await ensureIntegration(team);
   const plan = await runPlanner(team);
+  board.plan = plan;
   if (!ctx.state.isPlanApproved) {
     if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
