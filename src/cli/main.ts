@@ -314,6 +314,28 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     );
 
   program
+    .command("stop")
+    .argument("<run>", "a run working now")
+    .description("stop a run: its agents are stopped and its state kept; --resume continues it")
+    .action(async (run: string, _options: unknown, command: Command) =>
+      done(await (await import("./commands/stop.js")).runStop(ctx(command), run)),
+    );
+
+  program
+    .command("clean")
+    .argument("<run>", "a team run that is not running")
+    .description(
+      "remove a team run's worktrees and its merged branches; uncommitted work is saved to a ref first, unmerged work needs --force",
+    )
+    .option(
+      "--force",
+      "remove worktrees whose change is not merged too (their branch and a snapshot are kept)",
+    )
+    .action(async (run: string, options: { force?: boolean }, command: Command) =>
+      done(await (await import("./commands/clean.js")).runClean(ctx(command), run, options)),
+    );
+
+  program
     .command("approve")
     .argument("<run>", "a team run waiting for its plan to be approved (--gate-plan)")
     .description("approve a team run's plan (plan.json, maybe edited) and continue the run")
