@@ -7,7 +7,7 @@ import { suggestKey } from "./config-issues.js";
 import type { Plan } from "./schema/plan.js";
 
 /** Most tasks a plan may hold unless the caller sets its own cap: more is a plan gone wrong. */
-export const MAX_PLAN_TASKS = 100;
+export const MAX_PLAN_TASKS = 1000;
 
 /** What `checkPlan` needs beyond the plan. */
 export interface CheckPlanOptions {
