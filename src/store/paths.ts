@@ -154,7 +154,7 @@ export type RoundFileName =
   | "outside-before.json";
 
 /** A task's files outside its rounds: the tests after its merge, its outside-write baseline, its evidence. */
-export type TaskFileName = "merge-verify.log" | "evidence.md";
+export type TaskFileName = "merge-verify.log" | "evidence.md" | "setup.log";
 
 /**
  * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked

@@ -3,7 +3,7 @@
  * its own test command as the gate, real worktrees and the merge queue.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listRunIds } from "../../src/store/run-read.js";
@@ -80,16 +80,24 @@ describe("bosun run (dry run)", () => {
 
 describe("bosun run --execute", () => {
   it("plans three tasks, runs two in parallel worktrees, heals a critic's rejection, merges all; tests green", async () => {
-    const repo = await createTeamRepo([
-      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-      { seat: "worker", task: "a", actions: writeTaskFile("a") },
-      { seat: "worker", task: "b", round: 1, actions: writeTaskFile("b") },
-      { seat: "worker", task: "b", round: 2, actions: writeTaskFile("b", "b\nb\n") },
-      { seat: "worker", task: "c", actions: writeTaskFile("c") },
-      { seat: "critic", task: "b", times: 1, actions: [REJECT] },
-      { seat: "critic", actions: [APPROVE] },
-    ]);
+    const repo = await createTeamRepo(
+      [
+        { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+        { seat: "worker", task: "a", actions: writeTaskFile("a") },
+        { seat: "worker", task: "b", round: 1, actions: writeTaskFile("b") },
+        { seat: "worker", task: "b", round: 2, actions: writeTaskFile("b", "b\nb\n") },
+        { seat: "worker", task: "c", actions: writeTaskFile("c") },
+        { seat: "critic", task: "b", times: 1, actions: [REJECT] },
+        { seat: "critic", actions: [APPROVE] },
+      ],
+      { worktree: { setup: "touch .setup-ran", copy: [".env"] } },
+    );
     repos.push(repo);
+    // An untracked file each worktree needs (copied in), and a setup command (run once per worktree).
+    await writeFile(join(repo.root, ".env"), "SECRET=local\n");
+    await writeFile(join(repo.root, ".git", "info", "exclude"), ".env\n.setup-ran\n", {
+      flag: "a",
+    });
     const mainHead = await repo.git(["rev-parse", "HEAD"]);
     const result = await repo.runCli(RUN_OFFLINE);
     expectNoInternalError(result);
@@ -116,7 +124,11 @@ describe("bosun run --execute", () => {
     ).toEqual(["fix", "accept"]);
     // Worktrees were real, outside the checkout.
     const worktrees = filterEvents(events, "worktree.created");
-    for (const worktree of worktrees) expect(worktree.dir.startsWith(repo.root)).toBe(false);
+    for (const worktree of worktrees) {
+      expect(worktree.dir.startsWith(repo.root)).toBe(false);
+      expect(await readFile(join(worktree.dir, ".env"), "utf8")).toBe("SECRET=local\n");
+      expect(existsSync(join(worktree.dir, ".setup-ran"))).toBe(true);
+    }
     expect(worktrees.map((w) => w.branch).sort()).toEqual([
       `bosun/${runId}/a`,
       `bosun/${runId}/b`,

@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OfflineAction, OfflineScript } from "../../src/agents/offline/script.js";
+import type { WrittenConfig } from "../../src/store/schema/config.js";
 import type { Plan } from "../../src/store/schema/plan.js";
 import { createOfflineRepo, type OfflineRepo } from "./offline-repo.js";
 
@@ -61,8 +62,11 @@ export const REJECT: OfflineAction = {
 };
 
 /** A repo with check.sh committed and the offline agent playing `steps`. */
-export async function createTeamRepo(steps: TeamSteps): Promise<OfflineRepo> {
-  const repo = await createOfflineRepo(steps);
+export async function createTeamRepo(
+  steps: TeamSteps,
+  config: WrittenConfig = {},
+): Promise<OfflineRepo> {
+  const repo = await createOfflineRepo(steps, config);
   await writeFile(join(repo.root, "check.sh"), CHECK_SCRIPT);
   await repo.git(["add", "check.sh"]);
   await repo.git(["commit", "-q", "-m", "check.sh"]);

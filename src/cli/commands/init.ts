@@ -59,6 +59,10 @@ dispatch:
 #     thinking: high
 #     paths: [src/server, migrations]   # what the role owns, relative to the repository root
 
+# worktree:             # each team task's worktree (bosun run), set up before its first round
+#   setup: "npm ci"     # shell command run in a new worktree ("" for none)
+#   copy: [.env]        # untracked files copied from your checkout into each worktree
+
 # prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
 #   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
 `;

@@ -6,7 +6,7 @@
  * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
  * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { writeAsk, readAsk } from "../../human/asks.js";
 import {
@@ -37,6 +37,7 @@ import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
 import { createWorktree } from "../../workspace/worktree.js";
+import { runProcess } from "../../proc/run-process.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
@@ -546,14 +547,46 @@ async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string
   const base = recorded?.base ?? (await readIntegrationHead(team));
   await mkdir(path.dirname(dir), { recursive: true });
   const worktree = await createWorktree(team.mainRoot, dir, branch, base);
-  if (recorded === undefined)
-    await ctx.record({
-      type: "worktree.created",
-      taskId: task.id,
-      dir: worktree.dir,
-      branch,
-      base,
-    });
+  if (recorded !== undefined) return;
+  // Made ready before it is journaled: a crash in between makes (and sets up) it again.
+  if (!worktree.isAdopted) await prepareWorktree(team, task, worktree.dir);
+  await ctx.record({ type: "worktree.created", taskId: task.id, dir: worktree.dir, branch, base });
+}
+
+/** Copies the configured untracked files (such as `.env`) in and runs the setup command (such as `npm ci`). */
+async function prepareWorktree(team: TeamContext, task: PlanTask, dir: string): Promise<void> {
+  const { config } = team.ctx;
+  for (const file of config.worktree.copy) {
+    try {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await copyFile(path.join(team.mainRoot, file), path.join(dir, file));
+    } catch (error) {
+      // A listed file the user does not have (yet) is not the task's problem; say so.
+      team.ctx.emit({
+        type: "warning",
+        runId: team.ctx.runId,
+        taskId: task.id,
+        message: `worktree.copy: ${file} was not copied (${getErrorMessage(error)}).`,
+      });
+    }
+  }
+  if (config.worktree.setup === "") return;
+  const logFile = team.ctx.paths.taskFile(team.ctx.runId, task.id, "setup.log");
+  const result = await runProcess({
+    command: "/bin/sh",
+    args: ["-c", `exec 2>&1\n${config.worktree.setup}`],
+    cwd: dir,
+    timeoutMs: team.options.timeoutSec * 1000,
+    graceMs: config.dispatch.graceSec * 1000,
+    ...(team.ctx.signal === undefined ? {} : { signal: team.ctx.signal }),
+    stdoutLogFile: logFile,
+    isTreeTracked: true,
+  });
+  if (result.terminationReason === "aborted") throw new CancelledError("Worktree setup stopped.");
+  if (result.terminationReason !== "exit" || result.exitCode !== 0)
+    throw new UsageError(
+      `The worktree setup command \`${config.worktree.setup}\` failed in ${dir} (see ${logFile}). Fix worktree.setup in bosun.yaml, then: ${team.resumeCommand}`,
+    );
 }
 
 /** True when the task's scope covers what a running task has changed so far (uncommitted work included). */

@@ -69,6 +69,11 @@ export const PriceSchema = z.strictObject({
   outputPerMTok: z.number().nonnegative(),
 });
 
+/** A relative path that stays inside the repository. */
+function isRepoRelative(value: string): boolean {
+  return value !== "" && !value.startsWith("/") && !value.split(/[\\/]/).includes("..");
+}
+
 /** The config file as written. */
 export const WrittenConfigSchema = z.strictObject({
   /** Format version of this file. */
@@ -105,6 +110,17 @@ export const WrittenConfigSchema = z.strictObject({
   agents: z.record(z.string(), AgentOverrideSchema).optional(),
   /** Token prices by model name. */
   prices: z.record(z.string(), PriceSchema).optional(),
+  /** Each team task's worktree (`bosun run`): how it is made ready before its first round. */
+  worktree: z
+    .strictObject({
+      /** Shell command run in a new worktree, e.g. "npm ci" ("" for none). */
+      setup: z.string().optional(),
+      /** Untracked files copied from the user's checkout into each new worktree (e.g. ".env"). */
+      copy: z
+        .array(z.string().refine(isRepoRelative, "must be a path inside the repository"))
+        .optional(),
+    })
+    .optional(),
   /** Team roles by id: which harness, model and thinking level plays each, and what it owns. */
   team: z
     .record(z.string(), TeamMemberSchema)
@@ -145,6 +161,8 @@ export interface Config {
   prices: Record<string, Price>;
   /** Team roles by id. */
   team: Record<string, TeamMember>;
+  /** How each team task's worktree is made ready. */
+  worktree: { setup: string; copy: string[] };
 }
 
 /**
@@ -156,6 +174,7 @@ export const DEFAULT_CONFIG: Config = {
   dispatch: { timeoutSec: 1800, retries: 2, retryBaseSec: 5, retryCapSec: 60, graceSec: 5 },
   agents: {},
   team: {},
+  worktree: { setup: "", copy: [] },
   prices: {
     "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
     "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
