@@ -7,6 +7,7 @@ import { AgentError, CancelledError } from "../errors.js";
 import type { ProcessResult } from "../proc/run-process.js";
 import { createEmptyUsage, type AgentEvent, type TokenUsage } from "./agent-event.js";
 import type { ResolvedHarness } from "./harnesses.js";
+import { createStallError, type Stall } from "./stall-watch.js";
 
 /** What judging needs to know of the dispatch. */
 export interface JudgedRequest {
@@ -114,11 +115,15 @@ export function collect(seen: Collector, event: AgentEvent, cwd: string): void {
   }
 }
 
-/** Decides whether an attempt failed, and whether a retry could help. */
+/**
+ * Decides whether an attempt failed, and whether a retry could help. `stall` is what the stall
+ * watch saw when it killed the spawn (terminationReason "stalled").
+ */
 export function judge(
   request: JudgedRequest,
   seen: Collector,
   result: ProcessResult,
+  stall?: Stall,
 ): { failure?: AgentError | CancelledError; finalText: string; usage: TokenUsage } {
   const name = request.harness.spec.name;
   const finalText = seen.hasFinal ? seen.finalText : seen.lastText;
@@ -143,6 +148,14 @@ export function judge(
         failure: new AgentError(
           `${name} timed out after ${formatSeconds(request.timeoutMs)}; its process group was killed. If it needs longer, raise --timeout (also accepted with --resume) or dispatch.timeoutSec.`,
           { isPermanent: true },
+        ),
+      };
+    case "stalled":
+      return {
+        ...base,
+        failure: createStallError(
+          name,
+          stall ?? { kind: "silent", description: "no progress", hint: "" },
         ),
       };
     case "signal":

@@ -1,7 +1,8 @@
 /**
  * dispatch(): one agent, one prompt, one directory. Writes the prompt to a file, spawns the
  * harness through the one spawn path, turns stdout into AgentEvents, keeps the raw stream in
- * agent.log, and retries transient failures with capped exponential backoff.
+ * agent.log, kills a stalled agent, and retries transient failures with capped exponential
+ * backoff.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -19,6 +20,7 @@ import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
 import { parseOfflineLine } from "./offline/parse.js";
 import { PARSERS } from "./parsers.js";
 import type { ParserName } from "./harness.js";
+import { DEFAULT_STALL_LIMITS, createStallWatch, type Stall } from "./stall-watch.js";
 
 /** Token prices for estimating cost (structurally the config's `prices`). */
 export type PriceTable = Readonly<
@@ -50,6 +52,12 @@ export interface DispatchRequest {
   logDir: string;
   /** Per-spawn timeout (0 = none). */
   timeoutMs: number;
+  /** No output line for this long (no tool call open) kills the spawn as stalled (0 = off; default 300 s). */
+  stallTimeoutMs?: number;
+  /** No output line for this long while a tool call is open kills it (0 = off; default 900 s). */
+  toolCallTimeoutMs?: number;
+  /** This many failures in a row of the same tool call kill it (0 = off; default 4). */
+  repeatedToolFailures?: number;
   /** TERM→KILL grace. */
   graceMs?: number;
   /** Abort kills the agent's whole process group. */
@@ -184,11 +192,30 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
 
   const parse = getLineParser(harness.spec.parser);
   const seen = createCollector();
-  for await (const line of handle.lines()) {
-    for (const event of parse(line)) {
-      collect(seen, event, request.cwd);
-      request.onEvent?.(event);
+  let stall: Stall | undefined;
+  const watch = createStallWatch(
+    {
+      stallTimeoutMs: request.stallTimeoutMs ?? DEFAULT_STALL_LIMITS.stallTimeoutMs,
+      toolCallTimeoutMs: request.toolCallTimeoutMs ?? DEFAULT_STALL_LIMITS.toolCallTimeoutMs,
+      repeatedToolFailures:
+        request.repeatedToolFailures ?? DEFAULT_STALL_LIMITS.repeatedToolFailures,
+    },
+    (fired) => {
+      stall = fired;
+      handle.kill("stalled");
+    },
+  );
+  try {
+    for await (const line of handle.lines()) {
+      const events = parse(line);
+      for (const event of events) {
+        collect(seen, event, request.cwd);
+        request.onEvent?.(event);
+      }
+      watch.observe(events);
     }
+  } finally {
+    watch.stop();
   }
   let result: ProcessResult;
   try {
@@ -219,7 +246,7 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     ...seen,
     ...(defaultModel === undefined ? {} : { model: defaultModel }),
     process: result,
-    ...judge(request, seen, result),
+    ...judge(request, seen, result, stall),
   };
 }
 

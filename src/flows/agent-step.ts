@@ -171,6 +171,9 @@ export async function runAgentStep(
       cwd: scope.cwd,
       logDir,
       timeoutMs: scope.timeoutSec * 1000,
+      stallTimeoutMs: ctx.config.dispatch.stallTimeoutSec * 1000,
+      toolCallTimeoutMs: ctx.config.dispatch.toolCallTimeoutSec * 1000,
+      repeatedToolFailures: ctx.config.dispatch.repeatedToolFailures,
       graceMs: ctx.config.dispatch.graceSec * 1000,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       env: {
