@@ -188,6 +188,9 @@ export function judge(
 
 /** Known failures whose fix is not obvious from the agent's own words. */
 function getHint(message: string): string {
+  if (message.includes("error_max_budget_usd")) {
+    return " (it spent the USD cap this call was given, maxBudgetUsd: give the step a larger one or a smaller task.)";
+  }
   if (message.includes("root/sudo privileges")) {
     return " (Claude Code refuses to skip permission prompts as root: run bosun as a normal user, or set IS_SANDBOX=1 if this machine is a throwaway sandbox.)";
   }

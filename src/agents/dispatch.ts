@@ -6,7 +6,13 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
+import {
+  AgentError,
+  AgentNotFoundError,
+  CancelledError,
+  UsageError,
+  isNodeError,
+} from "../errors.js";
 import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
 import {
@@ -58,6 +64,8 @@ export interface DispatchRequest {
   toolCallTimeoutMs?: number;
   /** This many failures in a row of the same tool call kill it (0 = off; default 4). */
   repeatedToolFailures?: number;
+  /** USD cap of the whole call, passed to CLIs that can cap their own spend (absent = none). */
+  maxBudgetUsd?: number;
   /** TERM→KILL grace. */
   graceMs?: number;
   /** Abort kills the agent's whole process group. */
@@ -111,12 +119,13 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
   const startedAt = performance.now();
   const retry = request.retry ?? { retries: 0, baseMs: 0, capMs: 0 };
   const sleep = request.sleep ?? sleepMs;
+  checkBudget(request.maxBudgetUsd, request.harness.spec.name);
   const totals = { costUsd: 0, tokens: createEmptyUsage(), isCostEstimated: false };
   await mkdir(request.logDir, { recursive: true });
   const promptFile = path.join(request.logDir, "prompt.md");
   await writeFile(promptFile, request.prompt);
   for (let spawn = 1; ; spawn += 1) {
-    const attempt = await runOnce(request, promptFile);
+    const attempt = await runOnce(request, promptFile, getBudgetLeft(request, totals.costUsd));
     addCost(totals, attempt, request);
     if (attempt.failure === undefined) {
       return {
@@ -142,12 +151,35 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
       throw failure;
     }
     if (spawn > retry.retries) throw failure;
+    checkBudgetLeft(request, totals.costUsd, failure);
     const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (spawn - 1));
     request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
     await sleep(delayMs, request.signal);
     if (request.signal?.aborted === true)
       throw new CancelledError(`${request.harness.spec.name} cancelled.`);
   }
+}
+
+function checkBudget(maxBudgetUsd: number | undefined, name: string): void {
+  if (maxBudgetUsd === undefined || (Number.isFinite(maxBudgetUsd) && maxBudgetUsd > 0)) return;
+  throw new UsageError(
+    `The USD cap of a ${name} call must be a number above 0, got ${String(maxBudgetUsd)}. Give a positive maxBudgetUsd, or none for no cap.`,
+  );
+}
+
+/** What the cap leaves for the next spawn: retries share one cap, they do not get one each. */
+function getBudgetLeft(request: DispatchRequest, spentUsd: number): number | undefined {
+  return request.maxBudgetUsd === undefined ? undefined : round6(request.maxBudgetUsd - spentUsd);
+}
+
+/** Stops retrying once the spawns so far have spent the whole cap. */
+function checkBudgetLeft(request: DispatchRequest, spentUsd: number, failure: AgentError): void {
+  const leftUsd = getBudgetLeft(request, spentUsd);
+  if (leftUsd === undefined || leftUsd > 0) return;
+  throw new AgentError(
+    `${failure.message} (not retried: the attempts so far spent $${round6(spentUsd)}, all of this call's $${String(request.maxBudgetUsd)} cap)`,
+    { cause: failure, isPermanent: true },
+  );
 }
 
 interface AttemptOutcome {
@@ -164,7 +196,11 @@ interface AttemptOutcome {
   warnings: string[];
 }
 
-async function runOnce(request: DispatchRequest, promptFile: string): Promise<AttemptOutcome> {
+async function runOnce(
+  request: DispatchRequest,
+  promptFile: string,
+  budgetLeftUsd: number | undefined,
+): Promise<AttemptOutcome> {
   const { harness } = request;
   const name = harness.spec.name;
   const argv = buildHeadlessArgv(harness, {
@@ -173,6 +209,7 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     thinking: harness.thinking,
     sessionId: request.sessionId ?? "",
     script: harness.script,
+    maxBudgetUsd: budgetLeftUsd === undefined ? "" : String(budgetLeftUsd),
   });
   const handle = startProcess({
     command: argv.command,
