@@ -7,6 +7,7 @@ import { AgentError, CancelledError } from "../errors.js";
 import type { ProcessResult } from "../proc/run-process.js";
 import { createEmptyUsage, type AgentEvent, type TokenUsage } from "./agent-event.js";
 import type { ResolvedHarness } from "./harnesses.js";
+import { AgentRateLimitError, isRateLimited, parseResetTime } from "./rate-limit.js";
 import { createStallError, type Stall } from "./stall-watch.js";
 
 /** What judging needs to know of the dispatch. */
@@ -182,6 +183,11 @@ export function judge(
   else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
     message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
   if (message === undefined) return base;
+  // Checked before isTransient, which matches 429s too: a limit pauses the whole harness.
+  if (isRateLimited(message)) {
+    const resetAtMs = parseResetTime(message, Date.now());
+    return { ...base, failure: new AgentRateLimitError(message, { resetAtMs }) };
+  }
   const isPermanent = !isTransient(message);
   return { ...base, failure: new AgentError(`${message}${getHint(message)}`, { isPermanent }) };
 }

@@ -1,8 +1,8 @@
 /**
  * dispatch(): one agent, one prompt, one directory. Writes the prompt to a file, spawns the
  * harness through the one spawn path, turns stdout into AgentEvents, keeps the raw stream in
- * agent.log, kills a stalled agent, and retries transient failures with capped exponential
- * backoff.
+ * agent.log, kills a stalled agent, waits out its harness's provider pauses, and retries
+ * transient failures with capped exponential backoff.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -23,9 +23,11 @@ import {
 } from "./agent-event.js";
 import { addUsage, collect, createCollector, judge } from "./attempt.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
+import { createHarnessPauses, type HarnessPause, type HarnessPauses } from "./harness-pause.js";
 import { parseOfflineLine } from "./offline/parse.js";
 import { PARSERS } from "./parsers.js";
 import type { ParserName } from "./harness.js";
+import { AgentRateLimitError } from "./rate-limit.js";
 import { DEFAULT_STALL_LIMITS, createStallWatch, type Stall } from "./stall-watch.js";
 
 /** Token prices for estimating cost (structurally the config's `prices`). */
@@ -82,9 +84,23 @@ export interface DispatchRequest {
   onEvent?: (event: AgentEvent) => void;
   /** Called before waiting to retry. */
   onRetry?: (info: { attempt: number; delayMs: number; message: string }) => void;
+  /**
+   * Provider pauses shared by every dispatch of the run (create once with createHarnessPauses);
+   * without it, this call pauses only itself.
+   */
+  pauses?: HarnessPauses;
+  /** Called (and awaited) when this call starts or extends its harness's pause, to journal it. */
+  onPause?: (pause: HarnessPause) => void | Promise<void>;
   /** Injectable sleep, for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+/**
+ * Spawns in a row one call may spend on provider limits. They count once against the retries
+ * (see dispatch); this bounds a limit that never lifts (with no reset time, the pauses between
+ * them add up to about an hour).
+ */
+export const MAX_RATE_LIMITED_SPAWNS = 8;
 
 /** What a successful dispatch produced. */
 export interface DispatchResult {
@@ -114,20 +130,33 @@ export interface DispatchResult {
   warnings: string[];
 }
 
-/** Runs the agent, retrying transient failures. Throws AgentError / CancelledError on failure. */
+/**
+ * Runs the agent, retrying transient failures. Throws AgentError / CancelledError on failure.
+ *
+ * Provider limits are not ordinary failures: the harness is paused (for every dispatch sharing
+ * `pauses`) and the call waits for the pause before spawning again. A run of limited spawns
+ * counts once against `retry.retries`, because a 429 says nothing about the task and costs
+ * little; counting it at all keeps `retries: 0` meaning "one spawn".
+ */
 export async function dispatch(request: DispatchRequest): Promise<DispatchResult> {
   const startedAt = performance.now();
   const retry = request.retry ?? { retries: 0, baseMs: 0, capMs: 0 };
   const sleep = request.sleep ?? sleepMs;
-  checkBudget(request.maxBudgetUsd, request.harness.spec.name);
+  const pauses = request.pauses ?? createHarnessPauses();
+  const name = request.harness.spec.name;
+  checkBudget(request.maxBudgetUsd, name);
   const totals = { costUsd: 0, tokens: createEmptyUsage(), isCostEstimated: false };
   await mkdir(request.logDir, { recursive: true });
   const promptFile = path.join(request.logDir, "prompt.md");
   await writeFile(promptFile, request.prompt);
+  let retriesUsed = 0;
+  let rateLimitedSpawns = 0;
   for (let spawn = 1; ; spawn += 1) {
+    await pauses.waitForResume(name, request.signal);
     const attempt = await runOnce(request, promptFile, getBudgetLeft(request, totals.costUsd));
     addCost(totals, attempt, request);
     if (attempt.failure === undefined) {
+      pauses.clearBackoff(name);
       return {
         exitCode: attempt.process.exitCode,
         ...(attempt.sessionId === undefined ? {} : { sessionId: attempt.sessionId }),
@@ -150,13 +179,29 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
     ) {
       throw failure;
     }
-    if (spawn > retry.retries) throw failure;
+    if (failure instanceof AgentRateLimitError) {
+      rateLimitedSpawns += 1;
+      if (rateLimitedSpawns === 1) retriesUsed += 1;
+      const { pause, isNew } = pauses.pause(name, {
+        resetAtMs: failure.resetAtMs,
+        reason: failure.message,
+      });
+      if (isNew) await request.onPause?.(pause);
+      if (retriesUsed > retry.retries || rateLimitedSpawns > MAX_RATE_LIMITED_SPAWNS) throw failure;
+      checkBudgetLeft(request, totals.costUsd, failure);
+      const delayMs = Math.max(0, pause.until.getTime() - Date.now());
+      request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
+      // The wait is the pause itself, at the top of the loop.
+      continue;
+    }
+    rateLimitedSpawns = 0;
+    retriesUsed += 1;
+    if (retriesUsed > retry.retries) throw failure;
     checkBudgetLeft(request, totals.costUsd, failure);
-    const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (spawn - 1));
+    const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (retriesUsed - 1));
     request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
     await sleep(delayMs, request.signal);
-    if (request.signal?.aborted === true)
-      throw new CancelledError(`${request.harness.spec.name} cancelled.`);
+    if (request.signal?.aborted === true) throw new CancelledError(`${name} cancelled.`);
   }
 }
 
