@@ -96,6 +96,12 @@ export interface DispatchRequest {
 }
 
 /**
+ * Runs one agent call: what flows depend on instead of `dispatch` itself, so a test can inject a
+ * fake and a fleet a remote runner. `dispatch` is the local implementation.
+ */
+export type AgentRunner = (request: DispatchRequest) => Promise<DispatchResult>;
+
+/**
  * Spawns in a row one call may spend on provider limits. They count once against the retries
  * (see dispatch); this bounds a limit that never lifts (with no reset time, the pauses between
  * them add up to about an hour).

@@ -165,7 +165,7 @@ export async function runAgentStep(
   const harness = resolveHarness(harnessName, ctx.config.agents);
   let result: DispatchResult;
   try {
-    result = await dispatch({
+    result = await (ctx.runAgent ?? dispatch)({
       harness,
       prompt: step.prompt,
       cwd: scope.cwd,
@@ -196,6 +196,15 @@ export async function runAgentStep(
       onEvent: (event) => ctx.emit({ type: "agent.output", ...ref, event }),
       onRetry: ({ attempt: spawn, delayMs, message }) =>
         ctx.emit({ type: "agent.retry", ...ref, spawn, delayMs, message }),
+      ...(ctx.pauses === undefined ? {} : { pauses: ctx.pauses }),
+      onPause: async ({ harness: paused, until, reason }) => {
+        await ctx.record({
+          type: "harness.paused",
+          harness: paused,
+          until: until.toISOString(),
+          reason,
+        });
+      },
     });
   } catch (error) {
     await recordStopped(ctx, scope, ended, error);
