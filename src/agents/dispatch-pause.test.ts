@@ -70,7 +70,7 @@ describe("dispatch under provider limits", () => {
       {
         limitedSpawns: 1,
         message: "API Error: 429 rate_limit_error; resets at {reset}",
-        resetMs: 1_000,
+        resetMs: 2_000,
       },
       { pauses, retry: { retries: 1, baseMs: 0, capMs: 0 } },
     );
@@ -95,7 +95,7 @@ describe("dispatch under provider limits", () => {
     const untilMs = reported[0]?.until.getTime() ?? 0;
     const [limitedAtMs = 0, retriedAtMs] = await readSpawnTimes(first);
     // The reset time came from the agent's own message, not from a backoff.
-    expect(untilMs).toBe(limitedAtMs + 1_000);
+    expect(untilMs).toBe(limitedAtMs + 2_000);
     expect(retriedAtMs).toBeGreaterThanOrEqual(untilMs);
     expect(await readSpawnTimes(second)).toEqual([expect.any(Number)]);
     expect((await readSpawnTimes(second))[0]).toBeGreaterThanOrEqual(untilMs);
