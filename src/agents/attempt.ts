@@ -7,6 +7,8 @@ import { AgentError, CancelledError } from "../errors.js";
 import type { ProcessResult } from "../proc/run-process.js";
 import { createEmptyUsage, type AgentEvent, type TokenUsage } from "./agent-event.js";
 import type { ResolvedHarness } from "./harnesses.js";
+import { AgentRateLimitError, isRateLimited, parseResetTime } from "./rate-limit.js";
+import { createStallError, type Stall } from "./stall-watch.js";
 
 /** What judging needs to know of the dispatch. */
 export interface JudgedRequest {
@@ -114,11 +116,15 @@ export function collect(seen: Collector, event: AgentEvent, cwd: string): void {
   }
 }
 
-/** Decides whether an attempt failed, and whether a retry could help. */
+/**
+ * Decides whether an attempt failed, and whether a retry could help. `stall` is what the stall
+ * watch saw when it killed the spawn (terminationReason "stalled").
+ */
 export function judge(
   request: JudgedRequest,
   seen: Collector,
   result: ProcessResult,
+  stall?: Stall,
 ): { failure?: AgentError | CancelledError; finalText: string; usage: TokenUsage } {
   const name = request.harness.spec.name;
   const finalText = seen.hasFinal ? seen.finalText : seen.lastText;
@@ -145,6 +151,14 @@ export function judge(
           { isPermanent: true },
         ),
       };
+    case "stalled":
+      return {
+        ...base,
+        failure: createStallError(
+          name,
+          stall ?? { kind: "silent", description: "no progress", hint: "" },
+        ),
+      };
     case "signal":
       return {
         ...base,
@@ -169,12 +183,20 @@ export function judge(
   else if (request.harness.spec.isFinalRequired && !seen.hasFinal)
     message = `${name} ended without a result (interrupted or crashed); see agent.log.`;
   if (message === undefined) return base;
+  // Checked before isTransient, which matches 429s too: a limit pauses the whole harness.
+  if (isRateLimited(message)) {
+    const resetAtMs = parseResetTime(message, Date.now());
+    return { ...base, failure: new AgentRateLimitError(message, { resetAtMs }) };
+  }
   const isPermanent = !isTransient(message);
   return { ...base, failure: new AgentError(`${message}${getHint(message)}`, { isPermanent }) };
 }
 
 /** Known failures whose fix is not obvious from the agent's own words. */
 function getHint(message: string): string {
+  if (message.includes("error_max_budget_usd")) {
+    return " (it spent the USD cap this call was given, maxBudgetUsd: give the step a larger one or a smaller task.)";
+  }
   if (message.includes("root/sudo privileges")) {
     return " (Claude Code refuses to skip permission prompts as root: run bosun as a normal user, or set IS_SANDBOX=1 if this machine is a throwaway sandbox.)";
   }

@@ -1,11 +1,18 @@
 /**
  * dispatch(): one agent, one prompt, one directory. Writes the prompt to a file, spawns the
  * harness through the one spawn path, turns stdout into AgentEvents, keeps the raw stream in
- * agent.log, and retries transient failures with capped exponential backoff.
+ * agent.log, kills a stalled agent, waits out its harness's provider pauses, and retries
+ * transient failures with capped exponential backoff.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { AgentError, AgentNotFoundError, CancelledError, isNodeError } from "../errors.js";
+import {
+  AgentError,
+  AgentNotFoundError,
+  CancelledError,
+  UsageError,
+  isNodeError,
+} from "../errors.js";
 import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
 import {
@@ -16,9 +23,12 @@ import {
 } from "./agent-event.js";
 import { addUsage, collect, createCollector, judge } from "./attempt.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
+import { createHarnessPauses, type HarnessPause, type HarnessPauses } from "./harness-pause.js";
 import { parseOfflineLine } from "./offline/parse.js";
 import { PARSERS } from "./parsers.js";
 import type { ParserName } from "./harness.js";
+import { AgentRateLimitError } from "./rate-limit.js";
+import { DEFAULT_STALL_LIMITS, createStallWatch, type Stall } from "./stall-watch.js";
 
 /** Token prices for estimating cost (structurally the config's `prices`). */
 export type PriceTable = Readonly<
@@ -50,6 +60,14 @@ export interface DispatchRequest {
   logDir: string;
   /** Per-spawn timeout (0 = none). */
   timeoutMs: number;
+  /** No output line for this long (no tool call open) kills the spawn as stalled (0 = off; default 300 s). */
+  stallTimeoutMs?: number;
+  /** No output line for this long while a tool call is open kills it (0 = off; default 900 s). */
+  toolCallTimeoutMs?: number;
+  /** This many failures in a row of the same tool call kill it (0 = off; default 4). */
+  repeatedToolFailures?: number;
+  /** USD cap of the whole call, passed to CLIs that can cap their own spend (absent = none). */
+  maxBudgetUsd?: number;
   /** TERM→KILL grace. */
   graceMs?: number;
   /** Abort kills the agent's whole process group. */
@@ -66,9 +84,29 @@ export interface DispatchRequest {
   onEvent?: (event: AgentEvent) => void;
   /** Called before waiting to retry. */
   onRetry?: (info: { attempt: number; delayMs: number; message: string }) => void;
+  /**
+   * Provider pauses shared by every dispatch of the run (create once with createHarnessPauses);
+   * without it, this call pauses only itself.
+   */
+  pauses?: HarnessPauses;
+  /** Called (and awaited) when this call starts or extends its harness's pause, to journal it. */
+  onPause?: (pause: HarnessPause) => void | Promise<void>;
   /** Injectable sleep, for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+/**
+ * Runs one agent call: what flows depend on instead of `dispatch` itself, so a test can inject a
+ * fake and a fleet a remote runner. `dispatch` is the local implementation.
+ */
+export type AgentRunner = (request: DispatchRequest) => Promise<DispatchResult>;
+
+/**
+ * Spawns in a row one call may spend on provider limits. They count once against the retries
+ * (see dispatch); this bounds a limit that never lifts (with no reset time, the pauses between
+ * them add up to about an hour).
+ */
+export const MAX_RATE_LIMITED_SPAWNS = 8;
 
 /** What a successful dispatch produced. */
 export interface DispatchResult {
@@ -98,19 +136,33 @@ export interface DispatchResult {
   warnings: string[];
 }
 
-/** Runs the agent, retrying transient failures. Throws AgentError / CancelledError on failure. */
+/**
+ * Runs the agent, retrying transient failures. Throws AgentError / CancelledError on failure.
+ *
+ * Provider limits are not ordinary failures: the harness is paused (for every dispatch sharing
+ * `pauses`) and the call waits for the pause before spawning again. A run of limited spawns
+ * counts once against `retry.retries`, because a 429 says nothing about the task and costs
+ * little; counting it at all keeps `retries: 0` meaning "one spawn".
+ */
 export async function dispatch(request: DispatchRequest): Promise<DispatchResult> {
   const startedAt = performance.now();
   const retry = request.retry ?? { retries: 0, baseMs: 0, capMs: 0 };
   const sleep = request.sleep ?? sleepMs;
+  const pauses = request.pauses ?? createHarnessPauses();
+  const name = request.harness.spec.name;
+  checkBudget(request.maxBudgetUsd, name);
   const totals = { costUsd: 0, tokens: createEmptyUsage(), isCostEstimated: false };
   await mkdir(request.logDir, { recursive: true });
   const promptFile = path.join(request.logDir, "prompt.md");
   await writeFile(promptFile, request.prompt);
+  let retriesUsed = 0;
+  let rateLimitedSpawns = 0;
   for (let spawn = 1; ; spawn += 1) {
-    const attempt = await runOnce(request, promptFile);
+    await pauses.waitForResume(name, request.signal);
+    const attempt = await runOnce(request, promptFile, getBudgetLeft(request, totals.costUsd));
     addCost(totals, attempt, request);
     if (attempt.failure === undefined) {
+      pauses.clearBackoff(name);
       return {
         exitCode: attempt.process.exitCode,
         ...(attempt.sessionId === undefined ? {} : { sessionId: attempt.sessionId }),
@@ -133,13 +185,52 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
     ) {
       throw failure;
     }
-    if (spawn > retry.retries) throw failure;
-    const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (spawn - 1));
+    if (failure instanceof AgentRateLimitError) {
+      rateLimitedSpawns += 1;
+      if (rateLimitedSpawns === 1) retriesUsed += 1;
+      const { pause, isNew } = pauses.pause(name, {
+        resetAtMs: failure.resetAtMs,
+        reason: failure.message,
+      });
+      if (isNew) await request.onPause?.(pause);
+      if (retriesUsed > retry.retries || rateLimitedSpawns > MAX_RATE_LIMITED_SPAWNS) throw failure;
+      checkBudgetLeft(request, totals.costUsd, failure);
+      const delayMs = Math.max(0, pause.until.getTime() - Date.now());
+      request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
+      // The wait is the pause itself, at the top of the loop.
+      continue;
+    }
+    rateLimitedSpawns = 0;
+    retriesUsed += 1;
+    if (retriesUsed > retry.retries) throw failure;
+    checkBudgetLeft(request, totals.costUsd, failure);
+    const delayMs = Math.min(retry.capMs, retry.baseMs * 2 ** (retriesUsed - 1));
     request.onRetry?.({ attempt: spawn, delayMs, message: failure.message });
     await sleep(delayMs, request.signal);
-    if (request.signal?.aborted === true)
-      throw new CancelledError(`${request.harness.spec.name} cancelled.`);
+    if (request.signal?.aborted === true) throw new CancelledError(`${name} cancelled.`);
   }
+}
+
+function checkBudget(maxBudgetUsd: number | undefined, name: string): void {
+  if (maxBudgetUsd === undefined || (Number.isFinite(maxBudgetUsd) && maxBudgetUsd > 0)) return;
+  throw new UsageError(
+    `The USD cap of a ${name} call must be a number above 0, got ${String(maxBudgetUsd)}. Give a positive maxBudgetUsd, or none for no cap.`,
+  );
+}
+
+/** What the cap leaves for the next spawn: retries share one cap, they do not get one each. */
+function getBudgetLeft(request: DispatchRequest, spentUsd: number): number | undefined {
+  return request.maxBudgetUsd === undefined ? undefined : round6(request.maxBudgetUsd - spentUsd);
+}
+
+/** Stops retrying once the spawns so far have spent the whole cap. */
+function checkBudgetLeft(request: DispatchRequest, spentUsd: number, failure: AgentError): void {
+  const leftUsd = getBudgetLeft(request, spentUsd);
+  if (leftUsd === undefined || leftUsd > 0) return;
+  throw new AgentError(
+    `${failure.message} (not retried: the attempts so far spent $${round6(spentUsd)}, all of this call's $${String(request.maxBudgetUsd)} cap)`,
+    { cause: failure, isPermanent: true },
+  );
 }
 
 interface AttemptOutcome {
@@ -156,7 +247,11 @@ interface AttemptOutcome {
   warnings: string[];
 }
 
-async function runOnce(request: DispatchRequest, promptFile: string): Promise<AttemptOutcome> {
+async function runOnce(
+  request: DispatchRequest,
+  promptFile: string,
+  budgetLeftUsd: number | undefined,
+): Promise<AttemptOutcome> {
   const { harness } = request;
   const name = harness.spec.name;
   const argv = buildHeadlessArgv(harness, {
@@ -165,6 +260,7 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     thinking: harness.thinking,
     sessionId: request.sessionId ?? "",
     script: harness.script,
+    maxBudgetUsd: budgetLeftUsd === undefined ? "" : String(budgetLeftUsd),
   });
   const handle = startProcess({
     command: argv.command,
@@ -184,11 +280,30 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
 
   const parse = getLineParser(harness.spec.parser);
   const seen = createCollector();
-  for await (const line of handle.lines()) {
-    for (const event of parse(line)) {
-      collect(seen, event, request.cwd);
-      request.onEvent?.(event);
+  let stall: Stall | undefined;
+  const watch = createStallWatch(
+    {
+      stallTimeoutMs: request.stallTimeoutMs ?? DEFAULT_STALL_LIMITS.stallTimeoutMs,
+      toolCallTimeoutMs: request.toolCallTimeoutMs ?? DEFAULT_STALL_LIMITS.toolCallTimeoutMs,
+      repeatedToolFailures:
+        request.repeatedToolFailures ?? DEFAULT_STALL_LIMITS.repeatedToolFailures,
+    },
+    (fired) => {
+      stall = fired;
+      handle.kill("stalled");
+    },
+  );
+  try {
+    for await (const line of handle.lines()) {
+      const events = parse(line);
+      for (const event of events) {
+        collect(seen, event, request.cwd);
+        request.onEvent?.(event);
+      }
+      watch.observe(events);
     }
+  } finally {
+    watch.stop();
   }
   let result: ProcessResult;
   try {
@@ -219,7 +334,7 @@ async function runOnce(request: DispatchRequest, promptFile: string): Promise<At
     ...seen,
     ...(defaultModel === undefined ? {} : { model: defaultModel }),
     process: result,
-    ...judge(request, seen, result),
+    ...judge(request, seen, result, stall),
   };
 }
 

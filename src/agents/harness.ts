@@ -1,7 +1,8 @@
 /**
  * A harness is data: how to run one agent CLI headlessly, which parser reads its output, which
  * env vars mean it is authenticated and where it is usually installed. Argument templates use
- * `{{prompt_file}}`, `{{model}}`, `{{thinking}}`, `{{session_id}}` and `{{script}}`.
+ * `{{prompt_file}}`, `{{model}}`, `{{thinking}}`, `{{session_id}}`, `{{script}}` and
+ * `{{max_budget_usd}}`.
  */
 
 import type { ParserName as VendorParserName } from "./parsers.js";
@@ -25,6 +26,11 @@ export interface HarnessSpec {
   modelArgs: readonly string[];
   /** Appended when a thinking level is set. */
   thinkingArgs: readonly string[];
+  /**
+   * Appended when the call has a USD cap (`{{max_budget_usd}}`); absent when the CLI cannot cap
+   * its own spend, and then the cap is not passed.
+   */
+  budgetArgs?: readonly string[];
   /** Arguments for an interactive session in a terminal lane. */
   interactiveArgs: readonly string[];
   /** Parser for stdout. */

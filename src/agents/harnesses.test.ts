@@ -17,6 +17,7 @@ function makeValues(overrides: Partial<TemplateValues> = {}): TemplateValues {
     thinking: "",
     sessionId: "",
     script: "",
+    maxBudgetUsd: "",
     ...overrides,
   };
 }
@@ -149,6 +150,27 @@ describe("buildHeadlessArgv", () => {
       args: ["--file", "/run/prompt.md"],
       isPromptOnStdin: false,
     });
+  });
+
+  it("passes a USD cap only to harnesses whose spec has budget args (claude, not codex)", () => {
+    expect(argvFor("claude", { maxBudgetUsd: "1.25" }).args.slice(-2)).toEqual([
+      "--max-budget-usd",
+      "1.25",
+    ]);
+    expect(argvFor("claude").args).not.toContain("--max-budget-usd");
+    expect(argvFor("codex", { maxBudgetUsd: "1.25" })).toEqual(argvFor("codex"));
+    for (const name of ["gemini", "opencode", "pi", "amp", "cursor-agent", "offline"])
+      expect(argvFor(name, { maxBudgetUsd: "1.25" })).toEqual(argvFor(name));
+  });
+
+  it("custom template: {{max_budget_usd}} is the cap, dropped with its flag when there is none", () => {
+    const overrides = { mytool: { template: "mytool --budget {{max_budget_usd}} --go" } };
+    expect(argvFor("mytool", { maxBudgetUsd: "3" }, overrides).args).toEqual([
+      "--budget",
+      "3",
+      "--go",
+    ]);
+    expect(argvFor("mytool", {}, overrides).args).toEqual(["--go"]);
   });
 
   it("custom template without {{prompt_file}} gets the prompt on stdin", () => {

@@ -70,6 +70,8 @@ const CLAUDE: HarnessSpec = {
   ],
   modelArgs: ["--model", "{{model}}"],
   thinkingArgs: ["--effort", "{{thinking}}"],
+  // Print mode only; the run ends with subtype error_max_budget_usd once the cap is reached.
+  budgetArgs: ["--max-budget-usd", "{{max_budget_usd}}"],
   interactiveArgs: ["--dangerously-skip-permissions"],
   parser: "claude",
   isFinalRequired: true,
@@ -295,13 +297,16 @@ export interface TemplateValues {
   sessionId: string;
   /** Offline script path, "" if none. */
   script: string;
+  /** USD cap of this call, "" if none. */
+  maxBudgetUsd: string;
 }
 
 /**
  * Builds the argv for a headless run and says whether the prompt goes on stdin (it does unless
- * the args reference `{{prompt_file}}`). Template-only harnesses (custom) get `{{model}}` and
- * `{{thinking}}` substituted in place; an arg whose placeholder is empty is dropped, and so is a
- * bare flag right before it (`-m {{model}}`).
+ * the args reference `{{prompt_file}}`). Template-only harnesses (custom) get `{{model}}`,
+ * `{{thinking}}` and `{{max_budget_usd}}` substituted in place; an arg whose placeholder is empty
+ * is dropped, and so is a bare flag right before it (`-m {{model}}`). A USD cap reaches only CLIs
+ * whose spec has `budgetArgs` (or whose template names it); the others run without one.
  */
 export function buildHeadlessArgv(
   harness: ResolvedHarness,
@@ -314,6 +319,7 @@ export function buildHeadlessArgv(
     ...base,
     ...(values.model === "" ? [] : spec.modelArgs),
     ...(values.thinking === "" ? [] : spec.thinkingArgs),
+    ...(values.maxBudgetUsd === "" ? [] : (spec.budgetArgs ?? [])),
     ...harness.extraArgs,
   ];
   const isPromptOnStdin = !templated.some((arg) => arg.includes("{{prompt_file}}"));
@@ -336,7 +342,7 @@ export function buildHeadlessArgv(
 /** A flag that takes its value as the next arg (`-m`, `--model`), as opposed to `--model=x`. */
 const BARE_FLAG = /^--?[A-Za-z0-9][\w-]*$/;
 
-const PLACEHOLDER = /\{\{(prompt_file|model|thinking|session_id|script)\}\}/g;
+const PLACEHOLDER = /\{\{(prompt_file|model|thinking|session_id|script|max_budget_usd)\}\}/g;
 
 function fillTemplate(arg: string, values: TemplateValues): string | null {
   let isEmpty = false;
@@ -358,6 +364,8 @@ function getTemplateValue(values: TemplateValues, key: string): string {
       return values.thinking;
     case "session_id":
       return values.sessionId;
+    case "max_budget_usd":
+      return values.maxBudgetUsd;
     default:
       return values.script;
   }

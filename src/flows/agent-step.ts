@@ -179,12 +179,15 @@ export async function runAgentStep(
   const harness = resolveHarness(harnessName, ctx.config.agents);
   let result: DispatchResult;
   try {
-    result = await dispatch({
+    result = await (ctx.runAgent ?? dispatch)({
       harness,
       prompt: step.prompt,
       cwd: scope.cwd,
       logDir,
       timeoutMs: scope.timeoutSec * 1000,
+      stallTimeoutMs: ctx.config.dispatch.stallTimeoutSec * 1000,
+      toolCallTimeoutMs: ctx.config.dispatch.toolCallTimeoutSec * 1000,
+      repeatedToolFailures: ctx.config.dispatch.repeatedToolFailures,
       graceMs: ctx.config.dispatch.graceSec * 1000,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       env: {
@@ -208,6 +211,19 @@ export async function runAgentStep(
       onEvent: (event) => ctx.emit({ type: "agent.output", ...ref, event }),
       onRetry: ({ attempt: spawn, delayMs, message }) =>
         ctx.emit({ type: "agent.retry", ...ref, spawn, delayMs, message }),
+      ...(ctx.pauses === undefined ? {} : { pauses: ctx.pauses }),
+      // What is left of the task's budget caps this one call, where the CLI can (Claude Code).
+      ...(reservation?.maxCallUsd === undefined || reservation.maxCallUsd <= 0
+        ? {}
+        : { maxBudgetUsd: reservation.maxCallUsd }),
+      onPause: async ({ harness: paused, until, reason }) => {
+        await ctx.record({
+          type: "harness.paused",
+          harness: paused,
+          until: until.toISOString(),
+          reason,
+        });
+      },
     });
   } catch (error) {
     // A failed or stopped call's spend is unknown to bosun: its reservation counts as spent.

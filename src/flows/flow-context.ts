@@ -3,6 +3,8 @@
  * A team run has one RunContext and many RoundScopes at once: one per task, each in its own
  * working tree; a review has one scope per round, in the user's checkout.
  */
+import type { AgentRunner } from "../agents/dispatch.js";
+import type { HarnessPauses } from "../agents/harness-pause.js";
 import type { BosunPaths } from "../store/paths.js";
 import type { RunIndex } from "../store/run-index.js";
 import type { Config } from "../store/schema/config.js";
@@ -25,6 +27,10 @@ export interface RunContext {
   record(event: RunEventInput): Promise<RunEvent>;
   /** Tells subscribers something live (not persisted). */
   emit(event: BosunEvent): void;
+  /** Runs agent calls; `dispatch` when absent (tests inject a fake, fleets a remote runner). */
+  runAgent?: AgentRunner;
+  /** Provider pauses shared by the run's agent calls (createHarnessPauses); per call when absent. */
+  pauses?: HarnessPauses;
   /** Budget checks around every dispatch (team runs); absent: no cap. */
   budget?: DispatchBudget;
 }

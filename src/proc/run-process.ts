@@ -20,8 +20,11 @@ import {
   type SpawnTree,
 } from "./tree-kill.js";
 
-/** Why a process ended; recorded once and used to build every message about it. */
-export type TerminationReason = "exit" | "timeout" | "aborted" | "signal";
+/**
+ * Why a process ended; recorded once and used to build every message about it. `stalled` is a
+ * kill by the caller's own watchdog (`kill("stalled")`), such as an agent that went silent.
+ */
+export type TerminationReason = "exit" | "timeout" | "aborted" | "signal" | "stalled";
 
 /** What to run and how. */
 export interface ProcessOptions {

@@ -17,7 +17,15 @@ describe("suggestKey", () => {
 
 describe("getKnownKeys", () => {
   it("walks the config schema, through records", () => {
-    expect(getKnownKeys([])).toEqual(["version", "review", "dispatch", "agents", "prices", "worktree", "team"]);
+    expect(getKnownKeys([])).toEqual([
+      "version",
+      "review",
+      "dispatch",
+      "agents",
+      "prices",
+      "worktree",
+      "team",
+    ]);
     expect(getKnownKeys(["review"])).toEqual(["worker", "reviewer", "maxRounds", "verify"]);
     expect(getKnownKeys(["agents", "anything"])).toContain("script");
     expect(getKnownKeys(["prices", "gpt-5"])).toEqual([

@@ -184,6 +184,7 @@ describe("loadConfig", () => {
     ["dispatch.graceSec", "dispatch:\n  graceSec: 9999999999\n"],
     ["dispatch.retryBaseSec", "dispatch:\n  retryBaseSec: .inf\n"],
     ["dispatch.retryCapSec", "dispatch:\n  retryCapSec: 3000000\n"],
+    ["dispatch.stallTimeoutSec", "dispatch:\n  stallTimeoutSec: 3000000\n"],
   ])("refuses %s longer than a timer can hold (%j)", async (key, yaml) => {
     const { root, workspaceFile } = await makeConfigDirs({ workspace: yaml });
     const error = await catchConfigError(loadConfig(root));
@@ -191,6 +192,34 @@ describe("loadConfig", () => {
       new RegExp(`^Invalid ${workspaceFile}: ${key.replace(".", "\\.")}: `),
     );
     expect(error.issues[0]?.line).toBe(2);
+  });
+
+  it.each([
+    ["dispatch.toolCallTimeoutSec", "dispatch:\n  toolCallTimeoutSec: -1\n"],
+    ["dispatch.repeatedToolFailures", "dispatch:\n  repeatedToolFailures: 2.5\n"],
+  ])("refuses a bad %s (%j)", async (key, yaml) => {
+    const { root, workspaceFile } = await makeConfigDirs({ workspace: yaml });
+    const error = await catchConfigError(loadConfig(root));
+    expect(error.message).toMatch(
+      new RegExp(`^Invalid ${workspaceFile}: ${key.replace(".", "\\.")}: `),
+    );
+  });
+
+  it("reads the stall limits, 0 turning a check off", async () => {
+    const { root } = await makeConfigDirs({
+      workspace:
+        "dispatch:\n  stallTimeoutSec: 0\n  toolCallTimeoutSec: 1200\n  repeatedToolFailures: 6\n",
+    });
+    expect((await loadConfig(root)).config.dispatch).toMatchObject({
+      stallTimeoutSec: 0,
+      toolCallTimeoutSec: 1200,
+      repeatedToolFailures: 6,
+    });
+    expect(DEFAULT_CONFIG.dispatch).toMatchObject({
+      stallTimeoutSec: 300,
+      toolCallTimeoutSec: 900,
+      repeatedToolFailures: 4,
+    });
   });
 
   it("accepts the longest timeout a timer can hold", async () => {

@@ -31,8 +31,6 @@ import { checkHarnessesInstalled } from "./review.js";
 export const DEFAULT_MAX_PARALLEL = 3;
 /** Default repair rounds after the first before a task escalates. */
 export const DEFAULT_MAX_REPAIRS = 2;
-/** Default seconds of silence before an agent counts as stalled. */
-export const DEFAULT_STALL_TIMEOUT_SEC = 300;
 
 /** Flags of `bosun run`. */
 export interface RunFlags {
@@ -145,7 +143,7 @@ function createTeamOptions(flags: RunFlags, config: Config): TeamOptions {
     maxRepairs: flags.maxRepairs ?? DEFAULT_MAX_REPAIRS,
     verify: flags.verify ?? config.review.verify,
     timeoutSec: flags.timeout ?? config.dispatch.timeoutSec,
-    stallTimeoutSec: DEFAULT_STALL_TIMEOUT_SEC,
+    stallTimeoutSec: config.dispatch.stallTimeoutSec,
     ...(flags.budgetUsd === undefined ? {} : { budgetUsd: flags.budgetUsd }),
     ...(flags.taskBudgetUsd === undefined ? {} : { taskBudgetUsd: flags.taskBudgetUsd }),
     isPlanGated: flags.gatePlan === true,
@@ -243,6 +241,7 @@ function describeCommand(name: string, config: Config): string {
     thinking: harness.thinking,
     sessionId: "",
     script: config.agents[name]?.script ?? "",
+    maxBudgetUsd: "",
   });
   return [command, ...args]
     .map((arg) => (/^[\w@%+=:,./<>-]+$/.test(arg) ? arg : JSON.stringify(arg)))

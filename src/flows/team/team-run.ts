@@ -38,6 +38,7 @@ import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.j
 import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
+import { createHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
@@ -214,7 +215,13 @@ async function driveTeam(
   const budget = createTeamBudget(store, run.options);
   const ctx: RunContext = {
     paths,
-    config,
+    // The run's stall limit (fixed at its start) for every dispatch it makes.
+    config: {
+      ...config,
+      dispatch: { ...config.dispatch, stallTimeoutSec: run.options.stallTimeoutSec },
+    },
+    // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
+    pauses: createHarnessPauses(),
     runId: store.runId,
     get state() {
       return store.index;

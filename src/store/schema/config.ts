@@ -104,6 +104,12 @@ export const WrittenConfigSchema = z.strictObject({
       retryCapSec: createTimerSecSchema().optional(),
       /** Seconds between SIGTERM and SIGKILL when stopping an agent. */
       graceSec: createTimerSecSchema().optional(),
+      /** An agent silent this long (no tool call open) is stalled: killed and retried (0 = off). */
+      stallTimeoutSec: createTimerSecSchema("no stall check").optional(),
+      /** One tool call open this long with no output is stalled (0 = off). */
+      toolCallTimeoutSec: createTimerSecSchema("no tool-call check").optional(),
+      /** The same tool call failing this many times in a row is stalled (0 = off). */
+      repeatedToolFailures: z.number().int().nonnegative().optional(),
     })
     .optional(),
   /** Per-harness overrides and custom harnesses, by name. */
@@ -154,6 +160,9 @@ export interface Config {
     retryBaseSec: number;
     retryCapSec: number;
     graceSec: number;
+    stallTimeoutSec: number;
+    toolCallTimeoutSec: number;
+    repeatedToolFailures: number;
   };
   /** Per-harness overrides. */
   agents: Record<string, AgentOverride>;
@@ -171,7 +180,17 @@ export interface Config {
  */
 export const DEFAULT_CONFIG: Config = {
   review: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "" },
-  dispatch: { timeoutSec: 1800, retries: 2, retryBaseSec: 5, retryCapSec: 60, graceSec: 5 },
+  dispatch: {
+    timeoutSec: 1800,
+    retries: 2,
+    retryBaseSec: 5,
+    retryCapSec: 60,
+    graceSec: 5,
+    // Why 900 for a tool call: see DEFAULT_STALL_LIMITS in agents/stall-watch.ts.
+    stallTimeoutSec: 300,
+    toolCallTimeoutSec: 900,
+    repeatedToolFailures: 4,
+  },
   agents: {},
   team: {},
   worktree: { setup: "", copy: [] },

@@ -1,0 +1,101 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import type { DispatchRequest, DispatchResult } from "../agents/dispatch.js";
+import { createHarnessPauses } from "../agents/harness-pause.js";
+import { createBosunPaths } from "../store/paths.js";
+import { createRunIndex } from "../store/run-index.js";
+import { DEFAULT_CONFIG } from "../store/schema/config.js";
+import { RunEventSchema, type RunEventInput } from "../store/schema/events.js";
+import { makeGitRepo } from "../../test/helpers/git-repo.js";
+import { runAgentStep } from "./agent-step.js";
+import type { RoundScope, RunContext } from "./flow-context.js";
+
+function makeResult(): DispatchResult {
+  return {
+    exitCode: 0,
+    costUsd: 0.25,
+    isCostEstimated: false,
+    tokens: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 },
+    finalText: "done",
+    durationMs: 7,
+    spawns: 1,
+    fileEdits: [],
+    toolUses: 0,
+    warnings: [],
+  };
+}
+
+describe("runAgentStep", () => {
+  it("runs the agent through the context's runner with the config's stall limits and the run's pauses, journaling a pause", async () => {
+    const repo = await makeGitRepo();
+    const requests: DispatchRequest[] = [];
+    const recorded: RunEventInput[] = [];
+    const pauses = createHarnessPauses();
+    const untilMs = Date.UTC(2026, 0, 15, 12, 0);
+    const ctx: RunContext = {
+      paths: createBosunPaths(repo),
+      config: {
+        ...DEFAULT_CONFIG,
+        dispatch: {
+          ...DEFAULT_CONFIG.dispatch,
+          stallTimeoutSec: 120,
+          toolCallTimeoutSec: 600,
+          repeatedToolFailures: 3,
+        },
+      },
+      runId: "r1",
+      state: createRunIndex(),
+      record: (event) => {
+        recorded.push(event);
+        return Promise.resolve(RunEventSchema.parse({ ...event, seq: recorded.length, ts: "t" }));
+      },
+      emit: () => undefined,
+      pauses,
+      runAgent: async (request) => {
+        requests.push(request);
+        await request.onPause?.({ harness: "claude", until: new Date(untilMs), reason: "429" });
+        return makeResult();
+      },
+    };
+    const scope: RoundScope = {
+      taskId: "T-001",
+      round: 1,
+      cwd: repo,
+      harnesses: { worker: "claude" },
+      maxRounds: 3,
+      timeoutSec: 60,
+      resumeCommand: "bosun review --resume r1",
+    };
+    await runAgentStep(ctx, scope, {
+      seat: "worker",
+      attempt: 1,
+      prompt: "do it",
+      reportFile: `${repo}/work_report.json`,
+      checkReport: () => Promise.resolve({ isValid: true }),
+    });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({
+      prompt: "do it",
+      cwd: repo,
+      timeoutMs: 60_000,
+      stallTimeoutMs: 120_000,
+      toolCallTimeoutMs: 600_000,
+      repeatedToolFailures: 3,
+    });
+    expect(requests[0]?.harness.spec.name).toBe("claude");
+    // The run's pauses reach every call, and a pause a call reports is journaled.
+    expect(requests[0]?.pauses).toBe(pauses);
+    expect(recorded.map((event) => event.type)).toEqual([
+      "dispatch.started",
+      "harness.paused",
+      "dispatch.completed",
+    ]);
+    expect(recorded[1]).toEqual({
+      type: "harness.paused",
+      harness: "claude",
+      until: "2026-01-15T12:00:00.000Z",
+      reason: "429",
+    });
+    expect(await readFile(ctx.paths.costsFile, "utf8")).toContain('"costUsd":0.25');
+  });
+});
