@@ -102,10 +102,11 @@ export function countMerges(events: readonly RunEvent[]): Record<string, number>
   return counts;
 }
 
-/** The subjects of the merge commits on the integration branch, oldest first. */
+/** The subjects of the merge commits made on the integration branch (first parents), oldest first. */
 export async function listIntegrationMerges(repo: OfflineRepo, runId: string): Promise<string[]> {
   const out = await repo.git([
     "log",
+    "--first-parent",
     "--merges",
     "--reverse",
     "--format=%s",
