@@ -4,7 +4,7 @@
  * merged exactly once, green), and nothing the killed bosun started is left running.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
@@ -205,5 +205,32 @@ describe("bosun run --execute killed with -9, then --resume", () => {
 
     expect(stderr).toContain("Killed an agent left running by an earlier bosun process");
     expect(filterEvents(events, "dispatch.started", { seat: "planner" })).toHaveLength(2);
+  });
+
+  it("right after a merge was journaled (before the task was marked merged): it is not recorded twice", async () => {
+    const repo = await createScenarioRepo(
+      makeSteps([{ seat: "planner", actions: [{ report: makePlan([{ id: "a" }]) }] }]),
+    );
+    repos.push(repo);
+    expect((await repo.runCli(teamArgs(VERIFY))).exitCode).toBe(0);
+    const { runId } = await repo.readOnlyRun();
+    // kill -9 right after merge.completed reached the disk leaves the journal ending there (what
+    // came after, the task's status and the summary, is written again by the resumed run).
+    const file = repo.paths.eventsFile(runId);
+    const lines = (await readFile(file, "utf8")).split("\n");
+    const merged = lines.findIndex((line) => line.includes('"type":"merge.completed"'));
+    expect(merged).toBeGreaterThan(0);
+    await writeFile(file, `${lines.slice(0, merged + 1).join("\n")}\n`);
+    await rm(repo.paths.runFile(runId));
+
+    const resumed = await repo.runCli(["run", "--resume", runId]);
+
+    expectNoInternalError(resumed);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ status: "succeeded" });
+    expect(countMerges(events)).toEqual({ a: 1 });
+    expect(filterEvents(events, "merge.started")).toHaveLength(1);
+    expect(await listIntegrationMerges(repo, runId)).toEqual(["bosun: merge task a (Task a)"]);
   });
 });
