@@ -38,6 +38,9 @@ export function createMergeQueue(
 async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Promise<MergeOutcome> {
   const { ctx } = team;
   const state = getTaskState(ctx.state, task.id);
+  // Journaled as merged, and bosun died before marking the task so: that merge stands. Merging
+  // again would find nothing new and record the same merge a second time.
+  if (state?.merged !== undefined) return { kind: "merged", commit: state.merged.commit };
   const head = await readIntegrationHead(team);
   // A merge journaled as started and never as done: bosun died mid-merge. It landed when the
   // accepted commit is in the integration branch; then only its test and record are left.

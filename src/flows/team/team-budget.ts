@@ -15,6 +15,27 @@ import { BudgetLedger, CostEstimator, getSeatKey, type BudgetFact } from "./budg
  */
 export const DEFAULT_DISPATCH_ESTIMATE_USD = 0.25;
 
+/**
+ * A dispatch refused by a team run's budget, with the figures of the cap in the way (what the
+ * run's journal records in `budget.exhausted`).
+ */
+export class TeamBudgetExhaustedError extends BudgetExhaustedError {
+  /** The cap that refused, in USD. */
+  readonly limitUsd: number;
+  /** Spent plus reserved for work in flight under that cap (the whole run's, or the task's), in USD. */
+  readonly spentUsd: number;
+
+  constructor(
+    message: string,
+    scope: "run" | "task",
+    figures: { limitUsd: number; spentUsd: number },
+  ) {
+    super(message, scope);
+    this.limitUsd = figures.limitUsd;
+    this.spentUsd = Math.round(figures.spentUsd * 1e6) / 1e6;
+  }
+}
+
 /** The budget hook of a team run, or undefined when it has no cap. */
 export function createTeamBudget(
   store: RunStore,
@@ -66,7 +87,15 @@ export function createTeamBudget(
       const key = getSeatKey(harness, seat);
       const estimate = estimator.estimateUsd(key);
       const result = ledger.reserve(scope.taskId, estimate);
-      if (!result.ok) throw new BudgetExhaustedError(result.reason, result.which);
+      if (!result.ok) {
+        const isRun = result.which === "run";
+        throw new TeamBudgetExhaustedError(result.reason, result.which, {
+          limitUsd: (isRun ? caps.runCapUsd : caps.taskCapUsd) ?? 0,
+          spentUsd: isRun
+            ? ledger.spent + ledger.reserved
+            : ledger.spentFor(scope.taskId) + ledger.reservedFor(scope.taskId),
+        });
+      }
       const { reservation } = result;
       const maxCallUsd = ledger.remainingFor(scope.taskId);
       return {

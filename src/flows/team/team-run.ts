@@ -44,8 +44,13 @@ import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { runVerifyCommand } from "../verify.js";
-import { createTeamBudget } from "./team-budget.js";
-import { getIntegrationBranch, getTaskBranch, type TeamContext } from "./team-context.js";
+import { TeamBudgetExhaustedError, createTeamBudget } from "./team-budget.js";
+import {
+  PLAN_TASK_ID,
+  getIntegrationBranch,
+  getTaskBranch,
+  type TeamContext,
+} from "./team-context.js";
 import { findReadyTasks, type TaskRunStatus } from "./graph.js";
 import { checkoutIntegration, createMergeQueue, readIntegrationHead } from "./merge-queue.js";
 import { runPlanner } from "./planner.js";
@@ -245,7 +250,20 @@ async function driveTeam(
     resumeCommand: `bosun run --resume ${store.runId}`,
   };
   await ensureIntegration(team);
-  const plan = await runPlanner(team);
+  let plan: Plan;
+  try {
+    plan = await runPlanner(team);
+  } catch (error) {
+    // The planner's dispatch is refused like any other: the run ends budget_exhausted, not broken.
+    if (!(error instanceof BudgetExhaustedError)) throw error;
+    await recordBudgetExhausted(team, PLAN_TASK_ID, error);
+    await ctx.record({
+      type: "run.completed",
+      status: "budget_exhausted",
+      reason: `the budget stopped the planner: ${error.message}`,
+    });
+    return undefined;
+  }
   board.plan = plan;
   if (!ctx.state.isPlanApproved) {
     if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
@@ -519,16 +537,7 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
   } catch (error) {
     if (error instanceof BudgetExhaustedError) {
-      if (ctx.state.budgetExhausted === undefined) {
-        const cap = error.scope === "run" ? team.options.budgetUsd : team.options.taskBudgetUsd;
-        await ctx.record({
-          type: "budget.exhausted",
-          scope: error.scope,
-          ...(error.scope === "task" ? { taskId: task.id } : {}),
-          limitUsd: cap ?? 0,
-          spentUsd: getTaskState(ctx.state, task.id)?.costUsd ?? 0,
-        });
-      }
+      await recordBudgetExhausted(team, task.id, error);
       await setStatus("pending", { reason: error.message });
       return;
     }
@@ -544,6 +553,30 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
     throw error;
   }
+}
+
+/**
+ * Journals the first refusal of a dispatch by the budget, with the cap's figures (what was spent
+ * and reserved under it when the refused dispatch asked), once per run.
+ */
+async function recordBudgetExhausted(
+  team: TeamContext,
+  taskId: string,
+  error: BudgetExhaustedError,
+): Promise<void> {
+  const { ctx } = team;
+  if (ctx.state.budgetExhausted !== undefined) return;
+  const cap = error.scope === "run" ? team.options.budgetUsd : team.options.taskBudgetUsd;
+  await ctx.record({
+    type: "budget.exhausted",
+    scope: error.scope,
+    ...(error.scope === "task" ? { taskId } : {}),
+    limitUsd: error instanceof TeamBudgetExhaustedError ? error.limitUsd : (cap ?? 0),
+    spentUsd:
+      error instanceof TeamBudgetExhaustedError
+        ? error.spentUsd
+        : (getTaskState(ctx.state, taskId)?.costUsd ?? 0),
+  });
 }
 
 /** Creates (or re-adopts, on resume) the task's worktree on its branch, cut from the integration head. */

@@ -1,6 +1,6 @@
 /**
  * One task of a team run, worked to a verdict in its own git worktree: SME worker → bosun's
- * checkpoint → report, noop, protected-file, outside-write and verify gates → an independent
+ * checkpoint → outside-write, report, noop, protected-file and verify gates → an independent
  * critic on the real diff. A fix verdict starts the next round with the fix list (self-healing,
  * up to max repairs); past that, or on a gate that says a human must look, the task escalates.
  */
@@ -76,6 +76,9 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
         ? await findOverlapWarnings(team, work)
         : "";
     const gates: Array<Gate<WorkerProduction>> = [
+      // First, though not the cheapest: a failed gate ends the round, and writes into the main
+      // checkout must be undone whatever else is wrong (a worker that wrote only there fails noop).
+      createOutsideWriteGate(ctx, scope, team.mainRoot),
       createReportGate(),
       createNoopGate(next.round),
       createProtectedGate({
@@ -85,7 +88,6 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
         readIntegrationHead: async () =>
           (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit,
       }),
-      createOutsideWriteGate(ctx, scope, team.mainRoot),
     ];
     if (team.options.verify !== "") gates.push(createVerifyGate(ctx, scope, team.options.verify));
     await runTaskRound(ctx, scope, {
