@@ -65,6 +65,10 @@ describe("bosun CLI", () => {
     for (const name of [
       "init",
       "review",
+      "run",
+      "stop",
+      "clean",
+      "approve",
       "status",
       "board",
       "runs",
@@ -81,6 +85,28 @@ describe("bosun CLI", () => {
     ]) {
       expect(commands).toContain(name);
     }
+  });
+
+  it("run --help says what a team run does, where it works and how it exits", async () => {
+    const { run } = await makeSandbox();
+    const { status, stdout } = run(["run", "--help"]);
+    expect(status).toBe(0);
+    const flat = stdout.replace(/\s+/g, " ");
+    expect(flat).toContain("Without --execute nothing is launched");
+    expect(flat).toContain("bosun/<run>/integration");
+    expect(flat).toContain("$BOSUN_WORKTREES_DIR");
+    expect(flat).toContain("4 budget exhausted");
+    // The per-dispatch timeout shows its default and the config key that changes it.
+    expect(flat).toContain("(default: 1800; dispatch.timeoutSec in bosun.yaml)");
+  });
+
+  it("clean --help gives its exit codes", async () => {
+    const { run } = await makeSandbox();
+    const { status, stdout } = run(["clean", "--help"]);
+    expect(status).toBe(0);
+    expect(stdout.replace(/\s+/g, " ")).toContain(
+      "Exit codes: 0 every worktree removed, 1 one was kept",
+    );
   });
 
   it("init creates bosun.yaml and the templates, keeps them on a second run, and --force overwrites", async () => {

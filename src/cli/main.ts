@@ -24,11 +24,13 @@ Examples:
   bosun demo                                   see a whole loop, no keys needed
   bosun init                                   bosun.yaml, prompt templates, example task card
   bosun review --goal "Add --help" --worker claude --reviewer codex --verify "npm test"
+  bosun run "Add /health" --verify "npm test"  a team run, as a dry run; --execute runs it
   bosun status                                 the latest run; bosun log --follow to watch it
   bosun board                                  a team run's tasks by status, with costs
   bosun asks && bosun answer <ask> more        when a run needs a human
 
-Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, rounds/…), .bosun/asks/.
+Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
+.bosun/asks/; a team run's worktrees are outside the repository (bosun run --help).
 Docs: README.md; how bosun is built: docs/architecture.md.`;
 
 const REVIEW_HELP_FOOTER = `
@@ -45,7 +47,7 @@ stop a resume until you commit or stash them. What bosun discards is saved under
 refs/bosun/discarded/ first.
 
 Exit codes: 0 succeeded (or paused by --single-round), 1 failed, 2 usage or config error,
-3 needs a human, 130 stopped by Ctrl-C, SIGTERM or SIGHUP (paused; continue with --resume).`;
+3 needs a human, 130 stopped by Ctrl-C, a signal or bosun stop (paused; continue with --resume).`;
 
 const LEARN_HELP_FOOTER = `
 Commands are taken only from the repository's own files (package.json scripts, Makefile and
@@ -62,6 +64,31 @@ Assign roles in bosun.yaml:
   team:
     backend: { harness: codex, model: gpt-5.5, thinking: high, paths: [src/server] }
     frontend: { harness: claude, paths: [web] }`;
+
+const RUN_HELP_FOOTER = `
+Without --execute nothing is launched: bosun prints the agents with their exact commands, the
+schedule, the budget, the branches, where the worktrees go and the planner's prompt.
+
+The planner writes plan.json (with --gate-plan you approve it: bosun approve RUN). Each task then
+works in rounds on branch bosun/<run>/<task>, in its own worktree outside your checkout (under
+$BOSUN_WORKTREES_DIR, else $BOSUN_HOME/worktrees, else $XDG_STATE_HOME/bosun/worktrees): worker,
+gates (report, noop, protected test/CI files, outside writes, --verify), then the critic. Accepted
+tasks merge one at a time into bosun/<run>/integration, with the tests after each merge; a merge
+that turns them red is reverted. Your branches are never touched unless --merge-to.
+
+Watch: bosun board RUN, bosun log -f RUN. Stop: bosun stop RUN (or Ctrl-C); continue: --resume.
+A task that needs a human: bosun asks, then bosun answer ASK more|abort. Tidy up: bosun clean RUN.
+
+Exit codes: 0 succeeded (or a dry run), 1 failed, 2 usage or config error, 3 needs a human,
+4 budget exhausted, 130 stopped by Ctrl-C, a signal or bosun stop (paused; continue with --resume).`;
+
+const CLEAN_HELP_FOOTER = `
+A task's branch is deleted only when its change is in the integration branch (judged by
+content); the integration branch itself is kept. Uncommitted work in a worktree is saved under
+refs/bosun/snapshots/ before the worktree is removed.
+
+Exit codes: 0 every worktree removed, 1 one was kept (its work is not merged: --force) or a live
+process holds the run, 2 not a team run.`;
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set(["review", "run", "approve", "answer", "demo"]);
@@ -191,7 +218,7 @@ interface ProgramHooks {
 function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
   const program = new Command("bosun")
     .description(
-      "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops, with every step in plain files under .bosun/.",
+      "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops: one task in your checkout (review), or a planned team in parallel worktrees (run). Every step is kept in plain files under .bosun/.",
     )
     .version(VERSION, "-V, --version")
     .option("--root <dir>", "repository root (default: the git top level of the current directory)")
@@ -307,23 +334,39 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
       "repair rounds after the first before a task asks a human (default: 2)",
       parseDigitsOption,
     )
-    .option("--timeout <seconds>", "per-dispatch timeout in seconds, 0 = none", parseTimeoutSec)
-    .option("--resume <run>", "continue a team run after a crash, a stop or answers")
+    .option(
+      "--timeout <seconds>",
+      `per-dispatch timeout in seconds, also for the test command; 0 = none ${formatDefault(DEFAULT_CONFIG.dispatch.timeoutSec, "dispatch.timeoutSec")}`,
+      parseTimeoutSec,
+    )
+    .option(
+      "--resume <run>",
+      "continue a team run after a crash, a stop, an approval or answers (with the options it started with; other flags are not applied)",
+    )
+    .addHelpText("after", RUN_HELP_FOOTER)
     .action(async (goal: string | undefined, options: RunFlags, command: Command) =>
       done(await (await import("./commands/run.js")).runTeam(ctx(command), goal, options)),
     );
 
   program
     .command("stop")
-    .argument("<run>", "a run working now")
-    .description("stop a run: its agents are stopped and its state kept; --resume continues it")
+    .argument(
+      "<run>",
+      'a run a live process is working on: id, a unique prefix/suffix, or "latest"',
+    )
+    .description(
+      "stop a run another process is working on: its agents are stopped and its state kept; --resume continues it",
+    )
     .action(async (run: string, _options: unknown, command: Command) =>
       done(await (await import("./commands/stop.js")).runStop(ctx(command), run)),
     );
 
   program
     .command("clean")
-    .argument("<run>", "a team run that is not running")
+    .argument(
+      "<run>",
+      'a team run no process is working on: id, a unique prefix/suffix, or "latest"',
+    )
     .description(
       "remove a team run's worktrees and its merged branches; uncommitted work is saved to a ref first, unmerged work needs --force",
     )
@@ -331,13 +374,14 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
       "--force",
       "remove worktrees whose change is not merged too (their branch and a snapshot are kept)",
     )
+    .addHelpText("after", CLEAN_HELP_FOOTER)
     .action(async (run: string, options: { force?: boolean }, command: Command) =>
       done(await (await import("./commands/clean.js")).runClean(ctx(command), run, options)),
     );
 
   program
     .command("approve")
-    .argument("<run>", "a team run waiting for its plan to be approved (--gate-plan)")
+    .argument("<run>", "a team run waiting for its plan to be approved (started with --gate-plan)")
     .description("approve a team run's plan (plan.json, maybe edited) and continue the run")
     .action(async (run: string, _options: unknown, command: Command) =>
       done(await (await import("./commands/approve.js")).runApprove(ctx(command), run)),
@@ -346,7 +390,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
   program
     .command("status")
     .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
-    .description("show a run: status, round, step, cost, open ask")
+    .description("show a run: status, progress, last step, commits, cost, open asks")
     .action(async (run: string, _options: unknown, command: Command) =>
       done(await (await import("./commands/status.js")).runStatus(ctx(command), run)),
     );
@@ -370,7 +414,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
 
   program
     .command("log")
-    .argument("[run]", 'run id or "latest"', "latest")
+    .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
     .description("print a run's event history")
     .option("-f, --follow", "keep printing new events as they are written")
     .action(async (run: string, options: { follow?: boolean }, command: Command) =>
@@ -379,9 +423,11 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
 
   program
     .command("diff")
-    .argument("[run]", 'run id or "latest"', "latest")
-    .description("show the git diff a run made (all rounds, or one with --round)")
-    .option("--round <n>", "only this round's checkpoint", parsePositiveInt)
+    .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
+    .description(
+      "show the git diff a run made (a review: all rounds, or one with --round; a team run: its integration branch)",
+    )
+    .option("--round <n>", "only this round's checkpoint (review runs)", parsePositiveInt)
     .action(async (run: string, options: { round?: number }, command: Command) =>
       done(await (await import("./commands/diff.js")).runDiff(ctx(command), run, options)),
     );
@@ -399,7 +445,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .argument("<ask>", "ask id (see bosun asks)")
     .argument("<answer>", "one of the ask's options, e.g. more, accept, abort")
     .description("answer an ask; the run it belongs to then continues")
-    .option("--note <text>", "a note passed to the next round's worker")
+    .option("--note <text>", "a note passed to the next round's worker (review runs)")
     .option("--no-resume", "only record the answer; do not continue the run now")
     .action(
       async (
