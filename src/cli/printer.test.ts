@@ -283,3 +283,33 @@ describe("createPrinter text budget", () => {
     ]);
   });
 });
+
+describe("createPrinter with task ids (team runs)", () => {
+  it("starts each task's lines with its id, and leaves run-level and planner lines alone", () => {
+    const lines: string[] = [];
+    const print = printer.createPrinter({
+      isJson: false,
+      isVerbose: false,
+      heartbeatMs: 0,
+      showTaskIds: true,
+      write: (line) => lines.push(line),
+    });
+    print({ ...BASE, seq: 5, type: "round.started", taskId: "api", round: 2, head: "c1" });
+    print({ ...BASE, seq: 6, type: "round.started", taskId: "plan", round: 1, head: "c1" });
+    print({ ...BASE, seq: 7, type: "plan.approved", by: "auto" });
+    print({
+      type: "agent.output",
+      runId: RUN_ID,
+      taskId: "web",
+      round: 1,
+      seat: "worker",
+      event: { type: "tool.use", tool: "Write", summary: "index.html" },
+    });
+    expect(lines).toEqual([
+      "[api] ── round 2",
+      "── round 1",
+      "  plan approved",
+      "[web] worker · Write index.html",
+    ]);
+  });
+});

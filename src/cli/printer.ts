@@ -18,6 +18,8 @@ export interface PrinterOptions {
   heartbeatMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Start each task's line with its id (a team run's tasks print interleaved). */
+  showTaskIds?: boolean;
 }
 
 /** Agent text lines shown per second by default (--verbose shows all). */
@@ -43,8 +45,18 @@ export function createPrinter(options: PrinterOptions): (event: BosunEvent) => v
       if (skipped > 0)
         write(color.dim(`    … ${skipped} more line(s) of agent text; all of it is in agent.log`));
     }
-    write(line);
+    write(options.showTaskIds === true ? prefixTask(event, line) : line);
   };
+}
+
+/** `[task] line`, for an event of one task (the planner's and run-level lines stay as they are). */
+export function prefixTask(event: BosunEvent, line: string): string {
+  const taskId = "taskId" in event ? event.taskId : undefined;
+  if (taskId === undefined || taskId === "plan" || event.type === "run.created") return line;
+  return line
+    .split("\n")
+    .map((part) => `${color.cyan(`[${taskId}]`)} ${part.trimStart()}`)
+    .join("\n");
 }
 
 /** At most TEXT_LINES_PER_SECOND agent text lines a second; returns lines skipped since the last one shown, or undefined to skip. */

@@ -163,4 +163,32 @@ describe("bosun run --execute", () => {
     ]);
     expect(parsed.eventCount).toBe(events.length);
   });
+
+  it("escalates a task the critic keeps rejecting; the rest goes on; 'accept' merges its work and the run completes", async () => {
+    const repo = await createTeamRepo([
+      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+      { seat: "worker", task: "a", actions: writeTaskFile("a") },
+      { seat: "worker", task: "b", actions: writeTaskFile("b") },
+      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      { seat: "critic", task: "b", actions: [REJECT] },
+      { seat: "critic", actions: [APPROVE] },
+    ]);
+    repos.push(repo);
+    const first = await repo.runCli([...RUN_OFFLINE, "--max-repairs", "0"]);
+    expect(first.exitCode, first.stderr).toBe(3);
+    const waiting = await repo.readOnlyRun();
+    expect(waiting.run.status).toBe("needs_human");
+    // a merged meanwhile; c waits for b.
+    expect(filterEvents(waiting.events, "merge.completed").map((e) => e.taskId)).toEqual(["a"]);
+    const [ask] = filterEvents(waiting.events, "ask.created").filter((e) => e.taskId === "b");
+    expect(ask).toBeDefined();
+
+    const answered = await repo.runCli(["answer", ask?.askId ?? "", "accept"]);
+    expectNoInternalError(answered);
+    expect(answered.exitCode, answered.stderr).toBe(0);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run.status).toBe("succeeded");
+    expect(filterEvents(events, "merge.completed").map((e) => e.taskId)).toEqual(["a", "b", "c"]);
+    expect(filterEvents(events, "ask.answered")).toMatchObject([{ taskId: "b", answer: "accept" }]);
+  });
 });

@@ -48,7 +48,11 @@ export async function runAnswer(
     config,
     runId: ask.runId,
     signal: ctx.signal,
-    onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
+    onEvent: createPrinter({
+      isJson: ctx.isJson,
+      isVerbose: ctx.isVerbose,
+      showTaskIds: (await readRun(paths, ask.runId))?.flow === "team",
+    }),
   });
   const { run } = outcome;
   return run.flow === "review"

@@ -25,7 +25,7 @@ export async function runApprove(ctx: CliContext, wanted: string): Promise<numbe
     config,
     runId,
     signal: ctx.signal,
-    onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
+    onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose, showTaskIds: true }),
   });
   return reportTeamOutcome(ctx, outcome);
 }

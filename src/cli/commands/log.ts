@@ -7,7 +7,7 @@ import { readRunJournal, resolveRunId } from "../../store/run-read.js";
 import type { RunEvent } from "../../store/schema/events.js";
 import type { CliContext } from "../context.js";
 import { color } from "../format.js";
-import { formatEvent } from "../printer.js";
+import { formatEvent, prefixTask } from "../printer.js";
 
 /** Prints (and with --follow, keeps printing until the run stops or Ctrl-C) a run's events. */
 export async function runLog(
@@ -23,13 +23,18 @@ export async function runLog(
     new StateError(
       `Run ${runId} has no events: ${file} is empty or missing, so its history is lost. "bosun status ${runId}" shows what run.json kept.`,
     );
+  // A team run's tasks interleave: each line says whose it is (seen from the first event on).
+  let isTeam = false;
   const print = (event: RunEvent): void => {
     if (ctx.isJson) {
       process.stdout.write(`${JSON.stringify(event)}\n`);
       return;
     }
-    const line = formatEvent({ ...event, runId }, ctx.isVerbose);
-    if (line !== undefined) process.stdout.write(`${color.dim(event.ts.slice(11, 19))} ${line}\n`);
+    if (event.type === "run.created") isTeam = event.flow === "team";
+    const formatted = formatEvent({ ...event, runId }, ctx.isVerbose);
+    if (formatted === undefined) return;
+    const line = isTeam ? prefixTask({ ...event, runId }, formatted) : formatted;
+    process.stdout.write(`${color.dim(event.ts.slice(11, 19))} ${line}\n`);
   };
   if (options.follow !== true) {
     const { records } = await readRunJournal(file);

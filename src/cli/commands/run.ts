@@ -65,7 +65,11 @@ export async function runTeam(
     ["--critic", flags.critic],
   ] as const)
     if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
-  const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
+  const onEvent = createPrinter({
+    isJson: ctx.isJson,
+    isVerbose: ctx.isVerbose,
+    showTaskIds: true,
+  });
   if (flags.resume !== undefined) {
     if (goalArg !== undefined || flags.goalFile !== undefined)
       throw new UsageError(

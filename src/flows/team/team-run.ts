@@ -680,7 +680,7 @@ async function escalateTask(
   reason: string,
 ): Promise<void> {
   const { ctx } = team;
-  const askId = `ask-${ctx.runId}-${task.id}-r${round}`;
+  const askId = await findEscalationAskId(team, task, round);
   if (!ctx.state.openAsks.has(askId)) {
     await writeAsk(ctx.paths, {
       version: 1,
@@ -698,6 +698,25 @@ async function escalateTask(
     await ctx.record({ type: "ask.created", askId, taskId: task.id, question: reason });
   }
   await ctx.record({ type: "task.status", taskId: task.id, status: "needs_human", reason });
+}
+
+/**
+ * The ask for this escalation: named after the task and round (so a crash between writing the ask
+ * and journaling it re-writes the same one), with a number when that round already had an answered
+ * ask (the same round can escalate again after an answer).
+ */
+async function findEscalationAskId(
+  team: TeamContext,
+  task: PlanTask,
+  round: number,
+): Promise<string> {
+  const base = `ask-${team.ctx.runId}-${task.id}-r${round}`;
+  for (let n = 1; ; n += 1) {
+    const askId = n === 1 ? base : `${base}-${n}`;
+    if (team.ctx.state.openAsks.has(askId)) return askId;
+    const existing = await readAsk(team.ctx.paths, askId).catch(() => null);
+    if (existing?.answer === null || existing === null) return askId;
+  }
 }
 
 /**

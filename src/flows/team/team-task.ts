@@ -168,7 +168,18 @@ export function getTaskNextRound(
       round: last.round,
       reason: `its work came back from the merge queue ${sendBacks} times`,
     };
-  const isAnsweredSince = (task?.lastAnswer?.seq ?? 0) > last.seq;
+  const answer = (task?.lastAnswer?.seq ?? 0) > last.seq ? task?.lastAnswer?.answer : undefined;
+  // A human's "accept": the last round's work goes to the merge queue as it is.
+  if (answer === "accept") {
+    const commit = task?.rounds.get(last.round)?.checkpoint?.commit;
+    if (commit !== undefined) return { kind: "accepted", commit, round: last.round };
+    return {
+      kind: "escalated",
+      round: last.round,
+      reason: `round ${last.round} made no checkpoint, so there is no work to accept; answer "more" or "abort"`,
+    };
+  }
+  const isAnsweredSince = answer !== undefined;
   if (last.verdict === "escalate" && !isAnsweredSince)
     return { kind: "escalated", round: last.round, reason: last.reason ?? "the round escalated" };
   if (last.round < maxRounds) return { kind: "round", round: last.round + 1, maxRounds };
