@@ -99,3 +99,49 @@ describe("runAgentStep", () => {
     expect(await readFile(ctx.paths.costsFile, "utf8")).toContain('"costUsd":0.25');
   });
 });
+
+describe("runAgentStep with a role's model", () => {
+  it("gives the worker its role's model and thinking, and every other seat the harness's own", async () => {
+    const repo = await makeGitRepo();
+    const requests: DispatchRequest[] = [];
+    let seq = 0;
+    const ctx: RunContext = {
+      paths: createBosunPaths(repo),
+      config: { ...DEFAULT_CONFIG, agents: { claude: { model: "sonnet" } } },
+      runId: "r1",
+      state: createRunIndex(),
+      record: (event) => {
+        seq += 1;
+        return Promise.resolve(RunEventSchema.parse({ ...event, seq, ts: "t" }));
+      },
+      emit: () => undefined,
+      runAgent: (request) => {
+        requests.push(request);
+        return Promise.resolve(makeResult());
+      },
+    };
+    const scope: RoundScope = {
+      taskId: "api",
+      round: 1,
+      cwd: repo,
+      harnesses: { worker: "claude", critic: "claude" },
+      role: "backend",
+      workerModel: { model: "opus", thinking: "high" },
+      maxRounds: 3,
+      timeoutSec: 60,
+      resumeCommand: "bosun run --resume r1",
+    };
+    const step = {
+      attempt: 1,
+      prompt: "p",
+      reportFile: `${repo}/report.json`,
+      checkReport: () => Promise.resolve({ isValid: true }),
+    };
+    await runAgentStep(ctx, scope, { ...step, seat: "worker" });
+    await runAgentStep(ctx, scope, { ...step, seat: "critic" });
+    expect(requests.map((request) => [request.harness.model, request.harness.thinking])).toEqual([
+      ["opus", "high"],
+      ["sonnet", ""],
+    ]);
+  });
+});

@@ -176,7 +176,16 @@ export async function runAgentStep(
     return;
   }
 
-  const harness = resolveHarness(harnessName, ctx.config.agents);
+  const resolved = resolveHarness(harnessName, ctx.config.agents);
+  // A role's own model and thinking (bosun.yaml team:) apply to the worker playing it.
+  const harness =
+    seat === "worker" && scope.workerModel !== undefined
+      ? {
+          ...resolved,
+          model: scope.workerModel.model ?? resolved.model,
+          thinking: scope.workerModel.thinking ?? resolved.thinking,
+        }
+      : resolved;
   let result: DispatchResult;
   try {
     result = await (ctx.runAgent ?? dispatch)({

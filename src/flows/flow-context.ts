@@ -65,6 +65,8 @@ export interface RoundScope {
   harnesses: Partial<Record<Seat, string>>;
   /** The SME discipline the worker plays (team runs). */
   role?: string;
+  /** The worker's model and thinking level when its role names them (bosun.yaml team:), over the harness's own. */
+  workerModel?: { model?: string; thinking?: string };
   /** Rounds this task may take before a human is asked (shown to the worker). */
   maxRounds: number;
   /** Per-dispatch and verify-command timeout in seconds (0 = none). */

@@ -277,7 +277,7 @@ export class RunStore {
 
   private createJournalFailureError(): StateError {
     return new StateError(
-      `Run ${this.runId}: an earlier write to ${this.paths.eventsFile(this.runId)} failed (${getErrorMessage(this.journalFailure)}), so the journal may hold part of it; this process records nothing more. Fix the cause, then continue with "bosun review --resume ${this.runId}".`,
+      `Run ${this.runId}: an earlier write to ${this.paths.eventsFile(this.runId)} failed (${getErrorMessage(this.journalFailure)}), so the journal may hold part of it; this process records nothing more. Fix the cause, then continue the run with its --resume (bosun status ${this.runId} says how).`,
       { cause: this.journalFailure },
     );
   }

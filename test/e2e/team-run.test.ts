@@ -75,6 +75,12 @@ describe("bosun run (dry run)", () => {
     const result = await repo.runCli(["run", "x", "--worker", "claude", "--critic", "claude"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("The critic must run on a different harness than the workers");
+    // Also when a role's own harness (bosun.yaml team:) is the critic's.
+    const roles = await createTeamRepo([], { team: { backend: { harness: "codex" } } });
+    repos.push(roles);
+    const byRole = await roles.runCli(["run", "x", "--worker", "claude", "--critic", "codex"]);
+    expect(byRole.exitCode).toBe(2);
+    expect(byRole.stderr).toContain("role backend plays on codex (team.backend.harness");
   });
 });
 

@@ -139,6 +139,11 @@ function createTeamOptions(flags: RunFlags, config: Config): TeamOptions {
     throw new UsageError(
       `The critic must run on a different harness than the workers (both are ${critic}): an agent is a poor judge of work like its own. Pass --critic with another harness.`,
     );
+  for (const [role, member] of Object.entries(config.team))
+    if (member.harness === critic && critic !== "manual" && critic !== "offline")
+      throw new UsageError(
+        `The critic must run on a different harness than the workers, but role ${role} plays on ${critic} (team.${role}.harness in bosun.yaml). Pass --critic with another harness.`,
+      );
   return {
     planner: flags.planner ?? worker,
     worker,

@@ -64,6 +64,7 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
       cwd: work.cwd,
       harnesses: { worker: getWorkerHarness(team, task), critic: team.options.critic },
       role: task.role,
+      ...getWorkerModel(team, task),
       maxRounds: next.maxRounds,
       timeoutSec: team.options.timeoutSec,
       resumeCommand: team.resumeCommand,
@@ -187,6 +188,18 @@ export function getTaskNextRound(
     kind: "escalated",
     round: last.round,
     reason: `${last.round} round(s) ran without the critic's approval (${maxRepairs} repair(s) allowed)`,
+  };
+}
+
+/** The model and thinking level a task's role names under team: in bosun.yaml, if any. */
+function getWorkerModel(team: TeamContext, task: PlanTask): Pick<RoundScope, "workerModel"> {
+  const member = team.ctx.config.team[task.role];
+  if (member?.model === undefined && member?.thinking === undefined) return {};
+  return {
+    workerModel: {
+      ...(member.model === undefined ? {} : { model: member.model }),
+      ...(member.thinking === undefined ? {} : { thinking: member.thinking }),
+    },
   };
 }
 

@@ -101,7 +101,7 @@ export const RunCreatedSchema = z.discriminatedUnion("flow", [
   z.object({
     ...createdBase,
     flow: z.literal("team"),
-    /** The branch the run's tasks merge into (`bosun/<run>`), cut from `baseCommit`. */
+    /** The branch the run's tasks merge into (`bosun/<run>/integration`), cut from `baseCommit`. */
     integrationBranch: z.string(),
     /** Options fixed at start. */
     options: TeamOptionsSchema,
