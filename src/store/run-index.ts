@@ -70,6 +70,8 @@ export interface TaskState {
   lastSendBack?: EventOf<"merge.conflicted" | "merge.reverted">;
   /** Rounds granted by humans' answers on top of the run's limit. */
   extraRounds: number;
+  /** Failed attempts of the task so far (each retry_queued or failed status with failures counts). */
+  failures: number;
   /** USD spent on this task's dispatches. */
   costUsd: number;
   /** Harness of the last worker dispatch started (the board's "who is on it"). */
@@ -256,6 +258,7 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       const task = ensureTask(index, event.taskId);
       task.status = event.status;
       task.lastStatus = event;
+      if (event.failures !== undefined) task.failures = Math.max(task.failures, event.failures);
       return;
     }
     case "worktree.created":
@@ -314,6 +317,7 @@ function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState 
       openReservations: new Map(),
       mergeSendBacks: 0,
       extraRounds: 0,
+      failures: 0,
     };
     index.tasks.set(key, task);
   }

@@ -228,7 +228,7 @@ describe("RunStore.append from many callers at once", () => {
       .catch((caught: unknown) => caught);
     expect(after).toBeInstanceOf(StateError);
     expect((after as Error).message).toMatch(
-      /an earlier write to .*events\.jsonl failed \(ENOSPC: no space left on device\).*bosun review --resume 20260101-000000-aaaa/,
+      /an earlier write to .*events\.jsonl failed \(ENOSPC: no space left on device\).*bosun status 20260101-000000-aaaa says how/,
     );
     await store.close();
     expect(await readRun(paths, RUN_ID)).toEqual(before);

@@ -144,7 +144,9 @@ describe("bosun run --execute killed with -9, then --resume", () => {
 
     const { stderr, events } = await resumeAndExpectSameEnd(repo, runId, orphanPid);
 
-    expect(stderr).toContain("Killed an agent left running by an earlier bosun process");
+    expect(stderr).toMatch(
+      /Killed (an agent left running by an earlier bosun process|processes left running by this run.s earlier process)/,
+    );
     // a's worker ran twice (the killed dispatch and its re-run), in the same worktree.
     const workerA = filterEvents(events, "dispatch.started", { seat: "worker" }).filter(
       (event) => event.taskId === "a",
@@ -203,7 +205,9 @@ describe("bosun run --execute killed with -9, then --resume", () => {
 
     const { stderr, events } = await resumeAndExpectSameEnd(repo, runId, orphanPid);
 
-    expect(stderr).toContain("Killed an agent left running by an earlier bosun process");
+    expect(stderr).toMatch(
+      /Killed (an agent left running by an earlier bosun process|processes left running by this run.s earlier process)/,
+    );
     expect(filterEvents(events, "dispatch.started", { seat: "planner" })).toHaveLength(2);
   });
 

@@ -35,6 +35,9 @@ dispatch:
   retryBaseSec: 5       # first retry delay, doubled each time...
   retryCapSec: 60       # ...up to this
   graceSec: 5           # between SIGTERM and SIGKILL
+  stallTimeoutSec: 300  # an agent silent this long (no tool call open) is stalled: killed and retried (0 = off)
+  toolCallTimeoutSec: 900  # one tool call open this long is stalled too (0 = off)
+  repeatedToolFailures: 4  # the same tool call failing this many times in a row is stalled too (0 = off)
 
 # agents:               # per-harness overrides, by harness name; secrets never go here (use env vars)
 #   claude:

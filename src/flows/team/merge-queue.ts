@@ -50,7 +50,12 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
     open.source === commit &&
     (await isAncestor(team.mainRoot, commit, head))
   )
-    return checkMerged(team, task, head, open.expectedOld);
+    return checkMerged(
+      team,
+      task,
+      await findMergeCommit(team, open.expectedOld, commit, head),
+      open.expectedOld,
+    );
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const expectedOld = await readIntegrationHead(team);
     await ctx.record({ type: "merge.started", taskId: task.id, source: commit, expectedOld });
@@ -119,6 +124,29 @@ async function checkMerged(
   }
   await ctx.record({ type: "merge.completed", taskId: task.id, commit: mergeCommit, previous });
   return { kind: "merged", commit: mergeCommit };
+}
+
+/**
+ * The merge commit that brought `source` onto the integration branch after `expectedOld`: on the
+ * first-parent line, the commit with `source` as a parent (other merges may sit on top of it).
+ */
+async function findMergeCommit(
+  team: TeamContext,
+  expectedOld: string,
+  source: string,
+  head: string,
+): Promise<string> {
+  const lines = await runGit(team.mainRoot, [
+    "rev-list",
+    "--first-parent",
+    "--parents",
+    `${expectedOld}..${head}`,
+  ]);
+  for (const line of lines.split("\n")) {
+    const [commit, ...parents] = line.split(" ");
+    if (commit !== undefined && commit !== "" && parents.includes(source)) return commit;
+  }
+  return head;
 }
 
 /** The integration branch's head (it exists from the run's start). */

@@ -11,6 +11,10 @@ import { UsageError } from "../../errors.js";
 import { readRef, runGit } from "../../workspace/git.js";
 import { isChangeMerged } from "../../workspace/merge-tree.js";
 import { removeWorktree } from "../../workspace/worktree.js";
+import { killLeftoverProcesses } from "../leftovers.js";
+
+/** Grace between TERM and KILL for leftovers (clean has no run config at hand). */
+const DEFAULT_GRACE_MS = 5_000;
 import type { BosunEventListener } from "../events.js";
 
 /** What cleaning did to one task. */
@@ -43,6 +47,8 @@ export async function cleanTeamRun(options: {
       throw new UsageError(
         `Run ${runId} is a review; it works in your checkout and has nothing to clean.`,
       );
+    // Nothing the run's killed process left running may keep writing into a worktree removed here.
+    await killLeftoverProcesses(paths, [runId], DEFAULT_GRACE_MS);
     const integration = `refs/heads/${run.integrationBranch}`;
     const target = (await readRef(paths.root, integration)) ?? run.baseCommit;
     const cleaned: CleanedTask[] = [];

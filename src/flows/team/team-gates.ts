@@ -34,12 +34,26 @@ const PROTECTED_PATTERNS: readonly RegExp[] = [
   /^azure-pipelines\.yml$/,
 ];
 
-/** The protected files at `commit` (tracked files matching the patterns above). */
-export async function listProtectedFiles(repo: string, commit: string): Promise<string[]> {
+/**
+ * The protected files at `commit`: tracked files matching the patterns above, plus every tracked
+ * file the verify command names (`sh check.sh`, `node scripts/test.mjs`): the grader itself.
+ */
+export async function listProtectedFiles(
+  repo: string,
+  commit: string,
+  verifyCommand = "",
+): Promise<string[]> {
   const out = await runGit(repo, ["ls-tree", "-r", "--name-only", "--full-tree", commit]);
-  return out
-    .split("\n")
-    .filter((file) => file !== "" && PROTECTED_PATTERNS.some((pattern) => pattern.test(file)));
+  const tracked = out.split("\n").filter((file) => file !== "");
+  const named = new Set(
+    verifyCommand
+      .split(/[\s;&|()<>"']+/)
+      .map((token) => token.replace(/^\.\//, ""))
+      .filter((token) => token !== ""),
+  );
+  return tracked.filter(
+    (file) => named.has(file) || PROTECTED_PATTERNS.some((pattern) => pattern.test(file)),
+  );
 }
 
 /**
@@ -54,6 +68,8 @@ export function createProtectedGate(options: {
   scope: readonly string[];
   /** The integration head now. */
   readIntegrationHead(): Promise<string>;
+  /** The task's fork point: every round is compared from here (a change made in an earlier round counts). */
+  base: string;
   /** The task's worktree. */
   cwd: string;
 }): Gate<WorkerProduction> {
@@ -64,7 +80,7 @@ export function createProtectedGate(options: {
       if (guarded.length === 0)
         return { passed: true, detail: "no protected file outside the scope", fixItems: [] };
       const [before, after, integration] = await Promise.all([
-        fingerprintPaths(options.cwd, production.parent, guarded),
+        fingerprintPaths(options.cwd, options.base, guarded),
         fingerprintPaths(options.cwd, production.commit, guarded),
         options.readIntegrationHead().then((head) => fingerprintPaths(options.cwd, head, guarded)),
       ]);
@@ -144,9 +160,9 @@ export function createOutsideWriteGate(
       const now = await snapshotTree(mainRoot);
       const changed = now === before.tree ? [] : await listChangedPaths(mainRoot, before.tree, now);
       const logs = await readWorkerLogs(ctx, scope);
-      const written = changed.filter(
-        (file) => logs.includes(path.join(mainRoot, file)) || logs.includes(` ${file}`),
-      );
+      // Only the absolute path counts: a worker naming its own worktree's relative path (the same
+      // name) must not get a user's edit of that file undone.
+      const written = changed.filter((file) => logs.includes(path.join(mainRoot, file)));
       if (written.length === 0) {
         const note =
           changed.length === 0 ? "" : ` (${changed.length} changed by someone else, left alone)`;

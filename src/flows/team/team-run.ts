@@ -42,6 +42,7 @@ import { createHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
+import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { runVerifyCommand } from "../verify.js";
 import { TeamBudgetExhaustedError, createTeamBudget } from "./team-budget.js";
@@ -172,6 +173,14 @@ async function driveWithBoard(
   board: { plan: Plan | null },
 ): Promise<TeamOutcome> {
   try {
+    // What this run's own killed process left running (an agent whose task may not run again now).
+    const graceMs = options.config.dispatch.graceSec * 1000;
+    for (const dir of await killLeftoverProcesses(options.paths, [store.runId], graceMs))
+      options.onEvent({
+        type: "warning",
+        runId: store.runId,
+        message: `Killed processes left running by this run's earlier process (${dir}).`,
+      });
     const dead = (await listLockedRuns(options.paths)).filter((run) => run.pid === undefined);
     await killAbandonedLeftovers(
       options,
@@ -388,9 +397,16 @@ interface RunningTask {
 async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string }> {
   const { ctx } = team;
   const mergeQueue = createMergeQueue(team);
-  const protectedFiles = await listProtectedFiles(team.mainRoot, team.baseCommit);
+  const protectedFiles = await listProtectedFiles(
+    team.mainRoot,
+    team.baseCommit,
+    team.options.verify,
+  );
   const running = new Map<string, RunningTask>();
   let fatal: unknown;
+  // Counts tasks that left this process's hands: one that settles while a pass awaits git must
+  // not be missed (its merge may have made others ready).
+  let settledCount = 0;
   let wake: (() => void) | undefined;
   const onAbort = (): void => wake?.();
   ctx.signal?.addEventListener("abort", onAbort);
@@ -405,6 +421,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           throw new StateError(`A task failed unexpectedly: ${JSON.stringify(fatal)}`);
         return { pause: "stopped by Ctrl-C or a signal" };
       }
+      const settledAtStart = settledCount;
       await markBlockedTasks(team, plan);
       const now = Date.now();
       let nextRetryMs = Number.POSITIVE_INFINITY;
@@ -419,10 +436,14 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
         statusById.set(task.id, toGraphStatus(status, running.has(task.id), retryAt <= now));
       }
       const isBudgetStopped = ctx.state.budgetExhausted !== undefined;
+      let deferred = 0;
       for (const task of findReadyTasks(plan, statusById)) {
         if (running.size >= team.options.maxParallel || isBudgetStopped) break;
         // Serialize only what really overlaps: a task whose scope covers a running task's changes waits.
-        if (await overlapsRunning(team, task, running)) continue;
+        if (await overlapsRunning(team, task, running)) {
+          deferred += 1;
+          continue;
+        }
         const cwd = ctx.paths.worktreeDir(ctx.runId, task.id);
         const done = runTask(team, task, {
           cwd,
@@ -436,10 +457,13 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           })
           .finally(() => {
             running.delete(task.id);
+            settledCount += 1;
             wake?.();
           });
         running.set(task.id, { cwd, done });
       }
+      // Something changed during this pass (a task settled, or one waited only on a task now gone): look again.
+      if (settledCount !== settledAtStart || (deferred > 0 && running.size === 0)) continue;
       if (running.size === 0 && !Number.isFinite(nextRetryMs)) return {};
       if (running.size === 0 && isBudgetStopped) return {};
       await new Promise<void>((resolve) => {
@@ -542,7 +566,8 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
       return;
     }
     if (error instanceof AgentError && !(error instanceof CancelledError)) {
-      const failures = (getTaskState(ctx.state, task.id)?.lastStatus?.failures ?? 0) + 1;
+      // Counted in the index across restarts (a "running" status in between does not reset it).
+      const failures = (getTaskState(ctx.state, task.id)?.failures ?? 0) + 1;
       if (failures >= MAX_TASK_FAILURES || error.isPermanent) {
         await setStatus("failed", { reason: error.message, failures });
         return;
@@ -612,6 +637,7 @@ async function prepareWorktree(team: TeamContext, task: PlanTask, dir: string): 
   }
   if (config.worktree.setup === "") return;
   const logFile = team.ctx.paths.taskFile(team.ctx.runId, task.id, "setup.log");
+  await mkdir(path.dirname(logFile), { recursive: true });
   const result = await runProcess({
     command: "/bin/sh",
     args: ["-c", `exec 2>&1\n${config.worktree.setup}`],

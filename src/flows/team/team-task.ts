@@ -86,6 +86,7 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
         files: work.protectedFiles,
         scope: task.scope,
         cwd: work.cwd,
+        base: getTaskState(ctx.state, task.id)?.worktree?.base ?? team.baseCommit,
         readIntegrationHead: async () =>
           (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit,
       }),
@@ -158,19 +159,14 @@ export function getTaskNextRound(
   if (lastStarted === 0) return { kind: "round", round: 1, maxRounds };
   if (last === undefined || last.round < lastStarted)
     return { kind: "round", round: lastStarted, maxRounds };
-  const isSentBack = (task?.lastSendBack?.seq ?? 0) > last.seq;
-  if (last.verdict === "accept" && !isSentBack) {
-    const commit = task?.rounds.get(last.round)?.checkpoint?.commit ?? "";
-    return { kind: "accepted", commit, round: last.round };
-  }
-  if (isSentBack && sendBacks > MAX_MERGE_SEND_BACKS)
-    return {
-      kind: "escalated",
-      round: last.round,
-      reason: `its work came back from the merge queue ${sendBacks} times`,
-    };
-  const answer = (task?.lastAnswer?.seq ?? 0) > last.seq ? task?.lastAnswer?.answer : undefined;
-  // A human's "accept": the last round's work goes to the merge queue as it is.
+  const sentBackSeq = task?.lastSendBack?.seq ?? 0;
+  const isSentBack = sentBackSeq > last.seq;
+  // A human's answer counts for what it answered: given after the last verdict and after the
+  // merge queue last sent the work back (an accepted merge that then conflicts is asked again).
+  const answerSeq = task?.lastAnswer?.seq ?? 0;
+  const answer =
+    answerSeq > last.seq && answerSeq > sentBackSeq ? task?.lastAnswer?.answer : undefined;
+  // "accept": the last round's work goes to the merge queue as it is.
   if (answer === "accept") {
     const commit = task?.rounds.get(last.round)?.checkpoint?.commit;
     if (commit !== undefined) return { kind: "accepted", commit, round: last.round };
@@ -180,8 +176,17 @@ export function getTaskNextRound(
       reason: `round ${last.round} made no checkpoint, so there is no work to accept; answer "more" or "abort"`,
     };
   }
-  const isAnsweredSince = answer !== undefined;
-  if (last.verdict === "escalate" && !isAnsweredSince)
+  if (last.verdict === "accept" && !isSentBack) {
+    const commit = task?.rounds.get(last.round)?.checkpoint?.commit ?? "";
+    return { kind: "accepted", commit, round: last.round };
+  }
+  if (isSentBack && sendBacks > MAX_MERGE_SEND_BACKS && answer === undefined)
+    return {
+      kind: "escalated",
+      round: last.round,
+      reason: `its work came back from the merge queue ${sendBacks} times`,
+    };
+  if (last.verdict === "escalate" && answer === undefined && !isSentBack)
     return { kind: "escalated", round: last.round, reason: last.reason ?? "the round escalated" };
   if (last.round < maxRounds) return { kind: "round", round: last.round + 1, maxRounds };
   return {
