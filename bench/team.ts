@@ -265,6 +265,17 @@ async function benchRun(
       `${git.toFixed(1)} git · ${agents.toFixed(1)} agents · ${other.toFixed(1)} tests (over the last ${paced} merges)`,
     ),
   );
+  const childrenPerTask =
+    lastMerge.childrenCpuMs === undefined || from.childrenCpuMs === undefined
+      ? undefined
+      : (lastMerge.childrenCpuMs - from.childrenCpuMs) / paced;
+  print(
+    row(
+      "CPU per task: bosun's own process",
+      formatMs((lastMerge.cpuMs - from.cpuMs) / paced),
+      `${childrenPerTask === undefined ? "" : `its children (agents, git, tests) ${formatMs(childrenPerTask)} · `}over the same merges`,
+    ),
+  );
   print(
     row(
       `wall vs ideal (agent time × tasks / ${MAX_PARALLEL})`,
