@@ -2,73 +2,23 @@
  * `npm run bench`: bosun's own overhead, as medians over repeated runs with ratios side by side.
  * 1. dispatch() of a trivial agent vs spawning the same agent directly (target: ≤ 50 ms added);
  * 2. one full review round with the offline agent (worker, gates, reviewer);
- * 3. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms).
+ * 3. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms);
+ * 4. team runs (team.ts): a real 200-task run at --max-parallel 8, bosun's CPU while agents work,
+ *    and the state side of a 1,000-task run.
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { dispatch } from "../src/agents/dispatch.js";
 import { resolveHarness } from "../src/agents/harnesses.js";
 import { appendLines } from "../src/store/jsonl.js";
 import { createBosunPaths } from "../src/store/paths.js";
 import { RunStore } from "../src/store/run-store.js";
 import { runGit } from "../src/workspace/git.js";
+import { benchTeam } from "./team.js";
+import { CLI, createRepo, row, spawnDirect, time } from "./util.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = path.join(ROOT, "dist", "cli.js");
 const AGENT_LINE = '{"type":"final","text":"done","isError":false}';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-async function time(runs: number, fn: () => Promise<void>): Promise<number> {
-  await fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
-
-function spawnDirect(command: string, args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.resume();
-    child.stderr.resume();
-    child.once("error", reject);
-    child.once("close", () => resolve());
-  });
-}
-
-async function createRepo(dir: string): Promise<string> {
-  const repo = path.join(dir, "repo");
-  await mkdir(dir, { recursive: true });
-  await runGit(dir, ["init", "-q", "-b", "main", repo]);
-  await writeFile(path.join(repo, "README.md"), "# bench\n");
-  await runGit(repo, ["add", "-A"]);
-  await runGit(repo, [
-    "-c",
-    "user.name=bench",
-    "-c",
-    "user.email=bench@localhost",
-    "commit",
-    "-q",
-    "-m",
-    "init",
-  ]);
-  await runGit(repo, ["config", "user.name", "bench"]);
-  await runGit(repo, ["config", "user.email", "bench@localhost"]);
-  return repo;
-}
 
 async function benchDispatch(dir: string): Promise<{ direct: number; viaBosun: number }> {
   const agentFile = path.join(dir, "agent.sh");
@@ -174,10 +124,6 @@ async function benchStatus(dir: string): Promise<{ node: number; status: number;
   return { node, status, events };
 }
 
-function row(label: string, value: string, note: string): string {
-  return `${label.padEnd(44)} ${value.padStart(12)}   ${note}`;
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "bosun-bench-"));
   try {
@@ -205,8 +151,9 @@ async function main(): Promise<void> {
       `${row(`bosun status, run with ${s.events} events`, `${s.status.toFixed(1)} ms`, `ratio ${(s.status / s.node).toFixed(2)}x · target ≤ 150 ms: ${s.status <= 150 ? "met" : "MISSED"}`)}\n`,
     );
     process.stdout.write(
-      `${row("→ bosun's own part (status − node startup)", `${(s.status - s.node).toFixed(1)} ms`, "history size does not matter: status reads run.json only")}\n`,
+      `${row("→ bosun's own part (status − node startup)", `${(s.status - s.node).toFixed(1)} ms`, "history size does not matter: status reads run.json only")}\n\n`,
     );
+    await benchTeam(path.join(dir, "team"), (line) => process.stdout.write(`${line}\n`));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -264,18 +264,18 @@ async function readCarriedFixes(
  * Warnings for the worker: other running tasks whose changes (uncommitted work included) would
  * conflict with this one's, found early by a read-only three-way merge.
  */
-async function findOverlapWarnings(team: TeamContext, work: TaskWork): Promise<string> {
+export async function findOverlapWarnings(team: TeamContext, work: TaskWork): Promise<string> {
   const others = work.listOtherWorktrees();
   if (others.length === 0) return "";
   const base = (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit;
   const mine = await snapshotTree(work.cwd);
   const lines: string[] = [];
   for (const other of others) {
-    const conflicts = await findConflicts(team.mainRoot, {
-      base,
-      a: mine,
-      b: await snapshotTree(other.cwd),
-    }).catch(() => []);
+    // A task the scheduler just started may not have its worktree yet (they are made one at a
+    // time): nothing of it can conflict, and its missing directory must not fail this task.
+    const conflicts = await snapshotTree(other.cwd)
+      .then((theirs) => findConflicts(team.mainRoot, { base, a: mine, b: theirs }))
+      .catch(() => []);
     if (conflicts.length === 0) continue;
     const message = `Task ${work.task.id} and task ${other.taskId} are changing the same lines of ${conflicts.join(", ")}; the one merged second will have to resolve the conflict.`;
     team.ctx.emit({ type: "warning", runId: team.ctx.runId, taskId: work.task.id, message });
