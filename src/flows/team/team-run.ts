@@ -437,10 +437,12 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
       }
       const isBudgetStopped = ctx.state.budgetExhausted !== undefined;
       let deferred = 0;
+      // What each running task has changed, measured once per pass (a git snapshot each).
+      const changedByTask = new Map<string, Promise<string[]>>();
       for (const task of findReadyTasks(plan, statusById)) {
         if (running.size >= team.options.maxParallel || isBudgetStopped) break;
         // Serialize only what really overlaps: a task whose scope covers a running task's changes waits.
-        if (await overlapsRunning(team, task, running)) {
+        if (await overlapsRunning(team, task, running, changedByTask)) {
           deferred += 1;
           continue;
         }
@@ -614,7 +616,8 @@ async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string
   const worktree = await createWorktree(team.mainRoot, dir, branch, base);
   if (recorded !== undefined) return;
   // Made ready before it is journaled: a crash in between makes (and sets up) it again.
-  if (!worktree.isAdopted) await prepareWorktree(team, task, worktree.dir);
+  // Also when adopted: a crash between its creation and this record left it maybe half set up.
+  await prepareWorktree(team, task, worktree.dir);
   await ctx.record({ type: "worktree.created", taskId: task.id, dir: worktree.dir, branch, base });
 }
 
@@ -660,15 +663,20 @@ async function overlapsRunning(
   team: TeamContext,
   task: PlanTask,
   running: ReadonlyMap<string, RunningTask>,
+  changedByTask: Map<string, Promise<string[]>>,
 ): Promise<boolean> {
   for (const [taskId, other] of running) {
     const base = getTaskState(team.ctx.state, taskId)?.worktree?.base;
     if (base === undefined) continue;
-    const changed = await listChangedPaths(
-      team.mainRoot,
-      base,
-      await snapshotTree(other.cwd),
-    ).catch(() => []);
+    let measured = changedByTask.get(taskId);
+    if (measured === undefined) {
+      // A worktree being made right now has nothing to compare yet: no overlap.
+      measured = snapshotTree(other.cwd)
+        .then((tree) => listChangedPaths(team.mainRoot, base, tree))
+        .catch(() => []);
+      changedByTask.set(taskId, measured);
+    }
+    const changed = await measured;
     if (changed.length > 0 && scopesOverlap(task.scope, changed)) return true;
   }
   return false;
