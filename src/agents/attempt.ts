@@ -8,7 +8,7 @@ import type { ProcessResult } from "../proc/run-process.js";
 import { createEmptyUsage, type AgentEvent, type TokenUsage } from "./agent-event.js";
 import type { ResolvedHarness } from "./harnesses.js";
 import { AgentRateLimitError, isRateLimited, parseResetTime } from "./rate-limit.js";
-import { createStallError, type Stall } from "./stall-watch.js";
+import { createStallError, formatSeconds, type Stall } from "./stall-watch.js";
 
 /** What judging needs to know of the dispatch. */
 export interface JudgedRequest {
@@ -233,8 +233,4 @@ function firstNonEmpty(...values: Array<string | undefined>): string | undefined
 function lastLine(text: string): string | undefined {
   const lines = text.trim().split("\n");
   return lines.slice(-3).join(" | ").slice(0, 500) || undefined;
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }

@@ -204,6 +204,7 @@ function describeCall(call: OpenCall): string {
   return summary === "" ? call.tool : `${call.tool}: ${summary}`;
 }
 
-function formatSeconds(ms: number): string {
+/** A duration for messages: "2.5s" under ten seconds, "300s" above. */
+export function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }

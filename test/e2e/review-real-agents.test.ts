@@ -3,25 +3,22 @@
  * built CLI drives two rounds (changes required, then approved) against the scripted mock models.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/proc/run-process.js";
 import { DEFAULT_CONFIG } from "../../src/store/schema/config.js";
+import type { MockConversation, MockTurn } from "../mocks/mock-script.js";
 import {
-  createClaudeEnv,
-  createCodexEnv,
-  createTempDir,
-  createTempGitRepo,
-} from "../helpers/agent-env.js";
-import { startAnthropicMock } from "../mocks/anthropic-mock.js";
-import type { MockConversation, MockServer, MockTurn } from "../mocks/mock-script.js";
-import { startResponsesMock } from "../mocks/openai-responses-mock.js";
+  CODEX_MODEL,
+  createRealAgentWorkspace,
+  runGitChecked,
+  type RealAgentWorkspace,
+} from "../helpers/real-agent-workspace.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BOSUN_CLI = join(REPO_ROOT, "dist", "cli.js");
-const CODEX_MODEL = "gpt-5.5";
 const TASK_ID = "T-001";
 const GOAL = "Add calc.js exporting add(a, b) that returns the sum of a and b.";
 const BUGGY_SOURCE = "export const add = (a, b) => a - b;\n";
@@ -218,62 +215,22 @@ function makeCodexReviewer(): MockConversation[] {
   }));
 }
 
-/** A temp repo with bosun.yaml committed, both mocks, and the env the built CLI runs with. */
-interface Workspace {
-  repo: string;
-  env: Record<string, string>;
-  anthropic: MockServer;
-  responses: MockServer;
-}
+/** The workspace of one scenario: both mocks and bosun.yaml committed (cleaned up after the test). */
+type Workspace = RealAgentWorkspace;
 
 async function createWorkspace(scripts: {
   claude: (repo: string) => MockConversation[];
   codex: (repo: string) => MockConversation[];
 }): Promise<Workspace> {
-  const repo = await createTempGitRepo();
-  const home = await createTempDir("bosun-home-");
-  const bosunHome = await createTempDir("bosun-global-");
-  const anthropic = await startAnthropicMock({ conversations: scripts.claude(repo) });
-  const responses = await startResponsesMock({ conversations: scripts.codex(repo) });
-  cleanups.push(async () => {
-    await Promise.all([anthropic.close(), responses.close()]);
-    await Promise.all(
-      [repo, home, bosunHome].map((dir) => rm(dir, { recursive: true, force: true })),
-    );
+  const workspace = await createRealAgentWorkspace({
+    ...scripts,
+    files: {
+      "bosun.yaml": `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
+    },
+    message: "add bosun.yaml",
   });
-  // One HOME holds Claude's state and ~/.codex/config.toml; both envs share PATH.
-  const env = {
-    ...createClaudeEnv({ mockUrl: anthropic.url, home }),
-    ...(await createCodexEnv({ mockUrl: responses.url, home })),
-    BOSUN_HOME: bosunHome,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
-    NO_COLOR: "1",
-  };
-  await writeFile(
-    join(repo, "bosun.yaml"),
-    `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
-  );
-  await runGitChecked(repo, env, ["add", "bosun.yaml"]);
-  await runGitChecked(repo, env, ["commit", "-q", "-m", "add bosun.yaml"]);
-  return { repo, env, anthropic, responses };
-}
-
-async function runGitChecked(
-  cwd: string,
-  env: Record<string, string>,
-  args: string[],
-): Promise<string> {
-  const result = await runProcess({
-    command: "git",
-    args,
-    cwd,
-    env,
-    isEnvIsolated: true,
-    timeoutMs: 10_000,
-  });
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderrTail}`);
-  return result.stdout;
+  cleanups.push(() => workspace.cleanup());
+  return workspace;
 }
 
 async function runBosunReview(workspace: Workspace, worker: string, reviewer: string) {

@@ -6,25 +6,22 @@
  * are recorded.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/proc/run-process.js";
+import { createTempDir } from "../helpers/agent-env.js";
 import {
-  createClaudeEnv,
-  createCodexEnv,
-  createTempDir,
-  createTempGitRepo,
-} from "../helpers/agent-env.js";
+  CODEX_MODEL,
+  createRealAgentWorkspace,
+  runGitChecked,
+} from "../helpers/real-agent-workspace.js";
 import { CHECK_SCRIPT, THREE_TASK_PLAN, VERIFY } from "../helpers/team-repo.js";
-import { startAnthropicMock } from "../mocks/anthropic-mock.js";
 import type { MockConversation, MockTurn } from "../mocks/mock-script.js";
-import { startResponsesMock } from "../mocks/openai-responses-mock.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BOSUN_CLI = join(REPO_ROOT, "dist", "cli.js");
-const CODEX_MODEL = "gpt-5.5";
 const REPORT_PATH_PATTERN = /to this exact path[^\n]*\n\s*(\S+)/;
 const WORKTREE_PATTERN = /You work ONLY in the git worktree at (\S+)/;
 
@@ -153,47 +150,19 @@ function makeCodexCritic(): MockConversation[] {
   );
 }
 
-async function git(cwd: string, env: Record<string, string>, args: string[]): Promise<string> {
-  const result = await runProcess({
-    command: "git",
-    args,
-    cwd,
-    env,
-    isEnvIsolated: true,
-    timeoutMs: 10_000,
-  });
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderrTail}`);
-  return result.stdout;
-}
-
 describe("bosun run with real agent CLIs", () => {
   it("claude plans and works in parallel worktrees, codex critiques (rejects once, heals), all merge green, costs recorded", async () => {
-    const repo = await createTempGitRepo();
-    const home = await createTempDir("bosun-home-");
-    const bosunHome = await createTempDir("bosun-global-");
-    const anthropic = await startAnthropicMock({ conversations: makeClaude() });
-    const responses = await startResponsesMock({ conversations: makeCodexCritic() });
-    cleanups.push(async () => {
-      await Promise.all([anthropic.close(), responses.close()]);
-      await Promise.all(
-        [repo, home, bosunHome].map((dir) => rm(dir, { recursive: true, force: true })),
-      );
+    const workspace = await createRealAgentWorkspace({
+      claude: makeClaude,
+      codex: makeCodexCritic,
+      files: {
+        "bosun.yaml": `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
+        "check.sh": CHECK_SCRIPT,
+      },
+      message: "bosun.yaml and check.sh",
     });
-    const env = {
-      ...createClaudeEnv({ mockUrl: anthropic.url, home }),
-      ...(await createCodexEnv({ mockUrl: responses.url, home })),
-      BOSUN_HOME: bosunHome,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      NO_COLOR: "1",
-    };
-    await writeFile(
-      join(repo, "bosun.yaml"),
-      `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
-    );
-    await writeFile(join(repo, "check.sh"), CHECK_SCRIPT);
-    await git(repo, env, ["add", "bosun.yaml", "check.sh"]);
-    await git(repo, env, ["commit", "-q", "-m", "bosun.yaml and check.sh"]);
+    cleanups.push(() => workspace.cleanup());
+    const { repo, env, anthropic, responses } = workspace;
 
     const result = await runProcess({
       command: process.execPath,
@@ -261,7 +230,7 @@ describe("bosun run with real agent CLIs", () => {
         .sort(),
     ).toEqual(["a", "b", "c"]);
     const integration = `bosun/${runId}/integration`;
-    expect((await git(repo, env, ["show", `${integration}:b.txt`])).trim()).toBe("b\nb");
+    expect((await runGitChecked(repo, env, ["show", `${integration}:b.txt`])).trim()).toBe("b\nb");
     const check = await runProcess({
       command: "sh",
       args: [

@@ -13,6 +13,7 @@ import type { PlanTask } from "../../store/schema/plan.js";
 import { isAncestor, readRef, runGit } from "../../workspace/git.js";
 import { mergeBranch, revertMerge } from "../../workspace/merge.js";
 import { runVerifyCommand } from "../verify.js";
+import { createSerializer } from "./serialize.js";
 import type { TeamContext } from "./team-context.js";
 
 /** How a task's merge ended. */
@@ -25,13 +26,8 @@ export type MergeOutcome =
 export function createMergeQueue(
   team: TeamContext,
 ): (task: PlanTask, commit: string) => Promise<MergeOutcome> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (task, commit) => {
-    const turn = tail.then(() => mergeTask(team, task, commit));
-    // A failed merge must not stop the ones queued behind it; its caller gets the error.
-    tail = turn.catch(() => undefined);
-    return turn;
-  };
+  const inTurn = createSerializer();
+  return (task, commit) => inTurn(() => mergeTask(team, task, commit));
 }
 
 /** Merges (or finishes merging, after a crash) one task's accepted commit. */

@@ -55,6 +55,7 @@ import {
 import { findReadyTasks, type TaskRunStatus } from "./graph.js";
 import { checkoutIntegration, createMergeQueue, readIntegrationHead } from "./merge-queue.js";
 import { runPlanner } from "./planner.js";
+import { createSerializer } from "./serialize.js";
 import { listRoles } from "./roles.js";
 import { listProtectedFiles } from "./team-gates.js";
 import { runTeamTask } from "./team-task.js";
@@ -410,7 +411,8 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
   let wake: (() => void) | undefined;
   const onAbort = (): void => wake?.();
   ctx.signal?.addEventListener("abort", onAbort);
-  const createWorktreeSerially = serialize();
+  // One at a time: git worktree creation takes repository-wide locks.
+  const createWorktreeSerially = createSerializer();
   try {
     await applyAnswers(team, plan);
     for (;;) {
@@ -694,16 +696,6 @@ async function findFreePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Runs `work` calls one at a time (git worktree creation takes repository-wide locks). */
-function serialize(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const turn = tail.then(work);
-    tail = turn.catch(() => undefined);
-    return turn;
-  };
 }
 
 /** A task that cannot go on without a human: an ask says why; the rest of the run goes on. */
