@@ -19,7 +19,7 @@ import {
   isAncestor,
   listChangedFiles,
   listCommits,
-  listDirtyFiles,
+  readWorktreeStatus,
   runGit,
   snapshotWorkingTree,
 } from "../workspace/git.js";
@@ -55,7 +55,9 @@ export async function reconcileHead(
   const state = getScopeRound(ctx, scope);
   if (state === undefined) return;
   const known = state.knownHead;
-  const current = await getHead(cwd);
+  // At the gates the uncommitted paths matter too: one git call for both.
+  const status = stage === "gates" ? await readWorktreeStatus(cwd) : undefined;
+  const current = status?.head ?? (await getHead(cwd));
   // bosun's own checkpoint commit, made just before it was killed, is no outsider's.
   if (stage !== "gates" && state.isCheckpointOpen) return;
   if (stage !== "gates" && hasOpenDispatch(ctx, scope, "worker")) {
@@ -70,8 +72,8 @@ export async function reconcileHead(
     }
     return;
   }
-  if (stage === "gates" && options.isDirtyExpected !== true) {
-    const dirty = await listDirtyFiles(cwd);
+  if (status !== undefined && options.isDirtyExpected !== true) {
+    const { dirty } = status;
     if (dirty.length > 0)
       throw new UsageError(
         `The working tree has uncommitted changes bosun did not make (${formatFiles(dirty)}); bosun will neither test them as the worker's nor throw them away. Commit them (they are kept, and not counted as the worker's) or stash them, then: ${scope.resumeCommand}`,
@@ -121,9 +123,9 @@ export async function discardChangesSince(
   const { cwd, round } = scope;
   const known = getScopeRound(ctx, scope)?.knownHead;
   if (known === undefined) return;
-  const head = await getHead(cwd);
+  const { head, dirty } = await readWorktreeStatus(cwd);
   const committed = head === known ? [] : await listChangedFiles(cwd, known, head);
-  const changed = [...new Set([...committed, ...(await listDirtyFiles(cwd))])];
+  const changed = [...new Set([...committed, ...dirty])];
   if (changed.length === 0 && head === known) return;
   // Named after the round, who and the journal's length, so a later discard never overwrites it.
   const whoName = who.toLowerCase().replace(/^the /, "").split(" ")[0] ?? "agent";

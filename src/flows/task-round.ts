@@ -15,7 +15,7 @@ import {
   type GateResult,
   type WorkReport,
 } from "../store/schema/reports.js";
-import { commitAll, getHead, listChangedFiles, listDirtyFiles } from "../workspace/git.js";
+import { commitChanges, getHead, listChangedFiles, readWorktreeStatus } from "../workspace/git.js";
 import { runSeatWithReprompt } from "./agent-step.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
 import { checkReportFile, type ReportCheck } from "./report-check.js";
@@ -94,15 +94,15 @@ export function scopeFields(scope: RoundScope): { taskId: string; phase?: string
 async function startRound(ctx: RunContext, scope: RoundScope): Promise<void> {
   if (getScopeRound(ctx, scope) !== undefined) return;
   // bosun leaves the tree clean after every round: changes found before a later one are a human's.
-  const dirty = scope.round > 1 ? await listDirtyFiles(scope.cwd) : [];
-  if (dirty.length > 0)
+  const { head, dirty } = await readWorktreeStatus(scope.cwd);
+  if (scope.round > 1 && dirty.length > 0)
     throw new UsageError(
       `The working tree has uncommitted changes bosun did not make (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); round ${scope.round}'s worker must not be credited with them. Commit or stash them, then: ${scope.resumeCommand}`,
     );
   await ctx.record({
     type: "round.started",
     ...scopeFields(scope),
-    head: await getHead(scope.cwd),
+    head,
   });
 }
 
@@ -165,8 +165,13 @@ async function produceCheckpoint(
   }
   const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
   const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;
-  const commit = (await commitAll(scope.cwd, message)) ?? (await getHead(scope.cwd));
-  const filesChanged = await listChangedFiles(scope.cwd, base, commit);
+  const made = await commitChanges(scope.cwd, message);
+  const commit = made?.commit ?? (await getHead(scope.cwd));
+  // The commit's own change is the worker's unless the worker committed too (then: from base).
+  const filesChanged =
+    made !== null && made.parent === base
+      ? made.files
+      : await listChangedFiles(scope.cwd, base, commit);
   await ctx.record({
     type: "checkpoint.created",
     ...scopeFields(scope),

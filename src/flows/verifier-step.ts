@@ -44,6 +44,7 @@ export async function runVerifierSeat(
     checkReportFile(reportFile, ReviewReportSchema, { taskId: scope.taskId, round: scope.round });
   let review = await check();
   if (getScopeRound(ctx, scope)?.review === undefined) {
+    let isCleanedUp = false;
     review = await runSeatWithReprompt(ctx, scope, {
       seat,
       basePrompt: await verifier.buildPrompt(reportFile, production),
@@ -61,10 +62,14 @@ export async function runVerifierSeat(
             )
           : reconcileHead(ctx, scope, "gates", { checkpoint: production.commit }),
       // After every attempt, however it ended (a report, a failure, Ctrl-C).
-      afterAttempt: () => discardChangesSince(ctx, scope, name, ""),
+      afterAttempt: async () => {
+        await discardChangesSince(ctx, scope, name, "");
+        isCleanedUp = true;
+      },
     });
-    // Also when resumed after a crash between the verifier's end and its clean-up.
-    await discardChangesSince(ctx, scope, name, "");
+    // Also when resumed after a crash between the verifier's end and its clean-up (no attempt
+    // ran here, so none cleaned up after itself).
+    if (!isCleanedUp) await discardChangesSince(ctx, scope, name, "");
     if (!review.isValid) {
       const reason = `${name} gave no valid report: ${review.error}`;
       return { kind: "verdict", verdict: { verdict: "escalate", reason, fixItems: [] } };

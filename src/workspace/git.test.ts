@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, realpath, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempGitRepo } from "../../test/helpers/agent-env.js";
@@ -9,6 +9,7 @@ import {
   isAncestor,
   listCommits,
   listDirtyFiles,
+  readWorktreeStatus,
   readRef,
   resolveRevisions,
   runGit,
@@ -210,6 +211,27 @@ describe("listDirtyFiles", () => {
   });
 });
 
+describe("readWorktreeStatus", () => {
+  it("gives HEAD and the uncommitted paths in one call, and names a repository with no commit", async () => {
+    const repo = await makeRepo();
+    await writeFile(path.join(repo, "a b.txt"), "x\n");
+    await commitAll(repo, "add");
+    await runGit(repo, ["mv", "a b.txt", "c d.txt"]);
+    await writeFile(path.join(repo, "README.md"), "changed\n");
+    await writeFile(path.join(repo, "new.txt"), "new\n");
+
+    const status = await readWorktreeStatus(repo);
+
+    expect(status.head).toBe(await getHead(repo));
+    expect(status.dirty.sort()).toEqual(["README.md", "a b.txt", "c d.txt", "new.txt"]);
+    const empty = await makeRepo();
+    await rm(path.join(empty, ".git"), { recursive: true });
+    await runGit(empty, ["init", "-q"]);
+    await expect(readWorktreeStatus(empty)).rejects.toThrow(/no commits yet/);
+    expect(await listDirtyFiles(empty)).toContain("README.md");
+  });
+});
+
 describe("writeWorkingTree", () => {
   it("writes the tree of what is on disk, staged and untracked work included, leaving the index alone", async () => {
     const repo = await makeRepo();
@@ -236,6 +258,26 @@ describe("writeWorkingTree", () => {
     expect(
       (await readdir(path.join(repo, ".git"))).filter((name) => name.startsWith("bosun-")),
     ).toEqual([]);
+  });
+
+  it("sees a same-size edit made in the second the index was written (racily clean)", async () => {
+    const repo = await makeRepo();
+    const file = path.join(repo, "f.txt");
+    const index = path.join(repo, ".git", "index");
+    const past = new Date("2020-01-01T00:00:00Z");
+    // Deterministic: no ctime check, and every time set to one second, as a fast edit leaves it.
+    await runGit(repo, ["config", "core.trustctime", "false"]);
+    await writeFile(file, "aaaa\n");
+    await utimes(file, past, past);
+    await runGit(repo, ["add", "f.txt"]);
+    await writeFile(file, "bbbb\n");
+    await utimes(file, past, past);
+    // The index as written in that same second (a plain `git status` here would rewrite it).
+    await utimes(index, past, past);
+
+    const tree = await writeWorkingTree(repo);
+
+    expect(await runGitExact(repo, ["cat-file", "-p", `${tree}:f.txt`])).toBe("bbbb\n");
   });
 
   it("keeps a deleted tracked file out of the tree, and works before the first commit", async () => {

@@ -3,7 +3,7 @@
  * changed here instead of trusting the agent's word.
  */
 import { randomBytes } from "node:crypto";
-import { appendFile, copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { BosunError, UsageError, isNodeError } from "../errors.js";
 import { runProcess, runProcessRaw, type ProcessOptions } from "../proc/run-process.js";
@@ -180,11 +180,83 @@ export async function getHead(cwd: string): Promise<string> {
   try {
     return (await runGit(cwd, ["rev-parse", "--verify", "HEAD"])).trim();
   } catch (error) {
-    throw new UsageError(
-      `The repository at ${cwd} has no commits yet. Make a first commit, then run bosun.`,
-      { cause: error },
-    );
+    throw createNoCommitError(cwd, error);
   }
+}
+
+function createNoCommitError(cwd: string, cause: unknown): UsageError {
+  return new UsageError(
+    `The repository at ${cwd} has no commits yet. Make a first commit, then run bosun.`,
+    { cause },
+  );
+}
+
+/** A working tree's HEAD and its uncommitted paths, from one `git status`. */
+export interface WorktreeStatus {
+  /** The HEAD commit. */
+  head: string;
+  /** Paths with uncommitted changes, tracked or untracked, as `listDirtyFiles` gives them. */
+  dirty: string[];
+  /** git's output as it was, for telling two looks at the tree apart. */
+  raw: string;
+}
+
+/**
+ * HEAD and the uncommitted paths of the working tree at `cwd` in one git call (`status
+ * --porcelain=v2 --branch`): the pair bosun checks before and after every step, so one process
+ * instead of two. `--no-optional-locks`: looking never rewrites the index, so a look at the
+ * user's own checkout cannot collide with a git command they run at that moment.
+ */
+export async function readWorktreeStatus(cwd: string): Promise<WorktreeStatus> {
+  const { head, dirty, raw } = await readStatus(cwd);
+  if (head === undefined) throw createNoCommitError(cwd, new Error("HEAD is unborn"));
+  return { head, dirty, raw };
+}
+
+async function readStatus(
+  cwd: string,
+): Promise<Partial<WorktreeStatus> & Omit<WorktreeStatus, "head">> {
+  const raw = await runGitExact(cwd, [
+    "--no-optional-locks",
+    "status",
+    "--porcelain=v2",
+    "--branch",
+    "-z",
+    "--untracked-files=all",
+  ]);
+  const fields = splitNulFields(raw);
+  let head = "";
+  const files: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] ?? "";
+    if (entry.startsWith("# branch.oid ")) head = entry.slice("# branch.oid ".length);
+    else if (entry.startsWith("1 ")) files.push(getNthField(entry, 8));
+    else if (entry.startsWith("2 ")) {
+      // A rename or copy: its source path follows. A renamed-away path is gone (dirty); a copy's
+      // source is unchanged.
+      files.push(getNthField(entry, 9));
+      i++;
+      if (entry.split(" ", 9)[8]?.startsWith("R") === true) files.push(fields[i] ?? "");
+    } else if (entry.startsWith("u ")) files.push(getNthField(entry, 10));
+    else if (entry.startsWith("? ")) files.push(entry.slice(2));
+  }
+  const dirty = files.filter((file) => !isBosunPath(file));
+  // "(initial)" on a branch with no commit yet.
+  return /^[0-9a-f]{40,64}$/.test(head) ? { head, dirty, raw } : { dirty, raw };
+}
+
+/** The rest of a status entry after its first `count` space-separated fields (a path may hold spaces). */
+function getNthField(entry: string, count: number): string {
+  let at = 0;
+  for (let n = 0; n < count; n++) {
+    at = entry.indexOf(" ", at) + 1;
+    if (at === 0) return "";
+  }
+  return entry.slice(at);
+}
+
+function isBosunPath(file: string): boolean {
+  return file === "" || file === ".bosun" || file.startsWith(".bosun/");
 }
 
 /**
@@ -192,22 +264,7 @@ export async function getHead(cwd: string): Promise<string> {
  * its new and its old path (both differ from HEAD). Read with `-z`: names are exact, never quoted.
  */
 export async function listDirtyFiles(cwd: string): Promise<string[]> {
-  const fields = splitNulFields(
-    await runGitExact(cwd, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]),
-  );
-  const files: string[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const entry = fields[i] ?? "";
-    files.push(entry.slice(3));
-    // A rename or copy entry is followed by its source path. A renamed-away path is gone (dirty);
-    // a copy's source is unchanged.
-    const status = entry.slice(0, 2);
-    if (status.includes("R") || status.includes("C")) {
-      i++;
-      if (status.includes("R")) files.push(fields[i] ?? "");
-    }
-  }
-  return files.filter((file) => file !== "" && !file.startsWith(".bosun/") && file !== ".bosun");
+  return (await readStatus(cwd)).dirty;
 }
 
 /** Adds `.bosun/` to the repository's local exclude file so bosun's state is never committed. */
@@ -228,11 +285,34 @@ export async function excludeBosunDir(cwd: string): Promise<void> {
   await appendFile(excludeFile, `${text === "" || text.endsWith("\n") ? "" : "\n"}.bosun/\n`);
 }
 
-/** Commits every change in the tree (a checkpoint); returns the new HEAD, or null if nothing changed. */
+/**
+ * Stages everything (`git add -A`) and commits it; returns the new commit, or null when there
+ * was nothing to commit. Skips hooks: bosun's checkpoints are bookkeeping, not the user's commits.
+ */
 export async function commitAll(cwd: string, message: string): Promise<string | null> {
+  return (await commitChanges(cwd, message))?.commit ?? null;
+}
+
+/** A commit `commitChanges` made. */
+export interface CommitMade {
+  /** The new commit. */
+  commit: string;
+  /** Its parent: HEAD before it. */
+  parent: string;
+  /** The files it changed, as `listChangedFiles(parent, commit)` lists them. */
+  files: string[];
+}
+
+/**
+ * `commitAll` that also says what it committed on top of what, in four git calls in all: the
+ * staged list is the commit's change (index against HEAD is what the commit records), and the
+ * new HEAD and its parent come back from one rev-parse.
+ */
+export async function commitChanges(cwd: string, message: string): Promise<CommitMade | null> {
   await runGit(cwd, ["add", "-A"]);
   const staged = await runGit(cwd, ["diff", "--cached", "--name-only"]);
-  if (staged.trim() === "") return null;
+  const files = staged.split("\n").filter((line) => line !== "");
+  if (files.length === 0) return null;
   await runGit(cwd, [
     ...(await readIdentityArgs(cwd)),
     "commit",
@@ -243,7 +323,13 @@ export async function commitAll(cwd: string, message: string): Promise<string | 
     "-m",
     message,
   ]);
-  return getHead(cwd);
+  // "<commit> <parent>" (no parent for a root commit).
+  const [commit = "", parent = ""] = (
+    await runGit(cwd, ["rev-list", "--parents", "--max-count=1", "HEAD"])
+  )
+    .trim()
+    .split(" ");
+  return { commit, parent, files };
 }
 
 /** Files changed between two commits. */
@@ -284,6 +370,11 @@ export async function writeWorkingTree(cwd: string): Promise<string> {
   try {
     try {
       await copyFile(indexFile, tempIndex);
+      // The copy keeps the index's time: git hashes again the files changed within the same
+      // second as the index was written ("racily clean"), judged by that time; a newer copy
+      // would trust their stat data and miss a same-size edit made in that second.
+      const { atime, mtime } = await stat(indexFile);
+      await utimes(tempIndex, atime, mtime);
     } catch (error) {
       if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
       // No index yet (no commit, or a checkout without one): the tree is what is on disk.
@@ -300,10 +391,22 @@ export async function writeWorkingTree(cwd: string): Promise<string> {
  * The `-c user.name=… -c user.email=…` arguments bosun's own commits need when the repository
  * has no identity configured (git would refuse to commit), or none when it has one.
  */
-export async function readIdentityArgs(cwd: string): Promise<string[]> {
-  const hasIdentity = (await runGitOptional(cwd, ["config", "user.email"])) !== "";
-  return hasIdentity ? [] : [...FALLBACK_IDENTITY];
+export function readIdentityArgs(cwd: string): Promise<string[]> {
+  let args = identityArgsByDir.get(cwd);
+  if (args === undefined) {
+    args = runGitOptional(cwd, ["config", "user.email"]).then((email) =>
+      email === "" ? [...FALLBACK_IDENTITY] : [],
+    );
+    identityArgsByDir.set(cwd, args);
+  }
+  return args;
 }
+
+/**
+ * Asked once per directory per process: a run commits in the same few worktrees again and again,
+ * and the fallback only fills in an identity git would otherwise refuse to commit without.
+ */
+const identityArgsByDir = new Map<string, Promise<string[]>>();
 
 /**
  * Full object ids for revisions (`main`, `abc123^{tree}`, …), in order, in one git call; a

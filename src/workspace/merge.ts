@@ -77,30 +77,33 @@ export type MergeResult =
  */
 export async function mergeBranch(repo: string, options: MergeBranchOptions): Promise<MergeResult> {
   assertFullRef(options.target);
-  // Independent reads in parallel: four git calls cost about one.
-  const [actual, [source = "", old = "", oldTree = ""], worktrees, identityArgs] =
-    await Promise.all([
-      readRef(repo, options.target),
-      resolveRevisions(repo, [
-        `${options.source}^{commit}`,
-        `${options.expectedOld}^{commit}`,
-        `${options.expectedOld}^{tree}`,
-      ]),
-      listWorktrees(repo),
-      readIdentityArgs(repo),
-    ]);
-  if (actual !== old) return { kind: "stale", actual };
+  // Independent reads in parallel. Where the target points is not read up front: the
+  // compare-and-swap below refuses a moved target anyway, and answers that only ask git again.
+  const [[source = "", old = "", oldTree = ""], worktrees, identityArgs] = await Promise.all([
+    resolveRevisions(repo, [
+      `${options.source}^{commit}`,
+      `${options.expectedOld}^{commit}`,
+      `${options.expectedOld}^{tree}`,
+    ]),
+    listWorktrees(repo),
+    readIdentityArgs(repo),
+  ]);
   assertNotCheckedOut(worktrees, options.target);
   const merge = await runMergeTree(repo, {
     ours: old,
     theirs: source,
     ...(options.mergeBase === undefined ? {} : { base: options.mergeBase }),
   });
+  // A conflict or "already there" is an answer about `old`: only worth giving if it is the target.
+  const isStillAt = async (): Promise<{ kind: "stale"; actual: string | null } | undefined> => {
+    const actual = await readRef(repo, options.target);
+    return actual === old ? undefined : { kind: "stale", actual };
+  };
   if (merge.kind === "conflicted")
-    return { kind: "conflicted", files: merge.files, detail: merge.detail };
+    return (await isStillAt()) ?? { kind: "conflicted", files: merge.files, detail: merge.detail };
   // Asked again after a crash that came right after the ref moved: no second, empty merge commit.
   if (merge.tree === oldTree && (await isAncestor(repo, source, old)))
-    return { kind: "merged", commit: old, isAlreadyMerged: true };
+    return (await isStillAt()) ?? { kind: "merged", commit: old, isAlreadyMerged: true };
   const authorEnv: Record<string, string> =
     options.author === undefined
       ? {}

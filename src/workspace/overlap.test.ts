@@ -1,9 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { countSpawns } from "../../test/helpers/count-spawns.js";
 import { commitOnBranch, makeGitRepo, makeOutsideDir } from "../../test/helpers/git-repo.js";
 import { commitAll, getHead, runGit } from "./git.js";
-import { findConflicts, getSharedPaths, listChangedPaths, snapshotTree } from "./overlap.js";
+import {
+  canChangesConflict,
+  findConflicts,
+  getSharedPaths,
+  listChangedPaths,
+  listWorktreeChanges,
+  snapshotTree,
+  snapshotTreeIfChanged,
+} from "./overlap.js";
 import { createWorktree } from "./worktree.js";
 
 const TEXT = "one\ntwo\nthree\nfour\nfive\n";
@@ -95,5 +104,51 @@ describe("listChangedPaths and getSharedPaths", () => {
     expect(changedB).toEqual(["f.txt", "g.txt"]);
     expect(getSharedPaths(changedA, changedB)).toEqual(["f.txt", "g.txt"]);
     expect(await listChangedPaths(repo, base, base)).toEqual([]);
+  });
+});
+
+describe("listWorktreeChanges and canChangesConflict", () => {
+  it("lists a worktree's committed, uncommitted and untracked changes since its fork point", async () => {
+    const { base, a } = await makeTwoTasks();
+    expect(await listWorktreeChanges(a, base)).toEqual([]);
+    await writeFile(path.join(a, "f.txt"), TEXT.replace("one", "ONE"));
+    await commitAll(a, "a");
+    await runGit(a, ["mv", "g.txt", "moved g.txt"]);
+    await writeFile(path.join(a, "new.txt"), "new\n");
+
+    expect(await listWorktreeChanges(a, base)).toEqual([
+      "f.txt",
+      "g.txt",
+      "moved g.txt",
+      "new.txt",
+    ]);
+  });
+
+  it("says two changes can conflict only when they share a path or one's path is the other's directory", () => {
+    expect(canChangesConflict(["a.txt"], ["b.txt"])).toBe(false);
+    expect(canChangesConflict([], ["b.txt"])).toBe(false);
+    expect(canChangesConflict(["src/a.ts", "b.txt"], ["b.txt"])).toBe(true);
+    expect(canChangesConflict(["lib"], ["lib/x.ts"])).toBe(true);
+    expect(canChangesConflict(["lib/x/y.ts"], ["lib/x"])).toBe(true);
+    expect(canChangesConflict(["lib/x.ts"], ["lib/y.ts", "libx"])).toBe(false);
+  });
+});
+
+describe("snapshotTreeIfChanged", () => {
+  it("reuses the last snapshot while the checkout looks the same, and sees an edit to an already-changed file", async () => {
+    const { repo } = await makeTwoTasks();
+    await writeFile(path.join(repo, "f.txt"), "dirty\n");
+    const first = await snapshotTreeIfChanged(repo);
+
+    const again = await countSpawns(() => snapshotTreeIfChanged(repo));
+    expect(again.result).toBe(first);
+    // One look (git status), no new snapshot (three more git calls).
+    expect(again.spawns).toEqual(["git"]);
+
+    // Same `git status` line for f.txt, new content: the stat look catches it.
+    await writeFile(path.join(repo, "f.txt"), "dirty again, longer\n");
+    const second = await snapshotTreeIfChanged(repo);
+    expect(second).not.toBe(first);
+    expect(second).toBe(await snapshotTree(repo));
   });
 });

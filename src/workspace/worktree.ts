@@ -3,14 +3,17 @@
  * work — uncommitted work is saved to a ref first, and an unmerged change is never thrown away
  * unless forced. Where worktrees live is the caller's choice.
  */
+import { existsSync } from "node:fs";
 import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import {
+  getHead,
   readRef,
   resolveRevisions,
   runGit,
   runGitExact,
+  runGitUnchecked,
   snapshotWorkingTree,
   splitNulFields,
   writeWorkingTree,
@@ -98,6 +101,24 @@ export async function createWorktree(
   if (shortName === "" || shortName.startsWith("-"))
     throw new UsageError(`"${branch}" is not a branch name; pass one such as bosun/<run>/<task>.`);
   const absoluteDir = await resolveDir(dir);
+  // The common case, a new task: one git call. Should it fail (the branch exists, a stale
+  // registration, a bad base), the full path below finds out why and acts or explains.
+  if (!base.startsWith("-") && !existsSync(absoluteDir)) {
+    const added = await runGitUnchecked(repo, [
+      "worktree",
+      "add",
+      "--quiet",
+      "--no-track",
+      "-b",
+      shortName,
+      absoluteDir,
+      `${base}^{commit}`,
+    ]);
+    if (added.exitCode === 0) {
+      const head = /^[0-9a-f]{40}$/.test(base) ? base : await getHead(absoluteDir);
+      return { dir: absoluteDir, branch: ref, head, isAdopted: false };
+    }
+  }
   const [worktrees, branchHead, [baseCommit = ""]] = await Promise.all([
     listWorktrees(repo),
     readRef(repo, ref),

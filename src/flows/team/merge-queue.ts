@@ -37,23 +37,23 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
   // Journaled as merged, and bosun died before marking the task so: that merge stands. Merging
   // again would find nothing new and record the same merge a second time.
   if (state?.merged !== undefined) return { kind: "merged", commit: state.merged.commit };
-  const head = await readIntegrationHead(team);
+  let expectedOld = await readIntegrationHead(team);
   // A merge journaled as started and never as done: bosun died mid-merge. It landed when the
   // accepted commit is in the integration branch; then only its test and record are left.
   const open = state?.openMerge;
   if (
     open !== undefined &&
     open.source === commit &&
-    (await isAncestor(team.mainRoot, commit, head))
+    (await isAncestor(team.mainRoot, commit, expectedOld))
   )
     return checkMerged(
       team,
       task,
-      await findMergeCommit(team, open.expectedOld, commit, head),
+      await findMergeCommit(team, open.expectedOld, commit, expectedOld),
       open.expectedOld,
     );
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const expectedOld = await readIntegrationHead(team);
+    if (attempt > 0) expectedOld = await readIntegrationHead(team);
     await ctx.record({ type: "merge.started", taskId: task.id, source: commit, expectedOld });
     const result = await mergeBranch(team.mainRoot, {
       target: team.integrationRef,

@@ -9,9 +9,13 @@ import path from "node:path";
 import { z } from "zod";
 import { readJson, writeJsonAtomic } from "../../store/json-file.js";
 import type { FixItem } from "../../store/schema/reports.js";
-import { runGit, snapshotWorkingTree } from "../../workspace/git.js";
-import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
-import { compareFingerprints, fingerprintPaths } from "../../workspace/protected.js";
+import { runGit, runGitExact, snapshotWorkingTree, splitNulFields } from "../../workspace/git.js";
+import { listChangedPaths, snapshotTreeIfChanged } from "../../workspace/overlap.js";
+import {
+  compareFingerprints,
+  fingerprintPaths,
+  type PathFingerprint,
+} from "../../workspace/protected.js";
 import type { RoundScope, RunContext } from "../flow-context.js";
 import type { Gate } from "../round.js";
 import type { WorkerProduction } from "../task-round.js";
@@ -79,10 +83,31 @@ export function createProtectedGate(options: {
     run: async (production) => {
       if (guarded.length === 0)
         return { passed: true, detail: "no protected file outside the scope", fixItems: [] };
+      // Which guarded files differ at all: one git call, and in most rounds the answer.
+      const differing = splitNulFields(
+        await runGitExact(options.cwd, [
+          // Paths as named, never as patterns (a test file may be called "a[1].test.js").
+          "--literal-pathspecs",
+          "diff",
+          "--name-only",
+          "-z",
+          "--no-renames",
+          options.base,
+          production.commit,
+          "--",
+          ...guarded,
+        ]),
+      );
+      const suspects =
+        differing.length === 0 ? [] : guarded.filter((file) => differing.includes(file));
       const [before, after, integration] = await Promise.all([
-        fingerprintPaths(options.cwd, options.base, guarded),
-        fingerprintPaths(options.cwd, production.commit, guarded),
-        options.readIntegrationHead().then((head) => fingerprintPaths(options.cwd, head, guarded)),
+        fingerprintPaths(options.cwd, options.base, suspects),
+        fingerprintPaths(options.cwd, production.commit, suspects),
+        suspects.length === 0
+          ? new Map<string, PathFingerprint>()
+          : options
+              .readIntegrationHead()
+              .then((head) => fingerprintPaths(options.cwd, head, suspects)),
       ]);
       const changes = compareFingerprints(before, after);
       const touched = [...changes.changed, ...changes.removed].filter((file) => {
@@ -131,7 +156,7 @@ export async function recordOutsideBefore(
   if (existsSync(file)) return;
   await writeJsonAtomic(file, OutsideBeforeSchema, {
     version: 1,
-    tree: await snapshotTree(mainRoot),
+    tree: await snapshotTreeIfChanged(mainRoot),
   });
 }
 
@@ -157,7 +182,7 @@ export function createOutsideWriteGate(
           detail: "no record of the main checkout before the worker",
           fixItems: [],
         };
-      const now = await snapshotTree(mainRoot);
+      const now = await snapshotTreeIfChanged(mainRoot);
       const changed = now === before.tree ? [] : await listChangedPaths(mainRoot, before.tree, now);
       const logs = await readWorkerLogs(ctx, scope);
       // Only the absolute path counts: a worker naming its own worktree's relative path (the same

@@ -5,9 +5,10 @@ import { describe, expect, it } from "vitest";
 import { commitOnBranch, makeGitRepo, makeOutsideDir } from "../../../test/helpers/git-repo.js";
 import { makePlanTask } from "../../../test/helpers/team-run.js";
 import { createBosunPaths } from "../../store/paths.js";
-import { createRunIndex } from "../../store/run-index.js";
+import { buildRunIndex } from "../../store/run-index.js";
+import type { RunEvent } from "../../store/schema/events.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
-import { getHead } from "../../workspace/git.js";
+import { getHead, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import type { BosunEvent } from "../events.js";
 import type { TeamContext } from "./team-context.js";
@@ -16,14 +17,35 @@ import { findOverlapWarnings } from "./team-task.js";
 const TEXT = "one\ntwo\nthree\n";
 const INTEGRATION_REF = "refs/heads/bosun/r1/integration";
 
-/** A team context on `repo` whose integration branch is at `base`; `emitted` collects warnings. */
-function makeTeam(repo: string, base: string, emitted: BosunEvent[]): TeamContext {
+/** The journal's record of task worktrees cut from `base`, as the scheduler writes it. */
+function recordWorktrees(base: string, worktrees: Record<string, string>): RunEvent[] {
+  return Object.entries(worktrees).map(([taskId, dir], index) => ({
+    seq: index + 1,
+    ts: new Date(0).toISOString(),
+    type: "worktree.created",
+    taskId,
+    dir,
+    branch: `bosun/r1/${taskId}`,
+    base,
+  }));
+}
+
+/**
+ * A team context on `repo` whose integration branch is at `base`, with `worktrees` (task id →
+ * dir) journaled as created; `emitted` collects warnings.
+ */
+function makeTeam(
+  repo: string,
+  base: string,
+  emitted: BosunEvent[],
+  worktrees: Record<string, string> = {},
+): TeamContext {
   return {
     ctx: {
       paths: createBosunPaths(repo),
       config: DEFAULT_CONFIG,
       runId: "r1",
-      state: createRunIndex(),
+      state: buildRunIndex(recordWorktrees(base, worktrees)),
       record: () => Promise.reject(new Error("overlap warnings record nothing")),
       emit: (event) => emitted.push(event),
     },
@@ -63,7 +85,7 @@ describe("findOverlapWarnings", () => {
     const emitted: BosunEvent[] = [];
 
     // The scheduler lists every task it started; c's worktree is still waiting its turn.
-    const text = await findOverlapWarnings(makeTeam(repo, base, emitted), {
+    const text = await findOverlapWarnings(makeTeam(repo, base, emitted, { a, b }), {
       task: makePlanTask("a"),
       cwd: a,
       protectedFiles: [],
@@ -77,5 +99,34 @@ describe("findOverlapWarnings", () => {
     expect(text).toContain("Task a and task b are changing the same lines of f.txt");
     expect(text).not.toContain("task c");
     expect(emitted).toMatchObject([{ type: "warning", taskId: "a" }]);
+  });
+
+  it("runs no three-way merge for changes in different files, nor for a task that changed nothing yet", async () => {
+    const repo = await makeGitRepo();
+    const base = await commitOnBranch(repo, "bosun/r1/integration", await getHead(repo), {
+      "f.txt": TEXT,
+      "g.txt": TEXT,
+    });
+    const home = await makeOutsideDir();
+    const a = (await createWorktree(repo, path.join(home, "a"), "bosun/r1/a", base)).dir;
+    const b = (await createWorktree(repo, path.join(home, "b"), "bosun/r1/b", base)).dir;
+    const c = (await createWorktree(repo, path.join(home, "c"), "bosun/r1/c", base)).dir;
+    await writeFile(path.join(a, "f.txt"), TEXT.replace("two", "TWO"));
+    await writeFile(path.join(b, "g.txt"), TEXT.replace("two", "deux"));
+    const team = makeTeam(repo, base, [], { a, b, c });
+    const work = (task: string, cwd: string, others: Record<string, string>) => ({
+      task: makePlanTask(task),
+      cwd,
+      protectedFiles: [],
+      env: {},
+      listOtherWorktrees: () =>
+        Object.entries(others).map(([taskId, dir]) => ({ taskId, cwd: dir })),
+    });
+    const objectsBefore = await runGit(repo, ["count-objects", "-v"]);
+
+    expect(await findOverlapWarnings(team, work("a", a, { b, c }))).toBe("");
+    expect(await findOverlapWarnings(team, work("c", c, { a, b }))).toBe("");
+    // A three-way merge writes stand-in commits and trees; none was needed.
+    expect(await runGit(repo, ["count-objects", "-v"])).toBe(objectsBefore);
   });
 });

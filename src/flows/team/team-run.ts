@@ -35,7 +35,7 @@ import type { Plan, PlanTask } from "../../store/schema/plan.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
-import { listChangedPaths, snapshotTree } from "../../workspace/overlap.js";
+import { listWorktreeChanges } from "../../workspace/overlap.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
 import { createHarnessPauses } from "../../agents/harness-pause.js";
@@ -673,9 +673,7 @@ async function overlapsRunning(
     let measured = changedByTask.get(taskId);
     if (measured === undefined) {
       // A worktree being made right now has nothing to compare yet: no overlap.
-      measured = snapshotTree(other.cwd)
-        .then((tree) => listChangedPaths(team.mainRoot, base, tree))
-        .catch(() => []);
+      measured = listWorktreeChanges(other.cwd, base).catch(() => []);
       changedByTask.set(taskId, measured);
     }
     const changed = await measured;

@@ -10,7 +10,12 @@ import type { PlanTask } from "../../store/schema/plan.js";
 import { FixListSchema, type FixItem } from "../../store/schema/reports.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import { getDiff, readRef } from "../../workspace/git.js";
-import { findConflicts, snapshotTree } from "../../workspace/overlap.js";
+import {
+  canChangesConflict,
+  findConflicts,
+  listWorktreeChanges,
+  snapshotTree,
+} from "../../workspace/overlap.js";
 import type { RoundScope } from "../flow-context.js";
 import { createNoopGate, createReportGate, createVerifyGate } from "../gates.js";
 import { formatFixList } from "../prompts.js";
@@ -262,23 +267,39 @@ async function readCarriedFixes(
 
 /**
  * Warnings for the worker: other running tasks whose changes (uncommitted work included) would
- * conflict with this one's, found early by a read-only three-way merge.
+ * conflict with this one's, found early. Changed paths first (a git call or two per worktree);
+ * the read-only three-way merge only for worktrees whose paths touch this one's.
  */
 export async function findOverlapWarnings(team: TeamContext, work: TaskWork): Promise<string> {
   const others = work.listOtherWorktrees();
   if (others.length === 0) return "";
-  const base = (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit;
-  const mine = await snapshotTree(work.cwd);
-  const lines: string[] = [];
+  const { ctx } = team;
+  const forkOf = (taskId: string): string | undefined =>
+    getTaskState(ctx.state, taskId)?.worktree?.base;
+  const myFork = forkOf(work.task.id);
+  // Nothing changed here yet (a first round): nothing of this task's can conflict.
+  const mine = myFork === undefined ? [] : await listWorktreeChanges(work.cwd, myFork);
+  if (mine.length === 0) return "";
+  const touching: Array<{ taskId: string; cwd: string }> = [];
   for (const other of others) {
+    const fork = forkOf(other.taskId);
     // A task the scheduler just started may not have its worktree yet (they are made one at a
     // time): nothing of it can conflict, and its missing directory must not fail this task.
+    const theirs =
+      fork === undefined ? [] : await listWorktreeChanges(other.cwd, fork).catch(() => []);
+    if (canChangesConflict(mine, theirs)) touching.push(other);
+  }
+  if (touching.length === 0) return "";
+  const base = (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit;
+  const mineTree = await snapshotTree(work.cwd);
+  const lines: string[] = [];
+  for (const other of touching) {
     const conflicts = await snapshotTree(other.cwd)
-      .then((theirs) => findConflicts(team.mainRoot, { base, a: mine, b: theirs }))
+      .then((theirs) => findConflicts(team.mainRoot, { base, a: mineTree, b: theirs }))
       .catch(() => []);
     if (conflicts.length === 0) continue;
     const message = `Task ${work.task.id} and task ${other.taskId} are changing the same lines of ${conflicts.join(", ")}; the one merged second will have to resolve the conflict.`;
-    team.ctx.emit({ type: "warning", runId: team.ctx.runId, taskId: work.task.id, message });
+    ctx.emit({ type: "warning", runId: ctx.runId, taskId: work.task.id, message });
     lines.push(`- ${message}`);
   }
   return lines.length === 0
