@@ -74,6 +74,8 @@ export interface TaskState {
   failures: number;
   /** USD spent on this task's dispatches. */
   costUsd: number;
+  /** The seq of the last event that named this task (0 before any): "has anything happened since". */
+  lastSeq: number;
   /** Harness of the last worker dispatch started (the board's "who is on it"). */
   workerHarness?: string;
   /**
@@ -153,6 +155,14 @@ export function dispatchKey(seat: Seat, attempt: number): string {
 /** Folds one event into the index (in place: the index is the writer's own, updated per event). */
 export function indexRunEvent(index: RunIndex, event: RunEvent): void {
   index.eventCount += 1;
+  applyRunEvent(index, event);
+  if ("taskId" in event && typeof event.taskId === "string") {
+    const task = getTaskState(index, event.taskId, "phase" in event ? event.phase : undefined);
+    if (task !== undefined) task.lastSeq = event.seq;
+  }
+}
+
+function applyRunEvent(index: RunIndex, event: RunEvent): void {
   switch (event.type) {
     case "run.created":
       if (event.flow === "review") ensureTask(index, event.taskId);
@@ -314,6 +324,7 @@ function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState 
       rounds: new Map(),
       lastStartedRound: 0,
       costUsd: 0,
+      lastSeq: 0,
       openReservations: new Map(),
       mergeSendBacks: 0,
       extraRounds: 0,

@@ -35,7 +35,6 @@ import type { Plan, PlanTask } from "../../store/schema/plan.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
-import { listWorktreeChanges } from "../../workspace/overlap.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
 import { createHarnessPauses } from "../../agents/harness-pause.js";
@@ -59,6 +58,7 @@ import { createSerializer } from "./serialize.js";
 import { listRoles } from "./roles.js";
 import { listProtectedFiles } from "./team-gates.js";
 import { runTeamTask } from "./team-task.js";
+import { createChangeMeasurer, type ChangeMeasurer } from "./change-measurer.js";
 import { scopesOverlap } from "./scopes.js";
 import { writeTeamSummary } from "./team-summary.js";
 
@@ -404,6 +404,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
     team.options.verify,
   );
   const running = new Map<string, RunningTask>();
+  const measureChanges = createChangeMeasurer(team.ctx.state);
   let fatal: unknown;
   // Counts tasks that left this process's hands: one that settles while a pass awaits git must
   // not be missed (its merge may have made others ready).
@@ -439,12 +440,13 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
       }
       const isBudgetStopped = ctx.state.budgetExhausted !== undefined;
       let deferred = 0;
-      // What each running task has changed, measured once per pass (a git snapshot each).
+      // What each running task has changed: measured at most once per pass, and kept across
+      // passes while nothing of that task happened (see `measureChanges`).
       const changedByTask = new Map<string, Promise<string[]>>();
       for (const task of findReadyTasks(plan, statusById)) {
         if (running.size >= team.options.maxParallel || isBudgetStopped) break;
         // Serialize only what really overlaps: a task whose scope covers a running task's changes waits.
-        if (await overlapsRunning(team, task, running, changedByTask)) {
+        if (await overlapsRunning(team, task, running, changedByTask, measureChanges)) {
           deferred += 1;
           continue;
         }
@@ -461,6 +463,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           })
           .finally(() => {
             running.delete(task.id);
+            measureChanges.forget(task.id);
             settledCount += 1;
             wake?.();
           });
@@ -666,14 +669,12 @@ async function overlapsRunning(
   task: PlanTask,
   running: ReadonlyMap<string, RunningTask>,
   changedByTask: Map<string, Promise<string[]>>,
+  measureChanges: ChangeMeasurer,
 ): Promise<boolean> {
   for (const [taskId, other] of running) {
-    const base = getTaskState(team.ctx.state, taskId)?.worktree?.base;
-    if (base === undefined) continue;
     let measured = changedByTask.get(taskId);
     if (measured === undefined) {
-      // A worktree being made right now has nothing to compare yet: no overlap.
-      measured = listWorktreeChanges(other.cwd, base).catch(() => []);
+      measured = measureChanges.measure(taskId, other.cwd);
       changedByTask.set(taskId, measured);
     }
     const changed = await measured;
