@@ -28,7 +28,7 @@ describe("createChangeMeasurer", () => {
     const index = createRunIndex();
     let seq = 0;
     const journal = (event: EventInput): void =>
-      indexRunEvent(index, { ...event, seq: ++seq, ts: new Date(0).toISOString() } as RunEvent);
+      indexRunEvent(index, { ...event, seq: ++seq, ts: new Date(0).toISOString() });
     const measurer = createChangeMeasurer(index);
     const dispatch = {
       taskId: "a",
