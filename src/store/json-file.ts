@@ -3,7 +3,7 @@
  * (temp file in the same directory, fsync, rename), so a crash never leaves half a file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { StateError, getErrorMessage, isNodeError } from "../errors.js";
@@ -85,6 +85,17 @@ export async function writeJsonAtomic<S extends z.ZodType>(
 /** Counts this process's temp files, so no two writes in flight ever share one. */
 let tmpCounter = 0;
 
+/** Opens a new file for writing, making its folder only when it is missing (most writes go to one that exists). */
+async function openCreatingDir(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, "w");
+  } catch (error) {
+    if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(file, "w");
+  }
+}
+
 /**
  * Writes a text file atomically; a path in the way is a StateError naming the file. Each write
  * has its own temp file (pid, counter, random): two writes of one file in flight at once would
@@ -94,8 +105,7 @@ export async function writeTextAtomic(file: string, text: string): Promise<void>
   tmpCounter += 1;
   const tmp = `${file}.${process.pid}.${tmpCounter}.${randomBytes(3).toString("hex")}.tmp`;
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(tmp, "w");
+    const handle = await openCreatingDir(tmp);
     try {
       await handle.writeFile(text, "utf8");
       await handle.sync();

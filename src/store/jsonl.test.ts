@@ -1,10 +1,11 @@
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { StateError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
-import { appendJsonl, readJsonl, repairJsonlTail } from "./jsonl.js";
+import { appendJsonl, createLineAppender, readJsonl, repairJsonlTail } from "./jsonl.js";
 
 const LineSchema = z.object({ n: z.number() });
 
@@ -185,5 +186,29 @@ describe("a damaged history file", () => {
     await expect(appendJsonl(file, LineSchema, { n: 1 })).rejects.toThrow(
       `Cannot append to ${file}: ${dir}/run is not a directory`,
     );
+  });
+});
+
+describe("createLineAppender", () => {
+  it("appends in order through one open file, and opens the next file after a switch", async () => {
+    const dir = await makeTestDir();
+    const file = path.join(dir, "runs", "r1", "events.jsonl");
+    const other = path.join(dir, "other.jsonl");
+    const appender = createLineAppender();
+
+    await appender.append(file, ["1", "2"]);
+    await appender.append(file, ["3"]);
+    expect(await readFile(file, "utf8")).toBe("1\n2\n3\n");
+
+    // Kept open: a line appended after the file was unlinked goes to the open file, not a new one.
+    await rm(file);
+    await appender.append(file, ["4"]);
+    expect(existsSync(file)).toBe(false);
+
+    await appender.append(other, ["a"]);
+    await appender.close();
+    await appender.append(other, ["b"]);
+    await appender.close();
+    expect(await readFile(other, "utf8")).toBe("a\nb\n");
   });
 });

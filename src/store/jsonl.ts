@@ -130,6 +130,50 @@ function countLines(buffer: Buffer): number {
   return count;
 }
 
+/** A file kept open for appends, for a writer that appends to it again and again. */
+export interface LineAppender {
+  /** Appends lines to `file` in one write and one sync (opening it at the first call). */
+  append(file: string, lines: readonly string[]): Promise<void>;
+  /** Closes the file, if open. */
+  close(): Promise<void>;
+}
+
+/**
+ * `appendLines` for a file's one writer: the file stays open between appends, so each is a
+ * write and a sync instead of a mkdir, open, tail check and close. Only for a file the caller
+ * owns (a run's journal, under the run lock) whose torn tail it repaired before the first append:
+ * nobody else can have left a partial line since.
+ */
+export function createLineAppender(): LineAppender {
+  let open_: { file: string; handle: Promise<FileHandle> } | null = null;
+  const openFile = async (file: string): Promise<FileHandle> => {
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(file, "a");
+  };
+  return {
+    append: async (file, lines) => {
+      if (open_ !== null && open_.file !== file) {
+        const previous = open_.handle;
+        open_ = null;
+        await (await previous).close();
+      }
+      open_ ??= { file, handle: openFile(file) };
+      try {
+        const handle = await open_.handle;
+        await handle.write(lines.map((line) => `${line}\n`).join(""));
+        await handle.datasync();
+      } catch (error) {
+        throw isNodeError(error) ? createStateFsError("append to", file, error) : error;
+      }
+    },
+    close: async () => {
+      const current = open_;
+      open_ = null;
+      if (current !== null) await (await current.handle.catch(() => null))?.close();
+    },
+  };
+}
+
 /** Appends one validated record and syncs it to disk. */
 export async function appendJsonl<S extends z.ZodType>(
   file: string,

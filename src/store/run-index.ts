@@ -74,8 +74,11 @@ export interface TaskState {
   failures: number;
   /** USD spent on this task's dispatches. */
   costUsd: number;
-  /** The seq of the last event that named this task (0 before any): "has anything happened since". */
-  lastSeq: number;
+  /**
+   * The seq of the task's last worker dispatch event, started or ended (0 before any): its files
+   * change only while a worker works, so "did its files change since" starts here.
+   */
+  lastWorkerSeq: number;
   /** Harness of the last worker dispatch started (the board's "who is on it"). */
   workerHarness?: string;
   /**
@@ -155,14 +158,6 @@ export function dispatchKey(seat: Seat, attempt: number): string {
 /** Folds one event into the index (in place: the index is the writer's own, updated per event). */
 export function indexRunEvent(index: RunIndex, event: RunEvent): void {
   index.eventCount += 1;
-  applyRunEvent(index, event);
-  if ("taskId" in event && typeof event.taskId === "string") {
-    const task = getTaskState(index, event.taskId, "phase" in event ? event.phase : undefined);
-    if (task !== undefined) task.lastSeq = event.seq;
-  }
-}
-
-function applyRunEvent(index: RunIndex, event: RunEvent): void {
   switch (event.type) {
     case "run.created":
       if (event.flow === "review") ensureTask(index, event.taskId);
@@ -186,8 +181,11 @@ function applyRunEvent(index: RunIndex, event: RunEvent): void {
       const round = findRound(index, event);
       if (round !== undefined)
         round.openDispatches.set(event.seat, (round.openDispatches.get(event.seat) ?? 0) + 1);
-      if (event.seat === "worker")
-        ensureTask(index, event.taskId, event.phase).workerHarness = event.harness;
+      if (event.seat === "worker") {
+        const task = ensureTask(index, event.taskId, event.phase);
+        task.workerHarness = event.harness;
+        task.lastWorkerSeq = event.seq;
+      }
       if (event.reservedUsd !== undefined)
         ensureTask(index, event.taskId, event.phase).openReservations.set(
           reservationKey(event),
@@ -199,6 +197,7 @@ function applyRunEvent(index: RunIndex, event: RunEvent): void {
     case "dispatch.failed":
     case "dispatch.cancelled": {
       const task = ensureTask(index, event.taskId, event.phase);
+      if (event.seat === "worker") task.lastWorkerSeq = event.seq;
       const round = findRound(index, event);
       if (round !== undefined) {
         const open = round.openDispatches.get(event.seat) ?? 0;
@@ -324,7 +323,7 @@ function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState 
       rounds: new Map(),
       lastStartedRound: 0,
       costUsd: 0,
-      lastSeq: 0,
+      lastWorkerSeq: 0,
       openReservations: new Map(),
       mergeSendBacks: 0,
       extraRounds: 0,

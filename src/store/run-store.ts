@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { StateError, getErrorMessage, isNodeError } from "../errors.js";
 import { createStateFsError } from "./fs-errors.js";
 import { formatIssues, writeJsonAtomic, writeTextAtomic } from "./json-file.js";
-import { appendLines, repairJsonlTail } from "./jsonl.js";
+import { createLineAppender, repairJsonlTail, type LineAppender } from "./jsonl.js";
 import type { BosunPaths } from "./paths.js";
 import { acquireRunLock, type RunLock } from "./run-lock.js";
 import { readRunJournal } from "./run-read.js";
@@ -59,8 +59,7 @@ export interface RunStoreCreateOptions extends RunStoreOptions {
   createId?: () => string;
 }
 
-const DEFAULT_IO: RunStoreIo = {
-  appendLines,
+const DEFAULT_IO: Omit<RunStoreIo, "appendLines"> = {
   writeRun: (file, run) => writeJsonAtomic(file, RunSchema, run),
   nowMs: () => Date.now(),
 };
@@ -75,6 +74,7 @@ interface PendingAppend {
 /** The writer's handle on one run. */
 export class RunStore {
   private readonly io: RunStoreIo;
+  private readonly journal: LineAppender;
   private readonly runJsonIntervalMs: number;
   /** Events waiting for the writer; it takes all of them at once (group commit). */
   private queue: PendingAppend[] = [];
@@ -103,7 +103,9 @@ export class RunStore {
     options: RunStoreOptions,
   ) {
     this.index = buildRunIndex(history);
-    this.io = { ...DEFAULT_IO, ...options.io };
+    // The journal stays open while this store writes it (one write and one sync per batch).
+    this.journal = createLineAppender();
+    this.io = { ...DEFAULT_IO, appendLines: this.journal.append, ...options.io };
     this.runJsonIntervalMs = options.runJsonIntervalMs ?? RUN_JSON_INTERVAL_MS;
   }
 
@@ -200,6 +202,7 @@ export class RunStore {
       await this.writer;
       await this.flushRunJson();
     } finally {
+      await this.journal.close().catch(() => undefined);
       await this.lock.release();
     }
   }

@@ -1,14 +1,14 @@
 /** The scheduler's measurements of running tasks' changes (change-measurer.ts). */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { countSpawns } from "../../../test/helpers/count-spawns.js";
 import { commitOnBranch, makeGitRepo, makeOutsideDir } from "../../../test/helpers/git-repo.js";
 import { createRunIndex, indexRunEvent } from "../../store/run-index.js";
 import type { RunEvent } from "../../store/schema/events.js";
 import { getHead } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
-import { createChangeMeasurer } from "./change-measurer.js";
+import { AT_WORK_LOOK_MS, createChangeMeasurer } from "./change-measurer.js";
 
 type EventInput = RunEvent extends infer E
   ? E extends RunEvent
@@ -17,7 +17,7 @@ type EventInput = RunEvent extends infer E
   : never;
 
 describe("createChangeMeasurer", () => {
-  it("measures again only after the task journaled something, and always while its worker works", async () => {
+  it("looks again only after a worker started or ended, and about once a second while one works", async () => {
     const repo = await makeGitRepo();
     const base = await commitOnBranch(repo, "bosun/r1/integration", await getHead(repo), {
       "f.txt": "f\n",
@@ -38,18 +38,31 @@ describe("createChangeMeasurer", () => {
       attempt: 1,
     } as const;
 
-    expect(await measurer.measure("a", dir)).toEqual([]);
+    const look = (): Promise<{ result: string[]; spawns: string[] }> =>
+      countSpawns(() => measurer.measure("a", dir));
+    const git = ["git"];
+
+    expect(await look()).toEqual({ result: [], spawns: [] });
     journal({ type: "worktree.created", taskId: "a", dir, branch: "bosun/r1/a", base });
     journal({ type: "round.started", taskId: "a", round: 1, head: base });
+    expect(await look()).toEqual({ result: [], spawns: git });
+    // No worker has worked since: the look stands.
+    expect(await look()).toEqual({ result: [], spawns: [] });
+
     journal({ type: "dispatch.started", ...dispatch });
     await writeFile(path.join(dir, "new.txt"), "new\n");
-    // The worker is at work: every look is a real one.
-    expect(await measurer.measure("a", dir)).toEqual(["new.txt"]);
+    expect(await look()).toEqual({ result: ["new.txt"], spawns: git });
+    // The worker is at work: a look stands for a second, then it is taken again.
     await writeFile(path.join(dir, "f.txt"), "changed\n");
-    expect(await countSpawns(() => measurer.measure("a", dir))).toEqual({
-      result: ["f.txt", "new.txt"],
-      spawns: ["git"],
-    });
+    expect(await look()).toEqual({ result: ["new.txt"], spawns: [] });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + AT_WORK_LOOK_MS);
+      expect(await look()).toEqual({ result: ["f.txt", "new.txt"], spawns: git });
+    } finally {
+      vi.useRealTimers();
+    }
+
     journal({
       type: "dispatch.completed",
       ...dispatch,
@@ -61,17 +74,11 @@ describe("createChangeMeasurer", () => {
       durationMs: 1,
       spawns: 1,
     });
-    expect(await measurer.measure("a", dir)).toEqual(["f.txt", "new.txt"]);
-
-    // Nothing journaled since: the measurement stands, no git call.
-    const kept = await countSpawns(() => measurer.measure("a", dir));
-    expect(kept).toEqual({ result: ["f.txt", "new.txt"], spawns: [] });
-
-    // Something of the task was journaled: a new look.
+    // The worker ended: one look, which then stands through the task's gates and critic.
+    expect(await look()).toEqual({ result: ["f.txt", "new.txt"], spawns: git });
     journal({ type: "checkpoint.started", taskId: "a", round: 1 });
-    const after = await countSpawns(() => measurer.measure("a", dir));
-    expect(after.spawns).toEqual(["git"]);
+    expect(await look()).toEqual({ result: ["f.txt", "new.txt"], spawns: [] });
     measurer.forget("a");
-    expect((await countSpawns(() => measurer.measure("a", dir))).spawns).toEqual(["git"]);
+    expect((await look()).spawns).toEqual(git);
   });
 });

@@ -14,13 +14,20 @@ export interface ChangeMeasurer {
 }
 
 /**
- * A measurer over the run's index. A measurement stands while the task journaled nothing since
- * and its worker is not at work: only a worker changes a task's files (a verifier's or the tests'
- * leftovers are discarded, and their gates are events), and a worker's start and end are events.
- * So a task waiting on its critic or in the merge queue costs no git call per scheduling pass.
+ * While its worker works, a task's files change at any moment: a look older than this is looked
+ * again. Agents work for minutes, so a second-old look is as good as a fresh one, and the merge
+ * queue catches any conflict the rule lets through.
+ */
+export const AT_WORK_LOOK_MS = 1000;
+
+/**
+ * A measurer over the run's index. Only a worker changes a task's files (a verifier's or the
+ * tests' leftovers are discarded), and a worker's start and end are events: between them the
+ * last look stands, so a task waiting on its gates, its critic or the merge queue costs no git
+ * call per scheduling pass; a task whose worker is at work is looked at about once a second.
  */
 export function createChangeMeasurer(index: RunIndex): ChangeMeasurer {
-  const last = new Map<string, { seq: number; changed: string[] }>();
+  const last = new Map<string, { workerSeq: number; atMs: number; changed: string[] }>();
   return {
     measure: async (taskId, cwd) => {
       const state = getTaskState(index, taskId);
@@ -29,13 +36,16 @@ export function createChangeMeasurer(index: RunIndex): ChangeMeasurer {
       if (state === undefined || base === undefined) return [];
       const round = state.rounds.get(state.lastStartedRound);
       const isWorkerAtWork = (round?.openDispatches.get("worker") ?? 0) > 0;
-      const seq = state.lastSeq;
+      const workerSeq = state.lastWorkerSeq;
       const kept = last.get(taskId);
-      if (!isWorkerAtWork && kept?.seq === seq) return kept.changed;
+      const atMs = Date.now();
+      if (kept?.workerSeq === workerSeq && (!isWorkerAtWork || atMs - kept.atMs < AT_WORK_LOOK_MS))
+        return kept.changed;
       // A worktree that vanished under a running task: nothing to compare; its task will fail.
       const changed = await listWorktreeChanges(cwd, base).catch(() => []);
-      // Kept under the seq read before the look: an event during it makes the next pass look again.
-      if (!isWorkerAtWork) last.set(taskId, { seq, changed });
+      // Kept under what was known before the look: a worker event during it makes the next pass
+      // look again.
+      last.set(taskId, { workerSeq, atMs, changed });
       return changed;
     },
     forget: (taskId) => {
