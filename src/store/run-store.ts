@@ -105,7 +105,12 @@ export class RunStore {
     this.index = buildRunIndex(history);
     // The journal stays open while this store writes it (one write and one sync per batch).
     this.journal = createLineAppender();
-    this.io = { ...DEFAULT_IO, appendLines: this.journal.append, ...options.io };
+    const journal = this.journal;
+    this.io = {
+      ...DEFAULT_IO,
+      appendLines: (file, lines) => journal.append(file, lines),
+      ...options.io,
+    };
     this.runJsonIntervalMs = options.runJsonIntervalMs ?? RUN_JSON_INTERVAL_MS;
   }
 
