@@ -60,7 +60,7 @@ import { listProtectedFiles } from "./team-gates.js";
 import { runTeamTask } from "./team-task.js";
 import { createChangeMeasurer, type ChangeMeasurer } from "./change-measurer.js";
 import { scopesOverlap } from "./scopes.js";
-import { writeTeamSummary } from "./team-summary.js";
+import { writeTaskEvidence, writeTeamSummary } from "./team-summary.js";
 
 /** Failed attempts of a task (agent errors, stalls) before it is marked failed. */
 export const MAX_TASK_FAILURES = 3;
@@ -551,12 +551,14 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
       });
       if (verdict.kind === "escalated") {
         await escalateTask(team, task, verdict.round, verdict.reason);
+        await writeTaskEvidence(team, task.id, task.title);
         return;
       }
       await setStatus("accepted");
       const merged = await options.mergeQueue(task, verdict.commit);
       if (merged.kind === "merged") {
         await setStatus("merged");
+        await writeTaskEvidence(team, task.id, task.title);
         return;
       }
       await setStatus("running", {
@@ -577,6 +579,7 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
       const failures = (getTaskState(ctx.state, task.id)?.failures ?? 0) + 1;
       if (failures >= MAX_TASK_FAILURES || error.isPermanent) {
         await setStatus("failed", { reason: error.message, failures });
+        await writeTaskEvidence(team, task.id, task.title);
         return;
       }
       const retryAt = new Date(Date.now() + getRetryDelayMs(failures)).toISOString();

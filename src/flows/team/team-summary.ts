@@ -3,6 +3,7 @@
  * the integration branch) and per task an evidence bundle (evidence.md: its merged diff, where its
  * test output and the critic's verdict are).
  */
+import { existsSync } from "node:fs";
 import { writeTextAtomic } from "../../store/json-file.js";
 import { getTaskState } from "../../store/run-index.js";
 import type { RunStore } from "../../store/run-store.js";
@@ -27,7 +28,10 @@ export async function writeTeamSummary(
     rows.push(
       `| ${task.id} | ${task.title.replaceAll("|", "/")} | ${task.role} | ${status} | ${rounds} | $${(state?.costUsd ?? 0).toFixed(4)} | ${state?.merged?.commit.slice(0, 7) ?? ""} |`,
     );
-    await writeEvidence(team, task.id, task.title);
+    // Written when the task settled (`writeTaskEvidence`); here only what that missed: tasks
+    // that never ran, and one whose process died between its end and its evidence.
+    if (!existsSync(ctx.paths.taskFile(ctx.runId, task.id, "evidence.md")))
+      await writeTaskEvidence(team, task.id, task.title);
   }
   const wallMs = Date.parse(run.updatedAt) - Date.parse(run.createdAt);
   const text = [
@@ -47,7 +51,15 @@ export async function writeTeamSummary(
   await writeTextAtomic(ctx.paths.summaryFile(ctx.runId), text);
 }
 
-async function writeEvidence(team: TeamContext, taskId: string, title: string): Promise<void> {
+/**
+ * Writes a task's evidence.md: its status, where its last round's files are, and its merged diff.
+ * Called as each task settles, so the run's end does not pay for every task at once.
+ */
+export async function writeTaskEvidence(
+  team: TeamContext,
+  taskId: string,
+  title: string,
+): Promise<void> {
   const { ctx } = team;
   const state = getTaskState(ctx.state, taskId);
   const merged = state?.merged;
