@@ -151,7 +151,8 @@ export type RoundFileName =
   | "work_report.json"
   | "review_report.json"
   | "verify.log"
-  | "outside-before.json";
+  | "outside-before.json"
+  | "outside-undone.json";
 
 /** A task's files outside its rounds: the tests after its merge, its outside-write baseline, its evidence. */
 export type TaskFileName = "merge-verify.log" | "evidence.md" | "setup.log";

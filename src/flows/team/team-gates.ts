@@ -17,7 +17,7 @@ import {
   type PathFingerprint,
 } from "../../workspace/protected.js";
 import type { RoundScope, RunContext } from "../flow-context.js";
-import type { Gate } from "../round.js";
+import type { Gate, GateOutcome } from "../round.js";
 import type { WorkerProduction } from "../task-round.js";
 import { scopesOverlap } from "./scopes.js";
 
@@ -188,6 +188,16 @@ export function createOutsideWriteGate(
       // Only the absolute path counts: a worker naming its own worktree's relative path (the same
       // name) must not get a user's edit of that file undone.
       const written = changed.filter((file) => logs.includes(path.join(mainRoot, file)));
+      const undoneFile = ctx.paths.roundFile(
+        ctx.runId,
+        scope.taskId,
+        scope.round,
+        "outside-undone.json",
+      );
+      // An earlier bosun undid this worker's writes and stopped before it journaled the verdict:
+      // the checkout is clean now, but the round still wrote outside its worktree.
+      const undone = written.length === 0 ? await readJson(undoneFile, OutsideUndoneSchema) : null;
+      if (undone !== null) return createOutsideFailure(mainRoot, scope, undone.files, undone.ref);
       if (written.length === 0) {
         const note =
           changed.length === 0 ? "" : ` (${changed.length} changed by someone else, left alone)`;
@@ -203,6 +213,8 @@ export function createOutsideWriteGate(
         ref,
         `bosun: what task ${scope.taskId} wrote outside its worktree`,
       );
+      // Before the undo: after it, only this file remembers what the worker did.
+      await writeJsonAtomic(undoneFile, OutsideUndoneSchema, { version: 1, files: written, ref });
       await restorePaths(mainRoot, before.tree, written);
       ctx.emit({
         type: "warning",
@@ -210,16 +222,35 @@ export function createOutsideWriteGate(
         taskId: scope.taskId,
         message: `Task ${scope.taskId}'s worker wrote into the main checkout (${written.slice(0, 5).join(", ")}); bosun undid it (saved as ${ref}).`,
       });
-      return {
-        passed: false,
-        detail: `wrote outside its worktree: ${written.slice(0, 10).join(", ")} (undone)`,
-        fixItems: written.map((file): FixItem => ({
-          source: "out_of_tree",
-          file,
-          reason: `You wrote ${path.join(mainRoot, file)}, in the main checkout, outside your worktree; bosun undid it. Make every change inside ${scope.cwd}.`,
-        })),
-      };
+      return createOutsideFailure(mainRoot, scope, written, ref);
     },
+  };
+}
+
+/** What the outside gate undid in a round (outside-undone.json), written before the undo. */
+const OutsideUndoneSchema = z.object({
+  /** Format version. */
+  version: z.literal(1),
+  /** The main checkout's paths the worker wrote, put back as they were. */
+  files: z.array(z.string()).min(1),
+  /** Where the checkout was saved, with the worker's writes, before the undo. */
+  ref: z.string(),
+});
+
+function createOutsideFailure(
+  mainRoot: string,
+  scope: RoundScope,
+  written: readonly string[],
+  ref: string,
+): GateOutcome {
+  return {
+    passed: false,
+    detail: `wrote outside its worktree: ${written.slice(0, 10).join(", ")} (undone; saved as ${ref})`,
+    fixItems: written.map((file): FixItem => ({
+      source: "out_of_tree",
+      file,
+      reason: `You wrote ${path.join(mainRoot, file)}, in the main checkout, outside your worktree; bosun undid it. Make every change inside ${scope.cwd}.`,
+    })),
   };
 }
 

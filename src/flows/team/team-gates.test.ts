@@ -1,0 +1,63 @@
+/** The team gates that need a repository (team-gates.ts). */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeGitRepo, makeOutsideDir } from "../../../test/helpers/git-repo.js";
+import { createBosunPaths } from "../../store/paths.js";
+import { createRunIndex } from "../../store/run-index.js";
+import { DEFAULT_CONFIG } from "../../store/schema/config.js";
+import type { RoundScope, RunContext } from "../flow-context.js";
+import type { WorkerProduction } from "../task-round.js";
+import { createOutsideWriteGate, recordOutsideBefore } from "./team-gates.js";
+
+const PRODUCTION: WorkerProduction = {
+  parent: "p",
+  commit: "c",
+  filesChanged: [],
+  report: { isValid: false, error: "not read by this gate" },
+  reportFile: "work_report.json",
+};
+
+describe("createOutsideWriteGate", () => {
+  it("undoes a worker's write into the main checkout, and still fails the round when bosun stopped before journaling that", async () => {
+    const repo = await makeGitRepo();
+    const ctx: RunContext = {
+      paths: createBosunPaths(repo),
+      config: DEFAULT_CONFIG,
+      runId: "r1",
+      state: createRunIndex(),
+      record: () => Promise.reject(new Error("the gate records nothing itself")),
+      emit: () => undefined,
+    };
+    const scope: RoundScope = {
+      taskId: "a",
+      round: 1,
+      cwd: await makeOutsideDir(),
+      harnesses: { worker: "offline", critic: "offline" },
+      maxRounds: 1,
+      timeoutSec: 0,
+      resumeCommand: "bosun run --resume r1",
+    };
+    await recordOutsideBefore(ctx, scope, repo);
+    // The worker wrote README.md in the main checkout, and its log says so.
+    const written = path.join(repo, "README.md");
+    const original = await readFile(written, "utf8");
+    await writeFile(written, "the worker was here\n");
+    const logDir = ctx.paths.attemptDir("r1", "a", 1, "worker", 1);
+    await mkdir(logDir, { recursive: true });
+    await writeFile(path.join(logDir, "agent.log"), `Wrote ${written}\n`);
+
+    const first = await createOutsideWriteGate(ctx, scope, repo).run(PRODUCTION);
+    expect(first.passed).toBe(false);
+    expect(await readFile(written, "utf8")).toBe(original);
+
+    // A new process runs the gate again (its verdict never reached the journal): the checkout is
+    // clean now, yet the round wrote outside its worktree.
+    const again = await createOutsideWriteGate(ctx, scope, repo).run(PRODUCTION);
+    expect(again).toMatchObject({
+      passed: false,
+      fixItems: [{ source: "out_of_tree", file: "README.md" }],
+    });
+    expect(again.detail).toContain(`refs/bosun/outside/r1/a/r1`);
+  });
+});
