@@ -46,3 +46,38 @@ describe("checkPlan", () => {
     ]);
   });
 });
+
+describe("checkPlan: owned paths", () => {
+  const ownedPaths = { frontend: ["web/"], backend: ["./src/server", "api"] };
+  const task = (id: string, role: string, scope: string[]) => ({ id, role, scope, depends_on: [] });
+
+  it("refuses a task inside another role's paths, naming the owner", () => {
+    const problems = checkPlan(
+      {
+        tasks: [task("ui", "backend", ["web/app.ts"]), task("srv", "frontend", ["src/server/**"])],
+      },
+      { knownRoles: ["frontend", "backend"], ownedPaths },
+    );
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'task "ui" (role backend) changes web/app.ts, which role frontend owns',
+      ),
+      expect.stringContaining(
+        'task "srv" (role frontend) changes src/server/**, which role backend owns',
+      ),
+    ]);
+  });
+
+  it("accepts the owner's own tasks, paths nobody owns, wider scopes and look-alike names", () => {
+    const problems = checkPlan(
+      {
+        tasks: [
+          task("ui", "frontend", ["web", "web/app.ts"]),
+          task("docs", "backend", ["README.md", "src", "webby/x.ts", "apiary"]),
+        ],
+      },
+      { knownRoles: ["frontend", "backend"], ownedPaths },
+    );
+    expect(problems).toEqual([]);
+  });
+});

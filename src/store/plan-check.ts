@@ -15,6 +15,8 @@ export interface CheckPlanOptions {
   knownRoles: readonly string[];
   /** Most tasks allowed (default MAX_PLAN_TASKS). */
   maxTasks?: number;
+  /** Paths each role owns (bosun.yaml `team.<role>.paths`): only that role's tasks may change them. */
+  ownedPaths?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The task fields the graph checks read. */
@@ -22,7 +24,7 @@ export type PlanGraphTask = Pick<Plan["tasks"][number], "id" | "depends_on">;
 
 /** Every problem of a plan's graph, in plan order; empty when it is sound. */
 export function checkPlan(
-  plan: { tasks: readonly (PlanGraphTask & { role: string })[] },
+  plan: { tasks: readonly (PlanGraphTask & { role: string; scope?: readonly string[] })[] },
   options: CheckPlanOptions,
 ): string[] {
   const problems: string[] = [];
@@ -46,6 +48,7 @@ export function checkPlan(
         `${name}: role ${JSON.stringify(task.role)} is not one of the roles of this run (${roles})${hint}`,
       );
     }
+    problems.push(...findOwnershipProblems(task, options.ownedPaths ?? {}));
     const seen = new Set<string>();
     for (const dep of task.depends_on) {
       if (seen.has(dep)) {
@@ -73,6 +76,38 @@ export function checkPlan(
     );
   }
   return problems;
+}
+
+/**
+ * A task whose scope reaches into paths other roles own, and its own role does not: a problem
+ * per such path. Ownership is by path prefix (`web` owns `web/app.ts` and `web/**`); a scope
+ * wider than an owned path (`src` against an owned `src/web`) is not refused, only one inside it.
+ */
+function findOwnershipProblems(
+  task: { id: string; role: string; scope?: readonly string[] },
+  ownedPaths: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  const problems: string[] = [];
+  for (const entry of task.scope ?? []) {
+    const target = normalizeOwnedPath(entry);
+    const owners = Object.entries(ownedPaths)
+      .filter(([, paths]) =>
+        paths.some((owned) => {
+          const prefix = normalizeOwnedPath(owned);
+          return prefix !== "" && (target === prefix || target.startsWith(`${prefix}/`));
+        }),
+      )
+      .map(([role]) => role);
+    if (owners.length === 0 || owners.includes(task.role)) continue;
+    problems.push(
+      `task ${JSON.stringify(task.id)} (role ${task.role}) changes ${entry}, which ${owners.length === 1 ? "role" : "roles"} ${owners.join(", ")} ${owners.length === 1 ? "owns" : "own"} (bosun.yaml team.<role>.paths): assign it to ${owners.length === 1 ? "that role" : "one of them"}, or split the task`,
+    );
+  }
+  return problems;
+}
+
+function normalizeOwnedPath(value: string): string {
+  return value.replace(/^\.\//, "").replace(/\/+$/, "");
 }
 
 /** `a → b → c → a`. */

@@ -25,7 +25,10 @@ export async function readPlanFile(team: TeamContext): Promise<ReportCheck<Plan>
   } catch {
     return { isValid: false, error: `no plan was written to ${file}` };
   }
-  const parsed = parsePlan(text, { knownRoles: [...team.roles.keys()] });
+  const parsed = parsePlan(text, {
+    knownRoles: [...team.roles.keys()],
+    ownedPaths: getOwnedPaths(team),
+  });
   if (!parsed.ok) return { isValid: false, error: parsed.error };
   const reserved = parsed.plan.tasks.filter((task) => RESERVED_TASK_IDS.includes(task.id));
   if (reserved.length > 0)
@@ -60,8 +63,13 @@ export async function runPlanner(team: TeamContext): Promise<Plan> {
   if (getRoundState(ctx.state, PLAN_TASK_ID, 1) === undefined)
     await ctx.record({ type: "round.started", ...scopeFields(scope), head: team.baseCommit });
   const reportFile = ctx.paths.planFile(ctx.runId);
+  const owned = getOwnedPaths(team);
   const roles = [...team.roles.values()]
-    .map((role) => `- ${role.id}: ${role.title}${role.summary === "" ? "" : ` — ${role.summary}`}`)
+    .map((role) => {
+      const summary = role.summary === "" ? "" : ` — ${role.summary}`;
+      const paths = owned[role.id];
+      return `- ${role.id}: ${role.title}${summary}${paths === undefined ? "" : ` (owns: ${paths.join(", ")})`}`;
+    })
     .join("\n");
   const plan = await runSeatWithReprompt(ctx, scope, {
     seat: "planner",
@@ -89,4 +97,12 @@ export async function runPlanner(team: TeamContext): Promise<Plan> {
     attempt: Math.max(1, attempts),
   });
   return plan.report;
+}
+
+/** The paths each role owns under `team:` in bosun.yaml (roles without any left out). */
+function getOwnedPaths(team: TeamContext): Record<string, string[]> {
+  const owned: Record<string, string[]> = {};
+  for (const [role, member] of Object.entries(team.ctx.config.team))
+    if (member.paths !== undefined && member.paths.length > 0) owned[role] = member.paths;
+  return owned;
 }

@@ -22,6 +22,7 @@ git worktree, each merged on its own once tests and an independent critic pass.
 - Tasks that touch the same files must depend on each other, or they will conflict when merged.
 - depends_on lists the ids of tasks whose change this task needs merged first. No cycles.
 - scope lists the paths (files or directories, from the repository root) the task may change.
+- A path a role owns (shown as "owns:" above) is changed only by tasks of that role.
 - Every task has acceptance criteria a critic can check against its diff.
 - Ids are short: letters, digits, ".", "_", "-" (not {{reserved_ids}}).
 - Do not change any file yourself: only plan.

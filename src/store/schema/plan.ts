@@ -91,6 +91,8 @@ export interface ParsePlanOptions {
   knownRoles: readonly string[];
   /** Most tasks allowed (default MAX_PLAN_TASKS). */
   maxTasks?: number;
+  /** Paths each role owns: only that role's tasks may change them. */
+  ownedPaths?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A checked plan, or the exact reason there is none (for a re-prompt of the planner). */
