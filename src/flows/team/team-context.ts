@@ -5,6 +5,8 @@
 import type { Plan, PlanTask } from "../../store/schema/plan.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { RunContext } from "../flow-context.js";
+import type { ChangeMeasurer } from "./change-measurer.js";
+import type { OverlapNotes } from "./overlap-notes.js";
 import type { TeamRole } from "./roles.js";
 
 /** Task ids a plan may not use: bosun's own scopes and branch names. */
@@ -35,6 +37,10 @@ export interface TeamContext {
   readonly intelligence: string | null;
   /** The command that continues the run. */
   readonly resumeCommand: string;
+  /** What each running task has changed so far (shared by the scheduler and the conflict checks). */
+  readonly changes: ChangeMeasurer;
+  /** Conflicts found between running tasks, for both workers' next prompts. */
+  readonly overlapNotes: OverlapNotes;
 }
 
 /** The integration branch's short name for run `runId`. */

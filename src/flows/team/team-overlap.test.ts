@@ -1,4 +1,4 @@
-/** Early conflict warnings between a team run's running tasks (findOverlapWarnings in team-task.ts). */
+/** Early conflict warnings between a team run's running tasks (checkOverlaps in team-task.ts). */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,9 @@ import { getHead, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import type { BosunEvent } from "../events.js";
 import type { TeamContext } from "./team-context.js";
-import { findOverlapWarnings } from "./team-task.js";
+import { createChangeMeasurer } from "./change-measurer.js";
+import { createOverlapNotes } from "./overlap-notes.js";
+import { checkOverlaps, formatOverlapWarnings, type TaskWork } from "./team-task.js";
 
 const TEXT = "one\ntwo\nthree\n";
 const INTEGRATION_REF = "refs/heads/bosun/r1/integration";
@@ -40,12 +42,15 @@ function makeTeam(
   emitted: BosunEvent[],
   worktrees: Record<string, string> = {},
 ): TeamContext {
+  const state = buildRunIndex(recordWorktrees(base, worktrees));
   return {
+    changes: createChangeMeasurer(state),
+    overlapNotes: createOverlapNotes(),
     ctx: {
       paths: createBosunPaths(repo),
       config: DEFAULT_CONFIG,
       runId: "r1",
-      state: buildRunIndex(recordWorktrees(base, worktrees)),
+      state,
       record: () => Promise.reject(new Error("overlap warnings record nothing")),
       emit: (event) => emitted.push(event),
     },
@@ -71,8 +76,19 @@ function makeTeam(
   };
 }
 
-describe("findOverlapWarnings", () => {
-  it("warns of a running task that conflicts, and passes over one whose worktree is not made yet", async () => {
+/** Task `task` in `cwd`, with `others` (task id → worktree) running beside it. */
+function makeWork(task: string, cwd: string, others: Record<string, string>): TaskWork {
+  return {
+    task: makePlanTask(task),
+    cwd,
+    protectedFiles: [],
+    env: {},
+    listOtherWorktrees: () => Object.entries(others).map(([taskId, dir]) => ({ taskId, cwd: dir })),
+  };
+}
+
+describe("checkOverlaps", () => {
+  it("notes a conflict for both workers, passes over a worktree not made yet, and clears it once resolved", async () => {
     const repo = await makeGitRepo();
     const base = await commitOnBranch(repo, "bosun/r1/integration", await getHead(repo), {
       "f.txt": TEXT,
@@ -83,22 +99,26 @@ describe("findOverlapWarnings", () => {
     await writeFile(path.join(a, "f.txt"), TEXT.replace("two", "TWO"));
     await writeFile(path.join(b, "f.txt"), TEXT.replace("two", "deux"));
     const emitted: BosunEvent[] = [];
+    // c is started but its worktree is still waiting its turn (not journaled yet).
+    const team = makeTeam(repo, base, emitted, { a, b });
 
-    // The scheduler lists every task it started; c's worktree is still waiting its turn.
-    const text = await findOverlapWarnings(makeTeam(repo, base, emitted, { a, b }), {
-      task: makePlanTask("a"),
-      cwd: a,
-      protectedFiles: [],
-      env: {},
-      listOtherWorktrees: () => [
-        { taskId: "b", cwd: b },
-        { taskId: "c", cwd: path.join(home, "c") },
-      ],
-    });
+    await checkOverlaps(team, makeWork("a", a, { b, c: path.join(home, "c") }));
 
-    expect(text).toContain("Task a and task b are changing the same lines of f.txt");
-    expect(text).not.toContain("task c");
-    expect(emitted).toMatchObject([{ type: "warning", taskId: "a" }]);
+    const note = "Tasks a and b are changing the same lines of f.txt";
+    expect(formatOverlapWarnings(team, "a")).toContain(note);
+    expect(formatOverlapWarnings(team, "b")).toContain(note);
+    expect(formatOverlapWarnings(team, "c")).toBe("");
+    expect(emitted).toMatchObject([
+      { type: "warning", taskId: "a" },
+      { type: "warning", taskId: "b" },
+    ]);
+
+    // b's worker takes its edit back (a new round: its worker's events), then a looks again.
+    await writeFile(path.join(b, "f.txt"), TEXT);
+    team.changes.forget("b");
+    await checkOverlaps(team, makeWork("a", a, { b }));
+    expect(formatOverlapWarnings(team, "a")).toBe("");
+    expect(formatOverlapWarnings(team, "b")).toBe("");
   });
 
   it("runs no three-way merge for changes in different files, nor for a task that changed nothing yet", async () => {
@@ -114,19 +134,13 @@ describe("findOverlapWarnings", () => {
     await writeFile(path.join(a, "f.txt"), TEXT.replace("two", "TWO"));
     await writeFile(path.join(b, "g.txt"), TEXT.replace("two", "deux"));
     const team = makeTeam(repo, base, [], { a, b, c });
-    const work = (task: string, cwd: string, others: Record<string, string>) => ({
-      task: makePlanTask(task),
-      cwd,
-      protectedFiles: [],
-      env: {},
-      listOtherWorktrees: () =>
-        Object.entries(others).map(([taskId, dir]) => ({ taskId, cwd: dir })),
-    });
     const objectsBefore = await runGit(repo, ["count-objects", "-v"]);
 
-    expect(await findOverlapWarnings(team, work("a", a, { b, c }))).toBe("");
-    expect(await findOverlapWarnings(team, work("c", c, { a, b }))).toBe("");
-    // A three-way merge writes stand-in commits and trees; none was needed.
+    await checkOverlaps(team, makeWork("a", a, { b, c }));
+    await checkOverlaps(team, makeWork("c", c, { a, b }));
+
+    expect(formatOverlapWarnings(team, "a")).toBe("");
+    // A snapshot or a three-way merge writes objects; neither was needed.
     expect(await runGit(repo, ["count-objects", "-v"])).toBe(objectsBefore);
   });
 });

@@ -59,6 +59,7 @@ import { listRoles } from "./roles.js";
 import { listProtectedFiles } from "./team-gates.js";
 import { runTeamTask } from "./team-task.js";
 import { createChangeMeasurer, type ChangeMeasurer } from "./change-measurer.js";
+import { createOverlapNotes } from "./overlap-notes.js";
 import { scopesOverlap } from "./scopes.js";
 import { writeTaskEvidence, writeTeamSummary } from "./team-summary.js";
 
@@ -258,6 +259,8 @@ async function driveTeam(
     roles: new Map((await listRoles(paths)).map((role) => [role.id, role])),
     intelligence: await readIntelligence(paths),
     resumeCommand: `bosun run --resume ${store.runId}`,
+    changes: createChangeMeasurer(store.index),
+    overlapNotes: createOverlapNotes(),
   };
   await ensureIntegration(team);
   let plan: Plan;
@@ -404,7 +407,6 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
     team.options.verify,
   );
   const running = new Map<string, RunningTask>();
-  const measureChanges = createChangeMeasurer(team.ctx.state);
   let fatal: unknown;
   // Counts tasks that left this process's hands: one that settles while a pass awaits git must
   // not be missed (its merge may have made others ready).
@@ -446,7 +448,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
       for (const task of findReadyTasks(plan, statusById)) {
         if (running.size >= team.options.maxParallel || isBudgetStopped) break;
         // Serialize only what really overlaps: a task whose scope covers a running task's changes waits.
-        if (await overlapsRunning(team, task, running, changedByTask, measureChanges)) {
+        if (await overlapsRunning(task, running, changedByTask, team.changes)) {
           deferred += 1;
           continue;
         }
@@ -463,7 +465,8 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           })
           .finally(() => {
             running.delete(task.id);
-            measureChanges.forget(task.id);
+            team.changes.forget(task.id);
+            team.overlapNotes.forget(task.id);
             settledCount += 1;
             wake?.();
           });
@@ -668,7 +671,6 @@ async function prepareWorktree(team: TeamContext, task: PlanTask, dir: string): 
 
 /** True when the task's scope covers what a running task has changed so far (uncommitted work included). */
 async function overlapsRunning(
-  team: TeamContext,
   task: PlanTask,
   running: ReadonlyMap<string, RunningTask>,
   changedByTask: Map<string, Promise<string[]>>,

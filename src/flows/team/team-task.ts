@@ -10,12 +10,7 @@ import type { PlanTask } from "../../store/schema/plan.js";
 import { FixListSchema, type FixItem } from "../../store/schema/reports.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import { getDiff, readRef } from "../../workspace/git.js";
-import {
-  canChangesConflict,
-  findConflicts,
-  listWorktreeChanges,
-  snapshotTree,
-} from "../../workspace/overlap.js";
+import { canChangesConflict, findConflicts, snapshotTree } from "../../workspace/overlap.js";
 import type { RoundScope } from "../flow-context.js";
 import { createNoopGate, createReportGate, createVerifyGate } from "../gates.js";
 import { formatFixList } from "../prompts.js";
@@ -77,10 +72,7 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
     };
     await recordOutsideBefore(ctx, scope, team.mainRoot);
     const carried = await readCarriedFixes(team, state, next.round);
-    const warnings =
-      getScopeRound(ctx, scope)?.checkpoint === undefined
-        ? await findOverlapWarnings(team, work)
-        : "";
+    const warnings = formatOverlapWarnings(team, task.id);
     const gates: Array<Gate<WorkerProduction>> = [
       // First, though not the cheapest: a failed gate ends the round, and writes into the main
       // checkout must be undone whatever else is wrong (a worker that wrote only there fails noop).
@@ -148,6 +140,8 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
           production,
         ),
     });
+    // Its worker's change is what it is now: tell both sides of any conflict before they go on.
+    await checkOverlaps(team, work);
   }
 }
 
@@ -266,42 +260,45 @@ async function readCarriedFixes(
 }
 
 /**
- * Warnings for the worker: other running tasks whose changes (uncommitted work included) would
- * conflict with this one's, found early. Changed paths first (a git call or two per worktree);
- * the read-only three-way merge only for worktrees whose paths touch this one's.
+ * Checks the task's change (uncommitted work included) against every other running task's, once
+ * its worker's round is done: changed paths first (kept looks, see change-measurer.ts), a
+ * read-only three-way merge only where they touch. A conflict is noted for both workers' next
+ * prompts and shown as a warning; a pair that no longer conflicts is cleared.
  */
-export async function findOverlapWarnings(team: TeamContext, work: TaskWork): Promise<string> {
-  const others = work.listOtherWorktrees();
-  if (others.length === 0) return "";
+export async function checkOverlaps(team: TeamContext, work: TaskWork): Promise<void> {
   const { ctx } = team;
-  const forkOf = (taskId: string): string | undefined =>
-    getTaskState(ctx.state, taskId)?.worktree?.base;
-  const myFork = forkOf(work.task.id);
-  // Nothing changed here yet (a first round): nothing of this task's can conflict.
-  const mine = myFork === undefined ? [] : await listWorktreeChanges(work.cwd, myFork);
-  if (mine.length === 0) return "";
+  const me = work.task.id;
+  const others = work.listOtherWorktrees();
+  const mine = await team.changes.measure(me, work.cwd);
   const touching: Array<{ taskId: string; cwd: string }> = [];
   for (const other of others) {
-    const fork = forkOf(other.taskId);
-    // A task the scheduler just started may not have its worktree yet (they are made one at a
-    // time): nothing of it can conflict, and its missing directory must not fail this task.
-    const theirs =
-      fork === undefined ? [] : await listWorktreeChanges(other.cwd, fork).catch(() => []);
+    // A task the scheduler just started may not have its worktree yet: nothing to compare.
+    const theirs = await team.changes.measure(other.taskId, other.cwd);
     if (canChangesConflict(mine, theirs)) touching.push(other);
+    else team.overlapNotes.clear(me, other.taskId);
   }
-  if (touching.length === 0) return "";
+  if (touching.length === 0) return;
   const base = (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit;
   const mineTree = await snapshotTree(work.cwd);
-  const lines: string[] = [];
   for (const other of touching) {
     const conflicts = await snapshotTree(other.cwd)
       .then((theirs) => findConflicts(team.mainRoot, { base, a: mineTree, b: theirs }))
+      // Its worktree went away meanwhile (it merged or failed): nothing left to warn about.
       .catch(() => []);
-    if (conflicts.length === 0) continue;
-    const message = `Task ${work.task.id} and task ${other.taskId} are changing the same lines of ${conflicts.join(", ")}; the one merged second will have to resolve the conflict.`;
-    ctx.emit({ type: "warning", runId: ctx.runId, taskId: work.task.id, message });
-    lines.push(`- ${message}`);
+    if (conflicts.length === 0) {
+      team.overlapNotes.clear(me, other.taskId);
+      continue;
+    }
+    const message = `Tasks ${me} and ${other.taskId} are changing the same lines of ${conflicts.join(", ")}; the one merged second will have to resolve the conflict.`;
+    team.overlapNotes.note(me, other.taskId, message);
+    for (const taskId of [me, other.taskId])
+      ctx.emit({ type: "warning", runId: ctx.runId, taskId, message });
   }
+}
+
+/** The conflict warnings for a task's worker prompt ("" when there are none). */
+export function formatOverlapWarnings(team: TeamContext, taskId: string): string {
+  const lines = team.overlapNotes.listFor(taskId).map((message) => `- ${message}`);
   return lines.length === 0
     ? ""
     : `\n## Heads-up: overlapping work\n${lines.join("\n")}\nKeep your change to your task's scope.\n`;
