@@ -206,3 +206,30 @@ describe("the run index: team events", () => {
     expect(getTaskState(merged, "A")?.merged?.commit).toBe("m1");
   });
 });
+
+describe("the run index: provider pauses", () => {
+  it("keeps each harness's last pause with the provider's message", () => {
+    const index = buildRunIndex(
+      makeJournal(
+        { type: "harness.paused", harness: "claude", until: "2026-12-01T01:00:00Z", reason: "429" },
+        { type: "harness.paused", harness: "codex", until: "2026-12-01T00:30:00Z", reason: "slow" },
+        {
+          type: "harness.paused",
+          harness: "claude",
+          until: "2026-12-01T02:00:00Z",
+          reason: "429 again",
+        },
+      ),
+    );
+    expect(
+      [...index.pausedHarnesses.values()].map(({ harness, until, reason }) => ({
+        harness,
+        until,
+        reason,
+      })),
+    ).toEqual([
+      { harness: "claude", until: "2026-12-01T02:00:00Z", reason: "429 again" },
+      { harness: "codex", until: "2026-12-01T00:30:00Z", reason: "slow" },
+    ]);
+  });
+});

@@ -97,8 +97,8 @@ export interface RunIndex {
   plannedTaskIds?: readonly string[];
   /** True once the plan was approved (team runs). */
   isPlanApproved: boolean;
-  /** Harnesses a provider limited, with the time each may be used again. */
-  readonly pausedHarnesses: Map<string, string>;
+  /** Harnesses a provider limited: each one's last pause (until when, and the provider's message). */
+  readonly pausedHarnesses: Map<string, EventOf<"harness.paused">>;
   /** The project's tests on the integration base (team runs), once checked. */
   baseline?: EventOf<"baseline.checked">;
   /** Set once a dispatch was refused for the budget (team runs). */
@@ -298,7 +298,7 @@ function applyRunEvent(index: RunIndex, event: RunEvent): void {
       return;
     }
     case "harness.paused":
-      index.pausedHarnesses.set(event.harness, event.until);
+      index.pausedHarnesses.set(event.harness, event);
       return;
     case "baseline.checked":
       index.baseline = event;

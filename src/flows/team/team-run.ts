@@ -37,7 +37,7 @@ import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
-import { createHarnessPauses } from "../../agents/harness-pause.js";
+import { createHarnessPauses, restoreHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
@@ -228,6 +228,15 @@ async function driveTeam(
   const { paths, config } = options;
   const run = readTeamRun(store);
   const budget = createTeamBudget(store, run.options);
+  // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
+  // Those a provider set before this process (a crash, a stop) still hold: its dispatches wait.
+  const pauses = createHarnessPauses();
+  for (const pause of restoreHarnessPauses(pauses, store.index.pausedHarnesses.values()))
+    options.onEvent({
+      type: "warning",
+      runId: store.runId,
+      message: `${pause.harness} is still paused until ${pause.until.toISOString()} by a provider limit recorded before this resume (${pause.reason}); its dispatches wait until then.`,
+    });
   const ctx: RunContext = {
     paths,
     // The run's stall limit (fixed at its start) for every dispatch it makes.
@@ -235,8 +244,7 @@ async function driveTeam(
       ...config,
       dispatch: { ...config.dispatch, stallTimeoutSec: run.options.stallTimeoutSec },
     },
-    // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
-    pauses: createHarnessPauses(),
+    pauses,
     runId: store.runId,
     get state() {
       return store.index;
