@@ -116,9 +116,17 @@ export async function startTeamRun(
   return drive(store, options);
 }
 
-/** Resumes a team run (after a crash, a stop, or once its asks are answered). */
+/** The options `bosun run --resume` may change: how much, how fast, how long; not who or what. */
+export type TeamOptionOverrides = Partial<
+  Pick<TeamOptions, "maxParallel" | "budgetUsd" | "taskBudgetUsd" | "timeoutSec" | "maxRepairs">
+>;
+
+/**
+ * Resumes a team run (after a crash, a stop, or once its asks are answered). `overrides` change
+ * its options from now on: journaled as `options.changed`, so a later resume keeps them.
+ */
 export async function resumeTeamRun(
-  options: TeamDriveOptions & { runId: string },
+  options: TeamDriveOptions & { runId: string; overrides?: TeamOptionOverrides },
 ): Promise<TeamOutcome> {
   const store = await RunStore.open(options.paths, options.runId);
   if (store.run.flow !== "team") {
@@ -133,8 +141,11 @@ export async function resumeTeamRun(
     throw new StateError(`Run ${options.runId} already ${status}; there is nothing to resume.`);
   }
   try {
-    const event = await store.append({ type: "run.resumed", pid: process.pid });
-    options.onEvent({ ...event, runId: store.runId });
+    const current = readTeamRun(store).options;
+    const changed = { ...current, ...options.overrides };
+    await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
+    if (JSON.stringify(changed) !== JSON.stringify(current))
+      await record(store, options.onEvent, { type: "options.changed", options: changed });
   } catch (error) {
     await store.close();
     throw error;
