@@ -342,7 +342,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     )
     .option(
       "--resume <run>",
-      "continue a team run after a crash, a stop, an approval or answers; --max-parallel, --budget-usd, --task-budget-usd, --timeout and --max-repairs given with it change the run from then on; --planner, --worker, --critic, --verify, --gate-plan, --merge-to and a goal are the run's for life (refused: start a new run)",
+      "continue a team run after a crash, a stop, an approval or answers; --max-parallel, --budget-usd, --task-budget-usd, --timeout and --max-repairs given with it change the run from then on (a higher cap continues a budget_exhausted run); --planner, --worker, --critic, --verify, --gate-plan, --merge-to and a goal are the run's for life (refused: start a new run)",
     )
     .addHelpText("after", RUN_HELP_FOOTER)
     .action(async (goal: string | undefined, options: RunFlags, command: Command) =>

@@ -101,7 +101,10 @@ export interface RunIndex {
   readonly pausedHarnesses: Map<string, EventOf<"harness.paused">>;
   /** The project's tests on the integration base (team runs), once checked. */
   baseline?: EventOf<"baseline.checked">;
-  /** Set once a dispatch was refused for the budget (team runs). */
+  /**
+   * The budget stop in force: the first refusal of a dispatch for the budget (team runs), until
+   * an `options.changed` raises the cap that refused it (a resume with more money).
+   */
   budgetExhausted?: EventOf<"budget.exhausted">;
 }
 
@@ -306,12 +309,27 @@ function applyRunEvent(index: RunIndex, event: RunEvent): void {
     case "budget.exhausted":
       index.budgetExhausted ??= event;
       return;
+    case "options.changed":
+      if (isBudgetStopLifted(index.budgetExhausted, event.options)) delete index.budgetExhausted;
+      return;
     case "run.resumed":
     case "run.paused":
-    case "options.changed":
     case "run.completed":
       return;
   }
+}
+
+/**
+ * True when new options raise the cap that stopped the run above the figure it stopped at.
+ * (Resume records them only once they are above what is spent too: team-budget.ts.)
+ */
+function isBudgetStopLifted(
+  stop: EventOf<"budget.exhausted"> | undefined,
+  options: EventOf<"options.changed">["options"],
+): boolean {
+  if (stop === undefined || !("planner" in options)) return false;
+  const capUsd = stop.scope === "run" ? options.budgetUsd : options.taskBudgetUsd;
+  return capUsd === undefined || capUsd > stop.limitUsd;
 }
 
 function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState {

@@ -336,6 +336,10 @@ function describeTeamEnd(run: TeamRun, isPaused: boolean): string[] {
   if (isPaused) lines.push(`Paused. Continue with: bosun run --resume ${run.id}`);
   if (run.status === "needs_human")
     lines.push(`See the asks: bosun asks; answer, then: bosun run --resume ${run.id}`);
+  if (run.status === "budget_exhausted")
+    lines.push(
+      `To continue it, raise the cap that stopped it: bosun run --resume ${run.id} --budget-usd AMOUNT (or --task-budget-usd)`,
+    );
   lines.push(
     `Board: bosun board ${run.id} · integration branch ${run.integrationBranch} · summary .bosun/runs/${run.id}/summary.md`,
   );

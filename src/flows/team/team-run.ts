@@ -44,7 +44,7 @@ import { listLockedRuns } from "../../store/run-read.js";
 import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { runVerifyCommand } from "../verify.js";
-import { TeamBudgetExhaustedError, createTeamBudget } from "./team-budget.js";
+import { createBudgetStopRecorder, createTeamBudget, getBudgetStopProblem } from "./team-budget.js";
 import {
   PLAN_TASK_ID,
   getIntegrationBranch,
@@ -123,7 +123,8 @@ export type TeamOptionOverrides = Partial<
 
 /**
  * Resumes a team run (after a crash, a stop, or once its asks are answered). `overrides` change
- * its options from now on: journaled as `options.changed`, so a later resume keeps them.
+ * its options from now on: journaled as `options.changed`, so a later resume keeps them. A run
+ * the budget stopped goes on only when they raise the cap that stopped it.
  */
 export async function resumeTeamRun(
   options: TeamDriveOptions & { runId: string; overrides?: TeamOptionOverrides },
@@ -143,6 +144,16 @@ export async function resumeTeamRun(
   try {
     const current = readTeamRun(store).options;
     const changed = { ...current, ...options.overrides };
+    const stop = store.index.budgetExhausted;
+    const problem =
+      stop === undefined
+        ? undefined
+        : getBudgetStopProblem(store.events, stop, changed, {
+            runId: store.runId,
+            command: `bosun run --resume ${store.runId}`,
+          });
+    // Refused before anything is recorded: a resume that could only stop again changes nothing.
+    if (problem !== undefined) throw new UsageError(problem);
     await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
     if (JSON.stringify(changed) !== JSON.stringify(current))
       await record(store, options.onEvent, { type: "options.changed", options: changed });
@@ -238,7 +249,7 @@ async function driveTeam(
 ): Promise<string | undefined> {
   const { paths, config } = options;
   const run = readTeamRun(store);
-  const budget = createTeamBudget(store, run.options);
+  const budget = createTeamBudget(store.events, run.options);
   // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
   // Those a provider set before this process (a crash, a stop) still hold: its dispatches wait.
   const pauses = createHarnessPauses();
@@ -278,6 +289,7 @@ async function driveTeam(
     intelligence: await readIntelligence(paths),
     resumeCommand: `bosun run --resume ${store.runId}`,
   };
+  const recordBudgetStop = createBudgetStopRecorder(ctx, run.options);
   await ensureIntegration(team);
   let plan: Plan;
   try {
@@ -285,7 +297,7 @@ async function driveTeam(
   } catch (error) {
     // The planner's dispatch is refused like any other: the run ends budget_exhausted, not broken.
     if (!(error instanceof BudgetExhaustedError)) throw error;
-    await recordBudgetExhausted(team, PLAN_TASK_ID, error);
+    await recordBudgetStop(PLAN_TASK_ID, error);
     await ctx.record({
       type: "run.completed",
       status: "budget_exhausted",
@@ -299,7 +311,7 @@ async function driveTeam(
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
   }
   if (ctx.state.baseline === undefined) await checkBaseline(team);
-  const outcome = await schedule(team, plan);
+  const outcome = await schedule(team, plan, recordBudgetStop);
   if (outcome.pause !== undefined) return outcome.pause;
   await finish(team, plan, store);
   return undefined;
@@ -400,6 +412,9 @@ async function checkBaseline(team: TeamContext): Promise<void> {
   });
 }
 
+/** Journals a budget stop once per process (`createBudgetStopRecorder`). */
+type BudgetStopRecorder = ReturnType<typeof createBudgetStopRecorder>;
+
 /** A task worked on in this process. */
 interface RunningTask {
   /** Its worktree. */
@@ -414,7 +429,11 @@ interface RunningTask {
  * blocked forever, whether the budget stopped new work. Event-driven: it sleeps until a task
  * settles, a retry is due, or a stop signal comes.
  */
-async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string }> {
+async function schedule(
+  team: TeamContext,
+  plan: Plan,
+  recordBudgetStop: BudgetStopRecorder,
+): Promise<{ pause?: string }> {
   const { ctx } = team;
   const mergeQueue = createMergeQueue(team);
   const protectedFiles = await listProtectedFiles(
@@ -476,6 +495,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           mergeQueue,
           running,
           createWorktreeSerially,
+          recordBudgetStop,
         })
           .catch((error: unknown) => {
             fatal ??= error;
@@ -541,6 +561,7 @@ interface TaskRunOptions {
   mergeQueue: ReturnType<typeof createMergeQueue>;
   running: ReadonlyMap<string, RunningTask>;
   createWorktreeSerially: <T>(work: () => Promise<T>) => Promise<T>;
+  recordBudgetStop: BudgetStopRecorder;
 }
 
 /** One task, from its start to merged, escalated, failed or queued for a retry. */
@@ -587,7 +608,7 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
   } catch (error) {
     if (error instanceof BudgetExhaustedError) {
-      await recordBudgetExhausted(team, task.id, error);
+      await options.recordBudgetStop(task.id, error);
       await setStatus("pending", { reason: error.message });
       return;
     }
@@ -604,30 +625,6 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
     throw error;
   }
-}
-
-/**
- * Journals the first refusal of a dispatch by the budget, with the cap's figures (what was spent
- * and reserved under it when the refused dispatch asked), once per run.
- */
-async function recordBudgetExhausted(
-  team: TeamContext,
-  taskId: string,
-  error: BudgetExhaustedError,
-): Promise<void> {
-  const { ctx } = team;
-  if (ctx.state.budgetExhausted !== undefined) return;
-  const cap = error.scope === "run" ? team.options.budgetUsd : team.options.taskBudgetUsd;
-  await ctx.record({
-    type: "budget.exhausted",
-    scope: error.scope,
-    ...(error.scope === "task" ? { taskId } : {}),
-    limitUsd: error instanceof TeamBudgetExhaustedError ? error.limitUsd : (cap ?? 0),
-    spentUsd:
-      error instanceof TeamBudgetExhaustedError
-        ? error.spentUsd
-        : (getTaskState(ctx.state, taskId)?.costUsd ?? 0),
-  });
 }
 
 /** Creates (or re-adopts, on resume) the task's worktree on its branch, cut from the integration head. */
