@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CancelledError } from "../errors.js";
-import { createHarnessPauses } from "./harness-pause.js";
+import { buildRunIndex } from "../store/run-index.js";
+import type { RunEvent } from "../store/schema/events.js";
+import { createHarnessPauses, restoreHarnessPauses } from "./harness-pause.js";
 import { AgentRateLimitError } from "./rate-limit.js";
 
 describe("createHarnessPauses: how long a pause lasts", () => {
@@ -111,5 +113,47 @@ describe("createHarnessPauses: waiting", () => {
     expect((error as Error).message).toBe(
       "claude is paused until 2026-01-17T12:00:00.000Z by a provider limit (You've hit your weekly limit), more than 1 h away. Continue the run after that time, or give this step another harness.",
     );
+  });
+});
+
+describe("restoreHarnessPauses: pauses a resumed run's journal recorded", () => {
+  /** A journal of `harness.paused` events, indexed as a resumed run's store does. */
+  function indexPauses(...pauses: Array<{ harness: string; until: number; reason: string }>) {
+    const events: RunEvent[] = pauses.map((pause, index) => ({
+      type: "harness.paused",
+      harness: pause.harness,
+      until: new Date(pause.until).toISOString(),
+      reason: pause.reason,
+      seq: index + 1,
+      ts: new Date(0).toISOString(),
+    }));
+    return buildRunIndex(events).pausedHarnesses.values();
+  }
+
+  it("seeds every pause still ahead, with its end and message, and drops those over", () => {
+    const nowMs = Date.UTC(2026, 0, 15, 12, 0);
+    const pauses = createHarnessPauses({ now: () => nowMs });
+    const restored = restoreHarnessPauses(
+      pauses,
+      indexPauses(
+        { harness: "claude", until: nowMs + 60_000, reason: "429 first" },
+        { harness: "codex", until: nowMs - 1_000, reason: "over" },
+        // The harness's last pause is the one that holds.
+        { harness: "claude", until: nowMs + 120_000, reason: "429 again" },
+      ),
+    );
+    const claude = { harness: "claude", until: new Date(nowMs + 120_000), reason: "429 again" };
+    expect(restored).toEqual([claude]);
+    expect(pauses.getPause("claude")).toEqual(claude);
+    expect(pauses.getPause("codex")).toBeUndefined();
+  });
+
+  it("makes a dispatch on a restored harness wait until the recorded end", async () => {
+    const pauses = createHarnessPauses();
+    const untilMs = Date.now() + 150;
+    restoreHarnessPauses(pauses, indexPauses({ harness: "claude", until: untilMs, reason: "429" }));
+    const resumedAtMs = await pauses.waitForResume("claude").then(() => Date.now());
+    expect(resumedAtMs).toBeGreaterThanOrEqual(untilMs);
+    await expect(pauses.waitForResume("codex")).resolves.toBeUndefined();
   });
 });

@@ -35,6 +35,12 @@ export interface HarnessPauses {
    * extended the pause, so exactly one caller journals it.
    */
   pause(harness: string, report: RateLimitReport): { pause: HarnessPause; isNew: boolean };
+  /**
+   * Takes over a pause recorded earlier (by a process that died or stopped) while it lasts: the
+   * harness waits until `pause.until` as if the limit had just been reported with that reset
+   * time. True when it still lasts (and now holds here); false when it is over.
+   */
+  restore(pause: HarnessPause): boolean;
   /** A call of the harness succeeded: the next pause without a reset time starts small again. */
   clearBackoff(harness: string): void;
   /**
@@ -115,39 +121,50 @@ export function createHarnessPauses(options: HarnessPauseOptions = {}): HarnessP
     if (entry.waiters.size === 0) entry.timer.unref();
   };
 
+  const pause = (
+    harness: string,
+    report: RateLimitReport,
+  ): { pause: HarnessPause; isNew: boolean } => {
+    const active = getActive(harness);
+    let untilMs: number;
+    if (report.resetAtMs !== undefined) {
+      if (active !== undefined && active.untilMs >= report.resetAtMs)
+        return { pause: toPause(harness, active), isNew: false };
+      untilMs = report.resetAtMs;
+    } else {
+      if (active !== undefined) return { pause: toPause(harness, active), isNew: false };
+      const level = (levels.get(harness) ?? 0) + 1;
+      levels.set(harness, level);
+      const ceilingMs = Math.min(capMs, baseMs * 2 ** (level - 1));
+      // Equal jitter: never less than half the backoff, so callers that were limited together
+      // do not come back together.
+      untilMs = now() + Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
+    }
+    const entry = entries.get(harness) ?? {
+      untilMs,
+      reason: report.reason,
+      timer: undefined,
+      waiters: new Set(),
+    };
+    entry.untilMs = untilMs;
+    entry.reason = report.reason;
+    entries.set(harness, entry);
+    arm(harness, entry);
+    return { pause: toPause(harness, entry), isNew: true };
+  };
+
   return {
     getPause(harness) {
       const entry = getActive(harness);
       return entry === undefined ? undefined : toPause(harness, entry);
     },
 
-    pause(harness, report) {
-      const active = getActive(harness);
-      let untilMs: number;
-      if (report.resetAtMs !== undefined) {
-        if (active !== undefined && active.untilMs >= report.resetAtMs)
-          return { pause: toPause(harness, active), isNew: false };
-        untilMs = report.resetAtMs;
-      } else {
-        if (active !== undefined) return { pause: toPause(harness, active), isNew: false };
-        const level = (levels.get(harness) ?? 0) + 1;
-        levels.set(harness, level);
-        const ceilingMs = Math.min(capMs, baseMs * 2 ** (level - 1));
-        // Equal jitter: never less than half the backoff, so callers that were limited together
-        // do not come back together.
-        untilMs = now() + Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
-      }
-      const entry = entries.get(harness) ?? {
-        untilMs,
-        reason: report.reason,
-        timer: undefined,
-        waiters: new Set(),
-      };
-      entry.untilMs = untilMs;
-      entry.reason = report.reason;
-      entries.set(harness, entry);
-      arm(harness, entry);
-      return { pause: toPause(harness, entry), isNew: true };
+    pause,
+
+    restore(restored) {
+      if (restored.until.getTime() <= now()) return false;
+      pause(restored.harness, { resetAtMs: restored.until.getTime(), reason: restored.reason });
+      return true;
     },
 
     clearBackoff(harness) {
@@ -188,6 +205,36 @@ export function createHarnessPauses(options: HarnessPauseOptions = {}): HarnessP
       }
     },
   };
+}
+
+/** A pause as a run's journal records it (`harness.paused`): its end as an ISO time. */
+export interface RecordedPause {
+  /** The harness. */
+  harness: string;
+  /** ISO time it may be used again. */
+  until: string;
+  /** The provider's message. */
+  reason: string;
+}
+
+/**
+ * Seeds a resumed run's pauses with those its journal recorded (the index keeps each harness's
+ * last one), so a restart does not send the provider the calls it just refused. Returns the ones
+ * that still last, to tell the user.
+ */
+export function restoreHarnessPauses(
+  pauses: HarnessPauses,
+  recorded: Iterable<RecordedPause>,
+): HarnessPause[] {
+  const restored: HarnessPause[] = [];
+  for (const { harness, until, reason } of recorded) {
+    const untilMs = Date.parse(until);
+    // Not a time (a hand-edited journal): there is nothing to wait for.
+    if (Number.isNaN(untilMs)) continue;
+    const pause = { harness, until: new Date(untilMs), reason };
+    if (pauses.restore(pause)) restored.push(pause);
+  }
+  return restored;
 }
 
 function createCancelled(harness: string): CancelledError {

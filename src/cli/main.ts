@@ -76,7 +76,8 @@ gates (report, noop, protected test/CI files, outside writes, --verify), then th
 tasks merge one at a time into bosun/<run>/integration, with the tests after each merge; a merge
 that turns them red is reverted. Your branches are never touched unless --merge-to.
 
-Watch: bosun board RUN, bosun log -f RUN. Stop: bosun stop RUN (or Ctrl-C); continue: --resume.
+Watch: bosun board RUN, bosun log -f RUN. Stop: bosun stop RUN (or Ctrl-C); continue: --resume,
+with new limits if you like (bosun run --resume RUN --max-parallel 6 --budget-usd 20).
 A task that needs a human: bosun asks, then bosun answer ASK more|abort. Tidy up: bosun clean RUN.
 
 Exit codes: 0 succeeded (or a dry run), 1 failed, 2 usage or config error, 3 needs a human,
@@ -341,7 +342,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     )
     .option(
       "--resume <run>",
-      "continue a team run after a crash, a stop, an approval or answers (with the options it started with; other flags are not applied)",
+      "continue a team run after a crash, a stop, an approval or answers; --max-parallel, --budget-usd, --task-budget-usd, --timeout and --max-repairs given with it change the run from then on (a higher cap continues a budget_exhausted run); --planner, --worker, --critic, --verify, --gate-plan, --merge-to and a goal are the run's for life (refused: start a new run)",
     )
     .addHelpText("after", RUN_HELP_FOOTER)
     .action(async (goal: string | undefined, options: RunFlags, command: Command) =>

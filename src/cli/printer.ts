@@ -158,7 +158,10 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `  ${color.yellow("HEAD moved")} outside the run, ${shortSha(event.from)} → ${shortSha(event.to)}${what}; ${done}`;
     }
     case "options.changed":
-      if (!("reviewer" in event.options)) return `  options changed`;
+      if (!("reviewer" in event.options)) {
+        const { maxParallel, maxRepairs, timeoutSec, budgetUsd, taskBudgetUsd } = event.options;
+        return `  options now: ${maxParallel} task(s) at once, ${maxRepairs} repair round(s), timeout ${timeoutSec}s, budget ${budgetUsd === undefined ? "no cap" : formatUsd(budgetUsd)}, each task ${taskBudgetUsd === undefined ? "no cap" : formatUsd(taskBudgetUsd)}`;
+      }
       return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
       return color.bold(`── round ${event.round}`);

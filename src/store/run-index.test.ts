@@ -206,3 +206,98 @@ describe("the run index: team events", () => {
     expect(getTaskState(merged, "A")?.merged?.commit).toBe("m1");
   });
 });
+
+describe("the run index: budget stops and provider pauses", () => {
+  const OPTIONS = {
+    planner: "claude",
+    worker: "claude",
+    critic: "codex",
+    maxParallel: 3,
+    maxRepairs: 2,
+    verify: "",
+    timeoutSec: 0,
+    stallTimeoutSec: 300,
+    budgetUsd: 1,
+    taskBudgetUsd: 0.5,
+    isPlanGated: false,
+  };
+  const stop: RunEventInput = {
+    type: "budget.exhausted",
+    scope: "run",
+    limitUsd: 1,
+    spentUsd: 0.8,
+  };
+
+  it("keeps a budget stop until options.changed raises the cap that stopped it", () => {
+    const stopped = buildRunIndex(makeJournal(stop));
+    expect(stopped.budgetExhausted).toMatchObject({ scope: "run", limitUsd: 1 });
+    // More parallelism, or more for each task, does not lift a stop of the run's cap.
+    const notLifted = buildRunIndex(
+      makeJournal(stop, {
+        type: "options.changed",
+        options: { ...OPTIONS, maxParallel: 6, taskBudgetUsd: 5 },
+      }),
+    );
+    expect(notLifted.budgetExhausted).toMatchObject({ scope: "run", limitUsd: 1 });
+    const lifted = buildRunIndex(
+      makeJournal(stop, { type: "options.changed", options: { ...OPTIONS, budgetUsd: 3 } }),
+    );
+    expect(lifted.budgetExhausted).toBeUndefined();
+    // A later refusal under the new cap is a new stop.
+    const again = buildRunIndex(
+      makeJournal(
+        stop,
+        { type: "options.changed", options: { ...OPTIONS, budgetUsd: 3 } },
+        { ...stop, limitUsd: 3, spentUsd: 2.9 },
+        { ...stop, limitUsd: 3, spentUsd: 2.95 },
+      ),
+    );
+    expect(again.budgetExhausted).toMatchObject({ limitUsd: 3, spentUsd: 2.9 });
+  });
+
+  it("lifts a task cap's stop when the task cap is raised", () => {
+    const taskStop: RunEventInput = {
+      type: "budget.exhausted",
+      scope: "task",
+      taskId: "a",
+      limitUsd: 0.5,
+      spentUsd: 0.45,
+    };
+    const runRaised = buildRunIndex(
+      makeJournal(taskStop, { type: "options.changed", options: { ...OPTIONS, budgetUsd: 9 } }),
+    );
+    expect(runRaised.budgetExhausted).toMatchObject({ scope: "task" });
+    const taskRaised = buildRunIndex(
+      makeJournal(taskStop, {
+        type: "options.changed",
+        options: { ...OPTIONS, taskBudgetUsd: 2 },
+      }),
+    );
+    expect(taskRaised.budgetExhausted).toBeUndefined();
+  });
+
+  it("keeps each harness's last pause with the provider's message", () => {
+    const index = buildRunIndex(
+      makeJournal(
+        { type: "harness.paused", harness: "claude", until: "2026-12-01T01:00:00Z", reason: "429" },
+        { type: "harness.paused", harness: "codex", until: "2026-12-01T00:30:00Z", reason: "slow" },
+        {
+          type: "harness.paused",
+          harness: "claude",
+          until: "2026-12-01T02:00:00Z",
+          reason: "429 again",
+        },
+      ),
+    );
+    expect(
+      [...index.pausedHarnesses.values()].map(({ harness, until, reason }) => ({
+        harness,
+        until,
+        reason,
+      })),
+    ).toEqual([
+      { harness: "claude", until: "2026-12-01T02:00:00Z", reason: "429 again" },
+      { harness: "codex", until: "2026-12-01T00:30:00Z", reason: "slow" },
+    ]);
+  });
+});

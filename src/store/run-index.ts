@@ -100,11 +100,14 @@ export interface RunIndex {
   plannedTaskIds?: readonly string[];
   /** True once the plan was approved (team runs). */
   isPlanApproved: boolean;
-  /** Harnesses a provider limited, with the time each may be used again. */
-  readonly pausedHarnesses: Map<string, string>;
+  /** Harnesses a provider limited: each one's last pause (until when, and the provider's message). */
+  readonly pausedHarnesses: Map<string, EventOf<"harness.paused">>;
   /** The project's tests on the integration base (team runs), once checked. */
   baseline?: EventOf<"baseline.checked">;
-  /** Set once a dispatch was refused for the budget (team runs). */
+  /**
+   * The budget stop in force: the first refusal of a dispatch for the budget (team runs), until
+   * an `options.changed` raises the cap that refused it (a resume with more money).
+   */
   budgetExhausted?: EventOf<"budget.exhausted">;
 }
 
@@ -297,7 +300,7 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       return;
     }
     case "harness.paused":
-      index.pausedHarnesses.set(event.harness, event.until);
+      index.pausedHarnesses.set(event.harness, event);
       return;
     case "baseline.checked":
       index.baseline = event;
@@ -305,12 +308,27 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
     case "budget.exhausted":
       index.budgetExhausted ??= event;
       return;
+    case "options.changed":
+      if (isBudgetStopLifted(index.budgetExhausted, event.options)) delete index.budgetExhausted;
+      return;
     case "run.resumed":
     case "run.paused":
-    case "options.changed":
     case "run.completed":
       return;
   }
+}
+
+/**
+ * True when new options raise the cap that stopped the run above the figure it stopped at.
+ * (Resume records them only once they are above what is spent too: team-budget.ts.)
+ */
+function isBudgetStopLifted(
+  stop: EventOf<"budget.exhausted"> | undefined,
+  options: EventOf<"options.changed">["options"],
+): boolean {
+  if (stop === undefined || !("planner" in options)) return false;
+  const capUsd = stop.scope === "run" ? options.budgetUsd : options.taskBudgetUsd;
+  return capUsd === undefined || capUsd > stop.limitUsd;
 }
 
 function ensureTask(index: RunIndex, taskId: string, phase?: string): TaskState {

@@ -231,3 +231,41 @@ describe("reduceRunEvents", () => {
     expect(() => reduceRunEvents([], RUN_ID)).toThrow(/has no events/);
   });
 });
+
+describe("a team run's snapshot", () => {
+  it("takes the options a resume changed, and keeps them through later events", () => {
+    const options = {
+      planner: "claude",
+      worker: "claude",
+      critic: "codex",
+      maxParallel: 3,
+      maxRepairs: 2,
+      verify: "",
+      timeoutSec: 0,
+      stallTimeoutSec: 300,
+      budgetUsd: 1,
+      isPlanGated: false,
+    };
+    const changed = { ...options, maxParallel: 6, budgetUsd: 20 };
+    const run = reduceRunEvents(
+      makeEvents(
+        {
+          type: "run.created",
+          version: 2,
+          flow: "team",
+          title: "Team",
+          baseCommit: "base000",
+          integrationBranch: `bosun/${RUN_ID}/integration`,
+          options,
+        },
+        { type: "run.completed", status: "budget_exhausted", reason: "the budget stopped it" },
+        { type: "run.resumed", pid: 1 },
+        { type: "options.changed", options: changed },
+        { type: "run.paused", reason: "stopped" },
+        { type: "run.resumed", pid: 2 },
+      ),
+      RUN_ID,
+    );
+    expect(run).toMatchObject({ flow: "team", status: "running", options: changed });
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * `bosun run "<goal>"`: a planned team of agents. A dry run by default — it prints the roles, the
  * planner's prompt, the exact agent commands and the budget, and launches nothing; `--execute`
- * runs it; `--resume RUN` continues one.
+ * runs it; `--resume RUN` continues one, with new limits (parallelism, budgets, timeout, repairs)
+ * when they are given.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -21,7 +22,12 @@ import {
   formatIntelligence,
   renderTeamPrompt,
 } from "../../flows/team/team-prompts.js";
-import { resumeTeamRun, startTeamRun, type TeamOutcome } from "../../flows/team/team-run.js";
+import {
+  resumeTeamRun,
+  startTeamRun,
+  type TeamOptionOverrides,
+  type TeamOutcome,
+} from "../../flows/team/team-run.js";
 import type { CliContext } from "../context.js";
 import { formatUsd, printJson } from "../format.js";
 import { createPrinter, formatStatus } from "../printer.js";
@@ -59,12 +65,6 @@ export async function runTeam(
   const paths = await ctx.getPaths();
   const resolved = await ctx.getConfig();
   const { config } = resolved;
-  for (const [flag, value] of [
-    ["--planner", flags.planner],
-    ["--worker", flags.worker],
-    ["--critic", flags.critic],
-  ] as const)
-    if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
   const onEvent = createPrinter({
     isJson: ctx.isJson,
     isVerbose: ctx.isVerbose,
@@ -73,12 +73,26 @@ export async function runTeam(
   if (flags.resume !== undefined) {
     if (goalArg !== undefined || flags.goalFile !== undefined)
       throw new UsageError(
-        "--resume continues a run with its own goal; do not pass a goal with it.",
+        "--resume continues a run with its own goal; do not pass a goal with it (to work on another goal, start a new run).",
       );
+    checkFixedFlags(flags, flags.resume);
     const runId = await resolveRunId(paths, flags.resume);
-    const outcome = await resumeTeamRun({ paths, config, runId, signal: ctx.signal, onEvent });
+    const outcome = await resumeTeamRun({
+      paths,
+      config,
+      runId,
+      overrides: getResumeOverrides(flags),
+      signal: ctx.signal,
+      onEvent,
+    });
     return reportTeamOutcome(ctx, outcome);
   }
+  for (const [flag, value] of [
+    ["--planner", flags.planner],
+    ["--worker", flags.worker],
+    ["--critic", flags.critic],
+  ] as const)
+    if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
   const goal = await readGoal(goalArg, flags.goalFile);
   const teamOptions = createTeamOptions(flags, config);
   if (flags.execute !== true) return printDryRun(ctx, goal, teamOptions, config);
@@ -102,6 +116,40 @@ export async function runTeam(
     onEvent,
   });
   return reportTeamOutcome(ctx, outcome);
+}
+
+/**
+ * The flags a run is planned and staffed with: the plan was made for them and the agents were
+ * picked with them, so a resumed run keeps them. Given with --resume, they are an error.
+ */
+const FIXED_FLAGS = [
+  ["--planner", "planner"],
+  ["--worker", "worker"],
+  ["--critic", "critic"],
+  ["--verify", "verify"],
+  ["--gate-plan", "gatePlan"],
+  ["--merge-to", "mergeTo"],
+] as const satisfies ReadonlyArray<readonly [string, keyof RunFlags]>;
+
+/** Refuses a flag --resume cannot apply, naming it, rather than dropping it without a word. */
+function checkFixedFlags(flags: RunFlags, run: string): void {
+  for (const [flag, key] of FIXED_FLAGS) {
+    if (flags[key] === undefined) continue;
+    throw new UsageError(
+      `${flag} cannot change when a run resumes: run ${run} was planned and staffed with its own planner, workers, critic, test command, plan gate and --merge-to, and keeps them. Resume it without ${flag}, or start a new run with it. (--resume may change --max-parallel, --budget-usd, --task-budget-usd, --timeout and --max-repairs.)`,
+    );
+  }
+}
+
+/** The flags given with --resume that change the run from then on (the rest are refused above). */
+function getResumeOverrides(flags: RunFlags): TeamOptionOverrides {
+  return {
+    ...(flags.maxParallel === undefined ? {} : { maxParallel: flags.maxParallel }),
+    ...(flags.budgetUsd === undefined ? {} : { budgetUsd: flags.budgetUsd }),
+    ...(flags.taskBudgetUsd === undefined ? {} : { taskBudgetUsd: flags.taskBudgetUsd }),
+    ...(flags.timeout === undefined ? {} : { timeoutSec: flags.timeout }),
+    ...(flags.maxRepairs === undefined ? {} : { maxRepairs: flags.maxRepairs }),
+  };
 }
 
 async function readGoal(
@@ -288,6 +336,10 @@ function describeTeamEnd(run: TeamRun, isPaused: boolean): string[] {
   if (isPaused) lines.push(`Paused. Continue with: bosun run --resume ${run.id}`);
   if (run.status === "needs_human")
     lines.push(`See the asks: bosun asks; answer, then: bosun run --resume ${run.id}`);
+  if (run.status === "budget_exhausted")
+    lines.push(
+      `To continue it, raise the cap that stopped it: bosun run --resume ${run.id} --budget-usd AMOUNT (or --task-budget-usd)`,
+    );
   lines.push(
     `Board: bosun board ${run.id} · integration branch ${run.integrationBranch} · summary .bosun/runs/${run.id}/summary.md`,
   );

@@ -2,12 +2,22 @@
  * A team run's budgets, enforced before spending: every dispatch reserves its estimated cost
  * against the run's and its task's caps, and one that would pass a cap never starts. Rebuilt from
  * the journal on resume: a dispatch bosun was killed during counts as spent at its reservation.
+ * A refusal stops the run's new work (journaled once); a resume with a higher cap lifts the stop.
  */
 import { BudgetExhaustedError } from "../../errors.js";
-import type { RunStore } from "../../store/run-store.js";
+import { getTaskState } from "../../store/run-index.js";
+import type { RunEvent } from "../../store/schema/events.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
-import type { DispatchBudget } from "../flow-context.js";
-import { BudgetLedger, CostEstimator, getSeatKey, type BudgetFact } from "./budget.js";
+import type { DispatchBudget, RunContext } from "../flow-context.js";
+import {
+  BudgetLedger,
+  CostEstimator,
+  formatUsd,
+  getSeatKey,
+  usdToMicros,
+  type BudgetCaps,
+  type BudgetFact,
+} from "./budget.js";
 
 /**
  * What a dispatch of a seat is assumed to cost before any of its dispatches finished: a typical
@@ -36,52 +46,14 @@ export class TeamBudgetExhaustedError extends BudgetExhaustedError {
   }
 }
 
-/** The budget hook of a team run, or undefined when it has no cap. */
+/** The budget hook of a team run (its journal so far, its options now), or undefined when it has no cap. */
 export function createTeamBudget(
-  store: RunStore,
+  events: readonly RunEvent[],
   options: TeamOptions,
 ): DispatchBudget | undefined {
   if (options.budgetUsd === undefined && options.taskBudgetUsd === undefined) return undefined;
-  const caps = {
-    ...(options.budgetUsd === undefined ? {} : { runCapUsd: options.budgetUsd }),
-    ...(options.taskBudgetUsd === undefined ? {} : { taskCapUsd: options.taskBudgetUsd }),
-  };
-  const estimator = new CostEstimator({ defaultUsd: DEFAULT_DISPATCH_ESTIMATE_USD });
-  const facts: BudgetFact[] = [];
-  // A dispatch re-run after a crash reuses its journal key: each start is its own reservation.
-  const current = new Map<string, string>();
-  for (const event of store.events) {
-    if (
-      event.type !== "dispatch.started" &&
-      event.type !== "dispatch.completed" &&
-      event.type !== "dispatch.failed" &&
-      event.type !== "dispatch.cancelled"
-    )
-      continue;
-    const key = `${event.taskId}:${event.phase ?? ""}:${event.round}:${event.seat}:${event.attempt ?? 1}`;
-    if (event.type === "dispatch.started") {
-      if (event.reservedUsd === undefined) continue;
-      const reservationId = `${key}#${event.seq}`;
-      current.set(key, reservationId);
-      facts.push({
-        type: "budget.reserved",
-        reservationId,
-        taskId: event.taskId,
-        estimateUsd: event.reservedUsd,
-      });
-      continue;
-    }
-    const reservationId = current.get(key);
-    current.delete(key);
-    if (event.type === "dispatch.completed") {
-      estimator.record(getSeatKey(event.harness, event.seat), event.costUsd);
-      if (reservationId !== undefined)
-        facts.push({ type: "budget.settled", reservationId, actualUsd: event.costUsd });
-    }
-    // A failed or stopped dispatch's spend is unknown: its reservation stays open and is counted
-    // as spent by restore, like one bosun was killed during.
-  }
-  const { ledger } = BudgetLedger.restore(caps, facts);
+  const caps = getCaps(options);
+  const { ledger, estimator } = restoreTeamLedger(events, caps);
   return {
     reserve(scope, seat, harness) {
       const key = getSeatKey(harness, seat);
@@ -112,4 +84,153 @@ export function createTeamBudget(
       };
     },
   };
+}
+
+/** The ledger's caps from a run's options. */
+function getCaps(options: TeamOptions): BudgetCaps {
+  return {
+    ...(options.budgetUsd === undefined ? {} : { runCapUsd: options.budgetUsd }),
+    ...(options.taskBudgetUsd === undefined ? {} : { taskCapUsd: options.taskBudgetUsd }),
+  };
+}
+
+/**
+ * The run's ledger and cost estimates as its journal leaves them: every reservation, settled by
+ * its dispatch's end or (never settled: a failure, a stop, a kill) counted as spent; a dispatch
+ * made while the run had no cap counts at its real cost, so a cap given later with --resume
+ * holds what was already spent against it.
+ */
+function restoreTeamLedger(
+  events: readonly RunEvent[],
+  caps: BudgetCaps,
+): { ledger: BudgetLedger; estimator: CostEstimator } {
+  const estimator = new CostEstimator({ defaultUsd: DEFAULT_DISPATCH_ESTIMATE_USD });
+  const facts: BudgetFact[] = [];
+  // A dispatch re-run after a crash reuses its journal key: each start is its own reservation.
+  const current = new Map<string, string>();
+  for (const event of events) {
+    if (
+      event.type !== "dispatch.started" &&
+      event.type !== "dispatch.completed" &&
+      event.type !== "dispatch.failed" &&
+      event.type !== "dispatch.cancelled"
+    )
+      continue;
+    const key = `${event.taskId}:${event.phase ?? ""}:${event.round}:${event.seat}:${event.attempt ?? 1}`;
+    if (event.type === "dispatch.started") {
+      if (event.reservedUsd === undefined) continue;
+      const reservationId = `${key}#${event.seq}`;
+      current.set(key, reservationId);
+      facts.push({
+        type: "budget.reserved",
+        reservationId,
+        taskId: event.taskId,
+        estimateUsd: event.reservedUsd,
+      });
+      continue;
+    }
+    let reservationId = current.get(key);
+    current.delete(key);
+    if (event.type === "dispatch.completed") {
+      estimator.record(getSeatKey(event.harness, event.seat), event.costUsd);
+      if (reservationId === undefined) {
+        // Started under no cap: nothing was set aside, but the money was spent all the same.
+        reservationId = `${key}#${event.seq}`;
+        facts.push({
+          type: "budget.reserved",
+          reservationId,
+          taskId: event.taskId,
+          estimateUsd: 0,
+        });
+      }
+      facts.push({ type: "budget.settled", reservationId, actualUsd: event.costUsd });
+    }
+    // A failed or stopped dispatch's spend is unknown: its reservation stays open and is counted
+    // as spent by restore, like one bosun was killed during.
+  }
+  const { ledger } = BudgetLedger.restore(caps, facts);
+  return { ledger, estimator };
+}
+
+/** A budget stop, as `budget.exhausted` journals it. */
+export type BudgetStop = Extract<RunEvent, { type: "budget.exhausted" }>;
+
+/**
+ * Journals a run's budget stop once, with the first refusal's figures. Parallel tasks refused
+ * together each report theirs; the first call takes the one append synchronously, before anything
+ * is awaited, and every later call waits for that same append, so each caller goes on only once
+ * the stop is in the index (where the scheduler looks). Make one per process driving the run: a
+ * stop is lifted only by a resume with a higher cap, which starts a new one.
+ */
+export function createBudgetStopRecorder(
+  ctx: Pick<RunContext, "state" | "record">,
+  options: TeamOptions,
+): (taskId: string, error: BudgetExhaustedError) => Promise<void> {
+  let recording: Promise<void> | undefined;
+  return (taskId, error) => {
+    recording ??=
+      ctx.state.budgetExhausted !== undefined
+        ? Promise.resolve()
+        : recordStop(ctx, options, taskId, error);
+    return recording;
+  };
+}
+
+async function recordStop(
+  ctx: Pick<RunContext, "state" | "record">,
+  options: TeamOptions,
+  taskId: string,
+  error: BudgetExhaustedError,
+): Promise<void> {
+  const cap = error.scope === "run" ? options.budgetUsd : options.taskBudgetUsd;
+  await ctx.record({
+    type: "budget.exhausted",
+    scope: error.scope,
+    ...(error.scope === "task" ? { taskId } : {}),
+    limitUsd: error instanceof TeamBudgetExhaustedError ? error.limitUsd : (cap ?? 0),
+    spentUsd:
+      error instanceof TeamBudgetExhaustedError
+        ? error.spentUsd
+        : (getTaskState(ctx.state, taskId)?.costUsd ?? 0),
+  });
+}
+
+/**
+ * Why a run stopped by its budget cannot go on with `options` (a message saying what to pass),
+ * or undefined when they lift the stop: the cap that stopped it must be raised, above the figure
+ * the stop recorded and above what is spent under it now (a reservation a crash left open counts
+ * as spent), and a run cap must also be above the run's spend, or the first dispatch would stop
+ * the run again.
+ */
+export function getBudgetStopProblem(
+  events: readonly RunEvent[],
+  stop: BudgetStop,
+  options: TeamOptions,
+  resume: { runId: string; command: string },
+): string | undefined {
+  const { ledger } = restoreTeamLedger(events, getCaps(options));
+  const taskCheck =
+    stop.scope === "task" && stop.taskId !== undefined
+      ? {
+          flag: "--task-budget-usd",
+          whose: "each task's cap",
+          capUsd: options.taskBudgetUsd,
+          floorUsd: Math.max(stop.limitUsd, ledger.spentFor(stop.taskId)),
+        }
+      : undefined;
+  const runCheck = {
+    flag: "--budget-usd",
+    whose: "the run's cap",
+    capUsd: options.budgetUsd,
+    floorUsd: Math.max(stop.scope === "run" ? stop.limitUsd : 0, ledger.spent),
+  };
+  for (const check of taskCheck === undefined ? [runCheck] : [taskCheck, runCheck]) {
+    if (check.capUsd === undefined || check.capUsd > check.floorUsd) continue;
+    const stopper = stop.scope === "run" ? "the run's cap" : `task ${stop.taskId ?? "?"}'s cap`;
+    const floor = formatUsd(usdToMicros(check.floorUsd));
+    const now =
+      check.capUsd === check.floorUsd ? "" : ` (it is ${formatUsd(usdToMicros(check.capUsd))} now)`;
+    return `Run ${resume.runId} stopped on its budget: ${stopper} of ${formatUsd(usdToMicros(stop.limitUsd))} refused a dispatch with ${formatUsd(usdToMicros(stop.spentUsd))} spent or reserved. To continue it, raise ${check.whose} above ${floor}${now}: ${resume.command} ${check.flag} AMOUNT`;
+  }
+  return undefined;
 }

@@ -37,14 +37,14 @@ import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
-import { createHarnessPauses } from "../../agents/harness-pause.js";
+import { createHarnessPauses, restoreHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
 import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { runVerifyCommand } from "../verify.js";
-import { TeamBudgetExhaustedError, createTeamBudget } from "./team-budget.js";
+import { createBudgetStopRecorder, createTeamBudget, getBudgetStopProblem } from "./team-budget.js";
 import {
   PLAN_TASK_ID,
   getIntegrationBranch,
@@ -117,9 +117,18 @@ export async function startTeamRun(
   return drive(store, options);
 }
 
-/** Resumes a team run (after a crash, a stop, or once its asks are answered). */
+/** The options `bosun run --resume` may change: how much, how fast, how long; not who or what. */
+export type TeamOptionOverrides = Partial<
+  Pick<TeamOptions, "maxParallel" | "budgetUsd" | "taskBudgetUsd" | "timeoutSec" | "maxRepairs">
+>;
+
+/**
+ * Resumes a team run (after a crash, a stop, or once its asks are answered). `overrides` change
+ * its options from now on: journaled as `options.changed`, so a later resume keeps them. A run
+ * the budget stopped goes on only when they raise the cap that stopped it.
+ */
 export async function resumeTeamRun(
-  options: TeamDriveOptions & { runId: string },
+  options: TeamDriveOptions & { runId: string; overrides?: TeamOptionOverrides },
 ): Promise<TeamOutcome> {
   const store = await RunStore.open(options.paths, options.runId);
   if (store.run.flow !== "team") {
@@ -134,8 +143,21 @@ export async function resumeTeamRun(
     throw new StateError(`Run ${options.runId} already ${status}; there is nothing to resume.`);
   }
   try {
-    const event = await store.append({ type: "run.resumed", pid: process.pid });
-    options.onEvent({ ...event, runId: store.runId });
+    const current = readTeamRun(store).options;
+    const changed = { ...current, ...options.overrides };
+    const stop = store.index.budgetExhausted;
+    const problem =
+      stop === undefined
+        ? undefined
+        : getBudgetStopProblem(store.events, stop, changed, {
+            runId: store.runId,
+            command: `bosun run --resume ${store.runId}`,
+          });
+    // Refused before anything is recorded: a resume that could only stop again changes nothing.
+    if (problem !== undefined) throw new UsageError(problem);
+    await record(store, options.onEvent, { type: "run.resumed", pid: process.pid });
+    if (JSON.stringify(changed) !== JSON.stringify(current))
+      await record(store, options.onEvent, { type: "options.changed", options: changed });
   } catch (error) {
     await store.close();
     throw error;
@@ -228,7 +250,16 @@ async function driveTeam(
 ): Promise<string | undefined> {
   const { paths, config } = options;
   const run = readTeamRun(store);
-  const budget = createTeamBudget(store, run.options);
+  const budget = createTeamBudget(store.events, run.options);
+  // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
+  // Those a provider set before this process (a crash, a stop) still hold: its dispatches wait.
+  const pauses = createHarnessPauses();
+  for (const pause of restoreHarnessPauses(pauses, store.index.pausedHarnesses.values()))
+    options.onEvent({
+      type: "warning",
+      runId: store.runId,
+      message: `${pause.harness} is still paused until ${pause.until.toISOString()} by a provider limit recorded before this resume (${pause.reason}); its dispatches wait until then.`,
+    });
   const ctx: RunContext = {
     paths,
     // The run's stall limit (fixed at its start) for every dispatch it makes.
@@ -236,8 +267,7 @@ async function driveTeam(
       ...config,
       dispatch: { ...config.dispatch, stallTimeoutSec: run.options.stallTimeoutSec },
     },
-    // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
-    pauses: createHarnessPauses(),
+    pauses,
     runId: store.runId,
     get state() {
       return store.index;
@@ -262,6 +292,7 @@ async function driveTeam(
     changes: createChangeMeasurer(store.index),
     overlapNotes: createOverlapNotes(),
   };
+  const recordBudgetStop = createBudgetStopRecorder(ctx, run.options);
   await ensureIntegration(team);
   let plan: Plan;
   try {
@@ -269,7 +300,7 @@ async function driveTeam(
   } catch (error) {
     // The planner's dispatch is refused like any other: the run ends budget_exhausted, not broken.
     if (!(error instanceof BudgetExhaustedError)) throw error;
-    await recordBudgetExhausted(team, PLAN_TASK_ID, error);
+    await recordBudgetStop(PLAN_TASK_ID, error);
     await ctx.record({
       type: "run.completed",
       status: "budget_exhausted",
@@ -283,7 +314,7 @@ async function driveTeam(
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
   }
   if (ctx.state.baseline === undefined) await checkBaseline(team);
-  const outcome = await schedule(team, plan);
+  const outcome = await schedule(team, plan, recordBudgetStop);
   if (outcome.pause !== undefined) return outcome.pause;
   await finish(team, plan, store);
   return undefined;
@@ -384,6 +415,9 @@ async function checkBaseline(team: TeamContext): Promise<void> {
   });
 }
 
+/** Journals a budget stop once per process (`createBudgetStopRecorder`). */
+type BudgetStopRecorder = ReturnType<typeof createBudgetStopRecorder>;
+
 /** A task worked on in this process. */
 interface RunningTask {
   /** Its worktree. */
@@ -398,7 +432,11 @@ interface RunningTask {
  * blocked forever, whether the budget stopped new work. Event-driven: it sleeps until a task
  * settles, a retry is due, or a stop signal comes.
  */
-async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string }> {
+async function schedule(
+  team: TeamContext,
+  plan: Plan,
+  recordBudgetStop: BudgetStopRecorder,
+): Promise<{ pause?: string }> {
   const { ctx } = team;
   const mergeQueue = createMergeQueue(team);
   const protectedFiles = await listProtectedFiles(
@@ -459,6 +497,7 @@ async function schedule(team: TeamContext, plan: Plan): Promise<{ pause?: string
           mergeQueue,
           running,
           createWorktreeSerially,
+          recordBudgetStop,
         })
           .catch((error: unknown) => {
             fatal ??= error;
@@ -525,6 +564,7 @@ interface TaskRunOptions {
   mergeQueue: ReturnType<typeof createMergeQueue>;
   running: ReadonlyMap<string, RunningTask>;
   createWorktreeSerially: <T>(work: () => Promise<T>) => Promise<T>;
+  recordBudgetStop: BudgetStopRecorder;
 }
 
 /** One task, from its start to merged, escalated, failed or queued for a retry. */
@@ -573,7 +613,7 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
   } catch (error) {
     if (error instanceof BudgetExhaustedError) {
-      await recordBudgetExhausted(team, task.id, error);
+      await options.recordBudgetStop(task.id, error);
       await setStatus("pending", { reason: error.message });
       return;
     }
@@ -591,30 +631,6 @@ async function runTask(team: TeamContext, task: PlanTask, options: TaskRunOption
     }
     throw error;
   }
-}
-
-/**
- * Journals the first refusal of a dispatch by the budget, with the cap's figures (what was spent
- * and reserved under it when the refused dispatch asked), once per run.
- */
-async function recordBudgetExhausted(
-  team: TeamContext,
-  taskId: string,
-  error: BudgetExhaustedError,
-): Promise<void> {
-  const { ctx } = team;
-  if (ctx.state.budgetExhausted !== undefined) return;
-  const cap = error.scope === "run" ? team.options.budgetUsd : team.options.taskBudgetUsd;
-  await ctx.record({
-    type: "budget.exhausted",
-    scope: error.scope,
-    ...(error.scope === "task" ? { taskId } : {}),
-    limitUsd: error instanceof TeamBudgetExhaustedError ? error.limitUsd : (cap ?? 0),
-    spentUsd:
-      error instanceof TeamBudgetExhaustedError
-        ? error.spentUsd
-        : (getTaskState(ctx.state, taskId)?.costUsd ?? 0),
-  });
 }
 
 /** Creates (or re-adopts, on resume) the task's worktree on its branch, cut from the integration head. */
