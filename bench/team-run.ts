@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
+import type { EventLoopUtilization } from "node:perf_hooks";
 import type { OfflineScript } from "../src/agents/offline/script.js";
 import type { BosunEvent } from "../src/flows/events.js";
 import { startTeamRun } from "../src/flows/team/team-run.js";
@@ -99,6 +100,8 @@ export interface Sample {
   childrenCpuMs: number | undefined;
   /** Processes spawned so far, by kind. */
   spawns: SpawnCounts;
+  /** The main thread's busy and idle time so far (`performance.eventLoopUtilization()`). */
+  eventLoop: EventLoopUtilization;
 }
 
 /** Processes bosun spawned, by kind. */
@@ -143,6 +146,7 @@ export function takeSample(): Sample {
     cpuMs: (cpu.user + cpu.system) / 1000,
     childrenCpuMs: readChildrenCpuMs(),
     spawns: { ...spawnCounts },
+    eventLoop: performance.eventLoopUtilization(),
   };
 }
 

@@ -290,6 +290,14 @@ async function benchRun(
       `of one core: ${formatMs(cpuMs)} CPU${childrenMs === undefined ? "" : ` · its children (agents, git, tests) ${formatMs(childrenMs)}`}`,
     ),
   );
+  const busy = performance.eventLoopUtilization(lastMerge.eventLoop, firstStart.eventLoop);
+  print(
+    row(
+      "bosun's main thread busy, first start → last merge",
+      formatPct(busy.utilization, 1),
+      "event-loop utilization: near 100 % means bosun's one thread (its forks of git included) sets the pace",
+    ),
+  );
   const completed = journal.find((event) => event.type === "run.completed");
   if (completed !== undefined)
     print(
