@@ -14,6 +14,7 @@ import {
   CostEstimator,
   formatUsd,
   getSeatKey,
+  microsToUsd,
   usdToMicros,
   type BudgetCaps,
   type BudgetFact,
@@ -50,6 +51,7 @@ export class TeamBudgetExhaustedError extends BudgetExhaustedError {
 export function createTeamBudget(
   events: readonly RunEvent[],
   options: TeamOptions,
+  canCapCall: (harness: string) => boolean = () => false,
 ): DispatchBudget | undefined {
   if (options.budgetUsd === undefined && options.taskBudgetUsd === undefined) return undefined;
   const caps = getCaps(options);
@@ -58,7 +60,14 @@ export function createTeamBudget(
     reserve(scope, seat, harness) {
       const key = getSeatKey(harness, seat);
       const estimate = estimator.estimateUsd(key);
-      const result = ledger.reserve(scope.taskId, estimate);
+      const isCapped = canCapCall(harness);
+      // A call its CLI caps is reserved at its cap (estimate plus a share of the free room), so
+      // parallel calls can never together pass a cap; any other call at its estimate.
+      const result = ledger.reserve(
+        scope.taskId,
+        estimate,
+        isCapped ? { headroomShares: options.maxParallel } : {},
+      );
       if (!result.ok) {
         const isRun = result.which === "run";
         throw new TeamBudgetExhaustedError(result.reason, result.which, {
@@ -69,13 +78,14 @@ export function createTeamBudget(
         });
       }
       const { reservation } = result;
-      const maxCallUsd = ledger.remainingFor(scope.taskId);
+      const reservedUsd = microsToUsd(reservation.amountMicros);
       return {
-        reservedUsd: estimate,
-        ...(maxCallUsd === undefined ? {} : { maxCallUsd }),
+        reservedUsd,
+        ...(isCapped ? { maxCallUsd: reservedUsd } : {}),
         settle(actualUsd) {
+          // Unknown (a failure, a stop): all it was allowed to spend counts as spent.
           if (actualUsd === null) {
-            ledger.settle(reservation, estimate);
+            ledger.settle(reservation, reservedUsd);
             return;
           }
           ledger.settle(reservation, actualUsd);
