@@ -17,6 +17,7 @@ import {
   createTeamRepo,
   writeTaskFile,
 } from "../helpers/team-repo.js";
+import { readPrompt } from "../helpers/team-scenario.js";
 
 const repos: OfflineRepo[] = [];
 
@@ -196,5 +197,37 @@ describe("bosun run --execute", () => {
     expect(run.status).toBe("succeeded");
     expect(filterEvents(events, "merge.completed").map((e) => e.taskId)).toEqual(["a", "b", "c"]);
     expect(filterEvents(events, "ask.answered")).toMatchObject([{ taskId: "b", answer: "accept" }]);
+  });
+
+  it("gives an escalated task another round with 'more', and the human's --note reaches its worker", async () => {
+    const repo = await createTeamRepo([
+      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+      { seat: "worker", task: "a", actions: writeTaskFile("a") },
+      { seat: "worker", task: "b", round: 1, actions: writeTaskFile("b") },
+      { seat: "worker", task: "b", round: 2, actions: writeTaskFile("b", "b\nb\n") },
+      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      { seat: "critic", task: "b", times: 1, actions: [REJECT] },
+      { seat: "critic", actions: [APPROVE] },
+    ]);
+    repos.push(repo);
+    const first = await repo.runCli([...RUN_OFFLINE, "--max-repairs", "0"]);
+    expect(first.exitCode, first.stderr).toBe(3);
+    const waiting = await repo.readOnlyRun();
+    const [ask] = filterEvents(waiting.events, "ask.created").filter((e) => e.taskId === "b");
+
+    const answered = await repo.runCli([
+      "answer",
+      ask?.askId ?? "",
+      "more",
+      "--note",
+      "Keep b.txt to one line.",
+    ]);
+    expectNoInternalError(answered);
+    expect(answered.exitCode, answered.stderr).toBe(0);
+    const { run } = await repo.readOnlyRun();
+    expect(run.status).toBe("succeeded");
+    expect(await readPrompt(repo, run.id, "b", 2)).toContain(
+      "A human adds: Keep b.txt to one line.",
+    );
   });
 });

@@ -4,6 +4,7 @@
  * critic on the real diff. A fix verdict starts the next round with the fix list (self-healing,
  * up to max repairs); past that, or on a gate that says a human must look, the task escalates.
  */
+import { readAsk } from "../../human/asks.js";
 import { readJson, writeJsonAtomic } from "../../store/json-file.js";
 import { getTaskState, type TaskState } from "../../store/run-index.js";
 import type { PlanTask } from "../../store/schema/plan.js";
@@ -103,7 +104,7 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
             intelligence: formatIntelligence(team.intelligence),
             agents_md: "",
             task_card: JSON.stringify(toTaskCard(task), null, 2),
-            fix_list: formatFixList(carried),
+            fix_list: formatFixList(carried.items, carried.note),
             warnings,
             report_file: reportFile,
           }),
@@ -233,8 +234,8 @@ async function readCarriedFixes(
   team: TeamContext,
   task: TaskState | undefined,
   round: number,
-): Promise<FixItem[]> {
-  if (round === 1 || task === undefined) return [];
+): Promise<{ items: FixItem[]; note?: string }> {
+  if (round === 1 || task === undefined) return { items: [] };
   const { ctx } = team;
   const previous = await readJson(
     ctx.paths.roundFile(ctx.runId, task.taskId, round - 1, "fix_list.json"),
@@ -256,7 +257,13 @@ async function readCarriedFixes(
           },
     );
   }
-  return items;
+  // A human's note with an answer given since the previous round ended speaks to this round.
+  const answered = task.lastAnswer;
+  const note =
+    answered !== undefined && answered.seq > previousEnd
+      ? (await readAsk(ctx.paths, answered.askId)).answer?.note
+      : undefined;
+  return { items, ...(note === undefined ? {} : { note }) };
 }
 
 /**
