@@ -81,8 +81,9 @@ async function checkMerged(
   previous: string,
 ): Promise<MergeOutcome> {
   const { ctx } = team;
-  await checkoutIntegration(team, mergeCommit);
   if (team.options.verify !== "" && ctx.state.baseline?.passed === true) {
+    // Checked out only to be tested: without a test there is nothing to do in that tree.
+    await checkoutIntegration(team, mergeCommit);
     const logFile = ctx.paths.taskFile(ctx.runId, task.id, "merge-verify.log");
     const outcome = await runVerifyCommand(
       ctx,
