@@ -1,6 +1,6 @@
 /** What every command gets: the repository root and paths, output mode, and the cancel signal. */
 import path from "node:path";
-import { getCheckoutRoots, type CheckoutRoots } from "../workspace/git.js";
+import { readCheckoutRoots, type CheckoutRoots } from "../workspace/repo-root.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import type { ResolvedConfig } from "../store/config.js";
 import type { Config } from "../store/schema/config.js";
@@ -56,7 +56,7 @@ export function createCliContext(
     const given = options.root === undefined ? undefined : path.resolve(options.root);
     roots =
       given === undefined
-        ? getCheckoutRoots(process.cwd())
+        ? findCheckoutRoots(process.cwd())
         : Promise.resolve({ workTree: given, mainCheckout: given });
     return roots;
   };
@@ -91,4 +91,15 @@ export function createCliContext(
       return resolved;
     },
   };
+}
+
+/**
+ * The roots of the cwd's repository: read from its files (no spawn) when they settle it; git, and
+ * the modules that run it, are loaded only when they do not.
+ */
+async function findCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
+  const fromFiles = await readCheckoutRoots(cwd);
+  if (fromFiles !== undefined) return fromFiles;
+  const { getCheckoutRootsFromGit } = await import("../workspace/git.js");
+  return getCheckoutRootsFromGit(cwd);
 }

@@ -7,6 +7,7 @@ import { appendFile, copyFile, mkdir, readFile, rm, stat, utimes } from "node:fs
 import path from "node:path";
 import { BosunError, UsageError, isNodeError } from "../errors.js";
 import { runProcess, runProcessRaw, type ProcessOptions } from "../proc/run-process.js";
+import { getMainCheckout, readCheckoutRoots, type CheckoutRoots } from "./repo-root.js";
 
 /** Identity used for checkpoint commits when the repository has none configured. */
 const FALLBACK_IDENTITY = ["-c", "user.name=bosun", "-c", "user.email=bosun@localhost"];
@@ -130,23 +131,19 @@ export async function getRepoRoot(cwd: string): Promise<string> {
   }
 }
 
-/** The working tree a directory is in, and the repository's main checkout. */
-export interface CheckoutRoots {
-  /** The top level of the working tree holding the directory (a linked worktree, or the main one). */
-  workTree: string;
-  /**
-   * The main checkout's top level: the same as `workTree` unless that is a linked worktree
-   * (`git worktree add`). Where git cannot tell (a bare repository's worktrees, a git dir made
-   * with --separate-git-dir), the working tree itself.
-   */
-  mainCheckout: string;
-}
+export type { CheckoutRoots } from "./repo-root.js";
 
 /**
  * Finds the working tree holding `cwd` and the main checkout of its repository (where bosun keeps
- * `.bosun/`, shared by every worktree); a UsageError outside a repository.
+ * `.bosun/`, shared by every worktree); a UsageError outside a repository. Read from the files
+ * when they settle it (see repo-root.ts), else from git.
  */
 export async function getCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
+  return (await readCheckoutRoots(cwd)) ?? getCheckoutRootsFromGit(cwd);
+}
+
+/** `getCheckoutRoots` as git answers it (a spawn): for what the files alone do not settle. */
+export async function getCheckoutRootsFromGit(cwd: string): Promise<CheckoutRoots> {
   let lines: string[];
   try {
     // --path-format=absolute (git 2.31): --git-common-dir is relative to the cwd otherwise.
@@ -164,15 +161,8 @@ export async function getCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
       { cause: error },
     );
   }
-  const [workTree = "", gitDir, commonDir = ""] = lines;
-  // The main working tree (or a submodule) has its own git dir; a linked one shares another's.
-  if (gitDir === commonDir) return { workTree, mainCheckout: workTree };
-  // A normal repository keeps its git dir in <main checkout>/.git.
-  if (path.basename(commonDir) === ".git")
-    return { workTree, mainCheckout: path.dirname(commonDir) };
-  // A git dir elsewhere (a bare repository's worktrees, git init --separate-git-dir): git keeps no
-  // path back to a main checkout (`git worktree list` shows the git dir), so this tree is its own.
-  return { workTree, mainCheckout: workTree };
+  const [workTree = "", gitDir = "", commonDir = ""] = lines;
+  return { workTree, mainCheckout: getMainCheckout(workTree, gitDir, commonDir) };
 }
 
 /** The current HEAD commit; a UsageError when the repository has no commits yet. */
