@@ -9,7 +9,7 @@ import { DEFAULT_GRACE_MS, killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
 import { describeFsError, getFsHint } from "../store/fs-errors.js";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
-import { DEFAULT_CONFIG } from "../store/schema/config.js";
+import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { LearnFlags } from "./commands/learn.js";

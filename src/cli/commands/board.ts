@@ -3,16 +3,12 @@
  * on it and what it cost. Reads board.json while it is current with the journal (fast at any
  * history size); otherwise rebuilds the board from events.jsonl and plan.json, read-only.
  */
-import { StateError, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { readCurrentBoard } from "../../store/board-file.js";
-import { readJson } from "../../store/json-file.js";
 import type { BosunPaths } from "../../store/paths.js";
-import { buildRunIndex } from "../../store/run-index.js";
-import { readRun, readRunEvents, resolveRunId } from "../../store/run-read.js";
-import { reduceRunEvents } from "../../store/run-state.js";
+import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import type { Board, BoardTask } from "../../store/schema/board.js";
-import type { TaskStatus } from "../../store/schema/events.js";
-import { PlanSchema } from "../../store/schema/plan.js";
+import type { TaskStatus } from "../../store/schema/task-status.js";
 import type { CliContext } from "../context.js";
 import { color, formatTable, formatUsd, oneLine, printJson, shortSha } from "../format.js";
 import { formatStatus } from "../printer.js";
@@ -55,18 +51,11 @@ async function loadBoard(paths: BosunPaths, runId: string): Promise<Board> {
   if (run?.flow === "review") throw createReviewRunError(runId);
   const current = await readCurrentBoard(paths, runId);
   if (current !== null) return current;
-  const events = await readRunEvents(paths, runId);
-  if (events.length === 0) {
-    throw new StateError(
-      `Run ${runId} has no events (${paths.eventsFile(runId)} is missing or empty), so it has no board. List runs with "bosun runs".`,
-    );
-  }
-  const rebuilt = reduceRunEvents(events, runId);
-  if (rebuilt.flow === "review") throw createReviewRunError(runId);
-  const plan = await readJson(paths.planFile(runId), PlanSchema);
-  // Loaded only here: a current board.json needs neither the task graph nor the flows.
-  const { buildBoard } = await import("../../flows/team/board.js");
-  return buildBoard(rebuilt, buildRunIndex(events), plan);
+  // Loaded only here: a current board.json needs neither the journal, the plan nor the task graph.
+  const { readRebuiltBoard } = await import("../../flows/team/board-rebuild.js");
+  const rebuilt = await readRebuiltBoard(paths, runId);
+  if (rebuilt === null) throw createReviewRunError(runId);
+  return rebuilt;
 }
 
 function createReviewRunError(runId: string): UsageError {

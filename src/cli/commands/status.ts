@@ -1,7 +1,7 @@
 /** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
 import path from "node:path";
 import { StateError } from "../../errors.js";
-import { readRun, resolveRunId } from "../../store/run-read.js";
+import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { CliContext } from "../context.js";
 import { formatUsd, printJson, shortSha } from "../format.js";

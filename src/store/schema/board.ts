@@ -5,7 +5,7 @@
  * it the same way when the file is missing or behind the journal.
  */
 import { z } from "zod";
-import { TaskStatusSchema } from "./events.js";
+import { TaskStatusSchema } from "./task-status.js";
 import { RunStatusSchema } from "./run.js";
 
 /** The format of board.json this bosun writes. */

@@ -174,30 +174,5 @@ export interface Config {
   worktree: { setup: string; copy: string[] };
 }
 
-/**
- * Defaults. Prices are list prices at the time of writing, for cost *estimates* of CLIs that
- * report only tokens; override them in bosun.yaml.
- */
-export const DEFAULT_CONFIG: Config = {
-  review: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "" },
-  dispatch: {
-    timeoutSec: 1800,
-    retries: 2,
-    retryBaseSec: 5,
-    retryCapSec: 60,
-    graceSec: 5,
-    // Why 900 for a tool call: see DEFAULT_STALL_LIMITS in agents/stall-watch.ts.
-    stallTimeoutSec: 300,
-    toolCallTimeoutSec: 900,
-    repeatedToolFailures: 4,
-  },
-  agents: {},
-  team: {},
-  worktree: { setup: "", copy: [] },
-  prices: {
-    "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
-    "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
-    "gpt-5-codex": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
-    "gpt-5-mini": { inputPerMTok: 0.25, cachedInputPerMTok: 0.025, outputPerMTok: 2 },
-  },
-};
+// In their own module, without zod, for the help text every CLI start prints from them.
+export { DEFAULT_CONFIG } from "./config-defaults.js";

@@ -12,6 +12,9 @@
 import { z } from "zod";
 import { ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
 import { RunStatusSchema, TokenTotalsSchema } from "./run.js";
+import { TaskStatusSchema } from "./task-status.js";
+
+export { TaskStatusSchema, type TaskStatus } from "./task-status.js";
 
 /** The journal format this bosun writes (recorded in run.created). */
 export const EVENTS_VERSION = 2 as const;
@@ -24,28 +27,6 @@ export const EVENTS_VERSION = 2 as const;
 export const SeatSchema = z.enum(["worker", "reviewer", "critic", "planner", "verifier", "brain"]);
 /** A seat. */
 export type Seat = z.infer<typeof SeatSchema>;
-
-/** Where a task stands on a team run's board. */
-export const TaskStatusSchema = z.enum([
-  /** Waiting for its dependencies, a free slot or the budget. */
-  "pending",
-  /** Its worker rounds are under way in its worktree. */
-  "running",
-  /** Failed in a way a retry can fix; starts again after `retryAt`. */
-  "retry_queued",
-  /** Passed its rounds; waiting in the merge queue. */
-  "accepted",
-  /** Its change is in the integration branch. */
-  "merged",
-  /** Escalated: an ask says why; the rest of the run goes on. */
-  "needs_human",
-  /** Gave up (or a dependency did): will not run again in this run. */
-  "failed",
-  /** Stopped by a human. */
-  "cancelled",
-]);
-/** A task status. */
-export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
 const base = {
   /** 1-based position in the file. */

@@ -7,11 +7,13 @@
  * and a review.completed was always the reviewer's. Lines a resumed run appended later are
  * already version 2 and pass through untouched: the upgrade is per line and idempotent.
  *
- * run.json version 1 → 2: `openAskId` became `openAskIds`.
+ * run.json's upgrade is in migrate-run.ts, apart, so reading a snapshot does not build the
+ * journal's schemas.
  */
 import { z } from "zod";
 import { RunEventSchema, type RunEvent } from "./events.js";
-import { RunSchema } from "./run.js";
+
+export { RunFileReadSchema } from "./migrate-run.js";
 
 /** Event types that belong to one task's round (they carry `taskId` from version 2 on). */
 const ROUND_SCOPED = new Set([
@@ -63,13 +65,6 @@ function upgradeLine(line: Record<string, unknown>, taskId: unknown): Record<str
   if (type === "review.completed" && !("seat" in line)) upgraded["seat"] = "reviewer";
   return upgraded;
 }
-
-/** The schema to read run.json with: a version 1 file is upgraded first (see the file comment). */
-export const RunFileReadSchema = z.preprocess((value) => {
-  if (!isRecord(value) || value["version"] !== 1) return value;
-  const { openAskId, ...rest } = value;
-  return { ...rest, version: 2, openAskIds: typeof openAskId === "string" ? [openAskId] : [] };
-}, RunSchema);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
