@@ -98,7 +98,7 @@ export function createCliContext(
  * the modules that run it, are loaded only when they do not.
  */
 async function findCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
-  const fromFiles = await readCheckoutRoots(cwd);
+  const fromFiles = readCheckoutRoots(cwd);
   if (fromFiles !== undefined) return fromFiles;
   const { getCheckoutRootsFromGit } = await import("../workspace/git.js");
   return getCheckoutRootsFromGit(cwd);

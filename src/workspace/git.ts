@@ -139,7 +139,7 @@ export type { CheckoutRoots } from "./repo-root.js";
  * when they settle it (see repo-root.ts), else from git.
  */
 export async function getCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
-  return (await readCheckoutRoots(cwd)) ?? getCheckoutRootsFromGit(cwd);
+  return readCheckoutRoots(cwd) ?? getCheckoutRootsFromGit(cwd);
 }
 
 /** `getCheckoutRoots` as git answers it (a spawn): for what the files alone do not settle. */

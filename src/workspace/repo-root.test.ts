@@ -41,11 +41,11 @@ describe("readCheckoutRoots", () => {
       path.join(worktree, "src", "deep"),
     ];
     for (const dir of dirs) {
-      const roots = await readCheckoutRoots(dir, {});
+      const roots = readCheckoutRoots(dir, {});
       expect(roots, dir).toBeDefined();
       expect(roots, dir).toEqual(await askGit(dir));
     }
-    expect(await readCheckoutRoots(path.join(worktree, "src"), {})).toEqual({
+    expect(readCheckoutRoots(path.join(worktree, "src"), {})).toEqual({
       workTree: worktree,
       mainCheckout: main,
     });
@@ -57,7 +57,7 @@ describe("readCheckoutRoots", () => {
     await symlink(path.join(main, "src"), path.join(links, "main-src"));
     await symlink(worktree, path.join(links, "wt"));
     for (const dir of [path.join(links, "main-src"), path.join(links, "wt", "src")]) {
-      const roots = await readCheckoutRoots(dir, {});
+      const roots = readCheckoutRoots(dir, {});
       expect(roots, dir).toBeDefined();
       expect(roots, dir).toEqual(await askGit(dir));
     }
@@ -85,11 +85,11 @@ describe("readCheckoutRoots", () => {
     await writeFile(path.join(checkout, ".git"), "gitdir: ../git-dir\n");
 
     for (const dir of [checkout, worktree]) {
-      const roots = await readCheckoutRoots(dir, {});
+      const roots = readCheckoutRoots(dir, {});
       expect(roots, dir).toBeDefined();
       expect(roots, dir).toEqual(await askGit(dir));
     }
-    expect(await readCheckoutRoots(worktree, {})).toEqual({
+    expect(readCheckoutRoots(worktree, {})).toEqual({
       workTree: worktree,
       mainCheckout: worktree,
     });
@@ -127,7 +127,7 @@ describe("readCheckoutRoots", () => {
       outside,
     ];
     for (const dir of unsettled) {
-      expect(await readCheckoutRoots(dir, {}), dir).toBeUndefined();
+      expect(readCheckoutRoots(dir, {}), dir).toBeUndefined();
       await expectSameAsGit(dir);
     }
     expect(await getCheckoutRoots(path.join(main, "src", "empty"))).toEqual({
@@ -139,15 +139,15 @@ describe("readCheckoutRoots", () => {
 
   it("leaves discovery to git when a variable that steers it is set", async () => {
     const { main } = await makeRepoWithWorktree();
-    expect(await readCheckoutRoots(main, {})).toBeDefined();
+    expect(readCheckoutRoots(main, {})).toBeDefined();
     for (const name of ["GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES"])
-      expect(await readCheckoutRoots(main, { [name]: main }), name).toBeUndefined();
+      expect(readCheckoutRoots(main, { [name]: main }), name).toBeUndefined();
   });
 
   it("leaves to git a repository whose files another user owns (git's safe.directory check)", async () => {
     const { main } = await makeRepoWithWorktree();
     // Another user, rather than chown (which needs root).
     vi.spyOn(process, "geteuid").mockReturnValue((process.geteuid?.() ?? 0) + 1);
-    expect(await readCheckoutRoots(main, {})).toBeUndefined();
+    expect(readCheckoutRoots(main, {})).toBeUndefined();
   });
 });

@@ -3,8 +3,7 @@
  * linked worktree's gitfile and `commondir`), so a read command need not spawn git to learn it.
  * Anything this reader does not fully understand is left to git (`getCheckoutRootsFromGit`).
  */
-import type { Stats } from "node:fs";
-import { lstat, readFile, realpath, stat } from "node:fs/promises";
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { isNodeError } from "../errors.js";
 
@@ -52,23 +51,24 @@ const UNSURE: DirFinding = { kind: "unsure" };
  * not follow (a submodule's), a file owned by another user (git's safe.directory check), a mount
  * point crossed, or a discovery variable set (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`, …).
  */
-export async function readCheckoutRoots(
+export function readCheckoutRoots(
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<CheckoutRoots | undefined> {
+): CheckoutRoots | undefined {
   if (DISCOVERY_ENV_VARS.some((name) => env[name] !== undefined)) return undefined;
   // Without a uid (Windows) git's ownership check cannot be mirrored.
   const uid = process.geteuid?.();
   if (uid === undefined) return undefined;
   try {
-    // git walks up from the physical cwd and prints physical paths.
-    const start = await realpath(cwd);
-    const { dev } = await stat(start);
+    // git walks up from the physical cwd and prints physical paths. Synchronous: a handful of
+    // tiny reads at start-up, each far cheaper than a round trip through the thread pool.
+    const start = realpathSync(cwd);
+    const { dev } = statSync(start);
     for (let dir = start; ;) {
-      const dirStats = await lstat(dir);
+      const dirStats = lstatSync(dir);
       // git stops at a file-system boundary (GIT_DISCOVERY_ACROSS_FILESYSTEM is unset).
       if (dirStats.dev !== dev) return undefined;
-      const finding = await readDirFinding(dir, dirStats, uid);
+      const finding = readDirFinding(dir, dirStats, uid);
       if (finding.kind === "found") return finding.roots;
       if (finding.kind === "unsure") return undefined;
       const parent = path.dirname(dir);
@@ -96,35 +96,35 @@ export function getMainCheckout(workTree: string, gitDir: string, commonDir: str
 }
 
 /** What `dir` (physical, its lstat `dirStats`) holds, in git's order: `.git`, then itself. */
-async function readDirFinding(dir: string, dirStats: Stats, uid: number): Promise<DirFinding> {
+function readDirFinding(dir: string, dirStats: Stats, uid: number): DirFinding {
   const dotGit = path.join(dir, ".git");
-  const dotGitStats = await lstatOrUndefined(dotGit);
+  const dotGitStats = lstatOrUndefined(dotGit);
   if (dotGitStats === undefined) {
     // `dir` may itself be a git dir (a bare repository, or the cwd is inside .git/): git's rules
     // differ there (no working tree), so git decides.
-    return (await lstatOrUndefined(path.join(dir, "HEAD"))) === undefined ? NONE : UNSURE;
+    return lstatOrUndefined(path.join(dir, "HEAD")) === undefined ? NONE : UNSURE;
   }
   // git refuses a repository another user owns unless safe.directory allows it.
   if (dirStats.uid !== uid || dotGitStats.uid !== uid) return UNSURE;
   if (dotGitStats.isDirectory()) {
     const isPlain =
-      (await isGitDir(dotGit, dotGit)) &&
-      (await lstatOrUndefined(path.join(dotGit, "commondir"))) === undefined &&
-      (await hasPlainConfig(dotGit));
+      isGitDir(dotGit, dotGit) &&
+      lstatOrUndefined(path.join(dotGit, "commondir")) === undefined &&
+      hasPlainConfig(dotGit);
     return isPlain ? { kind: "found", roots: { workTree: dir, mainCheckout: dir } } : UNSURE;
   }
   if (!dotGitStats.isFile()) return UNSURE;
   // A gitfile: a linked worktree's, or a submodule's.
-  const target = parseGitfile(await readFile(dotGit, "utf8"));
+  const target = parseGitfile(readFileSync(dotGit, "utf8"));
   if (target === undefined) return UNSURE;
-  const gitDir = await realpath(path.resolve(dir, target));
-  if ((await lstat(gitDir)).uid !== uid) return UNSURE;
-  const commonText = await readTextOrUndefined(path.join(gitDir, "commondir"));
+  const gitDir = realpathSync(path.resolve(dir, target));
+  if (lstatSync(gitDir).uid !== uid) return UNSURE;
+  const commonText = readTextOrUndefined(path.join(gitDir, "commondir"));
   const commonPath = commonText === undefined ? undefined : parseCommonDir(commonText);
   if (commonText !== undefined && commonPath === undefined) return UNSURE;
   const commonDir =
-    commonPath === undefined ? gitDir : await realpath(path.resolve(gitDir, commonPath));
-  if (!(await isGitDir(gitDir, commonDir)) || !(await hasPlainConfig(commonDir))) return UNSURE;
+    commonPath === undefined ? gitDir : realpathSync(path.resolve(gitDir, commonPath));
+  if (!isGitDir(gitDir, commonDir) || !hasPlainConfig(commonDir)) return UNSURE;
   return {
     kind: "found",
     roots: { workTree: dir, mainCheckout: getMainCheckout(dir, gitDir, commonDir) },
@@ -135,12 +135,10 @@ async function readDirFinding(dir: string, dirStats: Stats, uid: number): Promis
  * git's own test for a git dir (`is_git_directory`): a HEAD naming a ref or a commit, and the
  * common dir's objects and refs. (git passes over a `.git` failing it and looks further up.)
  */
-async function isGitDir(gitDir: string, commonDir: string): Promise<boolean> {
-  const [head, objects, refs] = await Promise.all([
-    readTextOrUndefined(path.join(gitDir, "HEAD")),
-    lstatOrUndefined(path.join(commonDir, "objects")),
-    lstatOrUndefined(path.join(commonDir, "refs")),
-  ]);
+function isGitDir(gitDir: string, commonDir: string): boolean {
+  const head = readTextOrUndefined(path.join(gitDir, "HEAD"));
+  const objects = lstatOrUndefined(path.join(commonDir, "objects"));
+  const refs = lstatOrUndefined(path.join(commonDir, "refs"));
   return (
     head !== undefined &&
     /^(ref: refs\/|[0-9a-f]{40}\s)/.test(head) &&
@@ -155,8 +153,8 @@ async function isGitDir(gitDir: string, commonDir: string): Promise<boolean> {
  * repository format git may refuse. Matched loosely (a URL with "include" in it counts): a false
  * alarm only means asking git.
  */
-async function hasPlainConfig(commonDir: string): Promise<boolean> {
-  const text = await readTextOrUndefined(path.join(commonDir, "config"));
+function hasPlainConfig(commonDir: string): boolean {
+  const text = readTextOrUndefined(path.join(commonDir, "config"));
   if (text === undefined) return false;
   return text.split("\n").every((raw) => {
     const line = raw.trim().toLowerCase();
@@ -180,18 +178,13 @@ function parseCommonDir(text: string): string | undefined {
   return match?.[1];
 }
 
-async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(file);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
+function lstatOrUndefined(file: string): Stats | undefined {
+  return lstatSync(file, { throwIfNoEntry: false });
 }
 
-async function readTextOrUndefined(file: string): Promise<string | undefined> {
+function readTextOrUndefined(file: string): string | undefined {
   try {
-    return await readFile(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
