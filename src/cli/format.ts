@@ -4,6 +4,24 @@ import pc from "picocolors";
 /** Colour functions that respect NO_COLOR and non-TTY output. */
 export const color = pc.createColors(pc.isColorSupported && process.env["NO_COLOR"] === undefined);
 
+/** Coloured status word. */
+export function formatStatus(status: string): string {
+  switch (status) {
+    case "succeeded":
+      return color.green("✔ succeeded");
+    case "needs_human":
+      return color.yellow("⏸ needs_human");
+    case "running":
+      return color.cyan("● running");
+    case "paused":
+      return color.cyan("⏸ paused");
+    case "interrupted":
+      return color.yellow("⏸ interrupted");
+    default:
+      return color.red(`✖ ${status}`);
+  }
+}
+
 /** `$0.0123` */
 export function formatUsd(value: number): string {
   return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;

@@ -4,7 +4,10 @@
  */
 import type { AgentEvent } from "../agents/agent-event.js";
 import type { BosunEvent } from "../flows/events.js";
-import { color, formatDuration, formatUsd, oneLine, shortSha } from "./format.js";
+import { color, formatDuration, formatStatus, formatUsd, oneLine, shortSha } from "./format.js";
+
+// Kept in format.ts, where status and board take it from without loading this printer.
+export { formatStatus } from "./format.js";
 
 /** Printer settings. */
 export interface PrinterOptions {
@@ -264,23 +267,5 @@ function formatAgentEvent(role: string, event: AgentEvent, isVerbose: boolean): 
       return isVerbose
         ? `${prefix} tokens ${event.usage.inputTokens} in / ${event.usage.outputTokens} out${event.costUsd === undefined ? "" : ` · $${event.costUsd.toFixed(4)}`}`
         : undefined;
-  }
-}
-
-/** Coloured status word. */
-export function formatStatus(status: string): string {
-  switch (status) {
-    case "succeeded":
-      return color.green("✔ succeeded");
-    case "needs_human":
-      return color.yellow("⏸ needs_human");
-    case "running":
-      return color.cyan("● running");
-    case "paused":
-      return color.cyan("⏸ paused");
-    case "interrupted":
-      return color.yellow("⏸ interrupted");
-    default:
-      return color.red(`✖ ${status}`);
   }
 }

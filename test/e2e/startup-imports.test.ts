@@ -77,15 +77,21 @@ describe("what the built CLI loads at start", () => {
     const sources = readLoadedSources(findCommandChunk("src/cli/commands/status.ts"));
     expect(sources).toContain("src/store/schema/run.ts");
     expect(findLoaded(sources, HEAVY_FOR_READS)).toEqual([]);
-    expect(findLoaded(sources, [/^src\/store\/(jsonl|run-read)\.ts$/])).toEqual([]);
+    expect(
+      findLoaded(sources, [/^src\/store\/(jsonl|run-read)\.ts$/, /^src\/cli\/printer\.ts$/]),
+    ).toEqual([]);
   });
 
   it("runs bosun board with board.json's schema alone, the rebuild loaded only when needed", () => {
     const sources = readLoadedSources(findCommandChunk("src/cli/commands/board.ts"));
     expect(sources).toContain("src/store/schema/board.ts");
     expect(findLoaded(sources, HEAVY_FOR_READS)).toEqual([]);
-    expect(findLoaded(sources, [/^src\/flows\//, /^src\/store\/(jsonl|run-read)\.ts$/])).toEqual(
-      [],
-    );
+    expect(
+      findLoaded(sources, [
+        /^src\/flows\//,
+        /^src\/store\/(jsonl|run-read)\.ts$/,
+        /^src\/cli\/printer\.ts$/,
+      ]),
+    ).toEqual([]);
   });
 });

@@ -10,8 +10,15 @@ import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import type { Board, BoardTask } from "../../store/schema/board.js";
 import type { TaskStatus } from "../../store/schema/task-status.js";
 import type { CliContext } from "../context.js";
-import { color, formatTable, formatUsd, oneLine, printJson, shortSha } from "../format.js";
-import { formatStatus } from "../printer.js";
+import {
+  color,
+  formatStatus,
+  formatTable,
+  formatUsd,
+  oneLine,
+  printJson,
+  shortSha,
+} from "../format.js";
 
 /** The order of the status groups: a task's life from left to right, then the ways it stops. */
 const STATUS_ORDER: readonly TaskStatus[] = [

@@ -4,8 +4,7 @@ import { StateError } from "../../errors.js";
 import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { CliContext } from "../context.js";
-import { formatUsd, printJson, shortSha } from "../format.js";
-import { formatStatus } from "../printer.js";
+import { formatStatus, formatUsd, printJson, shortSha } from "../format.js";
 
 /** Prints the status of a run. */
 export async function runStatus(ctx: CliContext, wanted: string): Promise<number> {
