@@ -22,6 +22,8 @@ const RUN_TASKS = 200;
 const MAX_PARALLEL = 8;
 /** Default time the real run may take before the benchmark stops it (BOSUN_BENCH_TEAM_SEC). */
 const RUN_BUDGET_SEC = 150;
+/** Tasks of the one-at-a-time run. */
+const LANE_TASKS = 10;
 /** Tasks of the state benchmark. */
 const STATE_TASKS = 1000;
 const STATE_TASKS_LABEL = STATE_TASKS.toLocaleString("en-US");
@@ -55,6 +57,7 @@ export async function benchTeam(dir: string, print: (line: string) => void): Pro
     `team runs · offline agents (the built agent, a node process per dispatch: main has no in-process runAgent) · tests \`true\` · load average ${load1?.toFixed(1) ?? "?"}`,
   );
   await benchIdle(path.join(dir, "idle"), print);
+  await benchLane(path.join(dir, "lane"), print);
   const template = await benchRun(path.join(dir, "run"), print);
   if (template === undefined) {
     print(
@@ -170,6 +173,31 @@ async function benchIdle(dir: string, print: (line: string) => void): Promise<vo
       `bosun CPU while ${IDLE_AGENTS} agents work (it waits)`,
       formatPct(cpuMs, wallMs),
       `of one core: ${cpuMs.toFixed(0)} ms CPU in ${wallMs.toFixed(0)} ms · ${spawned} processes spawned · target ≤ 2 %: ${verdict((100 * cpuMs) / wallMs <= TARGET_IDLE_CPU_PCT)}`,
+    ),
+  );
+}
+
+/**
+ * bosun's own time per task with nothing competing for the cores: `LANE_TASKS` tasks one at a
+ * time, so what is left after the agents and the tests is bosun's latency, not a queue for CPU.
+ */
+async function benchLane(dir: string, print: (line: string) => void): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const run = await runBenchTeam(dir, { tasks: LANE_TASKS, maxParallel: 1 });
+  const tasks = await readTaskFigures(run.paths, run.runId, run.journal);
+  const first = run.firstStart;
+  const last = run.merges.at(-1);
+  if (first === undefined || last === undefined || tasks.overheadMs.length === 0) {
+    print(row(`${LANE_TASKS} tasks one at a time`, "-", `no task merged (run ${run.status})`));
+    return;
+  }
+  const merged = tasks.overheadMs.length;
+  const gitPerTask = (last.spawns.git - first.spawns.git) / merged;
+  print(
+    row(
+      `bosun's overhead per task, one at a time (${merged} tasks)`,
+      formatMs(median(tasks.overheadMs)),
+      `median, less agents and tests · ${gitPerTask.toFixed(0)} git processes per task · agents ${formatMs(median(tasks.agentMs))} per task`,
     ),
   );
 }

@@ -276,6 +276,7 @@ export async function checkOverlaps(team: TeamContext, work: TaskWork): Promise<
   const { ctx } = team;
   const me = work.task.id;
   const others = work.listOtherWorktrees();
+  if (others.length === 0) return;
   const mine = await team.changes.measure(me, work.cwd);
   const touching: Array<{ taskId: string; cwd: string }> = [];
   for (const other of others) {
