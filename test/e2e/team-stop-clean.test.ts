@@ -4,9 +4,10 @@
  * uncommitted work to a ref before removing anything.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { listRunIds, readRunEvents } from "../../src/store/run-read.js";
+import { listRunIds } from "../../src/store/run-read.js";
 import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import {
@@ -50,13 +51,14 @@ describe("bosun stop", () => {
     ]);
     repos.push(repo);
     const live = repo.startCli(RUN_OFFLINE);
-    const runId = await waitFor("task a's worker to start", async () => {
+    // Stopped once a's worker is inside its waiting step (it has claimed that step's one play):
+    // a stop before the agent got there would leave the step to the resumed run, which would wait.
+    const runId = await waitFor("task a's worker to start waiting", async () => {
       const [id] = await listRunIds(repo.paths);
       if (id === undefined) return undefined;
-      const started = filterEvents(await readRunEvents(repo.paths, id), "dispatch.started").filter(
-        (e) => e.taskId === "a",
-      );
-      return started.length > 0 ? id : undefined;
+      const log = join(repo.paths.attemptDir(id, "a", 1, "worker", 1), "agent.log");
+      const text = await readFile(log, "utf8").catch(() => "");
+      return text.includes(release) ? id : undefined;
     });
     const stopped = await repo.runCli(["stop", runId]);
     expectNoInternalError(stopped);
