@@ -301,15 +301,6 @@ export interface TemplateValues {
   maxBudgetUsd: string;
 }
 
-/** True when the harness's CLI can cap one call's spend (`budgetArgs`, or `{{max_budget_usd}}` in its template). */
-export function canCapCallSpend(harness: ResolvedHarness): boolean {
-  const { spec } = harness;
-  return (
-    spec.budgetArgs !== undefined ||
-    [...spec.headlessArgs, ...harness.extraArgs].some((arg) => arg.includes("{{max_budget_usd}}"))
-  );
-}
-
 /**
  * Builds the argv for a headless run and says whether the prompt goes on stdin (it does unless
  * the args reference `{{prompt_file}}`). Template-only harnesses (custom) get `{{model}}`,

@@ -104,10 +104,7 @@ describe("BudgetLedger.reserve", () => {
   it("has no limit without caps", () => {
     const ledger = new BudgetLedger();
     expect(ledger.reserve("a", 1_000_000).ok).toBe(true);
-    expect(ledger.reserve("a", 1, { headroomShares: 8 })).toMatchObject({
-      ok: true,
-      reservation: { amountMicros: 1_000_000 },
-    });
+    expect(ledger.remainingFor("a")).toBeUndefined();
   });
 });
 
@@ -146,29 +143,25 @@ describe("BudgetLedger.settle and release", () => {
   });
 });
 
-describe("BudgetLedger.reserve with headroom (a call its CLI caps)", () => {
-  it("reserves the estimate plus a share of the run's free room, at most the task's room", () => {
+describe("BudgetLedger.remainingFor", () => {
+  it("is the room under the tighter cap, the task's own reservation included", () => {
     const ledger = new BudgetLedger({ runCapUsd: 10, taskCapUsd: 3 });
-    ledger.settle(mustReserve(ledger, "c", 2), 2);
-    // Run: 10 - 2 spent = 8 free, 7.5 after the estimate, split 3 ways = 2.5; task a: 3 - 0.5 = 2.5.
-    const a = ledger.reserve("a", 0.5, { headroomShares: 3 });
-    expect(a).toMatchObject({ ok: true, reservation: { amountMicros: 3_000_000 } });
-    // Now the run has 10 - 2 - 3 = 5 free: 4 after b's estimate, split 4 ways.
-    const b = ledger.reserve("b", 1, { headroomShares: 4 });
-    expect(b).toMatchObject({ ok: true, reservation: { amountMicros: 2_000_000 } });
+    expect(ledger.remainingFor("a")).toBe(3);
+    mustReserve(ledger, "a", 1);
+    // a's own reservation is its to spend: still 3 under its cap.
+    expect(ledger.remainingFor("a")).toBe(3);
+    mustReserve(ledger, "b", 1);
+    ledger.settle(mustReserve(ledger, "c", 2), 6.5);
+    // The run has 10 - 6.5 spent - 1 held by b = 2.5 left for a, under a's own 3.
+    expect(ledger.remainingFor("a")).toBe(2.5);
+    expect(ledger.remainingFor("c")).toBe(0);
   });
 
-  it("keeps calls in flight together under the run's cap, however many start", () => {
-    const ledger = new BudgetLedger({ runCapUsd: 5 });
-    const caps: number[] = [];
-    for (;;) {
-      const result = ledger.reserve(`t${caps.length}`, 0.1, { headroomShares: 4 });
-      if (!result.ok) break;
-      caps.push(result.reservation.amountMicros);
-    }
-    expect(caps.length).toBeGreaterThan(4);
-    // Every call spends its whole cap: still within the run's budget.
-    expect(caps.reduce((sum, micros) => sum + micros, 0)).toBeLessThanOrEqual(5_000_000);
+  it("is never negative, even after a dispatch spent past its cap", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 1 });
+    ledger.settle(mustReserve(ledger, "a", 1), 1.5);
+    expect(ledger.remainingFor("a")).toBe(0);
+    expect(ledger.reserve("a", 0).ok).toBe(false);
   });
 });
 

@@ -106,7 +106,7 @@ export class BudgetLedger {
    * the estimate would pass the run's cap (`which: "run"`, checked first: nothing may start),
    * or the task's own (`which: "task"`: other tasks may).
    */
-  reserve(taskId: string, estimateUsd: number, options: ReserveOptions = {}): ReserveResult {
+  reserve(taskId: string, estimateUsd: number): ReserveResult {
     const amountMicros = usdToMicros(estimateUsd);
     const sums = this.tasks.get(taskId) ?? { spentMicros: 0, reservedMicros: 0 };
     const runRefusal = getRefusal("run", this.runCapMicros, {
@@ -118,30 +118,7 @@ export class BudgetLedger {
     if (runRefusal !== undefined) return { ok: false, reason: runRefusal, which: "run" };
     const taskRefusal = getRefusal("task", this.taskCapMicros, { ...sums, amountMicros, taskId });
     if (taskRefusal !== undefined) return { ok: false, reason: taskRefusal, which: "task" };
-    const headroomMicros =
-      options.headroomShares === undefined
-        ? 0
-        : this.getHeadroomMicros(sums, amountMicros, options.headroomShares);
-    return {
-      ok: true,
-      reservation: this.addOpen(this.takeId(), taskId, amountMicros + headroomMicros),
-    };
-  }
-
-  /**
-   * What a capped call may spend past its estimate: its share of the run's free room (the room
-   * split `shares` ways, one per call that may run at once), and at most the task's free room.
-   * Reserved with the estimate, so calls in flight together can never pass a cap.
-   */
-  private getHeadroomMicros(sums: TaskSums, amountMicros: number, shares: number): number {
-    const rooms: number[] = [];
-    if (this.runCapMicros !== undefined) {
-      const free = this.runCapMicros - this.spentMicrosTotal - this.reservedMicrosTotal;
-      rooms.push(Math.floor((free - amountMicros) / Math.max(1, shares)));
-    }
-    if (this.taskCapMicros !== undefined)
-      rooms.push(this.taskCapMicros - sums.spentMicros - sums.reservedMicros - amountMicros);
-    return rooms.length === 0 ? 0 : Math.max(0, Math.min(...rooms));
+    return { ok: true, reservation: this.addOpen(this.takeId(), taskId, amountMicros) };
   }
 
   /** Ends a reservation with what its dispatch really cost (more or less than the estimate). */
@@ -155,6 +132,26 @@ export class BudgetLedger {
   /** Ends a reservation whose dispatch never started (or spent nothing): nothing is spent. */
   release(reservation: Reservation): void {
     this.close(reservation, "release");
+  }
+
+  /**
+   * Dollars one more CLI call for `taskId` may spend as things stand (for Claude Code's
+   * `--max-budget-usd`), or undefined when no cap applies: the room under each cap, where the
+   * task's own reservations count as its room (ask after reserving: the call gets its estimate
+   * and whatever no other work has set aside). Other dispatches in flight are counted at their
+   * reservations; if several run past their estimates at once, together they can pass the run's
+   * cap (each is held only to the room it was given), and then the next `reserve` is refused.
+   */
+  remainingFor(taskId: string): number | undefined {
+    const sums = this.tasks.get(taskId) ?? { spentMicros: 0, reservedMicros: 0 };
+    const rooms: number[] = [];
+    if (this.runCapMicros !== undefined) {
+      const othersReserved = this.reservedMicrosTotal - sums.reservedMicros;
+      rooms.push(this.runCapMicros - this.spentMicrosTotal - othersReserved);
+    }
+    if (this.taskCapMicros !== undefined) rooms.push(this.taskCapMicros - sums.spentMicros);
+    if (rooms.length === 0) return undefined;
+    return microsToUsd(Math.max(0, Math.min(...rooms)));
   }
 
   /** Records an open reservation (also used by restore, with the journaled id). */
@@ -300,16 +297,6 @@ function getRefusal(
       ? "work in flight may cost less than reserved: wait for it, or raise the cap"
       : "raise the cap to go on";
   return `${whose} of ${formatUsd(capMicros)} would be passed: ${formatUsd(spentMicros)} spent + ${formatUsd(reservedMicros)} reserved for work in flight + ${formatUsd(amountMicros)} estimated for a dispatch of task "${taskId}" = ${formatUsd(total)}; ${next}`;
-}
-
-/** How `reserve` sets money aside. */
-export interface ReserveOptions {
-  /**
-   * For a call the CLI itself can cap (Claude Code's `--max-budget-usd`): also reserve its
-   * share of the free room, split this many ways (the run's parallel calls), as the most it may
-   * spend. Without it only the estimate is reserved: a call no CLI caps is stopped by nothing.
-   */
-  headroomShares?: number;
 }
 
 /** How an estimate is drawn from a seat's past costs. */

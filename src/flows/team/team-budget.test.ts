@@ -5,7 +5,6 @@ import type { RunEvent, RunEventInput } from "../../store/schema/events.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { RoundScope } from "../flow-context.js";
 import {
-  DEFAULT_DISPATCH_ESTIMATE_USD,
   TeamBudgetExhaustedError,
   createBudgetStopRecorder,
   createTeamBudget,
@@ -205,25 +204,6 @@ describe("createTeamBudget", () => {
     expect(roomy?.reserve(makeScope("b"), "worker", "offline")).toMatchObject({
       reservedUsd: 0.5,
     });
-  });
-
-  it("caps a call its CLI can cap at what it reserved, its share of the room included; others at their estimate", () => {
-    const events = makeJournal(...makeDispatch("a", 0.2));
-    const budget = createTeamBudget(
-      events,
-      { ...OPTIONS, budgetUsd: 2 },
-      (harness) => harness === "claude",
-    );
-    // $2 - $0.20 spent = $1.80 free; claude's worker has no cost yet (the default estimate):
-    // the room after it, split over 3 parallel calls, on top of it.
-    const estimate = DEFAULT_DISPATCH_ESTIMATE_USD;
-    const capped = budget?.reserve(makeScope("b"), "worker", "claude");
-    // Micro-dollars, rounded down.
-    expect(capped?.reservedUsd).toBeCloseTo(estimate + (1.8 - estimate) / 3, 5);
-    expect(capped?.maxCallUsd).toBe(capped?.reservedUsd);
-    const uncapped = budget?.reserve(makeScope("c"), "worker", "offline");
-    expect(uncapped).toMatchObject({ reservedUsd: 0.2 });
-    expect(uncapped).not.toHaveProperty("maxCallUsd");
   });
 
   it("is absent without a cap", () => {

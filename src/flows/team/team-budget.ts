@@ -14,7 +14,6 @@ import {
   CostEstimator,
   formatUsd,
   getSeatKey,
-  microsToUsd,
   usdToMicros,
   type BudgetCaps,
   type BudgetFact,
@@ -51,7 +50,6 @@ export class TeamBudgetExhaustedError extends BudgetExhaustedError {
 export function createTeamBudget(
   events: readonly RunEvent[],
   options: TeamOptions,
-  canCapCall: (harness: string) => boolean = () => false,
 ): DispatchBudget | undefined {
   if (options.budgetUsd === undefined && options.taskBudgetUsd === undefined) return undefined;
   const caps = getCaps(options);
@@ -60,14 +58,7 @@ export function createTeamBudget(
     reserve(scope, seat, harness) {
       const key = getSeatKey(harness, seat);
       const estimate = estimator.estimateUsd(key);
-      const isCapped = canCapCall(harness);
-      // A call its CLI caps is reserved at its cap (estimate plus a share of the free room), so
-      // parallel calls can never together pass a cap; any other call at its estimate.
-      const result = ledger.reserve(
-        scope.taskId,
-        estimate,
-        isCapped ? { headroomShares: options.maxParallel } : {},
-      );
+      const result = ledger.reserve(scope.taskId, estimate);
       if (!result.ok) {
         const isRun = result.which === "run";
         throw new TeamBudgetExhaustedError(result.reason, result.which, {
@@ -78,14 +69,13 @@ export function createTeamBudget(
         });
       }
       const { reservation } = result;
-      const reservedUsd = microsToUsd(reservation.amountMicros);
+      const maxCallUsd = ledger.remainingFor(scope.taskId);
       return {
-        reservedUsd,
-        ...(isCapped ? { maxCallUsd: reservedUsd } : {}),
+        reservedUsd: estimate,
+        ...(maxCallUsd === undefined ? {} : { maxCallUsd }),
         settle(actualUsd) {
-          // Unknown (a failure, a stop): all it was allowed to spend counts as spent.
           if (actualUsd === null) {
-            ledger.settle(reservation, reservedUsd);
+            ledger.settle(reservation, estimate);
             return;
           }
           ledger.settle(reservation, actualUsd);

@@ -37,7 +37,6 @@ import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import { runProcess } from "../../proc/run-process.js";
-import { canCapCallSpend, resolveHarness } from "../../agents/harnesses.js";
 import { createHarnessPauses, restoreHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
@@ -251,9 +250,7 @@ async function driveTeam(
 ): Promise<string | undefined> {
   const { paths, config } = options;
   const run = readTeamRun(store);
-  const budget = createTeamBudget(store.events, run.options, (harness) =>
-    canCapCallSpend(resolveHarness(harness, config.agents)),
-  );
+  const budget = createTeamBudget(store.events, run.options);
   // One set of provider pauses for the whole run: a 429 on one task pauses that harness for all.
   // Those a provider set before this process (a crash, a stop) still hold: its dispatches wait.
   const pauses = createHarnessPauses();
