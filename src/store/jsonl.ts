@@ -159,8 +159,13 @@ export function createLineAppender(): LineAppender {
       }
       open_ ??= { file, handle: openFile(file) };
       try {
-        const handle = await open_.handle;
-        await handle.write(lines.map((line) => `${line}\n`).join(""));
+        const handle = await open_.handle.catch((error: unknown) => {
+          // Not kept: a later append tries to open the file again.
+          open_ = null;
+          throw error;
+        });
+        // writeFile writes until every byte is down (a bare write may stop short on a full disk).
+        await handle.writeFile(lines.map((line) => `${line}\n`).join(""));
         await handle.datasync();
       } catch (error) {
         throw isNodeError(error) ? createStateFsError("append to", file, error) : error;

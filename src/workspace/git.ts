@@ -359,11 +359,12 @@ export async function writeWorkingTree(cwd: string): Promise<string> {
   const env = { GIT_INDEX_FILE: tempIndex };
   try {
     try {
-      await copyFile(indexFile, tempIndex);
       // The copy keeps the index's time: git hashes again the files changed within the same
       // second as the index was written ("racily clean"), judged by that time; a newer copy
-      // would trust their stat data and miss a same-size edit made in that second.
+      // would trust their stat data and miss a same-size edit made in that second. Read before
+      // the copy: an index rewritten in between then only makes the copy look older, the safe side.
       const { atime, mtime } = await stat(indexFile);
+      await copyFile(indexFile, tempIndex);
       await utimes(tempIndex, atime, mtime);
     } catch (error) {
       if (!(isNodeError(error) && error.code === "ENOENT")) throw error;
@@ -384,8 +385,17 @@ export async function writeWorkingTree(cwd: string): Promise<string> {
 export function readIdentityArgs(cwd: string): Promise<string[]> {
   let args = identityArgsByDir.get(cwd);
   if (args === undefined) {
-    args = runGitOptional(cwd, ["config", "user.email"]).then((email) =>
-      email === "" ? [...FALLBACK_IDENTITY] : [],
+    args = runGitUnchecked(cwd, ["config", "user.email"]).then(
+      (result) => {
+        // 0: set; 1: unset. Anything else (git could not read its config) is no answer: not
+        // kept, and the fallback identity is used this once.
+        if (result.exitCode !== 0 && result.exitCode !== 1) identityArgsByDir.delete(cwd);
+        return result.exitCode === 0 && result.stdout.trim() !== "" ? [] : [...FALLBACK_IDENTITY];
+      },
+      () => {
+        identityArgsByDir.delete(cwd);
+        return [...FALLBACK_IDENTITY];
+      },
     );
     identityArgsByDir.set(cwd, args);
   }
@@ -431,15 +441,6 @@ export async function readRef(cwd: string, ref: string): Promise<string | null> 
   if (result.exitCode === 0) return result.stdout.trim();
   if (result.exitCode === 1) return null;
   throw createGitError(cwd, ["rev-parse", "--verify", "--quiet", ref], result);
-}
-
-async function runGitOptional(cwd: string, args: readonly string[]): Promise<string> {
-  try {
-    return (await runGit(cwd, args)).trim();
-  } catch {
-    // git config exits 1 when a key is unset; that is an answer, not an error.
-    return "";
-  }
 }
 
 /** The commits in from..to, newest first, as `<short sha> <subject>` (at most `max`). */

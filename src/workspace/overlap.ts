@@ -43,6 +43,9 @@ async function lookAtCheckout(checkoutDir: string): Promise<string> {
     status.dirty.map(async (file) => {
       try {
         const stat = await lstat(path.join(checkoutDir, file), { bigint: true });
+        // A directory here is a nested repository or a submodule: its stat does not change
+        // when its HEAD does, so such a checkout never looks the same twice.
+        if (stat.isDirectory()) return `dir:${Math.random()}`;
         return `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}:${stat.mode}`;
       } catch {
         // Deleted: status says so, and a file that comes back changes its stat.

@@ -16,8 +16,15 @@ import { scopeFields } from "../task-round.js";
 import { PLAN_TASK_ID, RESERVED_TASK_IDS, type TeamContext } from "./team-context.js";
 import { PLANNER_TEMPLATE, formatIntelligence, renderTeamPrompt } from "./team-prompts.js";
 
-/** Reads and checks plan.json as the planner (or a human) left it. */
-export async function readPlanFile(team: TeamContext): Promise<ReportCheck<Plan>> {
+/**
+ * Reads and checks plan.json as the planner (or a human) left it. Owned paths are checked only
+ * for a planner's new plan (`isNew`): a plan a run already works to, read back on resume, is not
+ * failed by a `team.<role>.paths` added since.
+ */
+export async function readPlanFile(
+  team: TeamContext,
+  options: { isNew?: boolean } = {},
+): Promise<ReportCheck<Plan>> {
   const file = team.ctx.paths.planFile(team.ctx.runId);
   let text: string;
   try {
@@ -27,7 +34,7 @@ export async function readPlanFile(team: TeamContext): Promise<ReportCheck<Plan>
   }
   const parsed = parsePlan(text, {
     knownRoles: [...team.roles.keys()],
-    ownedPaths: getOwnedPaths(team),
+    ...(options.isNew === true ? { ownedPaths: getOwnedPaths(team) } : {}),
   });
   if (!parsed.ok) return { isValid: false, error: parsed.error };
   const reserved = parsed.plan.tasks.filter((task) => RESERVED_TASK_IDS.includes(task.id));
@@ -82,7 +89,7 @@ export async function runPlanner(team: TeamContext): Promise<Plan> {
       reserved_ids: RESERVED_TASK_IDS.map((id) => `"${id}"`).join(", "),
     }),
     reportFile,
-    check: () => readPlanFile(team),
+    check: () => readPlanFile(team, { isNew: true }),
   });
   if (!plan.isValid)
     throw new AgentError(`The planner gave no valid plan after a re-prompt: ${plan.error}`, {

@@ -8,6 +8,7 @@ import { createRunIndex } from "../../store/run-index.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
 import type { RoundScope, RunContext } from "../flow-context.js";
 import type { WorkerProduction } from "../task-round.js";
+import { readRef, snapshotWorkingTree } from "../../workspace/git.js";
 import { createOutsideWriteGate, recordOutsideBefore } from "./team-gates.js";
 
 const PRODUCTION: WorkerProduction = {
@@ -59,5 +60,46 @@ describe("createOutsideWriteGate", () => {
       fixItems: [{ source: "out_of_tree", file: "README.md" }],
     });
     expect(again.detail).toContain(`refs/bosun/outside/r1/a/r1`);
+  });
+
+  it("finishes an undo a killed bosun left half done, keeping the first saved copy", async () => {
+    const repo = await makeGitRepo();
+    const ctx: RunContext = {
+      paths: createBosunPaths(repo),
+      config: DEFAULT_CONFIG,
+      runId: "r1",
+      state: createRunIndex(),
+      record: () => Promise.reject(new Error("the gate records nothing itself")),
+      emit: () => undefined,
+    };
+    const scope: RoundScope = {
+      taskId: "a",
+      round: 1,
+      cwd: await makeOutsideDir(),
+      harnesses: { worker: "offline", critic: "offline" },
+      maxRounds: 1,
+      timeoutSec: 0,
+      resumeCommand: "bosun run --resume r1",
+    };
+    await recordOutsideBefore(ctx, scope, repo);
+    const written = path.join(repo, "README.md");
+    const original = await readFile(written, "utf8");
+    await writeFile(written, "the worker was here\n");
+    const logDir = ctx.paths.attemptDir("r1", "a", 1, "worker", 1);
+    await mkdir(logDir, { recursive: true });
+    await writeFile(path.join(logDir, "agent.log"), `Wrote ${written}\n`);
+    // The first bosun saved the checkout and listed the file, then died before undoing it.
+    const ref = "refs/bosun/outside/r1/a/r1";
+    const saved = await snapshotWorkingTree(repo, ref, "what task a wrote");
+    await writeFile(
+      ctx.paths.roundFile("r1", "a", 1, "outside-undone.json"),
+      JSON.stringify({ version: 1, files: ["README.md"], ref }),
+    );
+
+    const result = await createOutsideWriteGate(ctx, scope, repo).run(PRODUCTION);
+
+    expect(result).toMatchObject({ passed: false, fixItems: [{ file: "README.md" }] });
+    expect(await readFile(written, "utf8")).toBe(original);
+    expect(await readRef(repo, ref)).toBe(saved);
   });
 });

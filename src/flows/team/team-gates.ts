@@ -194,10 +194,15 @@ export function createOutsideWriteGate(
         scope.round,
         "outside-undone.json",
       );
-      // An earlier bosun undid this worker's writes and stopped before it journaled the verdict:
-      // the checkout is clean now, but the round still wrote outside its worktree.
-      const undone = written.length === 0 ? await readJson(undoneFile, OutsideUndoneSchema) : null;
-      if (undone !== null) return createOutsideFailure(mainRoot, scope, undone.files, undone.ref);
+      // An earlier bosun saved the checkout and began the undo, then stopped before it
+      // journaled the verdict: its ref holds the worker's writes, so no new snapshot may
+      // overwrite it; what it did not get to undo is undone now, and the round fails as before.
+      const undone = await readJson(undoneFile, OutsideUndoneSchema);
+      if (undone !== null) {
+        const left = written.filter((file) => undone.files.includes(file));
+        if (left.length > 0) await restorePaths(mainRoot, before.tree, left);
+        return createOutsideFailure(mainRoot, scope, undone.files, undone.ref);
+      }
       if (written.length === 0) {
         const note =
           changed.length === 0 ? "" : ` (${changed.length} changed by someone else, left alone)`;

@@ -28,9 +28,11 @@ export async function writeTeamSummary(
     rows.push(
       `| ${task.id} | ${task.title.replaceAll("|", "/")} | ${task.role} | ${status} | ${rounds} | $${(state?.costUsd ?? 0).toFixed(4)} | ${state?.merged?.commit.slice(0, 7) ?? ""} |`,
     );
-    // Written when the task settled (`writeTaskEvidence`); here only what that missed: tasks
-    // that never ran, and one whose process died between its end and its evidence.
-    if (!existsSync(ctx.paths.taskFile(ctx.runId, task.id, "evidence.md")))
+    // Written when the task merged or failed (`writeTaskEvidence`); here everything else: tasks
+    // that never ran or wait for a human (their status may have changed since), and one whose
+    // process died between its end and its evidence. Only a merged task's needs a git call.
+    const isFinal = status === "merged" || status === "failed";
+    if (!isFinal || !existsSync(ctx.paths.taskFile(ctx.runId, task.id, "evidence.md")))
       await writeTaskEvidence(team, task.id, task.title);
   }
   const wallMs = Date.parse(run.updatedAt) - Date.parse(run.createdAt);

@@ -4,6 +4,7 @@
  * critic on the real diff. A fix verdict starts the next round with the fix list (self-healing,
  * up to max repairs); past that, or on a gate that says a human must look, the task escalates.
  */
+import { getErrorMessage } from "../../errors.js";
 import { readAsk } from "../../human/asks.js";
 import { readJson, writeJsonAtomic } from "../../store/json-file.js";
 import { getTaskState, type TaskState } from "../../store/run-index.js";
@@ -142,7 +143,15 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
         ),
     });
     // Its worker's change is what it is now: tell both sides of any conflict before they go on.
-    await checkOverlaps(team, work);
+    // Advice only: a check that fails (a worktree gone meanwhile) must not stop the task.
+    await checkOverlaps(team, work).catch((error: unknown) =>
+      ctx.emit({
+        type: "warning",
+        runId: ctx.runId,
+        taskId: task.id,
+        message: `The conflict check after task ${task.id}'s round failed: ${getErrorMessage(error)}`,
+      }),
+    );
   }
 }
 
