@@ -32,14 +32,14 @@ describe("fingerprintPaths", () => {
     expect(await fingerprintPaths(repo, commit, [])).toEqual(new Map());
   });
 
-  it("refuses wildcards, which ls-tree would silently match to nothing", async () => {
+  it("takes paths literally: brackets and stars are parts of names, not patterns", async () => {
     const repo = await makeGitRepo();
-    await expect(fingerprintPaths(repo, "HEAD", ["*.lock"])).rejects.toThrow(
-      'Protected path "*.lock" is not a plain path',
-    );
-    await expect(fingerprintPaths(repo, "HEAD", [":(glob)**/x"])).rejects.toThrow(
-      /not a plain path/,
-    );
+    const commit = await commitOnBranch(repo, "main-files", await getHead(repo), {
+      "app/[id]/page.test.tsx": "test\n",
+      "app/x/page.test.tsx": "other\n",
+    });
+    const fingerprints = await fingerprintPaths(repo, commit, ["app/[id]/page.test.tsx", "*.lock"]);
+    expect([...fingerprints.keys()]).toEqual(["app/[id]/page.test.tsx"]);
   });
 });
 

@@ -27,9 +27,9 @@ export interface FingerprintChanges {
 }
 
 /**
- * Fingerprints every file at `commit` under `pathspecs`: each is a path from the repository
- * root, a file or a directory (everything below it). `git ls-tree` takes no wildcards or pathspec
- * magic, so those are refused rather than silently matching nothing (nothing would be protected).
+ * Fingerprints every file at `commit` under `paths`: each is a path from the repository root, a
+ * file or a directory (everything below it), taken literally: `app/[id]/page.test.tsx` is that
+ * file, and `*.lock` would be a file named so (never a pattern).
  */
 export async function fingerprintPaths(
   repo: string,
@@ -39,13 +39,12 @@ export async function fingerprintPaths(
   if (pathspecs.length === 0) return new Map();
   if (commit.startsWith("-"))
     throw new UsageError(`"${commit}" is not a commit; pass an object id or a ref.`);
-  for (const pathspec of pathspecs) {
-    if (pathspec === "" || /[*?[]/.test(pathspec) || pathspec.startsWith(":"))
-      throw new UsageError(
-        `Protected path "${pathspec}" is not a plain path. Name files or directories from the repository root, without wildcards.`,
-      );
-  }
+  if (pathspecs.includes(""))
+    throw new UsageError(
+      "A protected path is empty. Name files or directories from the repository root.",
+    );
   const out = await runGitExact(repo, [
+    "--literal-pathspecs",
     "ls-tree",
     "-r",
     "-z",

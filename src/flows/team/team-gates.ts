@@ -47,8 +47,16 @@ export async function listProtectedFiles(
   commit: string,
   verifyCommand = "",
 ): Promise<string[]> {
-  const out = await runGit(repo, ["ls-tree", "-r", "--name-only", "--full-tree", commit]);
-  const tracked = out.split("\n").filter((file) => file !== "");
+  // -z: names exactly as stored (a quote or a newline in one would come back quoted otherwise).
+  const out = await runGitExact(repo, [
+    "ls-tree",
+    "-r",
+    "-z",
+    "--name-only",
+    "--full-tree",
+    commit,
+  ]);
+  const tracked = splitNulFields(out);
   const named = new Set(
     verifyCommand
       .split(/[\s;&|()<>"']+/)
