@@ -131,6 +131,7 @@ function formatTaskRow(task: BoardTask): string[] {
 function formatNotes(task: BoardTask): string {
   const notes: string[] = [];
   for (const askId of task.openAskIds) notes.push(`ask ${askId}`);
+  for (const conflict of task.conflicts ?? []) notes.push(`⚠ ${oneLine(conflict, 80)}`);
   if (task.status !== "merged" && task.blockedBy.length > 0) {
     const shown = task.blockedBy.slice(0, 3).join(", ");
     const more = task.blockedBy.length > 3 ? ` +${task.blockedBy.length - 3} more` : "";

@@ -227,6 +227,18 @@ describe("buildBoard", () => {
     expect(BoardSchema.safeParse(board).success).toBe(true);
   });
 
+  it("shows the conflicts the live run noted for a task, and nothing for the others", () => {
+    const run = reduceRunEvents(EVENTS, TEAM_RUN_ID);
+    if (run.flow !== "team") throw new Error("expected a team run");
+    const note = "Tasks api and docs are changing the same lines of src/api.ts";
+    const board = buildBoard(run, buildRunIndex(EVENTS), PLAN, (taskId) =>
+      taskId === "api" || taskId === "docs" ? [note] : [],
+    );
+    expect(getTask(board.tasks, "api").conflicts).toEqual([note]);
+    expect(getTask(board.tasks, "docs").conflicts).toEqual([note]);
+    expect(getTask(board.tasks, "ui")).not.toHaveProperty("conflicts");
+  });
+
   it("has no tasks before the plan exists", () => {
     const board = makeBoard(EVENTS.slice(0, 3), null);
     expect(board).toMatchObject({ hasPlan: false, tasks: [], criticalPath: [], eventCount: 3 });

@@ -14,7 +14,12 @@ import { findCriticalPath } from "./graph.js";
  * The board of a team run: one row per task of `plan` (none while `plan` is null, before the
  * planner is done), in plan order, with run totals. O(tasks + dependencies + open asks).
  */
-export function buildBoard(run: TeamRun, index: RunIndex, plan: Plan | null): Board {
+export function buildBoard(
+  run: TeamRun,
+  index: RunIndex,
+  plan: Plan | null,
+  listConflicts: (taskId: string) => string[] = () => [],
+): Board {
   const planTasks = plan?.tasks ?? [];
   const critical = plan === null ? { taskIds: [], total: 0 } : findCriticalPath(plan);
   const criticalIds = new Set(critical.taskIds);
@@ -41,6 +46,7 @@ export function buildBoard(run: TeamRun, index: RunIndex, plan: Plan | null): Bo
       statusOf,
       openAskIds: asksByTask.get(planTask.id) ?? [],
       isCritical: criticalIds.has(planTask.id),
+      conflicts: listConflicts(planTask.id),
     });
     byStatus[task.status] += 1;
     return task;
@@ -78,6 +84,8 @@ interface RowContext {
   openAskIds: string[];
   /** On the critical path. */
   isCritical: boolean;
+  /** Conflicts with other running tasks noted by the live run. */
+  conflicts: string[];
 }
 
 /** One task's row. */
@@ -103,6 +111,7 @@ function createBoardTask(planTask: PlanTask, index: RunIndex, row: RowContext): 
     ...(last?.failures === undefined ? {} : { failures: last.failures }),
     ...(last?.retryAt === undefined ? {} : { retryAt: last.retryAt }),
     openAskIds: row.openAskIds,
+    ...(row.conflicts.length === 0 ? {} : { conflicts: row.conflicts }),
     isCritical: row.isCritical,
   };
 }

@@ -59,7 +59,7 @@ import { listRoles } from "./roles.js";
 import { listProtectedFiles } from "./team-gates.js";
 import { runTeamTask } from "./team-task.js";
 import { createChangeMeasurer, type ChangeMeasurer } from "./change-measurer.js";
-import { createOverlapNotes } from "./overlap-notes.js";
+import { createOverlapNotes, type OverlapNotes } from "./overlap-notes.js";
 import { scopesOverlap } from "./scopes.js";
 import { writeTaskEvidence, writeTeamSummary } from "./team-summary.js";
 
@@ -171,12 +171,24 @@ function readTeamRun(store: RunStore): TeamRun {
   return run;
 }
 
+/** What board.json is built from besides the journal: the plan, and the live conflict notes. */
+interface BoardSources {
+  plan: Plan | null;
+  notes?: OverlapNotes;
+}
+
 async function drive(store: RunStore, options: TeamDriveOptions): Promise<TeamOutcome> {
   // board.json, kept current (throttled like run.json) for `bosun board` and the surfaces.
-  const board: { plan: Plan | null } = { plan: null };
+  const board: BoardSources = { plan: null };
   const boardWriter = createThrottledWriter({
     intervalMs: RUN_JSON_INTERVAL_MS,
-    write: () => writeBoard(options.paths, buildBoard(readTeamRun(store), store.index, board.plan)),
+    write: () =>
+      writeBoard(
+        options.paths,
+        buildBoard(readTeamRun(store), store.index, board.plan, (taskId) =>
+          board.notes === undefined ? [] : board.notes.listFor(taskId),
+        ),
+      ),
     onError: (error) =>
       options.onEvent({
         type: "warning",
@@ -194,7 +206,7 @@ async function drive(store: RunStore, options: TeamDriveOptions): Promise<TeamOu
 async function driveWithBoard(
   store: RunStore,
   options: TeamDriveOptions,
-  board: { plan: Plan | null },
+  board: BoardSources,
 ): Promise<TeamOutcome> {
   try {
     // What this run's own killed process left running (an agent whose task may not run again now).
@@ -246,7 +258,7 @@ async function record(
 async function driveTeam(
   store: RunStore,
   options: TeamDriveOptions,
-  board: { plan: Plan | null },
+  board: BoardSources,
 ): Promise<string | undefined> {
   const { paths, config } = options;
   const run = readTeamRun(store);
@@ -309,6 +321,7 @@ async function driveTeam(
     return undefined;
   }
   board.plan = plan;
+  board.notes = team.overlapNotes;
   if (!ctx.state.isPlanApproved) {
     if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });

@@ -52,6 +52,8 @@ export const BoardTaskSchema = z.object({
   retryAt: z.string().optional(),
   /** Asks about this task waiting for a human. */
   openAskIds: z.array(z.string()),
+  /** Conflicts with other running tasks' changes, as the live run last found them. */
+  conflicts: z.array(z.string()).optional(),
   /** True when it lies on the plan's critical path (the longest chain by estimate). */
   isCritical: z.boolean(),
 });
