@@ -19,34 +19,48 @@ const PRODUCTION: WorkerProduction = {
   reportFile: "work_report.json",
 };
 
+/**
+ * A main checkout whose before-record was taken, then README.md written by task a's round-1
+ * worker (its log names the file): what the outside gate sees after such a worker.
+ */
+async function makeWorkerWriteOutside(): Promise<{
+  repo: string;
+  ctx: RunContext;
+  scope: RoundScope;
+  written: string;
+  original: string;
+}> {
+  const repo = await makeGitRepo();
+  const ctx: RunContext = {
+    paths: createBosunPaths(repo),
+    config: DEFAULT_CONFIG,
+    runId: "r1",
+    state: createRunIndex(),
+    record: () => Promise.reject(new Error("the gate records nothing itself")),
+    emit: () => undefined,
+  };
+  const scope: RoundScope = {
+    taskId: "a",
+    round: 1,
+    cwd: await makeOutsideDir(),
+    harnesses: { worker: "offline", critic: "offline" },
+    maxRounds: 1,
+    timeoutSec: 0,
+    resumeCommand: "bosun run --resume r1",
+  };
+  await recordOutsideBefore(ctx, scope, repo);
+  const written = path.join(repo, "README.md");
+  const original = await readFile(written, "utf8");
+  await writeFile(written, "the worker was here\n");
+  const logDir = ctx.paths.attemptDir("r1", "a", 1, "worker", 1);
+  await mkdir(logDir, { recursive: true });
+  await writeFile(path.join(logDir, "agent.log"), `Wrote ${written}\n`);
+  return { repo, ctx, scope, written, original };
+}
+
 describe("createOutsideWriteGate", () => {
   it("undoes a worker's write into the main checkout, and still fails the round when bosun stopped before journaling that", async () => {
-    const repo = await makeGitRepo();
-    const ctx: RunContext = {
-      paths: createBosunPaths(repo),
-      config: DEFAULT_CONFIG,
-      runId: "r1",
-      state: createRunIndex(),
-      record: () => Promise.reject(new Error("the gate records nothing itself")),
-      emit: () => undefined,
-    };
-    const scope: RoundScope = {
-      taskId: "a",
-      round: 1,
-      cwd: await makeOutsideDir(),
-      harnesses: { worker: "offline", critic: "offline" },
-      maxRounds: 1,
-      timeoutSec: 0,
-      resumeCommand: "bosun run --resume r1",
-    };
-    await recordOutsideBefore(ctx, scope, repo);
-    // The worker wrote README.md in the main checkout, and its log says so.
-    const written = path.join(repo, "README.md");
-    const original = await readFile(written, "utf8");
-    await writeFile(written, "the worker was here\n");
-    const logDir = ctx.paths.attemptDir("r1", "a", 1, "worker", 1);
-    await mkdir(logDir, { recursive: true });
-    await writeFile(path.join(logDir, "agent.log"), `Wrote ${written}\n`);
+    const { repo, ctx, scope, written, original } = await makeWorkerWriteOutside();
 
     const first = await createOutsideWriteGate(ctx, scope, repo).run(PRODUCTION);
     expect(first.passed).toBe(false);
@@ -63,31 +77,7 @@ describe("createOutsideWriteGate", () => {
   });
 
   it("finishes an undo a killed bosun left half done, keeping the first saved copy", async () => {
-    const repo = await makeGitRepo();
-    const ctx: RunContext = {
-      paths: createBosunPaths(repo),
-      config: DEFAULT_CONFIG,
-      runId: "r1",
-      state: createRunIndex(),
-      record: () => Promise.reject(new Error("the gate records nothing itself")),
-      emit: () => undefined,
-    };
-    const scope: RoundScope = {
-      taskId: "a",
-      round: 1,
-      cwd: await makeOutsideDir(),
-      harnesses: { worker: "offline", critic: "offline" },
-      maxRounds: 1,
-      timeoutSec: 0,
-      resumeCommand: "bosun run --resume r1",
-    };
-    await recordOutsideBefore(ctx, scope, repo);
-    const written = path.join(repo, "README.md");
-    const original = await readFile(written, "utf8");
-    await writeFile(written, "the worker was here\n");
-    const logDir = ctx.paths.attemptDir("r1", "a", 1, "worker", 1);
-    await mkdir(logDir, { recursive: true });
-    await writeFile(path.join(logDir, "agent.log"), `Wrote ${written}\n`);
+    const { repo, ctx, scope, written, original } = await makeWorkerWriteOutside();
     // The first bosun saved the checkout and listed the file, then died before undoing it.
     const ref = "refs/bosun/outside/r1/a/r1";
     const saved = await snapshotWorkingTree(repo, ref, "what task a wrote");
