@@ -1,5 +1,6 @@
 /** What every command gets: the repository root and paths, output mode, and the cancel signal. */
 import path from "node:path";
+import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import { readCheckoutRoots, type CheckoutRoots } from "../workspace/repo-root.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import type { ResolvedConfig } from "../store/config.js";
@@ -35,6 +36,11 @@ export interface CliContext {
   getPaths(): Promise<BosunPaths>;
   /** Resolved config for the root (or the cwd outside a repo), harness names checked. */
   getConfig(): Promise<ResolvedConfig>;
+  /**
+   * The one stream of this invocation's flow events: a flow command passes `events.publish` as
+   * the flow's `onEvent`, and every surface (the printer today) subscribes to it.
+   */
+  readonly events: EventBus;
 }
 
 /** What main() wants to hear about. */
@@ -62,6 +68,7 @@ export function createCliContext(
   };
   const getRoot = async (): Promise<string> => (await getRoots()).workTree;
   return {
+    events: createEventBus(),
     isJson: options.json === true,
     isVerbose: options.verbose === true,
     signal,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BosunEvent } from "../flows/events.js";
+import { createEventBus } from "../flows/event-bus.js";
 import type * as PrinterModule from "./printer.js";
 
 // format.ts decides on colour when it loads, so NO_COLOR must be set before the printer is imported.
@@ -313,3 +314,32 @@ describe("createPrinter with task ids (team runs)", () => {
     ]);
   });
 });
+
+describe("subscribePrinter", () => {
+  it("makes the printer one subscriber of the invocation's bus, which the flow publishes to", () => {
+    const events = createEventBus();
+    const seen: BosunEvent[] = [];
+    events.subscribe((event) => seen.push(event));
+    const onEvent = printer.subscribePrinter({ events, isJson: false, isVerbose: false });
+    expect(events.listenerCount).toBe(2);
+    const event: BosunEvent = { type: "warning", runId: "r1", message: "hello" };
+    const written = captureStderr(() => onEvent(event));
+    expect(seen).toEqual([event]);
+    expect(written).toContain("hello");
+  });
+});
+
+function captureStderr(work: () => void): string {
+  const original = process.stderr.write.bind(process.stderr);
+  let text = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
+  try {
+    work();
+  } finally {
+    process.stderr.write = original;
+  }
+  return text;
+}

@@ -3,7 +3,8 @@
  * and verdict (agent text too with --verbose), or every event as one JSON line with --json.
  */
 import type { AgentEvent } from "../agents/agent-event.js";
-import type { BosunEvent } from "../flows/events.js";
+import type { BosunEvent, BosunEventListener } from "../flows/events.js";
+import type { CliContext } from "./context.js";
 import { color, formatDuration, formatStatus, formatUsd, oneLine, shortSha } from "./format.js";
 
 // Kept in format.ts, where status and board take it from without loading this printer.
@@ -30,6 +31,18 @@ export const TEXT_LINES_PER_SECOND = 20;
 
 /** Default quiet time before a "still working" line. */
 export const HEARTBEAT_MS = 30_000;
+
+/**
+ * Subscribes a printer (as the global options ask) to the invocation's event stream and returns
+ * what the flow publishes with: the printer is one subscriber of the bus, like any other surface.
+ */
+export function subscribePrinter(
+  ctx: Pick<CliContext, "events" | "isJson" | "isVerbose">,
+  options: Pick<PrinterOptions, "showTaskIds"> = {},
+): BosunEventListener {
+  ctx.events.subscribe(createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose, ...options }));
+  return ctx.events.publish;
+}
 
 /** Creates an event listener that prints progress. */
 export function createPrinter(options: PrinterOptions): (event: BosunEvent) => void {

@@ -7,7 +7,7 @@ import { getResumeCommand, resumeRun } from "../../flows/registry.js";
 import { readRun } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
-import { createPrinter } from "../printer.js";
+import { subscribePrinter } from "../printer.js";
 import { reportOutcome } from "./review.js";
 import { reportTeamOutcome } from "./run.js";
 
@@ -48,9 +48,7 @@ export async function runAnswer(
     config,
     runId: ask.runId,
     signal: ctx.signal,
-    onEvent: createPrinter({
-      isJson: ctx.isJson,
-      isVerbose: ctx.isVerbose,
+    onEvent: subscribePrinter(ctx, {
       showTaskIds: (await readRun(paths, ask.runId))?.flow === "team",
     }),
   });

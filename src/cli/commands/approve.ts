@@ -4,7 +4,7 @@ import { readAsk, writeAnswer } from "../../human/asks.js";
 import { resumeTeamRun } from "../../flows/team/team-run.js";
 import { readRun, resolveRunId } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
-import { createPrinter } from "../printer.js";
+import { subscribePrinter } from "../printer.js";
 import { reportTeamOutcome } from "./run.js";
 
 /** Records the approval, then resumes the run in the foreground. */
@@ -25,7 +25,7 @@ export async function runApprove(ctx: CliContext, wanted: string): Promise<numbe
     config,
     runId,
     signal: ctx.signal,
-    onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose, showTaskIds: true }),
+    onEvent: subscribePrinter(ctx, { showTaskIds: true }),
   });
   return reportTeamOutcome(ctx, outcome);
 }

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { CliContext } from "../context.js";
 import { color, formatDuration } from "../format.js";
 import { getBosunCommand, quoteForShell } from "../invocation.js";
-import { createPrinter } from "../printer.js";
+import { subscribePrinter } from "../printer.js";
 
 /** Runs the demo and tells its story. */
 export async function runDemo(ctx: CliContext): Promise<number> {
@@ -29,7 +29,7 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     paths,
     config,
     signal: ctx.signal,
-    onEvent: createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose }),
+    onEvent: subscribePrinter(ctx),
     task: DEMO_TASK,
     request: `${DEMO_TASK.goal}\n`,
     reviewOptions: {

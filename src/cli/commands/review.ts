@@ -15,7 +15,7 @@ import type { Config } from "../../store/schema/config.js";
 import type { ReviewOptions } from "../../store/schema/run-options.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import type { CliContext } from "../context.js";
-import { createPrinter, formatStatus } from "../printer.js";
+import { subscribePrinter, formatStatus } from "../printer.js";
 
 /** Flags of `bosun review`. */
 export interface ReviewFlags {
@@ -36,7 +36,7 @@ export async function runReview(ctx: CliContext, flags: ReviewFlags): Promise<nu
   const paths = await ctx.getPaths();
   const resolved = await ctx.getConfig();
   const { config } = resolved;
-  const onEvent = createPrinter({ isJson: ctx.isJson, isVerbose: ctx.isVerbose });
+  const onEvent = subscribePrinter(ctx);
   const common = {
     paths,
     config,

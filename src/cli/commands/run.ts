@@ -30,7 +30,7 @@ import {
 } from "../../flows/team/team-run.js";
 import type { CliContext } from "../context.js";
 import { formatUsd, printJson } from "../format.js";
-import { createPrinter, formatStatus } from "../printer.js";
+import { subscribePrinter, formatStatus } from "../printer.js";
 import { checkHarnessesInstalled } from "./review.js";
 
 /** Default tasks at once. */
@@ -65,11 +65,7 @@ export async function runTeam(
   const paths = await ctx.getPaths();
   const resolved = await ctx.getConfig();
   const { config } = resolved;
-  const onEvent = createPrinter({
-    isJson: ctx.isJson,
-    isVerbose: ctx.isVerbose,
-    showTaskIds: true,
-  });
+  const onEvent = subscribePrinter(ctx, { showTaskIds: true });
   if (flags.resume !== undefined) {
     if (goalArg !== undefined || flags.goalFile !== undefined)
       throw new UsageError(
