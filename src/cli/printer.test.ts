@@ -332,10 +332,10 @@ describe("subscribePrinter", () => {
 function captureStderr(work: () => void): string {
   const original = process.stderr.write.bind(process.stderr);
   let text = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     text += String(chunk);
     return true;
-  });
+  };
   try {
     work();
   } finally {
