@@ -2,9 +2,10 @@
  * The manual role: bosun writes the prompt and waits, event-driven (fs.watch, no polling), for a
  * person or another tool to write the report file. An invalid file is reported and waited past.
  */
-import { mkdir, watch, writeFile } from "node:fs/promises";
+import { mkdir, watch } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError } from "../errors.js";
+import { writeTextAtomic } from "../store/json-file.js";
 
 /** How long a report must stay invalid before bosun says so. */
 const SETTLE_MS = 250;
@@ -18,8 +19,8 @@ export async function waitForManualReport(options: {
   onInvalid: (error: string) => void;
   signal?: AbortSignal;
 }): Promise<void> {
-  await mkdir(path.dirname(options.promptFile), { recursive: true });
-  await writeFile(options.promptFile, options.prompt);
+  // Whole or not at all: whoever is told to read it may open it the moment it appears.
+  await writeTextAtomic(options.promptFile, options.prompt);
   const dir = path.dirname(options.reportFile);
   await mkdir(dir, { recursive: true });
   const stop = new AbortController();
