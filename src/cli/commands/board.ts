@@ -8,7 +8,7 @@ import { readCurrentBoard } from "../../store/board-file.js";
 import type { BosunPaths } from "../../store/paths.js";
 import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import type { Board, BoardTask } from "../../store/schema/board.js";
-import type { TaskStatus } from "../../store/schema/task-status.js";
+import { TaskStatusSchema, type TaskStatus } from "../../store/schema/task-status.js";
 import type { CliContext } from "../context.js";
 import {
   color,
@@ -20,17 +20,11 @@ import {
   shortSha,
 } from "../format.js";
 
-/** The order of the status groups: a task's life from left to right, then the ways it stops. */
-const STATUS_ORDER: readonly TaskStatus[] = [
-  "pending",
-  "running",
-  "retry_queued",
-  "accepted",
-  "merged",
-  "needs_human",
-  "failed",
-  "cancelled",
-];
+/**
+ * The order of the status groups: the schema's own, a task's life from left to right, then the
+ * ways it stops.
+ */
+const STATUS_ORDER: readonly TaskStatus[] = TaskStatusSchema.options;
 
 /** Longest title shown in a row; the full one is in plan.json and `--json`. */
 const TITLE_MAX = 40;
