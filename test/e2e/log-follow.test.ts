@@ -4,20 +4,16 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startProcess } from "../../src/proc/run-process.js";
 import { listRunIds } from "../../src/store/run-read.js";
 import { appendLines } from "../../src/store/jsonl.js";
 import { RunStore } from "../../src/store/run-store.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { assertCliBuilt, createOfflineRepo, type OfflineRepo } from "../helpers/offline-repo.js";
+import { createOfflineRepo, useOfflineRepos } from "../helpers/offline-repo.js";
 
 const CLI_ENTRY = join(resolve(import.meta.dirname, "../.."), "dist", "cli.js");
-const repos: OfflineRepo[] = [];
-beforeAll(() => assertCliBuilt());
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 describe("bosun log --follow", () => {
   it("streams events of a live run as JSON lines and exits 0 when the run completes", async () => {

@@ -2,14 +2,14 @@
  * bosun's own output going away (`bosun review … | head`): a run keeps working quietly and ends as
  * it would have, with its usual exit code; a read command stops quietly with exit 0.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { runProcess } from "../../src/proc/run-process.js";
 import {
-  assertCliBuilt,
   createOfflineRepo,
   filterEvents,
   type OfflineRepo,
+  useOfflineRepos,
 } from "../helpers/offline-repo.js";
 
 const CLI_ENTRY = new URL("../../dist/cli.js", import.meta.url).pathname;
@@ -17,13 +17,7 @@ const CLI_ENTRY = new URL("../../dist/cli.js", import.meta.url).pathname;
 /** Enough agent text that bosun keeps writing long after the reader has gone. */
 const CHATTER: OfflineAction[] = Array.from({ length: 40 }, (_, i) => ({ say: `step ${i}` }));
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 async function makeRepo(): Promise<OfflineRepo> {
   const repo = await createOfflineRepo([

@@ -7,15 +7,15 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import {
-  assertCliBuilt,
+  type CliResult,
   createOfflineRepo,
   filterEvents,
-  type CliResult,
   type OfflineRepo,
   type OfflineSteps,
+  useOfflineRepos,
 } from "../helpers/offline-repo.js";
 import { isPidRunning } from "../helpers/testdir.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
@@ -40,13 +40,7 @@ const SIGNAL_AND_HANG = (file: string): OfflineAction[] => [
 ];
 const ADD_USER_FILE = ["-c", "user.name=u", "-c", "user.email=u@example.com", "commit", "-q"];
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 async function makeRepo(steps: OfflineSteps): Promise<OfflineRepo> {
   const repo = await createOfflineRepo(steps);

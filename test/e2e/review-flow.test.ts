@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { formatIssues } from "../../src/store/json-file.js";
@@ -15,13 +15,13 @@ import { WorkReportSchema } from "../../src/store/schema/reports.js";
 import { ReviewRunSchema } from "../../src/store/schema/run.js";
 import { listRunIds } from "../../src/store/run-read.js";
 import {
-  assertCliBuilt,
+  type CliResult,
   createOfflineRepo,
   filterEvents,
-  parseJsonLines,
-  type CliResult,
   type OfflineRepo,
   type OfflineSteps,
+  parseJsonLines,
+  useOfflineRepos,
 } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -67,13 +67,7 @@ const StatusSchema = ReviewRunSchema.extend({
   writerPid: z.number().nullable(),
 }).strict();
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 async function makeRepo(steps: OfflineSteps): Promise<OfflineRepo> {
   const repo = await createOfflineRepo(steps);

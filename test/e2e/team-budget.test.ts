@@ -5,21 +5,15 @@
  * `budget_exhausted` (exit 4) with the spend under the cap.
  */
 import { readFile } from "node:fs/promises";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import type { RunEvent } from "../../src/store/schema/events.js";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { filterEvents, type OfflineRepo, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { APPROVE, VERIFY, writeTaskFile } from "../helpers/team-repo.js";
 import { createScenarioRepo, makePlan, teamArgs } from "../helpers/team-scenario.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 /** The agent reports what its call cost, the way a vendor CLI's usage event does. */
 function spend(costUsd: number): OfflineAction {

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { describe, expect, it } from "vitest";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { APPROVE, CHECK_SCRIPT, VERIFY } from "../helpers/team-repo.js";
 import {
@@ -18,13 +18,7 @@ import {
   teamArgs,
 } from "../helpers/team-scenario.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 const ONE_TASK = makePlan([{ id: "a" }]);
 const REPORT_A = { report: { files_changed: ["a.txt"], notes: "wrote a.txt", tests: [] } };

@@ -3,8 +3,8 @@
  * retried; a provider's rate limit pauses that harness for every task until its reset, then the
  * run completes by itself.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { describe, expect, it } from "vitest";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import {
   APPROVE,
@@ -14,15 +14,7 @@ import {
   writeTaskFile,
 } from "../helpers/team-repo.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(() => {
-  assertCliBuilt();
-});
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 describe("bosun run under agent trouble", () => {
   it("kills a silent worker at the stall timeout, retries its task, and completes", async () => {

@@ -3,8 +3,8 @@
  * reverted and the task sent back with the failure; two tasks editing the same lines conflict and
  * the second is sent back to resolve it. Both end merged, with nothing clobbered.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { describe, expect, it } from "vitest";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { APPROVE, VERIFY } from "../helpers/team-repo.js";
 import {
@@ -18,13 +18,7 @@ import {
   teamArgs,
 } from "../helpers/team-scenario.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 /** Shell: wait until the run's integration branch holds `pattern` in `file` (another task merged). */
 function waitForIntegration(file: string, pattern: string): { run: string } {

@@ -6,11 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { readRunEvents } from "../../src/store/run-read.js";
 import type { RunEvent } from "../../src/store/schema/events.js";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { APPROVE, VERIFY, createTeamRepo, writeTaskFile } from "../helpers/team-repo.js";
 import {
@@ -22,13 +22,7 @@ import {
 } from "../helpers/team-scenario.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(assertCliBuilt);
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 /** The agent reports what its call cost, the way a vendor CLI's usage event does. */
 function spend(costUsd: number): OfflineAction {

@@ -5,9 +5,9 @@
 import { existsSync } from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listRunIds } from "../../src/store/run-read.js";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import {
   APPROVE,
@@ -19,15 +19,7 @@ import {
 } from "../helpers/team-repo.js";
 import { readPrompt } from "../helpers/team-scenario.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(() => {
-  assertCliBuilt();
-});
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 describe("bosun run (dry run)", () => {
   it("prints the roles, planner prompt, agent commands and budget, and launches nothing", async () => {

@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listRunIds } from "../../src/store/run-read.js";
-import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import {
   APPROVE,
@@ -20,15 +20,7 @@ import {
 } from "../helpers/team-repo.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const repos: OfflineRepo[] = [];
-
-beforeAll(() => {
-  assertCliBuilt();
-});
-
-afterEach(async () => {
-  for (const repo of repos.splice(0)) await repo.cleanup();
-});
+const repos = useOfflineRepos();
 
 describe("bosun stop", () => {
   it("stops a live team run (paused, state kept); --resume finishes it", async () => {

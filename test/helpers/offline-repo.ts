@@ -7,6 +7,7 @@ import { readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { afterEach, beforeAll } from "vitest";
 import type { OfflineScript } from "../../src/agents/offline/script.js";
 import { runProcess, startProcess } from "../../src/proc/run-process.js";
 import { createBosunPaths, type BosunPaths } from "../../src/store/paths.js";
@@ -88,6 +89,21 @@ export interface OfflineRepo {
 export function assertCliBuilt(): void {
   if (!existsSync(CLI_ENTRY))
     throw new Error(`${CLI_ENTRY} is missing: run "npm run build" first.`);
+}
+
+/**
+ * The repositories a test file makes, cleaned up after each test, with the CLI checked as built
+ * before the first: call once at the top of an e2e file, then push each repository made.
+ */
+export function useOfflineRepos(): OfflineRepo[] {
+  const repos: OfflineRepo[] = [];
+  beforeAll(() => {
+    assertCliBuilt();
+  });
+  afterEach(async () => {
+    for (const repo of repos.splice(0)) await repo.cleanup();
+  });
+  return repos;
 }
 
 /** Task id bosun gives a `--goal` run. */
