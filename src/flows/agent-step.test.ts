@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DispatchRequest, DispatchResult } from "../agents/dispatch.js";
 import { createHarnessPauses } from "../agents/harness-pause.js";
@@ -7,8 +8,10 @@ import { createRunIndex } from "../store/run-index.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { RunEventSchema, type RunEventInput } from "../store/schema/events.js";
 import { makeGitRepo } from "../../test/helpers/git-repo.js";
+import { getHead } from "../workspace/git.js";
 import { runAgentStep } from "./agent-step.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
+import { TreeLooks } from "./tree-look.js";
 
 function makeResult(): DispatchResult {
   return {
@@ -145,3 +148,48 @@ describe("runAgentStep with a role's model", () => {
     ]);
   });
 });
+
+describe("runAgentStep and bosun's look at the tree", () => {
+  it("forgets the look before the agent runs and keeps the one taken after it: what the agent wrote is seen", async () => {
+    const repo = await makeGitRepo();
+    const looks = new TreeLooks();
+    let seq = 0;
+    const ctx: RunContext = {
+      paths: createBosunPaths(repo),
+      config: DEFAULT_CONFIG,
+      runId: "r1",
+      state: createRunIndex(),
+      record: (event) => Promise.resolve(RunEventSchema.parse({ ...event, seq: ++seq, ts: "t" })),
+      emit: () => undefined,
+      looks,
+      runAgent: async () => {
+        await writeFile(path.join(repo, "agent.txt"), "written\n");
+        return makeResult();
+      },
+    };
+    // A look from before the agent: clean.
+    looks.note(repo, { head: await getHead(repo), dirty: [] });
+
+    await runAgentStep(ctx, makeScope(repo), {
+      seat: "worker",
+      attempt: 1,
+      prompt: "do it",
+      reportFile: `${repo}/work_report.json`,
+      checkReport: () => Promise.resolve({ isValid: true }),
+    });
+
+    expect(looks.getFresh(repo)).toEqual({ head: await getHead(repo), dirty: ["agent.txt"] });
+  });
+});
+
+function makeScope(repo: string): RoundScope {
+  return {
+    taskId: "T-001",
+    round: 1,
+    cwd: repo,
+    harnesses: { worker: "claude" },
+    maxRounds: 3,
+    timeoutSec: 60,
+    resumeCommand: "bosun run --resume r1",
+  };
+}

@@ -15,7 +15,7 @@ import { getHead } from "../workspace/git.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
 import { waitForManualReport } from "./manual.js";
 import type { ReportCheck } from "./report-check.js";
-import { getScopeRound } from "./round-head.js";
+import { getScopeRound, lookAtTree } from "./round-head.js";
 
 /** Directory of one seat attempt's prompt and logs: rounds/<n>/<seat>[-<attempt>]/. */
 export function getAttemptDir(
@@ -113,6 +113,8 @@ export async function runAgentStep(
       message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
     });
   await step.beforeStart?.();
+  // The agent may write the tree: what bosun last saw of it no longer holds.
+  ctx.looks?.forget(scope.cwd);
   // Reserved before the event: a dispatch that would pass a cap never starts, and one started is
   // journaled with what it set aside (counted as spent if bosun dies during it).
   const reservation = ctx.budget?.reserve(scope, seat, harnessName);
@@ -264,10 +266,12 @@ export async function runAgentStep(
     costUsd: result.costUsd,
     isCostEstimated: result.isCostEstimated,
   });
+  // One look at HEAD and the uncommitted paths serves the record and the round's next step.
+  const { head } = await lookAtTree(ctx, scope.cwd);
   await ctx.record({
     type: "dispatch.completed",
     ...ended,
-    head: await getHead(scope.cwd),
+    head,
     exitCode: result.exitCode,
     ...(result.sessionId === undefined ? {} : { sessionId: result.sessionId }),
     ...(model === undefined ? {} : { model }),

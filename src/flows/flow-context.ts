@@ -10,6 +10,7 @@ import type { RunIndex } from "../store/run-index.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent, RunEventInput, Seat } from "../store/schema/events.js";
 import type { BosunEvent } from "./events.js";
+import type { TreeLooks } from "./tree-look.js";
 
 /** Shared state of one flow run. */
 export interface RunContext {
@@ -33,6 +34,11 @@ export interface RunContext {
   pauses?: HarnessPauses;
   /** Budget checks around every dispatch (team runs); absent: no cap. */
   budget?: DispatchBudget;
+  /**
+   * bosun's last look at each round's working tree, reused by the step right after (team runs,
+   * whose worktrees only bosun's steps touch); absent: every step asks git.
+   */
+  looks?: TreeLooks;
 }
 
 /**

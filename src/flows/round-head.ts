@@ -55,9 +55,10 @@ export async function reconcileHead(
   const state = getScopeRound(ctx, scope);
   if (state === undefined) return;
   const known = state.knownHead;
-  // At the gates the uncommitted paths matter too: one git call for both.
-  const status = stage === "gates" ? await readWorktreeStatus(cwd) : undefined;
-  const current = status?.head ?? (await getHead(cwd));
+  // At the gates the uncommitted paths matter too: one git call for both (none when bosun's last
+  // step just looked, or made this state: tree-look.ts).
+  const status = stage === "gates" ? await lookAtTree(ctx, cwd) : undefined;
+  const current = status?.head ?? ctx.looks?.getFresh(cwd)?.head ?? (await getHead(cwd));
   // bosun's own checkpoint commit, made just before it was killed, is no outsider's.
   if (stage !== "gates" && state.isCheckpointOpen) return;
   if (stage !== "gates" && hasOpenDispatch(ctx, scope, "worker")) {
@@ -123,22 +124,41 @@ export async function discardChangesSince(
   const { cwd, round } = scope;
   const known = getScopeRound(ctx, scope)?.knownHead;
   if (known === undefined) return;
-  const { head, dirty } = await readWorktreeStatus(cwd);
+  const { head, dirty } = await lookAtTree(ctx, cwd);
   const committed = head === known ? [] : await listChangedFiles(cwd, known, head);
   const changed = [...new Set([...committed, ...dirty])];
-  if (changed.length === 0 && head === known) return;
+  if (changed.length === 0 && head === known) {
+    ctx.looks?.note(cwd, { head, dirty: [] });
+    return;
+  }
   // Named after the round, who and the journal's length, so a later discard never overwrites it.
   const whoName = who.toLowerCase().replace(/^the /, "").split(" ")[0] ?? "agent";
   const ref = `refs/bosun/discarded/${ctx.runId}/${scope.taskId}/r${round}-${whoName}-${ctx.state.eventCount}`;
   await snapshotWorkingTree(cwd, ref, `bosun: what ${who.toLowerCase()} changed in round ${round}`);
   await runGit(cwd, ["reset", "-q", "--hard", known]);
   await runGit(cwd, ["clean", "-q", "-fd"]);
+  ctx.looks?.note(cwd, { head: known, dirty: [] });
   ctx.emit({
     type: "warning",
     runId: ctx.runId,
     taskId: scope.taskId,
     message: `${who} changed ${changed.length} file(s) (${formatFiles(changed)}); bosun discarded those changes (saved as ${ref}: git diff ${known.slice(0, 7)} ${ref}).${advice}`,
   });
+}
+
+/**
+ * HEAD and the uncommitted paths of `cwd`: bosun's fresh look when its last step took one (or made
+ * this state), else one `git status`, kept as the new look.
+ */
+export async function lookAtTree(
+  ctx: RunContext,
+  cwd: string,
+): Promise<{ head: string; dirty: readonly string[] }> {
+  const look = ctx.looks?.getFresh(cwd);
+  if (look?.dirty !== undefined) return { head: look.head, dirty: look.dirty };
+  const { head, dirty } = await readWorktreeStatus(cwd);
+  ctx.looks?.note(cwd, { head, dirty });
+  return { head, dirty };
 }
 
 function formatFiles(files: readonly string[]): string {

@@ -15,7 +15,7 @@ import {
   type GateResult,
   type WorkReport,
 } from "../store/schema/reports.js";
-import { commitChanges, getHead, listChangedFiles, readWorktreeStatus } from "../workspace/git.js";
+import { commitChanges, getHead, listChangedFiles } from "../workspace/git.js";
 import { runSeatWithReprompt } from "./agent-step.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
 import { checkReportFile, type ReportCheck } from "./report-check.js";
@@ -27,7 +27,7 @@ import {
   type StepResult,
   type VerifierOutcome,
 } from "./round.js";
-import { getScopeRound, reconcileHead } from "./round-head.js";
+import { getScopeRound, lookAtTree, reconcileHead } from "./round-head.js";
 
 /** What the worker's step produced, measured by bosun. */
 export interface WorkerProduction {
@@ -94,7 +94,7 @@ export function scopeFields(scope: RoundScope): { taskId: string; phase?: string
 async function startRound(ctx: RunContext, scope: RoundScope): Promise<void> {
   if (getScopeRound(ctx, scope) !== undefined) return;
   // bosun leaves the tree clean after every round: changes found before a later one are a human's.
-  const { head, dirty } = await readWorktreeStatus(scope.cwd);
+  const { head, dirty } = await lookAtTree(ctx, scope.cwd);
   if (scope.round > 1 && dirty.length > 0)
     throw new UsageError(
       `The working tree has uncommitted changes bosun did not make (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); round ${scope.round}'s worker must not be credited with them. Commit or stash them, then: ${scope.resumeCommand}`,
@@ -166,7 +166,9 @@ async function produceCheckpoint(
   const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
   const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;
   const made = await commitChanges(scope.cwd, message);
-  const commit = made?.commit ?? (await getHead(scope.cwd));
+  const commit = made?.commit ?? ctx.looks?.getFresh(scope.cwd)?.head ?? (await getHead(scope.cwd));
+  // `add -A` staged everything and the commit took it: the tree is clean at the checkpoint.
+  ctx.looks?.note(scope.cwd, { head: commit, dirty: [] });
   // The commit's own change is the worker's unless the worker committed too (then: from base).
   const filesChanged =
     made !== null && made.parent === base

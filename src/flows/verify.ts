@@ -23,6 +23,8 @@ export async function runVerifyCommand(
   command: string,
   logFile: string,
 ): Promise<GateOutcome> {
+  // The tests may write the tree: what bosun last saw of it no longer holds.
+  ctx.looks?.forget(scope.cwd);
   // A verify run left going by a bosun that was killed must not race this one.
   const pidFile = getVerifyPidFile(logFile);
   const graceMs = ctx.config.dispatch.graceSec * 1000;
