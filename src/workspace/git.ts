@@ -383,28 +383,31 @@ export async function writeWorkingTree(cwd: string): Promise<string> {
  * has no identity configured (git would refuse to commit), or none when it has one.
  */
 export function readIdentityArgs(cwd: string): Promise<string[]> {
-  let args = identityArgsByDir.get(cwd);
+  // Worktrees share their repository's config: the answer for one holds for all of them.
+  const key = readCheckoutRoots(cwd)?.mainCheckout ?? cwd;
+  let args = identityArgsByDir.get(key);
   if (args === undefined) {
     args = runGitUnchecked(cwd, ["config", "user.email"]).then(
       (result) => {
         // 0: set; 1: unset. Anything else (git could not read its config) is no answer: not
         // kept, and the fallback identity is used this once.
-        if (result.exitCode !== 0 && result.exitCode !== 1) identityArgsByDir.delete(cwd);
+        if (result.exitCode !== 0 && result.exitCode !== 1) identityArgsByDir.delete(key);
         return result.exitCode === 0 && result.stdout.trim() !== "" ? [] : [...FALLBACK_IDENTITY];
       },
       () => {
-        identityArgsByDir.delete(cwd);
+        identityArgsByDir.delete(key);
         return [...FALLBACK_IDENTITY];
       },
     );
-    identityArgsByDir.set(cwd, args);
+    identityArgsByDir.set(key, args);
   }
   return args;
 }
 
 /**
- * Asked once per directory per process: a run commits in the same few worktrees again and again,
- * and the fallback only fills in an identity git would otherwise refuse to commit without.
+ * Asked once per repository per process (by its main checkout): a run commits in many worktrees
+ * of one repository, and the fallback only fills in an identity git would otherwise refuse to
+ * commit without. (A worktree with its own config, extensions.worktreeConfig, shares the answer.)
  */
 const identityArgsByDir = new Map<string, Promise<string[]>>();
 
