@@ -13,7 +13,7 @@ import {
   runGitUnchecked,
 } from "./git.js";
 import { runMergeTree } from "./merge-tree.js";
-import { listWorktrees, type WorktreeEntry } from "./worktree.js";
+import { readWorktreeBranches, type WorktreeBranch } from "./worktree.js";
 
 /** A commit's author, when it is not the repository's configured identity. */
 export interface CommitAuthor {
@@ -85,7 +85,7 @@ export async function mergeBranch(repo: string, options: MergeBranchOptions): Pr
       `${options.expectedOld}^{commit}`,
       `${options.expectedOld}^{tree}`,
     ]),
-    listWorktrees(repo),
+    readWorktreeBranches(repo),
     readIdentityArgs(repo),
   ]);
   assertNotCheckedOut(worktrees, options.target);
@@ -191,7 +191,7 @@ export async function revertMerge(
       `${options.mergeCommit}^{commit}`,
       `${options.mergeCommit}^1`,
     ]),
-    listWorktrees(repo),
+    readWorktreeBranches(repo),
   ]);
   if (actual !== old) return { kind: "stale", actual };
   if (!(await isAncestor(repo, merge, old)))
@@ -254,7 +254,7 @@ function assertFullRef(ref: string): void {
     );
 }
 
-function assertNotCheckedOut(worktrees: readonly WorktreeEntry[], ref: string): void {
+function assertNotCheckedOut(worktrees: readonly WorktreeBranch[], ref: string): void {
   const holder = worktrees.find((worktree) => worktree.branch === ref && !worktree.isPrunable);
   if (holder !== undefined)
     throw new StateError(

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { commitOnBranch, makeGitRepo, makeOutsideDir } from "../../test/helpers/git-repo.js";
 import { commitAll, getHead, readRef, runGit } from "./git.js";
-import { createWorktree, listWorktrees, removeWorktree } from "./worktree.js";
+import { countSpawns } from "../../test/helpers/count-spawns.js";
+import { createWorktree, listWorktrees, readWorktreeBranches, removeWorktree } from "./worktree.js";
 
 const INTEGRATION = "refs/heads/bosun/r1/integration";
 
@@ -267,5 +268,47 @@ describe("removeWorktree", () => {
     });
     expect(await readFile(path.join(repo, "mine.txt"), "utf8")).toBe("the user's\n");
     expect(await runGit(repo, ["for-each-ref", "refs/bosun"])).toBe("");
+  });
+});
+
+describe("readWorktreeBranches", () => {
+  it("reads from git's files what listWorktrees says of branches and prunable entries, with no git process", async () => {
+    const { repo, base, home } = await makeRun();
+    const spaced = path.join(home, "with space\nand newline");
+    await runGit(repo, ["worktree", "add", "-q", "-b", "bosun/r1/t1", spaced, base]);
+    await runGit(repo, ["worktree", "add", "-q", "--detach", path.join(home, "detached"), base]);
+    const gone = path.join(home, "gone");
+    await runGit(repo, ["worktree", "add", "-q", "-b", "bosun/r1/t3", gone, base]);
+    await rm(gone, { recursive: true, force: true });
+    // Gone but locked: git keeps it, and its branch stays checked out.
+    const lockedGone = path.join(home, "locked-gone");
+    await runGit(repo, ["worktree", "add", "-q", "-b", "bosun/r1/t4", lockedGone, base]);
+    await runGit(repo, ["worktree", "lock", lockedGone]);
+    await rm(lockedGone, { recursive: true, force: true });
+
+    const { result, spawns } = await countSpawns(() => readWorktreeBranches(repo));
+
+    expect(spawns).toEqual([]);
+    const fromGit = (await listWorktrees(repo)).map(({ dir, branch, isPrunable }) => ({
+      dir,
+      branch,
+      isPrunable,
+    }));
+    const byDir = (a: { dir: string }, b: { dir: string }): number => a.dir.localeCompare(b.dir);
+    expect(result.sort(byDir)).toEqual(fromGit.sort(byDir));
+    expect(result.find((entry) => entry.dir === lockedGone)?.isPrunable).toBe(false);
+  });
+
+  it("leaves a repository it does not lay out itself (.git a file: a worktree given as the repository) to git", async () => {
+    const { repo, base, home } = await makeRun();
+    const linked = path.join(home, "linked");
+    await runGit(repo, ["worktree", "add", "-q", "-b", "bosun/r1/t1", linked, base]);
+
+    const { result, spawns } = await countSpawns(() => readWorktreeBranches(linked));
+
+    expect(spawns).toEqual(["git"]);
+    expect(result.map((entry) => entry.branch)).toEqual(
+      (await listWorktrees(repo)).map((entry) => entry.branch),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * unless forced. Where worktrees live is the caller's choice.
  */
 import { existsSync } from "node:fs";
-import { readdir, realpath } from "node:fs/promises";
+import { access, lstat, readFile, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import {
@@ -70,6 +70,68 @@ export async function listWorktrees(repo: string): Promise<WorktreeEntry[]> {
     // "detached" and keys newer gits add need nothing: branch stays null.
   }
   return entries;
+}
+
+/** Which branch a worktree has checked out, for the checks that must not move it under it. */
+export type WorktreeBranch = Pick<WorktreeEntry, "dir" | "branch" | "isPrunable">;
+
+/**
+ * The branch each worktree of `repo` (its main checkout's top level) has checked out, read from
+ * the HEAD files git keeps — `.git/HEAD` and `.git/worktrees/<name>/{HEAD,gitdir,locked}` — so a
+ * merge need not spawn `git worktree list` (a spawn costs milliseconds of bosun's one thread).
+ * Where the repository is laid out any other way (`.git` a file, a git-dir variable set), only
+ * git can say: `listWorktrees` answers then.
+ */
+export async function readWorktreeBranches(repo: string): Promise<WorktreeBranch[]> {
+  const gitDir = path.join(repo, ".git");
+  const isPlain =
+    process.env["GIT_DIR"] === undefined &&
+    process.env["GIT_COMMON_DIR"] === undefined &&
+    (await lstat(gitDir).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    ));
+  if (!isPlain) return listWorktrees(repo);
+  const main = await readHeadBranch(path.join(gitDir, "HEAD"));
+  if (main === undefined) return listWorktrees(repo);
+  const entries: WorktreeBranch[] = [{ dir: repo, branch: main, isPrunable: false }];
+  const adminRoot = path.join(gitDir, "worktrees");
+  const names = await readdir(adminRoot).catch((error: unknown) => {
+    if (isNodeError(error) && error.code === "ENOENT") return [];
+    throw error;
+  });
+  for (const name of names) {
+    const admin = path.join(adminRoot, name);
+    // Half made or half removed (by a concurrent `git worktree add/prune`): git skips it too.
+    const [branch, gitFile, isLocked] = await Promise.all([
+      readHeadBranch(path.join(admin, "HEAD")),
+      readFile(path.join(admin, "gitdir"), "utf8").then(
+        (text) => text.trim(),
+        () => undefined,
+      ),
+      access(path.join(admin, "locked")).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    if (branch === undefined || gitFile === undefined) continue;
+    // As git judges it: gone from disk and not locked.
+    const isPrunable = !isLocked && !existsSync(gitFile);
+    entries.push({ dir: path.dirname(gitFile), branch, isPrunable });
+  }
+  return entries;
+}
+
+/** The full ref a HEAD file names, null when detached, undefined when it cannot be read. */
+async function readHeadBranch(file: string): Promise<string | null | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = /^ref: (\S+)\s*$/.exec(text);
+  return match?.[1] ?? null;
 }
 
 /** A task's worktree, as `createWorktree` left it. */
