@@ -189,3 +189,56 @@ describe("bosun run --execute: two tasks editing the same lines", () => {
     ]);
   });
 });
+
+describe("bosun run --execute: the integration branch moved by someone else", () => {
+  it("merges on top of the outside commit (the compare-and-swap catches bosun's stale head), losing neither", async () => {
+    // b's worker, after a is merged, puts a commit of its own onto the integration branch, as a
+    // human could: bosun's remembered head is stale when b merges.
+    const moveIntegration = [
+      `ref="refs/heads/bosun/$BOSUN_RUN_ID/integration"`,
+      `tree=$(git rev-parse "$ref^{tree}")`,
+      `blob=$(echo outside | git hash-object -w --stdin)`,
+      `tree=$( (git ls-tree "$tree"; printf '100644 blob %s\\toutside.txt\\n' "$blob") | git mktree)`,
+      `commit=$(git commit-tree "$tree" -p "$ref" -m "an outside commit")`,
+      `git update-ref "$ref" "$commit"`,
+    ].join(" && ");
+    const repo = await createScenarioRepo([
+      {
+        seat: "planner",
+        actions: [{ report: makePlan([{ id: "a" }, { id: "b", deps: ["a"] }]) }],
+      },
+      {
+        seat: "worker",
+        task: "a",
+        actions: [{ write: { path: "a.txt", content: "a\n" } }, report("a.txt")],
+      },
+      {
+        seat: "worker",
+        task: "b",
+        actions: [
+          { run: moveIntegration },
+          { write: { path: "b.txt", content: "b\n" } },
+          report("b.txt"),
+        ],
+      },
+      { seat: "critic", actions: [APPROVE] },
+    ]);
+    repos.push(repo);
+
+    const result = await repo.runCli(teamArgs(VERIFY));
+
+    expectNoInternalError(result);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const { runId, events } = await repo.readOnlyRun();
+    expect(countMerges(events)).toEqual({ a: 1, b: 1 });
+    expect(await readIntegrationFile(repo, runId, "outside.txt")).toBe("outside");
+    expect(await readIntegrationFile(repo, runId, "a.txt")).toBe("a");
+    expect(await readIntegrationFile(repo, runId, "b.txt")).toBe("b");
+    // b's merge went onto the outside commit, not onto the head bosun remembered.
+    const [bMerge] = filterEvents(events, "merge.started")
+      .filter((event) => event.taskId === "b")
+      .slice(-1);
+    const subject = await repo.git(["log", "-1", "--format=%s", bMerge?.expectedOld ?? ""]);
+    expect(subject.trim()).toBe("an outside commit");
+  });
+});

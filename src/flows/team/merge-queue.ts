@@ -37,10 +37,12 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
   // Journaled as merged, and bosun died before marking the task so: that merge stands. Merging
   // again would find nothing new and record the same merge a second time.
   if (state?.merged !== undefined) return { kind: "merged", commit: state.merged.commit };
-  let expectedOld = await readIntegrationHead(team);
+  // A merge journaled as started and never done is judged against the branch as git has it.
+  const open = state?.openMerge;
+  let expectedOld =
+    open === undefined ? await team.integrationHead.get() : await team.integrationHead.refresh();
   // A merge journaled as started and never as done: bosun died mid-merge. It landed when the
   // accepted commit is in the integration branch; then only its test and record are left.
-  const open = state?.openMerge;
   if (
     open !== undefined &&
     open.source === commit &&
@@ -53,7 +55,7 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
       open.expectedOld,
     );
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    if (attempt > 0) expectedOld = await readIntegrationHead(team);
+    if (attempt > 0) expectedOld = await team.integrationHead.refresh();
     await ctx.record({ type: "merge.started", taskId: task.id, source: commit, expectedOld });
     const result = await mergeBranch(team.mainRoot, {
       target: team.integrationRef,
@@ -61,7 +63,10 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
       expectedOld,
       message: `bosun: merge task ${task.id} (${task.title})`,
     });
-    if (result.kind === "merged") return checkMerged(team, task, result.commit, expectedOld);
+    if (result.kind === "merged") {
+      team.integrationHead.set(result.commit);
+      return checkMerged(team, task, result.commit, expectedOld);
+    }
     if (result.kind === "conflicted") {
       await ctx.record({ type: "merge.conflicted", taskId: task.id, files: result.files });
       return { kind: "conflicted", files: result.files };
@@ -107,6 +112,7 @@ async function checkMerged(
         throw new StateError(
           `Could not revert the merge of task ${task.id} (${mergeCommit.slice(0, 7)}) after it turned the tests red (${reverted.kind}); see ${logFile}.`,
         );
+      team.integrationHead.set(reverted.commit);
       await checkoutIntegration(team, reverted.commit);
       const reason = outcome.fixItems[0]?.reason ?? outcome.detail;
       await ctx.record({

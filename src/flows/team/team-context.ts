@@ -6,6 +6,7 @@ import type { Plan, PlanTask } from "../../store/schema/plan.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { RunContext } from "../flow-context.js";
 import type { ChangeMeasurer } from "./change-measurer.js";
+import type { IntegrationHead } from "./integration-head.js";
 import type { OverlapNotes } from "./overlap-notes.js";
 import type { TeamRole } from "./roles.js";
 
@@ -29,6 +30,8 @@ export interface TeamContext {
   readonly mainRoot: string;
   /** `refs/heads/bosun/<run>/integration`. */
   readonly integrationRef: string;
+  /** Where the integration branch points, kept current by the merge queue. */
+  readonly integrationHead: IntegrationHead;
   /** The integration branch checked out (detached) for the baseline and merge tests. */
   readonly integrationDir: string;
   /** Roles by id (built-in and the project's docs/roles/). */

@@ -8,11 +8,12 @@ import { createBosunPaths } from "../../store/paths.js";
 import { buildRunIndex } from "../../store/run-index.js";
 import type { RunEvent } from "../../store/schema/events.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
-import { getHead, runGit } from "../../workspace/git.js";
+import { getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
 import type { BosunEvent } from "../events.js";
 import type { TeamContext } from "./team-context.js";
 import { createChangeMeasurer } from "./change-measurer.js";
+import { IntegrationHead } from "./integration-head.js";
 import { createOverlapNotes } from "./overlap-notes.js";
 import { checkOverlaps, formatOverlapWarnings, type TaskWork } from "./team-task.js";
 
@@ -69,6 +70,9 @@ function makeTeam(
     baseCommit: base,
     mainRoot: repo,
     integrationRef: INTEGRATION_REF,
+    integrationHead: new IntegrationHead(() =>
+      readRef(repo, INTEGRATION_REF).then((head) => head ?? base),
+    ),
     integrationDir: path.join(repo, "integration"),
     roles: new Map(),
     intelligence: null,

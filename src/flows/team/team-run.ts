@@ -43,6 +43,7 @@ import type { RunContext } from "../flow-context.js";
 import { listLockedRuns } from "../../store/run-read.js";
 import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
+import { TreeLooks } from "../tree-look.js";
 import { runVerifyCommand } from "../verify.js";
 import { createBudgetStopRecorder, createTeamBudget, getBudgetStopProblem } from "./team-budget.js";
 import {
@@ -52,6 +53,7 @@ import {
   type TeamContext,
 } from "./team-context.js";
 import { findReadyTasks, type TaskRunStatus } from "./graph.js";
+import { IntegrationHead } from "./integration-head.js";
 import { checkoutIntegration, createMergeQueue, readIntegrationHead } from "./merge-queue.js";
 import { runPlanner } from "./planner.js";
 import { createSerializer } from "./serialize.js";
@@ -288,6 +290,8 @@ async function driveTeam(
     record: (event) => record(store, options.onEvent, event),
     emit: options.onEvent,
     budget,
+    // Task worktrees are bosun's own; the user's checkout (a review's) is looked at every time.
+    looks: new TreeLooks(),
   };
   const integrationRef = `refs/heads/${run.integrationBranch}`;
   const team: TeamContext = {
@@ -297,6 +301,7 @@ async function driveTeam(
     baseCommit: run.baseCommit,
     mainRoot: paths.root,
     integrationRef,
+    integrationHead: new IntegrationHead(() => readIntegrationHead(team)),
     integrationDir: paths.integrationDir(store.runId),
     roles: new Map((await listRoles(paths)).map((role) => [role.id, role])),
     intelligence: await readIntelligence(paths),
@@ -337,7 +342,7 @@ async function driveTeam(
 async function ensureIntegration(team: TeamContext): Promise<void> {
   if ((await readRef(team.mainRoot, team.integrationRef)) === null)
     await runGit(team.mainRoot, ["update-ref", team.integrationRef, team.baseCommit, ""]);
-  const head = await readIntegrationHead(team);
+  const head = await team.integrationHead.refresh();
   const worktrees = await runGit(team.mainRoot, ["worktree", "list", "--porcelain"]);
   if (!worktrees.includes(`worktree ${team.integrationDir}\n`)) {
     await mkdir(path.dirname(team.integrationDir), { recursive: true });
@@ -651,7 +656,7 @@ async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string
   const { ctx } = team;
   const recorded = getTaskState(ctx.state, task.id)?.worktree;
   const branch = getTaskBranch(ctx.runId, task.id);
-  const base = recorded?.base ?? (await readIntegrationHead(team));
+  const base = recorded?.base ?? (await team.integrationHead.get());
   await mkdir(path.dirname(dir), { recursive: true });
   const worktree = await createWorktree(team.mainRoot, dir, branch, base);
   if (recorded !== undefined) return;
@@ -830,7 +835,7 @@ async function finish(team: TeamContext, plan: Plan, store: RunStore): Promise<v
   const { ctx } = team;
   const statuses = plan.tasks.map((task) => getTaskState(ctx.state, task.id)?.status ?? "pending");
   const count = (status: TaskStatus): number => statuses.filter((s) => s === status).length;
-  const head = await readIntegrationHead(team);
+  const head = await team.integrationHead.refresh();
   const mergeNote =
     count("merged") === plan.tasks.length ? await mergeToUserBranch(team, head) : "";
   await writeTeamSummary(team, plan, store, mergeNote);
