@@ -20,7 +20,7 @@ const layer = (folder, forbidden) => ({
 const SURFACES = ["cli", "tui", "web", "lanes"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "test/fixtures/**"] },
+  { ignores: ["dist/**", ".bench-build/**", "node_modules/**", "coverage/**", "test/fixtures/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
