@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { commitOnBranch, makeGitRepo, makeOutsideDir } from "../../test/helpers/git-repo.js";
+import { countSpawns } from "../../test/helpers/count-spawns.js";
 import { getHead, readRef, runGit } from "./git.js";
 import { mergeBranch, revertMerge } from "./merge.js";
 
@@ -51,6 +52,34 @@ describe("mergeBranch", () => {
     expect(await readBlob(repo, commit, "f.txt")).toBe("ONE\ntwo\nthree\nfour\nfive");
     expect(await getHead(repo)).toBe(head);
     expect(await runGit(repo, ["status", "--porcelain"])).toBe(status);
+  });
+
+  it("resolves nothing when given full ids and the old head's tree (what it returned for its last merge)", async () => {
+    const { repo, fork, t1, t2 } = await makeRun();
+    const first = await mergeBranch(repo, {
+      target: TARGET,
+      source: t1,
+      expectedOld: fork,
+      message: "t1",
+    });
+    const [tip, tree] = first.kind === "merged" ? [first.commit, first.tree] : ["", ""];
+    expect(tree).toBe((await runGit(repo, ["rev-parse", `${tip}^{tree}`])).trim());
+
+    const { result, spawns } = await countSpawns(() =>
+      mergeBranch(repo, {
+        target: TARGET,
+        source: t2,
+        expectedOld: tip,
+        expectedOldTree: tree,
+        message: "t2",
+      }),
+    );
+
+    expect(result).toMatchObject({ kind: "merged", isAlreadyMerged: false });
+    // merge-tree, commit-tree, update-ref: no rev-parse first.
+    expect(spawns).toEqual(["git", "git", "git"]);
+    const commit = result.kind === "merged" ? result.commit : "";
+    expect(await readBlob(repo, commit, "f.txt")).toBe("ONE\ntwo\nthree\nfour\nFIVE");
   });
 
   it("merges tasks one after another into the integration branch", async () => {
@@ -147,7 +176,12 @@ describe("mergeBranch", () => {
       message: "t1",
     });
 
-    expect(again).toEqual({ kind: "merged", commit: tip, isAlreadyMerged: true });
+    expect(again).toEqual({
+      kind: "merged",
+      commit: tip,
+      tree: first.kind === "merged" ? first.tree : "",
+      isAlreadyMerged: true,
+    });
     expect(await readRef(repo, TARGET)).toBe(tip);
   });
 
@@ -249,7 +283,7 @@ describe("revertMerge", () => {
       expectedOld: commit,
       message: "t1",
     });
-    expect(plain).toEqual({ kind: "merged", commit, isAlreadyMerged: true });
+    expect(plain).toMatchObject({ kind: "merged", commit, isAlreadyMerged: true });
     const remerged = await mergeBranch(repo, {
       target: TARGET,
       source: t1,

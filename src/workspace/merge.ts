@@ -31,6 +31,11 @@ export interface MergeBranchOptions {
   source: string;
   /** The commit `target` must point at now; if it moved, nothing is written (`stale`). */
   expectedOld: string;
+  /**
+   * `expectedOld`'s tree, when the caller knows it (it made that commit): with it, and `source`
+   * and `expectedOld` given as full object ids, nothing needs resolving first (one git call less).
+   */
+  expectedOldTree?: string;
   /** The merge commit's message. */
   message: string;
   /** The merge commit's author; the committer is always the repository's identity (or bosun). */
@@ -49,6 +54,8 @@ export type MergeResult =
       kind: "merged";
       /** The new merge commit (first parent: the old target; second: the source). */
       commit: string;
+      /** Its tree. */
+      tree: string;
       /** True when the source was already in the target's history: nothing was written. */
       isAlreadyMerged: boolean;
     }
@@ -80,11 +87,7 @@ export async function mergeBranch(repo: string, options: MergeBranchOptions): Pr
   // Independent reads in parallel. Where the target points is not read up front: the
   // compare-and-swap below refuses a moved target anyway, and answers that only ask git again.
   const [[source = "", old = "", oldTree = ""], worktrees, identityArgs] = await Promise.all([
-    resolveRevisions(repo, [
-      `${options.source}^{commit}`,
-      `${options.expectedOld}^{commit}`,
-      `${options.expectedOld}^{tree}`,
-    ]),
+    resolveMergeInputs(repo, options),
     readWorktreeBranches(repo),
     readIdentityArgs(repo),
   ]);
@@ -103,7 +106,9 @@ export async function mergeBranch(repo: string, options: MergeBranchOptions): Pr
     return (await isStillAt()) ?? { kind: "conflicted", files: merge.files, detail: merge.detail };
   // Asked again after a crash that came right after the ref moved: no second, empty merge commit.
   if (merge.tree === oldTree && (await isAncestor(repo, source, old)))
-    return (await isStillAt()) ?? { kind: "merged", commit: old, isAlreadyMerged: true };
+    return (
+      (await isStillAt()) ?? { kind: "merged", commit: old, tree: oldTree, isAlreadyMerged: true }
+    );
   const authorEnv: Record<string, string> =
     options.author === undefined
       ? {}
@@ -128,7 +133,23 @@ export async function mergeBranch(repo: string, options: MergeBranchOptions): Pr
   ).trim();
   const moved = await updateRefIfAt(repo, options.target, commit, old, `bosun: merge ${source}`);
   if (moved !== true) return { kind: "stale", actual: moved };
-  return { kind: "merged", commit, isAlreadyMerged: false };
+  return { kind: "merged", commit, tree: merge.tree, isAlreadyMerged: false };
+}
+
+/** The source commit, the expected old commit and its tree, as full object ids. */
+function resolveMergeInputs(repo: string, options: MergeBranchOptions): Promise<string[]> {
+  const { source, expectedOld, expectedOldTree } = options;
+  if (expectedOldTree !== undefined && isObjectId(source) && isObjectId(expectedOld))
+    return Promise.resolve([source, expectedOld, expectedOldTree]);
+  return resolveRevisions(repo, [
+    `${source}^{commit}`,
+    `${expectedOld}^{commit}`,
+    `${expectedOld}^{tree}`,
+  ]);
+}
+
+function isObjectId(revision: string): boolean {
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(revision);
 }
 
 /** What `revertMerge` undoes. */

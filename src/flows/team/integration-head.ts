@@ -9,6 +9,8 @@
 /** The integration head, read once and then kept current by the merge queue. */
 export class IntegrationHead {
   private known: string | undefined;
+  /** The tree of `known`, when bosun made that commit and so knows it. */
+  private knownTree: string | undefined;
 
   constructor(private readonly readFromGit: () => Promise<string>) {}
 
@@ -21,11 +23,18 @@ export class IntegrationHead {
   /** Reads the head from git again: the branch may have moved under bosun. */
   async refresh(): Promise<string> {
     this.known = await this.readFromGit();
+    this.knownTree = undefined;
     return this.known;
   }
 
-  /** Records where bosun itself just moved the branch (a merge, a revert). */
-  set(commit: string): void {
+  /** Records where bosun itself just moved the branch (a merge, a revert), and the tree when known. */
+  set(commit: string, tree?: string): void {
     this.known = commit;
+    this.knownTree = tree;
+  }
+
+  /** The tree of `commit` if it is the head bosun knows and it knows that head's tree. */
+  getTree(commit: string): string | undefined {
+    return commit === this.known ? this.knownTree : undefined;
   }
 }

@@ -57,14 +57,16 @@ async function mergeTask(team: TeamContext, task: PlanTask, commit: string): Pro
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (attempt > 0) expectedOld = await team.integrationHead.refresh();
     await ctx.record({ type: "merge.started", taskId: task.id, source: commit, expectedOld });
+    const oldTree = team.integrationHead.getTree(expectedOld);
     const result = await mergeBranch(team.mainRoot, {
       target: team.integrationRef,
       source: commit,
       expectedOld,
+      ...(oldTree === undefined ? {} : { expectedOldTree: oldTree }),
       message: `bosun: merge task ${task.id} (${task.title})`,
     });
     if (result.kind === "merged") {
-      team.integrationHead.set(result.commit);
+      team.integrationHead.set(result.commit, result.tree);
       return checkMerged(team, task, result.commit, expectedOld);
     }
     if (result.kind === "conflicted") {

@@ -663,6 +663,10 @@ async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string
   // Made ready before it is journaled: a crash in between makes (and sets up) it again.
   // Also when adopted: a crash between its creation and this record left it maybe half set up.
   await prepareWorktree(team, task, worktree.dir);
+  // Just checked out by git and nothing else run in it: clean at its base, no need to look.
+  const { copy, setup } = ctx.config.worktree;
+  if (!worktree.isAdopted && copy.length === 0 && setup === "")
+    ctx.looks?.note(dir, { head: worktree.head, dirty: [] });
   await ctx.record({ type: "worktree.created", taskId: task.id, dir: worktree.dir, branch, base });
 }
 
