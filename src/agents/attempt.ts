@@ -10,6 +10,21 @@ import type { ResolvedHarness } from "./harnesses.js";
 import { AgentRateLimitError, isRateLimited, parseResetTime } from "./rate-limit.js";
 import { createStallError, formatSeconds, type Stall } from "./stall-watch.js";
 
+/**
+ * A call its own CLI stopped for spending the whole USD cap it was given (Claude Code's
+ * `error_max_budget_usd`), or whose spawns spent it all before a retry. Permanent: a retry gets
+ * no more money. A team run treats it as a budget stop, not a failure of the task.
+ */
+export class AgentBudgetSpentError extends AgentError {
+  /** What the call spent, in USD: all its spawns once dispatch throws it, this spawn in `judge`. */
+  readonly costUsd: number;
+
+  constructor(message: string, options: { costUsd: number; cause?: unknown }) {
+    super(message, { isPermanent: true, cause: options.cause });
+    this.costUsd = options.costUsd;
+  }
+}
+
 /** What judging needs to know of the dispatch. */
 export interface JudgedRequest {
   /** The agent. */
@@ -188,13 +203,22 @@ export function judge(
     const resetAtMs = parseResetTime(message, Date.now());
     return { ...base, failure: new AgentRateLimitError(message, { resetAtMs }) };
   }
+  if (message.includes(BUDGET_SPENT_SUBTYPE)) {
+    const failure = new AgentBudgetSpentError(`${message}${getHint(message)}`, {
+      costUsd: seen.reportedCostUsd ?? 0,
+    });
+    return { ...base, failure };
+  }
   const isPermanent = !isTransient(message);
   return { ...base, failure: new AgentError(`${message}${getHint(message)}`, { isPermanent }) };
 }
 
+/** Claude Code's result subtype for a run that reached its `--max-budget-usd`. */
+const BUDGET_SPENT_SUBTYPE = "error_max_budget_usd";
+
 /** Known failures whose fix is not obvious from the agent's own words. */
 function getHint(message: string): string {
-  if (message.includes("error_max_budget_usd")) {
+  if (message.includes(BUDGET_SPENT_SUBTYPE)) {
     return " (it spent the USD cap this call was given, maxBudgetUsd: give the step a larger one or a smaller task.)";
   }
   if (message.includes("root/sudo privileges")) {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
 import { getLiveChildPids } from "../proc/run-process.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
+import { AgentBudgetSpentError } from "./attempt.js";
 import { dispatch, type DispatchRequest } from "./dispatch.js";
 import { resolveHarness } from "./harnesses.js";
 
@@ -14,8 +15,9 @@ afterEach(() => {
 /**
  * Stand-ins for the real CLIs (set as agents.<name>.command): each answers, in its vendor's own
  * stream format, with the argv it was given. Fake Claude's first spawn may fail after spending
- * $0.40 (FAKE_FAIL_FIRST), as a run that hits a 503 midway does, or every spawn may end as the
- * real one does at its cap (FAKE_SPEND_ALL).
+ * $0.40 (FAKE_FAIL_FIRST), as a run that hits a 503 midway does, or every spawn (or every one
+ * after the first) may end as the real one does at its cap, having spent $0.50
+ * (FAKE_SPEND_ALL, FAKE_SPEND_ALL_AFTER_FIRST).
  */
 const FAKE_CLAUDE = `#!${process.execPath}
 const { existsSync, readFileSync, writeFileSync } = require("node:fs");
@@ -23,7 +25,7 @@ const counter = process.env.FAKE_COUNTER;
 const spawn = existsSync(counter) ? Number(readFileSync(counter, "utf8")) + 1 : 1;
 writeFileSync(counter, String(spawn));
 const argv = JSON.stringify(process.argv.slice(2));
-if (process.env.FAKE_SPEND_ALL) {
+if (process.env.FAKE_SPEND_ALL || (process.env.FAKE_SPEND_ALL_AFTER_FIRST && spawn > 1)) {
   console.log(JSON.stringify({ type: "result", subtype: "error_max_budget_usd", is_error: true, total_cost_usd: 0.5 }));
   process.exit(1);
 }
@@ -84,6 +86,18 @@ describe("dispatch maxBudgetUsd", () => {
     expect(getArgv(claude.finalText)).not.toContain("--max-budget-usd");
   });
 
+  it("says what all the spawns of a call spent when its last one spends the rest of the cap", async () => {
+    const request = await makeVendorRequest("claude", {
+      maxBudgetUsd: 1,
+      retry: { retries: 1, baseMs: 0, capMs: 0 },
+      env: { FAKE_FAIL_FIRST: "1", FAKE_SPEND_ALL_AFTER_FIRST: "1" },
+    });
+    await expect(dispatch(request)).rejects.toMatchObject({
+      name: "AgentBudgetSpentError",
+      costUsd: 0.9,
+    });
+  });
+
   it("gives a retry only what the earlier spawns left of the cap", async () => {
     const request = await makeVendorRequest("claude", {
       maxBudgetUsd: 1,
@@ -102,8 +116,12 @@ describe("dispatch maxBudgetUsd", () => {
       retry: { retries: 3, baseMs: 0, capMs: 0 },
       env: { FAKE_FAIL_FIRST: "1" },
     });
-    await expect(dispatch(request)).rejects.toMatchObject({
+    const error: unknown = await dispatch(request).catch((caught: unknown) => caught);
+    // Spent, not broken: the budget settles it at what it cost.
+    expect(error).toBeInstanceOf(AgentBudgetSpentError);
+    expect(error).toMatchObject({
       isPermanent: true,
+      costUsd: 0.4,
       message: expect.stringContaining(
         "(not retried: the attempts so far spent $0.4, all of this call's $0.4 cap)",
       ) as string,
@@ -116,8 +134,11 @@ describe("dispatch maxBudgetUsd", () => {
       retry: { retries: 2, baseMs: 0, capMs: 0 },
       env: { FAKE_SPEND_ALL: "1" },
     });
-    await expect(dispatch(request)).rejects.toMatchObject({
+    const error: unknown = await dispatch(request).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AgentBudgetSpentError);
+    expect(error).toMatchObject({
       isPermanent: true,
+      costUsd: 0.5,
       message:
         "claude exited with code 1: Claude Code run ended with error_max_budget_usd (it spent the USD cap this call was given, maxBudgetUsd: give the step a larger one or a smaller task.)",
     });

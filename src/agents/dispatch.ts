@@ -21,7 +21,7 @@ import {
   type LineParser,
   type TokenUsage,
 } from "./agent-event.js";
-import { addUsage, collect, createCollector, judge } from "./attempt.js";
+import { AgentBudgetSpentError, addUsage, collect, createCollector, judge } from "./attempt.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
 import { createHarnessPauses, type HarnessPause, type HarnessPauses } from "./harness-pause.js";
 import { parseOfflineLine } from "./offline/parse.js";
@@ -179,6 +179,13 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
       };
     }
     const { failure } = attempt;
+    if (failure instanceof AgentBudgetSpentError) {
+      // What the whole call spent (earlier spawns too), for the budget that settles it.
+      throw new AgentBudgetSpentError(failure.message, {
+        costUsd: round6(totals.costUsd),
+        cause: failure,
+      });
+    }
     if (
       failure instanceof CancelledError ||
       (failure instanceof AgentError && failure.isPermanent)
@@ -227,9 +234,9 @@ function getBudgetLeft(request: DispatchRequest, spentUsd: number): number | und
 function checkBudgetLeft(request: DispatchRequest, spentUsd: number, failure: AgentError): void {
   const leftUsd = getBudgetLeft(request, spentUsd);
   if (leftUsd === undefined || leftUsd > 0) return;
-  throw new AgentError(
+  throw new AgentBudgetSpentError(
     `${failure.message} (not retried: the attempts so far spent $${round6(spentUsd)}, all of this call's $${String(request.maxBudgetUsd)} cap)`,
-    { cause: failure, isPermanent: true },
+    { cause: failure, costUsd: round6(spentUsd) },
   );
 }
 

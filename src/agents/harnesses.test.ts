@@ -4,6 +4,7 @@ import {
   BUILTIN_HARNESSES,
   HARNESS_NAMES,
   buildHeadlessArgv,
+  canCapSpend,
   createTemplateSpec,
   resolveHarness,
   type HarnessOverride,
@@ -171,6 +172,19 @@ describe("buildHeadlessArgv", () => {
       "--go",
     ]);
     expect(argvFor("mytool", {}, overrides).args).toEqual(["--go"]);
+  });
+
+  it("says which harnesses a USD cap reaches: budget args, or {{max_budget_usd}} in a template or args", () => {
+    const overrides = {
+      mytool: { template: "mytool --budget {{max_budget_usd}}" },
+      plaintool: { template: "plaintool --go" },
+      codex: { args: ["-c", "max_usd={{max_budget_usd}}"] },
+    };
+    const capped = ["claude", "codex", "gemini", "offline", "mytool", "plaintool"].filter((name) =>
+      canCapSpend(resolveHarness(name, overrides)),
+    );
+    expect(capped).toEqual(["claude", "codex", "mytool"]);
+    expect(canCapSpend(resolveHarness("codex", {}))).toBe(false);
   });
 
   it("custom template without {{prompt_file}} gets the prompt on stdin", () => {

@@ -302,6 +302,19 @@ export interface TemplateValues {
 }
 
 /**
+ * True when a call of the harness can be held to a USD cap: its CLI caps its own spend
+ * (`budgetArgs`, Claude Code's `--max-budget-usd`), or its template or args pass
+ * `{{max_budget_usd}}` on. `buildHeadlessArgv` passes the cap to exactly these.
+ */
+export function canCapSpend(harness: ResolvedHarness): boolean {
+  const { spec } = harness;
+  if (spec.budgetArgs !== undefined) return true;
+  return [...spec.headlessArgs, ...harness.extraArgs].some((arg) =>
+    arg.includes("{{max_budget_usd}}"),
+  );
+}
+
+/**
  * Builds the argv for a headless run and says whether the prompt goes on stdin (it does unless
  * the args reference `{{prompt_file}}`). Template-only harnesses (custom) get `{{model}}`,
  * `{{thinking}}` and `{{max_budget_usd}}` substituted in place; an arg whose placeholder is empty

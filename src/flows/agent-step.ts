@@ -4,15 +4,16 @@
  * after a missing or invalid report. A finished attempt is never run again: the index says which
  * finished.
  */
+import { AgentBudgetSpentError } from "../agents/attempt.js";
 import { dispatch, killOrphanedAgent, type DispatchResult } from "../agents/dispatch.js";
-import { resolveHarness } from "../agents/harnesses.js";
-import { AgentError, CancelledError, StateError } from "../errors.js";
+import { canCapSpend, resolveHarness } from "../agents/harnesses.js";
+import { AgentError, CancelledError, StateError, type BudgetExhaustedError } from "../errors.js";
 import { dispatchKey } from "../store/run-index.js";
 import { appendJsonl } from "../store/jsonl.js";
 import { CostLineSchema } from "../store/schema/costs.js";
 import type { Seat } from "../store/schema/events.js";
 import { getHead } from "../workspace/git.js";
-import type { RoundScope, RunContext } from "./flow-context.js";
+import type { DispatchReservation, RoundScope, RunContext } from "./flow-context.js";
 import { waitForManualReport } from "./manual.js";
 import type { ReportCheck } from "./report-check.js";
 import { getScopeRound, lookAtTree } from "./round-head.js";
@@ -117,7 +118,11 @@ export async function runAgentStep(
   ctx.looks?.forget(scope.cwd);
   // Reserved before the event: a dispatch that would pass a cap never starts, and one started is
   // journaled with what it set aside (counted as spent if bosun dies during it).
-  const reservation = ctx.budget?.reserve(scope, seat, harnessName);
+  const reservation = ctx.budget?.reserve(scope, seat, {
+    name: harnessName,
+    isCapped:
+      harnessName !== "manual" && canCapSpend(resolveHarness(harnessName, ctx.config.agents)),
+  });
   const ended = {
     taskId,
     ...(scope.phase === undefined ? {} : { phase: scope.phase }),
@@ -131,7 +136,8 @@ export async function runAgentStep(
     await ctx.record({
       type: "dispatch.started",
       ...ended,
-      ...(reservation === undefined ? {} : { reservedUsd: reservation.reservedUsd }),
+      ...(reservation === undefined ? {} : { reservedUsd: reservation.estimateUsd }),
+      ...(reservation?.capUsd === undefined ? {} : { capUsd: reservation.capUsd }),
     });
   } catch (error) {
     reservation?.settle(0);
@@ -223,10 +229,8 @@ export async function runAgentStep(
       onRetry: ({ attempt: spawn, delayMs, message }) =>
         ctx.emit({ type: "agent.retry", ...ref, spawn, delayMs, message }),
       ...(ctx.pauses === undefined ? {} : { pauses: ctx.pauses }),
-      // What is left of the task's budget caps this one call, where the CLI can (Claude Code).
-      ...(reservation?.maxCallUsd === undefined || reservation.maxCallUsd <= 0
-        ? {}
-        : { maxBudgetUsd: reservation.maxCallUsd }),
+      // The cap reserved for this call, where the CLI can hold it (Claude Code): exactly that.
+      ...(reservation?.capUsd === undefined ? {} : { maxBudgetUsd: reservation.capUsd }),
       onPause: async ({ harness: paused, until, reason }) => {
         await ctx.record({
           type: "harness.paused",
@@ -237,10 +241,9 @@ export async function runAgentStep(
       },
     });
   } catch (error) {
-    // A failed or stopped call's spend is unknown to bosun: its reservation counts as spent.
-    reservation?.settle(null);
+    const budgetStop = settleFailed(reservation, error);
     await recordStopped(ctx, scope, ended, error);
-    throw error;
+    throw budgetStop ?? error;
   }
   reservation?.settle(result.costUsd);
   for (const warning of result.warnings)
@@ -308,9 +311,32 @@ async function recordStopped(
       ...ended,
       message: error.message,
       isPermanent: error.isPermanent,
+      ...(error instanceof AgentBudgetSpentError ? { costUsd: error.costUsd } : {}),
       head: await getHead(scope.cwd),
     });
   } else if (error instanceof CancelledError) {
     await ctx.record({ type: "dispatch.cancelled", ...ended, head: await getHead(scope.cwd) });
   }
+}
+
+/**
+ * Settles the reservation of a call that threw. A capped call its CLI stopped at its cap spent
+ * a known amount and ran out of budget: the budget stop it returns replaces the agent's failure,
+ * so the task or run stops for the budget instead of failing. Any other failed or stopped call's
+ * spend is unknown to bosun (`settle(null)`).
+ */
+function settleFailed(
+  reservation: DispatchReservation | undefined,
+  error: unknown,
+): BudgetExhaustedError | undefined {
+  if (reservation === undefined) return undefined;
+  if (!(error instanceof AgentBudgetSpentError)) {
+    reservation.settle(null);
+    return undefined;
+  }
+  if (reservation.capUsd === undefined) {
+    reservation.settle(error.costUsd);
+    return undefined;
+  }
+  return reservation.settleCapSpent(error.costUsd);
 }

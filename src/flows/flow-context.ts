@@ -5,6 +5,7 @@
  */
 import type { AgentRunner } from "../agents/dispatch.js";
 import type { HarnessPauses } from "../agents/harness-pause.js";
+import type { BudgetExhaustedError } from "../errors.js";
 import type { BosunPaths } from "../store/paths.js";
 import type { RunIndex } from "../store/run-index.js";
 import type { Config } from "../store/schema/config.js";
@@ -47,14 +48,38 @@ export interface RunContext {
  */
 export interface DispatchBudget {
   /**
-   * Reserves the dispatch's estimated cost, or throws a BudgetExhaustedError (nothing started).
-   * `maxCallUsd` is what the one call may spend at most (passed to CLIs that can cap a call).
+   * Reserves money for the dispatch, or throws a BudgetExhaustedError (nothing started).
+   * `harness.isCapped`: its CLI can cap its own spend (Claude Code's `--max-budget-usd`), so it
+   * reserves the cap it is given and must be handed `capUsd`; else it reserves its estimate.
    */
   reserve(
     scope: RoundScope,
     seat: Seat,
-    harness: string,
-  ): { reservedUsd: number; maxCallUsd?: number; settle(actualUsd: number | null): void };
+    harness: { name: string; isCapped: boolean },
+  ): DispatchReservation;
+}
+
+/** What `DispatchBudget.reserve` set aside for one dispatch, and how to end it. */
+export interface DispatchReservation {
+  /** What the dispatch is expected to cost, in USD (what an uncapped call sets aside). */
+  estimateUsd: number;
+  /**
+   * For a capped call: the most it may spend, in USD, which is also what is set aside for it.
+   * Pass exactly this to the CLI (`DispatchRequest.maxBudgetUsd`). Absent: not capped.
+   */
+  capUsd?: number;
+  /**
+   * Ends the reservation with what the call cost; `null` when bosun cannot know (it failed, was
+   * killed or stopped): counted at the estimate, or at the cap for a capped call (it may have
+   * spent up to its cap).
+   */
+  settle(actualUsd: number | null): void;
+  /**
+   * Ends a capped call whose CLI stopped it for spending its whole cap (Claude Code's
+   * `error_max_budget_usd`), at what it cost, and returns the budget stop to throw in place of
+   * the agent's failure: the cap that bounded the call's (the run's or its task's) refused it.
+   */
+  settleCapSpent(actualUsd: number): BudgetExhaustedError;
 }
 
 /** What one round of one task works on. */

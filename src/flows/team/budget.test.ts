@@ -11,10 +11,32 @@ import {
 } from "./budget.js";
 
 /** Reserves or fails the test. */
-function mustReserve(ledger: BudgetLedger, taskId: string, estimateUsd: number): Reservation {
-  const result = ledger.reserve(taskId, estimateUsd);
+function mustReserve(
+  ledger: BudgetLedger,
+  taskId: string,
+  estimateUsd: number,
+  options: { isCapped?: boolean } = {},
+): Reservation {
+  const result = ledger.reserve(taskId, estimateUsd, options);
   if (!result.ok) throw new Error(result.reason);
   return result.reservation;
+}
+
+/** Reserves a capped call or fails the test; returns its cap in USD and what bounded it. */
+function mustReserveCapped(
+  ledger: BudgetLedger,
+  taskId: string,
+  estimateUsd: number,
+): { reservation: Reservation; capUsd: number; limitedBy: "run" | "task" | undefined } {
+  const result = ledger.reserve(taskId, estimateUsd, { isCapped: true });
+  if (!result.ok) throw new Error(result.reason);
+  const { capMicros } = result.reservation;
+  if (capMicros === undefined) throw new Error("a capped call was given no cap");
+  return {
+    reservation: result.reservation,
+    capUsd: microsToUsd(capMicros),
+    limitedBy: result.capLimitedBy,
+  };
 }
 
 describe("money in micro-dollars", () => {
@@ -101,10 +123,22 @@ describe("BudgetLedger.reserve", () => {
     expect(ledger.reserve("a", 2)).toMatchObject({ ok: false, which: "run" });
   });
 
-  it("has no limit without caps", () => {
+  it("has no limit without caps, and gives a call that could be capped no cap", () => {
     const ledger = new BudgetLedger();
     expect(ledger.reserve("a", 1_000_000).ok).toBe(true);
-    expect(ledger.remainingFor("a")).toBeUndefined();
+    const capped = mustReserve(ledger, "a", 0.5, { isCapped: true });
+    expect(capped).toEqual({
+      id: "res-2",
+      taskId: "a",
+      amountMicros: 500_000,
+      estimateMicros: 500_000,
+    });
+  });
+
+  it("refuses a maxParallel that is not a whole number of slots", () => {
+    expect(() => new BudgetLedger({}, { maxParallel: 0 })).toThrow(
+      "maxParallel must be a whole number >= 1, got 0",
+    );
   });
 });
 
@@ -143,25 +177,95 @@ describe("BudgetLedger.settle and release", () => {
   });
 });
 
-describe("BudgetLedger.remainingFor", () => {
-  it("is the room under the tighter cap, the task's own reservation included", () => {
-    const ledger = new BudgetLedger({ runCapUsd: 10, taskCapUsd: 3 });
-    expect(ledger.remainingFor("a")).toBe(3);
-    mustReserve(ledger, "a", 1);
-    // a's own reservation is its to spend: still 3 under its cap.
-    expect(ledger.remainingFor("a")).toBe(3);
-    mustReserve(ledger, "b", 1);
-    ledger.settle(mustReserve(ledger, "c", 2), 6.5);
-    // The run has 10 - 6.5 spent - 1 held by b = 2.5 left for a, under a's own 3.
-    expect(ledger.remainingFor("a")).toBe(2.5);
-    expect(ledger.remainingFor("c")).toBe(0);
+describe("BudgetLedger.reserve for a call whose CLI caps its spend", () => {
+  it("cannot overspend the run: 8 parallel calls of cap $10 with $2 spent get caps summing to the $8 left", () => {
+    // Found in review: each call was allowed all the room the others had not reserved, $4.50
+    // each here, so 8 calls together could spend $36 against a $10 cap.
+    const ledger = new BudgetLedger({ runCapUsd: 10 }, { maxParallel: 8 });
+    ledger.settle(mustReserve(ledger, "plan", 2), 2);
+    const calls = Array.from({ length: 8 }, (_, i) => mustReserveCapped(ledger, `t${i}`, 0.5));
+    const caps = calls.map((call) => call.capUsd);
+    expect(caps).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    // The money set aside is the caps: the sum bounds what the calls in flight can spend.
+    expect(ledger.reserved).toBe(8);
+    expect(caps.reduce((sum, cap) => sum + cap, 0)).toBeLessThanOrEqual(10 - 2);
+    // Nothing is left for a ninth.
+    expect(ledger.reserve("t8", 0.5, { isCapped: true })).toMatchObject({
+      ok: false,
+      which: "run",
+    });
+    // Every call spends all of its cap: the run ends exactly at its cap, not past it.
+    for (const call of calls) ledger.settle(call.reservation, call.capUsd);
+    expect(ledger.spent).toBe(10);
   });
 
-  it("is never negative, even after a dispatch spent past its cap", () => {
+  it("splits the unreserved room among the free slots: equal shares together, the last slot all that is left", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 9 }, { maxParallel: 3 });
+    const first = mustReserveCapped(ledger, "a", 0.25);
+    expect(first).toMatchObject({ capUsd: 3, limitedBy: "run" });
+    // An uncapped call holds a slot and its estimate.
+    mustReserve(ledger, "b", 1);
+    // $5 unreserved, one slot free: all of it.
+    expect(mustReserveCapped(ledger, "c", 0.25).capUsd).toBe(5);
+    // The first call spent less than its cap: what it did not spend is room again.
+    ledger.settle(first.reservation, 0.5);
+    expect(mustReserveCapped(ledger, "a", 0.25).capUsd).toBe(2.5);
+    expect(ledger.spent + ledger.reserved).toBe(9);
+  });
+
+  it("gives a call at least its estimate, never more than the room, and refuses one whose estimate does not fit", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 4 }, { maxParallel: 3 });
+    // A share would be $1.333333, but the call is expected to cost $3.
+    expect(mustReserveCapped(ledger, "a", 3).capUsd).toBe(3);
+    // $1 left: more than the estimate would not fit.
+    expect(ledger.reserve("b", 1.5, { isCapped: true })).toMatchObject({ ok: false, which: "run" });
+    // Two slots free: half of it each (rounded down to the micro-dollar, never up).
+    expect(mustReserveCapped(ledger, "b", 0.1).capUsd).toBe(0.5);
+    expect(mustReserveCapped(ledger, "c", 0.1).capUsd).toBe(0.5);
+    expect(ledger.reserved).toBe(4);
+    const thirds = new BudgetLedger({ runCapUsd: 1 }, { maxParallel: 3 });
+    expect(mustReserveCapped(thirds, "a", 0).capUsd).toBe(0.333333);
+  });
+
+  it("holds a call to what its task's cap leaves, and says the task's cap bounded it", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 10, taskCapUsd: 1 }, { maxParallel: 2 });
+    ledger.settle(mustReserve(ledger, "a", 0.6), 0.6);
+    expect(mustReserveCapped(ledger, "a", 0.25)).toMatchObject({ capUsd: 0.4, limitedBy: "task" });
+    // Another task: its own $1 is less than its share of the run's room.
+    expect(mustReserveCapped(ledger, "b", 0.25)).toMatchObject({ capUsd: 1, limitedBy: "task" });
+    // A task's capped call in flight is counted against the task's room.
+    expect(ledger.reserve("a", 0.1, { isCapped: true })).toMatchObject({
+      ok: false,
+      which: "task",
+    });
+  });
+
+  it("gives the whole task room under a task cap alone", () => {
+    const ledger = new BudgetLedger({ taskCapUsd: 2 }, { maxParallel: 8 });
+    expect(mustReserveCapped(ledger, "a", 0.25)).toMatchObject({ capUsd: 2, limitedBy: "task" });
+  });
+
+  it("says the run bounded a cap when its room and the task's are equal", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 1, taskCapUsd: 1 });
+    expect(mustReserveCapped(ledger, "a", 0.25)).toMatchObject({ capUsd: 1, limitedBy: "run" });
+  });
+
+  it("refuses a capped call with a zero estimate when no room is left: a $0 cap is no cap", () => {
     const ledger = new BudgetLedger({ runCapUsd: 1 });
-    ledger.settle(mustReserve(ledger, "a", 1), 1.5);
-    expect(ledger.remainingFor("a")).toBe(0);
-    expect(ledger.reserve("a", 0).ok).toBe(false);
+    ledger.settle(mustReserve(ledger, "a", 1), 1);
+    expect(ledger.reserve("a", 0).ok).toBe(true);
+    expect(ledger.reserve("a", 0, { isCapped: true })).toMatchObject({ ok: false, which: "run" });
+  });
+
+  it("counts a call whose outcome is unknown at its estimate, or at its cap when capped", () => {
+    const ledger = new BudgetLedger({ runCapUsd: 10 }, { maxParallel: 2 });
+    const uncapped = mustReserve(ledger, "a", 0.5);
+    const capped = mustReserveCapped(ledger, "b", 0.5);
+    expect(capped.capUsd).toBe(9.5);
+    ledger.settle(uncapped, null);
+    expect(ledger.spentFor("a")).toBe(0.5);
+    ledger.settle(capped.reservation, null);
+    expect(ledger.spentFor("b")).toBe(9.5);
   });
 });
 
@@ -178,8 +282,8 @@ describe("BudgetLedger.restore", () => {
   it("counts reservations a killed bosun left open as spent at their estimates", () => {
     const { ledger, lostReservations } = BudgetLedger.restore({ runCapUsd: 5 }, facts);
     expect(lostReservations).toEqual([
-      { id: "res-2", taskId: "b", amountMicros: 2_000_000 },
-      { id: "res-4", taskId: "a", amountMicros: 1_500_000 },
+      { id: "res-2", taskId: "b", amountMicros: 2_000_000, estimateMicros: 2_000_000 },
+      { id: "res-4", taskId: "a", amountMicros: 1_500_000, estimateMicros: 1_500_000 },
     ]);
     expect([ledger.spent, ledger.reserved]).toEqual([0.75 + 2 + 1.5, 0]);
     expect([ledger.spentFor("a"), ledger.spentFor("b"), ledger.spentFor("c")]).toEqual([
@@ -188,6 +292,27 @@ describe("BudgetLedger.restore", () => {
     expect(ledger.listOpen()).toEqual([]);
     expect(ledger.reserve("d", 0.75).ok).toBe(true);
     expect(ledger.reserve("d", 0.01).ok).toBe(false);
+  });
+
+  it("counts an open capped call at its cap, which its CLI could have spent, and a settled one at its cost", () => {
+    const capped: BudgetFact[] = [
+      { type: "budget.reserved", reservationId: "w", taskId: "a", estimateUsd: 0.25, capUsd: 3 },
+      { type: "budget.reserved", reservationId: "c", taskId: "b", estimateUsd: 0.25, capUsd: 2 },
+      { type: "budget.settled", reservationId: "c", actualUsd: 0.5 },
+    ];
+    const { ledger, lostReservations } = BudgetLedger.restore({ runCapUsd: 5 }, capped);
+    expect(lostReservations).toEqual([
+      {
+        id: "w",
+        taskId: "a",
+        amountMicros: 3_000_000,
+        estimateMicros: 250_000,
+        capMicros: 3_000_000,
+      },
+    ]);
+    expect([ledger.spentFor("a"), ledger.spentFor("b"), ledger.spent]).toEqual([3, 0.5, 3.5]);
+    expect(ledger.reserve("x", 1.5).ok).toBe(true);
+    expect(ledger.reserve("x", 0.01).ok).toBe(false);
   });
 
   it("gives new reservations ids the journal has not used", () => {

@@ -1,7 +1,9 @@
 /**
  * The budget ledger of a team run: money is reserved before a dispatch starts and settled when
- * it ends, so caps are enforced before spending, not noticed after. Sums are integer
- * micro-dollars, so no number of additions drifts the way float dollars do.
+ * it ends, so caps are enforced before spending, not noticed after. A call whose CLI caps its
+ * own spend reserves the cap it is given, so what is spent plus what calls in flight may spend
+ * never passes a cap. Sums are integer micro-dollars, so no number of additions drifts the way
+ * float dollars do.
  */
 import { StateError } from "../../errors.js";
 
@@ -35,19 +37,40 @@ export interface BudgetCaps {
   taskCapUsd?: number;
 }
 
+/** How the ledger shares the room under the run's cap between capped calls. */
+export interface BudgetLedgerOptions {
+  /**
+   * How many dispatches may be in flight at once (the run's `--max-parallel`; default 1): a
+   * capped call is given at least its share of the unreserved room, split among the slots not
+   * in use.
+   */
+  maxParallel?: number;
+}
+
 /** Money set aside for one dispatch until it is settled or released. */
 export interface Reservation {
   /** Unique in the run; journal it, `BudgetLedger.restore` matches facts by it. */
   readonly id: string;
   /** The task the dispatch works on. */
   readonly taskId: string;
-  /** The amount set aside, in micro-dollars. */
+  /** The amount set aside, in micro-dollars: the cap of a capped call, else its estimate. */
   readonly amountMicros: number;
+  /** What the dispatch was expected to cost, in micro-dollars. */
+  readonly estimateMicros: number;
+  /**
+   * For a call whose CLI caps its own spend: the cap handed to it, in micro-dollars (equal to
+   * `amountMicros`: the money set aside is the most the call may spend). Absent: not capped.
+   */
+  readonly capMicros?: number;
 }
 
-/** A reservation made, or why not and which cap stood in the way. */
+/**
+ * A reservation made (for a capped call, with the cap that bounded its cap: the run's, share
+ * included, or its task's), or why not and which cap stood in the way.
+ */
 export type ReserveResult =
-  { ok: true; reservation: Reservation } | { ok: false; reason: string; which: "run" | "task" };
+  | { ok: true; reservation: Reservation; capLimitedBy?: "run" | "task" }
+  | { ok: false; reason: string; which: "run" | "task" };
 
 /** A task's spent and reserved sums, in micro-dollars. */
 interface TaskSums {
@@ -56,14 +79,17 @@ interface TaskSums {
 }
 
 /**
- * Spent and reserved money for one run. A dispatch reserves its estimate first (`reserve`); the
- * reservation is refused when spent + reserved for work in flight + the estimate would pass a
- * cap. When the dispatch ends, `settle` replaces the reservation with what it really cost;
- * `release` drops a reservation whose dispatch never started.
+ * Spent and reserved money for one run. A dispatch reserves first (`reserve`); the reservation
+ * is refused when spent + reserved for work in flight + the estimate would pass a cap. A call
+ * whose CLI can cap its own spend reserves the cap it is given, so the open reservations bound
+ * what calls in flight can spend (see `reserve`). When the dispatch ends, `settle` replaces the
+ * reservation with what it really cost; `release` drops a reservation whose dispatch never
+ * started.
  */
 export class BudgetLedger {
   private readonly runCapMicros: number | undefined;
   private readonly taskCapMicros: number | undefined;
+  private readonly maxParallel: number;
   private readonly open = new Map<string, Reservation>();
   private readonly tasks = new Map<string, TaskSums>();
   private readonly usedIds = new Set<string>();
@@ -71,9 +97,13 @@ export class BudgetLedger {
   private reservedMicrosTotal = 0;
   private nextId = 1;
 
-  constructor(caps: BudgetCaps = {}) {
+  constructor(caps: BudgetCaps = {}, options: BudgetLedgerOptions = {}) {
     this.runCapMicros = caps.runCapUsd === undefined ? undefined : usdToMicros(caps.runCapUsd);
     this.taskCapMicros = caps.taskCapUsd === undefined ? undefined : usdToMicros(caps.taskCapUsd);
+    this.maxParallel = options.maxParallel ?? 1;
+    if (!Number.isInteger(this.maxParallel) || this.maxParallel < 1) {
+      throw new RangeError(`maxParallel must be a whole number >= 1, got ${this.maxParallel}`);
+    }
   }
 
   /** Dollars spent (settled) in the run. */
@@ -102,12 +132,31 @@ export class BudgetLedger {
   }
 
   /**
-   * Sets `estimateUsd` aside for a dispatch of `taskId`, or refuses: when spent + reserved +
-   * the estimate would pass the run's cap (`which: "run"`, checked first: nothing may start),
-   * or the task's own (`which: "task"`: other tasks may).
+   * Sets money aside for a dispatch of `taskId`, or refuses: when spent + reserved + the estimate
+   * would pass the run's cap (`which: "run"`, checked first: nothing may start), or the task's
+   * own (`which: "task"`: other tasks may).
+   *
+   * An uncapped call (its CLI cannot cap its spend) sets its estimate aside. A capped call
+   * (`isCapped`) sets aside its cap, and the caller must hand the CLI exactly `capMicros`: the
+   * larger of its estimate and its fair share of the run's unreserved room (that room split
+   * among the `maxParallel` slots not in flight, so calls started together get equal shares and
+   * the last free slot gets all that is left), never more than the room under the run's cap or
+   * the task's. Every capped call in flight can then spend at most what is reserved for it, and
+   * spent + reserved never passes a cap, so neither can what is spent once they end (but for
+   * what a CLI spends past its cap in its last model turn, and an uncapped call's overrun of
+   * its estimate). A capped call needs room for a cap above zero even when its estimate is zero.
    */
-  reserve(taskId: string, estimateUsd: number): ReserveResult {
-    const amountMicros = usdToMicros(estimateUsd);
+  reserve(
+    taskId: string,
+    estimateUsd: number,
+    options: { isCapped?: boolean } = {},
+  ): ReserveResult {
+    const estimateMicros = usdToMicros(estimateUsd);
+    const isCapped =
+      options.isCapped === true &&
+      (this.runCapMicros !== undefined || this.taskCapMicros !== undefined);
+    // A cap of $0 is no cap (dispatch refuses it): a capped call needs a micro-dollar at least.
+    const amountMicros = isCapped ? Math.max(estimateMicros, 1) : estimateMicros;
     const sums = this.tasks.get(taskId) ?? { spentMicros: 0, reservedMicros: 0 };
     const runRefusal = getRefusal("run", this.runCapMicros, {
       spentMicros: this.spentMicrosTotal,
@@ -118,12 +167,55 @@ export class BudgetLedger {
     if (runRefusal !== undefined) return { ok: false, reason: runRefusal, which: "run" };
     const taskRefusal = getRefusal("task", this.taskCapMicros, { ...sums, amountMicros, taskId });
     if (taskRefusal !== undefined) return { ok: false, reason: taskRefusal, which: "task" };
-    return { ok: true, reservation: this.addOpen(this.takeId(), taskId, amountMicros) };
+    const id = this.takeId();
+    if (!isCapped) return { ok: true, reservation: this.addOpen(id, taskId, estimateMicros) };
+    const cap = this.getCap(sums, estimateMicros);
+    const reservation = this.addOpen(id, taskId, cap.micros, {
+      estimateMicros,
+      capMicros: cap.micros,
+    });
+    return { ok: true, reservation, capLimitedBy: cap.limitedBy };
   }
 
-  /** Ends a reservation with what its dispatch really cost (more or less than the estimate). */
-  settle(reservation: Reservation, actualUsd: number): void {
-    const actualMicros = usdToMicros(actualUsd);
+  /**
+   * The cap of a capped call that fits (see `reserve`), and which cap bounded it: the run's
+   * (its room, or the share of it) or the task's room, the run's when both are equal.
+   */
+  private getCap(
+    sums: TaskSums,
+    estimateMicros: number,
+  ): { micros: number; limitedBy: "run" | "task" } {
+    let cap: { micros: number; limitedBy: "run" | "task" } = {
+      micros: Number.POSITIVE_INFINITY,
+      limitedBy: "run",
+    };
+    if (this.runCapMicros !== undefined) {
+      const roomMicros = this.runCapMicros - this.spentMicrosTotal - this.reservedMicrosTotal;
+      // Each call in flight holds one slot, capped or not; a slot count lowered on resume
+      // below what is open still leaves this call one.
+      const freeSlots = Math.max(1, this.maxParallel - this.open.size);
+      const shareMicros = Math.floor(roomMicros / freeSlots);
+      cap = {
+        micros: Math.min(roomMicros, Math.max(estimateMicros, shareMicros)),
+        limitedBy: "run",
+      };
+    }
+    if (this.taskCapMicros !== undefined) {
+      // A task's room is its own (one dispatch of a task runs at a time): no share to leave.
+      const roomMicros = this.taskCapMicros - sums.spentMicros - sums.reservedMicros;
+      if (roomMicros < cap.micros) cap = { micros: roomMicros, limitedBy: "task" };
+    }
+    return cap;
+  }
+
+  /**
+   * Ends a reservation with what its dispatch really cost (more or less than reserved), or, with
+   * `null`, for a call whose cost bosun cannot know (it failed, was killed or stopped): at the
+   * amount reserved. That is the estimate for an uncapped call, as good a guess as there is, and
+   * the cap for a capped one, which may have spent up to it before it ended.
+   */
+  settle(reservation: Reservation, actualUsd: number | null): void {
+    const actualMicros = actualUsd === null ? reservation.amountMicros : usdToMicros(actualUsd);
     const sums = this.close(reservation, "settle");
     sums.spentMicros += actualMicros;
     this.spentMicrosTotal += actualMicros;
@@ -134,29 +226,17 @@ export class BudgetLedger {
     this.close(reservation, "release");
   }
 
-  /**
-   * Dollars one more CLI call for `taskId` may spend as things stand (for Claude Code's
-   * `--max-budget-usd`), or undefined when no cap applies: the room under each cap, where the
-   * task's own reservations count as its room (ask after reserving: the call gets its estimate
-   * and whatever no other work has set aside). Other dispatches in flight are counted at their
-   * reservations; if several run past their estimates at once, together they can pass the run's
-   * cap (each is held only to the room it was given), and then the next `reserve` is refused.
-   */
-  remainingFor(taskId: string): number | undefined {
-    const sums = this.tasks.get(taskId) ?? { spentMicros: 0, reservedMicros: 0 };
-    const rooms: number[] = [];
-    if (this.runCapMicros !== undefined) {
-      const othersReserved = this.reservedMicrosTotal - sums.reservedMicros;
-      rooms.push(this.runCapMicros - this.spentMicrosTotal - othersReserved);
-    }
-    if (this.taskCapMicros !== undefined) rooms.push(this.taskCapMicros - sums.spentMicros);
-    if (rooms.length === 0) return undefined;
-    return microsToUsd(Math.max(0, Math.min(...rooms)));
-  }
-
   /** Records an open reservation (also used by restore, with the journaled id). */
-  private addOpen(id: string, taskId: string, amountMicros: number): Reservation {
-    const reservation: Reservation = { id, taskId, amountMicros };
+  private addOpen(
+    id: string,
+    taskId: string,
+    amountMicros: number,
+    capped?: { estimateMicros: number; capMicros: number },
+  ): Reservation {
+    const reservation: Reservation =
+      capped === undefined
+        ? { id, taskId, amountMicros, estimateMicros: amountMicros }
+        : { id, taskId, amountMicros, ...capped };
     const sums = this.getSums(taskId);
     sums.reservedMicros += amountMicros;
     this.reservedMicrosTotal += amountMicros;
@@ -195,7 +275,7 @@ export class BudgetLedger {
 
   /**
    * Replays journaled facts into this (new) ledger; see `restore`. Returns the
-   * reservations left open, now counted as spent at their estimates.
+   * reservations left open, now counted as spent at what they set aside.
    */
   private replay(facts: Iterable<BudgetFact>): Reservation[] {
     for (const fact of facts) {
@@ -204,7 +284,7 @@ export class BudgetLedger {
           if (this.usedIds.has(fact.reservationId)) {
             throw damaged(`reservation "${fact.reservationId}" is recorded twice`);
           }
-          this.addOpen(fact.reservationId, fact.taskId, usdToMicros(fact.estimateUsd));
+          this.addOpen(fact.reservationId, fact.taskId, ...getJournaledAmounts(fact));
           break;
         case "budget.settled":
         case "budget.released": {
@@ -220,7 +300,7 @@ export class BudgetLedger {
       }
     }
     const lost = this.listOpen();
-    for (const reservation of lost) this.settle(reservation, microsToUsd(reservation.amountMicros));
+    for (const reservation of lost) this.settle(reservation, null);
     return lost;
   }
 
@@ -229,15 +309,23 @@ export class BudgetLedger {
    * released belongs to a dispatch that was in flight when bosun died (`kill -9`, power loss):
    * its CLI may have spent money, but the result that carries the cost never reached bosun (a
    * dispatch whose costs.jsonl line was written should be given as settled, with that figure).
-   * Its spend is unknown, so it counts as spent at its estimate: counting nothing would hand out
-   * the same money again after every crash (a crash loop could spend without bound), counting the
-   * cap would end the run over one crash, and the estimate is what admission already set aside
-   * for it. The resumed run dispatches again under a new reservation, so both spends count, as
-   * they do in costs.jsonl. A fact about a reservation never made, or closed twice, is a
-   * StateError: the journal is damaged.
+   * Its spend is unknown, so it counts as spent at what it set aside. For an uncapped call that
+   * is its estimate: counting nothing would hand out the same money again after every crash (a
+   * crash loop could spend without bound), counting the run's whole room would end the run over
+   * one crash, and the estimate is what admission already set aside for it. For a capped call it
+   * is its cap (`capUsd`), since its CLI could have spent up to that before it died, and less
+   * would let the next call's cap pass the run's. A reservation journaled without `capUsd` (by
+   * a bosun before capped calls reserved their caps) was reserved at its estimate, and counts at
+   * it. The resumed run dispatches again under a new reservation, so both spends count, as they
+   * do in costs.jsonl. A fact about a reservation never made, or closed twice, is a StateError:
+   * the journal is damaged.
    */
-  static restore(caps: BudgetCaps, facts: Iterable<BudgetFact>): RestoredBudget {
-    const ledger = new BudgetLedger(caps);
+  static restore(
+    caps: BudgetCaps,
+    facts: Iterable<BudgetFact>,
+    options: BudgetLedgerOptions = {},
+  ): RestoredBudget {
+    const ledger = new BudgetLedger(caps, options);
     const lostReservations = ledger.replay(facts);
     return { ledger, lostReservations };
   }
@@ -251,8 +339,10 @@ export type BudgetFact =
       reservationId: string;
       /** Its task. */
       taskId: string;
-      /** The amount set aside, in USD. */
+      /** What the dispatch was expected to cost, in USD (what an uncapped call set aside). */
       estimateUsd: number;
+      /** The cap handed to a capped call's CLI, in USD: what it set aside. Absent: uncapped. */
+      capUsd?: number;
     }
   | {
       type: "budget.settled";
@@ -273,6 +363,16 @@ export interface RestoredBudget {
   ledger: BudgetLedger;
   /** Reservations that were neither settled nor released: now counted as spent. */
   lostReservations: Reservation[];
+}
+
+/** What a journaled reservation set aside: its cap when it had one, else its estimate. */
+function getJournaledAmounts(
+  fact: Extract<BudgetFact, { type: "budget.reserved" }>,
+): [number, { estimateMicros: number; capMicros: number }?] {
+  const estimateMicros = usdToMicros(fact.estimateUsd);
+  if (fact.capUsd === undefined) return [estimateMicros];
+  const capMicros = usdToMicros(fact.capUsd);
+  return [capMicros, { estimateMicros, capMicros }];
 }
 
 function damaged(detail: string): StateError {

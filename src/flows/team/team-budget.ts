@@ -1,22 +1,27 @@
 /**
- * A team run's budgets, enforced before spending: every dispatch reserves its estimated cost
- * against the run's and its task's caps, and one that would pass a cap never starts. Rebuilt from
- * the journal on resume: a dispatch bosun was killed during counts as spent at its reservation.
- * A refusal stops the run's new work (journaled once); a resume with a higher cap lifts the stop.
+ * A team run's budgets, enforced before spending: every dispatch reserves its estimated cost (a
+ * call whose CLI can cap its spend, the cap it is given) against the run's and its task's caps,
+ * and one that would pass a cap never starts. Rebuilt from the journal on resume: a dispatch
+ * bosun was killed during counts as spent at its reservation. A refusal, or a capped call that
+ * spent its whole cap, stops the run's new work (journaled once); a resume with a higher cap
+ * lifts the stop.
  */
 import { BudgetExhaustedError } from "../../errors.js";
 import { getTaskState } from "../../store/run-index.js";
 import type { RunEvent } from "../../store/schema/events.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
+import type { Seat } from "../../store/schema/events.js";
 import type { DispatchBudget, RunContext } from "../flow-context.js";
 import {
   BudgetLedger,
   CostEstimator,
   formatUsd,
+  microsToUsd,
   getSeatKey,
   usdToMicros,
   type BudgetCaps,
   type BudgetFact,
+  type BudgetLedgerOptions,
 } from "./budget.js";
 
 /**
@@ -53,37 +58,86 @@ export function createTeamBudget(
 ): DispatchBudget | undefined {
   if (options.budgetUsd === undefined && options.taskBudgetUsd === undefined) return undefined;
   const caps = getCaps(options);
-  const { ledger, estimator } = restoreTeamLedger(events, caps);
+  const { ledger, estimator } = restoreTeamLedger(events, caps, getLedgerOptions(options));
+  /** The figures of the cap `scope` names, as `budget.exhausted` records them. */
+  const getFigures = (scope: "run" | "task", taskId: string) => ({
+    limitUsd: (scope === "run" ? caps.runCapUsd : caps.taskCapUsd) ?? 0,
+    spentUsd:
+      scope === "run"
+        ? ledger.spent + ledger.reserved
+        : ledger.spentFor(taskId) + ledger.reservedFor(taskId),
+  });
   return {
     reserve(scope, seat, harness) {
-      const key = getSeatKey(harness, seat);
+      const key = getSeatKey(harness.name, seat);
       const estimate = estimator.estimateUsd(key);
-      const result = ledger.reserve(scope.taskId, estimate);
+      const result = ledger.reserve(scope.taskId, estimate, { isCapped: harness.isCapped });
       if (!result.ok) {
-        const isRun = result.which === "run";
-        throw new TeamBudgetExhaustedError(result.reason, result.which, {
-          limitUsd: (isRun ? caps.runCapUsd : caps.taskCapUsd) ?? 0,
-          spentUsd: isRun
-            ? ledger.spent + ledger.reserved
-            : ledger.spentFor(scope.taskId) + ledger.reservedFor(scope.taskId),
-        });
+        throw new TeamBudgetExhaustedError(
+          result.reason,
+          result.which,
+          getFigures(result.which, scope.taskId),
+        );
       }
-      const { reservation } = result;
-      const maxCallUsd = ledger.remainingFor(scope.taskId);
+      const { reservation, capLimitedBy } = result;
+      const capUsd =
+        reservation.capMicros === undefined ? undefined : microsToUsd(reservation.capMicros);
       return {
-        reservedUsd: estimate,
-        ...(maxCallUsd === undefined ? {} : { maxCallUsd }),
+        estimateUsd: estimate,
+        ...(capUsd === undefined ? {} : { capUsd }),
         settle(actualUsd) {
-          if (actualUsd === null) {
-            ledger.settle(reservation, estimate);
-            return;
-          }
+          ledger.settle(reservation, actualUsd);
+          if (actualUsd !== null) estimator.record(key, actualUsd);
+        },
+        settleCapSpent(actualUsd) {
           ledger.settle(reservation, actualUsd);
           estimator.record(key, actualUsd);
+          const which = capLimitedBy ?? "run";
+          const reason = getCapSpentReason({
+            taskId: scope.taskId,
+            seat,
+            capUsd: capUsd ?? 0,
+            actualUsd,
+            which,
+            limitUsd: getFigures(which, scope.taskId).limitUsd,
+            ledger,
+          });
+          return new TeamBudgetExhaustedError(reason, which, getFigures(which, scope.taskId));
         },
       };
     },
   };
+}
+
+/**
+ * Why a capped call that spent its whole cap stops its task or the run, with the figures and
+ * what to do: like a refused reservation's reason (`getRefusal` in budget.ts).
+ */
+function getCapSpentReason(spent: {
+  taskId: string;
+  seat: Seat;
+  capUsd: number;
+  actualUsd: number;
+  which: "run" | "task";
+  limitUsd: number;
+  ledger: BudgetLedger;
+}): string {
+  const { taskId, seat, which, ledger } = spent;
+  const usd = (amount: number): string => formatUsd(usdToMicros(amount));
+  const given =
+    which === "run"
+      ? `its share of what the run's budget of ${usd(spent.limitUsd)} had left unreserved`
+      : `what task "${taskId}"'s budget of ${usd(spent.limitUsd)} had left`;
+  const spentNow =
+    which === "run"
+      ? `${usd(ledger.spent)} spent + ${usd(ledger.reserved)} reserved for work in flight`
+      : `${usd(ledger.spentFor(taskId))} spent by the task`;
+  return `the ${seat} of task "${taskId}" spent ${usd(spent.actualUsd)}, all of the ${usd(spent.capUsd)} cap it was given (${given}), and its CLI stopped it; ${spentNow}; raise the cap to go on`;
+}
+
+/** How the ledger shares the run's room between capped calls: by the run's parallel slots. */
+function getLedgerOptions(options: TeamOptions): BudgetLedgerOptions {
+  return { maxParallel: options.maxParallel };
 }
 
 /** The ledger's caps from a run's options. */
@@ -96,13 +150,15 @@ function getCaps(options: TeamOptions): BudgetCaps {
 
 /**
  * The run's ledger and cost estimates as its journal leaves them: every reservation, settled by
- * its dispatch's end or (never settled: a failure, a stop, a kill) counted as spent; a dispatch
- * made while the run had no cap counts at its real cost, so a cap given later with --resume
- * holds what was already spent against it.
+ * its dispatch's end (a failure that knows its cost, a capped call that spent its cap, at that
+ * cost) or (never settled: a failure, a stop, a kill) counted as spent at what it set aside; a
+ * dispatch made while the run had no cap counts at its real cost, so a cap given later with
+ * --resume holds what was already spent against it.
  */
 function restoreTeamLedger(
   events: readonly RunEvent[],
   caps: BudgetCaps,
+  options: BudgetLedgerOptions = {},
 ): { ledger: BudgetLedger; estimator: CostEstimator } {
   const estimator = new CostEstimator({ defaultUsd: DEFAULT_DISPATCH_ESTIMATE_USD });
   const facts: BudgetFact[] = [];
@@ -126,13 +182,16 @@ function restoreTeamLedger(
         reservationId,
         taskId: event.taskId,
         estimateUsd: event.reservedUsd,
+        ...(event.capUsd === undefined ? {} : { capUsd: event.capUsd }),
       });
       continue;
     }
     let reservationId = current.get(key);
     current.delete(key);
-    if (event.type === "dispatch.completed") {
-      estimator.record(getSeatKey(event.harness, event.seat), event.costUsd);
+    // A failure whose cost is known (a capped call that spent its cap) is settled like a completion.
+    const costUsd = event.type === "dispatch.cancelled" ? undefined : event.costUsd;
+    if (costUsd !== undefined) {
+      estimator.record(getSeatKey(event.harness, event.seat), costUsd);
       if (reservationId === undefined) {
         // Started under no cap: nothing was set aside, but the money was spent all the same.
         reservationId = `${key}#${event.seq}`;
@@ -143,12 +202,12 @@ function restoreTeamLedger(
           estimateUsd: 0,
         });
       }
-      facts.push({ type: "budget.settled", reservationId, actualUsd: event.costUsd });
+      facts.push({ type: "budget.settled", reservationId, actualUsd: costUsd });
     }
-    // A failed or stopped dispatch's spend is unknown: its reservation stays open and is counted
-    // as spent by restore, like one bosun was killed during.
+    // Any other failed or stopped dispatch's spend is unknown: its reservation stays open and is
+    // counted as spent by restore at what it set aside, like one bosun was killed during.
   }
-  const { ledger } = BudgetLedger.restore(caps, facts);
+  const { ledger } = BudgetLedger.restore(caps, facts, options);
   return { ledger, estimator };
 }
 

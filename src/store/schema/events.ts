@@ -121,8 +121,17 @@ const runEventSchemas = [
     ...agentScope,
     /** 1 for the first prompt, 2 for a re-prompt after a bad report. */
     attempt: z.number().int().positive(),
-    /** USD reserved against the budgets for this dispatch (counted as spent if bosun dies during it). */
+    /**
+     * The dispatch's estimated cost in USD, reserved against the budgets for an uncapped call
+     * (counted as spent if bosun dies during it). Absent: the run had no cap.
+     */
     reservedUsd: z.number().nonnegative().optional(),
+    /**
+     * For a call whose CLI caps its own spend: the cap handed to it in USD, which is what it
+     * reserved (counted as spent if bosun dies during it). Absent: not capped, or journaled
+     * before capped calls reserved their caps (then `reservedUsd` is what was reserved).
+     */
+    capUsd: z.number().nonnegative().optional(),
   }),
   z.object({
     ...base,
@@ -159,6 +168,8 @@ const runEventSchemas = [
     message: z.string(),
     /** True when retrying cannot help. */
     isPermanent: z.boolean(),
+    /** What the call spent in USD, when bosun knows it (a capped call that spent its cap). */
+    costUsd: z.number().nonnegative().optional(),
     /** HEAD when the agent ended (see dispatch.completed). */
     head: z.string().optional(),
   }),
