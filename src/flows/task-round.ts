@@ -165,7 +165,13 @@ async function produceCheckpoint(
   }
   const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
   const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;
-  const made = await commitChanges(scope.cwd, message);
+  // What bosun saw right after the worker stopped: the paths to commit, and HEAD under them.
+  const look = ctx.looks?.getFresh(scope.cwd);
+  const made = await commitChanges(
+    scope.cwd,
+    message,
+    look?.dirty === undefined ? undefined : { head: look.head, dirty: look.dirty },
+  );
   const commit = made?.commit ?? ctx.looks?.getFresh(scope.cwd)?.head ?? (await getHead(scope.cwd));
   // `add -A` staged everything and the commit took it: the tree is clean at the checkpoint.
   ctx.looks?.note(scope.cwd, { head: commit, dirty: [] });

@@ -2,13 +2,17 @@ import { mkdir, readFile, readdir, realpath, rm, utimes, writeFile } from "node:
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempGitRepo } from "../../test/helpers/agent-env.js";
+import { countSpawns } from "../../test/helpers/count-spawns.js";
 import {
   commitAll,
+  commitChanges,
   getCheckoutRoots,
   getHead,
   isAncestor,
+  listChangedFiles,
   listCommits,
   listDirtyFiles,
+  readIdentityArgs,
   readWorktreeStatus,
   readRef,
   resolveRevisions,
@@ -208,6 +212,48 @@ describe("listDirtyFiles", () => {
 
   it("is empty for a clean tree", async () => {
     expect(await listDirtyFiles(await makeRepo())).toEqual([]);
+  });
+});
+
+describe("commitChanges", () => {
+  /** A committed file, then a rename of it (staged), an edit and a new file. */
+  async function makeChanges(): Promise<{ repo: string; before: string }> {
+    const repo = await makeRepo();
+    await writeFile(path.join(repo, "a b.txt"), "x\n");
+    await commitAll(repo, "add");
+    await runGit(repo, ["mv", "a b.txt", "c d.txt"]);
+    await writeFile(path.join(repo, "README.md"), "changed\n");
+    await writeFile(path.join(repo, "new.txt"), "new\n");
+    return { repo, before: await getHead(repo) };
+  }
+  const FILES = ["README.md", "a b.txt", "c d.txt", "new.txt"];
+
+  it("commits everything and lists a rename as both of its paths, as listChangedFiles does", async () => {
+    const { repo, before } = await makeChanges();
+
+    const made = await commitChanges(repo, "checkpoint");
+
+    expect(made).toEqual({ commit: await getHead(repo), parent: before, files: FILES });
+    expect(await listChangedFiles(repo, before, made?.commit ?? "")).toEqual(FILES);
+    expect(await listDirtyFiles(repo)).toEqual([]);
+  });
+
+  it("given a fresh status, makes the same commit in two git calls: add, and a commit that names itself", async () => {
+    const { repo, before } = await makeChanges();
+    const known = await readWorktreeStatus(repo);
+    // The committer identity is asked once per repository: not part of what is counted.
+    await readIdentityArgs(repo);
+
+    const { result, spawns } = await countSpawns(() => commitChanges(repo, "checkpoint", known));
+
+    expect(spawns).toEqual(["git", "git"]);
+    expect(result).toEqual({ commit: await getHead(repo), parent: before, files: FILES });
+    expect(await runGit(repo, ["log", "-1", "--format=%s"])).toBe("checkpoint");
+    // Nothing seen dirty: nothing to commit, and no git call to learn it.
+    const clean = await countSpawns(() =>
+      commitChanges(repo, "again", { head: result?.commit ?? "", dirty: [] }),
+    );
+    expect(clean).toEqual({ result: null, spawns: [] });
   });
 });
 
