@@ -11,6 +11,7 @@ import type { EventLoopUtilization } from "node:perf_hooks";
 import type { OfflineScript } from "../src/agents/offline/script.js";
 import type { BosunEvent } from "../src/flows/events.js";
 import { startTeamRun } from "../src/flows/team/team-run.js";
+import { observeQuickCommands, SHELL_LOOP } from "../src/proc/shell-runner.js";
 import { loadConfig } from "../src/store/config.js";
 import { readJson } from "../src/store/json-file.js";
 import { createBosunPaths, type BosunPaths } from "../src/store/paths.js";
@@ -114,25 +115,32 @@ export interface SpawnCounts {
 const spawnCounts: SpawnCounts = { git: 0, agent: 0, other: 0 };
 
 /**
- * Counts every process spawned while `work` runs, by wrapping child_process.spawn (bosun's one
- * spawn path, proc/run-process.ts, calls it); the wrapper only counts.
+ * Counts every process started while `work` runs: the commands of bosun's shell runner (git) and,
+ * by wrapping child_process.spawn (proc/run-process.ts calls it), the rest; the wrapper only counts.
  */
 async function withSpawnCounter<T>(agentFile: string, work: () => Promise<T>): Promise<T> {
   const childProcess = createRequire(import.meta.url)("node:child_process") as {
     spawn: (command: string, ...rest: unknown[]) => unknown;
   };
   const original = childProcess.spawn;
-  childProcess.spawn = function (this: unknown, command: string, ...rest: unknown[]) {
+  const count = (command: string): void => {
     if (command === "git") spawnCounts.git += 1;
     else if (command === agentFile) spawnCounts.agent += 1;
     else spawnCounts.other += 1;
+  };
+  childProcess.spawn = function (this: unknown, command: string, ...rest: unknown[]) {
+    // The shell runner's own shell (started once) is not a process per task.
+    const args = rest[0];
+    if (!(Array.isArray(args) && args[1] === SHELL_LOOP)) count(command);
     return original.call(this, command, ...rest);
   };
   // Updates the named ESM exports too, which run-process.ts imports.
   syncBuiltinESMExports();
+  const stopObserving = observeQuickCommands(count);
   try {
     return await work();
   } finally {
+    stopObserving();
     childProcess.spawn = original;
     syncBuiltinESMExports();
   }

@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import { appendFile, copyFile, mkdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { BosunError, UsageError, isNodeError } from "../errors.js";
-import { runProcess, runProcessRaw, type ProcessOptions } from "../proc/run-process.js";
+import { LineSplitter } from "../proc/line-splitter.js";
+import { runQuickCommand, type QuickCommand } from "../proc/shell-runner.js";
 import { getMainCheckout, readCheckoutRoots, type CheckoutRoots } from "./repo-root.js";
 
 /** Identity used for checkpoint commits when the repository has none configured. */
@@ -58,8 +59,8 @@ export async function runGitBuffer(
   options: GitCaptureOptions = {},
 ): Promise<GitCapture> {
   const maxBytes = options.maxBytes ?? GIT_MAX_OUTPUT_BYTES;
-  const result = await runProcessRaw({ ...createGitOptions(cwd, args, options.env), maxBytes });
-  const exitCode = result.exitCode ?? -1;
+  const result = await runQuickCommand({ ...createGitCommand(cwd, args, options.env), maxBytes });
+  const { exitCode } = result;
   if (!(options.exitCodes ?? [0]).includes(exitCode)) throw createGitError(cwd, args, result);
   if (result.isTruncated) {
     throw new BosunError(
@@ -86,20 +87,37 @@ export function splitNulFields(text: string): string[] {
   return fields;
 }
 
-/** Runs git and returns its result whatever the exit code (stdout as `runGit` frames it). */
-export function runGitUnchecked(
-  cwd: string,
-  args: readonly string[],
-  env: Readonly<Record<string, string>> = {},
-): ReturnType<typeof runProcess> {
-  return runProcess(createGitOptions(cwd, args, env));
+/** How a git call ended: its exit status, its stdout as `runGit` frames it, stderr's tail. */
+export interface GitResult {
+  /** Exit status. */
+  exitCode: number;
+  /** Stdout as lines joined by "\n": no final newline, no CR before a newline. */
+  stdout: string;
+  /** The last few KB of stderr. */
+  stderrTail: string;
 }
 
-function createGitOptions(
+/** Runs git and returns its result whatever the exit code (stdout as `runGit` frames it). */
+export async function runGitUnchecked(
   cwd: string,
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
-): ProcessOptions {
+): Promise<GitResult> {
+  const result = await runQuickCommand(createGitCommand(cwd, args, env));
+  const lines = new LineSplitter();
+  const stdout = [...lines.push(result.stdout), ...lines.end()].join("\n");
+  return { exitCode: result.exitCode, stdout, stderrTail: result.stderrTail };
+}
+
+/**
+ * git through the shell runner (proc/shell-runner.ts), not a spawn of its own: a team task makes
+ * a dozen and more git calls, and each spawn would hold bosun's thread while it forks bosun.
+ */
+function createGitCommand(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): QuickCommand {
   return {
     command: "git",
     args: ["-c", "core.quotepath=false", ...args],
