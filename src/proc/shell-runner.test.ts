@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -92,6 +93,16 @@ describe("runQuickCommand", () => {
     );
 
     expect(results.map((result) => result.stdout.toString("utf8").trim())).toEqual(ids);
+  });
+
+  it("runs its commands outside bosun's process group: Ctrl-C at the terminal is bosun's to handle", async () => {
+    const readGroup = (stat: string): string =>
+      stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2] ?? "";
+    const result = await runQuickCommand({ command: "cat", args: ["/proc/self/stat"], cwd });
+
+    expect(readGroup(result.stdout.toString("utf8"))).not.toBe(
+      readGroup(readFileSync(`/proc/${process.pid}/stat`, "utf8")),
+    );
   });
 
   it("fails the commands out when its shell dies, and starts a new shell for the next one", async () => {

@@ -109,6 +109,9 @@ class ShellServer {
       cwd: this.dir,
       env: this.baseEnv,
       stdio: ["pipe", "pipe", "pipe"],
+      // A group of its own, as every spawn's: Ctrl-C at the terminal is bosun's to handle (it
+      // pauses the run); it must not kill the shell under the git commands bosun waits for.
+      detached: true,
     });
     this.child.stdout?.on("data", (chunk: Buffer) => {
       for (const line of this.lines.push(chunk)) this.answer(line);
