@@ -34,29 +34,59 @@ export function checkPlan(
       `the plan has ${plan.tasks.length} tasks, more than the ${maxTasks} allowed: merge small tasks, or leave later work for another run`,
     );
   }
-  problems.push(...findDuplicateIds(plan.tasks));
-  const ids = plan.tasks.map((task) => task.id);
-  const idSet = new Set(ids);
   const roles =
     options.knownRoles.length > 0 ? options.knownRoles.join(", ") : "none are configured";
-  for (const task of plan.tasks) {
-    const name = `task ${JSON.stringify(task.id)}`;
+  const checkTask = (task: (typeof plan.tasks)[number]): string[] => {
+    const found: string[] = [];
     if (!options.knownRoles.includes(task.role)) {
       const suggestion = suggestKey(task.role, options.knownRoles);
       const hint = suggestion === undefined ? "" : `; did you mean "${suggestion}"?`;
-      problems.push(
-        `${name}: role ${JSON.stringify(task.role)} is not one of the roles of this run (${roles})${hint}`,
+      found.push(
+        `task ${JSON.stringify(task.id)}: role ${JSON.stringify(task.role)} is not one of the roles of this run (${roles})${hint}`,
       );
     }
-    problems.push(...findOwnershipProblems(task, options.ownedPaths ?? {}));
+    return [...found, ...findOwnershipProblems(task, options.ownedPaths ?? {})];
+  };
+  problems.push(...checkDependencyGraph(plan.tasks, TASK_NOUNS, checkTask));
+  return problems;
+}
+
+/** How the graph checks name what they check: tasks of a plan, phases of a phase plan. */
+export interface GraphNouns {
+  /** One item: "task". */
+  item: string;
+  /** The list it sits in, as a path names it: "tasks". */
+  list: string;
+  /** What holds them: "plan". */
+  whole: string;
+}
+
+const TASK_NOUNS: GraphNouns = { item: "task", list: "tasks", whole: "plan" };
+
+/**
+ * Every problem of a dependency graph, in order: ids used twice (or differing only in case);
+ * per item, what `checkItem` finds, then an item depending on itself, twice on one id or on an
+ * id that is not there; then cycles.
+ */
+export function checkDependencyGraph<T extends PlanGraphTask>(
+  items: readonly T[],
+  nouns: GraphNouns,
+  checkItem: (item: T) => string[] = () => [],
+): string[] {
+  const problems = findDuplicateIds(items, nouns);
+  const ids = items.map((item) => item.id);
+  const idSet = new Set(ids);
+  for (const item of items) {
+    problems.push(...checkItem(item));
+    const name = `${nouns.item} ${JSON.stringify(item.id)}`;
     const seen = new Set<string>();
-    for (const dep of task.depends_on) {
+    for (const dep of item.depends_on) {
       if (seen.has(dep)) {
         problems.push(`${name} lists ${JSON.stringify(dep)} twice in depends_on: list it once`);
         continue;
       }
       seen.add(dep);
-      if (dep === task.id) {
+      if (dep === item.id) {
         problems.push(
           `${name} depends on itself: remove ${JSON.stringify(dep)} from its depends_on`,
         );
@@ -65,14 +95,14 @@ export function checkPlan(
         const suggestion = dep.length >= 3 ? suggestKey(dep, ids) : undefined;
         const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
         problems.push(
-          `${name} depends on ${JSON.stringify(dep)}, which is not a task of this plan${hint}: name a task's id or remove it`,
+          `${name} depends on ${JSON.stringify(dep)}, which is not a ${nouns.item} of this ${nouns.whole}${hint}: name a ${nouns.item}'s id or remove it`,
         );
       }
     }
   }
-  for (const cycle of findDependencyCycles(plan.tasks)) {
+  for (const cycle of findDependencyCycles(items)) {
     problems.push(
-      `dependency cycle: ${formatCycle(cycle)} (each task depends on the next): remove one of these dependencies`,
+      `dependency cycle: ${formatCycle(cycle)} (each ${nouns.item} depends on the next): remove one of these dependencies`,
     );
   }
   return problems;
@@ -119,21 +149,22 @@ export function formatCycle(cycle: readonly string[]): string {
  * Ids used twice, and ids that differ only in case: they would share a directory and a branch
  * on a case-insensitive file system (macOS, Windows).
  */
-function findDuplicateIds(tasks: readonly PlanGraphTask[]): string[] {
+function findDuplicateIds(items: readonly PlanGraphTask[], nouns: GraphNouns): string[] {
   const problems: string[] = [];
   const firstByKey = new Map<string, number>();
-  tasks.forEach((task, index) => {
-    const key = task.id.toLowerCase();
+  const { item: noun, list } = nouns;
+  items.forEach((item, index) => {
+    const key = item.id.toLowerCase();
     const first = firstByKey.get(key);
     if (first === undefined) {
       firstByKey.set(key, index);
       return;
     }
-    const other = tasks[first]?.id ?? "";
+    const other = items[first]?.id ?? "";
     problems.push(
-      other === task.id
-        ? `tasks[${first}] and tasks[${index}] both have the id ${JSON.stringify(task.id)}: give each task its own id`
-        : `tasks[${first}] (${JSON.stringify(other)}) and tasks[${index}] (${JSON.stringify(task.id)}) have ids that differ only in case: ids name directories and branches, make them differ in more than case`,
+      other === item.id
+        ? `${list}[${first}] and ${list}[${index}] both have the id ${JSON.stringify(item.id)}: give each ${noun} its own id`
+        : `${list}[${first}] (${JSON.stringify(other)}) and ${list}[${index}] (${JSON.stringify(item.id)}) have ids that differ only in case: ids name directories and branches, make them differ in more than case`,
     );
   });
   return problems;
