@@ -1,0 +1,160 @@
+/**
+ * The documents of a pipeline run (`bosun pipeline`): its options, the phase plan the plan pair
+ * writes, and the verdict a pair's verifier gives each iteration. `parsePhasePlan` and
+ * `parseVerdict` turn an agent's reply into a checked value, or into one exact message to
+ * re-prompt it with.
+ */
+import { z } from "zod";
+import { formatIssues } from "../json-file.js";
+import { checkDependencyGraph } from "../plan-check.js";
+import { SafeIdSchema } from "./ids.js";
+import { joinProblems } from "./plan.js";
+
+/** The pairs of a pipeline, in the order they run. */
+export const PIPELINE_PAIRS = ["plan", "implement", "test", "audit"] as const;
+
+/** A producer/verifier pair. */
+export const PipelinePairSchema = z.enum(PIPELINE_PAIRS);
+/** A pair. */
+export type PipelinePair = z.infer<typeof PipelinePairSchema>;
+
+/** Options of a pipeline run: fixed for the run's life, so a resume is faithful. */
+export const PipelineOptionsSchema = z.object({
+  /** The pairs to run, a subset of plan, implement, test, audit in that order. */
+  pairs: z.array(PipelinePairSchema).min(1),
+  /** Iterations a pair may take before it fails. */
+  maxIterations: z.number().int().positive(),
+  /** `multi`: implement and test per phase, in dependency order; `single`: once over the whole plan. */
+  phaseMode: z.enum(["single", "multi"]),
+  /** Producer harness name. */
+  producer: z.string(),
+  /** Verifier harness name (a different one than the producer's where two are available). */
+  verifier: z.string(),
+  /** The project's test command, the deterministic gate of the implement and test pairs; "" for none. */
+  verify: z.string(),
+  /** Questions of a verifier answered by a model instead of a human. */
+  isFullAutoAnswers: z.boolean(),
+  /** No checkpoints and no diffs: the folder need not be a git repository. */
+  isGitDisabled: z.boolean(),
+  /** Gaps the audit finds start a follow-up run by themselves. */
+  isFollowupEnabled: z.boolean(),
+  /** Follow-up runs one after another at most (a follow-up of a follow-up counts 2). */
+  followupDepth: z.number().int().nonnegative(),
+  /** The task the run belongs to: its runs share request history and the clarification ledger. */
+  taskId: SafeIdSchema,
+  /** Per-dispatch and verify-command timeout in seconds (0 = none). */
+  timeoutSec: z.number().nonnegative(),
+});
+
+/** Options of a pipeline run. */
+export type PipelineOptions = z.infer<typeof PipelineOptionsSchema>;
+
+const nonEmpty = z.string().trim().min(1, "must not be empty");
+
+/** One phase of the plan: a slice of the work implemented and tested on its own. */
+export const PhaseSchema = z.strictObject({
+  /** Unique in the plan; names the phase's artifact folders. */
+  id: SafeIdSchema,
+  /** A short title. */
+  title: nonEmpty.max(200, "must be at most 200 characters"),
+  /** What the phase covers and what it leaves out, for its producer. */
+  scope: nonEmpty,
+  /** Ids of the phases that must be done before this one (`[]` for none). */
+  depends_on: z.array(z.string()),
+  /** Checkable statements the phase's verifiers hold the work to; at least one. */
+  acceptance_criteria: z
+    .array(nonEmpty)
+    .min(1, "needs at least one criterion a verifier can check"),
+  /** What could go wrong (`[]` for nothing known). */
+  risks: z.array(nonEmpty),
+  /** How to undo the phase if it has to be. */
+  rollback: nonEmpty,
+});
+
+/** A phase. */
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/** The phase plan: artifacts/plan/plan.json. */
+export const PhasePlanSchema = z.strictObject({
+  /** Format version. */
+  version: z.literal(1, "must be 1"),
+  /** The phases, in the planner's order (the tie-break among phases ready together). */
+  phases: z.array(PhaseSchema).min(1, "empty; a plan needs at least one phase"),
+});
+
+/** A phase plan. */
+export type PhasePlan = z.infer<typeof PhasePlanSchema>;
+
+/** Most phases a plan may hold: more is a plan gone wrong (a phase is implemented and tested apart). */
+export const MAX_PHASES = 50;
+
+/** Problems listed in one message; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10;
+
+/** A checked value, or the one message that says what to fix. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Checks a phase plan the plan pair wrote: its schema, then its dependency graph. */
+export function parsePhasePlan(value: unknown): Checked<PhasePlan> {
+  const parsed = PhasePlanSchema.safeParse(value);
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: `the phase plan is not valid: ${formatIssues(parsed.error.issues)}`,
+    };
+  const plan = parsed.data;
+  const problems = checkDependencyGraph(plan.phases, {
+    item: "phase",
+    list: "phases",
+    whole: "plan",
+  });
+  if (plan.phases.length > MAX_PHASES)
+    problems.unshift(
+      `the plan has ${plan.phases.length} phases, more than the ${MAX_PHASES} allowed: merge small phases`,
+    );
+  if (problems.length === 0) return { ok: true, value: plan };
+  return { ok: false, error: joinProblems(problems, MAX_LISTED_PROBLEMS) };
+}
+
+/** The verifier's verdict on one iteration of its pair: verdict.json. */
+export const VerdictSchema = z.discriminatedUnion("verdict", [
+  z.strictObject({
+    /** The pair's checklist holds on the real diff: the pair is done. */
+    verdict: z.literal("complete"),
+    /** What was checked, in a sentence or two. */
+    summary: nonEmpty,
+  }),
+  z.strictObject({
+    /** Not done yet: what is missing goes to the producer's next iteration. */
+    verdict: z.literal("continue"),
+    /** What the producer must do next, one item per line of work. */
+    missing: z.array(nonEmpty).min(1, "needs at least one thing the producer must do"),
+    /** What was checked. */
+    summary: nonEmpty,
+  }),
+  z.strictObject({
+    /** Only a human (or, with --full-auto-answers, a model) can settle this. */
+    verdict: z.literal("question"),
+    /** The question, answerable without reading the code. */
+    question: nonEmpty,
+    /** Suggested answers, when there are a few obvious ones. */
+    options: z.array(nonEmpty).optional(),
+  }),
+  z.strictObject({
+    /** Cannot go on: a missing dependency, an impossible request. */
+    verdict: z.literal("blocked"),
+    /** Why, and what would unblock it. */
+    reason: nonEmpty,
+  }),
+]);
+
+/** A verdict. */
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Checks a verifier's verdict. */
+export function parseVerdict(value: unknown): Checked<Verdict> {
+  const parsed = VerdictSchema.safeParse(value);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, error: `the verdict is not valid: ${formatIssues(parsed.error.issues)}` };
+}
