@@ -54,6 +54,19 @@ describe("createBosunPaths", () => {
     expect(() => paths.answerFile(id)).toThrow(/^Invalid ask id /);
   });
 
+  it("lays out a pipeline run's story, ledger and artifacts under its run folder, a phase's under its pair", () => {
+    const paths = createBosunPaths("/repo");
+    const run = "/repo/.bosun/runs/r1";
+
+    expect(paths.rawPhaseLogFile("r1")).toBe(`${run}/raw_phase_log.md`);
+    expect(paths.decisionsFile("r1")).toBe(`${run}/decisions.md`);
+    expect(paths.pairArtifactDir("r1", "plan")).toBe(`${run}/artifacts/plan`);
+    expect(paths.pairArtifactDir("r1", "implement", "core")).toBe(
+      `${run}/artifacts/implement/phases/core`,
+    );
+    expect(() => paths.pairArtifactDir("r1", "test", "../x")).toThrow(/phase id/);
+  });
+
   it("keys a working tree's lock by a hash of its path, under .bosun/locks", () => {
     const paths = createBosunPaths("/repo");
     expect(paths.locksDir).toBe("/repo/.bosun/locks");

@@ -125,6 +125,15 @@ export interface BosunPaths {
   worktreeDir(runId: string, taskId: string): string;
   /** `<worktreesDir>/<run>/integration`: the run's integration branch, checked out (detached) for the merge gate. */
   integrationDir(runId: string): string;
+  /** A pipeline run's readable story of every iteration, appended as it happens. */
+  rawPhaseLogFile(runId: string): string;
+  /** A pipeline run's clarification ledger: every question and its answer, for later prompts. */
+  decisionsFile(runId: string): string;
+  /**
+   * `artifacts/<pair>/` of a pipeline run, or `artifacts/<pair>/phases/<phase>/` for a pair that
+   * works per phase (implement, test).
+   */
+  pairArtifactDir(runId: string, pair: string, phase?: string): string;
 }
 
 /**
@@ -226,6 +235,14 @@ export function createBosunPaths(
       ),
     integrationDir: (runId) =>
       path.join(worktreesDir, safeSegment(runId, "run id", runsDir), "integration"),
+    rawPhaseLogFile: (runId) => path.join(runDir(runId), "raw_phase_log.md"),
+    decisionsFile: (runId) => path.join(runDir(runId), "decisions.md"),
+    pairArtifactDir: (runId, pair, phase) => {
+      const pairDir = path.join(runDir(runId), "artifacts", safeSegment(pair, "pair", runsDir));
+      return phase === undefined
+        ? pairDir
+        : path.join(pairDir, "phases", safeSegment(phase, "phase id", pairDir));
+    },
   };
 }
 
