@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -81,6 +81,28 @@ describe("runQuickCommand", () => {
     expect(failed.stdout.toString("utf8")).toBe("out\n");
     expect(long).toMatchObject({ isTruncated: true });
     expect(long.stdout.toString("utf8")).toBe("0000000000");
+  });
+
+  it("never runs a command whose folder is missing (126), and takes a relative folder from bosun's own", async () => {
+    const missing = await runQuickCommand({ command: "pwd", args: [], cwd: "/nonexistent/dir" });
+    const relative = await runQuickCommand({ command: "pwd", args: ["-P"], cwd: "." });
+
+    expect(missing).toMatchObject({ exitCode: 126 });
+    expect(missing.stdout.toString("utf8")).toBe("");
+    expect(relative.stdout.toString("utf8")).toBe(`${realpathSync(process.cwd())}\n`);
+  });
+
+  it("passes environment names the shell cannot spell, and refuses a NUL as a spawn does", async () => {
+    const result = await runQuickCommand({
+      command: "env",
+      args: [],
+      cwd,
+      env: { "ODD.NAME": "dotted", "ODD-NAME": "dashed" },
+    });
+
+    expect(result.stdout.toString("utf8")).toContain("ODD.NAME=dotted\n");
+    expect(result.stdout.toString("utf8")).toContain("ODD-NAME=dashed\n");
+    await expect(runQuickCommand({ command: "echo", args: ["a\0b"], cwd })).rejects.toThrow(/NUL/);
   });
 
   it("runs commands at once and gives each its own answer", async () => {

@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -52,16 +52,23 @@ export interface QuickResult {
   durationMs: number;
 }
 
-const STDERR_TAIL_CHARS = 4_096;
+const STDERR_TAIL_BYTES = 4_096;
+
+/** Stdout read at most, unless the command says: git's own cap is the same. */
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
- * The shell's loop. `nl` holds a newline, so an argument with newlines is written on one line as
- * quoted pieces joined by "$nl"; CDPATH is dropped so `cd` never goes anywhere but where it is told.
+ * The shell's loop, given its folder as $1. `__bosun_nl` holds a newline, so an argument with
+ * newlines is written on one line as quoted pieces joined by "$__bosun_nl" (names no environment
+ * uses: an exported variable of the same name would reach git changed). CDPATH is dropped so `cd`
+ * never goes anywhere but where it is told. When bosun goes, however it goes, its end of the
+ * pipe closes, the loop ends and the shell removes its folder.
  */
-export const SHELL_LOOP = `nl='
+export const SHELL_LOOP = `__bosun_nl='
 '
 unset CDPATH
-while IFS= read -r line; do eval "$line"; done
+while IFS= read -r __bosun_line; do eval "$__bosun_line"; done
+rm -rf -- "$1"
 `;
 
 /** Who is told of each command run (tests and the benchmark count them). */
@@ -105,7 +112,7 @@ class ShellServer {
     // eslint-disable-next-line no-restricted-properties
     this.dir = mkdtempSync(path.join(os.tmpdir(), `bosun-sh-${process.pid}-`));
     this.baseEnv = { ...process.env, BOSUN: "1" };
-    this.child = spawn("/bin/sh", ["-c", SHELL_LOOP], {
+    this.child = spawn("/bin/sh", ["-c", SHELL_LOOP, "bosun-shell-runner", this.dir], {
       cwd: this.dir,
       env: this.baseEnv,
       stdio: ["pipe", "pipe", "pipe"],
@@ -117,7 +124,7 @@ class ShellServer {
       for (const line of this.lines.push(chunk)) this.answer(line);
     });
     this.child.stderr?.on("data", (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
+      this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
     });
     // A write after the shell died fails here, and its exit below answers every waiting command.
     this.child.stdin?.on("error", () => undefined);
@@ -135,45 +142,60 @@ class ShellServer {
     const id = this.nextId++;
     const out = path.join(this.dir, `${id}.out`);
     const err = path.join(this.dir, `${id}.err`);
+    // Built first: a command that cannot be written (a NUL) fails before it is waited for.
+    const line = this.buildLine(id, command, out, err);
     const exitCode = await new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.setHeld(true);
-      this.child.stdin?.write(`${this.buildLine(id, command, out, err)}\n`);
+      this.child.stdin?.write(`${line}\n`);
     });
-    const [stdout, stderr] = await Promise.all([readFile(out), readFile(err, "utf8")]);
+    const maxBytes = command.maxBytes ?? DEFAULT_MAX_BYTES;
+    const [stdout, stderr] = await Promise.all([readStart(out, maxBytes + 1), readEnd(err)]);
     await Promise.all([rm(out, { force: true }), rm(err, { force: true })]);
-    const maxBytes = command.maxBytes ?? Number.POSITIVE_INFINITY;
     return {
       exitCode,
       stdout: stdout.length > maxBytes ? stdout.subarray(0, maxBytes) : stdout,
       isTruncated: stdout.length > maxBytes,
-      stderrTail: stderr.slice(-STDERR_TAIL_CHARS),
+      stderrTail: stderr.toString("utf8"),
       durationMs: performance.now() - startedAt,
     };
   }
 
   /** The one line that runs `command` in the background and answers with its id and status. */
   private buildLine(id: number, command: QuickCommand, out: string, err: string): string {
+    // A folder that is not there fails the command (126), as a spawn would: it must never run
+    // in the shell's own folder instead. Physical (-P) and absolute: no `..` games, no CDPATH.
+    const { exports, envArgs } = this.listEnvChanges(command.env);
     const words = [
-      `cd ${quote(command.cwd)} &&`,
-      ...this.listEnvChanges(command.env),
-      `exec ${[command.command, ...command.args].map(quote).join(" ")}`,
+      `cd -P -- ${quote(path.resolve(command.cwd))} || exit 126;`,
+      ...exports,
+      `exec ${[...envArgs, command.command, ...command.args].map(quote).join(" ")}`,
     ];
     return `( ( ${words.join(" ")} ) >${quote(out)} 2>${quote(err)} </dev/null; echo "${id} $?" ) &`;
   }
 
-  /** `export`/`unset` words for what differs from the shell's own environment. */
-  private listEnvChanges(overrides: Readonly<Record<string, string>> = {}): string[] {
+  /**
+   * What differs from the shell's own environment: `export`/`unset` words for names the shell can
+   * spell, and `env -u NAME NAME=value` arguments for the others (`A.B`, `BASH_FUNC_x%%`).
+   */
+  private listEnvChanges(overrides: Readonly<Record<string, string>> = {}): {
+    exports: string[];
+    envArgs: string[];
+  } {
     const wanted: Record<string, string | undefined> = { ...process.env, BOSUN: "1", ...overrides };
-    const words: string[] = [];
+    const exports: string[] = [];
+    const envArgs: string[] = [];
     for (const [name, value] of Object.entries(wanted)) {
-      // A name the shell cannot spell (rare: set by the OS, not by bosun) keeps the start value.
-      if (value === undefined || value === this.baseEnv[name] || !isShellName(name)) continue;
-      words.push(`export ${name}=${quote(value)};`);
+      if (value === undefined || value === this.baseEnv[name]) continue;
+      if (isShellName(name)) exports.push(`export ${name}=${quote(value)};`);
+      else envArgs.push(`${name}=${value}`);
     }
-    for (const name of Object.keys(this.baseEnv))
-      if (wanted[name] === undefined && isShellName(name)) words.push(`unset ${name};`);
-    return words;
+    for (const name of Object.keys(this.baseEnv)) {
+      if (wanted[name] !== undefined) continue;
+      if (isShellName(name)) exports.push(`unset ${name};`);
+      else envArgs.unshift("-u", name);
+    }
+    return { exports, envArgs: envArgs.length === 0 ? [] : ["env", ...envArgs] };
   }
 
   private answer(line: string): void {
@@ -195,12 +217,12 @@ class ShellServer {
     const error = new BosunError(`${reason}${detail === "" ? "" : `: ${detail}`}`);
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
-    this.stop();
+    // The folder stays until bosun exits: an answered command's output may still be being read.
+    this.child.stdin?.end();
   }
 
-  /** Ends the shell (its running commands finish on their own) and removes its folder. */
+  /** At bosun's exit: ends the shell (its running commands finish on their own), removes its folder. */
   private stop(): void {
-    process.off("exit", this.removeOnExit);
     this.child.stdin?.end();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -221,12 +243,42 @@ class ShellServer {
   }
 }
 
-/** A word the shell takes literally: single-quoted, a newline as "$nl" (the line must stay one). */
+/** A word the shell takes literally: single-quoted, a newline as "$__bosun_nl" (the line must stay one). */
 function quote(word: string): string {
+  // A spawn refuses a NUL too: no argument or environment value can hold one.
+  if (word.includes("\0"))
+    throw new BosunError(`An argument holds a NUL byte: ${JSON.stringify(word)}`);
   return word
     .split("\n")
     .map((piece) => `'${piece.replaceAll("'", `'\\''`)}'`)
-    .join('"$nl"');
+    .join('"$__bosun_nl"');
+}
+
+/** The first `count` bytes of a file. */
+async function readStart(file: string, count: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(Math.min(size, count));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last STDERR_TAIL_BYTES of a file. */
+async function readEnd(file: string): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, STDERR_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function isShellName(name: string): boolean {
