@@ -269,8 +269,10 @@ export async function runAgentStep(
     costUsd: result.costUsd,
     isCostEstimated: result.isCostEstimated,
   });
-  // One look at HEAD and the uncommitted paths serves the record and the round's next step.
-  const { head } = await lookAtTree(ctx, scope.cwd);
+  // Where bosun keeps looks, one look at HEAD and the uncommitted paths serves the record and
+  // the round's next step; elsewhere (a review, in the user's checkout) HEAD alone is read.
+  const head =
+    ctx.looks === undefined ? await getHead(scope.cwd) : (await lookAtTree(ctx, scope.cwd)).head;
   await ctx.record({
     type: "dispatch.completed",
     ...ended,

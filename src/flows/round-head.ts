@@ -137,7 +137,7 @@ export async function discardChangesSince(
   await snapshotWorkingTree(cwd, ref, `bosun: what ${who.toLowerCase()} changed in round ${round}`);
   await runGit(cwd, ["reset", "-q", "--hard", known]);
   await runGit(cwd, ["clean", "-q", "-fd"]);
-  ctx.looks?.note(cwd, { head: known, dirty: [] });
+  ctx.looks?.noteClean(cwd, known);
   ctx.emit({
     type: "warning",
     runId: ctx.runId,

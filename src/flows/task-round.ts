@@ -174,7 +174,7 @@ async function produceCheckpoint(
   );
   const commit = made?.commit ?? ctx.looks?.getFresh(scope.cwd)?.head ?? (await getHead(scope.cwd));
   // `add -A` staged everything and the commit took it: the tree is clean at the checkpoint.
-  ctx.looks?.note(scope.cwd, { head: commit, dirty: [] });
+  ctx.looks?.noteClean(scope.cwd, commit);
   // The commit's own change is the worker's unless the worker committed too (then: from base).
   const filesChanged =
     made !== null && made.parent === base

@@ -30,6 +30,20 @@ describe("TreeLooks", () => {
   });
 });
 
+describe("TreeLooks.noteClean", () => {
+  it("records a clean tree, but not one with submodules (their checkouts stay dirty through a commit)", async () => {
+    const [plain, withSubmodules] = [await makeOutsideDir(), await makeOutsideDir()];
+    await writeFile(path.join(withSubmodules, ".gitmodules"), "");
+    const looks = new TreeLooks();
+
+    looks.noteClean(plain, "h1");
+    looks.noteClean(withSubmodules, "h1");
+
+    expect(looks.getFresh(plain)).toEqual({ head: "h1", dirty: [] });
+    expect(looks.getFresh(withSubmodules)).toBeUndefined();
+  });
+});
+
 function makeContext(repo: string, looks: TreeLooks | undefined): RunContext {
   return {
     paths: createBosunPaths(repo),

@@ -12,6 +12,9 @@
  * only: a resumed run looks afresh, as the checks in round-head.ts expect.
  */
 
+import { existsSync } from "node:fs";
+import path from "node:path";
+
 /** How long a look stands in for a new one: the time between two back-to-back steps, with room for a busy machine. */
 export const FRESH_MS = 2000;
 
@@ -32,6 +35,16 @@ export class TreeLooks {
   /** Records what bosun saw (or just made) in `cwd`. */
   note(cwd: string, look: TreeLook): void {
     this.looks.set(cwd, { ...look, atMs: this.now() });
+  }
+
+  /**
+   * Records that bosun just left `cwd` clean at `head` (a commit of everything, a hard reset and
+   * clean) — unless the tree has submodules: changes inside a submodule's checkout survive all
+   * of those, so such a tree is looked at again instead.
+   */
+  noteClean(cwd: string, head: string): void {
+    if (existsSync(path.join(cwd, ".gitmodules"))) this.forget(cwd);
+    else this.note(cwd, { head, dirty: [] });
   }
 
   /** Drops the look at `cwd`: something other than bosun's own step may change the tree now. */

@@ -12,7 +12,6 @@ import {
   listChangedFiles,
   listCommits,
   listDirtyFiles,
-  readIdentityArgs,
   readWorktreeStatus,
   readRef,
   resolveRevisions,
@@ -238,21 +237,27 @@ describe("commitChanges", () => {
     expect(await listDirtyFiles(repo)).toEqual([]);
   });
 
-  it("given a fresh status, makes the same commit in two git calls: add, and a commit that names itself", async () => {
-    const { repo, before } = await makeChanges();
-    const known = await readWorktreeStatus(repo);
-    // The committer identity is asked once per repository: not part of what is counted.
-    await readIdentityArgs(repo);
+  it("names odd paths exactly (a quote, a tab, a newline), in the commit's list and listChangedFiles alike", async () => {
+    const repo = await makeRepo();
+    const before = await getHead(repo);
+    const odd = ['say "hi".txt', "tab\there.txt", "new\nline.txt"];
+    for (const name of odd) await writeFile(path.join(repo, name), "x\n");
 
-    const { result, spawns } = await countSpawns(() => commitChanges(repo, "checkpoint", known));
+    const made = await commitChanges(repo, "odd names");
 
-    expect(spawns).toEqual(["git", "git"]);
-    expect(result).toEqual({ commit: await getHead(repo), parent: before, files: FILES });
-    expect(await runGit(repo, ["log", "-1", "--format=%s"])).toBe("checkpoint");
-    // Nothing seen dirty: nothing to commit, and no git call to learn it.
+    expect(made?.files).toEqual([...odd].sort());
+    expect(await listChangedFiles(repo, before, made?.commit ?? "")).toEqual(made?.files);
+  });
+
+  it("asks git nothing when bosun's fresh status found nothing uncommitted", async () => {
+    const { repo } = await makeChanges();
+    const made = await commitChanges(repo, "checkpoint", await readWorktreeStatus(repo));
+
     const clean = await countSpawns(() =>
-      commitChanges(repo, "again", { head: result?.commit ?? "", dirty: [] }),
+      commitChanges(repo, "again", { head: made?.commit ?? "", dirty: [] }),
     );
+
+    expect(made?.files).toEqual(FILES);
     expect(clean).toEqual({ result: null, spawns: [] });
   });
 });

@@ -320,11 +320,11 @@ export interface KnownTree {
 }
 
 /**
- * `commitAll` that also says what it committed on top of what. Given what the caller just saw
- * (`known`: HEAD and the uncommitted paths of a `readWorktreeStatus` taken since the last writer
- * stopped), two git calls: `add -A` stages exactly those paths, and the commit names itself in
- * its summary line. Otherwise four: the staged list is the commit's change (index against HEAD is
- * what the commit records), and the new HEAD and its parent come back from one rev-list.
+ * `commitAll` that also says what it committed on top of what, in four git calls: the staged list
+ * is the commit's change (index against HEAD is what the commit records, a rename as both its
+ * paths), and the new HEAD and its parent come back from one rev-list. Given what the caller just
+ * saw (`known`, a `readWorktreeStatus` taken since the last writer stopped) and it found nothing
+ * uncommitted, none at all.
  */
 export async function commitChanges(
   cwd: string,
@@ -333,35 +333,20 @@ export async function commitChanges(
 ): Promise<CommitMade | null> {
   if (known?.dirty.length === 0) return null;
   await runGit(cwd, ["add", "-A"]);
-  const files =
-    known === undefined
-      ? (await runGit(cwd, ["diff", "--cached", "--name-only", "--no-renames"]))
-          .split("\n")
-          .filter((line) => line !== "")
-      : sortAsGit(known.dirty);
+  const files = splitNulFields(
+    await runGitExact(cwd, ["diff", "--cached", "--name-only", "-z", "--no-renames"]),
+  );
   if (files.length === 0) return null;
-  const committed = await runGitUnchecked(cwd, [
+  await runGit(cwd, [
     ...(await readIdentityArgs(cwd)),
-    // The summary line then names the commit in full: "[branch (root-commit) <id>] message".
-    "-c",
-    "core.abbrev=no",
     "commit",
     "--no-verify",
     // bosun's own commits must never stop for a signing prompt (commit.gpgSign).
     "--no-gpg-sign",
+    "-q",
     "-m",
     message,
   ]);
-  if (committed.exitCode !== 0) {
-    // Paths status called dirty that `add` stages nothing for (changes inside a submodule's
-    // checkout): nothing to commit, as the staged list would have said.
-    if (known !== undefined && (await runGit(cwd, ["diff", "--cached", "--name-only"])) === "")
-      return null;
-    throw createGitError(cwd, ["commit"], committed);
-  }
-  const named = /^\[[^\]\n]*?([0-9a-f]{40}|[0-9a-f]{64})\]/.exec(committed.stdout)?.[1];
-  if (known !== undefined && named !== undefined)
-    return { commit: named, parent: known.head, files };
   // "<commit> <parent>" (no parent for a root commit).
   const [commit = "", parent = ""] = (
     await runGit(cwd, ["rev-list", "--parents", "--max-count=1", "HEAD"])
@@ -371,16 +356,13 @@ export async function commitChanges(
   return { commit, parent, files };
 }
 
-/** Paths in git's order (bytewise), each once. */
-function sortAsGit(paths: readonly string[]): string[] {
-  return [...new Set(paths)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
 /** Files changed between two commits; a rename is both of its paths, as for a checkpoint. */
 export async function listChangedFiles(cwd: string, from: string, to: string): Promise<string[]> {
   if (from === to) return [];
-  const out = await runGit(cwd, ["diff", "--name-only", "--no-renames", from, to]);
-  return out.split("\n").filter((line) => line !== "");
+  // -z: names exactly as stored (a quote, a tab or a newline in one would come back quoted).
+  return splitNulFields(
+    await runGitExact(cwd, ["diff", "--name-only", "-z", "--no-renames", from, to]),
+  );
 }
 
 /** The unified diff between two commits, cut at `maxBytes` with a note saying so. */

@@ -93,7 +93,8 @@ export async function readWorktreeBranches(repo: string): Promise<WorktreeBranch
     ));
   if (!isPlain) return listWorktrees(repo);
   const main = await readHeadBranch(path.join(gitDir, "HEAD"));
-  if (main === undefined) return listWorktrees(repo);
+  // A reftable repository keeps HEAD elsewhere and leaves a stub naming refs/heads/.invalid.
+  if (main === undefined || main === INVALID_HEAD) return listWorktrees(repo);
   const entries: WorktreeBranch[] = [{ dir: repo, branch: main, isPrunable: false }];
   const adminRoot = path.join(gitDir, "worktrees");
   const names = await readdir(adminRoot).catch((error: unknown) => {
@@ -114,13 +115,19 @@ export async function readWorktreeBranches(repo: string): Promise<WorktreeBranch
         () => false,
       ),
     ]);
+    if (branch === INVALID_HEAD) return listWorktrees(repo);
     if (branch === undefined || gitFile === undefined) continue;
+    // Relative to the admin folder when git writes relative worktree paths (worktree.useRelativePaths).
+    const dotGit = path.resolve(admin, gitFile);
     // As git judges it: gone from disk and not locked.
-    const isPrunable = !isLocked && !existsSync(gitFile);
-    entries.push({ dir: path.dirname(gitFile), branch, isPrunable });
+    const isPrunable = !isLocked && !existsSync(dotGit);
+    entries.push({ dir: path.dirname(dotGit), branch, isPrunable });
   }
   return entries;
 }
+
+/** What a reftable repository's HEAD file says: the real HEAD is in the reftable. */
+const INVALID_HEAD = "refs/heads/.invalid";
 
 /** The full ref a HEAD file names, null when detached, undefined when it cannot be read. */
 async function readHeadBranch(file: string): Promise<string | null | undefined> {

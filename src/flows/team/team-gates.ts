@@ -283,16 +283,19 @@ async function readWorkerLogs(ctx: RunContext, scope: RoundScope): Promise<strin
 
 /** Puts `files` back as they were in `tree` (removing those it did not hold), in `root`'s files only. */
 async function restorePaths(root: string, tree: string, files: readonly string[]): Promise<void> {
-  const listed = await runGit(root, [
+  const listed = await runGitExact(root, [
+    // Paths as named, never as patterns; -z: names exactly as stored.
+    "--literal-pathspecs",
     "ls-tree",
     "-r",
+    "-z",
     "--name-only",
     "--full-tree",
     tree,
     "--",
     ...files,
   ]);
-  const inTree = new Set(listed.split("\n").filter((line) => line !== ""));
+  const inTree = new Set(splitNulFields(listed));
   const restore = files.filter((file) => inTree.has(file));
   if (restore.length > 0)
     await runGit(root, ["restore", `--source=${tree}`, "--worktree", "--", ...restore]);
