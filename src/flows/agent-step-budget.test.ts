@@ -2,13 +2,14 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AgentBudgetSpentError } from "../agents/attempt.js";
-import type { AgentRunner, DispatchRequest, DispatchResult } from "../agents/dispatch.js";
+import type { AgentRunner, DispatchRequest } from "../agents/dispatch.js";
 import { AgentError } from "../errors.js";
 import { createBosunPaths } from "../store/paths.js";
 import { createRunIndex } from "../store/run-index.js";
 import { DEFAULT_CONFIG, type Config } from "../store/schema/config.js";
 import { RunEventSchema, type RunEventInput } from "../store/schema/events.js";
 import type { TeamOptions } from "../store/schema/run-options.js";
+import { makeDispatchResult } from "../../test/helpers/dispatch-result.js";
 import { makeGitRepo } from "../../test/helpers/git-repo.js";
 import { runAgentStep } from "./agent-step.js";
 import type { DispatchBudget, RoundScope, RunContext } from "./flow-context.js";
@@ -26,21 +27,6 @@ const OPTIONS: TeamOptions = {
   budgetUsd: 4,
   isPlanGated: false,
 };
-
-function makeResult(costUsd: number): DispatchResult {
-  return {
-    exitCode: 0,
-    costUsd,
-    isCostEstimated: false,
-    tokens: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 },
-    finalText: "done",
-    durationMs: 7,
-    spawns: 1,
-    fileEdits: [],
-    toolUses: 0,
-    warnings: [],
-  };
-}
 
 /** A run context with `budget` whose journal is `recorded` and whose agents are `runAgent`. */
 async function makeContext(
@@ -91,7 +77,7 @@ describe("runAgentStep under a team budget", () => {
     const requests: DispatchRequest[] = [];
     const { ctx, recorded, repo } = await makeContext(budget, (request) => {
       requests.push(request);
-      return Promise.resolve(makeResult(0.5));
+      return Promise.resolve(makeDispatchResult(0.5));
     });
     await runAgentStep(ctx, makeScope(repo, "a"), { ...STEP, reportFile: `${repo}/r.json` });
     await runAgentStep(ctx, makeScope(repo, "b", "codex"), {

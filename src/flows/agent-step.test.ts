@@ -1,32 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DispatchRequest, DispatchResult } from "../agents/dispatch.js";
+import type { DispatchRequest } from "../agents/dispatch.js";
 import { createHarnessPauses } from "../agents/harness-pause.js";
 import { createBosunPaths } from "../store/paths.js";
 import { createRunIndex } from "../store/run-index.js";
 import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import { RunEventSchema, type RunEventInput } from "../store/schema/events.js";
+import { makeDispatchResult } from "../../test/helpers/dispatch-result.js";
 import { makeGitRepo } from "../../test/helpers/git-repo.js";
 import { getHead } from "../workspace/git.js";
 import { runAgentStep } from "./agent-step.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
 import { TreeLooks } from "./tree-look.js";
-
-function makeResult(): DispatchResult {
-  return {
-    exitCode: 0,
-    costUsd: 0.25,
-    isCostEstimated: false,
-    tokens: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 },
-    finalText: "done",
-    durationMs: 7,
-    spawns: 1,
-    fileEdits: [],
-    toolUses: 0,
-    warnings: [],
-  };
-}
 
 describe("runAgentStep", () => {
   it("runs the agent through the context's runner with the config's stall limits and the run's pauses, journaling a pause", async () => {
@@ -57,18 +43,10 @@ describe("runAgentStep", () => {
       runAgent: async (request) => {
         requests.push(request);
         await request.onPause?.({ harness: "claude", until: new Date(untilMs), reason: "429" });
-        return makeResult();
+        return makeDispatchResult();
       },
     };
-    const scope: RoundScope = {
-      taskId: "T-001",
-      round: 1,
-      cwd: repo,
-      harnesses: { worker: "claude" },
-      maxRounds: 3,
-      timeoutSec: 60,
-      resumeCommand: "bosun review --resume r1",
-    };
+    const scope = makeScope(repo);
     await runAgentStep(ctx, scope, {
       seat: "worker",
       attempt: 1,
@@ -120,7 +98,7 @@ describe("runAgentStep with a role's model", () => {
       emit: () => undefined,
       runAgent: (request) => {
         requests.push(request);
-        return Promise.resolve(makeResult());
+        return Promise.resolve(makeDispatchResult());
       },
     };
     const scope: RoundScope = {
@@ -164,7 +142,7 @@ describe("runAgentStep and bosun's look at the tree", () => {
       looks,
       runAgent: async () => {
         await writeFile(path.join(repo, "agent.txt"), "written\n");
-        return makeResult();
+        return makeDispatchResult();
       },
     };
     // A look from before the agent: clean.
