@@ -175,8 +175,8 @@ class ShellServer {
   }
 
   /**
-   * What differs from the shell's own environment: `export`/`unset` words for names the shell can
-   * spell, and `env -u NAME NAME=value` arguments for the others (`A.B`, `BASH_FUNC_x%%`).
+   * What differs from the shell's own environment, as `export`/`unset` words, for names the shell
+   * can spell; the others (`A.B`, `BASH_FUNC_x%%`) all go as `env NAME=value` arguments.
    */
   private listEnvChanges(overrides: Readonly<Record<string, string>> = {}): {
     exports: string[];
@@ -186,9 +186,10 @@ class ShellServer {
     const exports: string[] = [];
     const envArgs: string[] = [];
     for (const [name, value] of Object.entries(wanted)) {
-      if (value === undefined || value === this.baseEnv[name]) continue;
-      if (isShellName(name)) exports.push(`export ${name}=${quote(value)};`);
-      else envArgs.push(`${name}=${value}`);
+      if (value === undefined) continue;
+      // The shell drops names it cannot spell from what it passes on: `env` passes each, always.
+      if (!isShellName(name)) envArgs.push(`${name}=${value}`);
+      else if (value !== this.baseEnv[name]) exports.push(`export ${name}=${quote(value)};`);
     }
     for (const name of Object.keys(this.baseEnv)) {
       if (wanted[name] !== undefined) continue;
