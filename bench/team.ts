@@ -323,7 +323,7 @@ async function benchRun(
     row(
       "bosun's main thread busy, first start → last merge",
       formatPct(busy.utilization, 1),
-      "event-loop utilization: near 100 % means bosun's one thread (its forks of git included) sets the pace",
+      "event-loop utilization: near 100 % means bosun's one thread (its spawns included) sets the pace",
     ),
   );
   const completed = journal.find((event) => event.type === "run.completed");
