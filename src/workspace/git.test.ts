@@ -214,19 +214,21 @@ describe("listDirtyFiles", () => {
   });
 });
 
-describe("commitChanges", () => {
-  /** A committed file, then a rename of it (staged), an edit and a new file. */
-  async function makeChanges(): Promise<{ repo: string; before: string }> {
-    const repo = await makeRepo();
-    await writeFile(path.join(repo, "a b.txt"), "x\n");
-    await commitAll(repo, "add");
-    await runGit(repo, ["mv", "a b.txt", "c d.txt"]);
-    await writeFile(path.join(repo, "README.md"), "changed\n");
-    await writeFile(path.join(repo, "new.txt"), "new\n");
-    return { repo, before: await getHead(repo) };
-  }
-  const FILES = ["README.md", "a b.txt", "c d.txt", "new.txt"];
+/** A committed file, then a rename of it (staged), an edit and a new file. */
+async function makeChanges(): Promise<{ repo: string; before: string }> {
+  const repo = await makeRepo();
+  await writeFile(path.join(repo, "a b.txt"), "x\n");
+  await commitAll(repo, "add");
+  await runGit(repo, ["mv", "a b.txt", "c d.txt"]);
+  await writeFile(path.join(repo, "README.md"), "changed\n");
+  await writeFile(path.join(repo, "new.txt"), "new\n");
+  return { repo, before: await getHead(repo) };
+}
 
+/** The paths `makeChanges` changes, as git sorts them. */
+const FILES = ["README.md", "a b.txt", "c d.txt", "new.txt"];
+
+describe("commitChanges", () => {
   it("commits everything and lists a rename as both of its paths, as listChangedFiles does", async () => {
     const { repo, before } = await makeChanges();
 
@@ -264,17 +266,12 @@ describe("commitChanges", () => {
 
 describe("readWorktreeStatus", () => {
   it("gives HEAD and the uncommitted paths in one call, and names a repository with no commit", async () => {
-    const repo = await makeRepo();
-    await writeFile(path.join(repo, "a b.txt"), "x\n");
-    await commitAll(repo, "add");
-    await runGit(repo, ["mv", "a b.txt", "c d.txt"]);
-    await writeFile(path.join(repo, "README.md"), "changed\n");
-    await writeFile(path.join(repo, "new.txt"), "new\n");
+    const { repo } = await makeChanges();
 
     const status = await readWorktreeStatus(repo);
 
     expect(status.head).toBe(await getHead(repo));
-    expect(status.dirty.sort()).toEqual(["README.md", "a b.txt", "c d.txt", "new.txt"]);
+    expect(status.dirty.sort()).toEqual(FILES);
     const empty = await makeRepo();
     await rm(path.join(empty, ".git"), { recursive: true });
     await runGit(empty, ["init", "-q"]);
