@@ -158,6 +158,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
     case "run.created":
       if (event.flow === "team")
         return `${color.bold("▶ team run")} ${event.runId} · ${event.title} · planner ${event.options.planner}, workers ${event.options.worker}, critic ${event.options.critic}, ${event.options.maxParallel} at once`;
+      if (event.flow === "pipeline")
+        return `${color.bold("▶ pipeline")} ${event.runId} · task ${event.taskId}${event.parentRunId === undefined ? "" : ` · follow-up of ${event.parentRunId}`} · ${event.options.pairs.join(" → ")} · producer ${event.options.producer}, verifier ${event.options.verifier}, up to ${event.options.maxIterations} iteration(s) a pair`;
       return `${color.bold("▶ review")} ${event.runId} · task ${event.taskId} · worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s)`;
     case "run.resumed":
       return `${color.bold("▶ resumed")} ${event.runId}`;
@@ -174,13 +176,17 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `  ${color.yellow("HEAD moved")} outside the run, ${shortSha(event.from)} → ${shortSha(event.to)}${what}; ${done}`;
     }
     case "options.changed":
+      if ("pairs" in event.options)
+        return `  options now: ${event.options.pairs.join(" → ")}, producer ${event.options.producer}, verifier ${event.options.verifier}, up to ${event.options.maxIterations} iteration(s) a pair, timeout ${event.options.timeoutSec}s`;
       if (!("reviewer" in event.options)) {
         const { maxParallel, maxRepairs, timeoutSec, budgetUsd, taskBudgetUsd } = event.options;
         return `  options now: ${maxParallel} task(s) at once, ${maxRepairs} repair round(s), timeout ${timeoutSec}s, budget ${budgetUsd === undefined ? "no cap" : formatUsd(budgetUsd)}, each task ${taskBudgetUsd === undefined ? "no cap" : formatUsd(taskBudgetUsd)}`;
       }
       return `  options now: worker ${event.options.worker}, reviewer ${event.options.reviewer}, up to ${event.options.maxRounds} round(s), timeout ${event.options.timeoutSec}s${event.options.verify === "" ? "" : `, verify \`${event.options.verify}\``}`;
     case "round.started":
-      return color.bold(`── round ${event.round}`);
+      return event.phase === undefined
+        ? color.bold(`── round ${event.round}`)
+        : color.bold(`── ${event.phase} · iteration ${event.round}`);
     case "dispatch.started":
       return `  ${event.seat} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
     case "dispatch.completed": {
@@ -198,6 +204,7 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
     case "checkpoint.started":
       return undefined;
     case "checkpoint.created":
+      if (event.commit === "") return `  ${color.dim("no checkpoint (--no-git)")}`;
       return `  checkpoint ${shortSha(event.commit)} · ${event.filesChanged.length} file(s) changed`;
     case "gate.completed":
       return `  gate ${event.name} ${event.passed ? color.green("✓") : color.red("✗")} ${color.dim(oneLine(event.detail))}`;
@@ -209,6 +216,19 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `${color.yellow("? ask")} ${event.askId}: ${event.question}`;
     case "ask.answered":
       return `${color.cyan("! answer")} ${event.askId}: ${event.answer}`;
+    case "verdict.recorded": {
+      const shade = {
+        complete: color.green,
+        continue: color.yellow,
+        question: color.cyan,
+        blocked: color.red,
+      }[event.verdict];
+      return `  verdict ${shade(event.verdict)}${event.missing > 0 ? ` · ${event.missing} item(s) missing` : ""} ${color.dim(oneLine(event.detail))}`;
+    }
+    case "phases.planned":
+      return `  phases: ${oneLine(event.phaseIds.join(" → "))}`;
+    case "followup.started":
+      return `${color.bold("▶ follow-up")} ${event.childRunId} takes on ${event.gaps} gap(s) the audit found`;
     case "plan.created":
       return `  plan: ${event.taskIds.length} task(s): ${oneLine(event.taskIds.join(", "))}`;
     case "plan.approved":

@@ -12,11 +12,10 @@ import { dispatchKey } from "../store/run-index.js";
 import { appendJsonl } from "../store/jsonl.js";
 import { CostLineSchema } from "../store/schema/costs.js";
 import type { Seat } from "../store/schema/events.js";
-import { getHead } from "../workspace/git.js";
 import type { DispatchReservation, RoundScope, RunContext } from "./flow-context.js";
 import { waitForManualReport } from "./manual.js";
 import type { ReportCheck } from "./report-check.js";
-import { getScopeRound, lookAtTree } from "./round-head.js";
+import { getScopeRound, lookAtTree, readHead } from "./round-head.js";
 
 /** Directory of one seat attempt's prompt and logs: rounds/<n>/<seat>[-<attempt>]/. */
 export function getAttemptDir(
@@ -25,7 +24,7 @@ export function getAttemptDir(
   seat: Seat,
   attempt: number,
 ): string {
-  return ctx.paths.attemptDir(ctx.runId, scope.taskId, scope.round, seat, attempt);
+  return ctx.paths.attemptDir(ctx.runId, scope.taskId, scope.round, seat, attempt, scope.phase);
 }
 
 /** True when the attempt's completion is journaled. */
@@ -173,7 +172,7 @@ export async function runAgentStep(
     await ctx.record({
       type: "dispatch.completed",
       ...ended,
-      head: await getHead(scope.cwd),
+      head: await readHead(ctx, scope.cwd),
       exitCode: 0,
       costUsd: 0,
       isCostEstimated: false,
@@ -272,7 +271,9 @@ export async function runAgentStep(
   // Where bosun keeps looks, one look at HEAD and the uncommitted paths serves the record and
   // the round's next step; elsewhere (a review, in the user's checkout) HEAD alone is read.
   const head =
-    ctx.looks === undefined ? await getHead(scope.cwd) : (await lookAtTree(ctx, scope.cwd)).head;
+    ctx.looks === undefined
+      ? await readHead(ctx, scope.cwd)
+      : (await lookAtTree(ctx, scope.cwd)).head;
   await ctx.record({
     type: "dispatch.completed",
     ...ended,
@@ -314,10 +315,14 @@ async function recordStopped(
       message: error.message,
       isPermanent: error.isPermanent,
       ...(error instanceof AgentBudgetSpentError ? { costUsd: error.costUsd } : {}),
-      head: await getHead(scope.cwd),
+      head: await readHead(ctx, scope.cwd),
     });
   } else if (error instanceof CancelledError) {
-    await ctx.record({ type: "dispatch.cancelled", ...ended, head: await getHead(scope.cwd) });
+    await ctx.record({
+      type: "dispatch.cancelled",
+      ...ended,
+      head: await readHead(ctx, scope.cwd),
+    });
   }
 }
 

@@ -6,7 +6,7 @@
 import type { AgentRunner } from "../agents/dispatch.js";
 import type { HarnessPauses } from "../agents/harness-pause.js";
 import type { BudgetExhaustedError } from "../errors.js";
-import type { BosunPaths } from "../store/paths.js";
+import type { BosunPaths, RoundFileName } from "../store/paths.js";
 import type { RunIndex } from "../store/run-index.js";
 import type { Config } from "../store/schema/config.js";
 import type { RunEvent, RunEventInput, Seat } from "../store/schema/events.js";
@@ -40,6 +40,11 @@ export interface RunContext {
    * whose worktrees only bosun's steps touch); absent: every step asks git.
    */
   looks?: TreeLooks;
+  /**
+   * No git (a pipeline with --no-git, in a folder that may not be a repository): no checkpoints,
+   * no HEAD to reconcile, no diffs; heads are recorded as "".
+   */
+  isGitless?: boolean;
 }
 
 /**
@@ -106,4 +111,9 @@ export interface RoundScope {
   resumeCommand: string;
   /** Extra environment for the round's agents and commands (a worktree's BOSUN_PORT). */
   env?: Readonly<Record<string, string>>;
+}
+
+/** A file of the scope's round (its directory depends on the task and, where there is one, the phase). */
+export function getRoundFile(ctx: RunContext, scope: RoundScope, name: RoundFileName): string {
+  return ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, name, scope.phase);
 }

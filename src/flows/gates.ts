@@ -4,7 +4,7 @@
  * that says so, an escalation to a human) without spending a verifier call.
  */
 import { existsSync } from "node:fs";
-import type { RoundScope, RunContext } from "./flow-context.js";
+import { getRoundFile, type RoundScope, type RunContext } from "./flow-context.js";
 import type { Gate } from "./round.js";
 import { discardChangesSince, reconcileHead } from "./round-head.js";
 import type { WorkerProduction } from "./task-round.js";
@@ -72,7 +72,7 @@ export function createVerifyGate(
   return {
     name: "verify",
     run: async (production) => {
-      const logFile = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "verify.log");
+      const logFile = getRoundFile(ctx, scope, "verify.log");
       await reconcileHead(ctx, scope, "gates", {
         checkpoint: production.commit,
         // A verify run killed with bosun left its leftovers; they are discarded after this one.

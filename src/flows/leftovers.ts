@@ -33,16 +33,25 @@ export async function killLeftoverProcesses(
   return found;
 }
 
+/** Round directories: a task's (`tasks/<task>/rounds/`) and a pipeline pair's (`artifacts/…/rounds/`). */
 async function listRoundDirs(paths: BosunPaths, runId: string): Promise<string[]> {
-  const dirs: string[] = [];
+  const holders: string[] = [];
   const tasksDir = path.join(paths.runDir(runId), "tasks");
-  for (const task of await listEntries(tasksDir)) {
-    if (!task.isDirectory()) continue;
-    const roundsDir = path.join(tasksDir, task.name, "rounds");
-    for (const round of await listEntries(roundsDir))
-      if (round.isDirectory()) dirs.push(path.join(roundsDir, round.name));
+  for (const task of await listSubdirs(tasksDir)) holders.push(task);
+  const artifactsDir = path.join(paths.runDir(runId), "artifacts");
+  for (const pair of await listSubdirs(artifactsDir)) {
+    holders.push(pair);
+    holders.push(...(await listSubdirs(path.join(pair, "phases"))));
   }
+  const dirs: string[] = [];
+  for (const holder of holders) dirs.push(...(await listSubdirs(path.join(holder, "rounds"))));
   return dirs;
+}
+
+async function listSubdirs(dir: string): Promise<string[]> {
+  return (await listEntries(dir))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(dir, entry.name));
 }
 
 async function listEntries(dir: string): Promise<Dirent[]> {

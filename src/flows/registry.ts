@@ -34,10 +34,7 @@ export interface ResumeRunOptions {
   onEvent: BosunEventListener;
 }
 
-/** The command that continues a run of `flow`. */
-export function getResumeCommand(flow: Run["flow"], runId: string): string {
-  return flow === "review" ? `bosun review --resume ${runId}` : `bosun run --resume ${runId}`;
-}
+export { getResumeCommand } from "./resume-command.js";
 
 /** Resumes a run by its flow (after a crash, a stop, or once a human answered its ask). */
 export async function resumeRun(options: ResumeRunOptions): Promise<FlowOutcome> {

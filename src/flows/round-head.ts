@@ -53,7 +53,7 @@ export async function reconcileHead(
 ): Promise<void> {
   const { cwd, round } = scope;
   const state = getScopeRound(ctx, scope);
-  if (state === undefined) return;
+  if (state === undefined || ctx.isGitless === true) return;
   const known = state.knownHead;
   // At the gates the uncommitted paths matter too: one git call for both (none when bosun's last
   // step just looked, or made this state: tree-look.ts).
@@ -123,7 +123,7 @@ export async function discardChangesSince(
 ): Promise<void> {
   const { cwd, round } = scope;
   const known = getScopeRound(ctx, scope)?.knownHead;
-  if (known === undefined) return;
+  if (known === undefined || ctx.isGitless === true) return;
   const { head, dirty } = await lookAtTree(ctx, cwd);
   const committed = head === known ? [] : await listChangedFiles(cwd, known, head);
   const changed = [...new Set([...committed, ...dirty])];
@@ -154,11 +154,17 @@ export async function lookAtTree(
   ctx: RunContext,
   cwd: string,
 ): Promise<{ head: string; dirty: readonly string[] }> {
+  if (ctx.isGitless === true) return { head: "", dirty: [] };
   const look = ctx.looks?.getFresh(cwd);
   if (look?.dirty !== undefined) return { head: look.head, dirty: look.dirty };
   const { head, dirty } = await readWorktreeStatus(cwd);
   ctx.looks?.note(cwd, { head, dirty });
   return { head, dirty };
+}
+
+/** HEAD of `cwd` ("" without git). */
+export async function readHead(ctx: RunContext, cwd: string): Promise<string> {
+  return ctx.isGitless === true ? "" : getHead(cwd);
 }
 
 function formatFiles(files: readonly string[]): string {

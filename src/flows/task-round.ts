@@ -17,7 +17,7 @@ import {
 } from "../store/schema/reports.js";
 import { commitChanges, getHead, listChangedFiles } from "../workspace/git.js";
 import { runSeatWithReprompt } from "./agent-step.js";
-import type { RoundScope, RunContext } from "./flow-context.js";
+import { getRoundFile, type RoundScope, type RunContext } from "./flow-context.js";
 import { checkReportFile, type ReportCheck } from "./report-check.js";
 import {
   runRound,
@@ -65,8 +65,8 @@ export async function runTaskRound(
     gates: parts.gates,
     ...(parts.verifier === undefined ? {} : { verifier: parts.verifier.bind(parts) }),
   });
-  const { runId, taskId, round } = { runId: ctx.runId, ...scope };
-  await writeJsonAtomic(ctx.paths.roundFile(runId, taskId, round, "fix_list.json"), FixListSchema, {
+  const { taskId, round } = scope;
+  await writeJsonAtomic(getRoundFile(ctx, scope, "fix_list.json"), FixListSchema, {
     version: 1,
     task_id: taskId,
     round,
@@ -112,7 +112,7 @@ async function startRound(ctx: RunContext, scope: RoundScope): Promise<void> {
  * transition nobody recorded.
  */
 async function openGateJournal(ctx: RunContext, scope: RoundScope): Promise<GateJournal> {
-  const gatesFile = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "gates.json");
+  const gatesFile = getRoundFile(ctx, scope, "gates.json");
   const gates: GateResult[] = (await readJson(gatesFile, GatesFileSchema))?.gates ?? [];
   return {
     readGate: (name) =>
@@ -141,7 +141,7 @@ async function produceCheckpoint(
   scope: RoundScope,
   parts: TaskRoundParts,
 ): Promise<StepResult<WorkerProduction>> {
-  const reportFile = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "work_report.json");
+  const reportFile = getRoundFile(ctx, scope, "work_report.json");
   const check = (): Promise<ReportCheck<WorkReport>> =>
     checkReportFile(reportFile, WorkReportSchema, { taskId: scope.taskId, round: scope.round });
   let report = await runSeatWithReprompt(ctx, scope, {
@@ -162,6 +162,21 @@ async function produceCheckpoint(
   if (getScopeRound(ctx, scope)?.isCheckpointOpen !== true) {
     await reconcileHead(ctx, scope, "checkpoint");
     await ctx.record({ type: "checkpoint.started", ...scopeFields(scope) });
+  }
+  if (ctx.isGitless === true) {
+    // Without git there is nothing to commit or measure: the verifier judges the tree as it is.
+    await ctx.record({
+      type: "checkpoint.created",
+      ...scopeFields(scope),
+      commit: "",
+      parent: "",
+      filesChanged: [],
+    });
+    report = await check();
+    return {
+      kind: "done",
+      value: { parent: "", commit: "", filesChanged: [], report, reportFile },
+    };
   }
   const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
   const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;

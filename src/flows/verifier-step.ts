@@ -6,7 +6,7 @@
 import type { Seat } from "../store/schema/events.js";
 import { ReviewReportSchema, type FixItem } from "../store/schema/reports.js";
 import { runSeatWithReprompt } from "./agent-step.js";
-import type { RoundScope, RunContext } from "./flow-context.js";
+import { getRoundFile, type RoundScope, type RunContext } from "./flow-context.js";
 import { checkReportFile } from "./report-check.js";
 import type { StepResult, VerifierOutcome } from "./round.js";
 import {
@@ -34,12 +34,7 @@ export async function runVerifierSeat(
 ): Promise<StepResult<VerifierOutcome>> {
   const { seat } = verifier;
   const name = seat === "reviewer" ? "The reviewer" : "The critic";
-  const reportFile = ctx.paths.roundFile(
-    ctx.runId,
-    scope.taskId,
-    scope.round,
-    "review_report.json",
-  );
+  const reportFile = getRoundFile(ctx, scope, "review_report.json");
   const check = (): ReturnType<typeof checkReportFile<typeof ReviewReportSchema>> =>
     checkReportFile(reportFile, ReviewReportSchema, { taskId: scope.taskId, round: scope.round });
   let review = await check();

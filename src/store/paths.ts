@@ -92,12 +92,28 @@ export interface BosunPaths {
   taskDir(runId: string, taskId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/task_card.json` */
   taskCardFile(runId: string, taskId: string): string;
-  /** `.bosun/runs/<id>/tasks/<task>/rounds/<n>/` */
-  roundDir(runId: string, taskId: string, round: number): string;
+  /**
+   * `.bosun/runs/<id>/tasks/<task>/rounds/<n>/`; for a flow with phases (a pipeline's `<pair>` or
+   * `<pair>/<phase>`), `<pairArtifactDir>/rounds/<n>/`: a pair's iterations are its artifacts.
+   */
+  roundDir(runId: string, taskId: string, round: number, phase?: string): string;
   /** A file bosun or an agent writes in a round's directory (see `RoundFileName`). */
-  roundFile(runId: string, taskId: string, round: number, name: RoundFileName): string;
+  roundFile(
+    runId: string,
+    taskId: string,
+    round: number,
+    name: RoundFileName,
+    phase?: string,
+  ): string;
   /** `rounds/<n>/<seat>[-<attempt>]/`: one agent attempt's prompt.md, agent.log and agent.pid. */
-  attemptDir(runId: string, taskId: string, round: number, seat: string, attempt: number): string;
+  attemptDir(
+    runId: string,
+    taskId: string,
+    round: number,
+    seat: string,
+    attempt: number,
+    phase?: string,
+  ): string;
   /** `.bosun/asks/<ask>.json` */
   askFile(askId: string): string;
   /** `.bosun/asks/answers/<ask>.json` */
@@ -159,6 +175,8 @@ export type RoundFileName =
   | "fix_list.json"
   | "work_report.json"
   | "review_report.json"
+  | "verdict.json"
+  | "answer.json"
   | "verify.log"
   | "outside-before.json"
   | "outside-undone.json";
@@ -188,8 +206,17 @@ export function createBosunPaths(
     path.join(runsDir, safeSegment(runId, "run id", runsDir));
   const taskDir = (runId: string, taskId: string): string =>
     path.join(runDir(runId), "tasks", safeSegment(taskId, "task id", runDir(runId)));
-  const roundDir = (runId: string, taskId: string, round: number): string =>
-    path.join(taskDir(runId, taskId), "rounds", String(round));
+  const pairArtifactDir = (runId: string, pair: string, phase?: string): string => {
+    const pairDir = path.join(runDir(runId), "artifacts", safeSegment(pair, "pair", runsDir));
+    return phase === undefined
+      ? pairDir
+      : path.join(pairDir, "phases", safeSegment(phase, "phase id", pairDir));
+  };
+  const roundDir = (runId: string, taskId: string, round: number, phase?: string): string => {
+    if (phase === undefined) return path.join(taskDir(runId, taskId), "rounds", String(round));
+    const [pair = "", phaseId] = phase.split("/", 2);
+    return path.join(pairArtifactDir(runId, pair, phaseId), "rounds", String(round));
+  };
   return {
     root: absRoot,
     bosunDir,
@@ -210,9 +237,10 @@ export function createBosunPaths(
     taskDir,
     taskCardFile: (runId, taskId) => path.join(taskDir(runId, taskId), "task_card.json"),
     roundDir,
-    roundFile: (runId, taskId, round, name) => path.join(roundDir(runId, taskId, round), name),
-    attemptDir: (runId, taskId, round, seat, attempt) =>
-      path.join(roundDir(runId, taskId, round), attempt === 1 ? seat : `${seat}-${attempt}`),
+    roundFile: (runId, taskId, round, name, phase) =>
+      path.join(roundDir(runId, taskId, round, phase), name),
+    attemptDir: (runId, taskId, round, seat, attempt, phase) =>
+      path.join(roundDir(runId, taskId, round, phase), attempt === 1 ? seat : `${seat}-${attempt}`),
     askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id", asksDir)}.json`),
     answerFile: (askId) =>
       path.join(asksDir, "answers", `${safeSegment(askId, "ask id", asksDir)}.json`),
@@ -237,12 +265,7 @@ export function createBosunPaths(
       path.join(worktreesDir, safeSegment(runId, "run id", runsDir), "integration"),
     rawPhaseLogFile: (runId) => path.join(runDir(runId), "raw_phase_log.md"),
     decisionsFile: (runId) => path.join(runDir(runId), "decisions.md"),
-    pairArtifactDir: (runId, pair, phase) => {
-      const pairDir = path.join(runDir(runId), "artifacts", safeSegment(pair, "pair", runsDir));
-      return phase === undefined
-        ? pairDir
-        : path.join(pairDir, "phases", safeSegment(phase, "phase id", pairDir));
-    },
+    pairArtifactDir,
   };
 }
 

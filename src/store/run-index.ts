@@ -36,6 +36,8 @@ export interface RoundState {
   readonly openDispatches: Map<Seat, number>;
   /** The verifier's judgement, once recorded. */
   review?: EventOf<"review.completed">;
+  /** A pipeline verifier's verdict, once recorded. */
+  verdict?: EventOf<"verdict.recorded">;
   /** The round's verdict, once recorded. */
   completed?: EventOf<"round.completed">;
 }
@@ -54,6 +56,8 @@ export interface TaskState {
   lastCompleted?: EventOf<"round.completed">;
   /** The last answer to one of this task's asks. */
   lastAnswer?: EventOf<"ask.answered">;
+  /** The last ask about this task (in this phase). */
+  lastAsk?: EventOf<"ask.created">;
   /** The board status (team runs), from the last task.status event. */
   status?: TaskStatus;
   /** The last task.status event. */
@@ -94,6 +98,12 @@ export interface RunIndex {
   readonly tasks: Map<string, TaskState>;
   /** Open asks: id → the task it is about (undefined: about the run). */
   readonly openAsks: Map<string, string | undefined>;
+  /** Every ask the run made, oldest first (a pipeline's clarification ledger lists them). */
+  readonly askIds: string[];
+  /** A pipeline's phases, in the order implement and test take them, once planned. */
+  phaseIds?: readonly string[];
+  /** The follow-up run this run started, once started. */
+  followup?: EventOf<"followup.started">;
   /** Number of events folded. */
   eventCount: number;
   /** The task ids of the plan, once planned (team runs). */
@@ -121,6 +131,7 @@ export function createRunIndex(): RunIndex {
   return {
     tasks: new Map(),
     openAsks: new Map(),
+    askIds: [],
     eventCount: 0,
     isPlanApproved: false,
     pausedHarnesses: new Map(),
@@ -163,7 +174,7 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
   index.eventCount += 1;
   switch (event.type) {
     case "run.created":
-      if (event.flow === "review") ensureTask(index, event.taskId);
+      if (event.flow !== "team") ensureTask(index, event.taskId);
       return;
     case "round.started": {
       const task = ensureTask(index, event.taskId, event.phase);
@@ -242,6 +253,17 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
       if (round !== undefined) round.review = event;
       return;
     }
+    case "verdict.recorded": {
+      const round = findRound(index, event);
+      if (round !== undefined) round.verdict = event;
+      return;
+    }
+    case "phases.planned":
+      index.phaseIds = event.phaseIds;
+      return;
+    case "followup.started":
+      index.followup = event;
+      return;
     case "round.completed": {
       const round = findRound(index, event);
       if (round !== undefined) round.completed = event;
@@ -250,11 +272,13 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
     }
     case "ask.created":
       index.openAsks.set(event.askId, event.taskId);
+      index.askIds.push(event.askId);
+      if (event.taskId !== undefined) ensureTask(index, event.taskId, event.phase).lastAsk = event;
       return;
     case "ask.answered": {
       index.openAsks.delete(event.askId);
       if (event.taskId === undefined) return;
-      const task = ensureTask(index, event.taskId);
+      const task = ensureTask(index, event.taskId, event.phase);
       task.lastAnswer = event;
       task.extraRounds += event.extraRounds ?? 0;
       return;

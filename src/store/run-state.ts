@@ -7,7 +7,7 @@
 import { StateError } from "../errors.js";
 import { roundUsd } from "./run-index.js";
 import type { RunEvent } from "./schema/events.js";
-import type { ReviewOptions, TeamOptions } from "./schema/run-options.js";
+import type { PipelineOptions, ReviewOptions, TeamOptions } from "./schema/run-options.js";
 import { RUN_FILE_VERSION, type Run } from "./schema/run.js";
 
 /** Folds one event into the snapshot (returns a new object). */
@@ -30,6 +30,7 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
         round: event.round,
         step: "round.started",
         status: "running",
+        ...(next.flow === "pipeline" && event.phase !== undefined ? { phase: event.phase } : {}),
       };
     case "dispatch.started":
       return { ...next, taskId: event.taskId, step: `${event.seat}.started` };
@@ -56,7 +57,7 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
       return {
         ...next,
         step: "checkpoint.created",
-        ...(run.flow === "review" ? { headCommit: event.commit } : {}),
+        ...(run.flow === "team" ? {} : { headCommit: event.commit }),
       };
     case "gate.completed":
       return { ...next, step: `gate.${event.name}` };
@@ -86,7 +87,16 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
     case "harness.paused":
     case "budget.exhausted":
     case "baseline.checked":
+    case "phases.planned":
       return { ...next, step: event.type };
+    case "verdict.recorded":
+      return { ...next, step: `verdict.${event.verdict}` };
+    case "followup.started":
+      return {
+        ...next,
+        step: event.type,
+        ...(next.flow === "pipeline" ? { followupRunId: event.childRunId } : {}),
+      };
     case "merge.completed":
       return { ...next, step: event.type, headCommit: event.commit };
     case "merge.reverted":
@@ -129,6 +139,14 @@ function createSnapshot(event: RunEvent, runId: string): Run {
   };
   if (event.flow === "review")
     return { ...common, flow: "review", taskId: event.taskId, options: event.options };
+  if (event.flow === "pipeline")
+    return {
+      ...common,
+      flow: "pipeline",
+      taskId: event.taskId,
+      depth: event.depth,
+      options: event.options,
+    };
   return {
     ...common,
     flow: "team",
@@ -138,8 +156,13 @@ function createSnapshot(event: RunEvent, runId: string): Run {
 }
 
 /** options.changed carries the options of the run's own flow; anything else is damage. */
-function replaceOptions(run: Run, options: ReviewOptions | TeamOptions, runId: string): Run {
+function replaceOptions(
+  run: Run,
+  options: ReviewOptions | TeamOptions | PipelineOptions,
+  runId: string,
+): Run {
   if (run.flow === "review" && "reviewer" in options) return { ...run, options };
   if (run.flow === "team" && "planner" in options) return { ...run, options };
+  if (run.flow === "pipeline" && "pairs" in options) return { ...run, options };
   throw new StateError(`Run ${runId}: options.changed does not match its ${run.flow} flow.`);
 }

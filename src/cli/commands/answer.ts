@@ -8,6 +8,7 @@ import { readRun } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 import { subscribePrinter } from "../printer.js";
+import { reportPipelineOutcome } from "./pipeline-report.js";
 import { reportOutcome } from "./review.js";
 import { reportTeamOutcome } from "./run.js";
 
@@ -53,9 +54,10 @@ export async function runAnswer(
     }),
   });
   const { run } = outcome;
-  return run.flow === "review"
-    ? reportOutcome(ctx, { run, isPaused: outcome.isPaused })
-    : reportTeamOutcome(ctx, { run, isPaused: outcome.isPaused });
+  if (run.flow === "review") return reportOutcome(ctx, { run, isPaused: outcome.isPaused });
+  if (run.flow === "pipeline")
+    return reportPipelineOutcome(ctx, { run, isPaused: outcome.isPaused });
+  return reportTeamOutcome(ctx, { run, isPaused: outcome.isPaused });
 }
 
 /** True when something is at `file` (what it is, the reader judges; only absence is a usage error). */

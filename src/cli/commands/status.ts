@@ -1,6 +1,7 @@
 /** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
 import path from "node:path";
 import { StateError } from "../../errors.js";
+import { getResumeCommand } from "../../flows/resume-command.js";
 import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { CliContext } from "../context.js";
@@ -21,7 +22,7 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     printJson({ ...run, isLive, writerPid: writerPid ?? null });
     return 0;
   }
-  const resume = `bosun ${run.flow === "review" ? "review" : "run"} --resume ${run.id}`;
+  const resume = getResumeCommand(run.flow, run.id);
   const liveness = isLive
     ? ` (process ${writerPid})`
     : run.status === "running"
@@ -37,6 +38,15 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
       `agents   worker ${options.worker} · reviewer ${options.reviewer}${options.verify === "" ? "" : ` · verify \`${options.verify}\``}`,
       `round    ${run.round} of ${options.maxRounds} · last step ${run.step}`,
     );
+  } else if (run.flow === "pipeline") {
+    const { options } = run;
+    lines.push(
+      `task     ${run.taskId}: ${run.title}`,
+      `agents   producer ${options.producer} · verifier ${options.verifier}${options.verify === "" ? "" : ` · verify \`${options.verify}\``}`,
+      `pairs    ${options.pairs.join(" → ")} · now ${run.phase ?? "(not started)"} iteration ${run.round} of ${options.maxIterations} · last step ${run.step}`,
+    );
+    if (run.parentRunId !== undefined) lines.push(`parent   ${run.parentRunId}`);
+    if (run.followupRunId !== undefined) lines.push(`followup ${run.followupRunId}`);
   } else {
     const { options } = run;
     lines.push(
@@ -56,7 +66,12 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
       ? paths.roundDir(run.id, run.taskId, run.round)
       : paths.runDir(run.id);
   lines.push(`files    ${formatPathFromCwd(files)}  (prompts, agent logs, reports)`);
-  const choices = run.flow === "review" ? "more|accept|abort" : "<option>";
+  const choices =
+    run.flow === "review"
+      ? "more|accept|abort"
+      : run.flow === "pipeline"
+        ? '"<answer>"'
+        : "<option>";
   for (const askId of run.openAskIds)
     lines.push(`ask      ${askId} (bosun answer ${askId} ${choices})`);
   process.stdout.write(`${lines.join("\n")}\n`);

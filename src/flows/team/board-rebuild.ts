@@ -25,7 +25,7 @@ export async function readRebuiltBoard(paths: BosunPaths, runId: string): Promis
     );
   }
   const run = reduceRunEvents(events, runId);
-  if (run.flow === "review") return null;
+  if (run.flow !== "team") return null;
   const plan = await readJson(paths.planFile(runId), PlanSchema);
   return buildBoard(run, buildRunIndex(events), plan);
 }

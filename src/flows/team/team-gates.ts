@@ -16,7 +16,8 @@ import {
   fingerprintPaths,
   type PathFingerprint,
 } from "../../workspace/protected.js";
-import type { RoundScope, RunContext } from "../flow-context.js";
+import { getAttemptDir } from "../agent-step.js";
+import { getRoundFile, type RoundScope, type RunContext } from "../flow-context.js";
 import type { Gate, GateOutcome } from "../round.js";
 import type { WorkerProduction } from "../task-round.js";
 import { scopesOverlap } from "./scopes.js";
@@ -160,7 +161,7 @@ export async function recordOutsideBefore(
   scope: RoundScope,
   mainRoot: string,
 ): Promise<void> {
-  const file = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "outside-before.json");
+  const file = getRoundFile(ctx, scope, "outside-before.json");
   if (existsSync(file)) return;
   await writeJsonAtomic(file, OutsideBeforeSchema, {
     version: 1,
@@ -182,7 +183,7 @@ export function createOutsideWriteGate(
   return {
     name: "outside",
     run: async () => {
-      const file = ctx.paths.roundFile(ctx.runId, scope.taskId, scope.round, "outside-before.json");
+      const file = getRoundFile(ctx, scope, "outside-before.json");
       const before = await readJson(file, OutsideBeforeSchema);
       if (before === null)
         return {
@@ -271,7 +272,7 @@ function createOutsideFailure(
 async function readWorkerLogs(ctx: RunContext, scope: RoundScope): Promise<string> {
   const logs: string[] = [];
   for (const attempt of [1, 2]) {
-    const dir = ctx.paths.attemptDir(ctx.runId, scope.taskId, scope.round, "worker", attempt);
+    const dir = getAttemptDir(ctx, scope, "worker", attempt);
     try {
       logs.push(await readFile(path.join(dir, "agent.log"), "utf8"));
     } catch {

@@ -10,7 +10,7 @@
  * (`schema/migrate.ts`), so old runs still resume; the file itself is never rewritten.
  */
 import { z } from "zod";
-import { ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
+import { PipelineOptionsSchema, ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
 import { RunStatusSchema, TokenTotalsSchema } from "./run.js";
 import { TaskStatusSchema } from "./task-status.js";
 
@@ -22,9 +22,19 @@ export const EVENTS_VERSION = 2 as const;
 /**
  * The fixed seat an agent fills in a loop: what bosun expects of it, whatever its discipline.
  * worker produces; reviewer (review runs) and critic (team runs) judge a worker's diff; planner
- * turns a goal into tasks; verifier and brain are for the pipeline and the pulse.
+ * turns a goal into tasks; a pipeline pair's producer sits in the worker seat and its verifier in
+ * the verifier seat, and an answerer answers a verifier's question with --full-auto-answers;
+ * brain is the pulse's.
  */
-export const SeatSchema = z.enum(["worker", "reviewer", "critic", "planner", "verifier", "brain"]);
+export const SeatSchema = z.enum([
+  "worker",
+  "reviewer",
+  "critic",
+  "planner",
+  "verifier",
+  "answerer",
+  "brain",
+]);
 /** A seat. */
 export type Seat = z.infer<typeof SeatSchema>;
 
@@ -87,6 +97,16 @@ export const RunCreatedSchema = z.discriminatedUnion("flow", [
     /** Options fixed at start. */
     options: TeamOptionsSchema,
   }),
+  z.object({
+    ...createdBase,
+    flow: z.literal("pipeline"),
+    /** The task the run works on: every run of a task shares its request history and ledger. */
+    taskId: z.string(),
+    /** How deep in a chain of follow-ups the run is (0: started by a human). */
+    depth: z.number().int().nonnegative(),
+    /** Options fixed at start. */
+    options: PipelineOptionsSchema,
+  }),
 ]);
 
 const runEventSchemas = [
@@ -106,7 +126,7 @@ const runEventSchemas = [
     ...base,
     type: z.literal("options.changed"),
     /** The run's options from now on (flags given with --resume). */
-    options: z.union([ReviewOptionsSchema, TeamOptionsSchema]),
+    options: z.union([ReviewOptionsSchema, TeamOptionsSchema, PipelineOptionsSchema]),
   }),
   z.object({
     ...base,
@@ -254,6 +274,8 @@ const runEventSchemas = [
     askId: z.string(),
     /** The task it is about (absent when it is about the whole run). */
     taskId: z.string().optional(),
+    /** The phase of the task it is about (a pipeline's `<pair>` or `<pair>/<phase>`). */
+    phase: z.string().optional(),
     /** The question. */
     question: z.string(),
   }),
@@ -264,6 +286,8 @@ const runEventSchemas = [
     askId: z.string(),
     /** The task it is about (absent when it is about the whole run). */
     taskId: z.string().optional(),
+    /** The phase of the task it is about (see ask.created). */
+    phase: z.string().optional(),
     /** The answer's option key. */
     answer: z.string(),
     /** Extra rounds granted, when the answer grants them. */
@@ -390,6 +414,31 @@ const runEventSchemas = [
     until: z.string(),
     /** The provider's message. */
     reason: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("verdict.recorded"),
+    ...roundScope,
+    /** A pipeline verifier's verdict on the iteration (`verdict.json`, checked). */
+    verdict: z.enum(["complete", "continue", "question", "blocked"]),
+    /** Items the producer must do next (continue). */
+    missing: z.number().int().nonnegative(),
+    /** The verifier's summary, its question, or why it is blocked: one line for the log. */
+    detail: z.string(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("phases.planned"),
+    /** A pipeline's phase ids in the order implement and test take them (dependencies first). */
+    phaseIds: z.array(z.string()).min(1),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("followup.started"),
+    /** The follow-up run that takes on the gaps the audit found (its parent is this run). */
+    childRunId: z.string(),
+    /** Material gaps it takes on. */
+    gaps: z.number().int().positive(),
   }),
   z.object({
     ...base,

@@ -10,44 +10,13 @@ import { checkDependencyGraph } from "../plan-check.js";
 import { SafeIdSchema } from "./ids.js";
 import { joinProblems } from "./plan.js";
 
-/** The pairs of a pipeline, in the order they run. */
-export const PIPELINE_PAIRS = ["plan", "implement", "test", "audit"] as const;
-
-/** A producer/verifier pair. */
-export const PipelinePairSchema = z.enum(PIPELINE_PAIRS);
-/** A pair. */
-export type PipelinePair = z.infer<typeof PipelinePairSchema>;
-
-/** Options of a pipeline run: fixed for the run's life, so a resume is faithful. */
-export const PipelineOptionsSchema = z.object({
-  /** The pairs to run, a subset of plan, implement, test, audit in that order. */
-  pairs: z.array(PipelinePairSchema).min(1),
-  /** Iterations a pair may take before it fails. */
-  maxIterations: z.number().int().positive(),
-  /** `multi`: implement and test per phase, in dependency order; `single`: once over the whole plan. */
-  phaseMode: z.enum(["single", "multi"]),
-  /** Producer harness name. */
-  producer: z.string(),
-  /** Verifier harness name (a different one than the producer's where two are available). */
-  verifier: z.string(),
-  /** The project's test command, the deterministic gate of the implement and test pairs; "" for none. */
-  verify: z.string(),
-  /** Questions of a verifier answered by a model instead of a human. */
-  isFullAutoAnswers: z.boolean(),
-  /** No checkpoints and no diffs: the folder need not be a git repository. */
-  isGitDisabled: z.boolean(),
-  /** Gaps the audit finds start a follow-up run by themselves. */
-  isFollowupEnabled: z.boolean(),
-  /** Follow-up runs one after another at most (a follow-up of a follow-up counts 2). */
-  followupDepth: z.number().int().nonnegative(),
-  /** The task the run belongs to: its runs share request history and the clarification ledger. */
-  taskId: SafeIdSchema,
-  /** Per-dispatch and verify-command timeout in seconds (0 = none). */
-  timeoutSec: z.number().nonnegative(),
-});
-
-/** Options of a pipeline run. */
-export type PipelineOptions = z.infer<typeof PipelineOptionsSchema>;
+export {
+  PIPELINE_PAIRS,
+  PipelineOptionsSchema,
+  PipelinePairSchema,
+  type PipelineOptions,
+  type PipelinePair,
+} from "./run-options.js";
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 

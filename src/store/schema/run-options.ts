@@ -1,6 +1,14 @@
 /** The options each flow's runs are started with: fixed for the run's life, so resume is faithful. */
 import { z } from "zod";
 
+/** The pairs of a pipeline, in the order they run. */
+export const PIPELINE_PAIRS = ["plan", "implement", "test", "audit"] as const;
+
+/** A producer/verifier pair. */
+export const PipelinePairSchema = z.enum(PIPELINE_PAIRS);
+/** A pair. */
+export type PipelinePair = z.infer<typeof PipelinePairSchema>;
+
 /** Options of a review run. */
 export const ReviewOptionsSchema = z.object({
   /** Worker harness name. */
@@ -48,3 +56,32 @@ export const TeamOptionsSchema = z.object({
 
 /** Options of a team run. */
 export type TeamOptions = z.infer<typeof TeamOptionsSchema>;
+
+/** Options of a pipeline run: fixed for the run's life, so a resume is faithful. */
+export const PipelineOptionsSchema = z.object({
+  /** The pairs to run, a subset of plan, implement, test, audit in that order. */
+  pairs: z.array(PipelinePairSchema).min(1),
+  /** Iterations a pair may take before it fails. */
+  maxIterations: z.number().int().positive(),
+  /** `multi`: implement and test per phase, in dependency order; `single`: once over the whole plan. */
+  phaseMode: z.enum(["single", "multi"]),
+  /** Producer harness name. */
+  producer: z.string(),
+  /** Verifier harness name (a different one than the producer's where two are available). */
+  verifier: z.string(),
+  /** The project's test command, the deterministic gate of the implement and test pairs; "" for none. */
+  verify: z.string(),
+  /** Questions of a verifier answered by a model instead of a human. */
+  isFullAutoAnswers: z.boolean(),
+  /** No checkpoints and no diffs: the folder need not be a git repository. */
+  isGitDisabled: z.boolean(),
+  /** Gaps the audit finds start a follow-up run by themselves. */
+  isFollowupEnabled: z.boolean(),
+  /** Follow-up runs one after another at most (a follow-up of a follow-up counts 2). */
+  followupDepth: z.number().int().nonnegative(),
+  /** Per-dispatch and verify-command timeout in seconds (0 = none). */
+  timeoutSec: z.number().nonnegative(),
+});
+
+/** Options of a pipeline run. */
+export type PipelineOptions = z.infer<typeof PipelineOptionsSchema>;

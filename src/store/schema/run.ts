@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
-import { ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
+import { PipelineOptionsSchema, ReviewOptionsSchema, TeamOptionsSchema } from "./run-options.js";
 
 /**
  * Where a run stands. `paused` stopped on purpose mid-run (--single-round, Ctrl-C) and continues
@@ -100,8 +100,29 @@ export const TeamRunSchema = z.object({
   integrationBranch: z.string(),
 });
 
+/** run.json of a pipeline run. */
+export const PipelineRunSchema = z.object({
+  ...runBase,
+  /** Which flow runs it. */
+  flow: z.literal("pipeline"),
+  /** The task the run works on (its runs share request history and the clarification ledger). */
+  taskId: z.string().refine(isSafeId, SAFE_ID_RULE),
+  /** How deep in a chain of follow-ups the run is (0: started by a human). */
+  depth: z.number().int().nonnegative(),
+  /** Options fixed at start. */
+  options: PipelineOptionsSchema,
+  /** The pair (and phase) in progress or last finished: `plan`, `implement/<phase>`, … */
+  phase: z.string().optional(),
+  /** The follow-up run this run started for the gaps its audit found. */
+  followupRunId: z.string().optional(),
+});
+
 /** run.json */
-export const RunSchema = z.discriminatedUnion("flow", [ReviewRunSchema, TeamRunSchema]);
+export const RunSchema = z.discriminatedUnion("flow", [
+  ReviewRunSchema,
+  TeamRunSchema,
+  PipelineRunSchema,
+]);
 
 /** A run snapshot. */
 export type Run = z.infer<typeof RunSchema>;
@@ -111,3 +132,6 @@ export type ReviewRun = Extract<Run, { flow: "review" }>;
 
 /** A team run's snapshot. */
 export type TeamRun = Extract<Run, { flow: "team" }>;
+
+/** A pipeline run's snapshot. */
+export type PipelineRun = Extract<Run, { flow: "pipeline" }>;

@@ -1,0 +1,50 @@
+/** How a `bosun pipeline` call ended, printed and mapped to an exit code. */
+import path from "node:path";
+import { createBosunPaths } from "../../store/paths.js";
+import type { PipelineRun } from "../../store/schema/run.js";
+import type { CliContext } from "../context.js";
+import { formatStatus } from "../format.js";
+
+/** A pipeline run as a call left it. */
+export interface PipelineOutcomeView {
+  /** The last run of the call (a follow-up, when one started). */
+  run: PipelineRun;
+  /** True when the process stopped with the run unfinished. */
+  isPaused: boolean;
+}
+
+/** Prints the ending and maps it to an exit code (as `bosun review` does). */
+export function reportPipelineOutcome(ctx: CliContext, outcome: PipelineOutcomeView): number {
+  const { run } = outcome;
+  if (ctx.isJson)
+    process.stdout.write(
+      `${JSON.stringify({ type: "pipeline.result", run, isPaused: outcome.isPaused })}\n`,
+    );
+  else {
+    const where = run.phase === undefined ? "" : ` · ${run.phase} iteration ${run.round}`;
+    const lines = [`${formatStatus(run.status)} run ${run.id} (task ${run.taskId})${where}`];
+    if (run.reason !== undefined && run.status !== "succeeded") lines.push(run.reason);
+    if (outcome.isPaused) lines.push(`Paused. Continue with: bosun pipeline --resume ${run.id}`);
+    const askId = run.openAskIds[0];
+    if (run.status === "needs_human" && askId !== undefined)
+      lines.push(`A human is needed: bosun asks, then bosun answer ${askId} "<your answer>"`);
+    if (run.status === "failed")
+      lines.push(`Fix the cause, then: bosun pipeline --resume ${run.id}`);
+    const paths = createBosunPaths(".");
+    lines.push(`Files: ${path.relative(paths.root, paths.runDir(run.id))}`);
+    process.stderr.write(`${lines.join("\n")}\n`);
+  }
+  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
+  switch (run.status) {
+    case "succeeded":
+    case "running":
+    case "paused":
+      return 0;
+    case "needs_human":
+      return 3;
+    case "failed":
+    case "cancelled":
+    case "budget_exhausted":
+      return 1;
+  }
+}
