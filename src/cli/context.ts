@@ -1,4 +1,5 @@
 /** What every command gets: the repository root and paths, output mode, and the cancel signal. */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import { readCheckoutRoots, type CheckoutRoots } from "../workspace/repo-root.js";
@@ -108,5 +109,20 @@ async function findCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
   const fromFiles = readCheckoutRoots(cwd);
   if (fromFiles !== undefined) return fromFiles;
   const { getCheckoutRootsFromGit } = await import("../workspace/git.js");
-  return getCheckoutRootsFromGit(cwd);
+  try {
+    return await getCheckoutRootsFromGit(cwd);
+  } catch (error) {
+    // Outside any repository, the folder a `bosun pipeline --no-git` keeps its runs in.
+    const stateRoot = findStateRoot(cwd);
+    if (stateRoot === undefined) throw error;
+    return { workTree: stateRoot, mainCheckout: stateRoot };
+  }
+}
+
+/** The nearest folder from `cwd` up that holds bosun's runs (`.bosun/runs/`). */
+function findStateRoot(cwd: string): string | undefined {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, ".bosun", "runs"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }

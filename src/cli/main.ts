@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { color } from "./format.js";
 import type { LearnFlags } from "./commands/learn.js";
+import type { PipelineFlags } from "./commands/pipeline.js";
 import type { ReviewFlags } from "./commands/review.js";
 
 const VERSION = "0.1.0";
@@ -82,6 +83,25 @@ A task that needs a human: bosun asks, then bosun answer ASK more|abort. Tidy up
 
 Exit codes: 0 succeeded (or a dry run), 1 failed, 2 usage or config error, 3 needs a human,
 4 budget exhausted, 130 stopped by Ctrl-C, a signal or bosun stop (paused; continue with --resume).`;
+
+const PIPELINE_HELP_FOOTER = `
+Pairs run in order: plan writes a phase plan (artifacts/plan/plan.json); implement and test run
+per phase in dependency order (--phase-mode multi) or once over the whole plan (single); audit
+compares the request and the clarification ledger with what was delivered. Each iteration: the
+producer works (its session resumed where the CLI can), bosun checkpoints its change with git,
+the gates run (report, the plan or audit document, --verify for implement and test), then the
+verifier, in a fresh session, answers complete, continue (what is missing), question (asked
+through bosun asks / bosun answer, or by a model with --full-auto-answers) or blocked.
+
+Gaps the audit finds go to artifacts/audit/revised_request.md and a follow-up run of the same
+task that starts by itself (up to --followup-depth deep; --no-followup to stop there).
+
+Files: .bosun/runs/<run>/ request.md (never changed), events.jsonl, raw_phase_log.md (the story),
+decisions.md (the ledger), artifacts/plan/, artifacts/<pair>/phases/<phase>/rounds/<n>/, artifacts/audit/.
+Defaults come from pipeline: in bosun.yaml (bosun config shows them); autoloop users: README.
+
+Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 needs a human,
+130 stopped by Ctrl-C, a signal or bosun stop (paused; continue with --resume).`;
 
 const CLEAN_HELP_FOOTER = `
 A task's branch is deleted only when its change is in the integration branch (judged by
@@ -347,6 +367,61 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .addHelpText("after", RUN_HELP_FOOTER)
     .action(async (goal: string | undefined, options: RunFlags, command: Command) =>
       done(await (await import("./commands/run.js")).runTeam(ctx(command), goal, options)),
+    );
+
+  const pipeline = DEFAULT_CONFIG.pipeline;
+  program
+    .command("pipeline")
+    .description(
+      "take a task through plan → implement → test → audit producer/verifier pairs, with follow-up runs for what the audit finds missing",
+    )
+    .option("--intent <text>", "what to deliver (the request, kept as request.md)")
+    .option("--intent-file <file>", "read the request from a file")
+    .option(
+      "--pairs <list>",
+      `pairs to run, in this order ${formatDefault(String(pipeline.pairs), "pipeline.pairs")}`,
+    )
+    .option(
+      "--max-iterations <n>",
+      `iterations a pair may take before the run fails ${formatDefault(pipeline.maxIterations, "pipeline.maxIterations")}`,
+      parsePositiveInt,
+    )
+    .option(
+      "--phase-mode <mode>",
+      `multi: implement and test per phase; single: once over the whole plan ${formatDefault(pipeline.phaseMode, "pipeline.phaseMode")}`,
+    )
+    .option(
+      "--intent-mode <mode>",
+      `for a task that has runs: preserve its request, replace it, or append to it ${formatDefault(pipeline.intentMode, "pipeline.intentMode")}`,
+    )
+    .option(
+      "--producer <harness>",
+      "producers' agent (default: the first installed of claude, codex, …)",
+    )
+    .option("--verifier <harness>", "verifiers' agent (default: a different installed one)")
+    .option("--verify <cmd>", "the project's test command, a gate of the implement and test pairs")
+    .option("--full-auto-answers", "a model answers verifiers' questions instead of a human")
+    .option("--no-git", "no checkpoints or diffs: works in a folder that is not a repository")
+    .option("--no-followup", "do not start a follow-up run for gaps the audit finds")
+    .option(
+      "--followup-depth <n>",
+      `follow-ups of follow-ups at most ${formatDefault(pipeline.followupDepth, "pipeline.followupDepth")}`,
+      parseDigitsOption,
+    )
+    .option("--task-id <id>", "the task (default: made from the intent); its runs share a ledger")
+    .option(
+      "--timeout <seconds>",
+      `per-dispatch timeout in seconds, also for the test command; 0 = none ${formatDefault(DEFAULT_CONFIG.dispatch.timeoutSec, "dispatch.timeoutSec")}`,
+      parseTimeoutSec,
+    )
+    .option(
+      "--resume [run]",
+      "continue a run (default: the latest, of --task-id when given); --max-iterations, --timeout, --full-auto-answers and the follow-up flags given with it apply from then on",
+    )
+    .option("--list-tasks", "list tasks, their runs, status and follow-up links")
+    .addHelpText("after", PIPELINE_HELP_FOOTER)
+    .action(async (options: PipelineFlags, command: Command) =>
+      done(await (await import("./commands/pipeline.js")).runPipeline(ctx(command), options)),
     );
 
   program

@@ -210,6 +210,8 @@ export async function runAgentStep(
         ...scope.env,
         BOSUN_RUN_ID: ctx.runId,
         BOSUN_TASK_ID: taskId,
+        ...(scope.phase === undefined ? {} : { BOSUN_PHASE: scope.phase }),
+        BOSUN_RUN_DIR: ctx.paths.runDir(ctx.runId),
         BOSUN_ROUND: String(round),
         BOSUN_SEAT: seat,
         // The seat under its version 1 name, for scripts and tools written against it.

@@ -10,6 +10,7 @@ import type { Config } from "../store/schema/config.js";
 import type { Run } from "../store/schema/run.js";
 import type { BosunEventListener } from "./events.js";
 import { resumeReview } from "./review.js";
+import { resumePipeline } from "./pipeline/pipeline-run.js";
 import { resumeTeamRun } from "./team/team-run.js";
 
 /** How a flow call ended. */
@@ -41,5 +42,12 @@ export async function resumeRun(options: ResumeRunOptions): Promise<FlowOutcome>
   const run = await readRun(options.paths, options.runId);
   if (run === null)
     throw new StateError(`Run ${options.runId} has no run.json; resume it with its own command.`);
-  return run.flow === "review" ? resumeReview(options) : resumeTeamRun(options);
+  switch (run.flow) {
+    case "review":
+      return resumeReview(options);
+    case "team":
+      return resumeTeamRun(options);
+    case "pipeline":
+      return resumePipeline(options);
+  }
 }

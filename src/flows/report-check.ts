@@ -16,22 +16,9 @@ export async function checkReportFile<S extends z.ZodType<{ task_id: string; rou
   schema: S,
   expected: { taskId: string; round: number },
 ): Promise<ReportCheck<z.infer<S>>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if (isNodeError(error) && error.code === "ENOENT") {
-      return { isValid: false, error: `no report was written to ${file}` };
-    }
-    return { isValid: false, error: `could not read ${file}: ${getErrorMessage(error)}` };
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(stripOneFence(text));
-  } catch (error) {
-    return { isValid: false, error: `${file} is not valid JSON: ${getErrorMessage(error)}` };
-  }
-  const result = schema.safeParse(data);
+  const read = await readAgentJson(file);
+  if (!read.isValid) return read;
+  const result = schema.safeParse(read.report);
   if (!result.success)
     return { isValid: false, error: `${file}: ${formatIssues(result.error.issues)}` };
   const report = result.data;
@@ -48,6 +35,27 @@ export async function checkReportFile<S extends z.ZodType<{ task_id: string; rou
     };
   }
   return { isValid: true, report };
+}
+
+/**
+ * Reads the JSON an agent was told to write to `file` (one ``` fence around it tolerated), or
+ * says exactly why it cannot: missing, unreadable, not JSON.
+ */
+export async function readAgentJson(file: string): Promise<ReportCheck<unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") {
+      return { isValid: false, error: `no report was written to ${file}` };
+    }
+    return { isValid: false, error: `could not read ${file}: ${getErrorMessage(error)}` };
+  }
+  try {
+    return { isValid: true, report: JSON.parse(stripOneFence(text)) as unknown };
+  } catch (error) {
+    return { isValid: false, error: `${file} is not valid JSON: ${getErrorMessage(error)}` };
+  }
 }
 
 /** Agents sometimes wrap JSON in one ``` fence; tolerate exactly that. */

@@ -47,6 +47,12 @@ export interface WorkerProduction {
 export interface TaskRoundParts {
   /** The worker's prompt for this round, telling it to write its report to `reportFile`. */
   buildWorkerPrompt(reportFile: string): Promise<string>;
+  /**
+   * The worker's session to resume (a pipeline producer's, from its previous iteration): the
+   * prompt above is then the continuation, and `buildFreshPrompt` the whole context, sent to a
+   * fresh session when the resume fails.
+   */
+  workerResume?: { sessionId: string; buildFreshPrompt(reportFile: string): string };
   /** Gates, cheapest first. */
   gates: ReadonlyArray<Gate<WorkerProduction>>;
   /** The judge of the real diff once every gate passed (a reviewer, a critic). */

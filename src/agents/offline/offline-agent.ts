@@ -109,7 +109,14 @@ async function play(action: OfflineAction, dispatch: OfflineDispatch): Promise<n
   if ("say" in action) {
     emit({ type: "text", text: action.say });
   } else if ("write" in action) {
-    const file = path.resolve(cwd, action.write.path);
+    // `${BOSUN_RUN_DIR}` and the like: where bosun asks for a document outside the tree.
+    const file = path.resolve(
+      cwd,
+      action.write.path.replace(
+        /\$\{(BOSUN_[A-Z_]+)\}/g,
+        (match, name: string) => process.env[name] ?? match,
+      ),
+    );
     emit({ type: "tool.use", tool: "write", summary: action.write.path });
     const kind = existsSync(file) ? "update" : "add";
     await mkdir(path.dirname(file), { recursive: true });

@@ -160,7 +160,7 @@ describe("getOfflineDispatch", () => {
 
 describe("createOfflineReport", () => {
   it("fills in task_id and round for the seats that report on a round, unless given", () => {
-    for (const seat of ["worker", "reviewer", "critic", "verifier", undefined]) {
+    for (const seat of ["worker", "reviewer", "critic", undefined]) {
       expect(
         createOfflineReport({ decision: "approve" }, makeDispatch({ seat, round: 3 })),
       ).toEqual({ task_id: "T-1", round: 3, decision: "approve" });
@@ -171,9 +171,11 @@ describe("createOfflineReport", () => {
     });
   });
 
-  it("writes a planner's plan and a brain's reply exactly as given", () => {
+  it("writes a planner's plan, a pipeline verdict and a brain's reply exactly as given", () => {
     const plan = { version: 1, goal: "g", tasks: [] };
     expect(createOfflineReport(plan, makeDispatch({ seat: "planner" }))).toEqual(plan);
+    const verdict = { verdict: "complete", summary: "s" };
+    expect(createOfflineReport(verdict, makeDispatch({ seat: "verifier" }))).toEqual(verdict);
     expect(createOfflineReport({ act: "wait" }, makeDispatch({ seat: "brain" }))).toEqual({
       act: "wait",
     });

@@ -69,6 +69,8 @@ export const OfflineStepSchema = z
      * Give `seat` or `role`, not both.
      */
     role: SeatSchema.optional(),
+    /** Phase this step plays (BOSUN_PHASE: a pipeline's `plan`, `implement/<phase>`, …); any when absent. */
+    phase: z.string().optional(),
     /** Round this step plays; any round when absent. */
     round: z.number().int().positive().optional(),
     /** Attempt (1 first prompt, 2 re-prompt); any when absent. */
@@ -106,6 +108,8 @@ export interface OfflineDispatch {
   taskId?: string;
   /** BOSUN_SEAT, else BOSUN_ROLE (bosun before seats). */
   seat?: string;
+  /** BOSUN_PHASE (a pipeline's pair and phase). */
+  phase?: string;
   /** BOSUN_ROUND (1 when unset). */
   round: number;
   /** BOSUN_ATTEMPT (1 when unset). */
@@ -123,8 +127,10 @@ export function getOfflineDispatch(env: NodeJS.ProcessEnv): OfflineDispatch {
   const taskId = value("BOSUN_TASK_ID");
   const seat = value("BOSUN_SEAT") ?? value("BOSUN_ROLE");
   const runId = value("BOSUN_RUN_ID");
+  const phase = value("BOSUN_PHASE");
   return {
     ...(taskId === undefined ? {} : { taskId }),
+    ...(phase === undefined ? {} : { phase }),
     ...(seat === undefined ? {} : { seat }),
     round: Number(value("BOSUN_ROUND") ?? "1"),
     attempt: Number(value("BOSUN_ATTEMPT") ?? "1"),
@@ -139,18 +145,17 @@ export function isStepMatch(step: OfflineStep, dispatch: OfflineDispatch): boole
   return (
     (tasks === undefined || (dispatch.taskId !== undefined && tasks.includes(dispatch.taskId))) &&
     (seat === undefined || seat === dispatch.seat) &&
+    (step.phase === undefined || step.phase === dispatch.phase) &&
     (step.round === undefined || step.round === dispatch.round) &&
     (step.attempt === undefined || step.attempt === dispatch.attempt)
   );
 }
 
-/** The seats whose reports name their task and round (the planner's plan and the brain's do not). */
-const ROUND_REPORT_SEATS: ReadonlySet<string> = new Set<Seat>([
-  "worker",
-  "reviewer",
-  "critic",
-  "verifier",
-]);
+/**
+ * The seats whose reports name their task and round (the planner's plan, a pipeline verifier's
+ * verdict, an answerer's answer and the brain's reply do not).
+ */
+const ROUND_REPORT_SEATS: ReadonlySet<string> = new Set<Seat>(["worker", "reviewer", "critic"]);
 
 /** The report a `report` action writes: `task_id` and `round` filled in for the seats that carry them. */
 export function createOfflineReport(

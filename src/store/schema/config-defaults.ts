@@ -10,6 +10,19 @@ import type { Config } from "./config.js";
  */
 export const DEFAULT_CONFIG: Config = {
   review: { worker: "claude", reviewer: "codex", maxRounds: 3, verify: "" },
+  pipeline: {
+    pairs: ["plan", "implement", "test", "audit"],
+    maxIterations: 15,
+    phaseMode: "multi",
+    intentMode: "preserve",
+    producer: "",
+    verifier: "",
+    verify: "",
+    fullAutoAnswers: false,
+    noGit: false,
+    followup: true,
+    followupDepth: 3,
+  },
   dispatch: {
     timeoutSec: 1800,
     retries: 2,

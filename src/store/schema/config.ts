@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
+import { PipelinePairSchema, type PipelinePair } from "./run-options.js";
 
 /** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
 function createTimerSecSchema(zeroMeans?: string): z.ZodNumber {
@@ -91,6 +92,33 @@ export const WrittenConfigSchema = z.strictObject({
       verify: z.string().optional(),
     })
     .optional(),
+  /** Defaults for `bosun pipeline` (autoloop's `runtime:` keys, as bosun names them). */
+  pipeline: z
+    .strictObject({
+      /** The pairs to run, in order: a list, or "plan,implement,test,audit" as autoloop writes it. */
+      pairs: z.union([z.array(PipelinePairSchema).min(1), z.string()]).optional(),
+      /** Iterations a pair may take before it fails. */
+      maxIterations: z.number().int().positive().max(MAX_ROUNDS).optional(),
+      /** multi: implement and test per phase; single: once over the whole plan. */
+      phaseMode: z.enum(["single", "multi"]).optional(),
+      /** What a new run of a task that has runs does with its request. */
+      intentMode: z.enum(["preserve", "replace", "append"]).optional(),
+      /** Harness of the producers ("" to pick one). */
+      producer: z.string().optional(),
+      /** Harness of the verifiers ("" to pick a different one than the producer's). */
+      verifier: z.string().optional(),
+      /** The project's test command, the gate of the implement and test pairs ("" for none). */
+      verify: z.string().optional(),
+      /** A model answers verifiers' questions instead of a human. */
+      fullAutoAnswers: z.boolean().optional(),
+      /** No git: no checkpoints, no diffs (autoloop's no_git). */
+      noGit: z.boolean().optional(),
+      /** Gaps the audit finds start a follow-up run (autoloop's auto_followup). */
+      followup: z.boolean().optional(),
+      /** How deep follow-ups of follow-ups may go (autoloop's auto_followup_max_depth). */
+      followupDepth: z.number().int().nonnegative().max(MAX_ROUNDS).optional(),
+    })
+    .optional(),
   /** How agents are spawned. */
   dispatch: z
     .strictObject({
@@ -153,6 +181,20 @@ export type TeamMember = z.infer<typeof TeamMemberSchema>;
 export interface Config {
   /** Review defaults. */
   review: { worker: string; reviewer: string; maxRounds: number; verify: string };
+  /** Pipeline defaults ("" harnesses: picked from what is installed). */
+  pipeline: {
+    pairs: PipelinePair[] | string;
+    maxIterations: number;
+    phaseMode: "single" | "multi";
+    intentMode: "preserve" | "replace" | "append";
+    producer: string;
+    verifier: string;
+    verify: string;
+    fullAutoAnswers: boolean;
+    noGit: boolean;
+    followup: boolean;
+    followupDepth: number;
+  };
   /** Dispatch settings. */
   dispatch: {
     timeoutSec: number;

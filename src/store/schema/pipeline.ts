@@ -127,3 +127,37 @@ export function parseVerdict(value: unknown): Checked<Verdict> {
     ? { ok: true, value: parsed.data }
     : { ok: false, error: `the verdict is not valid: ${formatIssues(parsed.error.issues)}` };
 }
+
+/** The audit pair's finding: artifacts/audit/audit.json. */
+export const AuditReportSchema = z
+  .strictObject({
+    /** Format version. */
+    version: z.literal(1, "must be 1"),
+    /** What the request (and the clarification ledger) asked for that was delivered, in short. */
+    delivered: z.array(nonEmpty),
+    /** Material gaps: what was asked for and is not delivered (`[]` for none). */
+    gaps: z.array(nonEmpty),
+    /** The request for a follow-up run that closes the gaps; required when there are gaps. */
+    revised_request: z.string().optional(),
+  })
+  .refine((audit) => audit.gaps.length === 0 || (audit.revised_request ?? "").trim() !== "", {
+    message: "names gaps but no revised_request: write the request a follow-up run would take on",
+    path: ["revised_request"],
+  });
+
+/** An audit finding. */
+export type AuditReport = z.infer<typeof AuditReportSchema>;
+
+/** Checks the audit pair's finding. */
+export function parseAuditReport(value: unknown): Checked<AuditReport> {
+  const parsed = AuditReportSchema.safeParse(value);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, error: `the audit is not valid: ${formatIssues(parsed.error.issues)}` };
+}
+
+/** A model's answer to a verifier's question (--full-auto-answers): answer.json. */
+export const ModelAnswerSchema = z.strictObject({
+  /** The answer, as a human would give it. */
+  answer: nonEmpty,
+});

@@ -79,6 +79,8 @@ export const FixSourceSchema = z.enum([
   "regression",
   "budget",
   "audit",
+  "verifier",
+  "plan",
 ]);
 
 /** The list of things the next round must fix (written by bosun). */
