@@ -20,6 +20,7 @@ describe("getKnownKeys", () => {
     expect(getKnownKeys([])).toEqual([
       "version",
       "review",
+      "pipeline",
       "dispatch",
       "agents",
       "prices",

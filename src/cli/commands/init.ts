@@ -28,6 +28,19 @@ review:
   maxRounds: 3          # rounds before the run asks a human (bosun asks / bosun answer); 1 to ${MAX_ROUNDS}
   verify: ""            # shell command that must pass after each worker round, e.g. "npm test"
 
+# pipeline:             # bosun pipeline's defaults (autoloop's runtime: keys; README: "bosun pipeline")
+#   pairs: [plan, implement, test, audit]   # any of them, in this order ("plan,implement" works too)
+#   maxIterations: 15   # iterations a pair may take before the run fails; 1 to ${MAX_ROUNDS}
+#   phaseMode: multi    # multi: implement and test per phase | single: once over the whole plan
+#   intentMode: preserve  # a task's next run: preserve | replace | append its request
+#   producer: claude    # "" picks the first installed harness
+#   verifier: codex     # "" picks a different installed one
+#   verify: "npm test"  # the gate of the implement and test pairs
+#   fullAutoAnswers: false  # a model answers verifiers' questions instead of a human
+#   noGit: false        # no checkpoints or diffs (a folder that is not a repository)
+#   followup: true      # gaps the audit finds start a follow-up run
+#   followupDepth: 3    # follow-ups of follow-ups at most
+
 # Seconds are whole or fractional, at most ${MAX_TIMER_SEC} (about 24 days, the longest a timer can wait).
 dispatch:
   timeoutSec: 1800      # per agent run; its whole process group is killed at the limit (0 = none)
