@@ -1,4 +1,4 @@
-/** The diff a review run made: the whole run (base → head) or one round's checkpoint. */
+/** The diff a run made: the whole run (base → head) or one review round's checkpoint. */
 import { StateError, UsageError } from "../errors.js";
 import type { BosunPaths } from "../store/paths.js";
 import { readRun, readRunEvents } from "../store/run-read.js";
@@ -23,6 +23,14 @@ export async function getRunDiff(
 ): Promise<RunDiff> {
   const run = await readRun(paths, runId);
   if (run === null) throw new StateError(`Run ${runId} has no run.json (${paths.runFile(runId)}).`);
+  if (run.flow === "pipeline" && run.options.isGitDisabled)
+    throw new UsageError(
+      `Run ${runId} ran with --no-git: nothing was checkpointed, so there is no diff; what its producers left is in ${paths.root}, and its story in ${paths.rawPhaseLogFile(runId)}.`,
+    );
+  if (run.flow === "pipeline" && round !== undefined)
+    throw new UsageError(
+      `--round is for review runs: a pipeline counts iterations per pair and phase. "bosun diff ${runId}" shows the whole run; each iteration's checkpoint is in ${paths.rawPhaseLogFile(runId)}.`,
+    );
   if (round === undefined) {
     const outsideCommits = (await readRunEvents(paths, runId)).flatMap((event) =>
       event.type === "head.moved" ? event.commits : [],
