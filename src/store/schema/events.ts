@@ -276,6 +276,8 @@ const runEventSchemas = [
     taskId: z.string().optional(),
     /** The phase of the task it is about (a pipeline's `<pair>` or `<pair>/<phase>`). */
     phase: z.string().optional(),
+    /** The round (a pipeline's iteration) that asked, when a round did. */
+    round: z.number().int().positive().optional(),
     /** The question. */
     question: z.string(),
   }),
