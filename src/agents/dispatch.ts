@@ -192,6 +192,10 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
     ) {
       throw failure;
     }
+    if ((request.sessionId ?? "") !== "" && isSessionNotFound(failure.message)) {
+      // No retry brings a missing session back; the caller starts a fresh one instead.
+      throw new AgentError(failure.message, { cause: failure, isPermanent: true });
+    }
     if (failure instanceof AgentRateLimitError) {
       rateLimitedSpawns += 1;
       if (rateLimitedSpawns === 1) retriesUsed += 1;
@@ -216,6 +220,20 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
     await sleep(delayMs, request.signal);
     if (request.signal?.aborted === true) throw new CancelledError(`${name} cancelled.`);
   }
+}
+
+/**
+ * What each CLI says when asked to resume a session it does not have (checked against the real
+ * CLIs): Claude Code (an unknown id, or one made in another cwd or HOME), Codex `exec resume`,
+ * pi. Matched apart from isTransient, which a stray word of stderr can fool (Codex warns about
+ * a "temporary dir" when its home is under /tmp).
+ */
+const SESSION_NOT_FOUND =
+  /No conversation found with session ID|--resume requires a valid session ID|no rollout found for thread id|No session found matching/i;
+
+/** True when a resumed call failed because its CLI has no such session. */
+function isSessionNotFound(message: string): boolean {
+  return SESSION_NOT_FOUND.test(message);
 }
 
 function checkBudget(maxBudgetUsd: number | undefined, name: string): void {
