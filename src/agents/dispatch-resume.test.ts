@@ -15,7 +15,8 @@ afterEach(() => {
  * A stand-in for Codex (set as agents.codex.command) that logs each spawn's argv to FAKE_ARGV_LOG.
  * `exec resume` fails as the real one does for a thread it has no rollout of, after the warning
  * it prints when its home is under /tmp ("temporary dir", a word isTransient takes for a
- * passing failure); FAKE_BUSY_ONCE makes the first spawn fail with a 503 instead.
+ * passing failure), and with FAKE_BACKTRACE a backtrace after the error, as with RUST_BACKTRACE=1;
+ * FAKE_BUSY_ONCE makes the first spawn fail with a 503 instead.
  */
 const FAKE_CODEX = `#!${process.execPath}
 const { appendFileSync, readFileSync } = require("node:fs");
@@ -32,6 +33,7 @@ if (process.env.FAKE_BUSY_ONCE && spawn === 1) {
 if (args[1] === "resume" && !process.env.FAKE_BUSY_ONCE) {
   process.stderr.write('WARNING: proceeding, even though we could not create PATH aliases: Refusing to create helper binaries under temporary dir "/tmp"\\n');
   process.stderr.write("Error: thread/resume: thread/resume failed: no rollout found for thread id " + thread + " (code -32600)\\n");
+  if (process.env.FAKE_BACKTRACE) process.stderr.write("\\nStack backtrace:\\n   0: <unknown>\\n   1: <unknown>\\n   2: <unknown>\\n");
   process.exit(1);
 }
 console.log(JSON.stringify({ type: "thread.started", thread_id: args[1] === "resume" ? thread : "thread-new" }));
@@ -71,21 +73,28 @@ async function readArgvs(argvLog: string): Promise<string[][]> {
 }
 
 describe("dispatch resuming a session", () => {
-  it("fails at once, as permanent, when the CLI has no such session: no retry can bring it back", async () => {
-    const request = await makeResumeRequest();
-    const retries: string[] = [];
-    const error: unknown = await dispatch({
-      ...request,
-      onRetry: ({ message }) => retries.push(message),
-    }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(AgentError);
-    expect(error).toMatchObject({
-      isPermanent: true,
-      message: expect.stringContaining("no rollout found for thread id thread-1") as string,
-    });
-    expect(retries).toEqual([]);
-    expect(await readArgvs(request.argvLog)).toHaveLength(1);
-  });
+  it.each([
+    ["its last words", {}],
+    ["a backtrace after them", { FAKE_BACKTRACE: "1" }],
+  ])(
+    "fails at once, as permanent, when the CLI has no such session (%s): no retry can bring it back",
+    async (_case, env) => {
+      const request = await makeResumeRequest(env);
+      const retries: string[] = [];
+      const error: unknown = await dispatch({
+        ...request,
+        onRetry: ({ message }) => retries.push(message),
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentError);
+      expect(error).toMatchObject({
+        isPermanent: true,
+        message:
+          "codex found no session to resume: Error: thread/resume: thread/resume failed: no rollout found for thread id thread-1 (code -32600)",
+      });
+      expect(retries).toEqual([]);
+      expect(await readArgvs(request.argvLog)).toHaveLength(1);
+    },
+  );
 
   it("retries a passing failure with the same session", async () => {
     const request = await makeResumeRequest({ FAKE_BUSY_ONCE: "1" });

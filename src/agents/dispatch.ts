@@ -186,15 +186,19 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
         cause: failure,
       });
     }
+    const notFound = findSessionNotFound(request, failure, attempt.process.stderrTail);
+    if (notFound !== undefined) {
+      // No retry brings a missing session back; the caller starts a fresh one instead.
+      throw new AgentError(`${name} found no session to resume: ${notFound}`, {
+        cause: failure,
+        isPermanent: true,
+      });
+    }
     if (
       failure instanceof CancelledError ||
       (failure instanceof AgentError && failure.isPermanent)
     ) {
       throw failure;
-    }
-    if ((request.sessionId ?? "") !== "" && isSessionNotFound(failure.message)) {
-      // No retry brings a missing session back; the caller starts a fresh one instead.
-      throw new AgentError(failure.message, { cause: failure, isPermanent: true });
     }
     if (failure instanceof AgentRateLimitError) {
       rateLimitedSpawns += 1;
@@ -231,9 +235,20 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
 const SESSION_NOT_FOUND =
   /No conversation found with session ID|--resume requires a valid session ID|no rollout found for thread id|No session found matching/i;
 
-/** True when a resumed call failed because its CLI has no such session. */
-function isSessionNotFound(message: string): boolean {
-  return SESSION_NOT_FOUND.test(message);
+/**
+ * When a resumed call failed because its CLI has no such session: the line that says so. Looked
+ * for in stderr too, since the failure's message quotes only its last lines, which may be a
+ * backtrace (Codex with RUST_BACKTRACE set).
+ */
+function findSessionNotFound(
+  request: DispatchRequest,
+  failure: AgentError | CancelledError,
+  stderrTail: string,
+): string | undefined {
+  if ((request.sessionId ?? "") === "" || !(failure instanceof AgentError)) return undefined;
+  // stderr first: its line is the CLI's own words, without the exit code before them.
+  const lines = [...stderrTail.split("\n"), ...failure.message.split("\n")];
+  return lines.find((line) => SESSION_NOT_FOUND.test(line))?.trim();
 }
 
 function checkBudget(maxBudgetUsd: number | undefined, name: string): void {
