@@ -224,9 +224,9 @@ export async function benchPipeline(
   );
   print(
     row(
-      "bosun pipeline: 4 pairs, 2 phases, offline (CLI)",
+      "bosun pipeline: 4 pairs, 2 phases (CLI)",
       `${pipeline.runMs.toFixed(1)} ms`,
-      `${PIPELINE_ITERATIONS} iterations: plan, implement and test per phase, audit`,
+      `offline agents; ${PIPELINE_ITERATIONS} iterations: plan, implement and test per phase, audit`,
     ),
   );
   print(
