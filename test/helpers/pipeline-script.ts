@@ -10,7 +10,26 @@ import { listRunIds, readRun, readRunEvents } from "../../src/store/run-read.js"
 import type { RunEvent } from "../../src/store/schema/events.js";
 import type { AuditReport, Phase, PhasePlan, Verdict } from "../../src/store/schema/pipeline.js";
 import type { PipelineRun } from "../../src/store/schema/run.js";
-import type { OfflineRepo, OfflineSteps } from "./offline-repo.js";
+import { createOfflineRepo, type OfflineRepo, type OfflineSteps } from "./offline-repo.js";
+
+/**
+ * A pipeline call makes two dispatches an iteration, each a Node process: on a loaded 2-core
+ * machine a four-pair run takes over 30 s, the default kill switch of a CLI call.
+ */
+export const PIPELINE_CLI_TIMEOUT_MS = 120_000;
+
+/** A vitest timeout for tests that make several pipeline calls, above the CLI's own. */
+export const PIPELINE_TEST_TIMEOUT_MS = 240_000;
+
+/** An offline repo for pipeline calls (the longer CLI timeout), cleaned up by `repos`' owner. */
+export async function createPipelineRepo(
+  repos: OfflineRepo[],
+  steps: OfflineSteps,
+): Promise<OfflineRepo> {
+  const repo = await createOfflineRepo(steps, {}, { cliTimeoutMs: PIPELINE_CLI_TIMEOUT_MS });
+  repos.push(repo);
+  return repo;
+}
 
 /** The request the pipeline tests give. */
 export const INTENT = "Add greeting.txt and a test that reads it.";
@@ -107,7 +126,8 @@ export async function readPipelineRuns(
     if (run?.flow !== "pipeline") throw new Error(`run ${runId} is not a pipeline run`);
     runs.push({ runId, run, events: await readRunEvents(repo.paths, runId) });
   }
-  return runs;
+  // Run ids only count seconds: two runs of one second sort by their random suffix.
+  return runs.sort((a, b) => a.run.createdAt.localeCompare(b.run.createdAt));
 }
 
 /** The repository's one pipeline run; throws unless there is exactly one. */
