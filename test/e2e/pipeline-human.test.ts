@@ -254,4 +254,36 @@ describe("bosun pipeline: a blocked pair", () => {
       expect(listStartedIterations(after.events)).toEqual(["implement/all#1"]);
     },
   );
+
+  it(
+    "retry runs the pair again even when the blocked iteration was its last (--max-iterations 1)",
+    { timeout: PIPELINE_TEST_TIMEOUT_MS },
+    async () => {
+      const repo = await makeRepo([
+        {
+          seat: "verifier",
+          round: 1,
+          actions: [verdict({ verdict: "blocked", reason: BLOCKED_REASON })],
+        },
+        ...makeHappySteps(),
+      ]);
+      const blocked = await repo.runCli(
+        pipelineIntentArgs("--pairs", "implement", "--max-iterations", "1"),
+      );
+      expect(blocked.exitCode, blocked.stderr).toBe(3);
+      const { runId } = await readOnlyPipelineRun(repo);
+      const askId = `ask-${runId}-implement-all-i1`;
+
+      const retried = await repo.runCli(["answer", askId, "retry"]);
+
+      expect(retried.exitCode, retried.stderr).toBe(0);
+      expectNoInternalError(retried);
+      const { run, events } = await readOnlyPipelineRun(repo);
+      expect(run.status).toBe("succeeded");
+      expect(listStartedIterations(events)).toEqual(["implement/all#1", "implement/all#2"]);
+      expect(filterEvents(events, "ask.answered")).toMatchObject([
+        { askId, answer: "retry", extraRounds: 1 },
+      ]);
+    },
+  );
 });

@@ -119,9 +119,21 @@ function makeAsked(phase: string, round: number): RunEventInput {
   return { type: "ask.created", askId, taskId: TASK_ID, phase, question: "q" };
 }
 
-function makeAnswered(phase: string, round: number, answer: string): RunEventInput {
+function makeAnswered(
+  phase: string,
+  round: number,
+  answer: string,
+  extraRounds?: number,
+): RunEventInput {
   const askId = getAskId(RUN_ID, makeStageOf(phase), round);
-  return { type: "ask.answered", askId, taskId: TASK_ID, phase, answer };
+  return {
+    type: "ask.answered",
+    askId,
+    taskId: TASK_ID,
+    phase,
+    answer,
+    ...(extraRounds === undefined ? {} : { extraRounds }),
+  };
 }
 
 function makeStageOf(phase: string): PipelineStage {
@@ -277,6 +289,25 @@ describe("getNextPipelineStep", () => {
       type: "iteration",
       stage: makeStage("plan"),
       iteration: 2,
+    });
+  });
+
+  it("a retry grants one iteration: a pair blocked in its last iteration runs again, and fails at the raised limit", () => {
+    const options = makeOptions({ maxIterations: 1 });
+    const retried: RunEventInput[] = [
+      ...makeIteration("plan", 1, "blocked"),
+      makeAsked("plan", 1),
+      makeAnswered("plan", 1, "retry", 1),
+    ];
+    expect(nextStepOf(options, ...retried)).toEqual({
+      type: "iteration",
+      stage: makeStage("plan"),
+      iteration: 2,
+    });
+    expect(nextStepOf(options, ...retried, ...makeIteration("plan", 2, "continue"))).toMatchObject({
+      type: "complete",
+      status: "failed",
+      reason: expect.stringContaining("plan did not complete in 2 iteration(s)") as unknown,
     });
   });
 
