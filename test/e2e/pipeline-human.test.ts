@@ -56,12 +56,15 @@ function makeRepo(steps: OfflineSteps): Promise<OfflineRepo> {
 
 describe("bosun pipeline: a verifier's question", () => {
   it(
-    "waits for a human (exit 3), lists the ask, and resumes once answered: the answer is in the ledger and the next producer prompt",
+    "waits for a human (exit 3), lists the ask, and resumes once answered: the answer is in the ledger and the next producer prompt, in an iteration the answer grants",
     { timeout: PIPELINE_TEST_TIMEOUT_MS },
     async () => {
       const repo = await makeRepo(QUESTION_STEPS);
 
-      const asked = await repo.runCli(pipelineIntentArgs("--pairs", "implement"));
+      // The question comes in the pair's last allowed iteration: a human's answer earns one more.
+      const asked = await repo.runCli(
+        pipelineIntentArgs("--pairs", "implement", "--max-iterations", "1"),
+      );
 
       expect(asked.exitCode, asked.stderr).toBe(3);
       expectNoInternalError(asked);
@@ -84,7 +87,9 @@ describe("bosun pipeline: a verifier's question", () => {
       expectNoInternalError(answered);
       const after = await readOnlyPipelineRun(repo);
       expect(after.run).toMatchObject({ status: "succeeded", openAskIds: [] });
-      expect(filterEvents(after.events, "ask.answered")).toMatchObject([{ askId, answer: ANSWER }]);
+      expect(filterEvents(after.events, "ask.answered")).toMatchObject([
+        { askId, answer: ANSWER, extraRounds: 1 },
+      ]);
       expect(listStartedIterations(after.events)).toEqual(["implement/all#1", "implement/all#2"]);
       const ledger = await readRunFile(repo, runId, "decisions.md");
       expect(ledger).toContain(`**Answer** (a human, via cli): ${ANSWER}`);
@@ -121,7 +126,10 @@ describe("bosun pipeline: a verifier's question", () => {
       const { runId, run, events } = await readOnlyPipelineRun(repo);
       expect(run.status).toBe("succeeded");
       const askId = `ask-${runId}-implement-all-i1`;
-      expect(filterEvents(events, "ask.answered")).toMatchObject([{ askId, answer: MODEL_ANSWER }]);
+      const [answered] = filterEvents(events, "ask.answered");
+      expect(answered).toMatchObject({ askId, answer: MODEL_ANSWER });
+      // A model's answer earns no extra iteration (a verifier that kept asking would loop).
+      expect(answered?.extraRounds).toBeUndefined();
       expect(filterEvents(events, "dispatch.completed", { seat: "answerer" })).toHaveLength(1);
       // The run never waited on a human.
       expect(filterEvents(events, "run.completed").map((event) => event.status)).toEqual([

@@ -124,13 +124,14 @@ function getStageStep(
       reason: `${stage.phase}, iteration ${last.round}: ${last.reason ?? "the iteration failed"}`,
     };
   }
-  // A human's retry of a blocked pair grants the iteration it asks for (ask.answered's extraRounds).
+  // A human's retry of a blocked pair, or answer to a question, grants one more iteration
+  // (ask.answered's extraRounds).
   const maxIterations = options.maxIterations + (task?.extraRounds ?? 0);
   if (last.round >= maxIterations)
     return {
       type: "complete",
       status: "failed",
-      reason: `${stage.phase} did not complete in ${maxIterations} iteration(s) (--max-iterations): its verifier still finds work missing; see its last verdict.json`,
+      reason: `${stage.phase} did not complete in ${maxIterations} iteration(s) (--max-iterations): ${verdict === "question" ? "its verifier's last iteration ended in a question" : "its verifier still finds work missing"}; see its last verdict.json`,
     };
   return { type: "iteration", stage, iteration: last.round + 1 };
 }

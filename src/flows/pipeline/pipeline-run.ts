@@ -9,6 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AgentError, CancelledError, StateError, UsageError } from "../../errors.js";
 import { readAsk, writeAnswer, writeAsk } from "../../human/asks.js";
+import type { Answer, Ask } from "../../store/schema/asks.js";
 import { readJson } from "../../store/json-file.js";
 import { readIntelligence } from "../../store/intelligence-file.js";
 import type { BosunPaths } from "../../store/paths.js";
@@ -660,13 +661,19 @@ async function takeAnswers(ctx: RunContext): Promise<boolean> {
       ...(asked?.taskId === undefined ? {} : { taskId: asked.taskId }),
       ...(asked?.phase === undefined ? {} : { phase: asked.phase }),
       answer: answer.answer,
-      // "Run the pair again" is one more iteration, also when the blocked one was its last.
-      ...(answer.answer === "retry" && ask.options.some((option) => option.key === "retry")
-        ? { extraRounds: 1 }
-        : {}),
+      // "Run the pair again", or a human's answer to a question, is one more iteration, also
+      // when the asking one was the pair's last. A model's answer grants none: a verifier that
+      // kept asking would otherwise loop for ever under --full-auto-answers.
+      ...(isIterationGranted(ask, answer) ? { extraRounds: 1 } : {}),
     });
   }
   return true;
+}
+
+/** True when a human's answer to the ask earns the pair one more iteration (see takeAnswers). */
+function isIterationGranted(ask: Ask, answer: Answer): boolean {
+  if (ask.options.length === 0) return !answer.source.startsWith("model");
+  return answer.answer === "retry" && ask.options.some((option) => option.key === "retry");
 }
 
 /** The ask.created event of an open ask (the last ask of its task and phase). */
