@@ -268,7 +268,7 @@ async function findRunToResume(paths: BosunPaths, flags: PipelineFlags): Promise
   const runs = tasks
     .filter((task) => flags.taskId === undefined || task.taskId === flags.taskId)
     .flatMap((task) => task.runs)
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   const latest = runs.at(-1);
   if (latest === undefined)
     throw new UsageError(

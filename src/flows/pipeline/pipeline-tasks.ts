@@ -28,7 +28,10 @@ export async function listPipelineTasks(paths: BosunPaths): Promise<PipelineTask
     runs.push(run);
     tasks.set(run.taskId, runs);
   }
-  return [...tasks].map(([taskId, runs]) => ({ taskId, runs }));
+  // By creation time: run ids tell only the second, two runs of one second apart by chance.
+  const byCreation = (a: PipelineRun, b: PipelineRun): number =>
+    a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+  return [...tasks].map(([taskId, runs]) => ({ taskId, runs: runs.sort(byCreation) }));
 }
 
 /** A task id made from the intent: its first words, and a hash so two intents never share one. */
