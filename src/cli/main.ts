@@ -25,6 +25,7 @@ Examples:
   bosun demo                                   see a whole loop, no keys needed
   bosun init                                   bosun.yaml, prompt templates, example task card
   bosun review --goal "Add --help" --worker claude --reviewer codex --verify "npm test"
+  bosun pipeline --intent "Add /health" --verify "npm test"   plan, implement, test, audit
   bosun run "Add /health" --verify "npm test"  a team run, as a dry run; --execute runs it
   bosun status                                 the latest run; bosun log --follow to watch it
   bosun board                                  a team run's tasks by status, with costs
@@ -239,7 +240,7 @@ interface ProgramHooks {
 function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
   const program = new Command("bosun")
     .description(
-      "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops: one task in your checkout (review), or a planned team in parallel worktrees (run). Every step is kept in plain files under .bosun/.",
+      "Drive AI coding agents (Claude Code, Codex, Gemini, opencode, pi, amp, cursor-agent, or any CLI) through verified loops: one task in your checkout (review), one task through plan, implement, test and audit pairs (pipeline), or a planned team in parallel worktrees (run). Every step is kept in plain files under .bosun/.",
     )
     .version(VERSION, "-V, --version")
     .option("--root <dir>", "repository root (default: the git top level of the current directory)")
