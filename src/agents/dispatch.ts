@@ -186,6 +186,14 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
         cause: failure,
       });
     }
+    const notFound = findSessionNotFound(request, failure, attempt.process.stderrTail);
+    if (notFound !== undefined) {
+      // No retry brings a missing session back; the caller starts a fresh one instead.
+      throw new AgentError(`${name} found no session to resume: ${notFound}`, {
+        cause: failure,
+        isPermanent: true,
+      });
+    }
     if (
       failure instanceof CancelledError ||
       (failure instanceof AgentError && failure.isPermanent)
@@ -216,6 +224,31 @@ export async function dispatch(request: DispatchRequest): Promise<DispatchResult
     await sleep(delayMs, request.signal);
     if (request.signal?.aborted === true) throw new CancelledError(`${name} cancelled.`);
   }
+}
+
+/**
+ * What each CLI says when asked to resume a session it does not have (checked against the real
+ * CLIs): Claude Code (an unknown id, or one made in another cwd or HOME), Codex `exec resume`,
+ * pi. Matched apart from isTransient, which a stray word of stderr can fool (Codex warns about
+ * a "temporary dir" when its home is under /tmp).
+ */
+const SESSION_NOT_FOUND =
+  /No conversation found with session ID|--resume requires a valid session ID|no rollout found for thread id|No session found matching/i;
+
+/**
+ * When a resumed call failed because its CLI has no such session: the line that says so. Looked
+ * for in stderr too, since the failure's message quotes only its last lines, which may be a
+ * backtrace (Codex with RUST_BACKTRACE set).
+ */
+function findSessionNotFound(
+  request: DispatchRequest,
+  failure: AgentError | CancelledError,
+  stderrTail: string,
+): string | undefined {
+  if ((request.sessionId ?? "") === "" || !(failure instanceof AgentError)) return undefined;
+  // stderr first: its line is the CLI's own words, without the exit code before them.
+  const lines = [...stderrTail.split("\n"), ...failure.message.split("\n")];
+  return lines.find((line) => SESSION_NOT_FOUND.test(line))?.trim();
 }
 
 function checkBudget(maxBudgetUsd: number | undefined, name: string): void {

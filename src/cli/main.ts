@@ -521,7 +521,10 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .argument("<ask>", "ask id (see bosun asks)")
     .argument("<answer>", "one of the ask's options, e.g. more, accept, abort")
     .description("answer an ask; the run it belongs to then continues")
-    .option("--note <text>", "a note passed to the next round's worker (review and team runs)")
+    .option(
+      "--note <text>",
+      "a note passed to the next round's worker (review and team runs) or producer (pipeline)",
+    )
     .option("--no-resume", "only record the answer; do not continue the run now")
     .action(
       async (

@@ -155,6 +155,26 @@ describe("formatEvent", () => {
     `);
   });
 
+  it("says which session a dispatch resumes", () => {
+    const started: BosunEvent = {
+      ...BASE,
+      seq: 3,
+      type: "dispatch.started",
+      taskId: "T-001",
+      round: 2,
+      seat: "worker",
+      harness: "claude",
+      attempt: 1,
+      resumeSessionId: "0199a213-81c4-7000-8000-000000000000",
+    };
+    expect(printer.formatEvent(started, false)).toBe(
+      "  worker claude working, resuming session 0199a213-81c…",
+    );
+    expect(printer.formatEvent({ ...started, attempt: 2 }, false)).toBe(
+      "  worker claude re-prompt (attempt 2), resuming session 0199a213-81c…",
+    );
+  });
+
   it("shows each agent message as one compact line, in full when verbose", () => {
     const text: BosunEvent = {
       type: "agent.output",

@@ -187,8 +187,14 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return event.phase === undefined
         ? color.bold(`── round ${event.round}`)
         : color.bold(`── ${event.phase} · iteration ${event.round}`);
-    case "dispatch.started":
-      return `  ${event.seat} ${event.harness} ${color.dim(event.attempt > 1 ? `re-prompt (attempt ${event.attempt})…` : "working…")}`;
+    case "dispatch.started": {
+      const what = event.attempt > 1 ? `re-prompt (attempt ${event.attempt})` : "working";
+      const session =
+        event.resumeSessionId === undefined
+          ? ""
+          : `, resuming session ${event.resumeSessionId.slice(0, 12)}`;
+      return `  ${event.seat} ${event.harness} ${color.dim(`${what}${session}…`)}`;
+    }
     case "dispatch.completed": {
       const session =
         event.sessionId === undefined

@@ -2,10 +2,15 @@
  * Runs one seat's agent for one round attempt and journals it: dispatch.started before the spawn,
  * the cost line and dispatch.completed after it. Handles the manual seat, and the one re-prompt
  * after a missing or invalid report. A finished attempt is never run again: the index says which
- * finished.
+ * finished. An attempt may continue an earlier agent session, falling back to a fresh one.
  */
 import { AgentBudgetSpentError } from "../agents/attempt.js";
-import { dispatch, killOrphanedAgent, type DispatchResult } from "../agents/dispatch.js";
+import {
+  dispatch,
+  killOrphanedAgent,
+  type DispatchRequest,
+  type DispatchResult,
+} from "../agents/dispatch.js";
 import { canCapSpend, resolveHarness } from "../agents/harnesses.js";
 import { AgentError, CancelledError, StateError, type BudgetExhaustedError } from "../errors.js";
 import { dispatchKey } from "../store/run-index.js";
@@ -13,6 +18,7 @@ import { appendJsonl } from "../store/jsonl.js";
 import { CostLineSchema } from "../store/schema/costs.js";
 import type { Seat } from "../store/schema/events.js";
 import type { DispatchReservation, RoundScope, RunContext } from "./flow-context.js";
+import { getResumeSessionId, runResumed, type SessionResume } from "./agent-session.js";
 import { waitForManualReport } from "./manual.js";
 import type { ReportCheck } from "./report-check.js";
 import { getScopeRound, lookAtTree, readHead } from "./round-head.js";
@@ -41,22 +47,32 @@ export function isDispatchCompleted(
 interface AgentStep {
   seat: Seat;
   attempt: number;
+  /** The prompt; with `resume`, only the continuation the resumed session needs. */
   prompt: string;
   reportFile: string;
   checkReport: () => Promise<{ isValid: boolean; error?: string }>;
   /** Runs once nothing of an earlier attempt is left running, right before this one starts. */
   beforeStart?: () => Promise<void>;
+  /** Continue this session instead of starting a fresh one, where the harness can. */
+  resume?: SessionResume;
+}
+
+/** How a seat's re-prompt after a rejected report reads. */
+function getRejection(reportFile: string, error: string): string {
+  return `## Your previous report was rejected\n${error}\nWrite a corrected report to ${reportFile}.\n`;
 }
 
 /**
  * Runs a seat; when its report is missing or invalid, re-prompts once with the exact error.
- * Attempts already journaled as completed are not run again.
+ * Attempts already journaled as completed are not run again. A seat that keeps its session
+ * re-prompts in the session attempt 1 ended in, with only the rejection.
  */
 export async function runSeatWithReprompt<T>(
   ctx: RunContext,
   scope: RoundScope,
   step: {
     seat: Seat;
+    /** The prompt; with `resume`, only the continuation the resumed session needs. */
     basePrompt: string;
     reportFile: string;
     check: () => Promise<ReportCheck<T>>;
@@ -64,15 +80,28 @@ export async function runSeatWithReprompt<T>(
     beforeStart?: () => Promise<void>;
     /** After each attempt that ran, however it ended. */
     afterAttempt?: () => Promise<void>;
+    /** Attempt 1 continues this session (an earlier round's); implies `isSessionKept`. */
+    resume?: SessionResume;
+    /** A re-prompt resumes the session attempt 1 reported instead of starting afresh. */
+    isSessionKept?: boolean;
   },
 ): Promise<ReportCheck<T>> {
+  const isSessionKept = step.resume !== undefined || step.isSessionKept === true;
   let report: ReportCheck<T> = { isValid: false, error: "not run" };
   for (const attempt of [1, 2]) {
     if (!isDispatchCompleted(ctx, scope, step.seat, attempt)) {
-      const prompt =
-        attempt === 1 || report.isValid
-          ? step.basePrompt
-          : `${step.basePrompt}\n## Your previous report was rejected\n${report.error}\nWrite a corrected report to ${step.reportFile}.\n`;
+      let prompt = step.basePrompt;
+      let resume = step.resume;
+      if (attempt > 1 && !report.isValid) {
+        const rejection = getRejection(step.reportFile, report.error);
+        const freshPrompt = `${step.resume?.freshPrompt ?? step.basePrompt}\n${rejection}`;
+        // From the index, so a re-prompt after a crash resumes the same session.
+        const sessionId = isSessionKept
+          ? getScopeRound(ctx, scope)?.completedDispatches.get(dispatchKey(step.seat, 1))?.sessionId
+          : undefined;
+        prompt = sessionId === undefined ? freshPrompt : rejection;
+        resume = sessionId === undefined ? undefined : { sessionId, freshPrompt };
+      }
       try {
         await runAgentStep(ctx, scope, {
           seat: step.seat,
@@ -81,6 +110,7 @@ export async function runSeatWithReprompt<T>(
           reportFile: step.reportFile,
           checkReport: step.check,
           ...(step.beforeStart === undefined ? {} : { beforeStart: step.beforeStart }),
+          ...(resume === undefined ? {} : { resume }),
         });
       } finally {
         await step.afterAttempt?.();
@@ -92,7 +122,12 @@ export async function runSeatWithReprompt<T>(
   return report;
 }
 
-/** Runs the agent for a seat attempt (or waits for a manual report) and journals the result. */
+/**
+ * Runs the agent for a seat attempt (or waits for a manual report) and journals the result.
+ * With `resume`, where the harness can resume, the call continues that session with the step's
+ * prompt; if the resume fails, a warning says why and the same attempt runs a fresh session
+ * with `resume.freshPrompt`, journaled (and costed) as one dispatch.
+ */
 export async function runAgentStep(
   ctx: RunContext,
   scope: RoundScope,
@@ -112,6 +147,10 @@ export async function runAgentStep(
       taskId,
       message: `Killed an agent left running by an earlier bosun process (${logDir}).`,
     });
+  const resumeSessionId = getResumeSessionId(step.resume, harnessName, ctx.config.agents);
+  // A harness that cannot resume gets the whole context at once.
+  const prompt =
+    resumeSessionId === undefined ? (step.resume?.freshPrompt ?? step.prompt) : step.prompt;
   await step.beforeStart?.();
   // The agent may write the tree: what bosun last saw of it no longer holds.
   ctx.looks?.forget(scope.cwd);
@@ -137,6 +176,7 @@ export async function runAgentStep(
       ...ended,
       ...(reservation === undefined ? {} : { reservedUsd: reservation.estimateUsd }),
       ...(reservation?.capUsd === undefined ? {} : { capUsd: reservation.capUsd }),
+      ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
     });
   } catch (error) {
     reservation?.settle(0);
@@ -151,7 +191,7 @@ export async function runAgentStep(
     try {
       await waitForManualReport({
         promptFile,
-        prompt: step.prompt,
+        prompt,
         reportFile: step.reportFile,
         isReady: step.checkReport,
         onInvalid: (error) =>
@@ -193,11 +233,11 @@ export async function runAgentStep(
           thinking: scope.workerModel.thinking ?? resolved.thinking,
         }
       : resolved;
-  let result: DispatchResult;
+  let result: DispatchResult & { isSessionResumed?: boolean };
   try {
-    result = await (ctx.runAgent ?? dispatch)({
+    const request: DispatchRequest = {
       harness,
-      prompt: step.prompt,
+      prompt,
       cwd: scope.cwd,
       logDir,
       timeoutMs: scope.timeoutSec * 1000,
@@ -240,7 +280,14 @@ export async function runAgentStep(
           reason,
         });
       },
-    });
+    };
+    result =
+      resumeSessionId === undefined
+        ? await (ctx.runAgent ?? dispatch)(request)
+        : await runResumed(ctx, taskId, request, {
+            sessionId: resumeSessionId,
+            freshPrompt: step.resume?.freshPrompt ?? prompt,
+          });
   } catch (error) {
     const budgetStop = settleFailed(reservation, error);
     await recordStopped(ctx, scope, ended, error);
@@ -288,6 +335,7 @@ export async function runAgentStep(
     tokens,
     durationMs: result.durationMs,
     spawns: result.spawns,
+    ...(result.isSessionResumed === undefined ? {} : { isSessionResumed: result.isSessionResumed }),
   });
 }
 

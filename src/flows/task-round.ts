@@ -53,6 +53,8 @@ export interface TaskRoundParts {
    * fresh session when the resume fails.
    */
   workerResume?: { sessionId: string; buildFreshPrompt(reportFile: string): string };
+  /** The worker keeps its session for a re-prompt after a bad report (a pipeline producer). */
+  isWorkerSessionKept?: boolean;
   /** Gates, cheapest first. */
   gates: ReadonlyArray<Gate<WorkerProduction>>;
   /** The judge of the real diff once every gate passed (a reviewer, a critic). */
@@ -150,9 +152,20 @@ async function produceCheckpoint(
   const reportFile = getRoundFile(ctx, scope, "work_report.json");
   const check = (): Promise<ReportCheck<WorkReport>> =>
     checkReportFile(reportFile, WorkReportSchema, { taskId: scope.taskId, round: scope.round });
+  const { workerResume } = parts;
   let report = await runSeatWithReprompt(ctx, scope, {
     seat: "worker",
     basePrompt: await parts.buildWorkerPrompt(reportFile),
+    ...(workerResume === undefined
+      ? {}
+      : {
+          resume: {
+            sessionId: workerResume.sessionId,
+            freshPrompt: workerResume.buildFreshPrompt(reportFile),
+          },
+        }),
+    // A worker that keeps its session (a pipeline producer) keeps it for a re-prompt too.
+    ...(parts.isWorkerSessionKept === true ? { isSessionKept: true } : {}),
     reportFile,
     check,
     // Commits made since bosun last looked (while no worker ran) are never this worker's.

@@ -67,6 +67,20 @@ describe("createBosunPaths", () => {
     expect(() => paths.pairArtifactDir("r1", "test", "../x")).toThrow(/phase id/);
   });
 
+  it("keeps a phased round's files under its pair's artifacts, a plain round's under its task", () => {
+    const paths = createBosunPaths("/repo");
+    const run = "/repo/.bosun/runs/r1";
+    expect(paths.roundDir("r1", "T", 2)).toBe(`${run}/tasks/T/rounds/2`);
+    expect(paths.roundDir("r1", "T", 2, "plan")).toBe(`${run}/artifacts/plan/rounds/2`);
+    expect(paths.roundFile("r1", "T", 1, "verdict.json", "implement/p1")).toBe(
+      `${run}/artifacts/implement/phases/p1/rounds/1/verdict.json`,
+    );
+    expect(paths.attemptDir("r1", "T", 3, "worker", 2, "test/p2")).toBe(
+      `${run}/artifacts/test/phases/p2/rounds/3/worker-2`,
+    );
+    expect(() => paths.roundDir("r1", "T", 1, "implement/../../x")).toThrow(/phase id/);
+  });
+
   it("keys a working tree's lock by a hash of its path, under .bosun/locks", () => {
     const paths = createBosunPaths("/repo");
     expect(paths.locksDir).toBe("/repo/.bosun/locks");

@@ -269,3 +269,70 @@ describe("a team run's snapshot", () => {
     expect(run).toMatchObject({ flow: "team", status: "running", options: changed });
   });
 });
+
+describe("a pipeline run's snapshot", () => {
+  it("names its task, depth and parent, the stage in progress, its follow-up and its options", () => {
+    const options = {
+      pairs: ["plan", "implement"] as ["plan", "implement"],
+      maxIterations: 3,
+      phaseMode: "multi" as const,
+      producer: "claude",
+      verifier: "codex",
+      verify: "npm test",
+      isFullAutoAnswers: false,
+      isGitDisabled: false,
+      isFollowupEnabled: true,
+      followupDepth: 3,
+      timeoutSec: 0,
+    };
+    const run = reduceRunEvents(
+      makeEvents(
+        {
+          type: "run.created",
+          version: 2,
+          flow: "pipeline",
+          taskId: "greet",
+          title: "Greet",
+          baseCommit: "base000",
+          depth: 1,
+          parentRunId: "20261122-110000-aaaa",
+          options,
+        },
+        { type: "round.started", taskId: "greet", phase: "implement/p1", round: 2, head: "h1" },
+        {
+          type: "checkpoint.created",
+          taskId: "greet",
+          phase: "implement/p1",
+          round: 2,
+          commit: "h2",
+          parent: "h1",
+          filesChanged: ["a.js"],
+        },
+        {
+          type: "verdict.recorded",
+          taskId: "greet",
+          phase: "implement/p1",
+          round: 2,
+          verdict: "complete",
+          missing: 0,
+          detail: "ok",
+        },
+        { type: "options.changed", options: { ...options, maxIterations: 5 } },
+        { type: "followup.started", childRunId: "20261122-130000-bbbb", gaps: 2 },
+      ),
+      RUN_ID,
+    );
+    expect(run).toMatchObject({
+      flow: "pipeline",
+      taskId: "greet",
+      depth: 1,
+      parentRunId: "20261122-110000-aaaa",
+      phase: "implement/p1",
+      round: 2,
+      headCommit: "h2",
+      followupRunId: "20261122-130000-bbbb",
+      step: "followup.started",
+      options: { maxIterations: 5 },
+    });
+  });
+});

@@ -82,6 +82,15 @@ describe("isStepMatch", () => {
     expect(isStepMatch(makeStep({ role: "worker" }), critic)).toBe(false);
   });
 
+  it("selects by phase (a pipeline's BOSUN_PHASE), and a phase step never plays for a dispatch without one", () => {
+    const step = makeStep({ phase: "test/p1" });
+    expect(isStepMatch(step, makeDispatch({ phase: "test/p1" }))).toBe(true);
+    expect(isStepMatch(step, makeDispatch({ phase: "implement/p1" }))).toBe(false);
+    expect(isStepMatch(step, makeDispatch())).toBe(false);
+    expect(isStepMatch(makeStep({}), makeDispatch({ phase: "plan" }))).toBe(true);
+    expect(getOfflineDispatch({ BOSUN_PHASE: "audit" })).toMatchObject({ phase: "audit" });
+  });
+
   it("needs every selector a step sets to match", () => {
     const step = makeStep({ task: "T-1", seat: "worker", round: 2, attempt: 2 });
     expect(isStepMatch(step, makeDispatch({ round: 2, attempt: 2 }))).toBe(true);

@@ -34,10 +34,18 @@ export async function runRuns(ctx: CliContext): Promise<number> {
     run.status === "running" && !run.isLive
       ? formatStatus("interrupted")
       : formatStatus(run.status),
-    run.flow === "review" ? `round ${run.round}/${run.options.maxRounds}` : run.flow,
+    describeProgress(run),
     formatUsd(run.costUsd),
-    oneLine(run.flow === "review" ? `${run.taskId}: ${run.title}` : run.title, 60),
+    oneLine(run.flow === "team" ? run.title : `${run.taskId}: ${run.title}`, 60),
   ]);
   process.stdout.write(`${formatTable(rows)}\n`);
   return 0;
+}
+
+/** Where a run is: a review's round, a pipeline's stage and iteration, a team run's flow name. */
+function describeProgress(run: Run): string {
+  if (run.flow === "review") return `round ${run.round}/${run.options.maxRounds}`;
+  if (run.flow === "pipeline")
+    return run.phase === undefined ? "pipeline" : `${run.phase} #${run.round}`;
+  return run.flow;
 }

@@ -72,6 +72,7 @@ export async function runPipelineIteration(
               buildProducerPrompt({ ...context, reportFile }),
           },
         }),
+    isWorkerSessionKept: true,
     gates,
     verifier: (production) => runVerdictSeat(ctx, scope, parts, production),
   });

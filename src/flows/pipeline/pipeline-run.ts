@@ -33,6 +33,7 @@ import { runSeatWithReprompt } from "../agent-step.js";
 import type { BosunEventListener } from "../events.js";
 import { getRoundFile, type RoundScope, type RunContext } from "../flow-context.js";
 import { readAgentJson, type ReportCheck } from "../report-check.js";
+import { discardChangesSince } from "../round-head.js";
 import type { Gate } from "../round.js";
 import type { WorkerProduction } from "../task-round.js";
 import { acquireWorkTree } from "../work-tree.js";
@@ -52,6 +53,8 @@ import {
 } from "./pipeline-next.js";
 import { buildAnswererPrompt, type IterationContext } from "./pipeline-prompts.js";
 import { orderPhases } from "./phase-order.js";
+
+type AskCreated = Extract<RunEvent, { type: "ask.created" }>;
 
 /** How a pipeline call ended. */
 export interface PipelineOutcome {
@@ -277,6 +280,7 @@ async function driveSteps(
     const run = readPipelineRun(store);
     // Resuming made it running (or left it waiting on a human); any other end was this call's.
     if (run.status !== "running" && run.status !== "needs_human") return {};
+    if (run.openAskIds.length > 0) await answerOpenQuestions(ctx, run, inputs);
     if (run.openAskIds.length > 0 && !(await takeAnswers(ctx))) {
       await waitForHuman(ctx, run);
       return {};
@@ -541,10 +545,49 @@ async function askHuman(
     askId,
     taskId: run.taskId,
     phase: stage.phase,
+    round: iteration,
     question,
   });
-  if (kind === "question" && run.options.isFullAutoAnswers)
-    await answerByModel(ctx, run, inputs, stage, iteration, { askId, question, suggestions });
+}
+
+/**
+ * --full-auto-answers: the open questions no one answered yet go to a model (also after a crash
+ * during the model's answer). A blocked pair's ask (it has options) always waits for a human.
+ */
+async function answerOpenQuestions(
+  ctx: RunContext,
+  run: PipelineRun,
+  inputs: RunInputs,
+): Promise<void> {
+  if (!run.options.isFullAutoAnswers) return;
+  for (const askId of [...ctx.state.openAsks.keys()]) {
+    const { ask, answer } = await readAsk(ctx.paths, askId);
+    const asked = findAsk(ctx.state, askId);
+    if (answer !== null || ask.options.length > 0 || asked?.round === undefined) continue;
+    const stage = findStage(run, asked.phase);
+    if (stage === undefined) continue;
+    const verdictFile = getRoundFile(ctx, buildScope(ctx, run, stage, asked.round), "verdict.json");
+    const read = await readAgentJson(verdictFile);
+    const parsed = read.isValid ? parseVerdict(read.report) : undefined;
+    const suggestions =
+      parsed?.ok === true && parsed.value.verdict === "question"
+        ? (parsed.value.options ?? [])
+        : [];
+    await answerByModel(ctx, run, inputs, stage, asked.round, {
+      askId,
+      question: asked.question,
+      suggestions,
+    });
+  }
+}
+
+/** The stage whose journal phase is `phase`. */
+function findStage(run: PipelineRun, phase: string | undefined): PipelineStage | undefined {
+  if (phase === undefined) return undefined;
+  const [pair, phaseId] = phase.split("/", 2);
+  const known = run.options.pairs.find((item) => item === pair);
+  if (known === undefined) return undefined;
+  return { pair: known, ...(phaseId === undefined ? {} : { phaseId }), phase };
 }
 
 /** --full-auto-answers: a model answers in the human's place, and says so in the ledger. */
@@ -572,6 +615,9 @@ async function answerByModel(
     basePrompt: buildAnswererPrompt(context, ask.question, ask.suggestions, answerFile),
     reportFile: answerFile,
     check,
+    // An answerer only answers: whatever it changes in the tree is discarded (saved first).
+    afterAttempt: () =>
+      discardChangesSince(ctx, scope, "The answerer", " An answerer must not change files."),
   });
   if (!reply.isValid)
     throw new AgentError(
@@ -619,10 +665,9 @@ async function takeAnswers(ctx: RunContext): Promise<boolean> {
   return true;
 }
 
-function findAsk(index: RunIndex, askId: string): { taskId: string; phase?: string } | undefined {
-  for (const task of index.tasks.values())
-    if (task.lastAsk?.askId === askId)
-      return { taskId: task.taskId, ...(task.phase === undefined ? {} : { phase: task.phase }) };
+/** The ask.created event of an open ask (the last ask of its task and phase). */
+function findAsk(index: RunIndex, askId: string): AskCreated | undefined {
+  for (const task of index.tasks.values()) if (task.lastAsk?.askId === askId) return task.lastAsk;
   return undefined;
 }
 

@@ -152,6 +152,11 @@ const runEventSchemas = [
      * before capped calls reserved their caps (then `reservedUsd` is what was reserved).
      */
     capUsd: z.number().nonnegative().optional(),
+    /**
+     * The agent session this attempt first tried to resume (a short continuation prompt); when
+     * that fails, the same attempt runs a fresh session with the whole context. Absent: fresh.
+     */
+    resumeSessionId: z.string().optional(),
   }),
   z.object({
     ...base,
@@ -177,6 +182,12 @@ const runEventSchemas = [
     spawns: z.number().int().positive(),
     /** HEAD when the agent ended: commits on top of it since then are not this agent's. */
     head: z.string().optional(),
+    /**
+     * Only for an attempt that tried to resume a session (`resumeSessionId`): true when it did,
+     * false when the resume failed and a fresh session ran instead (the cost, tokens, time and
+     * spawns here are both calls' together).
+     */
+    isSessionResumed: z.boolean().optional(),
   }),
   z.object({
     ...base,
@@ -276,6 +287,8 @@ const runEventSchemas = [
     taskId: z.string().optional(),
     /** The phase of the task it is about (a pipeline's `<pair>` or `<pair>/<phase>`). */
     phase: z.string().optional(),
+    /** The round (a pipeline's iteration) that asked, when a round did. */
+    round: z.number().int().positive().optional(),
     /** The question. */
     question: z.string(),
   }),
