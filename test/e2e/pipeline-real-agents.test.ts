@@ -1,15 +1,18 @@
 /**
- * `bosun pipeline` end to end with the real Claude Code and Codex CLIs against the mock model
- * servers, through the built CLI: a full four-pair run on a sample repository (two phases, the
- * second depending on the first; the test pair's verifier sends its producer back once), and an
- * audit that finds a gap and starts a follow-up run that completes.
+ * `bosun pipeline` end to end with the real Claude Code (producer) and Codex (verifier) CLIs
+ * against the mock model servers, through the built CLI: a full four-pair run on a sample
+ * repository (two phases, the second depending on the first) where the test pair's verifier
+ * sends its producer back once, and that producer resumes the session of its first iteration.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CODEX_MODEL, createRealAgentWorkspace } from "../helpers/real-agent-workspace.js";
+import { createRealAgentWorkspace } from "../helpers/real-agent-workspace.js";
 import {
+  ADD_SOURCE,
+  MUL_SOURCE,
+  PIPELINE_BOSUN_YAML,
   assertBosunBuilt,
   describeDispatches,
   eventsOf,
@@ -17,6 +20,7 @@ import {
   getPlanPath,
   isPipelinePrompt,
   listRunIds,
+  type JournalEvent,
   makeComplete,
   makeProducer,
   makeVerifier,
@@ -26,7 +30,6 @@ import {
 import type { MockConversation } from "../mocks/mock-script.js";
 
 const TASK_ID = "calc";
-const BOSUN_YAML = `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`;
 /** The sample repository's test command: runs every *.test.mjs in one Node process (none at first). */
 const RUN_TESTS = [
   'import { readdirSync } from "node:fs";',
@@ -36,16 +39,6 @@ const RUN_TESTS = [
 ].join("\n");
 const VERIFY = "node run-tests.mjs";
 
-const ADD_SOURCE = "export const add = (a, b) => a + b;\n";
-const MUL_SOURCE = [
-  'import { add } from "./add.mjs";',
-  "export const mul = (a, b) => {",
-  "  let product = 0;",
-  "  for (let i = 0; i < b; i += 1) product = add(product, a);",
-  "  return product;",
-  "};",
-  "",
-].join("\n");
 const makeTest = (source: string, check: string): string =>
   `import assert from "node:assert/strict";\nimport ${source};\n${check}\n`;
 const ADD_TEST = makeTest('{ add } from "./add.mjs"', "assert.equal(add(2, 3), 5);");
@@ -81,11 +74,6 @@ const PLAN = {
     },
   ],
 };
-
-/** The follow-up scenario: the first run delivers add() only; its audit asks for mul(). */
-const FOLLOWUP_INTENT = "Add add.mjs exporting add(a, b) and mul.mjs exporting mul(a, b).";
-const REVISED_REQUEST = "Deliver the missing mul.mjs exporting mul(a, b).";
-const AUDIT_GAP = "mul.mjs is missing: only add() was delivered.";
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -157,60 +145,12 @@ function makeFourPairVerifiers(): MockConversation[] {
   ];
 }
 
-/** True for a prompt of the follow-up run (its request is the revised one). */
-function isFollowupPrompt(prompt: string): boolean {
-  return prompt.includes(`## The request (immutable)\n${REVISED_REQUEST}`);
-}
-
-/** Codex produces: add() first, the audit's gap, then mul() and a clean audit in the follow-up. */
-function makeFollowupProducers(repo: string): MockConversation[] {
-  const producer = (
-    name: string,
-    phase: string,
-    isFollowup: boolean,
-    files: Parameters<typeof makeProducer>[1]["files"],
-  ): MockConversation =>
-    makeProducer("codex", {
-      name,
-      taskId: TASK_ID,
-      cwd: repo,
-      match: (prompt) =>
-        isPipelinePrompt("producer", phase)(prompt) && isFollowupPrompt(prompt) === isFollowup,
-      files,
-    });
-  const audit = (gaps: string[]) => (ctx: { prompt: string }) => ({
-    [getAuditPath(ctx.prompt)]: `${JSON.stringify({
-      version: 1,
-      delivered: ["add()"],
-      gaps,
-      ...(gaps.length === 0 ? {} : { revised_request: REVISED_REQUEST }),
-    })}\n`,
-  });
-  return [
-    producer("implement-1", "implement/all", false, () => ({ "add.mjs": ADD_SOURCE })),
-    producer("audit-1", "audit", false, audit([AUDIT_GAP])),
-    producer("implement-2", "implement/all", true, () => ({ "mul.mjs": MUL_SOURCE })),
-    producer("audit-2", "audit", true, audit([])),
-  ];
-}
-
-/** Claude verifies, and says complete to every pair of both runs. */
-function makeFollowupVerifiers(): MockConversation[] {
-  return ["implement/all", "audit"].map((phase) =>
-    makeVerifier("claude", {
-      name: `verify-${phase}`,
-      match: isPipelinePrompt("verifier", phase),
-      verdict: () => makeComplete(),
-    }),
-  );
-}
-
-describe("bosun pipeline with real agent CLIs (claude produces, codex verifies)", () => {
+describe("bosun pipeline with real agent CLIs: four pairs", () => {
   it("runs plan → implement → test → audit over two dependent phases; the test verifier sends its producer back once", async () => {
     const workspace = await createRealAgentWorkspace({
       claude: makeFourPairProducers,
       codex: makeFourPairVerifiers,
-      files: { "bosun.yaml": BOSUN_YAML, "run-tests.mjs": RUN_TESTS },
+      files: { "bosun.yaml": PIPELINE_BOSUN_YAML, "run-tests.mjs": RUN_TESTS },
       message: "bosun.yaml and the test runner",
     });
     cleanups.push(() => workspace.cleanup());
@@ -290,12 +230,38 @@ describe("bosun pipeline with real agent CLIs (claude produces, codex verifies)"
       reason: "the audit (iteration 1) found no material gap",
     });
 
-    // The verifier's missing item reached the producer's second iteration on the wire.
-    const secondPrompts = anthropic.requests
-      .filter((request) => request.conversation === "test-p2-2")
-      .map((request) => request.prompt ?? "");
-    expect(secondPrompts.length).toBeGreaterThan(0);
-    for (const prompt of secondPrompts) expect(prompt).toContain(MISSING_ZERO);
+    // The producer's second iteration of test/p2 resumed the session its first ended in: bosun
+    // gave the CLI that session's id, and the CLI continued it — the same session on the wire,
+    // the first iteration's conversation sent again, then the short continuation prompt with
+    // the verifier's missing item.
+    const atTestP2 = (type: string, round: number, seat: string): JournalEvent | undefined =>
+      eventsOf(events, type).find(
+        (e) => e["phase"] === "test/p2" && e["round"] === round && e["seat"] === seat,
+      );
+    const sessionId = atTestP2("dispatch.completed", 1, "worker")?.["sessionId"];
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(atTestP2("dispatch.started", 2, "worker")).toMatchObject({ resumeSessionId: sessionId });
+    expect(atTestP2("dispatch.completed", 2, "worker")).toMatchObject({
+      sessionId,
+      isSessionResumed: true,
+    });
+    const resumedRequests = anthropic.requests.filter((r) => r.conversation === "test-p2-2");
+    expect(resumedRequests.length).toBeGreaterThan(0);
+    for (const request of resumedRequests) {
+      expect(request.headers["x-claude-code-session-id"]).toBe(sessionId);
+      expect(request.turnIndex).toBeGreaterThan(request.promptTurnIndex ?? 0);
+      expect(JSON.stringify(request.body)).toContain(
+        "You are the PRODUCER of the test pair of a bosun pipeline, iteration 1 of at most 3 on phase p2.",
+      );
+      expect(request.prompt).toMatch(/^Iteration 2 of at most 3 of the test pair \(test\/p2\)/);
+      expect(request.prompt).toContain(MISSING_ZERO);
+    }
+    // Every other call started a fresh session; a verifier never continues one.
+    expect(
+      eventsOf(events, "dispatch.started")
+        .filter((e) => e["resumeSessionId"] !== undefined)
+        .map((e) => `${String(e["phase"])}#${String(e["round"])} ${String(e["seat"])}`),
+    ).toEqual(["test/p2#2 worker"]);
 
     // The verify gate ran for implement and test, never for plan or audit.
     expect(
@@ -336,93 +302,4 @@ describe("bosun pipeline with real agent CLIs (claude produces, codex verifies)"
     for (const file of ["add.mjs", "mul.mjs", "add.test.mjs", "mul.test.mjs", "mul-zero.test.mjs"])
       expect(existsSync(join(repo, file)), file).toBe(true);
   }, 120_000);
-
-  it("an audit that finds a gap starts a follow-up run of the task, which completes (codex produces, claude verifies)", async () => {
-    const workspace = await createRealAgentWorkspace({
-      claude: makeFollowupVerifiers,
-      codex: makeFollowupProducers,
-      files: { "bosun.yaml": BOSUN_YAML },
-      message: "add bosun.yaml",
-    });
-    cleanups.push(() => workspace.cleanup());
-    const { repo, env, anthropic, responses } = workspace;
-    const outcome = await runBosunIsolated(
-      [
-        "--json",
-        "pipeline",
-        "--intent",
-        FOLLOWUP_INTENT,
-        "--task-id",
-        TASK_ID,
-        "--pairs",
-        "implement,audit",
-        "--producer",
-        "codex",
-        "--verifier",
-        "claude",
-        "--max-iterations",
-        "2",
-        "--timeout",
-        "60",
-      ],
-      { cwd: repo, env, timeoutMs: 80_000 },
-    );
-    expect(outcome.exitCode, `stderr:\n${outcome.stderr}`).toBe(0);
-    expect(anthropic.unmatched).toEqual([]);
-    expect(responses.unmatched).toEqual([]);
-
-    const [firstId = "", followupId = "", ...more] = await listRunIds(repo);
-    expect(more).toEqual([]);
-    const first = await readRunFiles(repo, firstId);
-    const followup = await readRunFiles(repo, followupId);
-    // The parent records its child and the child its parent; the call reports the follow-up.
-    expect(first.run).toMatchObject({ status: "succeeded", followupRunId: followupId, depth: 0 });
-    expect(eventsOf(first.events, "followup.started")).toMatchObject([
-      { childRunId: followupId, gaps: 1 },
-    ]);
-    expect(followup.run).toMatchObject({
-      status: "succeeded",
-      parentRunId: firstId,
-      depth: 1,
-      taskId: TASK_ID,
-    });
-    expect(eventsOf(followup.events, "run.created")).toMatchObject([{ parentRunId: firstId }]);
-    expect(outcome.result).toMatchObject({ run: { id: followupId, status: "succeeded" } });
-    // The gap became the revised request, which is the follow-up's immutable request.
-    const revised = join(first.dir, "artifacts", "audit", "revised_request.md");
-    expect(await readFile(revised, "utf8")).toBe(`${REVISED_REQUEST}\n`);
-    expect((await readFile(join(followup.dir, "request.md"), "utf8")).trim()).toBe(REVISED_REQUEST);
-    expect(eventsOf(first.events, "run.completed").at(-1)?.["reason"]).toContain(
-      `follow-up run ${followupId} takes them on`,
-    );
-    expect(eventsOf(followup.events, "run.completed").at(-1)?.["reason"]).toBe(
-      "the audit (iteration 1) found no material gap",
-    );
-    // Each run went through both pairs once; the follow-up delivered what was missing.
-    for (const events of [first.events, followup.events])
-      expect(describeDispatches(events, "dispatch.completed")).toEqual([
-        "implement/all#1 worker codex",
-        "implement/all#1 verifier claude",
-        "audit#1 worker codex",
-        "audit#1 verifier claude",
-      ]);
-    expect(existsSync(join(repo, "mul.mjs"))).toBe(true);
-
-    // --list-tasks shows the chain.
-    const listed = await runBosunIsolated(["--json", "pipeline", "--list-tasks"], {
-      cwd: repo,
-      env,
-      timeoutMs: 20_000,
-    });
-    expect(listed.exitCode, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout)).toMatchObject([
-      {
-        taskId: TASK_ID,
-        runs: [
-          { id: firstId, followupRunId: followupId, parentRunId: null },
-          { id: followupId, parentRunId: firstId, followupRunId: null },
-        ],
-      },
-    ]);
-  }, 90_000);
 });

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseVerdict } from "../../src/store/schema/pipeline.js";
 import { createTempDir } from "../helpers/agent-env.js";
 import {
+  PIPELINE_BOSUN_YAML,
   assertBosunBuilt,
   describeDispatches,
   eventsOf,
@@ -26,13 +27,12 @@ import {
   runBosunIsolated,
   startBosunIsolated,
 } from "../helpers/pipeline-real.js";
-import { CODEX_MODEL, createRealAgentWorkspace } from "../helpers/real-agent-workspace.js";
+import { createRealAgentWorkspace } from "../helpers/real-agent-workspace.js";
 import { waitFor } from "../helpers/wait-for.js";
 import type { MockContext, MockConversation, MockTurn } from "../mocks/mock-script.js";
 
 const TASK_ID = "greet";
 const INTENT = "Add greet.mjs exporting greet(name) that returns `Hello, ${name}!`.";
-const BOSUN_YAML = `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`;
 const GREET_SOURCE = "export const greet = (name) => `Hello, ${name}!`;\n";
 const PHASE = "implement/all";
 
@@ -86,7 +86,7 @@ async function createWorkspace(scripts: {
 }) {
   const workspace = await createRealAgentWorkspace({
     ...scripts,
-    files: { "bosun.yaml": BOSUN_YAML },
+    files: { "bosun.yaml": PIPELINE_BOSUN_YAML },
     message: "add bosun.yaml",
   });
   cleanups.push(() => workspace.cleanup());
@@ -108,7 +108,7 @@ function findProcessesNaming(text: string): number[] {
 }
 
 describe("bosun pipeline with real agent CLIs: questions, crashes, no git, bad verdicts", () => {
-  it("a verifier's question stops the run (exit 3); bosun answer continues it and the answer reaches the producer", async () => {
+  it("a verifier's question stops the run (exit 3); bosun answer continues it, the answer reaches the producer, whose lost session falls back to a fresh one", async () => {
     const answer = "Keep the name as given; no trimming.";
     const question = "Should greet() trim spaces around the name?";
     const workspace = await createWorkspace({
@@ -144,6 +144,12 @@ describe("bosun pipeline with real agent CLIs: questions, crashes, no git, bad v
     expect(askId).toBe(`ask-${runId}-implement-all-i1`);
     expect(await readFile(join(waiting.dir, "decisions.md"), "utf8")).toContain(question);
 
+    // While the run waits for a human, Claude Code's session store goes (another machine, a
+    // cleaned HOME): the producer's session cannot be resumed when the run goes on.
+    const firstSession = eventsOf(waiting.events, "dispatch.completed")[0]?.["sessionId"];
+    expect(firstSession).toMatch(/^[0-9a-f-]{36}$/);
+    await rm(join(env["HOME"] ?? "", ".claude", "projects"), { recursive: true, force: true });
+
     const answered = await runBosunIsolated(["--json", "answer", askId, answer], {
       cwd: repo,
       env,
@@ -161,16 +167,34 @@ describe("bosun pipeline with real agent CLIs: questions, crashes, no git, bad v
       `${PHASE}#2 worker claude`,
       `${PHASE}#2 verifier codex`,
     ]);
-    // The ledger holds question and answer, and the producer's next prompt carried both.
+    // bosun asked the CLI to resume the first session; the CLI had none, so bosun said so and
+    // the same attempt ran a fresh session with the whole context, journaled and costed once.
+    const [, , secondStarted] = eventsOf(events, "dispatch.started");
+    expect(secondStarted).toMatchObject({
+      round: 2,
+      seat: "worker",
+      resumeSessionId: firstSession,
+    });
+    const secondCompleted = eventsOf(events, "dispatch.completed")[2];
+    expect(secondCompleted).toMatchObject({ round: 2, seat: "worker", isSessionResumed: false });
+    expect(secondCompleted?.["sessionId"]).not.toBe(firstSession);
+    expect(answered.stdout).toContain(`Could not resume claude session ${String(firstSession)}`);
+    const costs = (await readFile(join(repo, ".bosun", "costs.jsonl"), "utf8")).trim().split("\n");
+    expect(costs).toHaveLength(4);
+    // The ledger holds question and answer, and the producer's next prompt (the whole context,
+    // in a fresh session) carried both.
     const ledger = await readFile(join(dir, "decisions.md"), "utf8");
     expect(ledger).toContain(`**Answer** (a human, via cli): ${answer}`);
-    const nextPrompts = anthropic.requests
-      .filter((request) => request.conversation === "implement-2")
-      .map((request) => request.prompt ?? "");
-    expect(nextPrompts.length).toBeGreaterThan(0);
-    for (const prompt of nextPrompts) {
-      expect(prompt).toContain(question);
-      expect(prompt).toContain(answer);
+    const nextRequests = anthropic.requests.filter((r) => r.conversation === "implement-2");
+    expect(nextRequests.length).toBeGreaterThan(0);
+    for (const request of nextRequests) {
+      expect(request.prompt).toMatch(
+        /^You are the PRODUCER of the implement pair of a bosun pipeline, iteration 2 of at most 2 on phase all\./,
+      );
+      expect(request.prompt).toContain(question);
+      expect(request.prompt).toContain(answer);
+      expect(request.promptTurnIndex).toBe(request.turnIndex);
+      expect(request.headers["x-claude-code-session-id"]).toBe(secondCompleted?.["sessionId"]);
     }
     // Only what came after the answer saw it.
     for (const request of anthropic.requests.filter((r) => r.conversation === "implement-1"))
@@ -270,7 +294,7 @@ describe("bosun pipeline with real agent CLIs: questions, crashes, no git, bad v
       ],
     });
     const { env, anthropic, responses } = workspace;
-    await writeFile(join(folder, "bosun.yaml"), BOSUN_YAML);
+    await writeFile(join(folder, "bosun.yaml"), PIPELINE_BOSUN_YAML);
 
     const outcome = await runBosunIsolated(["--json", ...PIPELINE_ARGS, "--no-git"], {
       cwd: folder,

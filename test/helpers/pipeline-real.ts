@@ -16,6 +16,7 @@ import type {
   MockTurn,
 } from "../mocks/mock-script.js";
 import { createTempDir } from "./agent-env.js";
+import { CODEX_MODEL } from "./real-agent-workspace.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -27,6 +28,23 @@ export function assertBosunBuilt(): void {
   if (!existsSync(BOSUN_CLI))
     throw new Error(`${BOSUN_CLI} is missing: run "npm run build" first.`);
 }
+
+/** bosun.yaml of the sample repositories: the Codex model bosun prices, and no retries. */
+export const PIPELINE_BOSUN_YAML = `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`;
+
+/** The sample project's add(). */
+export const ADD_SOURCE = "export const add = (a, b) => a + b;\n";
+
+/** The sample project's mul(), built on add(). */
+export const MUL_SOURCE = [
+  'import { add } from "./add.mjs";',
+  "export const mul = (a, b) => {",
+  "  let product = 0;",
+  "  for (let i = 0; i < b; i += 1) product = add(product, a);",
+  "  return product;",
+  "};",
+  "",
+].join("\n");
 
 /** The CLIs these tests drive. */
 export type RealHarness = "claude" | "codex";
