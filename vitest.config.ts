@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 export const config = defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Real agent CLIs are heavy processes; two cores cannot run many at once.

@@ -2,8 +2,10 @@
  * `npm run bench`: bosun's own overhead, as medians over repeated runs with ratios side by side.
  * 1. dispatch() of a trivial agent vs spawning the same agent directly (target: ≤ 50 ms added);
  * 2. one full review round with the offline agent (worker, gates, reviewer);
- * 3. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms);
- * 4. team runs (team.ts): a real 200-task run at --max-parallel 8, bosun's CPU while agents work,
+ * 3. a four-pair `bosun pipeline` run (pipeline.ts): bosun's overhead per iteration beside the
+ *    review round's (target: within it);
+ * 4. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms);
+ * 5. team runs (team.ts): a real 200-task run at --max-parallel 8, bosun's CPU while agents work,
  *    and the state side of a 1,000-task run.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -15,6 +17,7 @@ import { appendLines } from "../src/store/jsonl.js";
 import { createBosunPaths } from "../src/store/paths.js";
 import { RunStore } from "../src/store/run-store.js";
 import { runGit } from "../src/workspace/git.js";
+import { benchPipeline } from "./pipeline.js";
 import { benchTeam } from "./team.js";
 import { CLI, createRepo, row, spawnDirect, time } from "./util.js";
 
@@ -43,7 +46,7 @@ async function benchDispatch(dir: string): Promise<{ direct: number; viaBosun: n
   return { direct, viaBosun };
 }
 
-async function benchReviewRound(dir: string): Promise<number> {
+async function benchReviewRound(dir: string): Promise<{ ms: number; repo: string }> {
   const script = {
     version: 1,
     steps: [
@@ -75,7 +78,7 @@ async function benchReviewRound(dir: string): Promise<number> {
     "--max-rounds",
     "1",
   ];
-  return time(5, () => spawnDirect(process.execPath, args, repo));
+  return { ms: await time(5, () => spawnDirect(process.execPath, args, repo)), repo };
 }
 
 async function benchStatus(dir: string): Promise<{ node: number; status: number; events: number }> {
@@ -143,8 +146,12 @@ async function main(): Promise<void> {
     );
     const round = await benchReviewRound(dir);
     process.stdout.write(
-      `${row("bosun review: one round, offline agents (CLI)", `${round.toFixed(1)} ms`, "process start, 2 agent spawns, checkpoint, gates, synced events")}\n\n`,
+      `${row("bosun review: one round, offline agents (CLI)", `${round.ms.toFixed(1)} ms`, "process start, 2 agent spawns, checkpoint, gates, synced events")}\n`,
     );
+    await benchPipeline(path.join(dir, "pipeline"), round.repo, (line) =>
+      process.stdout.write(`${line}\n`),
+    );
+    process.stdout.write("\n");
     const s = await benchStatus(dir);
     process.stdout.write(`${row('node startup (node -e "")', `${s.node.toFixed(1)} ms`, "")}\n`);
     process.stdout.write(

@@ -112,7 +112,7 @@ Exit codes: 0 every worktree removed, 1 one was kept (its work is not merged: --
 process holds the run, 2 not a team run.`;
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
-const FLOW_COMMANDS = new Set(["review", "run", "approve", "answer", "demo"]);
+const FLOW_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer", "demo"]);
 
 /**
  * After a stop signal, the flow stops its agents (TERM, then KILL after the grace period) and
@@ -384,7 +384,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .option(
       "--max-iterations <n>",
       `iterations a pair may take before the run fails ${formatDefault(pipeline.maxIterations, "pipeline.maxIterations")}`,
-      parsePositiveInt,
+      parseMaxRounds,
     )
     .option(
       "--phase-mode <mode>",
@@ -406,7 +406,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .option(
       "--followup-depth <n>",
       `follow-ups of follow-ups at most ${formatDefault(pipeline.followupDepth, "pipeline.followupDepth")}`,
-      parseDigitsOption,
+      parseFollowupDepth,
     )
     .option("--task-id <id>", "the task (default: made from the intent); its runs share a ledger")
     .option(
@@ -641,6 +641,15 @@ function parseUsd(value: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) <= 0 || Number(value) > 1_000_000)
     throw new InvalidArgumentError("expected US dollars above 0 in plain decimal, e.g. 5 or 0.50.");
   return Number(value);
+}
+
+function parseFollowupDepth(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n > MAX_ROUNDS)
+    throw new InvalidArgumentError(
+      `expected a whole number from 0 to ${MAX_ROUNDS}, in plain digits (e.g. 3).`,
+    );
+  return n;
 }
 
 function parseMaxRounds(value: string): number {

@@ -24,7 +24,11 @@ export function createReportGate(): Gate<WorkerProduction> {
         });
       }
       const claimed = production.report.report.files_changed;
-      const unmeasured = claimed.filter((file) => !production.filesChanged.includes(file));
+      // Without git (a pipeline's --no-git) nothing was measured: there is nothing to compare.
+      const unmeasured =
+        production.commit === ""
+          ? []
+          : claimed.filter((file) => !production.filesChanged.includes(file));
       const note =
         unmeasured.length === 0
           ? ""

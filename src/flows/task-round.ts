@@ -198,7 +198,10 @@ async function produceCheckpoint(
     };
   }
   const base = getScopeRound(ctx, scope)?.base ?? (await getHead(scope.cwd));
-  const message = `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`;
+  const message =
+    scope.phase === undefined
+      ? `bosun: ${scope.taskId} round ${scope.round} (worker checkpoint)`
+      : `bosun: ${scope.taskId} ${scope.phase} iteration ${scope.round} (producer checkpoint)`;
   // What bosun saw right after the worker stopped: the paths to commit, and HEAD under them.
   const look = ctx.looks?.getFresh(scope.cwd);
   const made = await commitChanges(

@@ -103,6 +103,35 @@ describe("bosun with its output closed early", () => {
     expect((await repo.readOnlyRun()).run.status).toBe("succeeded");
   });
 
+  it("finishes a pipeline whose reader went away (pipeline … 2>&1 | head -2)", async () => {
+    const repo = await createOfflineRepo([
+      {
+        seat: "worker",
+        actions: [
+          ...CHATTER,
+          { write: { path: "feature.txt", content: "feature\n" } },
+          { report: { files_changed: ["feature.txt"], notes: "done", tests: [] } },
+        ],
+      },
+      {
+        seat: "verifier",
+        actions: [...CHATTER, { report: { verdict: "complete", summary: "ok" } }],
+      },
+    ]);
+    repos.push(repo);
+
+    const { bosunExit, shown } = await runIntoHead(
+      repo,
+      'pipeline --intent "Add feature.txt" --pairs implement --producer offline --verifier offline 2>&1',
+      2,
+    );
+
+    expect(shown[0]).toContain("▶ pipeline");
+    expect(bosunExit).toBe(0);
+    const { run } = await repo.readOnlyRun();
+    expect(run).toMatchObject({ flow: "pipeline", status: "succeeded" });
+  });
+
   it("stops a read command quietly with exit 0 (log | head -1)", async () => {
     const repo = await makeRepo();
     const review = ["review", "--goal", "x", "--worker", "offline", "--reviewer", "offline"];

@@ -111,11 +111,13 @@ export const GOAL_TASK_ID = "T-001";
 
 /**
  * Creates a clean repo whose committed bosun.yaml points the offline harness at a script with
- * `steps`, with no dispatch retries (a failing agent fails at once).
+ * `steps`, with no dispatch retries (a failing agent fails at once). `cliTimeoutMs` lets a test
+ * whose runs make many dispatches give each CLI call longer than the default 30 s.
  */
 export async function createOfflineRepo(
   steps: OfflineSteps,
   config: WrittenConfig = {},
+  options: { cliTimeoutMs?: number } = {},
 ): Promise<OfflineRepo> {
   const home = await realpath(await createTempDir("bosun-offline-home-"));
   const root = await realpath(await createTempGitRepo());
@@ -150,7 +152,7 @@ export async function createOfflineRepo(
       args: [CLI_ENTRY, ...args],
       cwd: root,
       env,
-      timeoutMs: CLI_TIMEOUT_MS,
+      timeoutMs: options.cliTimeoutMs ?? CLI_TIMEOUT_MS,
       graceMs: 2_000,
       stderrLogFile: stderrFile,
     });

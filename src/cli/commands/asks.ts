@@ -30,8 +30,11 @@ export async function runAsks(ctx: CliContext, options: { all?: boolean }): Prom
     const choices = ask.options
       .map((option) => `  ${color.bold(option.key)}  ${option.label}`)
       .join("\n");
+    // An ask without options takes an answer in the human's own words.
+    const answerHint =
+      ask.options.length === 0 ? '"<your answer>"' : `<${ask.options.map((o) => o.key).join("|")}>`;
     process.stdout.write(
-      `${color.bold(ask.id)} (${state}) run ${ask.runId}\n  ${ask.question}\n${ask.context.replace(/^/gm, "  ")}\n${choices}\n  → bosun answer ${ask.id} <${ask.options.map((o) => o.key).join("|")}>\n\n`,
+      `${color.bold(ask.id)} (${state}) run ${ask.runId}\n  ${ask.question}\n${ask.context.replace(/^/gm, "  ")}\n${choices === "" ? "" : `${choices}\n`}  → bosun answer ${ask.id} ${answerHint}\n\n`,
     );
   }
   return 0;

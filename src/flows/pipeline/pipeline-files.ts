@@ -90,7 +90,7 @@ export function formatPhaseLogLine(event: RunEvent): string | undefined {
     case "dispatch.started":
       return `${at} ${event.seat === "worker" ? "producer" : event.seat} ${event.harness} started${event.attempt > 1 ? ` (re-prompt, attempt ${event.attempt})` : ""}`;
     case "dispatch.completed":
-      return `${at} ${event.seat === "worker" ? "producer" : event.seat} finished in ${Math.round(event.durationMs / 1000)} s, $${event.costUsd}${event.sessionId === undefined ? "" : `, session ${event.sessionId}`}`;
+      return `${at} ${event.seat === "worker" ? "producer" : event.seat} finished in ${formatSeconds(event.durationMs)}, $${event.costUsd}${event.sessionId === undefined ? "" : `, session ${event.sessionId}`}`;
     case "dispatch.failed":
       return `${at} ${event.seat === "worker" ? "producer" : event.seat} failed: ${event.message}`;
     case "dispatch.cancelled":
@@ -116,6 +116,11 @@ export function formatPhaseLogLine(event: RunEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** 0.4 s, 12 s: tenths below ten seconds. */
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 async function readTextOrEmpty(file: string): Promise<string> {

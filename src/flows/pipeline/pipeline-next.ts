@@ -124,11 +124,13 @@ function getStageStep(
       reason: `${stage.phase}, iteration ${last.round}: ${last.reason ?? "the iteration failed"}`,
     };
   }
-  if (last.round >= options.maxIterations)
+  // A human's retry of a blocked pair grants the iteration it asks for (ask.answered's extraRounds).
+  const maxIterations = options.maxIterations + (task?.extraRounds ?? 0);
+  if (last.round >= maxIterations)
     return {
       type: "complete",
       status: "failed",
-      reason: `${stage.phase} did not complete in ${options.maxIterations} iteration(s) (--max-iterations): its verifier still finds work missing; see its last verdict.json`,
+      reason: `${stage.phase} did not complete in ${maxIterations} iteration(s) (--max-iterations): its verifier still finds work missing; see its last verdict.json`,
     };
   return { type: "iteration", stage, iteration: last.round + 1 };
 }

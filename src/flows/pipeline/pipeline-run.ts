@@ -637,7 +637,7 @@ async function answerByModel(
  */
 async function takeAnswers(ctx: RunContext): Promise<boolean> {
   for (const askId of [...ctx.state.openAsks.keys()]) {
-    const { answer, answerProblem } = await readAsk(ctx.paths, askId);
+    const { ask, answer, answerProblem } = await readAsk(ctx.paths, askId);
     if (answer === null) return false;
     if (answerProblem !== undefined) {
       ctx.emit({
@@ -660,6 +660,10 @@ async function takeAnswers(ctx: RunContext): Promise<boolean> {
       ...(asked?.taskId === undefined ? {} : { taskId: asked.taskId }),
       ...(asked?.phase === undefined ? {} : { phase: asked.phase }),
       answer: answer.answer,
+      // "Run the pair again" is one more iteration, also when the blocked one was its last.
+      ...(answer.answer === "retry" && ask.options.some((option) => option.key === "retry")
+        ? { extraRounds: 1 }
+        : {}),
     });
   }
   return true;
