@@ -57,11 +57,13 @@ export function startAnthropicMock(script: MockScript): Promise<MockServer> {
       return { kind: "side" };
     }
     const messages = asArray(body["messages"]);
-    const prompt = getPrompt(messages);
+    const { prompt, promptAt } = findPrompt(messages);
     const cwd = getCwd(body["system"], messages);
-    const turnIndex = messages.filter((m) => asRecord(m)?.["role"] === "assistant").length;
-    const plan = getMockPlan(script, { prompt, cwd, turnIndex });
-    const found = { prompt, ...(cwd === undefined ? {} : { cwd }) };
+    const isAssistant = (m: unknown): boolean => asRecord(m)?.["role"] === "assistant";
+    const turnIndex = messages.filter(isAssistant).length;
+    const promptTurnIndex = messages.slice(promptAt + 1).filter(isAssistant).length;
+    const plan = getMockPlan(script, { prompt, cwd, turnIndex, promptTurnIndex });
+    const found = { prompt, promptTurnIndex, ...(cwd === undefined ? {} : { cwd }) };
     switch (plan.kind) {
       case "unmatched":
         sendJson(res, 400, createErrorBody(400, plan.message));
@@ -83,15 +85,19 @@ function isSideCall(body: Record<string, unknown>): boolean {
   return asArray(body["tools"]).length === 0 || format?.["type"] === "json_schema";
 }
 
-/** The text of the latest user message that has any once context wrappers are removed. */
-function getPrompt(messages: unknown[]): string {
-  for (const message of [...messages].reverse()) {
-    const record = asRecord(message);
+/**
+ * The text of the latest user message that has any once context wrappers are removed, and that
+ * message's index (-1 when there is none).
+ */
+function findPrompt(messages: unknown[]): { prompt: string; promptAt: number } {
+  for (let at = messages.length - 1; at >= 0; at -= 1) {
+    const record = asRecord(messages[at]);
     if (record?.["role"] !== "user") continue;
     const text = stripContextBlocks(getTexts(record["content"]).join("\n"), CONTEXT_TAGS);
-    if (text.length > 0) return FILE_WRAPPER.exec(text)?.[1]?.trim() ?? text;
+    if (text.length > 0)
+      return { prompt: FILE_WRAPPER.exec(text)?.[1]?.trim() ?? text, promptAt: at };
   }
-  return "";
+  return { prompt: "", promptAt: -1 };
 }
 
 /** Claude 2.1.197 states the cwd in `system`; newer versions in a `role: "system"` message. */

@@ -43,6 +43,11 @@ export interface MockContext {
   cwd: string | undefined;
   /** Number of assistant turns already in the request's history. */
   turnIndex: number;
+  /**
+   * Assistant turns since the latest prompt. Equal to `turnIndex` in a fresh session; smaller in a
+   * resumed one, whose history also holds the earlier conversation.
+   */
+  promptTurnIndex: number;
 }
 
 /** A scripted exchange, chosen by the prompt it answers. */
@@ -53,6 +58,11 @@ export interface MockConversation {
   match: (prompt: string) => boolean;
   /** Turns by index; the index is the number of assistant turns in the request's history. */
   turns: Array<MockTurn | ((ctx: MockContext) => MockTurn)>;
+  /**
+   * Index `turns` by the assistant turns since the latest prompt instead (`promptTurnIndex`), so
+   * one script answers a prompt alike in a fresh session and in a resumed one.
+   */
+  isCountedFromPrompt?: boolean;
 }
 
 /** Everything a mock server answers. */
@@ -92,6 +102,8 @@ export interface RecordedRequest {
   conversation?: string;
   /** Turn index used (assistant turns in the history). */
   turnIndex?: number;
+  /** Assistant turns since the latest prompt (less than `turnIndex` in a resumed session). */
+  promptTurnIndex?: number;
   /** The user prompt extracted from the body. */
   prompt?: string;
   /** The cwd extracted from the body. */
@@ -142,7 +154,8 @@ export function getMockPlan(script: MockScript, ctx: MockContext): MockPlan {
       message: `mock: no conversation matches prompt ${JSON.stringify(ctx.prompt.slice(0, 200))}. Scripted conversations: ${names}. Add a conversation whose match() accepts it.`,
     };
   }
-  const entry = conversation.turns[ctx.turnIndex];
+  const index = conversation.isCountedFromPrompt === true ? ctx.promptTurnIndex : ctx.turnIndex;
+  const entry = conversation.turns[index];
   const turn = entry === undefined ? DONE_TURN : typeof entry === "function" ? entry(ctx) : entry;
   const base = { conversation: conversation.name, turnIndex: ctx.turnIndex };
   return isErrorTurn(turn) ? { kind: "error", ...base, turn } : { kind: "reply", ...base, turn };

@@ -144,6 +144,32 @@ describe("anthropic mock", () => {
     });
   });
 
+  it("counts a conversation's turns from the latest prompt when asked (a resumed session)", async () => {
+    const mock = await startMock(startAnthropicMock, {
+      conversations: [
+        {
+          name: "resumed",
+          match: (prompt) => prompt === "go on",
+          isCountedFromPrompt: true,
+          turns: [(ctx) => ({ text: `turn=${ctx.turnIndex} since=${ctx.promptTurnIndex}` })],
+        },
+      ],
+    });
+    const body = {
+      tools: [{ name: "Bash" }],
+      messages: [
+        { role: "user", content: "start" },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
+        { role: "assistant", content: [{ type: "text", text: "started" }] },
+        { role: "user", content: [{ type: "text", text: "go on" }] },
+      ],
+    };
+    const { text } = await postJson(`${mock.url}/v1/messages`, body);
+    expect(JSON.parse(text)).toMatchObject({ content: [{ type: "text", text: "turn=2 since=0" }] });
+    expect(mock.requests[0]).toMatchObject({ turnIndex: 2, promptTurnIndex: 0, prompt: "go on" });
+  });
+
   it("answers side calls without tools with a title and no turn", async () => {
     const mock = await startMock(startAnthropicMock, GREETING_SCRIPT);
     const { text } = await postJson(`${mock.url}/v1/messages`, {
@@ -244,6 +270,45 @@ describe("responses mock", () => {
       output: [{ type: "message", content: [{ text: "done" }] }],
     });
     expect(mock.requests[0]?.turnIndex).toBe(2);
+  });
+
+  it("counts a conversation's turns from the latest prompt when asked (a resumed thread)", async () => {
+    const mock = await startMock(startResponsesMock, {
+      conversations: [
+        {
+          name: "resumed",
+          match: (prompt) => prompt === "go on",
+          isCountedFromPrompt: true,
+          turns: [
+            { toolCalls: [{ name: "exec_command", input: { cmd: "ls" } }] },
+            (ctx) => ({ text: `turn=${ctx.turnIndex} since=${ctx.promptTurnIndex}` }),
+          ],
+        },
+      ],
+    });
+    const user = (text: string) => ({
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text }],
+    });
+    const { text } = await postJson(`${mock.url}/v1/responses`, {
+      tools: [{ type: "function", name: "exec_command" }],
+      input: [
+        environment,
+        user("start"),
+        { type: "function_call", call_id: "a", name: "exec_command", arguments: "{}" },
+        { type: "function_call_output", call_id: "a", output: "ok" },
+        { type: "message", role: "assistant", content: [{ type: "output_text", text: "x" }] },
+        environment,
+        user("go on"),
+        { type: "function_call", call_id: "b", name: "exec_command", arguments: "{}" },
+        { type: "function_call_output", call_id: "b", output: "ok" },
+      ],
+    });
+    expect(JSON.parse(text)).toMatchObject({
+      output: [{ type: "message", content: [{ text: "turn=3 since=1" }] }],
+    });
+    expect(mock.requests[0]).toMatchObject({ turnIndex: 3, promptTurnIndex: 1, prompt: "go on" });
   });
 
   it("sends a scripted HTTP error", async () => {

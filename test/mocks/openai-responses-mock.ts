@@ -50,11 +50,12 @@ export function startResponsesMock(script: MockScript): Promise<MockServer> {
       return { kind: "side" };
     }
     const input = asArray(body["input"]);
-    const prompt = getPrompt(input);
+    const { prompt, promptAt } = findPrompt(input);
     const cwd = getCwd(input);
     const turnIndex = countAssistantTurns(input);
-    const plan = getMockPlan(script, { prompt, cwd, turnIndex });
-    const found = { prompt, ...(cwd === undefined ? {} : { cwd }) };
+    const promptTurnIndex = countAssistantTurns(input.slice(promptAt + 1));
+    const plan = getMockPlan(script, { prompt, cwd, turnIndex, promptTurnIndex });
+    const found = { prompt, promptTurnIndex, ...(cwd === undefined ? {} : { cwd }) };
     switch (plan.kind) {
       case "unmatched":
         sendJson(res, 400, createErrorBody(plan.message));
@@ -70,15 +71,16 @@ export function startResponsesMock(script: MockScript): Promise<MockServer> {
   return startMockHttpServer(handler);
 }
 
-/** The latest user message that is not injected context. */
-function getPrompt(input: unknown[]): string {
-  for (const item of [...input].reverse()) {
-    const record = asRecord(item);
+/** The latest user message that is not injected context, and its index (-1 when there is none). */
+function findPrompt(input: unknown[]): { prompt: string; promptAt: number } {
+  for (let at = input.length - 1; at >= 0; at -= 1) {
+    const record = asRecord(input[at]);
     if (record?.["type"] !== "message" || record["role"] !== "user") continue;
     const text = getTexts(record["content"]).join("\n").trim();
-    if (text.length > 0 && !CONTEXT_PREFIXES.some((prefix) => text.startsWith(prefix))) return text;
+    if (text.length > 0 && !CONTEXT_PREFIXES.some((prefix) => text.startsWith(prefix)))
+      return { prompt: text, promptAt: at };
   }
-  return "";
+  return { prompt: "", promptAt: -1 };
 }
 
 /** The last `<cwd>` stated; a resumed turn appends a new environment_context with the new cwd. */
