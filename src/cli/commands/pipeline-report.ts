@@ -3,6 +3,7 @@ import path from "node:path";
 import { createBosunPaths } from "../../store/paths.js";
 import type { PipelineRun } from "../../store/schema/run.js";
 import type { CliContext } from "../context.js";
+import { getExitCode } from "../exit-code.js";
 import { formatStatus } from "../format.js";
 
 /** A pipeline run as a call left it. */
@@ -34,17 +35,5 @@ export function reportPipelineOutcome(ctx: CliContext, outcome: PipelineOutcomeV
     lines.push(`Files: ${path.relative(paths.root, paths.runDir(run.id))}`);
     process.stderr.write(`${lines.join("\n")}\n`);
   }
-  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
-  switch (run.status) {
-    case "succeeded":
-    case "running":
-    case "paused":
-      return 0;
-    case "needs_human":
-      return 3;
-    case "failed":
-    case "cancelled":
-    case "budget_exhausted":
-      return 1;
-  }
+  return getExitCode(ctx, outcome);
 }

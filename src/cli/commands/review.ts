@@ -15,6 +15,7 @@ import type { Config } from "../../store/schema/config.js";
 import type { ReviewOptions } from "../../store/schema/run-options.js";
 import { TaskCardSchema, type TaskCard } from "../../store/schema/task-card.js";
 import type { CliContext } from "../context.js";
+import { getExitCode } from "../exit-code.js";
 import { subscribePrinter, formatStatus } from "../printer.js";
 
 /** Flags of `bosun review`. */
@@ -109,20 +110,7 @@ export function reportOutcome(ctx: CliContext, outcome: ReviewOutcome): number {
     );
     process.stderr.write(`${lines.join("\n")}\n`);
   }
-  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
-  switch (run.status) {
-    case "succeeded":
-      return 0;
-    case "needs_human":
-      return 3;
-    case "running":
-    case "paused":
-      return 0;
-    case "failed":
-    case "cancelled":
-    case "budget_exhausted":
-      return 1;
-  }
+  return getExitCode(ctx, outcome);
 }
 
 async function readTask(

@@ -29,6 +29,7 @@ import {
   type TeamOutcome,
 } from "../../flows/team/team-run.js";
 import type { CliContext } from "../context.js";
+import { getExitCode } from "../exit-code.js";
 import { formatUsd, printJson } from "../format.js";
 import { subscribePrinter, formatStatus } from "../printer.js";
 import { checkHarnessesInstalled } from "./review.js";
@@ -309,20 +310,7 @@ export function reportTeamOutcome(ctx: CliContext, outcome: TeamOutcome): number
       `${JSON.stringify({ type: "run.result", run, isPaused: outcome.isPaused })}\n`,
     );
   else process.stderr.write(`${describeTeamEnd(run, outcome.isPaused).join("\n")}\n`);
-  if (outcome.isPaused) return ctx.signal.aborted ? 130 : 0;
-  switch (run.status) {
-    case "succeeded":
-    case "running":
-    case "paused":
-      return 0;
-    case "needs_human":
-      return 3;
-    case "budget_exhausted":
-      return 4;
-    case "failed":
-    case "cancelled":
-      return 1;
-  }
+  return getExitCode(ctx, outcome, 4);
 }
 
 function describeTeamEnd(run: TeamRun, isPaused: boolean): string[] {
