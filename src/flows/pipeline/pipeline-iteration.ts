@@ -167,7 +167,12 @@ function toRoundStep(verdict: Verdict): StepResult<VerifierOutcome> {
         kind: "verdict",
         verdict: {
           verdict: "fix",
-          fixItems: [{ source: "verifier", reason: `The verifier asked: ${verdict.question}` }],
+          fixItems: [
+            {
+              source: "verifier",
+              reason: `The verifier asked: ${verdict.question} Act on the answer in the clarification ledger.`,
+            },
+          ],
         },
       };
     case "blocked":
