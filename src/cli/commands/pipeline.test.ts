@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../errors.js";
-import { parsePairs } from "./pipeline.js";
+import { DEFAULT_CONFIG } from "../../store/schema/config.js";
+import { parsePairs, pickHarnesses } from "./pipeline.js";
 
 describe("parsePairs", () => {
   it("takes a comma list or bosun.yaml's list, trimmed, in the pairs' order", () => {
@@ -27,5 +31,33 @@ describe("parsePairs", () => {
       expect(() => parsePairs(value)).toThrow(UsageError);
       expect(() => parsePairs(value)).toThrow(message);
     }
+  });
+});
+
+describe("pickHarnesses", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("defaults both seats to claude when no agent CLI is installed, trying only harnesses bosun knows", async () => {
+    // No CLI on PATH or in a home install path: every preferred harness is looked up, none found.
+    const home = await mkdtemp(path.join(os.tmpdir(), "bosun-no-agents-"));
+    try {
+      vi.stubEnv("PATH", "");
+      vi.stubEnv("HOME", home);
+      await expect(pickHarnesses("", "", DEFAULT_CONFIG)).resolves.toEqual({
+        producer: "claude",
+        verifier: "claude",
+      });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the seats bosun.yaml or the flags name", async () => {
+    await expect(pickHarnesses("codex", "offline", DEFAULT_CONFIG)).resolves.toEqual({
+      producer: "codex",
+      verifier: "offline",
+    });
   });
 });

@@ -58,8 +58,11 @@ export interface PipelineFlags {
   timeout?: number;
 }
 
-/** Harnesses tried, in order, when neither a flag nor bosun.yaml names the producer or verifier. */
-const HARNESS_PREFERENCE = ["claude", "codex", "gemini", "opencode", "pi", "amp", "cursor"];
+/**
+ * Harnesses tried, in order, when neither a flag nor bosun.yaml names the producer or verifier
+ * (built-in harness names: an unknown one would make resolveHarness throw).
+ */
+const HARNESS_PREFERENCE = ["claude", "codex", "gemini", "opencode", "pi", "amp", "cursor-agent"];
 
 /** Runs the command; exit 0 succeeded, 1 failed, 2 usage, 3 needs a human, 130 stopped. */
 export async function runPipeline(ctx: CliContext, flags: PipelineFlags): Promise<number> {
@@ -212,7 +215,7 @@ async function createPipelineOptions(
  * The producer and verifier: as named, else the first installed harness, and a different one
  * for the verifier where a second is installed (a second opinion from another model family).
  */
-async function pickHarnesses(
+export async function pickHarnesses(
   producer: string,
   verifier: string,
   config: Config,
