@@ -89,6 +89,7 @@ export async function runPipeline(ctx: CliContext, flags: PipelineFlags): Promis
   ] as const)
     if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
   const intent = await readIntent(flags);
+  if (flags.taskId !== undefined) checkTaskId(flags.taskId);
   const taskId = flags.taskId ?? (intent === undefined ? undefined : createTaskId(intent));
   if (taskId === undefined)
     throw new UsageError(
@@ -262,11 +263,19 @@ function getResumeOverrides(flags: PipelineFlags): Partial<PipelineOptions> {
   };
 }
 
+/**
+ * A --task-id must be a safe id before anything is written: run.json refuses any other, and a
+ * run whose first event names one would be left with a journal and no run.json.
+ */
+function checkTaskId(taskId: string): void {
+  if (!isSafeId(taskId))
+    throw new UsageError(`--task-id ${JSON.stringify(taskId)}: ${SAFE_ID_RULE}.`);
+}
+
 /** --resume RUN, or --resume alone: the latest pipeline run (of --task-id, when given). */
 async function findRunToResume(paths: BosunPaths, flags: PipelineFlags): Promise<string> {
   if (typeof flags.resume === "string") return resolveRunId(paths, flags.resume);
-  if (flags.taskId !== undefined && !isSafeId(flags.taskId))
-    throw new UsageError(`--task-id ${JSON.stringify(flags.taskId)}: ${SAFE_ID_RULE}.`);
+  if (flags.taskId !== undefined) checkTaskId(flags.taskId);
   const tasks = await listPipelineTasks(paths);
   const runs = tasks
     .filter((task) => flags.taskId === undefined || task.taskId === flags.taskId)
