@@ -28,7 +28,7 @@ import {
 } from "../../store/schema/pipeline.js";
 import { FixListSchema } from "../../store/schema/reports.js";
 import type { PipelineRun } from "../../store/schema/run.js";
-import { excludeBosunDir, getHead, listDirtyFiles } from "../../workspace/git.js";
+import { excludeBosunDir, getHead, getRepoRoot, listDirtyFiles } from "../../workspace/git.js";
 import type { AgentRunner } from "../../agents/dispatch.js";
 import { runSeatWithReprompt } from "../agent-step.js";
 import type { BosunEventListener } from "../events.js";
@@ -164,6 +164,7 @@ async function createRun(
   const { paths, pipelineOptions } = options;
   let baseCommit = "";
   if (!pipelineOptions.isGitDisabled) {
+    await assertRepository(paths.root);
     await excludeBosunDir(paths.root);
     const dirty = await listDirtyFiles(paths.root);
     if (dirty.length > 0 && parent === undefined)
@@ -198,6 +199,22 @@ async function createRun(
   await appendPhaseLog(paths, store.runId, created);
   options.onEvent({ ...created, runId: store.runId });
   return store;
+}
+
+/**
+ * Outside a repository bosun still finds a folder that holds runs (a --no-git pipeline's), so the
+ * first git call of a run without --no-git would fail there with git's own words.
+ */
+async function assertRepository(root: string): Promise<void> {
+  try {
+    await getRepoRoot(root);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(
+      `${root} is not inside a git repository; a pipeline checkpoints and measures each producer's change with git. Run it in a repository ("git init" first), or pass --no-git.`,
+      { cause: error },
+    );
+  }
 }
 
 async function openAndDrive(
