@@ -1,6 +1,7 @@
 /**
  * `bosun pipeline` refusing what it cannot run, before it writes anything: a --task-id that is no
- * safe id, and a folder that is no repository without --no-git (also when it holds runs).
+ * safe id, and a folder that is no repository without --no-git (also when it holds runs); and
+ * the words it ends a blocked pair's call with.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
@@ -8,7 +9,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listRunIds } from "../../src/store/run-read.js";
 import { type OfflineRepo, type OfflineSteps, useOfflineRepos } from "../helpers/offline-repo.js";
-import { createPipelineRepo, pipelineIntentArgs } from "../helpers/pipeline-script.js";
+import {
+  PIPELINE_TEST_TIMEOUT_MS,
+  createPipelineRepo,
+  pipelineIntentArgs,
+  verdict,
+  workReport,
+} from "../helpers/pipeline-script.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 
 const repos = useOfflineRepos();
@@ -46,4 +53,26 @@ describe("bosun pipeline refuses before writing anything", () => {
     expect(await listRunIds(repo.paths)).toEqual([]);
     expect(existsSync(join(repo.root, ".git"))).toBe(false);
   });
+});
+
+describe("bosun pipeline: the end of a call that waits on a blocked pair", () => {
+  it(
+    "names retry|abort, never a free-text answer, for the ask it waits on",
+    { timeout: PIPELINE_TEST_TIMEOUT_MS },
+    async () => {
+      const repo = await makeRepo([
+        { seat: "worker", actions: [workReport()] },
+        { seat: "verifier", actions: [verdict({ verdict: "blocked", reason: "no fixture" })] },
+      ]);
+
+      const result = await repo.runCli(pipelineIntentArgs("--pairs", "implement"));
+
+      expect(result.exitCode, result.stderr).toBe(3);
+      expectNoInternalError(result);
+      const [runId = ""] = await listRunIds(repo.paths);
+      const askId = `ask-${runId}-implement-all-i1`;
+      expect(result.stderr).toContain(`bosun answer ${askId} retry|abort`);
+      expect(result.stderr).not.toContain(`bosun answer ${askId} "<your answer>"`);
+    },
+  );
 });

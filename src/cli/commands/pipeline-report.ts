@@ -27,8 +27,11 @@ export function reportPipelineOutcome(ctx: CliContext, outcome: PipelineOutcomeV
     if (run.reason !== undefined && run.status !== "succeeded") lines.push(run.reason);
     if (outcome.isPaused) lines.push(`Paused. Continue with: bosun pipeline --resume ${run.id}`);
     const askId = run.openAskIds[0];
+    // The reason above names the answers the ask takes (retry|abort for a blocked pair).
     if (run.status === "needs_human" && askId !== undefined)
-      lines.push(`A human is needed: bosun asks, then bosun answer ${askId} "<your answer>"`);
+      lines.push(
+        `A human is needed: bosun asks shows the question, bosun answer ${askId} … answers it`,
+      );
     if (run.status === "failed")
       lines.push(`Fix the cause, then: bosun pipeline --resume ${run.id}`);
     const paths = createBosunPaths(".");
