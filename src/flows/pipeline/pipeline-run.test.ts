@@ -1,0 +1,160 @@
+/**
+ * The pipeline flow driven in-process with a stand-in agent (no spawns): the producer's session
+ * carried to its next iteration.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeDispatchResult } from "../../../test/helpers/dispatch-result.js";
+import { makeGitRepo } from "../../../test/helpers/git-repo.js";
+import type { AgentRunner, DispatchRequest } from "../../agents/dispatch.js";
+import { AgentError } from "../../errors.js";
+import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
+import { readRunEvents } from "../../store/run-read.js";
+import { DEFAULT_CONFIG } from "../../store/schema/config.js";
+import type { AuditReport, PipelineOptions, Verdict } from "../../store/schema/pipeline.js";
+import { startPipeline } from "./pipeline-run.js";
+
+/** The revised request of the audit's gap: a run whose request is it finds no gap. */
+const REVISED = "REVISED: add farewell.txt too";
+
+function makeOptions(overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    pairs: ["implement"],
+    maxIterations: 3,
+    phaseMode: "single",
+    producer: "claude",
+    verifier: "codex",
+    verify: "",
+    isFullAutoAnswers: false,
+    isGitDisabled: false,
+    isFollowupEnabled: true,
+    followupDepth: 3,
+    timeoutSec: 60,
+    ...overrides,
+  };
+}
+
+/** What the stand-in agent is asked, per call. */
+interface Call {
+  seat: string;
+  phase: string;
+  round: number;
+  sessionId?: string;
+  prompt: string;
+}
+
+/**
+ * A stand-in for the agent CLIs: producers report (the audit producer also writes audit.json,
+ * with a gap unless its run's request is the revised one), verifiers give `verdicts(call)`, and
+ * each call reports session `s-<seat>-<phase>-<round>`. `failResume` makes every resume fail.
+ */
+function makeAgent(
+  calls: Call[],
+  options: { verdicts?: (call: Call) => Verdict; failResume?: boolean } = {},
+): AgentRunner {
+  return async (request: DispatchRequest) => {
+    const env = request.env ?? {};
+    const call: Call = {
+      seat: env["BOSUN_SEAT"] ?? "",
+      phase: env["BOSUN_PHASE"] ?? "",
+      round: Number(env["BOSUN_ROUND"]),
+      ...(request.sessionId === undefined ? {} : { sessionId: request.sessionId }),
+      prompt: request.prompt,
+    };
+    calls.push(call);
+    if (options.failResume === true && request.sessionId !== undefined)
+      throw new AgentError("claude found no session to resume", { isPermanent: true });
+    const reportFile = env["BOSUN_REPORT_FILE"] ?? "";
+    await mkdir(path.dirname(reportFile), { recursive: true });
+    let report: unknown;
+    if (call.seat === "worker") {
+      if (call.phase === "audit") await writeAudit(env["BOSUN_RUN_DIR"] ?? "");
+      report = { task_id: env["BOSUN_TASK_ID"], round: call.round, notes: "done", tests: [] };
+    } else report = options.verdicts?.(call) ?? { verdict: "complete", summary: "checked" };
+    await writeFile(reportFile, JSON.stringify(report));
+    return { ...makeDispatchResult(0), sessionId: `s-${call.seat}-${call.phase}-${call.round}` };
+  };
+}
+
+async function writeAudit(runDir: string): Promise<void> {
+  const request = await readFile(path.join(runDir, "request.md"), "utf8");
+  const audit: AuditReport = request.includes(REVISED)
+    ? { version: 1, delivered: ["everything"], gaps: [] }
+    : { version: 1, delivered: ["greeting"], gaps: ["farewell"], revised_request: REVISED };
+  await writeFile(path.join(runDir, "artifacts", "audit", "audit.json"), JSON.stringify(audit));
+}
+
+async function makeDrive(runAgent: AgentRunner): Promise<{
+  paths: BosunPaths;
+  config: typeof DEFAULT_CONFIG;
+  runAgent: AgentRunner;
+  onEvent: () => void;
+}> {
+  return {
+    paths: createBosunPaths(await makeGitRepo()),
+    config: DEFAULT_CONFIG,
+    runAgent,
+    onEvent: () => undefined,
+  };
+}
+
+describe("the producer's session across iterations", () => {
+  it("resumes the session its previous iteration reported, with only what is new", async () => {
+    const calls: Call[] = [];
+    const verdicts = (call: Call): Verdict =>
+      call.round === 1
+        ? { verdict: "continue", missing: ["add the farewell"], summary: "half done" }
+        : { verdict: "complete", summary: "all there" };
+    const drive = await makeDrive(makeAgent(calls, { verdicts }));
+
+    const outcome = await startPipeline({
+      ...drive,
+      taskId: "t1",
+      request: "Add greeting.",
+      pipelineOptions: makeOptions(),
+    });
+
+    expect(outcome.run.status).toBe("succeeded");
+    const producers = calls.filter((call) => call.seat === "worker");
+    expect(producers.map((call) => [call.round, call.sessionId])).toEqual([
+      [1, undefined],
+      [2, "s-worker-implement/all-1"],
+    ]);
+    expect(producers[1]?.prompt).toMatch(/^Iteration 2 of at most 3 of the implement pair/);
+    expect(producers[1]?.prompt).toContain("add the farewell");
+    // The verifier never resumes anything: a fresh session each iteration.
+    expect(calls.filter((call) => call.seat === "verifier").map((call) => call.sessionId)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("falls back to a fresh session with the whole context when the resume fails, journaled once", async () => {
+    const calls: Call[] = [];
+    const verdicts = (call: Call): Verdict =>
+      call.round === 1
+        ? { verdict: "continue", missing: ["add the farewell"], summary: "half done" }
+        : { verdict: "complete", summary: "all there" };
+    const drive = await makeDrive(makeAgent(calls, { verdicts, failResume: true }));
+
+    const outcome = await startPipeline({
+      ...drive,
+      taskId: "t1",
+      request: "Add greeting.",
+      pipelineOptions: makeOptions(),
+    });
+
+    expect(outcome.run.status).toBe("succeeded");
+    const second = calls.filter((call) => call.seat === "worker" && call.round === 2);
+    expect(second.map((call) => call.sessionId)).toEqual(["s-worker-implement/all-1", undefined]);
+    expect(second[1]?.prompt).toMatch(/^You are the PRODUCER of the implement pair/);
+    expect(second[1]?.prompt).toContain("add the farewell");
+    const completed = (await readRunEvents(drive.paths, outcome.run.id)).filter(
+      (event) =>
+        event.type === "dispatch.completed" && event.seat === "worker" && event.round === 2,
+    );
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({ isSessionResumed: false, spawns: 2 });
+  });
+});
