@@ -1,8 +1,8 @@
 /**
  * The pipeline flow driven in-process with a stand-in agent (no spawns): the producer's session
- * carried to its next iteration.
+ * carried to its next iteration, and a follow-up whose creation a crash cut short.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeDispatchResult } from "../../../test/helpers/dispatch-result.js";
@@ -10,10 +10,10 @@ import { makeGitRepo } from "../../../test/helpers/git-repo.js";
 import type { AgentRunner, DispatchRequest } from "../../agents/dispatch.js";
 import { AgentError } from "../../errors.js";
 import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
-import { readRunEvents } from "../../store/run-read.js";
+import { readRun, readRunEvents } from "../../store/run-read.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
 import type { AuditReport, PipelineOptions, Verdict } from "../../store/schema/pipeline.js";
-import { startPipeline } from "./pipeline-run.js";
+import { resumePipeline, startPipeline } from "./pipeline-run.js";
 
 /** The revised request of the audit's gap: a run whose request is it finds no gap. */
 const REVISED = "REVISED: add farewell.txt too";
@@ -85,7 +85,9 @@ async function writeAudit(runDir: string): Promise<void> {
   await writeFile(path.join(runDir, "artifacts", "audit", "audit.json"), JSON.stringify(audit));
 }
 
-async function makeDrive(runAgent: AgentRunner): Promise<{
+async function makeDrive(
+  runAgent: AgentRunner,
+): Promise<{
   paths: BosunPaths;
   config: typeof DEFAULT_CONFIG;
   runAgent: AgentRunner;
@@ -156,5 +158,66 @@ describe("the producer's session across iterations", () => {
     );
     expect(completed).toHaveLength(1);
     expect(completed[0]).toMatchObject({ isSessionResumed: false, spawns: 2 });
+  });
+});
+
+describe("a follow-up whose creation a crash cut short", () => {
+  /**
+   * A run whose audit found a gap and whose follow-up ran; then the state a kill during the
+   * follow-up's creation leaves: the parent's journal ends at followup.started, and the child is
+   * `childLeft` (what of it was on disk).
+   */
+  async function crashDuringFollowup(
+    childLeft: "folder" | "first event",
+  ): Promise<{ drive: Awaited<ReturnType<typeof makeDrive>>; parentId: string; childId: string }> {
+    const drive = await makeDrive(makeAgent([]));
+    const first = await startPipeline({
+      ...drive,
+      taskId: "t1",
+      request: "Add greeting.",
+      pipelineOptions: makeOptions({ pairs: ["audit"] }),
+    });
+    const childId = first.run.id;
+    const parentId = first.run.parentRunId ?? "";
+    expect(parentId).not.toBe("");
+    const parentJournal = drive.paths.eventsFile(parentId);
+    const lines = (await readFile(parentJournal, "utf8")).trimEnd().split("\n");
+    expect(lines.at(-1)).toContain('"type":"run.completed"');
+    expect(lines.at(-2)).toContain('"type":"followup.started"');
+    await writeFile(parentJournal, `${lines.slice(0, -1).join("\n")}\n`);
+    await rm(drive.paths.runFile(parentId));
+    const childJournal = drive.paths.eventsFile(childId);
+    const childLines = (await readFile(childJournal, "utf8")).split("\n");
+    if (childLeft === "folder") await rm(childJournal);
+    else await writeFile(childJournal, `${childLines[0]}\n`);
+    await rm(drive.paths.runFile(childId));
+    await rm(drive.paths.rawPhaseLogFile(childId), { force: true });
+    return { drive, parentId, childId };
+  }
+
+  it("creates it on resume when only its folder was made", async () => {
+    const { drive, parentId, childId } = await crashDuringFollowup("folder");
+
+    const outcome = await resumePipeline({ ...drive, runId: parentId });
+
+    expect(outcome.run).toMatchObject({ id: childId, status: "succeeded", parentRunId: parentId });
+    expect(await readRun(drive.paths, parentId)).toMatchObject({
+      status: "succeeded",
+      followupRunId: childId,
+    });
+    const childEvents = await readRunEvents(drive.paths, childId);
+    expect(childEvents.filter((event) => event.type === "run.created")).toHaveLength(1);
+    expect(await readFile(drive.paths.requestFile(childId), "utf8")).toBe(`${REVISED}\n`);
+  });
+
+  it("drives it on resume when its first event was written but not its run.json", async () => {
+    const { drive, parentId, childId } = await crashDuringFollowup("first event");
+
+    const outcome = await resumePipeline({ ...drive, runId: parentId });
+
+    expect(outcome.run).toMatchObject({ id: childId, status: "succeeded", parentRunId: parentId });
+    const childEvents = await readRunEvents(drive.paths, childId);
+    expect(childEvents.filter((event) => event.type === "run.created")).toHaveLength(1);
+    expect(childEvents.at(-1)).toMatchObject({ type: "run.completed", status: "succeeded" });
   });
 });

@@ -45,6 +45,7 @@ import {
   readLedger,
   writeCarriedLedger,
 } from "./pipeline-files.js";
+import { readFollowupCreated } from "./pipeline-followup.js";
 import { runPipelineIteration } from "./pipeline-iteration.js";
 import {
   WHOLE_PLAN_PHASE,
@@ -748,8 +749,9 @@ async function finishAudit(
   const childRunId = store.index.followup?.childRunId ?? createRunId();
   if (store.index.followup === undefined)
     await ctx.record({ type: "followup.started", childRunId, gaps: audit.gaps.length });
-  // Created after the parent journaled its id: a crash between the two creates it on resume.
-  if ((await readRun(ctx.paths, childRunId)) === null) {
+  // Created after the parent journaled its id: a crash between the two, or during the
+  // creation, creates it on resume.
+  if (!(await readFollowupCreated(ctx.paths, childRunId))) {
     const child = await createRun(
       {
         ...options,
