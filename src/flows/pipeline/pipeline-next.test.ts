@@ -247,6 +247,25 @@ describe("getNextPipelineStep", () => {
     });
   });
 
+  it("says a gate, not the verifier, stopped a pair whose last iteration failed a gate", () => {
+    const options = makeOptions({ pairs: ["plan"], maxIterations: 1 });
+    const scope = { taskId: TASK_ID, phase: "plan", round: 1 };
+    expect(
+      nextStepOf(
+        options,
+        makeStarted("plan", 1),
+        { type: "gate.completed", ...scope, name: "report", passed: true, detail: "ok" },
+        { type: "gate.completed", ...scope, name: "plan", passed: false, detail: "cycle" },
+        { type: "round.completed", ...scope, verdict: "fix", fixItems: 1 },
+      ),
+    ).toEqual({
+      type: "complete",
+      status: "failed",
+      reason:
+        "plan did not complete in 1 iteration(s) (--max-iterations): its last iteration failed its plan gate, so no verifier judged it; see its last gates.json",
+    });
+  });
+
   it("fails the run with the round's reason when a verifier gave no valid verdict", () => {
     expect(nextStepOf(makeOptions(), ...makeIteration("plan", 1, "invalid"))).toEqual({
       type: "complete",

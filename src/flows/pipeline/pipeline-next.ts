@@ -104,7 +104,8 @@ function getStageStep(
   if (last === undefined || last.round < lastStarted)
     return { type: "iteration", stage, iteration: lastStarted };
   if (last.verdict === "accept") return "done";
-  const verdict = getRoundState(index, taskId, last.round, stage.phase)?.verdict?.verdict;
+  const lastRound = getRoundState(index, taskId, last.round, stage.phase);
+  const verdict = lastRound?.verdict?.verdict;
   const askId = getAskId(runId, stage, last.round);
   const isAsked = index.askIds.includes(askId);
   if (verdict === "question" || verdict === "blocked") {
@@ -131,7 +132,22 @@ function getStageStep(
     return {
       type: "complete",
       status: "failed",
-      reason: `${stage.phase} did not complete in ${maxIterations} iteration(s) (--max-iterations): ${verdict === "question" ? "its verifier's last iteration ended in a question" : "its verifier still finds work missing"}; see its last verdict.json`,
+      reason: `${stage.phase} did not complete in ${maxIterations} iteration(s) (--max-iterations): ${describeLastIteration(verdict, lastRound?.gates.values() ?? [])}`,
     };
   return { type: "iteration", stage, iteration: last.round + 1 };
+}
+
+/** Why the last iteration of a stage that ran out of iterations did not complete it. */
+function describeLastIteration(
+  verdict: string | undefined,
+  gates: Iterable<{ name: string; passed: boolean }>,
+): string {
+  if (verdict === "question")
+    return "its verifier's last iteration ended in a question; see its last verdict.json";
+  if (verdict !== undefined)
+    return "its verifier still finds work missing; see its last verdict.json";
+  // No verdict: a gate failed, so the verifier never ran.
+  const failed = [...gates].filter((gate) => !gate.passed).map((gate) => gate.name);
+  const which = failed.length === 0 ? "a gate" : `its ${failed.join(", ")} gate`;
+  return `its last iteration failed ${which}, so no verifier judged it; see its last gates.json`;
 }
