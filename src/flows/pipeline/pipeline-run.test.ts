@@ -1,7 +1,8 @@
 /**
  * The pipeline flow driven in-process with a stand-in agent (no spawns): the producer's session
- * carried to its next iteration, and a follow-up whose creation a crash cut short.
+ * carried to its next iteration, a model's answer and a follow-up's creation cut short by a crash.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,9 @@ import { readRun, readRunEvents } from "../../store/run-read.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
 import type { AuditReport, PipelineOptions, Verdict } from "../../store/schema/pipeline.js";
 import { resumePipeline, startPipeline } from "./pipeline-run.js";
+
+/** The file a (misbehaving) answerer writes in the tree. */
+const ANSWERER_JUNK = "answerer-junk.txt";
 
 /** The revised request of the audit's gap: a run whose request is it finds no gap. */
 const REVISED = "REVISED: add farewell.txt too";
@@ -71,6 +75,10 @@ function makeAgent(
     if (call.seat === "worker") {
       if (call.phase === "audit") await writeAudit(env["BOSUN_RUN_DIR"] ?? "");
       report = { task_id: env["BOSUN_TASK_ID"], round: call.round, notes: "done", tests: [] };
+    } else if (call.seat === "answerer") {
+      // An answerer that edits the tree, which it must not.
+      await writeFile(path.join(request.cwd, ANSWERER_JUNK), "junk\n");
+      report = { answer: "per user" };
     } else report = options.verdicts?.(call) ?? { verdict: "complete", summary: "checked" };
     await writeFile(reportFile, JSON.stringify(report));
     return { ...makeDispatchResult(0), sessionId: `s-${call.seat}-${call.phase}-${call.round}` };
@@ -85,9 +93,7 @@ async function writeAudit(runDir: string): Promise<void> {
   await writeFile(path.join(runDir, "artifacts", "audit", "audit.json"), JSON.stringify(audit));
 }
 
-async function makeDrive(
-  runAgent: AgentRunner,
-): Promise<{
+async function makeDrive(runAgent: AgentRunner): Promise<{
   paths: BosunPaths;
   config: typeof DEFAULT_CONFIG;
   runAgent: AgentRunner;
@@ -158,6 +164,41 @@ describe("the producer's session across iterations", () => {
     );
     expect(completed).toHaveLength(1);
     expect(completed[0]).toMatchObject({ isSessionResumed: false, spawns: 2 });
+  });
+});
+
+describe("--full-auto-answers after a crash", () => {
+  it("discards what the answerer changed when bosun was killed before it could", async () => {
+    const verdicts = (call: Call): Verdict =>
+      call.round === 1
+        ? { verdict: "question", question: "Per user or per workspace?" }
+        : { verdict: "complete", summary: "all there" };
+    const drive = await makeDrive(makeAgent([], { verdicts }));
+    const first = await startPipeline({
+      ...drive,
+      taskId: "t1",
+      request: "Add settings.",
+      pipelineOptions: makeOptions({ isFullAutoAnswers: true }),
+    });
+    expect(first.run.status).toBe("succeeded");
+    const runId = first.run.id;
+    // Back to the instant the answerer's call was journaled, before bosun discarded its edit
+    // and took its answer: the journal ends there and the edit is in the tree.
+    const journal = drive.paths.eventsFile(runId);
+    const lines = (await readFile(journal, "utf8")).trimEnd().split("\n");
+    const answered = lines.findIndex(
+      (line) => line.includes('"type":"dispatch.completed"') && line.includes('"seat":"answerer"'),
+    );
+    expect(answered).toBeGreaterThan(0);
+    await writeFile(journal, `${lines.slice(0, answered + 1).join("\n")}\n`);
+    await rm(drive.paths.runFile(runId));
+    await rm(drive.paths.answerFile(`ask-${runId}-implement-all-i1`));
+    await writeFile(path.join(drive.paths.root, ANSWERER_JUNK), "junk\n");
+
+    const outcome = await resumePipeline({ ...drive, runId });
+
+    expect(outcome.run).toMatchObject({ id: runId, status: "succeeded" });
+    expect(existsSync(path.join(drive.paths.root, ANSWERER_JUNK))).toBe(false);
   });
 });
 

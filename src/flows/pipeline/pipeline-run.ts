@@ -629,15 +629,19 @@ async function answerByModel(
       ? { isValid: true, report: parsed.data }
       : { isValid: false, error: `${answerFile}: write {"answer": "..."} with a non-empty answer` };
   };
+  // An answerer only answers: whatever it changes in the tree is discarded (saved first).
+  const discard = (): Promise<void> =>
+    discardChangesSince(ctx, scope, "The answerer", " An answerer must not change files.");
   const reply = await runSeatWithReprompt(ctx, scope, {
     seat: "answerer",
     basePrompt: buildAnswererPrompt(context, ask.question, ask.suggestions, answerFile),
     reportFile: answerFile,
     check,
-    // An answerer only answers: whatever it changes in the tree is discarded (saved first).
-    afterAttempt: () =>
-      discardChangesSince(ctx, scope, "The answerer", " An answerer must not change files."),
+    afterAttempt: discard,
   });
+  // Also after a resume that runs no attempt again: bosun killed between the answerer's end and
+  // its discard left the answerer's changes, which the next iteration would refuse as a human's.
+  await discard();
   if (!reply.isValid)
     throw new AgentError(
       `--full-auto-answers: the model gave no answer to ${ask.askId}: ${reply.error}`,
