@@ -8,55 +8,40 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AgentError, CancelledError, StateError, UsageError } from "../../errors.js";
-import { readAsk, writeAnswer, writeAsk } from "../../human/asks.js";
-import type { Answer, Ask } from "../../store/schema/asks.js";
-import { readJson } from "../../store/json-file.js";
 import { readIntelligence } from "../../store/intelligence-file.js";
 import type { BosunPaths } from "../../store/paths.js";
-import { getTaskState, type RunIndex } from "../../store/run-index.js";
+import { getTaskState } from "../../store/run-index.js";
 import { readRun } from "../../store/run-read.js";
 import { RunStore, createRunId } from "../../store/run-store.js";
 import type { Config } from "../../store/schema/config.js";
 import { EVENTS_VERSION, type RunEvent, type RunEventInput } from "../../store/schema/events.js";
 import {
-  ModelAnswerSchema,
   parseAuditReport,
   parsePhasePlan,
-  parseVerdict,
-  type PhasePlan,
   type PipelineOptions,
 } from "../../store/schema/pipeline.js";
-import { FixListSchema } from "../../store/schema/reports.js";
 import type { PipelineRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, getRepoRoot, listDirtyFiles } from "../../workspace/git.js";
 import type { AgentRunner } from "../../agents/dispatch.js";
-import { runSeatWithReprompt } from "../agent-step.js";
 import type { BosunEventListener } from "../events.js";
-import { getRoundFile, type RoundScope, type RunContext } from "../flow-context.js";
-import { readAgentJson, type ReportCheck } from "../report-check.js";
-import { discardChangesSince } from "../round-head.js";
-import type { Gate } from "../round.js";
-import type { WorkerProduction } from "../task-round.js";
+import type { RunContext } from "../flow-context.js";
+import { readAgentJson } from "../report-check.js";
 import { acquireWorkTree } from "../work-tree.js";
+import { answerOpenQuestions, askHuman, takeAnswers, waitForHuman } from "./pipeline-asks.js";
 import {
-  appendLedgerAnswer,
-  appendLedgerQuestion,
-  appendPhaseLog,
-  readLedger,
-  writeCarriedLedger,
-} from "./pipeline-files.js";
+  buildContext,
+  buildScope,
+  createDocumentGate,
+  getAuditFile,
+  getPlanFile,
+  readPlan,
+  type RunInputs,
+} from "./pipeline-stage.js";
+import { appendPhaseLog, writeCarriedLedger } from "./pipeline-files.js";
 import { readFollowupCreated } from "./pipeline-followup.js";
 import { runPipelineIteration } from "./pipeline-iteration.js";
-import {
-  WHOLE_PLAN_PHASE,
-  getAskId,
-  getNextPipelineStep,
-  type PipelineStage,
-} from "./pipeline-next.js";
-import { buildAnswererPrompt, type IterationContext } from "./pipeline-prompts.js";
+import { WHOLE_PLAN_PHASE, getNextPipelineStep, type PipelineStage } from "./pipeline-next.js";
 import { orderPhases } from "./phase-order.js";
-
-type AskCreated = Extract<RunEvent, { type: "ask.created" }>;
 
 /** How a pipeline call ended. */
 export interface PipelineOutcome {
@@ -266,12 +251,6 @@ async function drive(store: RunStore, options: PipelineDriveOptions): Promise<Pi
   }
 }
 
-/** What the loop reads once per call: the request, the project facts. */
-interface RunInputs {
-  request: string;
-  intelligence: string | null;
-}
-
 async function driveSteps(
   store: RunStore,
   options: PipelineDriveOptions,
@@ -334,20 +313,6 @@ async function driveSteps(
   }
 }
 
-/** Ends the call with the run waiting on its open ask (said once in the journal). */
-async function waitForHuman(ctx: RunContext, run: PipelineRun): Promise<void> {
-  if (run.status === "needs_human") return;
-  const askId = run.openAskIds[0] ?? "";
-  const { options } = (await readAsk(ctx.paths, askId)).ask;
-  const choices =
-    options.length === 0 ? '"<your answer>"' : options.map((option) => option.key).join("|");
-  await ctx.record({
-    type: "run.completed",
-    status: "needs_human",
-    reason: `waiting for an answer: bosun answer ${askId} ${choices}`,
-  });
-}
-
 /** Records the phases implement and test take, in dependency order. */
 async function planPhases(ctx: RunContext, run: PipelineRun): Promise<void> {
   const plan = await readPlan(ctx, run);
@@ -356,87 +321,6 @@ async function planPhases(ctx: RunContext, run: PipelineRun): Promise<void> {
       ? [WHOLE_PLAN_PHASE]
       : orderPhases(plan.phases);
   await ctx.record({ type: "phases.planned", phaseIds });
-}
-
-/** The checked plan, once the plan pair wrote one. */
-async function readPlan(ctx: RunContext, run: PipelineRun): Promise<PhasePlan | undefined> {
-  if (!run.options.pairs.includes("plan")) return undefined;
-  const read = await readAgentJson(getPlanFile(ctx));
-  if (!read.isValid) return undefined;
-  const parsed = parsePhasePlan(read.report);
-  if (!parsed.ok)
-    throw new StateError(
-      `The accepted plan ${getPlanFile(ctx)} is no longer valid (${parsed.error}); restore it, then: bosun pipeline --resume ${ctx.runId}`,
-    );
-  return parsed.value;
-}
-
-function getPlanFile(ctx: RunContext): string {
-  return path.join(ctx.paths.pairArtifactDir(ctx.runId, "plan"), "plan.json");
-}
-
-function getAuditFile(ctx: RunContext): string {
-  return path.join(ctx.paths.pairArtifactDir(ctx.runId, "audit"), "audit.json");
-}
-
-function buildScope(
-  ctx: RunContext,
-  run: PipelineRun,
-  stage: PipelineStage,
-  iteration: number,
-): RoundScope {
-  return {
-    taskId: run.taskId,
-    phase: stage.phase,
-    round: iteration,
-    cwd: ctx.paths.root,
-    harnesses: {
-      worker: run.options.producer,
-      verifier: run.options.verifier,
-      answerer: run.options.producer,
-    },
-    maxRounds: run.options.maxIterations,
-    timeoutSec: run.options.timeoutSec,
-    resumeCommand: `bosun pipeline --resume ${ctx.runId}`,
-  };
-}
-
-/** What the prompts of an iteration draw on. */
-async function buildContext(
-  ctx: RunContext,
-  run: PipelineRun,
-  inputs: RunInputs,
-  stage: PipelineStage,
-  iteration: number,
-): Promise<IterationContext> {
-  const scope = buildScope(ctx, run, stage, iteration);
-  const plan = stage.pair === "plan" ? undefined : await readPlan(ctx, run);
-  const phase = plan?.phases.find((item) => item.id === stage.phaseId);
-  const carried = await readCarried(ctx, scope);
-  const artifactFile =
-    stage.pair === "plan"
-      ? getPlanFile(ctx)
-      : stage.pair === "audit"
-        ? getAuditFile(ctx)
-        : undefined;
-  return {
-    stage,
-    iteration,
-    maxIterations: run.options.maxIterations,
-    taskId: run.taskId,
-    cwd: ctx.paths.root,
-    request: inputs.request,
-    ledger: await readLedger(ctx.paths, ctx.runId),
-    intelligence: inputs.intelligence,
-    ...(plan === undefined ? {} : { plan }),
-    ...(phase === undefined ? {} : { phase }),
-    verify: run.options.verify,
-    isGitless: run.options.isGitDisabled,
-    fixItems: carried.fixItems,
-    ...(carried.note === undefined ? {} : { note: carried.note }),
-    reportFile: getRoundFile(ctx, scope, "work_report.json"),
-    ...(artifactFile === undefined ? {} : { artifactFile }),
-  };
 }
 
 async function runIteration(
@@ -465,243 +349,6 @@ async function runIteration(
         : (getTaskState(ctx.state, run.taskId, stage.phase)?.rounds.get(1)?.startHead ??
           run.baseCommit),
   });
-}
-
-/** A gate that checks the document a producer was told to write (the plan, the audit). */
-function createDocumentGate(
-  name: "plan" | "audit",
-  file: string,
-  parse: (value: unknown) => { ok: true } | { ok: false; error: string },
-): Gate<WorkerProduction> {
-  return {
-    name,
-    run: async () => {
-      const read = await readAgentJson(file);
-      const error = !read.isValid
-        ? read.error
-        : ((result) => (result.ok ? undefined : result.error))(parse(read.report));
-      if (error === undefined) return { passed: true, detail: `${file} is valid`, fixItems: [] };
-      return {
-        passed: false,
-        detail: error,
-        fixItems: [{ source: name, reason: `Fix ${file}: ${error}` }],
-      };
-    },
-  };
-}
-
-/** The previous iteration's fix list, and a human's note given since. */
-async function readCarried(
-  ctx: RunContext,
-  scope: RoundScope,
-): Promise<{ fixItems: IterationContext["fixItems"]; note?: string }> {
-  if (scope.round === 1) return { fixItems: [] };
-  const previous = await readJson(
-    getRoundFile(ctx, { ...scope, round: scope.round - 1 }, "fix_list.json"),
-    FixListSchema,
-  );
-  const task = getTaskState(ctx.state, scope.taskId, scope.phase);
-  const previousEnd = task?.rounds.get(scope.round - 1)?.completed;
-  const answered = task?.lastAnswer;
-  let note: string | undefined;
-  if (answered !== undefined && answered.seq > (previousEnd?.seq ?? 0))
-    note = (await readAsk(ctx.paths, answered.askId)).answer?.note;
-  return { fixItems: previous?.items ?? [], ...(note === undefined ? {} : { note }) };
-}
-
-/**
- * Puts a verifier's question (or a blocked pair) to a human through the mailbox, and into the
- * ledger. With --full-auto-answers a model answers a question at once; a blocked pair always
- * waits for a human.
- */
-async function askHuman(
-  ctx: RunContext,
-  run: PipelineRun,
-  inputs: RunInputs,
-  stage: PipelineStage,
-  iteration: number,
-  kind: "question" | "blocked",
-): Promise<void> {
-  const scope = buildScope(ctx, run, stage, iteration);
-  const verdictFile = getRoundFile(ctx, scope, "verdict.json");
-  const read = await readAgentJson(verdictFile);
-  const parsed = read.isValid ? parseVerdict(read.report) : undefined;
-  const verdict = parsed?.ok === true ? parsed.value : undefined;
-  const askId = getAskId(ctx.runId, stage, iteration);
-  const question =
-    verdict?.verdict === "question"
-      ? verdict.question
-      : verdict?.verdict === "blocked"
-        ? `${stage.phase} is blocked: ${verdict.reason}`
-        : `${stage.phase} needs a human (see ${verdictFile})`;
-  const suggestions = verdict?.verdict === "question" ? (verdict.options ?? []) : [];
-  await writeAsk(ctx.paths, {
-    version: 1,
-    id: askId,
-    runId: ctx.runId,
-    createdAt: new Date().toISOString(),
-    question: `Pipeline run ${ctx.runId} (task ${run.taskId}, ${stage.phase}, iteration ${iteration}): ${question}`,
-    options:
-      kind === "blocked"
-        ? [
-            { key: "retry", label: "run the pair again (say what changed in --note)" },
-            { key: "abort", label: "stop the run" },
-          ]
-        : [],
-    context:
-      kind === "question"
-        ? `Answer in your own words${suggestions.length === 0 ? "" : `; the verifier suggests: ${suggestions.join(" | ")}`}. The answer goes into ${ctx.paths.decisionsFile(ctx.runId)}, which every later prompt of the task includes.`
-        : `Verdict: ${verdictFile}.`,
-  });
-  await appendLedgerQuestion(ctx.paths, ctx.runId, {
-    askId,
-    phase: stage.phase,
-    iteration,
-    question,
-  });
-  await ctx.record({
-    type: "ask.created",
-    askId,
-    taskId: run.taskId,
-    phase: stage.phase,
-    round: iteration,
-    question,
-  });
-}
-
-/**
- * --full-auto-answers: the open questions no one answered yet go to a model (also after a crash
- * during the model's answer). A blocked pair's ask (it has options) always waits for a human.
- */
-async function answerOpenQuestions(
-  ctx: RunContext,
-  run: PipelineRun,
-  inputs: RunInputs,
-): Promise<void> {
-  if (!run.options.isFullAutoAnswers) return;
-  for (const askId of [...ctx.state.openAsks.keys()]) {
-    const { ask, answer } = await readAsk(ctx.paths, askId);
-    const asked = findAsk(ctx.state, askId);
-    if (answer !== null || ask.options.length > 0 || asked?.round === undefined) continue;
-    const stage = findStage(run, asked.phase);
-    if (stage === undefined) continue;
-    const verdictFile = getRoundFile(ctx, buildScope(ctx, run, stage, asked.round), "verdict.json");
-    const read = await readAgentJson(verdictFile);
-    const parsed = read.isValid ? parseVerdict(read.report) : undefined;
-    const suggestions =
-      parsed?.ok === true && parsed.value.verdict === "question"
-        ? (parsed.value.options ?? [])
-        : [];
-    await answerByModel(ctx, run, inputs, stage, asked.round, {
-      askId,
-      question: asked.question,
-      suggestions,
-    });
-  }
-}
-
-/** The stage whose journal phase is `phase`. */
-function findStage(run: PipelineRun, phase: string | undefined): PipelineStage | undefined {
-  if (phase === undefined) return undefined;
-  const [pair, phaseId] = phase.split("/", 2);
-  const known = run.options.pairs.find((item) => item === pair);
-  if (known === undefined) return undefined;
-  return { pair: known, ...(phaseId === undefined ? {} : { phaseId }), phase };
-}
-
-/** --full-auto-answers: a model answers in the human's place, and says so in the ledger. */
-async function answerByModel(
-  ctx: RunContext,
-  run: PipelineRun,
-  inputs: RunInputs,
-  stage: PipelineStage,
-  iteration: number,
-  ask: { askId: string; question: string; suggestions: readonly string[] },
-): Promise<void> {
-  const scope = buildScope(ctx, run, stage, iteration);
-  const answerFile = getRoundFile(ctx, scope, "answer.json");
-  const context = await buildContext(ctx, run, inputs, stage, iteration);
-  const check = async (): Promise<ReportCheck<{ answer: string }>> => {
-    const read = await readAgentJson(answerFile);
-    if (!read.isValid) return read;
-    const parsed = ModelAnswerSchema.safeParse(read.report);
-    return parsed.success
-      ? { isValid: true, report: parsed.data }
-      : { isValid: false, error: `${answerFile}: write {"answer": "..."} with a non-empty answer` };
-  };
-  // An answerer only answers: whatever it changes in the tree is discarded (saved first).
-  const discard = (): Promise<void> =>
-    discardChangesSince(ctx, scope, "The answerer", " An answerer must not change files.");
-  const reply = await runSeatWithReprompt(ctx, scope, {
-    seat: "answerer",
-    basePrompt: buildAnswererPrompt(context, ask.question, ask.suggestions, answerFile),
-    reportFile: answerFile,
-    check,
-    afterAttempt: discard,
-  });
-  // Also after a resume that runs no attempt again: bosun killed between the answerer's end and
-  // its discard left the answerer's changes, which the next iteration would refuse as a human's.
-  await discard();
-  if (!reply.isValid)
-    throw new AgentError(
-      `--full-auto-answers: the model gave no answer to ${ask.askId}: ${reply.error}`,
-      {
-        isPermanent: true,
-      },
-    );
-  await writeAnswer(ctx.paths, ask.askId, reply.report.answer, {
-    source: `model (${run.options.producer}, --full-auto-answers)`,
-  });
-}
-
-/**
- * Takes the answers given to the run's open asks into the ledger and the journal. Returns false
- * while one is still unanswered (or answered with something that is not one of its options).
- */
-async function takeAnswers(ctx: RunContext): Promise<boolean> {
-  for (const askId of [...ctx.state.openAsks.keys()]) {
-    const { ask, answer, answerProblem } = await readAsk(ctx.paths, askId);
-    if (answer === null) return false;
-    if (answerProblem !== undefined) {
-      ctx.emit({
-        type: "warning",
-        runId: ctx.runId,
-        message: `The answer was not taken: ${answerProblem}. Correct that file, or delete it and run "bosun answer ${askId} <answer>".`,
-      });
-      return false;
-    }
-    const asked = findAsk(ctx.state, askId);
-    await appendLedgerAnswer(ctx.paths, ctx.runId, {
-      askId,
-      answer: answer.answer,
-      ...(answer.note === undefined ? {} : { note: answer.note }),
-      by: answer.source.startsWith("model") ? answer.source : `a human, via ${answer.source}`,
-    });
-    await ctx.record({
-      type: "ask.answered",
-      askId,
-      ...(asked?.taskId === undefined ? {} : { taskId: asked.taskId }),
-      ...(asked?.phase === undefined ? {} : { phase: asked.phase }),
-      answer: answer.answer,
-      // "Run the pair again", or a human's answer to a question, is one more iteration, also
-      // when the asking one was the pair's last. A model's answer grants none: a verifier that
-      // kept asking would otherwise loop for ever under --full-auto-answers.
-      ...(isIterationGranted(ask, answer) ? { extraRounds: 1 } : {}),
-    });
-  }
-  return true;
-}
-
-/** True when a human's answer to the ask earns the pair one more iteration (see takeAnswers). */
-function isIterationGranted(ask: Ask, answer: Answer): boolean {
-  if (ask.options.length === 0) return !answer.source.startsWith("model");
-  return answer.answer === "retry" && ask.options.some((option) => option.key === "retry");
-}
-
-/** The ask.created event of an open ask (the last ask of its task and phase). */
-function findAsk(index: RunIndex, askId: string): AskCreated | undefined {
-  for (const task of index.tasks.values()) if (task.lastAsk?.askId === askId) return task.lastAsk;
-  return undefined;
 }
 
 /**
