@@ -1,6 +1,7 @@
 /** What every command gets: the repository root and paths, output mode, and the cancel signal. */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { UsageError } from "../errors.js";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import { readCheckoutRoots, type CheckoutRoots } from "../workspace/repo-root.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
@@ -35,6 +36,12 @@ export interface CliContext {
    * shares one `.bosun/` (with --root, the one in that directory).
    */
   getPaths(): Promise<BosunPaths>;
+  /**
+   * The paths of the runs a command reads or acts on: the repository's, else (outside any
+   * repository, without --root) those of the nearest folder up that holds runs — where a
+   * `bosun pipeline --no-git` keeps them. Commands that need git use `getPaths`.
+   */
+  getStatePaths(): Promise<BosunPaths>;
   /** Resolved config for the root (or the cwd outside a repo), harness names checked. */
   getConfig(): Promise<ResolvedConfig>;
   /**
@@ -68,15 +75,26 @@ export function createCliContext(
     return roots;
   };
   const getRoot = async (): Promise<string> => (await getRoots()).workTree;
+  const getPaths = async (): Promise<BosunPaths> => {
+    const { workTree, mainCheckout } = await getRoots();
+    return createBosunPaths(workTree, mainCheckout);
+  };
   return {
     events: createEventBus(),
     isJson: options.json === true,
     isVerbose: options.verbose === true,
     signal,
     getRoot,
-    getPaths: async () => {
-      const { workTree, mainCheckout } = await getRoots();
-      return createBosunPaths(workTree, mainCheckout);
+    getPaths,
+    getStatePaths: async () => {
+      try {
+        return await getPaths();
+      } catch (error) {
+        if (options.root !== undefined || !(error instanceof UsageError)) throw error;
+        const stateRoot = findStateRoot(process.cwd());
+        if (stateRoot === undefined) throw error;
+        return createBosunPaths(stateRoot);
+      }
     },
     getConfig: async () => {
       let dir: string;
@@ -109,14 +127,7 @@ async function findCheckoutRoots(cwd: string): Promise<CheckoutRoots> {
   const fromFiles = readCheckoutRoots(cwd);
   if (fromFiles !== undefined) return fromFiles;
   const { getCheckoutRootsFromGit } = await import("../workspace/git.js");
-  try {
-    return await getCheckoutRootsFromGit(cwd);
-  } catch (error) {
-    // Outside any repository, the folder a `bosun pipeline --no-git` keeps its runs in.
-    const stateRoot = findStateRoot(cwd);
-    if (stateRoot === undefined) throw error;
-    return { workTree: stateRoot, mainCheckout: stateRoot };
-  }
+  return getCheckoutRootsFromGit(cwd);
 }
 
 /** The nearest folder from `cwd` up that holds bosun's runs (`.bosun/runs/`). */

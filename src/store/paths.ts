@@ -176,6 +176,7 @@ export type RoundFileName =
   | "work_report.json"
   | "review_report.json"
   | "verdict.json"
+  | "document.json"
   | "answer.json"
   | "verify.log"
   | "outside-before.json"

@@ -24,7 +24,7 @@ export async function runAnswer(
       `Invalid ask id ${JSON.stringify(askId)} (the <ask> argument): an ask id is letters, digits, ".", "_" and "-", such as ask-20261122-125012-r1. List open asks with "bosun asks".`,
     );
   }
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   if (!(await isPresent(paths.askFile(askId)))) {
     throw new UsageError(
       `Ask ${JSON.stringify(askId)} not found in ${paths.asksDir} (the <ask> argument). List open asks with "bosun asks".`,

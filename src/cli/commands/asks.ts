@@ -5,7 +5,7 @@ import { color, printJson } from "../format.js";
 
 /** Lists asks. */
 export async function runAsks(ctx: CliContext, options: { all?: boolean }): Promise<number> {
-  const asks = await listAsks(await ctx.getPaths(), options.all !== true);
+  const asks = await listAsks(await ctx.getStatePaths(), options.all !== true);
   if (ctx.isJson) {
     printJson(
       asks.map(({ ask, answer, answerProblem }) => ({

@@ -10,7 +10,7 @@ export async function runDiff(
   wanted: string,
   options: { round?: number },
 ): Promise<number> {
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
   const { diff, outsideCommits } = await getRunDiff(paths, runId, options.round);
   if (ctx.isJson) {

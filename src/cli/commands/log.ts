@@ -15,7 +15,7 @@ export async function runLog(
   wanted: string,
   options: { follow?: boolean },
 ): Promise<number> {
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
   const file = paths.eventsFile(runId);
   // Every run starts with run.created: an empty history is damage, not a quiet run.

@@ -121,12 +121,12 @@ function report(ctx: CliContext, outcome: PipelineOutcome): number {
 }
 
 /**
- * The repository's paths; with --no-git, outside any repository, the current folder's (or
- * --root's): `.bosun/` is made there.
+ * The repository's paths, else those of the folder up from here that holds runs (a `--no-git`
+ * run's); with --no-git outside both, the current folder's: `.bosun/` is made there.
  */
 async function getPipelinePaths(ctx: CliContext, flags: PipelineFlags): Promise<BosunPaths> {
   try {
-    return await ctx.getPaths();
+    return await ctx.getStatePaths();
   } catch (error) {
     if (flags.git !== false || !(error instanceof UsageError)) throw error;
     return createBosunPaths(process.cwd());

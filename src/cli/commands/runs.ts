@@ -8,7 +8,7 @@ import { formatStatus } from "../printer.js";
 
 /** Lists runs. */
 export async function runRuns(ctx: CliContext): Promise<number> {
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   const runs: Array<Run & { isLive: boolean }> = [];
   for (const id of await listRunIds(paths)) {
     const run = await readRun(paths, id);

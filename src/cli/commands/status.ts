@@ -9,7 +9,7 @@ import { formatStatus, formatUsd, printJson, shortSha } from "../format.js";
 
 /** Prints the status of a run. */
 export async function runStatus(ctx: CliContext, wanted: string): Promise<number> {
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
   const run = await readRun(paths, runId);
   if (run === null)

@@ -11,7 +11,7 @@ const STOP_WAIT_MS = 60_000;
 
 /** Sends the run's writer SIGTERM and waits until it has let go of the run (event-driven). */
 export async function runStop(ctx: CliContext, wanted: string): Promise<number> {
-  const paths = await ctx.getPaths();
+  const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
   const lockFile = paths.lockFile(runId);
   const pid = await readLiveLockHolder(lockFile);

@@ -10,6 +10,7 @@
  * ledger); blocked → the round escalates. An invalid verdict is re-prompted once with the exact
  * error, then the round escalates: the run fails clearly.
  */
+import { readFile, writeFile } from "node:fs/promises";
 import { dispatchKey } from "../../store/run-index.js";
 import { parseVerdict, type Verdict } from "../../store/schema/pipeline.js";
 import type { FixItem } from "../../store/schema/reports.js";
@@ -26,6 +27,7 @@ import {
   reconcileHead,
 } from "../round-head.js";
 import { runTaskRound, scopeFields, type WorkerProduction } from "../task-round.js";
+import type { PairDocument } from "./pipeline-stage.js";
 import {
   buildProducerContinuation,
   buildProducerPrompt,
@@ -39,6 +41,8 @@ export interface IterationParts {
   context: IterationContext;
   /** The check of the producer's document, when its pair writes one. */
   documentGate?: Gate<WorkerProduction>;
+  /** That document, and the copy its gate kept: a verifier's edit to it is undone. */
+  document?: PairDocument;
   /** The commit the pair's work is measured from in the verifier's diff (asked once the round started). */
   getDiffBase(): string;
 }
@@ -109,8 +113,10 @@ async function runVerdictSeat(
   const recorded = getScopeRound(ctx, scope)?.verdict;
   if (recorded === undefined) {
     let isCleanedUp = false;
-    const discard = (): Promise<void> =>
-      discardChangesSince(ctx, scope, "The verifier", " A verifier must not change files.");
+    const discard = async (): Promise<void> => {
+      await discardChangesSince(ctx, scope, "The verifier", " A verifier must not change files.");
+      if (parts.document !== undefined) await restoreDocument(ctx, scope, parts.document);
+    };
     verdict = await runSeatWithReprompt(ctx, scope, {
       seat: "verifier",
       basePrompt: buildVerifierPrompt(
@@ -181,6 +187,26 @@ function toRoundStep(verdict: Verdict): StepResult<VerifierOutcome> {
         verdict: { verdict: "escalate", reason: `blocked: ${verdict.reason}`, fixItems: [] },
       };
   }
+}
+
+/** Puts the pair's document back as its gate checked it, if a verifier changed it. */
+async function restoreDocument(
+  ctx: RunContext,
+  scope: RoundScope,
+  document: PairDocument,
+): Promise<void> {
+  // Absent only where the gate passed before bosun kept copies: nothing to put back then.
+  const kept = await readFile(document.keptFile, "utf8").catch(() => undefined);
+  if (kept === undefined) return;
+  const current = await readFile(document.file, "utf8").catch(() => undefined);
+  if (current === kept) return;
+  await writeFile(document.file, kept);
+  ctx.emit({
+    type: "warning",
+    runId: ctx.runId,
+    taskId: scope.taskId,
+    message: `The verifier changed ${document.file}; bosun put back the version its gate checked. A verifier must not change files.`,
+  });
 }
 
 /** One line of a verdict, for the journal and the story. */

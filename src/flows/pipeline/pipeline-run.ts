@@ -15,11 +15,7 @@ import { readRun } from "../../store/run-read.js";
 import { RunStore, createRunId } from "../../store/run-store.js";
 import type { Config } from "../../store/schema/config.js";
 import { EVENTS_VERSION, type RunEvent, type RunEventInput } from "../../store/schema/events.js";
-import {
-  parseAuditReport,
-  parsePhasePlan,
-  type PipelineOptions,
-} from "../../store/schema/pipeline.js";
+import { parseAuditReport, parsePhasePlan, type PipelineOptions } from "../../store/schema/pipeline.js";
 import type { PipelineRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, getRepoRoot, listDirtyFiles } from "../../workspace/git.js";
 import type { AgentRunner } from "../../agents/dispatch.js";
@@ -28,15 +24,7 @@ import type { RunContext } from "../flow-context.js";
 import { readAgentJson } from "../report-check.js";
 import { acquireWorkTree } from "../work-tree.js";
 import { answerOpenQuestions, askHuman, takeAnswers, waitForHuman } from "./pipeline-asks.js";
-import {
-  buildContext,
-  buildScope,
-  createDocumentGate,
-  getAuditFile,
-  getPlanFile,
-  readPlan,
-  type RunInputs,
-} from "./pipeline-stage.js";
+import { buildContext, buildScope, createDocumentGate, getPairDocument, getAuditFile, readPlan, type RunInputs } from "./pipeline-stage.js";
 import { appendPhaseLog, writeCarriedLedger } from "./pipeline-files.js";
 import { readFollowupCreated } from "./pipeline-followup.js";
 import { runPipelineIteration } from "./pipeline-iteration.js";
@@ -332,15 +320,17 @@ async function runIteration(
 ): Promise<void> {
   const scope = buildScope(ctx, run, stage, iteration);
   const context = await buildContext(ctx, run, inputs, stage, iteration);
+  const document = getPairDocument(ctx, scope, stage);
   const documentGate =
-    stage.pair === "plan"
-      ? createDocumentGate("plan", getPlanFile(ctx), parsePhasePlan)
-      : stage.pair === "audit"
-        ? createDocumentGate("audit", getAuditFile(ctx), parseAuditReport)
-        : undefined;
+    document === undefined
+      ? undefined
+      : stage.pair === "plan"
+        ? createDocumentGate("plan", document, parsePhasePlan)
+        : createDocumentGate("audit", document, parseAuditReport);
   await runPipelineIteration(ctx, scope, {
     context,
     ...(documentGate === undefined ? {} : { documentGate }),
+    ...(document === undefined ? {} : { document }),
     // The verifier judges the pair's whole work: from where its first iteration started (the
     // audit: from where the run started).
     getDiffBase: () =>

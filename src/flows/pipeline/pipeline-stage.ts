@@ -3,6 +3,7 @@
  * plan and audit pairs write, and the context every prompt of the iteration draws on (the
  * request, the ledger, the plan and phase, what the previous iteration left to fix).
  */
+import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { StateError } from "../../errors.js";
 import { readAsk } from "../../human/asks.js";
@@ -114,17 +115,21 @@ export async function buildContext(
 /** A gate that checks the document a producer was told to write (the plan, the audit). */
 export function createDocumentGate(
   name: "plan" | "audit",
-  file: string,
+  document: PairDocument,
   parse: (value: unknown) => { ok: true } | { ok: false; error: string },
 ): Gate<WorkerProduction> {
+  const { file } = document;
   return {
     name,
     run: async () => {
       const read = await readAgentJson(file);
-      const error = !read.isValid
-        ? read.error
-        : ((result) => (result.ok ? undefined : result.error))(parse(read.report));
-      if (error === undefined) return { passed: true, detail: `${file} is valid`, fixItems: [] };
+      const parsed = read.isValid ? parse(read.report) : { ok: false as const, error: read.error };
+      const error = parsed.ok ? undefined : parsed.error;
+      if (error === undefined) {
+        // The document as checked: what the verifier judges, and what it is put back to.
+        await copyFile(file, document.keptFile);
+        return { passed: true, detail: `${file} is valid`, fixItems: [] };
+      }
       return {
         passed: false,
         detail: error,
@@ -132,6 +137,35 @@ export function createDocumentGate(
       };
     },
   };
+}
+
+/**
+ * A document a pair's producer writes outside the tree (the plan, the audit), and the copy the
+ * gate kept of it once checked: git does not see `.bosun/`, so this copy is what undoes a
+ * verifier's edit to it.
+ */
+export interface PairDocument {
+  /** Where the producer writes it. */
+  file: string;
+  /** The round's copy, as the gate checked it. */
+  keptFile: string;
+}
+
+/** The document of the stage's pair, if it writes one. */
+export function getPairDocument(
+  ctx: RunContext,
+  scope: RoundScope,
+  stage: PipelineStage,
+): PairDocument | undefined {
+  const file =
+    stage.pair === "plan"
+      ? getPlanFile(ctx)
+      : stage.pair === "audit"
+        ? getAuditFile(ctx)
+        : undefined;
+  return file === undefined
+    ? undefined
+    : { file, keptFile: getRoundFile(ctx, scope, "document.json") };
 }
 
 /** The previous iteration's fix list, and a human's note given since. */
