@@ -57,6 +57,20 @@ describe("listHarnessIssues", () => {
     );
   });
 
+  it('names pipeline.producer and pipeline.verifier when they name an unknown harness; "" picks one', () => {
+    const resolved = resolve([
+      "/repo/bosun.yaml",
+      { pipeline: { producer: "claud", verifier: "" } },
+    ]);
+    expect(listHarnessIssues(resolved)).toEqual([
+      {
+        file: "/repo/bosun.yaml",
+        key: "pipeline.producer",
+        message: expect.stringMatching(/^unknown harness "claud"/) as string,
+      },
+    ]);
+  });
+
   it("names the file and key of a team role whose harness is unknown; accepts known ones", () => {
     const resolved = resolve(
       ["/home/config.yaml", { team: { backend: { harness: "codx", model: "gpt-5.5" } } }],

@@ -70,6 +70,13 @@ export function listHarnessIssues(resolved: ResolvedConfig): ConfigIssue[] {
     if (problem !== undefined)
       issues.push({ file: sources[key] ?? "default", key, message: problem });
   }
+  // "" picks an installed harness at run time (bosun pipeline): only a name given is checked.
+  for (const key of ["pipeline.producer", "pipeline.verifier"] as const) {
+    const name = key === "pipeline.producer" ? config.pipeline.producer : config.pipeline.verifier;
+    const problem = name === "" ? undefined : getHarnessProblem(name, config.agents);
+    if (problem !== undefined)
+      issues.push({ file: sources[key] ?? "default", key, message: problem });
+  }
   for (const [role, member] of Object.entries(config.team)) {
     if (member.harness === undefined) continue;
     const key = `team.${role}.harness`;

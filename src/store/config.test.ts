@@ -294,6 +294,21 @@ describe("parseConfigText", () => {
     ).toThrow(/^Invalid bosun\.yaml: agents\.mytool\.parser: /);
   });
 
+  it("takes pipeline.pairs as a list or autoloop's comma string, refusing unknown or out-of-order pairs", () => {
+    expect(parseConfigText("pipeline:\n  pairs: plan, implement\n", "bosun.yaml").pipeline).toEqual(
+      {
+        pairs: "plan, implement",
+      },
+    );
+    expect(parseConfigText("pipeline:\n  pairs: [test, audit]\n", "bosun.yaml").pipeline).toEqual({
+      pairs: ["test", "audit"],
+    });
+    for (const pairs of ["plan,foo", "test,plan", "plan,plan", ""])
+      expect(() => parseConfigText(`pipeline:\n  pairs: "${pairs}"\n`, "bosun.yaml")).toThrow(
+        /pipeline\.pairs/,
+      );
+  });
+
   it("rejects a version other than 1", () => {
     expect(() => parseConfigText("version: 2\n", "bosun.yaml")).toThrow(/version: /);
   });

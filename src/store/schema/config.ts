@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
-import { PipelinePairSchema, type PipelinePair } from "./run-options.js";
+import { PIPELINE_PAIRS, PipelinePairSchema, type PipelinePair } from "./run-options.js";
 
 /** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
 function createTimerSecSchema(zeroMeans?: string): z.ZodNumber {
@@ -70,6 +70,19 @@ export const PriceSchema = z.strictObject({
   outputPerMTok: z.number().nonnegative(),
 });
 
+/** What a comma list of pairs must be (autoloop's `runtime.pairs` spelling). */
+const PAIR_LIST_RULE = `must be some of ${PIPELINE_PAIRS.join(",")}, comma-separated, in that order`;
+
+/** True when `value` is "plan,implement,…": known pairs, each once, in the pipeline's order. */
+function isPairList(value: string): boolean {
+  const names: readonly string[] = PIPELINE_PAIRS;
+  const positions = value.split(",").map((name) => names.indexOf(name.trim()));
+  return (
+    positions.length > 0 &&
+    positions.every((at, index) => at >= 0 && (index === 0 || at > positions[index - 1]!))
+  );
+}
+
 /** A relative path that stays inside the repository. */
 function isRepoRelative(value: string): boolean {
   return value !== "" && !value.startsWith("/") && !value.split(/[\\/]/).includes("..");
@@ -96,7 +109,9 @@ export const WrittenConfigSchema = z.strictObject({
   pipeline: z
     .strictObject({
       /** The pairs to run, in order: a list, or "plan,implement,test,audit" as autoloop writes it. */
-      pairs: z.union([z.array(PipelinePairSchema).min(1), z.string()]).optional(),
+      pairs: z
+        .union([z.array(PipelinePairSchema).min(1), z.string().refine(isPairList, PAIR_LIST_RULE)])
+        .optional(),
       /** Iterations a pair may take before it fails. */
       maxIterations: z.number().int().positive().max(MAX_ROUNDS).optional(),
       /** multi: implement and test per phase; single: once over the whole plan. */

@@ -73,6 +73,13 @@ describe("parseVerdict", () => {
     expect(verdicts.map((verdict) => parseVerdict(verdict).ok)).toEqual([true, true, true, true]);
   });
 
+  it("drops keys a verdict does not use instead of refusing the verdict", () => {
+    expect(parseVerdict({ verdict: "question", question: "Keep it?", summary: "looked" })).toEqual({
+      ok: true,
+      value: { verdict: "question", question: "Keep it?" },
+    });
+  });
+
   it("refuses a continue with nothing to do, and an unknown verdict, saying where", () => {
     const empty = parseVerdict({ verdict: "continue", missing: [], summary: "hm" });
     const unknown = parseVerdict({ verdict: "approve" });

@@ -85,15 +85,19 @@ export function parsePhasePlan(value: unknown): Checked<PhasePlan> {
   return { ok: false, error: joinProblems(problems, MAX_LISTED_PROBLEMS) };
 }
 
-/** The verifier's verdict on one iteration of its pair: verdict.json. */
+/**
+ * The verifier's verdict on one iteration of its pair: verdict.json. Keys a verdict does not
+ * use are dropped, not refused: a model's stray "summary" on a question must not cost the one
+ * re-prompt a pair gets.
+ */
 export const VerdictSchema = z.discriminatedUnion("verdict", [
-  z.strictObject({
+  z.object({
     /** The pair's checklist holds on the real diff: the pair is done. */
     verdict: z.literal("complete"),
     /** What was checked, in a sentence or two. */
     summary: nonEmpty,
   }),
-  z.strictObject({
+  z.object({
     /** Not done yet: what is missing goes to the producer's next iteration. */
     verdict: z.literal("continue"),
     /** What the producer must do next, one item per line of work. */
@@ -101,7 +105,7 @@ export const VerdictSchema = z.discriminatedUnion("verdict", [
     /** What was checked. */
     summary: nonEmpty,
   }),
-  z.strictObject({
+  z.object({
     /** Only a human (or, with --full-auto-answers, a model) can settle this. */
     verdict: z.literal("question"),
     /** The question, answerable without reading the code. */
@@ -109,7 +113,7 @@ export const VerdictSchema = z.discriminatedUnion("verdict", [
     /** Suggested answers, when there are a few obvious ones. */
     options: z.array(nonEmpty).optional(),
   }),
-  z.strictObject({
+  z.object({
     /** Cannot go on: a missing dependency, an impossible request. */
     verdict: z.literal("blocked"),
     /** Why, and what would unblock it. */
