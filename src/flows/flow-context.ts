@@ -103,6 +103,11 @@ export interface RoundScope {
   role?: string;
   /** The worker's model and thinking level when its role names them (bosun.yaml team:), over the harness's own. */
   workerModel?: { model?: string; thinking?: string };
+  /**
+   * The tree must be clean when the round starts, also in round 1 (a pipeline's stages share one
+   * tree: changes found before a stage's first iteration are a human's, not its producer's).
+   */
+  isCleanStartRequired?: boolean;
   /** Rounds this task may take before a human is asked (shown to the worker). */
   maxRounds: number;
   /** Per-dispatch and verify-command timeout in seconds (0 = none). */

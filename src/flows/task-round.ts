@@ -103,7 +103,7 @@ async function startRound(ctx: RunContext, scope: RoundScope): Promise<void> {
   if (getScopeRound(ctx, scope) !== undefined) return;
   // bosun leaves the tree clean after every round: changes found before a later one are a human's.
   const { head, dirty } = await lookAtTree(ctx, scope.cwd);
-  if (scope.round > 1 && dirty.length > 0)
+  if ((scope.round > 1 || scope.isCleanStartRequired === true) && dirty.length > 0)
     throw new UsageError(
       `The working tree has uncommitted changes bosun did not make (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}); round ${scope.round}'s worker must not be credited with them. Commit or stash them, then: ${scope.resumeCommand}`,
     );

@@ -189,6 +189,7 @@ describe("bosun pipeline: follow-up runs", () => {
       );
       expect(deep.stderr).toContain(first.run.reason);
       expect(first.run.reason).toContain(revisedFile);
+      expect(deep.stderr).toContain(`bosun pipeline --resume ${first.runId} --followup-depth 1`);
 
       const off = await repo.runCli(
         pipelineArgs("--intent", "Add hello.txt.", "--pairs", "audit", "--no-followup"),

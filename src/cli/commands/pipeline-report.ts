@@ -32,11 +32,22 @@ export function reportPipelineOutcome(ctx: CliContext, outcome: PipelineOutcomeV
       lines.push(
         `A human is needed: bosun asks shows the question, bosun answer ${askId} … answers it`,
       );
-    if (run.status === "failed")
-      lines.push(`Fix the cause, then: bosun pipeline --resume ${run.id}`);
+    if (run.status === "failed") lines.push(describeNextMove(run));
     const paths = createBosunPaths(".");
     lines.push(`Files: ${path.relative(paths.root, paths.runDir(run.id))}`);
     process.stderr.write(`${lines.join("\n")}\n`);
   }
   return getExitCode(ctx, outcome);
+}
+
+/** What a human can do about a failed run, by why it failed. */
+function describeNextMove(run: PipelineRun): string {
+  const reason = run.reason ?? "";
+  if (reason.includes("(--max-iterations)"))
+    return `To give it more: bosun pipeline --resume ${run.id} --max-iterations ${run.options.maxIterations + 5}`;
+  if (reason.includes("--followup-depth"))
+    return `To let a follow-up take the gaps on: bosun pipeline --resume ${run.id} --followup-depth ${run.options.followupDepth + 1}`;
+  if (reason.includes("no valid verdict"))
+    return `Resuming cannot change that; start a new run of the task: bosun pipeline --task-id ${run.taskId} --intent-mode append --intent "…"`;
+  return `Fix the cause, then: bosun pipeline --resume ${run.id}`;
 }

@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../errors.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
-import { parsePairs, pickHarnesses } from "./pipeline.js";
+import type { PipelineRun } from "../../store/schema/run.js";
+import { parsePairs, pickHarnesses, pickRunToResume } from "./pipeline.js";
 
 describe("parsePairs", () => {
   it("takes a comma list or bosun.yaml's list, trimmed, in the pairs' order", () => {
@@ -59,5 +60,56 @@ describe("pickHarnesses", () => {
       producer: "codex",
       verifier: "offline",
     });
+  });
+});
+
+describe("pickRunToResume", () => {
+  function makeRun(id: string, status: PipelineRun["status"], parentRunId?: string): PipelineRun {
+    return {
+      version: 2,
+      id,
+      status,
+      createdAt: id,
+      updatedAt: id,
+      title: "t",
+      baseCommit: "",
+      costUsd: 0,
+      tokens: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+      eventCount: 1,
+      openAskIds: [],
+      round: 0,
+      step: "created",
+      headCommit: "",
+      flow: "pipeline",
+      taskId: "t",
+      depth: parentRunId === undefined ? 0 : 1,
+      options: {
+        pairs: ["audit"],
+        maxIterations: 1,
+        phaseMode: "single",
+        producer: "offline",
+        verifier: "offline",
+        verify: "",
+        isFullAutoAnswers: false,
+        isGitDisabled: false,
+        isFollowupEnabled: true,
+        followupDepth: 3,
+        timeoutSec: 0,
+      },
+      ...(parentRunId === undefined ? {} : { parentRunId }),
+    };
+  }
+
+  it("takes the latest unfinished run, but a parent killed after making its follow-up over that follow-up", () => {
+    const done = makeRun("a", "succeeded");
+    const failed = makeRun("b", "failed");
+    expect(pickRunToResume([done, failed])?.id).toBe("b");
+    const parent = makeRun("c", "running");
+    const child = makeRun("d", "running", "c");
+    expect(pickRunToResume([done, parent, child])?.id).toBe("c");
+    // Once the parent finished, its follow-up is next.
+    expect(pickRunToResume([done, makeRun("c", "succeeded"), child])?.id).toBe("d");
+    expect(pickRunToResume([done])?.id).toBe("a");
+    expect(pickRunToResume([])).toBeUndefined();
   });
 });

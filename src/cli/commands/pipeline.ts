@@ -23,6 +23,7 @@ import {
 import { createBosunPaths, isSafeId, SAFE_ID_RULE, type BosunPaths } from "../../store/paths.js";
 import { resolveRunId } from "../../store/run-read.js";
 import type { Config } from "../../store/schema/config.js";
+import type { PipelineRun } from "../../store/schema/run.js";
 import {
   PIPELINE_PAIRS,
   type PipelineOptions,
@@ -272,7 +273,10 @@ function checkTaskId(taskId: string): void {
     throw new UsageError(`--task-id ${JSON.stringify(taskId)}: ${SAFE_ID_RULE}.`);
 }
 
-/** --resume RUN, or --resume alone: the latest pipeline run (of --task-id, when given). */
+/**
+ * --resume RUN, or --resume alone: the latest unfinished pipeline run (of --task-id, when given),
+ * else the latest (its resume says it is finished).
+ */
 async function findRunToResume(paths: BosunPaths, flags: PipelineFlags): Promise<string> {
   if (typeof flags.resume === "string") return resolveRunId(paths, flags.resume);
   if (flags.taskId !== undefined) checkTaskId(flags.taskId);
@@ -281,7 +285,7 @@ async function findRunToResume(paths: BosunPaths, flags: PipelineFlags): Promise
     .filter((task) => flags.taskId === undefined || task.taskId === flags.taskId)
     .flatMap((task) => task.runs)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  const latest = runs.at(-1);
+  const latest = pickRunToResume(runs);
   if (latest === undefined)
     throw new UsageError(
       flags.taskId === undefined
@@ -289,6 +293,20 @@ async function findRunToResume(paths: BosunPaths, flags: PipelineFlags): Promise
         : `Task ${flags.taskId} has no pipeline runs (bosun pipeline --list-tasks lists tasks).`,
     );
   return latest.id;
+}
+
+/**
+ * The run `--resume` without an id continues, of `runs` oldest first: the latest unfinished one,
+ * unless it is a follow-up whose parent is unfinished too (a parent killed right after creating
+ * it: resuming the parent drives the follow-up anyway); else the latest.
+ */
+export function pickRunToResume(runs: readonly PipelineRun[]): PipelineRun | undefined {
+  const unfinished = runs.filter((run) => run.status !== "succeeded" && run.status !== "cancelled");
+  const unfinishedIds = new Set(unfinished.map((run) => run.id));
+  const roots = unfinished.filter(
+    (run) => run.parentRunId === undefined || !unfinishedIds.has(run.parentRunId),
+  );
+  return roots.at(-1) ?? runs.at(-1);
 }
 
 /** --list-tasks: tasks, their runs with status, and follow-up links. */

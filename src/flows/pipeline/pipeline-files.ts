@@ -4,9 +4,9 @@
  *   (a human's or, with --full-auto-answers, a model's), carried into the task's later runs;
  * - `raw_phase_log.md`, the story of every iteration, one line per journaled step, appended as
  *   it happens.
- * Both are append-only and written after the journal: the journal stays the source of truth,
- * and an entry already there is never written twice (a crash between the two re-appends only
- * what is missing).
+ * Both are append-only and written after the journal, which stays the source of truth. A ledger
+ * entry is never written twice (each is marked, and a resumed run re-appends only what is
+ * missing); the story is only a story: a crash between the journal and it loses that line.
  */
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { isNodeError } from "../../errors.js";

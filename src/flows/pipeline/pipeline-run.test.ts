@@ -2,7 +2,7 @@
  * The pipeline flow driven in-process with a stand-in agent (no spawns): the producer's session
  * carried to its next iteration, a model's answer and a follow-up's creation cut short by a crash.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -260,5 +260,30 @@ describe("a follow-up whose creation a crash cut short", () => {
     const childEvents = await readRunEvents(drive.paths, childId);
     expect(childEvents.filter((event) => event.type === "run.created")).toHaveLength(1);
     expect(childEvents.at(-1)).toMatchObject({ type: "run.completed", status: "succeeded" });
+  });
+});
+
+describe("a human's change between two stages", () => {
+  it("stops the next stage's first iteration instead of crediting its producer with the change", async () => {
+    const calls: Call[] = [];
+    const drive = await makeDrive(makeAgent(calls));
+    const onEvent = (event: { type: string; phase?: string }): void => {
+      // A human edits the tree right after the implement pair ends, before test starts.
+      if (event.type === "round.completed" && event.phase === "implement/all")
+        writeFileSync(path.join(drive.paths.root, "human.txt"), "mine\n");
+    };
+
+    const started = startPipeline({
+      ...drive,
+      onEvent,
+      taskId: "t1",
+      request: "Add greeting.",
+      pipelineOptions: makeOptions({ pairs: ["implement", "test"] }),
+    });
+
+    await expect(started).rejects.toThrow(
+      /uncommitted changes bosun did not make \(human\.txt\); round 1's worker must not be credited/,
+    );
+    expect(calls.filter((call) => call.phase === "test/all")).toEqual([]);
   });
 });

@@ -15,7 +15,11 @@ import { readRun } from "../../store/run-read.js";
 import { RunStore, createRunId } from "../../store/run-store.js";
 import type { Config } from "../../store/schema/config.js";
 import { EVENTS_VERSION, type RunEvent, type RunEventInput } from "../../store/schema/events.js";
-import { parseAuditReport, parsePhasePlan, type PipelineOptions } from "../../store/schema/pipeline.js";
+import {
+  parseAuditReport,
+  parsePhasePlan,
+  type PipelineOptions,
+} from "../../store/schema/pipeline.js";
 import type { PipelineRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, getRepoRoot, listDirtyFiles } from "../../workspace/git.js";
 import type { AgentRunner } from "../../agents/dispatch.js";
@@ -24,7 +28,15 @@ import type { RunContext } from "../flow-context.js";
 import { readAgentJson } from "../report-check.js";
 import { acquireWorkTree } from "../work-tree.js";
 import { answerOpenQuestions, askHuman, takeAnswers, waitForHuman } from "./pipeline-asks.js";
-import { buildContext, buildScope, createDocumentGate, getPairDocument, getAuditFile, readPlan, type RunInputs } from "./pipeline-stage.js";
+import {
+  buildContext,
+  buildScope,
+  createDocumentGate,
+  getPairDocument,
+  getAuditFile,
+  readPlan,
+  type RunInputs,
+} from "./pipeline-stage.js";
 import { appendPhaseLog, writeCarriedLedger } from "./pipeline-files.js";
 import { readFollowupCreated } from "./pipeline-followup.js";
 import { runPipelineIteration } from "./pipeline-iteration.js";

@@ -68,6 +68,7 @@ export function buildScope(
       verifier: run.options.verifier,
       answerer: run.options.producer,
     },
+    isCleanStartRequired: true,
     maxRounds: run.options.maxIterations,
     timeoutSec: run.options.timeoutSec,
     resumeCommand: `bosun pipeline --resume ${ctx.runId}`,
