@@ -1,7 +1,7 @@
 /** `bosun answer ASK ANSWER`: record a human's answer, then continue the run that asked. */
 import { lstat } from "node:fs/promises";
 import { UsageError, isNodeError } from "../../errors.js";
-import { readAsk, writeAnswer } from "../../human/asks.js";
+import { recordAnswer } from "../../flows/human-actions.js";
 import { isSafeId } from "../../store/paths.js";
 import { getResumeCommand, resumeRun } from "../../flows/registry.js";
 import { readRun } from "../../store/run-read.js";
@@ -30,16 +30,17 @@ export async function runAnswer(
       `Ask ${JSON.stringify(askId)} not found in ${paths.asksDir} (the <ask> argument). List open asks with "bosun asks".`,
     );
   }
-  const recorded = await writeAnswer(paths, askId, answer, {
+  const { answer: recorded, runId } = await recordAnswer(paths, {
+    askId,
+    answer,
     ...(options.note === undefined ? {} : { note: options.note }),
     source: "cli",
   });
-  const { ask } = await readAsk(paths, askId);
   if (!options.resume) {
     if (ctx.isJson) printJson(recorded);
     else
       process.stdout.write(
-        `Answered ${askId}: ${recorded.answer}. Continue the run with: ${getResumeCommand((await readRun(paths, ask.runId))?.flow ?? "review", ask.runId)}\n`,
+        `Answered ${askId}: ${recorded.answer}. Continue the run with: ${getResumeCommand((await readRun(paths, runId))?.flow ?? "review", runId)}\n`,
       );
     return 0;
   }
@@ -47,10 +48,10 @@ export async function runAnswer(
   const outcome = await resumeRun({
     paths,
     config,
-    runId: ask.runId,
+    runId: runId,
     signal: ctx.signal,
     onEvent: subscribePrinter(ctx, {
-      showTaskIds: (await readRun(paths, ask.runId))?.flow === "team",
+      showTaskIds: (await readRun(paths, runId))?.flow === "team",
     }),
   });
   const { run } = outcome;
