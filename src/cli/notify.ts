@@ -34,7 +34,7 @@ export interface NotifierOptions {
 
 /** A live notifier. */
 export interface Notifier {
-  /** Settles once every notification started so far has ended (each is bounded by its timeout). */
+  /** Settles once every notification queued has been sent (each is bounded by its timeout). */
   drain(): Promise<void>;
   /** Stops listening. */
   unsubscribe(): void;
@@ -63,29 +63,25 @@ export function subscribeNotifier(
   const argv = getNotifyArgv(notify.command);
   if (argv === undefined || notify.on.length === 0) return undefined;
   const kinds = new Set<NotifyKind>(notify.on);
-  const inFlight = new Set<Promise<void>>();
   const budgets = new Map<string, Promise<RunBudget>>();
-  // Per run, in event order: a notification's preparation (reading the ask, run.json) is async.
-  const queues = new Map<string, Promise<void>>();
+  // One at a time, in event order: "run finished" never reaches a phone before "ask opened".
+  // The flow never waits on this queue; only main() does, at exit (drain).
+  let queue: Promise<void> = Promise.resolve();
 
-  const send = (notification: Notification): void => {
+  const send = async (notification: Notification): Promise<void> => {
     if (!kinds.has(notification.kind)) return;
-    const sending = runNotifyCommand(argv, notification, notify.timeoutSec, options).catch(
-      (error: unknown) =>
-        options.events.publish({
-          type: "warning",
-          runId: notification.runId,
-          message: `The notify command (notify.command in bosun.yaml) failed on ${notification.kind}: ${getErrorMessage(error)}. The run goes on; fix the command or remove it.`,
-        }),
-    );
-    track(sending);
-  };
-  const track = (promise: Promise<void>): void => {
-    inFlight.add(promise);
-    void promise.finally(() => inFlight.delete(promise));
+    try {
+      await runNotifyCommand(argv, notification, notify.timeoutSec, options);
+    } catch (error) {
+      options.events.publish({
+        type: "warning",
+        runId: notification.runId,
+        message: `The notify command (notify.command in bosun.yaml) failed on ${notification.kind}: ${getErrorMessage(error)}. The run goes on; fix the command or remove it.`,
+      });
+    }
   };
   const handle = async (event: RunEvent, runId: string): Promise<void> => {
-    for (const notification of await createNotifications(event, runId)) send(notification);
+    for (const notification of await createNotifications(event, runId)) await send(notification);
   };
   const createNotifications = async (event: RunEvent, runId: string): Promise<Notification[]> => {
     const base = { contract: CONTRACT, runId, event } as const;
@@ -164,21 +160,20 @@ export function subscribeNotifier(
   const unsubscribe = options.events.subscribe((event: BosunEvent) => {
     if (!isRunEvent(event)) return;
     const { runId, ...runEvent } = event;
-    const previous = queues.get(runId) ?? Promise.resolve();
-    const next = previous.then(() => handle(runEvent, runId));
-    const settled = next.catch((error: unknown) =>
-      options.events.publish({
-        type: "warning",
-        runId,
-        message: `A notification for ${runEvent.type} was not sent: ${getErrorMessage(error)}.`,
-      }),
-    );
-    queues.set(runId, settled);
-    track(settled);
+    queue = queue
+      .then(() => handle(runEvent, runId))
+      .catch((error: unknown) =>
+        options.events.publish({
+          type: "warning",
+          runId,
+          message: `A notification for ${runEvent.type} was not sent: ${getErrorMessage(error)}.`,
+        }),
+      );
   });
   return {
     drain: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      // What is queued while draining is drained too.
+      for (let last; last !== queue;) await (last = queue);
     },
     unsubscribe,
   };
