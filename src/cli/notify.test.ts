@@ -9,7 +9,6 @@ import {
 } from "../../test/helpers/team-run.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { createEventBus } from "../flows/event-bus.js";
-import type { BosunEvent } from "../flows/events.js";
 import { createBosunPaths } from "../store/paths.js";
 import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
 import type { Config } from "../store/schema/config.js";
@@ -35,7 +34,7 @@ async function makeNotifier(notify: Partial<Config["notify"]> = {}) {
   );
   if (notifier === undefined) throw new Error("a notify command was given");
   const publish = (events: readonly RunEvent[]): void => {
-    for (const event of events) bus.publish({ ...event, runId: TEAM_RUN_ID } as BosunEvent);
+    for (const event of events) bus.publish({ ...event, runId: TEAM_RUN_ID });
   };
   const readReceived = async (): Promise<Array<Record<string, unknown>>> => {
     await notifier.drain();
