@@ -32,6 +32,7 @@ Examples:
   bosun status                                 the latest run; bosun log --follow to watch it
   bosun board                                  a team run's tasks by status, with costs
   bosun asks && bosun answer <ask> more        when a run needs a human
+  bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
 .bosun/asks/; a team run's worktrees are outside the repository (bosun run --help).
