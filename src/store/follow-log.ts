@@ -3,12 +3,12 @@
  * it), event-driven: the last lines already there, then each batch of lines as it is appended.
  * For the terminal monitor's live tail; the journal has its own follower (follow.ts).
  */
-import { existsSync, watch, type FSWatcher } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { StateError, isNodeError } from "../errors.js";
+import { isNodeError, type StateError } from "../errors.js";
 import { LineSplitter } from "../proc/line-splitter.js";
-import { createStateFsError, describeFsError } from "./fs-errors.js";
+import { createStateFsError } from "./fs-errors.js";
+import { watchDirectory } from "./watch-dir.js";
 
 /** How to follow a log. */
 export interface FollowLogOptions {
@@ -36,23 +36,24 @@ export async function* followLogLines(
 ): AsyncGenerator<string[], void, undefined> {
   const { signal } = options;
   if (signal.aborted) return;
-  const dir = path.dirname(file);
   const name = path.basename(file);
   let hasChanged = true;
   let failure: StateError | undefined;
   let wake: (() => void) | undefined;
-  const notify = (): void => {
-    hasChanged = true;
-    wake?.();
-  };
-  // The directory itself may not exist yet (an agent's attempt directory is made as it starts):
-  // then its nearest existing ancestor is watched until it appears.
-  let watched = startWatcher(dir, name, notify, (error) => {
-    failure = error;
-    wake?.();
+  // The directory may not exist yet: an agent's attempt directory is made as it starts.
+  const watcher = watchDirectory(path.dirname(file), {
+    onChange: (changed) => {
+      if (changed !== undefined && changed !== name) return;
+      hasChanged = true;
+      wake?.();
+    },
+    onError: (error) => {
+      failure = error;
+      wake?.();
+    },
   });
   const onAbort = (): void => {
-    watched.watcher.close();
+    watcher.close();
     wake?.();
   };
   signal.addEventListener("abort", onAbort);
@@ -67,14 +68,6 @@ export async function* followLogLines(
         continue;
       }
       hasChanged = false;
-      if (watched.dir !== dir) {
-        watched.watcher.close();
-        watched = startWatcher(dir, name, notify, (error) => {
-          failure = error;
-          wake?.();
-        });
-        if (watched.dir !== dir) continue;
-      }
       const read = await readFrom(file, at, options.tailBytes ?? DEFAULT_TAIL_BYTES);
       if (read === undefined) continue;
       // A new file (the agent's next attempt, a rotation) or a shorter one: start over.
@@ -87,7 +80,7 @@ export async function* followLogLines(
       if (lines.length > 0) yield lines;
     }
   } finally {
-    watched.watcher.close();
+    watcher.close();
     signal.removeEventListener("abort", onAbort);
   }
 }
@@ -133,54 +126,5 @@ async function readFrom(
     };
   } finally {
     await handle.close();
-  }
-}
-
-/** A watch on the log's directory, or on its nearest existing ancestor while it is missing. */
-interface LogWatch {
-  /** The directory watched. */
-  dir: string;
-  /** Its watcher. */
-  watcher: FSWatcher;
-}
-
-/**
- * Watches `dir` for changes to `name`, or (while `dir` is missing) its nearest existing
- * ancestor for any change, so the directory appearing is seen.
- */
-function startWatcher(
-  dir: string,
-  name: string,
-  onChange: () => void,
-  onError: (error: StateError) => void,
-): LogWatch {
-  for (let at = dir; ; at = path.dirname(at)) {
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(at);
-    } catch (error) {
-      if (isNodeError(error) && error.code === "ENOENT" && path.dirname(at) !== at) continue;
-      throw new StateError(
-        `Cannot follow ${path.join(dir, name)}: cannot watch ${at}: ${describeFsError(error, at)}. Check that the run still exists ("bosun runs").`,
-        { cause: error },
-      );
-    }
-    const isTarget = at === dir;
-    // The next directory down may have appeared between its failed watch and this one.
-    if (!isTarget && existsSync(path.join(at, path.relative(at, dir).split(path.sep)[0] ?? ""))) {
-      watcher.close();
-      return startWatcher(dir, name, onChange, onError);
-    }
-    watcher.on("change", (_eventType, changed) => {
-      if (!isTarget || changed === name) onChange();
-    });
-    watcher.on("error", (error) =>
-      onError(
-        new StateError(`Stopped following ${path.join(dir, name)}: ${describeFsError(error, at)}.`, {
-          cause: error,
-        }),
-      ),
-    );
-    return { dir: at, watcher };
   }
 }
