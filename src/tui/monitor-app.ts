@@ -1,0 +1,211 @@
+/**
+ * The terminal monitor's screen and keys. It draws the model a `MonitorController` keeps live
+ * and calls the controller for every action (answer, approve, stop, quit), so the keys are
+ * tested with a fake controller and the real one acts through the functions the CLI verbs call.
+ */
+import { Box, useApp, useInput, useWindowSize, type Key } from "ink";
+import {
+  createElement as h,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+  type ReactElement,
+} from "react";
+import type { MonitorModel, OpenAsk } from "./monitor-model.js";
+import {
+  AgentsPanel,
+  AnswerPrompt,
+  AsksPanel,
+  BoardPanel,
+  Header,
+  HelpPanel,
+  Line,
+  NARROW_COLUMNS,
+  TailPanel,
+  TimelinePanel,
+  getShownLanes,
+} from "./monitor-view.js";
+import type { Theme } from "./theme.js";
+
+/** What the monitor's screen needs from whoever keeps the model live and acts on the run. */
+export interface MonitorController {
+  /** The model, updated in place; `model.version` says it changed. */
+  readonly model: MonitorModel;
+  /** Calls `onChange` after the model changed; returns the unsubscribe. */
+  readonly subscribe: (onChange: () => void) => () => void;
+  /** The human selected another agent: follow its output. */
+  selectAgent(key: string): void;
+  /** Answers an ask of the run (and continues the run, when no process is working on it). */
+  answer(askId: string, answer: string): Promise<void>;
+  /** Stops the run (the one resumed here, or another process's). */
+  stop(): Promise<void>;
+  /** Ends what the controller runs (a run resumed here is paused first). */
+  close(): Promise<void>;
+}
+
+/** The screen's modes. */
+type Mode =
+  | { kind: "main" }
+  | { kind: "help" }
+  | { kind: "answer"; askId: string; typed: string }
+  | { kind: "confirm-stop" };
+
+/** Fixed rows: header (3), the panels' titles (5), the status line (1). */
+const FIXED_ROWS = 9;
+
+/** The monitor. `columns` and `rows` override the terminal's (tests). */
+export function MonitorApp(props: {
+  controller: MonitorController;
+  theme: Theme;
+  columns?: number;
+  rows?: number;
+}): ReactElement {
+  const { controller, theme } = props;
+  const { exit } = useApp();
+  const size = useWindowSize();
+  const columns = props.columns ?? size.columns;
+  const rows = props.rows ?? (size.rows > 0 ? size.rows : 24);
+  useSyncExternalStore(controller.subscribe, () => controller.model.version);
+  const model = controller.model;
+  const nowMs = useNowMs();
+  const [mode, setMode] = useState<Mode>({ kind: "main" });
+  const [askIndex, setAskIndex] = useState(0);
+  const [notice, setNotice] = useState<string | undefined>();
+  const asks = [...model.asks.values()];
+  const selectedAsk = asks[Math.min(askIndex, asks.length - 1)];
+  const isNarrow = columns < NARROW_COLUMNS;
+
+  // Actions run in the background; their outcome lands in the model's message or here.
+  const act = (what: Promise<void>): void => {
+    what.catch((error: unknown) =>
+      setNotice(error instanceof Error ? error.message : String(error)),
+    );
+  };
+  const quit = (): void => {
+    setNotice("quitting…");
+    act(controller.close().then(() => exit()));
+  };
+
+  useInput((input: string, key: Key) => {
+    switch (mode.kind) {
+      case "help":
+        if (input === "?" || key.escape || input === "q") setMode({ kind: "main" });
+        return;
+      case "confirm-stop":
+        setMode({ kind: "main" });
+        if (input === "y") {
+          setNotice("stopping the run…");
+          act(controller.stop());
+        } else setNotice("not stopped");
+        return;
+      case "answer":
+        handleAnswerKey(input, key, mode);
+        return;
+      case "main":
+        handleMainKey(input, key);
+        return;
+    }
+  });
+
+  function handleMainKey(input: string, key: Key): void {
+    setNotice(undefined);
+    if (input === "q") quit();
+    else if (input === "?") setMode({ kind: "help" });
+    else if (input === "j" || input === "k" || key.downArrow || key.upArrow) {
+      const lanes = getShownLanes(model, Math.max(1, rows));
+      const at = lanes.findIndex((lane) => lane.key === model.selectedAgentKey);
+      const step = input === "j" || key.downArrow ? 1 : -1;
+      const next = lanes[(at + step + lanes.length) % Math.max(1, lanes.length)];
+      if (next !== undefined) controller.selectAgent(next.key);
+    } else if (key.tab) setAskIndex(asks.length === 0 ? 0 : (askIndex + 1) % asks.length);
+    else if (input === "a") {
+      if (selectedAsk === undefined) setNotice("no open ask to answer");
+      else setMode({ kind: "answer", askId: selectedAsk.askId, typed: "" });
+    } else if (input === "p") {
+      const planAsk = model.asks.get(`ask-${model.runId}-plan`);
+      if (planAsk === undefined) setNotice("no plan waits for approval");
+      else act(controller.answer(planAsk.askId, "approve"));
+    } else if (input === "s") {
+      if (model.process.kind === "none") setNotice("read-only: no process is working on this run");
+      else setMode({ kind: "confirm-stop" });
+    }
+  }
+
+  function handleAnswerKey(
+    input: string,
+    key: Key,
+    current: Extract<Mode, { kind: "answer" }>,
+  ): void {
+    const ask = model.asks.get(current.askId);
+    if (key.escape || ask === undefined) {
+      setMode({ kind: "main" });
+      if (ask === undefined) setNotice(`${current.askId} is no longer open`);
+      return;
+    }
+    const send = (answer: string): void => {
+      setMode({ kind: "main" });
+      setNotice(`answering ${ask.askId}: ${answer}…`);
+      act(controller.answer(ask.askId, answer));
+    };
+    const picked = ask.options[Number(input) - 1];
+    if (current.typed === "" && /^[1-9]$/.test(input) && picked !== undefined) send(picked.key);
+    else if (key.return) {
+      if (current.typed.trim() !== "") send(current.typed.trim());
+    } else if (key.backspace || key.delete) editTyped((typed) => typed.slice(0, -1));
+    else if (input !== "" && !key.ctrl && !key.meta) editTyped((typed) => typed + input);
+  }
+
+  // Keys can come faster than React renders: each edit applies to the latest text, not the
+  // text of the render that saw the key.
+  function editTyped(edit: (typed: string) => string): void {
+    setMode((previous) =>
+      previous.kind === "answer" ? { ...previous, typed: edit(previous.typed) } : previous,
+    );
+  }
+
+  const status = notice ?? model.message ?? "? help · q quit";
+  if (mode.kind === "help")
+    return h(Box, { flexDirection: "column", width: columns }, h(HelpPanel, { theme }));
+  const answering = mode.kind === "answer" ? model.asks.get(mode.askId) : undefined;
+  const spare = Math.max(4, rows - FIXED_ROWS - askRows(asks));
+  return h(
+    Box,
+    { flexDirection: "column", width: columns },
+    h(Header, { model, theme }),
+    h(BoardPanel, { model, theme, isNarrow, maxRows: Math.max(1, Math.floor(spare * 0.3)) }),
+    h(AgentsPanel, {
+      model,
+      theme,
+      nowMs,
+      isNarrow,
+      maxRows: Math.max(1, Math.floor(spare * 0.2)),
+    }),
+    h(TailPanel, { model, theme, maxRows: Math.max(1, Math.floor(spare * 0.3)) }),
+    h(TimelinePanel, { model, theme, maxRows: Math.max(1, Math.floor(spare * 0.2)) }),
+    answering === undefined
+      ? h(AsksPanel, { asks, selectedIndex: Math.min(askIndex, asks.length - 1), theme })
+      : h(AnswerPrompt, { ask: answering, typed: mode.kind === "answer" ? mode.typed : "", theme }),
+    h(
+      Line,
+      { theme, tone: mode.kind === "confirm-stop" ? "yellow" : "gray" },
+      mode.kind === "confirm-stop"
+        ? "stop this run? y to stop, any other key to keep it running"
+        : status,
+    ),
+  );
+}
+
+/** Rows the asks panel takes: its title and two lines an ask. */
+function askRows(asks: readonly OpenAsk[]): number {
+  return asks.length === 0 ? 0 : 1 + 2 * asks.length;
+}
+
+/** The time, ticking once a second for the idle timers (it reads nothing). */
+function useNowMs(): number {
+  const [nowMs, setNowMs] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNowMs(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return nowMs;
+}
