@@ -27,6 +27,12 @@ const result = await build({
   plugins: [zodWithoutLocales, zodTreeShaking],
   metafile: true,
   banner: { js: REQUIRE_BANNER },
+  // ink loads React's devtools bridge only under DEV=true and only when it is installed; bosun
+  // never ships it, so the import stays a (never taken) runtime lookup.
+  external: ["react-devtools-core"],
+  // React's production build, for the terminal screens: its development build is larger and
+  // slower, and nothing else in bosun reads NODE_ENV.
+  define: { "process.env.NODE_ENV": '"production"' },
 });
 // Input paths are relative to the cwd, through wherever node_modules really is.
 const hasWholeZod = Object.values(result.metafile.outputs).some((output) =>

@@ -33,6 +33,7 @@ Examples:
   bosun board                                  a team run's tasks by status, with costs
   bosun asks && bosun answer <ask> more        when a run needs a human
   bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
+  bosun monitor                                watch and steer the latest run in the terminal
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
 .bosun/asks/; a team run's worktrees are outside the repository (bosun run --help).
@@ -114,6 +115,21 @@ refs/bosun/snapshots/ before the worktree is removed.
 
 Exit codes: 0 every worktree removed, 1 one was kept (its work is not merged: --force) or a live
 process holds the run, 2 not a team run.`;
+
+const MONITOR_HELP_FOOTER = `
+Live from the run's journal (no polling). A run another process works on is shown live, and s
+stops it as bosun stop does; a run no process works on is a read-only view, except that
+answering its ask (a, or p for a gated plan) continues it inside the monitor. q quits; a run the
+monitor continued is paused first (continue it with --resume). NO_COLOR turns colours off.
+
+Exit codes: 0 quit, 1 the run's files could not be read, 2 usage error (no terminal, no such run).`;
+
+const CLIENT_HELP_FOOTER = `
+Keys: j / k select an ask, a or Enter answers it (a number picks an option, or type the answer
+and press Enter), q quits. The answer is recorded as bosun answer --no-resume records it; the
+screen says the command that continues its run.
+
+Exit codes: 0 quit, 2 usage error (no terminal).`;
 
 /** Commands whose flow events go to the `notify:` command of bosun.yaml. */
 const NOTIFY_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer"]);
@@ -568,6 +584,27 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
             await import("./commands/answer.js")
           ).runAnswer(ctx(command), ask, answer, options),
         ),
+    );
+
+  program
+    .command("monitor")
+    .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
+    .description(
+      "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, stop (? lists them)",
+    )
+    .addHelpText("after", MONITOR_HELP_FOOTER)
+    .action(async (run: string, _options: unknown, command: Command) =>
+      done(await (await import("./commands/monitor.js")).runMonitor(ctx(command), run)),
+    );
+
+  program
+    .command("client")
+    .description(
+      "keep the repository's open asks on screen as they open, and answer them by hand (nothing else)",
+    )
+    .addHelpText("after", CLIENT_HELP_FOOTER)
+    .action(async (_options: unknown, command: Command) =>
+      done(await (await import("./commands/client.js")).runClient(ctx(command))),
     );
 
   program

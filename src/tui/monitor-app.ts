@@ -11,6 +11,7 @@ import {
   useSyncExternalStore,
   type ReactElement,
 } from "react";
+import { getAnswerKeyAction } from "./answer-keys.js";
 import type { MonitorModel, OpenAsk } from "./monitor-model.js";
 import {
   AgentsPanel,
@@ -137,30 +138,33 @@ export function MonitorApp(props: {
     current: Extract<Mode, { kind: "answer" }>,
   ): void {
     const ask = model.asks.get(current.askId);
-    if (key.escape || ask === undefined) {
+    if (ask === undefined) {
       setMode({ kind: "main" });
-      if (ask === undefined) setNotice(`${current.askId} is no longer open`);
+      setNotice(`${current.askId} is no longer open`);
       return;
     }
-    const send = (answer: string): void => {
-      setMode({ kind: "main" });
-      setNotice(`answering ${ask.askId}: ${answer}…`);
-      act(controller.answer(ask.askId, answer));
-    };
-    const picked = ask.options[Number(input) - 1];
-    if (current.typed === "" && /^[1-9]$/.test(input) && picked !== undefined) send(picked.key);
-    else if (key.return) {
-      if (current.typed.trim() !== "") send(current.typed.trim());
-    } else if (key.backspace || key.delete) editTyped((typed) => typed.slice(0, -1));
-    else if (input !== "" && !key.ctrl && !key.meta) editTyped((typed) => typed + input);
-  }
-
-  // Keys can come faster than React renders: each edit applies to the latest text, not the
-  // text of the render that saw the key.
-  function editTyped(edit: (typed: string) => string): void {
-    setMode((previous) =>
-      previous.kind === "answer" ? { ...previous, typed: edit(previous.typed) } : previous,
-    );
+    const action = getAnswerKeyAction(input, key, ask.options, current.typed);
+    switch (action.kind) {
+      case "cancel":
+        setMode({ kind: "main" });
+        return;
+      case "send":
+        setMode({ kind: "main" });
+        setNotice(`answering ${ask.askId}: ${action.answer}…`);
+        act(controller.answer(ask.askId, action.answer));
+        return;
+      case "edit":
+        // Keys can come faster than React renders: each edit applies to the latest text, not
+        // the text of the render that saw the key.
+        setMode((previous) =>
+          previous.kind === "answer"
+            ? { ...previous, typed: action.edit(previous.typed) }
+            : previous,
+        );
+        return;
+      case "none":
+        return;
+    }
   }
 
   const status = notice ?? model.message ?? "? help · q quit";
