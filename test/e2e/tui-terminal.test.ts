@@ -23,6 +23,7 @@ import { waitFor } from "../helpers/wait-for.js";
 const repos = useOfflineRepos();
 
 /** An SGR code that sets a foreground colour (30–37, 90–97, 38;…); 39 only resets it. */
+// eslint-disable-next-line no-control-regex -- an escape code is what this looks for.
 const COLOUR_CODE = /\u001B\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[0-9;]+)m/;
 
 const WORK_REPORT: OfflineAction = {
