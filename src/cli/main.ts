@@ -122,7 +122,7 @@ stops it as bosun stop does; a run no process works on is a read-only view, exce
 answering its ask (a, or p for a gated plan) continues it inside the monitor. q quits; a run the
 monitor continued is paused first (continue it with --resume). NO_COLOR turns colours off.
 
-Exit codes: 0 quit, 1 the run's files could not be read, 2 usage error (no terminal, no such run).`;
+Exit codes: 0 quit, 1 no runs yet, 2 usage error (no terminal, no such run).`;
 
 const CLIENT_HELP_FOOTER = `
 Keys: j / k select an ask, a or Enter answers it (a number picks an option, or type the answer
