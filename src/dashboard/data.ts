@@ -85,7 +85,11 @@ export async function readRunOrThrow(paths: BosunPaths, runId: string): Promise<
 export async function readDashboardBoard(paths: BosunPaths, runId: string): Promise<Board | null> {
   const run = await readRunOrThrow(paths, runId);
   if (run.flow !== "team") return null;
-  return (await readCurrentBoard(paths, runId)) ?? (await readRebuiltBoard(paths, runId));
+  // board.json may lag the journal by a few seconds under a live writer; one that lags behind
+  // the plan itself has no rows to show, and the page would wait for them: rebuild it then.
+  const current = await readCurrentBoard(paths, runId);
+  if (current?.hasPlan === true) return current;
+  return readRebuiltBoard(paths, runId);
 }
 
 /** The events with `seq > since`, at most `limit`, and the last seq of the journal read. */

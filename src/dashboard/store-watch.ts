@@ -3,9 +3,9 @@
  * opened or answered. Event-driven (fs.watch on `.bosun/runs/` and `.bosun/asks/`, and on the
  * folder above either while it does not exist yet), one watcher set for all pages.
  */
-import { existsSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import type { BosunPaths } from "../store/paths.js";
+import { isRunId, type BosunPaths } from "../store/paths.js";
 
 /** What changed. */
 export type StoreChange = "runs" | "asks";
@@ -50,10 +50,14 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
       return;
     }
     watchers.push(watcher);
+    // Runs made while the folder itself was being made: no event will name them.
+    if (target === dir && change === "runs")
+      for (const name of readdirOrEmpty(dir)) watchNewRun(name);
     watcher.on("error", () => watcher.close());
-    watcher.on("change", () => {
+    watcher.on("change", (_type, filename) => {
       if (target === dir) {
         tell(change);
+        if (change === "runs" && typeof filename === "string") watchNewRun(filename);
         return;
       }
       if (findNearestExisting(dir) === target) return;
@@ -62,6 +66,31 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
       tell(change);
       watchDir(dir, change);
     });
+  };
+  /**
+   * A run directory is made before its run.json (the list shows runs by it): watch a new one
+   * until that file is there, then tell the page again.
+   */
+  const watchNewRun = (name: string): void => {
+    if (isClosed || !isRunId(name)) return;
+    const runFile = paths.runFile(name);
+    if (existsSync(runFile) || !existsSync(paths.runDir(name))) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(paths.runDir(name));
+    } catch {
+      // Gone again already: nothing to show.
+      return;
+    }
+    watchers.push(watcher);
+    const check = (): void => {
+      if (!existsSync(runFile)) return;
+      watcher.close();
+      tell("runs");
+    };
+    watcher.on("change", check);
+    watcher.on("error", () => watcher.close());
+    check();
   };
   watchDir(paths.runsDir, "runs");
   watchDir(paths.asksDir, "asks");
@@ -83,4 +112,13 @@ function findNearestExisting(dir: string): string {
   let found = dir;
   while (!existsSync(found) && path.dirname(found) !== found) found = path.dirname(found);
   return found;
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    // Removed again: no runs in it to watch.
+    return [];
+  }
 }

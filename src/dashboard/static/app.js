@@ -10,7 +10,7 @@ const state = {
   asks: [],
   stream: undefined,
   isDirty: false,
-  // The attention section is kept while its asks are the same, so a note being typed survives.
+  // The asks last rendered (see render).
   attentionKey: "",
 };
 
@@ -35,28 +35,28 @@ function requestRender() {
 
 function render() {
   state.isDirty = false;
-  $("runs").replaceChildren(...renderRuns(state.runs, state.selectedId, selectRun));
+  // The selected run's row from its live model: run.json is rewritten a moment after each event.
+  const live = state.model?.run;
+  const runs = state.runs.map((run) =>
+    run.id === live?.id
+      ? { ...run, status: live.status, costUsd: live.costUsd, openAskIds: live.openAskIds }
+      : run,
+  );
+  $("runs").replaceChildren(...renderRuns(runs, state.selectedId, selectRun));
   const main = $("run");
   if (state.model === undefined) {
     if (state.runs.length === 0)
       main.replaceChildren(h("p", { class: "muted" }, "No runs in this repository yet."));
     return;
   }
-  const keptAttention = $("attention");
-  const sections = renderRun(state.model, state.asks, handlers, Date.now());
-  const key = JSON.stringify([
-    state.asks.map((item) => [item.ask.id, item.isOpen]),
-    state.model.run.status,
-  ]);
-  main.replaceChildren(
-    ...sections
-      .map((node) =>
-        node?.id === "attention" && keptAttention !== null && key === state.attentionKey
-          ? keptAttention
-          : node,
-      )
-      .filter(Boolean),
-  );
+  // The asks' forms are kept while the asks are the same, so a note being typed survives.
+  const keptAsks = $("asks");
+  const sections = renderRun(state.model, state.asks, handlers, Date.now()).filter(Boolean);
+  const key = JSON.stringify(state.asks.map((item) => [item.ask.id, item.isOpen]));
+  if (keptAsks !== null && key === state.attentionKey) {
+    for (const section of sections) section.querySelector("#asks")?.replaceWith(keptAsks);
+  }
+  main.replaceChildren(...sections);
   state.attentionKey = key;
   document.body.dataset.lastSeq = String(state.model.lastSeq);
 }
@@ -64,6 +64,8 @@ function render() {
 async function loadRuns() {
   const { runs } = await api("/api/runs");
   state.runs = runs;
+  // The first run of a repository that had none: show it as it starts.
+  if (state.selectedId === undefined && runs.length > 0) await selectRun(runs[0].id);
   requestRender();
 }
 
@@ -74,8 +76,9 @@ async function loadAsks() {
   requestRender();
 }
 
-async function selectRun(runId) {
+async function selectRun(runId, { isReload = false } = {}) {
   state.stream?.close();
+  if (!isReload) state.hasReloadedBoard = false;
   state.selectedId = runId;
   history.replaceState(null, "", `#run=${runId}`);
   const [{ run }, { board }] = await Promise.all([
@@ -120,17 +123,15 @@ function openStream(runId) {
   });
 }
 
-/** The plan arrived after the board was read: take the rows from the server once. */
+/**
+ * The plan arrived after the board was read: start the run's view again (board and journal),
+ * once per selection, so every task row is there with all its events applied in order.
+ */
 async function reloadBoard(runId) {
   state.model.needsBoard = false;
-  const { board } = await api(`/api/runs/${runId}/board`);
-  if (board === null || state.selectedId !== runId) return;
-  const fresh = createRunModel(state.model.run, board);
-  for (const task of fresh.tasks.values())
-    if (!state.model.tasks.has(task.id)) state.model.tasks.set(task.id, task);
-  state.model.criticalPath = fresh.criticalPath;
-  state.model.hasBoard = true;
-  requestRender();
+  if (state.hasReloadedBoard || state.selectedId !== runId) return;
+  state.hasReloadedBoard = true;
+  await selectRun(runId, { isReload: true });
 }
 
 const handlers = {
@@ -171,6 +172,9 @@ const handlers = {
 /** New runs and asks, from the server's watch of .bosun/. */
 function watchStore() {
   const stream = new EventSource("/api/stream");
+  stream.addEventListener("ready", () => {
+    if (state.stream === undefined) $("connection").textContent = "live";
+  });
   stream.addEventListener("changed", (message) => {
     const { change } = JSON.parse(message.data);
     if (change === "runs") void loadRuns();
@@ -179,10 +183,11 @@ function watchStore() {
 }
 
 async function start() {
-  await loadRuns();
   const wanted = /^#run=(.+)$/.exec(location.hash)?.[1];
+  state.runs = (await api("/api/runs")).runs;
   const first = state.runs.find((run) => run.id === wanted) ?? state.runs[0];
   if (first !== undefined) await selectRun(first.id);
+  requestRender();
   watchStore();
   // A clock for the idle timers only: the data itself arrives by events.
   setInterval(() => {

@@ -142,8 +142,8 @@ function applyLaneEvent(model, event) {
 function applyBoardEvent(model, event) {
   const task = event.taskId === undefined ? undefined : model.tasks.get(event.taskId);
   if (event.type === "plan.created") {
-    // The plan arrived after the board was read: the page reloads the board for its rows.
-    model.needsBoard = true;
+    // The plan arrived after the board was read: the page reads the board again for its rows.
+    if (model.tasks.size === 0) model.needsBoard = true;
     return;
   }
   if (task === undefined) return;

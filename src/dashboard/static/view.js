@@ -158,23 +158,29 @@ function renderAttention(model, asks, handlers) {
     (task) =>
       task.status === "needs_human" || task.status === "failed" || task.status === "retry_queued",
   );
-  const body = [
-    ...open.map((item) => renderAsk(item, handlers)),
-    ...stuck.map((task) =>
-      h(
-        "div",
-        { class: "muted" },
-        statusBadge(task.status),
-        ` ${task.id} ${task.title}`,
-        task.reason ? ` — ${task.reason}` : "",
-      ),
+  const stuckRows = stuck.map((task) =>
+    h(
+      "div",
+      { class: "muted" },
+      statusBadge(task.status),
+      ` ${task.id} ${task.title}`,
+      task.reason ? ` — ${task.reason}` : "",
     ),
-  ];
+  );
   return h(
     "section",
     { id: "attention" },
     h("h2", {}, `Needs attention (${open.length} ask${open.length === 1 ? "" : "s"})`),
-    body.length === 0 ? h("p", { class: "muted" }, "Nothing waits on you.") : body,
+    // Apart from the rest: the page keeps this node while the asks stay the same.
+    h(
+      "div",
+      { id: "asks" },
+      open.map((item) => renderAsk(item, handlers)),
+    ),
+    h("div", { id: "stuck" }, stuckRows),
+    open.length + stuck.length === 0
+      ? h("p", { class: "muted" }, "Nothing waits on you.")
+      : undefined,
   );
 }
 
