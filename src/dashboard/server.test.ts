@@ -21,7 +21,12 @@ import {
   writeRunDir,
 } from "../../test/helpers/team-run.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
-import { startDashboard, type Dashboard } from "./server.js";
+import { createEventBus } from "../flows/event-bus.js";
+import type { BosunEvent } from "../flows/events.js";
+import { createDashboardActions } from "./actions.js";
+import { createDashboardAuth } from "./auth.js";
+import { createDashboardApp, startDashboard, type Dashboard } from "./server.js";
+import { startStoreWatch } from "./store-watch.js";
 
 const EVENTS: RunEvent[] = makeJournal([
   makeTeamCreated(),
@@ -347,5 +352,61 @@ describe("security", () => {
       headers: { Authorization: `Bearer ${dashboard.token}` },
     });
     expect(withToken.status).toBe(200);
+  });
+});
+
+describe("live agent output", () => {
+  it("goes only to streams that proved the token (it is a log); warnings go to all", async () => {
+    const paths = await makeRepo();
+    const bus = createEventBus();
+    const auth = createDashboardAuth("127.0.0.1");
+    const storeWatch = startStoreWatch(paths);
+    const shutdown = new AbortController();
+    const app = createDashboardApp({
+      paths,
+      auth,
+      bus,
+      storeWatch,
+      signal: shutdown.signal,
+      actions: createDashboardActions({
+        paths,
+        getConfig: () => Promise.resolve(DEFAULT_CONFIG),
+        onEvent: bus.publish,
+      }),
+    });
+    const read = async (headers: Record<string, string>): Promise<string[]> => {
+      const response = await app.request(`/api/runs/${TEAM_RUN_ID}/stream?since=8`, {
+        headers: { Host: "127.0.0.1:4318", ...headers },
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      // The ready message says the stream (and its bus subscription) is up.
+      while (!text.includes("event: ready")) text += decoder.decode((await reader.read()).value);
+      const output: BosunEvent = {
+        type: "agent.output",
+        runId: TEAM_RUN_ID,
+        taskId: "a",
+        round: 1,
+        seat: "worker",
+        event: { type: "text", text: "secret-ish log line" },
+      };
+      bus.publish(output);
+      bus.publish({ type: "warning", runId: TEAM_RUN_ID, message: "last one" });
+      while (!text.includes("last one")) text += decoder.decode((await reader.read()).value);
+      await reader.cancel();
+      return text.split("\n\n").filter((block) => block.startsWith("event: live"));
+    };
+    try {
+      const anonymous = await read({});
+      expect(anonymous).toHaveLength(1);
+      expect(anonymous[0]).toContain("last one");
+      const withToken = await read({ Authorization: `Bearer ${auth.token}` });
+      expect(withToken).toHaveLength(2);
+      expect(withToken[0]).toContain("secret-ish log line");
+    } finally {
+      shutdown.abort();
+      storeWatch.close();
+    }
   });
 });

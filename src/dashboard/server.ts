@@ -144,7 +144,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 }
 
 function listen(
-  app: Hono,
+  app: Hono<{ Variables: { hasToken: boolean } }>,
   host: string,
   port: number,
 ): Promise<{ server: ServerType; address: AddressInfo }> {
@@ -179,10 +179,13 @@ export interface DashboardAppOptions {
 }
 
 /** The hono app: auth first, then the page, the API and the streams. */
-export function createDashboardApp(options: DashboardAppOptions): Hono {
+export function createDashboardApp(
+  options: DashboardAppOptions,
+): Hono<{ Variables: { hasToken: boolean } }> {
   const { paths, auth, actions } = options;
   const files = readStaticFiles();
-  const app = new Hono();
+  // Whether the request proved the token: live agent output (a log) goes only to those that did.
+  const app = new Hono<{ Variables: { hasToken: boolean } }>();
 
   app.use(async (c, next) => {
     const decision = checkAccess(auth, {
@@ -194,6 +197,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
       cookie: c.req.header("cookie"),
     });
     if (!decision.isAllowed) return c.json({ error: decision.message }, decision.status);
+    c.set("hasToken", decision.hasToken);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
     await next();
@@ -274,6 +278,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
       afterSeq,
       bus: options.bus,
       signal: options.signal,
+      isAgentOutputAllowed: c.get("hasToken"),
     });
   });
   app.get("/api/asks", async (c) => {

@@ -27,6 +27,8 @@ export interface RunStreamOptions {
   bus: EventBus;
   /** Aborted when the server closes. */
   signal: AbortSignal;
+  /** True when the client proved the token: agent output is a log, never sent without it. */
+  isAgentOutputAllowed: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export function respondRunStream(c: Context, options: RunStreamOptions): Respons
     const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
     const unsubscribe = options.bus.subscribe((event) => {
       if (event.runId !== options.runId || !isLiveOnly(event)) return;
+      if (event.type === "agent.output" && !options.isAgentOutputAllowed) return;
       void writeLive(stream, event);
     });
     try {
