@@ -10,7 +10,9 @@ import { BosunError, isNodeError } from "../errors.js";
 import { describeFsError, getFsHint } from "../store/fs-errors.js";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
 import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
+import { defineContractVerbs } from "./commands/contract.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
+import { subscribeNotifier, type Notifier } from "./notify.js";
 import { color } from "./format.js";
 import type { LearnFlags } from "./commands/learn.js";
 import type { PipelineFlags } from "./commands/pipeline.js";
@@ -32,6 +34,7 @@ Examples:
   bosun board                                  a team run's tasks by status, with costs
   bosun dashboard                              watch and steer runs live in the browser
   bosun asks && bosun answer <ask> more        when a run needs a human
+  bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
 .bosun/asks/; a team run's worktrees are outside the repository (bosun run --help).
@@ -130,6 +133,9 @@ refs/bosun/snapshots/ before the worktree is removed.
 Exit codes: 0 every worktree removed, 1 one was kept (its work is not merged: --force) or a live
 process holds the run, 2 not a team run.`;
 
+/** Commands whose flow events go to the `notify:` command of bosun.yaml. */
+const NOTIFY_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer"]);
+
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set([
   "review",
@@ -179,9 +185,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.stdout.on("error", onOutputError);
   process.stderr.on("error", onOutputError);
   let exitCode = 0;
+  const notifiers: Notifier[] = [];
   const program = createProgram(controller.signal, {
     setExitCode: (code) => (exitCode = code),
     setGraceMs: (ms) => (graceMs = ms),
+    addNotifier: (notifier) => notifiers.push(notifier),
   });
   program.hook("preAction", (_program, command) => {
     isFlowCommand = FLOW_COMMANDS.has(command.name());
@@ -191,6 +199,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     exitCode = reportError(error);
   } finally {
+    // A run's last notification (run.finished) starts as the run ends: let it finish (each is
+    // bounded by notify.timeoutSec; a stop signal's own deadline still ends bosun).
+    for (const notifier of notifiers) await notifier.drain();
     for (const signal of signals) process.off(signal, onStopSignal);
     killAllChildren();
   }
@@ -261,6 +272,8 @@ interface ProgramHooks {
   setExitCode(code: number): void;
   /** The agents' TERM→KILL grace from config: how long a stop may take. */
   setGraceMs(ms: number): void;
+  /** A notifier whose notifications main() waits for before it returns. */
+  addNotifier(notifier: Notifier): void;
 }
 
 function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
@@ -281,10 +294,26 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .addHelpText("after", MAIN_HELP_FOOTER)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  const ctx = (command: Command): CliContext =>
-    createCliContext(command.optsWithGlobals<GlobalOptions>(), signal, {
-      onConfig: (config) => hooks.setGraceMs(config.dispatch.graceSec * 1000),
+  const ctx = (command: Command): CliContext => {
+    // Only bosun's own flow commands: `bosun _ answer` is named like one but runs no flow.
+    const isNotifying = command.parent === program && NOTIFY_COMMANDS.has(command.name());
+    let hasNotifier = false;
+    const context = createCliContext(command.optsWithGlobals<GlobalOptions>(), signal, {
+      onConfig: (config) => {
+        hooks.setGraceMs(config.dispatch.graceSec * 1000);
+        // The flow commands load the config before their flow emits anything.
+        if (!isNotifying || hasNotifier) return;
+        hasNotifier = true;
+        const notifier = subscribeNotifier(config.notify, {
+          events: context.events,
+          getPaths: () => context.getStatePaths(),
+          getCwd: () => context.getStatePaths().then((paths) => paths.root),
+        });
+        if (notifier !== undefined) hooks.addNotifier(notifier);
+      },
     });
+    return context;
+  };
   const done = (code: number | void): void => hooks.setExitCode(code ?? 0);
   const { review } = DEFAULT_CONFIG;
 
@@ -642,6 +671,8 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .action(async (role: string | undefined, _options: unknown, command: Command) =>
       done(await (await import("./commands/roles.js")).runRoles(ctx(command), role)),
     );
+
+  defineContractVerbs(program.command("_"), { ctx, done });
 
   program
     .command("demo")

@@ -46,7 +46,7 @@ export async function runBoard(ctx: CliContext, wanted: string): Promise<number>
  * board.json when it is current; else the board rebuilt from the journal and the plan, without
  * the lock and without writing anything (the run's writer owns board.json).
  */
-async function loadBoard(paths: BosunPaths, runId: string): Promise<Board> {
+export async function loadBoard(paths: BosunPaths, runId: string): Promise<Board> {
   // run.json is small: it tells a review run apart before anything larger is read.
   const run = await readRun(paths, runId);
   if (run?.flow === "review") throw createReviewRunError(runId);

@@ -79,6 +79,11 @@ dispatch:
 #   setup: "npm ci"     # shell command run in a new worktree ("" for none)
 #   copy: [.env]        # untracked files copied from your checkout into each worktree
 
+# notify:               # a command told about each event below, with it as JSON on stdin (README: "Notifications")
+#   command: "ntfy publish bosun"   # a shell command line, or an argv list: [notify-send, bosun]; "" for none
+#   on: [ask.opened, run.finished, budget.exhausted, budget.near]   # budget.near: 80% of a run's budget spent
+#   timeoutSec: 30      # the command is killed after this long; its failures are warnings, never fatal
+
 # prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
 #   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
 `;

@@ -5,6 +5,24 @@
 import type { Config } from "./config.js";
 
 /**
+ * What `notify:` can be told about: an ask opened, a run completed (succeeded, failed, cancelled,
+ * needs a human, budget exhausted: the status is in the notification), a budget cap hit, and a
+ * run's spend reaching NOTIFY_BUDGET_NEAR_RATIO of its cap.
+ */
+export const NOTIFY_KINDS = [
+  "ask.opened",
+  "run.finished",
+  "budget.exhausted",
+  "budget.near",
+] as const;
+
+/** A kind of notification. */
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+/** "Near the cap": this share of a run's budget spent (a team run's --budget-usd). */
+export const NOTIFY_BUDGET_NEAR_RATIO = 0.8;
+
+/**
  * Defaults. Prices are list prices at the time of writing, for cost *estimates* of CLIs that
  * report only tokens; override them in bosun.yaml.
  */
@@ -37,6 +55,7 @@ export const DEFAULT_CONFIG: Config = {
   agents: {},
   team: {},
   worktree: { setup: "", copy: [] },
+  notify: { command: "", on: [...NOTIFY_KINDS], timeoutSec: 30 },
   prices: {
     "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
     "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
+import { NOTIFY_KINDS, type NotifyKind } from "./config-defaults.js";
 import { PIPELINE_PAIRS, PipelinePairSchema, type PipelinePair } from "./run-options.js";
 
 /** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
@@ -170,6 +171,17 @@ export const WrittenConfigSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** A command told about asks, finished runs and budgets (README: "Notifications"). */
+  notify: z
+    .strictObject({
+      /** Run with the notification as JSON on stdin: a shell command line, or an argv list ("" for none). */
+      command: z.union([z.string(), z.array(NonBlankSchema).min(1)]).optional(),
+      /** Which kinds of notification to send (default: all). */
+      on: z.array(z.enum(NOTIFY_KINDS)).optional(),
+      /** The command is killed after this long (0 = no limit). */
+      timeoutSec: createTimerSecSchema("no limit").optional(),
+    })
+    .optional(),
   /** Team roles by id: which harness, model and thinking level plays each, and what it owns. */
   team: z
     .record(z.string(), TeamMemberSchema)
@@ -229,6 +241,8 @@ export interface Config {
   team: Record<string, TeamMember>;
   /** How each team task's worktree is made ready. */
   worktree: { setup: string; copy: string[] };
+  /** Notifications ("" command: none). */
+  notify: { command: string | string[]; on: NotifyKind[]; timeoutSec: number };
 }
 
 // In their own module, without zod, for the help text every CLI start prints from them.
