@@ -167,6 +167,18 @@ describe("bosun dashboard in Chromium", () => {
       await page.waitForSelector(".muted >> .s-succeeded", { timeout: 60_000 });
       expect(await page.evaluate("window.bosunTestMarker")).toBe("still here");
 
+      // The plots: the cost line spans the run, throughput climbed to 3 merged.
+      const spend = await page.getAttribute("#plot-cost path.spend", "d");
+      expect(spend?.split("L").length).toBeGreaterThan(3);
+      expect(await page.textContent("#plot-throughput")).toContain("3 of 3 merged");
+
+      const png = await page.screenshot({ fullPage: true });
+      if (SCREENSHOT_FILE !== undefined) await writeFile(SCREENSHOT_FILE, png);
+      expect(await countColours(page, png)).toBeGreaterThan(20);
+      expect(failures).toEqual([]);
+
+      // Stopped first: the dashboard's run writes its last run.json as it lets go of the run.
+      expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);
       const { run: done, events } = await repo.readOnlyRun();
       expect(done.status).toBe("succeeded");
       expect(
@@ -181,16 +193,6 @@ describe("bosun dashboard in Chromium", () => {
         source: "dashboard",
         note: "b is fine as it is",
       });
-
-      // The plots: the cost line spans the run, throughput climbed to 3 merged.
-      const spend = await page.getAttribute("#plot-cost path.spend", "d");
-      expect(spend?.split("L").length).toBeGreaterThan(3);
-      expect(await page.textContent("#plot-throughput")).toContain("3 of 3 merged");
-
-      const png = await page.screenshot({ fullPage: true });
-      if (SCREENSHOT_FILE !== undefined) await writeFile(SCREENSHOT_FILE, png);
-      expect(await countColours(page, png)).toBeGreaterThan(20);
-      expect(failures).toEqual([]);
     } catch (error) {
       // What the page showed when it failed, for a person to look at.
       if (SCREENSHOT_FILE !== undefined)
