@@ -17,7 +17,7 @@ const layer = (folder, forbidden) => ({
   },
 });
 
-const SURFACES = ["cli", "tui", "web", "lanes"];
+const SURFACES = ["cli", "tui", "web", "lanes", "dashboard"];
 
 export default tseslint.config(
   { ignores: ["dist/**", ".bench-build/**", "node_modules/**", "coverage/**", "test/fixtures/**"] },
@@ -90,6 +90,27 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: false, project: null },
       globals: { process: "readonly", console: "readonly", URL: "readonly" },
+    },
+  },
+  {
+    // The dashboard's page: plain ES modules run by the browser, not by node.
+    files: ["src/dashboard/static/**/*.js"],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "document",
+          "window",
+          "fetch",
+          "requestAnimationFrame",
+          "history",
+          "location",
+          "EventSource",
+          "setInterval",
+          "clearInterval",
+          "console",
+          "URL",
+        ].map((name) => [name, "readonly"]),
+      ),
     },
   },
 );

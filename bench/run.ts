@@ -6,7 +6,9 @@
  *    review round's (target: within it);
  * 4. `bosun status` on a run with 100k events vs bare `node` startup (target: ≤ 150 ms);
  * 5. team runs (team.ts): a real 200-task run at --max-parallel 8, bosun's CPU while agents work,
- *    and the state side of a 1,000-task run.
+ *    and the state side of a 1,000-task run;
+ * 6. `bosun dashboard` (dashboard.ts) on a 1,000-task run with 8 live agents: event on disk to the
+ *    SSE client (target: ≤ 100 ms), server CPU while idle, memory.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -17,6 +19,7 @@ import { appendLines } from "../src/store/jsonl.js";
 import { createBosunPaths } from "../src/store/paths.js";
 import { RunStore } from "../src/store/run-store.js";
 import { runGit } from "../src/workspace/git.js";
+import { benchDashboard } from "./dashboard.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchTeam } from "./team.js";
 import { CLI, createRepo, row, spawnDirect, time } from "./util.js";
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
       `${row("→ bosun's own part (status − node startup)", `${(s.status - s.node).toFixed(1)} ms`, "history size does not matter: status reads run.json only")}\n\n`,
     );
     await benchTeam(path.join(dir, "team"), (line) => process.stdout.write(`${line}\n`));
+    await benchDashboard(path.join(dir, "dashboard"), (line) => process.stdout.write(`${line}\n`));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

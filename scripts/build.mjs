@@ -1,7 +1,7 @@
 // Builds dist/: the CLI and the offline agent as ESM bundles with shared chunks. Bundling (not
 // plain tsc output) because `bosun status` spent most of its time resolving ~150 small ES modules.
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { cp, rm } from "node:fs/promises";
 import { REQUIRE_BANNER, zodTreeShaking, zodWithoutLocales } from "./esbuild-plugins.mjs";
 
 /**
@@ -45,3 +45,11 @@ if (hasWholeZod) {
     `dist/ bundles all of zod again (${ZOD_CANARY} is in it): a source uses the z namespace as a value, which turns tree shaking off. Use z.<name> only.`,
   );
 }
+
+// The dashboard's page ships as it is written (plain ES modules, no build step for the user);
+// the server finds it at dist/dashboard/static/ when it runs from the bundle.
+await cp(
+  new URL("../src/dashboard/static", import.meta.url),
+  new URL("../dist/dashboard/static", import.meta.url),
+  { recursive: true },
+);

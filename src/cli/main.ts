@@ -17,6 +17,7 @@ import { color } from "./format.js";
 import type { LearnFlags } from "./commands/learn.js";
 import type { PipelineFlags } from "./commands/pipeline.js";
 import type { ReviewFlags } from "./commands/review.js";
+import type { DashboardFlags } from "./commands/dashboard.js";
 
 const VERSION = "0.1.0";
 
@@ -31,6 +32,7 @@ Examples:
   bosun run "Add /health" --verify "npm test"  a team run, as a dry run; --execute runs it
   bosun status                                 the latest run; bosun log --follow to watch it
   bosun board                                  a team run's tasks by status, with costs
+  bosun dashboard                              watch and steer runs live in the browser
   bosun asks && bosun answer <ask> more        when a run needs a human
   bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
   bosun monitor                                watch and steer the latest run in the terminal
@@ -108,6 +110,22 @@ Defaults come from pipeline: in bosun.yaml (bosun config shows them); autoloop u
 Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 needs a human,
 130 stopped by Ctrl-C, a signal or bosun stop (paused; continue with --resume).`;
 
+const DASHBOARD_HELP_FOOTER = `
+The page shows every run of the repository and, for one run, a KPI bar, what needs you (asks,
+answerable with their options as buttons and a note), the agents with idle timers, the board,
+cost and throughput plots and the live timeline, all live (Server-Sent Events, no polling).
+Answers and plan approvals given on the page continue the run in this process.
+
+Security: 127.0.0.1 by default. Any other --host makes every request need the token printed at
+start (Authorization: Bearer <token>), or the one-time login link, which sets an HttpOnly cookie.
+Agent logs need the token on any host; a change (POST) needs the token or the page's own origin.
+
+API (JSON): GET /api/runs, /api/runs/RUN, /api/runs/RUN/board, /api/runs/RUN/events?since=SEQ,
+/api/runs/RUN/costs, /api/asks?run=RUN; GET /api/runs/RUN/stream (SSE, Last-Event-ID = seq);
+POST /api/asks/ASK/answer {"answer","note"}, /api/runs/RUN/stop, /api/runs/RUN/approve.
+
+Exit codes: 0 stopped by Ctrl-C or a signal, 1 could not start (the port is taken), 2 usage error.`;
+
 const CLEAN_HELP_FOOTER = `
 A task's branch is deleted only when its change is in the integration branch (judged by
 content); the integration branch itself is kept. Uncommitted work in a worktree is saved under
@@ -135,7 +153,15 @@ Exit codes: 0 quit, 2 usage error (no terminal).`;
 const NOTIFY_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer"]);
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
-const FLOW_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer", "demo"]);
+const FLOW_COMMANDS = new Set([
+  "review",
+  "run",
+  "pipeline",
+  "approve",
+  "answer",
+  "demo",
+  "dashboard",
+]);
 
 /**
  * After a stop signal, the flow stops its agents (TERM, then KILL after the grace period) and
@@ -528,6 +554,23 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     );
 
   program
+    .command("dashboard")
+    .description(
+      "serve a live web dashboard of this repository's runs: board, agents, asks to answer, costs, timeline",
+    )
+    .option("--port <port>", "port to listen on (0: any free one)", parsePort, 4318)
+    .option(
+      "--host <address>",
+      "address to bind; anything but loopback requires the token printed at start",
+      "127.0.0.1",
+    )
+    .option("--open", "open the page in the desktop's browser")
+    .addHelpText("after", DASHBOARD_HELP_FOOTER)
+    .action(async (options: DashboardFlags, command: Command) =>
+      done(await (await import("./commands/dashboard.js")).runDashboard(ctx(command), options)),
+    );
+
+  program
     .command("runs")
     .description("list runs, newest last")
     .action(async (_options: unknown, command: Command) =>
@@ -693,6 +736,15 @@ function parsePositiveInt(value: string): number {
   const n = parseDigits(value);
   if (n === undefined || n <= 0)
     throw new InvalidArgumentError("expected a whole number ≥ 1, in plain digits (e.g. 3).");
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = parseDigits(value);
+  if (n === undefined || n > 65_535)
+    throw new InvalidArgumentError(
+      "expected a port from 0 (any free one) to 65535, in plain digits.",
+    );
   return n;
 }
 

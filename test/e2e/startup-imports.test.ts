@@ -71,6 +71,8 @@ describe("what the built CLI loads at start", () => {
       findLoaded(sources, [/^node_modules\/zod\//, /^src\/store\/schema\/(?!config-defaults)/]),
     ).toEqual([]);
     expect(findLoaded(sources, HEAVY_FOR_READS)).toEqual([]);
+    // The dashboard's server is loaded by bosun dashboard alone.
+    expect(findLoaded(sources, [/^node_modules\/(hono|@hono)\//, /^src\/dashboard\//])).toEqual([]);
   });
 
   it("runs bosun status with run.json's schema alone", () => {

@@ -1,0 +1,250 @@
+/**
+ * `bosun dashboard` under a 1,000-task team run with 8 agents live: the built CLI serves it in
+ * its own process while this one appends journal events and reads the run's SSE stream.
+ * Measured: the time from an event on disk to the SSE client (median and p95; target ≤ 100 ms),
+ * the server's CPU while idle with clients connected (target ≈ 0), its memory, and what a page's
+ * first load costs (board, whole-journal replay).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { writeJsonAtomic } from "../src/store/json-file.js";
+import { createBosunPaths } from "../src/store/paths.js";
+import { reduceRunEvents } from "../src/store/run-state.js";
+import { RunEventSchema, type RunEvent, type RunEventInput } from "../src/store/schema/events.js";
+import { PlanSchema } from "../src/store/schema/plan.js";
+import { RunSchema } from "../src/store/schema/run.js";
+import { createBenchPlan, getBenchTaskId } from "./team-run.js";
+import { CLI, median, percentile, row, verdict } from "./util.js";
+
+const TASKS = 1_000;
+const LIVE_AGENTS = 8;
+const LATENCY_SAMPLES = 200;
+const IDLE_MS = 5_000;
+const RUN_ID = "20261201-090000-da5b";
+
+/** The journal of a 1,000-task run: all but the last 8 tasks merged, those 8 working. */
+function createJournal(): RunEvent[] {
+  const inputs: RunEventInput[] = [
+    {
+      type: "run.created",
+      version: 2,
+      flow: "team",
+      title: `Write ${TASKS} files.`,
+      baseCommit: "b".repeat(40),
+      integrationBranch: `bosun/${RUN_ID}/integration`,
+      options: {
+        planner: "offline",
+        worker: "offline",
+        critic: "offline",
+        maxParallel: LIVE_AGENTS,
+        maxRepairs: 0,
+        verify: "true",
+        timeoutSec: 0,
+        stallTimeoutSec: 300,
+        budgetUsd: 50,
+        isPlanGated: false,
+      },
+    },
+    {
+      type: "plan.created",
+      taskIds: Array.from({ length: TASKS }, (_, i) => getBenchTaskId(i)),
+      attempt: 1,
+    },
+    { type: "plan.approved", by: "auto" },
+  ];
+  for (let i = 0; i < TASKS; i += 1) {
+    const taskId = getBenchTaskId(i);
+    const scope = { taskId, round: 1, seat: "worker" as const, harness: "offline", attempt: 1 };
+    inputs.push(
+      { type: "task.status", taskId, status: "running" },
+      { type: "round.started", taskId, round: 1, head: "b".repeat(40) },
+      { type: "dispatch.started", ...scope },
+    );
+    if (i >= TASKS - LIVE_AGENTS) continue;
+    inputs.push(
+      {
+        type: "dispatch.completed",
+        ...scope,
+        exitCode: 0,
+        costUsd: 0.01,
+        isCostEstimated: false,
+        tokens: { inputTokens: 100, cachedInputTokens: 0, outputTokens: 10 },
+        durationMs: 1000,
+        spawns: 1,
+      },
+      { type: "merge.completed", taskId, commit: "c".repeat(40), previous: "b".repeat(40) },
+      { type: "task.status", taskId, status: "merged" },
+    );
+  }
+  const startMs = Date.parse("2026-12-01T09:00:00Z");
+  return inputs.map((input, index) =>
+    RunEventSchema.parse({ ...input, seq: index + 1, ts: new Date(startMs + index).toISOString() }),
+  );
+}
+
+/** An SSE reader: each message's id, as it arrives. */
+function readStream(url: string, onId: (id: number) => void): AbortController {
+  const controller = new AbortController();
+  void (async () => {
+    const response = await fetch(url, { signal: controller.signal });
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
+          const id = /^id: (\d+)$/m.exec(buffer.slice(0, end))?.[1];
+          buffer = buffer.slice(end + 2);
+          if (id !== undefined) onId(Number(id));
+        }
+      }
+    } catch {
+      // Aborted at the end of the benchmark.
+    }
+  })();
+  return controller;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+async function readCpuSec(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function readRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function startServer(root: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [CLI, "--root", root, "dashboard", "--port", "0", "--json"],
+    {
+      // Its stderr only says "Stopping…" at the end.
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("\n"))
+        resolve((JSON.parse(out.split("\n")[0] ?? "") as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`bosun dashboard exited ${code}`)));
+  });
+  return { child, url };
+}
+
+/** Runs the dashboard benchmark in `dir` and prints its rows. */
+export async function benchDashboard(dir: string, print: (line: string) => void): Promise<void> {
+  const root = path.join(dir, "repo");
+  await mkdir(root, { recursive: true });
+  const paths = createBosunPaths(root);
+  const events = createJournal();
+  await mkdir(paths.runDir(RUN_ID), { recursive: true });
+  await writeFile(paths.eventsFile(RUN_ID), events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  await writeJsonAtomic(paths.runFile(RUN_ID), RunSchema, reduceRunEvents(events, RUN_ID));
+  await writeJsonAtomic(paths.planFile(RUN_ID), PlanSchema, createBenchPlan(TASKS));
+
+  const { child, url } = await startServer(root);
+  const pid = child.pid ?? 0;
+  try {
+    const startedRssMb = await readRssMb(pid);
+    // A page's first load: the board (rebuilt from the journal: no board.json) and the replay.
+    let started = performance.now();
+    const board = await fetch(`${url}api/runs/${RUN_ID}/board`);
+    await board.arrayBuffer();
+    const boardMs = performance.now() - started;
+
+    let lastSeq = 0;
+    let onSeq: (() => void) | undefined;
+    started = performance.now();
+    const replayed = new Promise<void>((resolve) => (onSeq = resolve));
+    const stream = readStream(`${url}api/runs/${RUN_ID}/stream?since=0`, (id) => {
+      lastSeq = id;
+      if (id >= events.length) onSeq?.();
+    });
+    await replayed;
+    const replayMs = performance.now() - started;
+    // A second page, as a second tab would be.
+    const second = readStream(`${url}api/runs/${RUN_ID}/stream?since=${events.length}`, () => {});
+
+    // The 8 live agents' events, one at a time: on disk, then at the client.
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
+      const seq = events.length + i + 1;
+      const taskId = getBenchTaskId(TASKS - LIVE_AGENTS + (i % LIVE_AGENTS));
+      const event = RunEventSchema.parse({
+        seq,
+        ts: new Date().toISOString(),
+        type: "gate.completed",
+        taskId,
+        round: 1,
+        name: "verify",
+        passed: true,
+        detail: "ok",
+      });
+      const arrived = new Promise<void>((resolve) => {
+        onSeq = () => {
+          if (lastSeq >= seq) resolve();
+        };
+      });
+      const t0 = performance.now();
+      await appendFile(paths.eventsFile(RUN_ID), `${JSON.stringify(event)}\n`);
+      await arrived;
+      latencies.push(performance.now() - t0);
+    }
+    const busyRssMb = await readRssMb(pid);
+
+    const cpuBefore = await readCpuSec(pid);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleCpuPct = (((await readCpuSec(pid)) - cpuBefore) / (IDLE_MS / 1000)) * 100;
+    stream.abort();
+    second.abort();
+
+    const p50 = median(latencies);
+    print(`\ndashboard (${TASKS} tasks, ${events.length} events, ${LIVE_AGENTS} live agents)`);
+    print(
+      row(
+        "event on disk → SSE client",
+        `${p50.toFixed(1)} ms`,
+        `p95 ${percentile(latencies, 95).toFixed(1)} ms; target ≤ 100 ms ${verdict(p50 <= 100)}`,
+      ),
+    );
+    print(
+      row(
+        "server CPU while idle",
+        `${idleCpuPct.toFixed(2)} %`,
+        `${IDLE_MS / 1000} s, 2 SSE clients connected; target ≈ 0 ${verdict(idleCpuPct < 1)}`,
+      ),
+    );
+    print(
+      row(
+        "server memory (RSS)",
+        `${busyRssMb.toFixed(0)} MB`,
+        `${startedRssMb.toFixed(0)} MB at start`,
+      ),
+    );
+    print(
+      row(
+        "first load: board",
+        `${boardMs.toFixed(0)} ms`,
+        "rebuilt from the journal (no board.json)",
+      ),
+    );
+    print(
+      row(
+        "first load: journal replay",
+        `${replayMs.toFixed(0)} ms`,
+        `${events.length} events over SSE`,
+      ),
+    );
+  } finally {
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}

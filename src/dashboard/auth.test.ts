@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkAccess,
+  createAuthCookie,
+  createDashboardAuth,
+  isLoopbackHost,
+  useLoginCode,
+  type RequestFacts,
+} from "./auth.js";
+
+function makeRequest(extra: Partial<RequestFacts> = {}): RequestFacts {
+  return {
+    method: "GET",
+    path: "/api/runs",
+    host: "127.0.0.1:4318",
+    origin: undefined,
+    authorization: undefined,
+    cookie: undefined,
+    ...extra,
+  };
+}
+
+describe("isLoopbackHost", () => {
+  it("takes 127/8, ::1 and localhost as loopback, and nothing else", () => {
+    for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ["0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "example.com", "128.0.0.1"])
+      expect(isLoopbackHost(host), host).toBe(false);
+  });
+});
+
+describe("checkAccess", () => {
+  it("on a loopback bind serves reads without a token, to loopback Host names only", () => {
+    const auth = createDashboardAuth("127.0.0.1");
+    expect(checkAccess(auth, makeRequest())).toEqual({ isAllowed: true, hasToken: false });
+    expect(checkAccess(auth, makeRequest({ host: "localhost:4318" })).isAllowed).toBe(true);
+    // A rebound DNS name reaching 127.0.0.1 carries its own name.
+    expect(checkAccess(auth, makeRequest({ host: "evil.example:4318" }))).toMatchObject({
+      isAllowed: false,
+      status: 403,
+    });
+  });
+
+  it("on any other bind refuses everything without the token (401), and takes bearer or cookie", () => {
+    const auth = createDashboardAuth("0.0.0.0");
+    expect(auth.isTokenRequired).toBe(true);
+    expect(checkAccess(auth, makeRequest({ host: "10.1.1.1:4318" }))).toMatchObject({
+      isAllowed: false,
+      status: 401,
+    });
+    expect(checkAccess(auth, makeRequest({ path: "/" })).isAllowed).toBe(false);
+    expect(checkAccess(auth, makeRequest({ authorization: "Bearer wrong" })).isAllowed).toBe(false);
+    expect(
+      checkAccess(auth, makeRequest({ authorization: `Bearer ${auth.token}`, host: "x:1" })),
+    ).toEqual({ isAllowed: true, hasToken: true });
+    expect(
+      checkAccess(auth, makeRequest({ cookie: `a=b; bosun_dashboard=${auth.token}`, host: "x:1" })),
+    ).toEqual({ isAllowed: true, hasToken: true });
+    // The login link is the one way in without it.
+    expect(checkAccess(auth, makeRequest({ path: "/login" })).isAllowed).toBe(true);
+  });
+
+  it("takes a POST with the bearer token or from the page's own origin, never on a cookie alone", () => {
+    const auth = createDashboardAuth("127.0.0.1");
+    const post = makeRequest({ method: "POST", path: "/api/runs/x/stop" });
+    expect(checkAccess(auth, post)).toMatchObject({ isAllowed: false, status: 403 });
+    expect(checkAccess(auth, { ...post, origin: "http://evil.example" }).isAllowed).toBe(false);
+    expect(checkAccess(auth, { ...post, origin: "http://127.0.0.1:4318" }).isAllowed).toBe(true);
+    expect(checkAccess(auth, { ...post, authorization: `Bearer ${auth.token}` }).isAllowed).toBe(
+      true,
+    );
+    expect(checkAccess(auth, { ...post, cookie: `bosun_dashboard=${auth.token}` }).isAllowed).toBe(
+      false,
+    );
+  });
+
+  it("serves agent logs only with the token, on loopback too", () => {
+    const auth = createDashboardAuth("127.0.0.1");
+    const log = makeRequest({ path: "/api/runs/20261201-090000-a1b2/log" });
+    expect(checkAccess(auth, log)).toMatchObject({ isAllowed: false, status: 401 });
+    expect(checkAccess(auth, { ...log, cookie: `bosun_dashboard=${auth.token}` }).isAllowed).toBe(
+      true,
+    );
+  });
+});
+
+describe("the login link", () => {
+  it("works once, with its own code, and sets an HttpOnly same-site cookie", () => {
+    const auth = createDashboardAuth("0.0.0.0");
+    expect(useLoginCode(auth, "wrong")).toBe(false);
+    expect(useLoginCode(auth, auth.token)).toBe(false);
+    expect(useLoginCode(auth, auth.loginCode)).toBe(true);
+    expect(useLoginCode(auth, auth.loginCode)).toBe(false);
+    expect(createAuthCookie(auth)).toBe(
+      `bosun_dashboard=${auth.token}; HttpOnly; SameSite=Strict; Path=/`,
+    );
+  });
+
+  it("makes new secrets per start", () => {
+    const first = createDashboardAuth("127.0.0.1");
+    const second = createDashboardAuth("127.0.0.1");
+    expect(first.token).not.toBe(second.token);
+    expect(first.loginCode).not.toBe(first.token);
+    expect(first.token.length).toBeGreaterThanOrEqual(32);
+  });
+});

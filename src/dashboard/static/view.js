@@ -1,0 +1,351 @@
+// Rendering: functions from the page's state to DOM nodes. Text always goes in as text nodes
+// (never as HTML), so whatever a run or an agent wrote cannot become markup.
+import { TASK_STATUSES, getKpis } from "./model.js";
+import { renderCostPlot, renderThroughputPlot } from "./plots.js";
+
+/** Idle seconds after which a working agent's timer turns amber, then red. */
+const IDLE_AMBER_SEC = 60;
+const IDLE_RED_SEC = 300;
+
+/** Builds an element: attributes (on* are listeners), then children (strings become text). */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    // Through the CSSOM: the page's policy refuses style attributes.
+    else if (name === "style") Object.assign(node.style, value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
+  }
+  return node;
+}
+
+function usd(value) {
+  return `$${(value ?? 0).toFixed(value >= 10 ? 2 : 4)}`;
+}
+
+function statusBadge(status) {
+  return h("span", { class: `status s-${status}` }, status.replace("_", " "));
+}
+
+/** The runs list. */
+export function renderRuns(runs, selectedId, onSelect) {
+  if (runs.length === 0) return [h("p", { class: "muted pad" }, "No runs yet.")];
+  return runs.map((run) =>
+    h(
+      "button",
+      {
+        class: "run-item",
+        "data-run": run.id,
+        "aria-current": run.id === selectedId ? "true" : "false",
+        onclick: () => onSelect(run.id),
+      },
+      statusBadge(run.status),
+      " ",
+      run.flow,
+      h("div", {}, run.title),
+      h(
+        "small",
+        {},
+        `${run.id} · ${usd(run.costUsd)}${run.openAskIds.length > 0 ? ` · ${run.openAskIds.length} ask(s)` : ""}`,
+      ),
+    ),
+  );
+}
+
+/** One run: header, KPIs, needs attention, swimlanes, board, plots, timeline. */
+export function renderRun(model, asks, handlers, nowMs) {
+  const { run } = model;
+  const planAskId = `ask-${run.id}-plan`;
+  return [
+    h("h1", {}, run.title),
+    h(
+      "div",
+      { class: "muted" },
+      `${run.flow} run ${run.id} · `,
+      statusBadge(run.status),
+      run.reason ? ` · ${run.reason}` : "",
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      run.status === "running"
+        ? h("button", { id: "stop-run", onclick: () => handlers.stop(run.id) }, "Stop run")
+        : undefined,
+      run.openAskIds.includes(planAskId)
+        ? h(
+            "button",
+            { id: "approve-plan", onclick: () => handlers.approve(run.id) },
+            "Approve plan",
+          )
+        : undefined,
+    ),
+    renderKpis(model),
+    renderAttention(model, asks, handlers),
+    renderLanes(model, nowMs),
+    model.hasBoard ? renderBoard(model) : undefined,
+    h(
+      "section",
+      { id: "plots" },
+      h("h2", {}, "Plots"),
+      h(
+        "div",
+        { class: "plots" },
+        renderCostPlot(model.spend, model.budgetUsd, run.createdAt, nowMs),
+        model.hasBoard
+          ? renderThroughputPlot(model.merges, run.createdAt, nowMs, model.tasks.size)
+          : undefined,
+      ),
+    ),
+    renderTimeline(model),
+  ];
+}
+
+function kpi(label, value, extra = {}) {
+  return h(
+    "div",
+    { class: `kpi ${extra.level ?? ""}`, "data-kpi": extra.key ?? label },
+    h("b", {}, value),
+    label,
+    extra.child,
+  );
+}
+
+function renderKpis(model) {
+  const k = getKpis(model);
+  const budgetBar =
+    k.budget === undefined
+      ? undefined
+      : h(
+          "div",
+          { class: "bar" },
+          h("div", {
+            style: { width: `${Math.min(100, (100 * k.spent) / k.budget).toFixed(1)}%` },
+          }),
+        );
+  const items = [
+    k.progress === undefined
+      ? kpi("round", model.run.round ?? 0)
+      : kpi("progress", `${k.progress}%`, { key: "progress" }),
+    kpi("agents active", k.active, { key: "active" }),
+  ];
+  if (model.hasBoard) {
+    items.push(
+      kpi("in progress", k.inProgress, { key: "in-progress" }),
+      kpi("blocked", k.blocked, { key: "blocked" }),
+      kpi("escalated", k.escalated, { key: "escalated", level: k.escalated > 0 ? "amber" : "" }),
+      kpi("retries", k.retries, { key: "retries" }),
+      kpi("time left", k.etaMin === undefined ? "–" : `~${k.etaMin} min`, { key: "eta" }),
+    );
+  }
+  items.push(
+    kpi(k.budget === undefined ? "spent" : `of ${usd(k.budget)} budget`, usd(k.spent), {
+      key: "spend",
+      level: k.spendLevel,
+      child: budgetBar,
+    }),
+  );
+  return h("section", { id: "kpis" }, h("div", { class: "kpis" }, items));
+}
+
+function renderAttention(model, asks, handlers) {
+  const open = asks.filter((item) => item.isOpen);
+  const stuck = [...model.tasks.values()].filter(
+    (task) =>
+      task.status === "needs_human" || task.status === "failed" || task.status === "retry_queued",
+  );
+  const stuckRows = stuck.map((task) =>
+    h(
+      "div",
+      { class: "muted" },
+      statusBadge(task.status),
+      ` ${task.id} ${task.title}`,
+      task.reason ? ` — ${task.reason}` : "",
+    ),
+  );
+  return h(
+    "section",
+    { id: "attention" },
+    h("h2", {}, `Needs attention (${open.length} ask${open.length === 1 ? "" : "s"})`),
+    // Apart from the rest: the page keeps this node while the asks stay the same.
+    h(
+      "div",
+      { id: "asks" },
+      open.map((item) => renderAsk(item, handlers)),
+    ),
+    h("div", { id: "stuck" }, stuckRows),
+    open.length + stuck.length === 0
+      ? h("p", { class: "muted" }, "Nothing waits on you.")
+      : undefined,
+  );
+}
+
+function renderAsk(item, handlers) {
+  const { ask } = item;
+  const note = h("input", {
+    name: "note",
+    placeholder: "note for the next round (optional)",
+    "aria-label": "note",
+  });
+  const free = h("input", { name: "answer", placeholder: "your answer", "aria-label": "answer" });
+  const send = (answer) => handlers.answer(ask.id, answer, note.value);
+  const controls =
+    ask.options.length > 0
+      ? ask.options.map((option) =>
+          h(
+            "button",
+            {
+              type: "button",
+              title: option.label,
+              "data-option": option.key,
+              onclick: () => send(option.key),
+            },
+            `${option.key} — ${option.label}`,
+          ),
+        )
+      : [free, h("button", { type: "submit" }, "Answer")];
+  const form = h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (ask.options.length === 0 && free.value.trim() !== "") send(free.value);
+      },
+    },
+    controls,
+    note,
+  );
+  return h(
+    "div",
+    { class: "ask", "data-ask": ask.id },
+    h("div", {}, h("b", {}, ask.question)),
+    item.answerProblem ? h("div", { class: "notice" }, item.answerProblem) : undefined,
+    ask.context ? h("pre", {}, ask.context) : undefined,
+    form,
+  );
+}
+
+function renderLanes(model, nowMs) {
+  const lanes = [...model.lanes.values()].sort(
+    (a, b) =>
+      Number(b.state === "working") - Number(a.state === "working") || b.lastAtMs - a.lastAtMs,
+  );
+  const rows = lanes.slice(0, 24).map((lane) => {
+    const idleSec = Math.max(0, Math.round((nowMs - lane.lastAtMs) / 1000));
+    const level =
+      lane.state !== "working"
+        ? ""
+        : idleSec >= IDLE_RED_SEC
+          ? "red"
+          : idleSec >= IDLE_AMBER_SEC
+            ? "amber"
+            : "";
+    return h(
+      "div",
+      { class: "lane", "data-lane": `${lane.taskId}/${lane.seat}`, "data-state": lane.state },
+      h("span", {}, lane.taskId + (lane.phase ? ` · ${lane.phase}` : "")),
+      h("span", {}, lane.seat),
+      h("span", { class: "muted" }, lane.harness ?? ""),
+      h("span", {}, lane.state),
+      h(
+        "span",
+        { class: `idle ${level}`, title: "since last heard" },
+        lane.state === "working" ? `${idleSec}s` : "",
+      ),
+      h("span", { class: "muted" }, `round ${lane.round} · ${usd(lane.costUsd)}`),
+      lane.tail.length > 0 ? h("div", { class: "tail" }, lane.tail.join("\n")) : undefined,
+    );
+  });
+  return h(
+    "section",
+    { id: "lanes" },
+    h("h2", {}, "Agents"),
+    rows.length === 0
+      ? h("p", { class: "muted" }, "No agent has run yet.")
+      : h("div", { class: "lanes" }, rows),
+  );
+}
+
+function renderBoard(model) {
+  const critical = new Set(model.criticalPath);
+  const columns = TASK_STATUSES.map((status) => {
+    const tasks = [...model.tasks.values()].filter((task) => task.status === status);
+    if (tasks.length === 0 && !["pending", "running", "merged"].includes(status)) return undefined;
+    return h(
+      "div",
+      { class: "column", "data-column": status },
+      h("h3", { class: `s-${status}` }, `${status.replace("_", " ")} (${tasks.length})`),
+      tasks.map((task) =>
+        h(
+          "div",
+          {
+            class: `card${critical.has(task.id) ? " critical" : ""}`,
+            "data-task": task.id,
+            "data-status": task.status,
+          },
+          h("b", {}, `${critical.has(task.id) ? "★ " : ""}${task.id}`),
+          ` ${task.title}`,
+          h(
+            "small",
+            {},
+            `${task.role} · ${task.harness ?? "–"} · round ${task.round} · ${usd(task.costUsd)}`,
+          ),
+          task.dependsOn.map((dep) =>
+            h(
+              "span",
+              { class: `chip${task.blockedBy.includes(dep) ? "" : " done"}`, title: "depends on" },
+              `⤷ ${dep}`,
+            ),
+          ),
+          task.reason ? h("small", {}, task.reason) : undefined,
+        ),
+      ),
+    );
+  });
+  return h("section", { id: "board" }, h("h2", {}, "Board"), h("div", { class: "board" }, columns));
+}
+
+function describeEvent(event) {
+  const parts = [
+    event.taskId,
+    event.phase,
+    event.round === undefined ? undefined : `r${event.round}`,
+    event.seat,
+    event.harness,
+  ];
+  const detail =
+    event.status ??
+    event.verdict ??
+    event.decision ??
+    event.name ??
+    event.reason ??
+    event.question ??
+    event.answer ??
+    event.message ??
+    event.detail;
+  const passed = event.passed === undefined ? "" : event.passed ? " passed" : " FAILED";
+  return `${parts.filter(Boolean).join(" ")}${detail === undefined ? "" : ` ${detail}`}${passed}`;
+}
+
+function renderTimeline(model) {
+  const rows = [...model.timeline]
+    .reverse()
+    .map((event) =>
+      h(
+        "div",
+        { "data-seq": event.seq },
+        `${event.ts.slice(11, 19)} #${event.seq} ${event.type} `,
+        describeEvent(event),
+      ),
+    );
+  return h(
+    "section",
+    { id: "timeline" },
+    h("h2", {}, "Timeline"),
+    h("div", { class: "timeline" }, rows),
+  );
+}
