@@ -1,6 +1,6 @@
 import { render } from "ink-testing-library";
 import { createElement } from "react";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { readAsk, writeAsk } from "../human/asks.js";
@@ -8,6 +8,12 @@ import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import type { Ask } from "../store/schema/asks.js";
 import { ClientApp } from "./client-app.js";
 import { startClientSource } from "./client-source.js";
+
+// ink draws only the last frame where CI is set (is-in-ci, read when ink loads), and colours
+// follow CI too: these tests watch frames change, as a human at a terminal does.
+vi.hoisted(() => {
+  Reflect.deleteProperty(process.env, "CI");
+});
 
 const RUN_ID = "20261122-120000-abcd";
 

@@ -1,6 +1,6 @@
 import { render } from "ink-testing-library";
 import { createElement } from "react";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import {
   REVIEW_CREATED,
   TEAM_CREATED,
@@ -16,6 +16,12 @@ import {
   selectAgent,
   type MonitorModel,
 } from "./monitor-model.js";
+
+// ink draws only the last frame where CI is set (is-in-ci, read when ink loads), and colours
+// follow CI too: these tests watch frames change, as a human at a terminal does.
+vi.hoisted(() => {
+  Reflect.deleteProperty(process.env, "CI");
+});
 
 /** A controller over a model built from `inputs`, recording the actions asked of it. */
 function makeController(inputs: readonly RunEventInput[]): MonitorController & {

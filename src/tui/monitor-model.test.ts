@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   REVIEW_CREATED,
   TEAM_CREATED,
@@ -20,6 +20,11 @@ import {
   TAIL_LINES_MAX,
   type MonitorModel,
 } from "./monitor-model.js";
+
+// The event lines are the printer's, whose colours follow CI (read when it loads): plain here.
+vi.hoisted(() => {
+  Reflect.deleteProperty(process.env, "CI");
+});
 
 function makeModel(inputs: readonly RunEventInput[], atMs?: number): MonitorModel {
   const model = createMonitorModel(TEST_RUN_ID);

@@ -10,12 +10,16 @@ import { MonitorApp } from "./monitor-app.js";
 import { startMonitorSource, type MonitorSourceOptions } from "./monitor-source.js";
 import { getTheme } from "./theme.js";
 
+/**
+ * Live in the alternate screen. Interactive always: the commands refuse to start without a
+ * terminal, and ink would otherwise draw nothing until exit wherever CI=true is set.
+ */
+const SCREEN_OPTIONS = { alternateScreen: true, interactive: true } as const;
+
 /** Shows the monitor of one run until the human quits; a run resumed in it is paused first. */
 export async function runMonitorScreen(options: MonitorSourceOptions): Promise<void> {
   const controller = startMonitorSource(options);
-  const app = render(h(MonitorApp, { controller, theme: getTheme() }), {
-    alternateScreen: true,
-  });
+  const app = render(h(MonitorApp, { controller, theme: getTheme() }), SCREEN_OPTIONS);
   const onStop = (): void => app.unmount();
   options.signal.addEventListener("abort", onStop);
   try {
@@ -30,9 +34,7 @@ export async function runMonitorScreen(options: MonitorSourceOptions): Promise<v
 /** Shows the repository's open asks until the human quits. */
 export async function runClientScreen(options: ClientSourceOptions): Promise<void> {
   const controller = startClientSource(options);
-  const app = render(h(ClientApp, { controller, theme: getTheme() }), {
-    alternateScreen: true,
-  });
+  const app = render(h(ClientApp, { controller, theme: getTheme() }), SCREEN_OPTIONS);
   const onStop = (): void => app.unmount();
   options.signal.addEventListener("abort", onStop);
   try {

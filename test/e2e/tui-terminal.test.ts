@@ -89,7 +89,12 @@ function useTmux(repo: OfflineRepo): {
       const quoted = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
       // The pane stays after bosun exits, saying how it exited (cat waits on the terminal).
       const command = [
+        // A person's terminal, not CI: ink and the colour libraries go quiet where CI is set.
         "env",
+        "-u",
+        "CI",
+        "-u",
+        "CONTINUOUS_INTEGRATION",
         ...Object.entries(vars).map(([key, value]) => quoted(`${key}=${value}`)),
         quoted(process.execPath),
         quoted(BOSUN_CLI),
