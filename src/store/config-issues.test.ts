@@ -25,6 +25,7 @@ describe("getKnownKeys", () => {
       "agents",
       "prices",
       "worktree",
+      "notify",
       "team",
     ]);
     expect(getKnownKeys(["review"])).toEqual(["worker", "reviewer", "maxRounds", "verify"]);
