@@ -149,8 +149,20 @@ screen says the command that continues its run.
 
 Exit codes: 0 quit, 2 usage error (no terminal).`;
 
-/** Commands whose flow events go to the `notify:` command of bosun.yaml. */
-const NOTIFY_COMMANDS = new Set(["review", "run", "pipeline", "approve", "answer"]);
+/**
+ * Commands whose flow events go to the `notify:` command of bosun.yaml: those that drive a run,
+ * including the surfaces that continue one (an answer or approval from the dashboard or the
+ * monitor continues the run in their process, so they are the ones to notify).
+ */
+const NOTIFY_COMMANDS = new Set([
+  "review",
+  "run",
+  "pipeline",
+  "approve",
+  "answer",
+  "dashboard",
+  "monitor",
+]);
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set([

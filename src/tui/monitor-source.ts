@@ -9,6 +9,7 @@ import { resolveHarness } from "../agents/harnesses.js";
 import { parseOfflineLine } from "../agents/offline/parse.js";
 import { PARSERS } from "../agents/parsers.js";
 import { getErrorMessage } from "../errors.js";
+import type { BosunEventListener } from "../flows/events.js";
 import { answerAndContinue, recordAnswer } from "../flows/human-actions.js";
 import { getResumeCommand } from "../flows/registry.js";
 import { stopRun } from "../flows/stop-run.js";
@@ -44,6 +45,8 @@ export interface MonitorSourceOptions {
   loadConfig: () => Promise<Config>;
   /** Aborts whatever the monitor runs (main()'s stop signal). */
   signal: AbortSignal;
+  /** Every event of a run the monitor continues (the command's bus: notifications). */
+  onEvent?: BosunEventListener;
 }
 
 /**
@@ -208,6 +211,7 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
             signal: abort.signal,
             onEvent: (event) => {
               applyLiveEvent(model, event);
+              options.onEvent?.(event);
               notify();
             },
           });

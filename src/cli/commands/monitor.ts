@@ -18,6 +18,8 @@ export async function runMonitor(ctx: CliContext, wanted: string): Promise<numbe
     runId,
     loadConfig: async () => (await ctx.getConfig()).config,
     signal: ctx.signal,
+    // The screen is ink's: nothing prints these events; the notifier (notify: in bosun.yaml) hears them.
+    onEvent: ctx.events.publish,
   });
   return 0;
 }
