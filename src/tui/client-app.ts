@@ -2,12 +2,14 @@
  * `bosun client`'s screen: the repository's open asks, always on screen, and a prompt to answer
  * the selected one. Nothing else: no runs, no logs.
  */
-import { Box, useApp, useInput, useWindowSize, type Key } from "ink";
+import { Box, useApp, type Key } from "ink";
 import { createElement as h, useState, useSyncExternalStore, type ReactElement } from "react";
 import { getAnswerKeyAction } from "./answer-keys.js";
 import type { ClientController } from "./client-source.js";
 import { AnswerPrompt, AskLines, Line } from "./monitor-view.js";
 import type { Theme } from "./theme.js";
+import { useKeys } from "./use-keys.js";
+import { useWindowSize } from "./window-size.js";
 
 /** The client. `columns` overrides the terminal's (tests). */
 export function ClientApp(props: {
@@ -27,7 +29,7 @@ export function ClientApp(props: {
   const [notice, setNotice] = useState<string | undefined>();
   const selectedIndex = Math.max(0, Math.min(selected, asks.length - 1));
 
-  useInput((input: string, key: Key) => {
+  useKeys((input: string, key: Key) => {
     if (answering === undefined) {
       setNotice(undefined);
       if (input === "q") exit();

@@ -85,20 +85,28 @@ function renderMonitor(
   return app;
 }
 
-/** Waits for the frame to show `text` (ink draws after React commits, a tick later). */
+/**
+ * How long a frame or a call may take to show: ink throttles its drawing (about 30 frames a
+ * second), and a busy machine adds more. Waiting ends as soon as it shows.
+ */
+const WAIT_DEADLINE_MS = 5_000;
+
+/** Waits for the frame to show `text`. */
 async function waitForFrame(app: ReturnType<typeof render>, text: string): Promise<string> {
-  for (let tries = 0; tries < 200; tries += 1) {
+  const deadline = Date.now() + WAIT_DEADLINE_MS;
+  while (Date.now() < deadline) {
     const frame = app.lastFrame() ?? "";
     if (frame.includes(text)) return frame;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`the frame never showed ${JSON.stringify(text)}:\n${app.lastFrame() ?? ""}`);
 }
 
 /** Waits for the controller to be asked `call`. */
 async function waitForCall(calls: readonly string[], call: string): Promise<void> {
-  for (let tries = 0; tries < 200 && !calls.includes(call); tries += 1)
-    await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + WAIT_DEADLINE_MS;
+  while (Date.now() < deadline && !calls.includes(call))
+    await new Promise((resolve) => setTimeout(resolve, 5));
   expect(calls).toContain(call);
 }
 

@@ -3,7 +3,7 @@
  * and calls the controller for every action (answer, approve, stop, quit), so the keys are
  * tested with a fake controller and the real one acts through the functions the CLI verbs call.
  */
-import { Box, useApp, useInput, useWindowSize, type Key } from "ink";
+import { Box, useApp, type Key } from "ink";
 import {
   createElement as h,
   useEffect,
@@ -27,6 +27,8 @@ import {
   getShownLanes,
 } from "./monitor-view.js";
 import type { Theme } from "./theme.js";
+import { useKeys } from "./use-keys.js";
+import { useWindowSize } from "./window-size.js";
 
 /** What the monitor's screen needs from whoever keeps the model live and acts on the run. */
 export interface MonitorController {
@@ -87,7 +89,7 @@ export function MonitorApp(props: {
     act(controller.close().then(() => exit()));
   };
 
-  useInput((input: string, key: Key) => {
+  useKeys((input: string, key: Key) => {
     switch (mode.kind) {
       case "help":
         if (input === "?" || key.escape || input === "q") setMode({ kind: "main" });

@@ -11,21 +11,27 @@ import { startMonitorSource, type MonitorSourceOptions } from "./monitor-source.
 import { getTheme } from "./theme.js";
 
 /**
- * Live in the alternate screen. Interactive always: the commands refuse to start without a
- * terminal, and ink would otherwise draw nothing until exit wherever CI=true is set.
+ * The terminal's alternate screen (xterm's 1049: saved cursor, cleared screen), so quitting gives
+ * the human's scrollback back as it was. Written by hand: ink 6 (Node 20) has no option for it.
  */
-const SCREEN_OPTIONS = { alternateScreen: true, interactive: true } as const;
+const ENTER_ALTERNATE_SCREEN = "\u001B[?1049h";
+const LEAVE_ALTERNATE_SCREEN = "\u001B[?1049l";
 
 /** Shows the monitor of one run until the human quits; a run resumed in it is paused first. */
 export async function runMonitorScreen(options: MonitorSourceOptions): Promise<void> {
   const controller = startMonitorSource(options);
-  const app = render(h(MonitorApp, { controller, theme: getTheme() }), SCREEN_OPTIONS);
-  const onStop = (): void => app.unmount();
-  options.signal.addEventListener("abort", onStop);
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
   try {
-    await app.waitUntilExit();
+    const app = render(h(MonitorApp, { controller, theme: getTheme() }));
+    const onStop = (): void => app.unmount();
+    options.signal.addEventListener("abort", onStop);
+    try {
+      await app.waitUntilExit();
+    } finally {
+      options.signal.removeEventListener("abort", onStop);
+    }
   } finally {
-    options.signal.removeEventListener("abort", onStop);
+    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
     // Ctrl-C ends ink without the q key's close: whatever the monitor runs ends here too.
     await controller.close();
   }
@@ -34,13 +40,18 @@ export async function runMonitorScreen(options: MonitorSourceOptions): Promise<v
 /** Shows the repository's open asks until the human quits. */
 export async function runClientScreen(options: ClientSourceOptions): Promise<void> {
   const controller = startClientSource(options);
-  const app = render(h(ClientApp, { controller, theme: getTheme() }), SCREEN_OPTIONS);
-  const onStop = (): void => app.unmount();
-  options.signal.addEventListener("abort", onStop);
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
   try {
-    await app.waitUntilExit();
+    const app = render(h(ClientApp, { controller, theme: getTheme() }));
+    const onStop = (): void => app.unmount();
+    options.signal.addEventListener("abort", onStop);
+    try {
+      await app.waitUntilExit();
+    } finally {
+      options.signal.removeEventListener("abort", onStop);
+    }
   } finally {
-    options.signal.removeEventListener("abort", onStop);
+    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
     controller.close();
   }
 }

@@ -89,7 +89,7 @@ function useTmux(repo: OfflineRepo): {
       const quoted = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
       // The pane stays after bosun exits, saying how it exited (cat waits on the terminal).
       const command = [
-        // A person's terminal, not CI: ink and the colour libraries go quiet where CI is set.
+        // A person's terminal, not CI, unless a test sets CI itself (vars come after the -u).
         "env",
         "-u",
         "CI",
@@ -195,7 +195,8 @@ describe("bosun client in a terminal", () => {
     const gate = join(repo.home, "go");
     await repo.writeScript(makeSteps(gate));
     const screen = useTmux(repo);
-    await screen.start(["client"], { NO_COLOR: "1" });
+    // CI set in the terminal's environment (some shells export it): the screen still draws live.
+    await screen.start(["client"], { NO_COLOR: "1", CI: "true" });
     await screen.waitForScreen("no open asks: waiting for one");
 
     await writeFile(gate, "");

@@ -10,7 +10,8 @@ import { assertTerminal } from "./monitor.js";
 export async function runClient(ctx: CliContext): Promise<number> {
   assertTerminal("client", "bosun asks and bosun answer ASK ANSWER --no-resume");
   const paths = await ctx.getStatePaths();
-  const { runClientScreen } = await import("../../tui/run-screen.js");
+  const { loadScreens } = await import("../../tui/load-screens.js");
+  const { runClientScreen } = await loadScreens();
   await runClientScreen({ paths, signal: ctx.signal });
   return 0;
 }

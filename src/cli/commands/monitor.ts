@@ -12,7 +12,8 @@ export async function runMonitor(ctx: CliContext, wanted: string): Promise<numbe
   assertTerminal("monitor", `bosun log --follow ${wanted}`);
   const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
-  const { runMonitorScreen } = await import("../../tui/run-screen.js");
+  const { loadScreens } = await import("../../tui/load-screens.js");
+  const { runMonitorScreen } = await loadScreens();
   await runMonitorScreen({
     paths,
     runId,
