@@ -4,16 +4,21 @@
  * the page continues the run in the dashboard's process, the cost plot renders, and a screenshot
  * of the page is not blank.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { readAsk } from "../../src/human/asks.js";
+import {
+  SCREENSHOT_FILE,
+  countColours,
+  launchChromium,
+  startDashboard,
+  stopDashboard,
+} from "../helpers/dashboard-browser.js";
 import { createOfflineRepo, filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
-import { BOSUN_CLI } from "../helpers/run-bosun.js";
+import { createBosunEnv } from "../helpers/run-bosun.js";
 import {
   APPROVE,
   CHECK_SCRIPT,
@@ -23,97 +28,16 @@ import {
   writeTaskFile,
 } from "../helpers/team-repo.js";
 
-/** Debian's chromium (installed by .ci/run). */
-const CHROMIUM = process.env.BOSUN_TEST_CHROMIUM ?? "/usr/bin/chromium";
-
-/** Where to keep the screenshot for a person to look at, if anywhere. */
-const SCREENSHOT_FILE = process.env.BOSUN_TEST_SCREENSHOT;
-
 const repos = useOfflineRepos();
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does), or point BOSUN_TEST_CHROMIUM at one.`,
-    );
-  // As root (CI), Chromium refuses to start without --no-sandbox.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
 });
-
-/** `bosun dashboard --port 0 --json` in the repo; resolves with its URLs once it listens. */
-async function startDashboard(
-  root: string,
-  home: string,
-): Promise<{ child: ChildProcess; url: string; loginUrl: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BOSUN_CLI, "dashboard", "--port", "0", "--json"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      BOSUN_HOME: home,
-      HOME: home,
-      NO_COLOR: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const end = out.indexOf("\n");
-      if (end !== -1) resolve(out.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`bosun dashboard exited ${code}: ${stderr}`)));
-  });
-  const started = JSON.parse(first) as { url: string; loginUrl: string };
-  return { child, ...started, stderr: () => stderr };
-}
-
-async function stopDashboard(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  child.kill("SIGINT");
-  return exited;
-}
-
-/**
- * How many distinct colours a PNG has (every 7th pixel), counted by the browser itself from a
- * data URL. A string, since this project's TypeScript has no DOM types.
- */
-const COUNT_COLOURS = `async (base64) => {
-  const image = new Image();
-  image.src = "data:image/png;base64," + base64;
-  await image.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = image.width;
-  canvas.height = image.height;
-  const context = canvas.getContext("2d");
-  context.drawImage(image, 0, 0);
-  const { data } = context.getImageData(0, 0, image.width, image.height);
-  const colours = new Set();
-  for (let at = 0; at < data.length; at += 4 * 7)
-    colours.add((data[at] << 16) | (data[at + 1] << 8) | data[at + 2]);
-  return colours.size;
-}`;
-
-async function countColours(page: Page, png: Buffer): Promise<number> {
-  const count: unknown = await page.evaluate(
-    `(${COUNT_COLOURS})(${JSON.stringify(png.toString("base64"))})`,
-  );
-  return Number(count);
-}
 
 describe("bosun dashboard in Chromium", () => {
   it("shows a team run live, answers its ask from the page and the run continues there", async () => {
@@ -137,7 +61,10 @@ describe("bosun dashboard in Chromium", () => {
     await repo.git(["add", "check.sh"]);
     await repo.git(["commit", "-q", "-m", "check.sh"]);
 
-    const dashboard = await startDashboard(repo.root, repo.home);
+    const dashboard = await startDashboard(repo.root, {
+      ...process.env,
+      ...createBosunEnv(repo.home),
+    });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
     try {
       const failures: string[] = [];

@@ -17,18 +17,11 @@ import {
   createRealAgentWorkspace,
   runGitChecked,
 } from "../helpers/real-agent-workspace.js";
+import { makeClaudeTeam, makeCodexCritics } from "../helpers/team-real-scripts.js";
 import { CHECK_SCRIPT, THREE_TASK_PLAN, VERIFY } from "../helpers/team-repo.js";
-import type { MockConversation, MockTurn } from "../mocks/mock-script.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BOSUN_CLI = join(REPO_ROOT, "dist", "cli.js");
-const REPORT_PATH_PATTERN = /to this exact path[^\n]*\n\s*(\S+)/;
-const WORKTREE_PATTERN = /You work ONLY in the git worktree at (\S+)/;
-
-/** What a scripted turn reads of its conversation. */
-interface MockContextLike {
-  prompt: string;
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -41,120 +34,11 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-function capture(prompt: string, pattern: RegExp): string {
-  const found = pattern.exec(prompt)?.[1];
-  if (found === undefined)
-    throw new Error(`no match for ${String(pattern)} in: ${prompt.slice(0, 300)}`);
-  return found;
-}
-
-/** Claude as planner (writes plan.json) and as every task's worker (writes <id>.txt and its report). */
-function makeClaude(): MockConversation[] {
-  const planner: MockConversation = {
-    name: "claude-planner",
-    match: (prompt) => prompt.startsWith("You are the PLANNER"),
-    turns: [
-      (ctx): MockTurn => ({
-        toolCalls: [
-          {
-            name: "Write",
-            input: {
-              file_path: capture(ctx.prompt, REPORT_PATH_PATTERN),
-              content: JSON.stringify(THREE_TASK_PLAN),
-            },
-          },
-        ],
-      }),
-      { text: "Planned three tasks." },
-    ],
-  };
-  const workers = ["a", "b", "c"].flatMap((id) =>
-    [1, 2].map((round): MockConversation => ({
-      name: `claude-worker-${id}-${round}`,
-      match: (prompt) => new RegExp(`you own task ${id}, round ${round}\\b`).test(prompt),
-      turns: [
-        // Claude Code writes over an existing file only once it has read it in the session.
-        ...(round === 1
-          ? []
-          : [
-              (ctx: MockContextLike): MockTurn => ({
-                toolCalls: [
-                  {
-                    name: "Read",
-                    input: { file_path: join(capture(ctx.prompt, WORKTREE_PATTERN), `${id}.txt`) },
-                  },
-                ],
-              }),
-            ]),
-        (ctx): MockTurn => {
-          const cwd = capture(ctx.prompt, WORKTREE_PATTERN);
-          const content = round === 1 ? `${id}\n` : `${id}\n${id}\n`;
-          const report = {
-            task_id: id,
-            round,
-            files_changed: [`${id}.txt`],
-            notes: "done",
-            tests: [],
-          };
-          return {
-            toolCalls: [
-              { name: "Write", input: { file_path: join(cwd, `${id}.txt`), content } },
-              {
-                name: "Write",
-                input: {
-                  file_path: capture(ctx.prompt, REPORT_PATH_PATTERN),
-                  content: JSON.stringify(report),
-                },
-              },
-            ],
-          };
-        },
-        { text: `Task ${id} done.` },
-      ],
-    })),
-  );
-  return [planner, ...workers];
-}
-
-/** Codex as critic: rejects task b's first round, approves everything else. */
-function makeCodexCritic(): MockConversation[] {
-  return ["a", "b", "c"].flatMap((id) =>
-    [1, 2].map((round): MockConversation => ({
-      name: `codex-critic-${id}-${round}`,
-      match: (prompt) => prompt.startsWith(`You are the CRITIC for task ${id}, round ${round}:`),
-      turns: [
-        (ctx): MockTurn => {
-          const isRejected = id === "b" && round === 1;
-          const report = {
-            task_id: id,
-            round,
-            decision: isRejected ? "changes_required" : "approve",
-            blocking_issues: isRejected
-              ? [{ severity: "high", file: "b.txt", reason: "b.txt must say b twice" }]
-              : [],
-            non_blocking_suggestions: [],
-          };
-          const file = capture(ctx.prompt, REPORT_PATH_PATTERN);
-          return {
-            toolCalls: [
-              {
-                name: "exec_command",
-                input: { cmd: `cat > '${file}' <<'EOF'\n${JSON.stringify(report)}\nEOF` },
-              },
-            ],
-          };
-        },
-        { text: "Reviewed." },
-      ],
-    })),
-  );
-}
-
 describe("bosun run with real agent CLIs", () => {
   it("claude plans and works in parallel worktrees, codex critiques (rejects once, heals), all merge green, costs recorded", async () => {
     const workspace = await createRealAgentWorkspace({
-      claude: makeClaude,
-      codex: makeCodexCritic,
+      claude: () => makeClaudeTeam(THREE_TASK_PLAN),
+      codex: () => makeCodexCritics(THREE_TASK_PLAN, "b"),
       files: {
         "bosun.yaml": `agents:\n  codex:\n    model: ${CODEX_MODEL}\ndispatch:\n  retries: 0\n`,
         "check.sh": CHECK_SCRIPT,
