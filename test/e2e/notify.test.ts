@@ -10,7 +10,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { createOfflineRepo, type OfflineSteps, useOfflineRepos } from "../helpers/offline-repo.js";
-import { expectNoInternalError } from "../helpers/run-bosun.js";
+import { startDashboard, stopDashboard } from "../helpers/dashboard-browser.js";
+import { createBosunEnv, expectNoInternalError } from "../helpers/run-bosun.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const WORK: OfflineAction[] = [
   { write: { path: "feature.txt", content: "feature\n" } },
@@ -118,5 +120,47 @@ describe("notify: in bosun.yaml", () => {
       .filter((line) => line !== "")
       .map((line) => (JSON.parse(line) as { kind: string }).kind);
     expect(kinds).toEqual(["run.finished"]);
+  });
+
+  it("notifies from the dashboard when an answer there continues the run", async () => {
+    const home = await createOfflineRepo([]);
+    repos.push(home);
+    const received = join(home.home, "notifications.jsonl");
+    const repo = await createOfflineRepo(STEPS, {
+      notify: { command: `cat >> '${received}'`, on: ["run.finished"], timeoutSec: 10 },
+    });
+    repos.push(repo);
+    expect((await repo.runCli(REVIEW)).exitCode).toBe(3);
+    const { runId, run } = await repo.readOnlyRun();
+    expect(existsSync(received)).toBe(true);
+    const readKinds = async (): Promise<string[]> =>
+      (await readFile(received, "utf8"))
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => (JSON.parse(line) as { kind: string; runId: string }).kind);
+    expect(await readKinds()).toEqual(["run.finished"]);
+
+    // The page's own request (same origin): the dashboard's process continues the run.
+    const dashboard = await startDashboard(repo.root, {
+      ...process.env,
+      ...createBosunEnv(repo.home),
+    });
+    try {
+      const response = await fetch(new URL(`api/asks/${run.openAskIds[0]}/answer`, dashboard.url), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: dashboard.url.replace(/\/$/, "") },
+        body: JSON.stringify({ answer: "accept" }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      await waitFor("the second run.finished notification", async () => {
+        expect(await readKinds()).toEqual(["run.finished", "run.finished"]);
+        return true;
+      });
+    } finally {
+      expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);
+    }
+    const last = (await readFile(received, "utf8")).trim().split("\n").at(-1) ?? "";
+    expect(JSON.parse(last)).toMatchObject({ kind: "run.finished", runId });
+    expect((await repo.readOnlyRun()).run.status).toBe("succeeded");
   });
 });

@@ -4,7 +4,7 @@
  * to appear (or a file to be written), never a fixed delay.
  */
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
@@ -17,6 +17,7 @@ import {
   type OfflineRepo,
   type OfflineSteps,
 } from "../helpers/offline-repo.js";
+import { createTempDir } from "../helpers/agent-env.js";
 import { BOSUN_CLI } from "../helpers/run-bosun.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -130,7 +131,14 @@ function useTmux(repo: OfflineRepo): {
 
 describe("bosun monitor in a terminal", () => {
   it("shows a live run as its events land, and answers its ask with keys", async () => {
-    const repo = await createOfflineRepo([]);
+    // Outside the repository (the run starts on a clean tree); the notify command gets every
+    // finished run: the review's own, then the monitor's once its answer continues the run.
+    const notifiedDir = await createTempDir("bosun-notified-");
+    onTestFinished(() => rm(notifiedDir, { recursive: true, force: true }));
+    const notified = join(notifiedDir, "finished.jsonl");
+    const repo = await createOfflineRepo([], {
+      notify: { command: `cat >> '${notified}'`, on: ["run.finished"], timeoutSec: 10 },
+    });
     repos.push(repo);
     const gate = join(repo.home, "go");
     await repo.writeScript(makeSteps(gate));
@@ -182,6 +190,13 @@ describe("bosun monitor in a terminal", () => {
     expect(answered).toMatchObject({ answer: "accept", source: "monitor" });
     await screen.waitForScreen("succeeded");
     expect((await readRun(repo.paths, runId))?.status).toBe("succeeded");
+    const statuses = await waitFor("the monitor's run.finished notification", async () => {
+      const lines = (await readFile(notified, "utf8")).split("\n").filter((line) => line);
+      return lines.length === 2
+        ? lines.map((line) => (JSON.parse(line) as { run: { status: string } }).run.status)
+        : undefined;
+    });
+    expect(statuses).toEqual(["needs_human", "succeeded"]);
 
     await screen.keys("q");
     await screen.waitForScreen("[bosun exited 0]");
