@@ -193,7 +193,7 @@ describe("bosun monitor in a terminal", () => {
     const statuses = await waitFor("the monitor's run.finished notification", async () => {
       const lines = (await readFile(notified, "utf8")).split("\n").filter((line) => line);
       return lines.length === 2
-        ? lines.map((line) => (JSON.parse(line) as { run: { status: string } }).run.status)
+        ? lines.map((line) => (JSON.parse(line) as { status: string }).status)
         : undefined;
     });
     expect(statuses).toEqual(["needs_human", "succeeded"]);
