@@ -4,13 +4,14 @@
  * merged exactly once, green), and nothing the killed bosun started is left running.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { readRunEvents } from "../../src/store/run-read.js";
 import type { RunEvent } from "../../src/store/schema/events.js";
 import { assertCliBuilt, filterEvents, type OfflineRepo } from "../helpers/offline-repo.js";
+import { listProcessesWithHome } from "../helpers/process-list.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
 import { APPROVE, VERIFY, writeTaskFile, type TeamSteps } from "../helpers/team-repo.js";
 import {
@@ -86,23 +87,6 @@ async function killRunWhen(
   process.kill(-bosun.pid, "SIGKILL");
   expect((await bosun.result).exitCode).toBeNull();
   expect(isPidRunning(found.orphanPid)).toBe(true);
-  return found;
-}
-
-/** The live processes whose environment has HOME=`home` (their command lines). */
-async function listProcessesWithHome(home: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || !isPidRunning(Number(entry))) continue;
-    try {
-      const environ = (await readFile(`/proc/${entry}/environ`, "utf8")).split("\0");
-      if (!environ.includes(`HOME=${home}`)) continue;
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
-      found.push(`${entry}: ${cmdline.replaceAll("\0", " ").trim()}`);
-    } catch {
-      // Gone meanwhile, or another user's: not one of ours.
-    }
-  }
   return found;
 }
 
