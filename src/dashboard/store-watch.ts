@@ -4,8 +4,8 @@
  * folder above either while it does not exist yet), one watcher set for all pages.
  */
 import { existsSync, readdirSync, watch, type FSWatcher } from "node:fs";
-import path from "node:path";
 import { isRunId, type BosunPaths } from "../store/paths.js";
+import { watchDirectory, type DirectoryWatch } from "../store/watch-dir.js";
 
 /** What changed. */
 export type StoreChange = "runs" | "asks";
@@ -34,38 +34,32 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
       pending.clear();
     }, COALESCE_MS);
   };
-  const watchers: FSWatcher[] = [];
+  const watchers: { close(): void }[] = [];
   let isClosed = false;
 
   /** Watches `dir`, or the nearest existing folder above it until `dir` appears. */
   const watchDir = (dir: string, change: StoreChange): void => {
-    if (isClosed) return;
-    const target = findNearestExisting(dir);
-    let watcher: FSWatcher;
+    let watcher: DirectoryWatch;
     try {
-      watcher = watch(target);
+      watcher = watchDirectory(dir, {
+        onChange: (name) => {
+          tell(change);
+          // The folder appeared: runs made with it have no change of their own.
+          if (change === "runs")
+            for (const run of name === undefined ? readdirOrEmpty(dir) : [name]) watchNewRun(run);
+        },
+        // Closed: the page still works, only without this live hint (the run streams are
+        // watched on their own).
+        onError: () => undefined,
+      });
     } catch {
-      // A folder that vanished between the check and the watch: the page still works, only
-      // without this live hint (the run streams are watched on their own).
+      // Cannot be watched: as above, the page works without this hint.
       return;
     }
     watchers.push(watcher);
     // Runs made while the folder itself was being made: no event will name them.
-    if (target === dir && change === "runs")
+    if (watcher.isPresent && change === "runs")
       for (const name of readdirOrEmpty(dir)) watchNewRun(name);
-    watcher.on("error", () => watcher.close());
-    watcher.on("change", (_type, filename) => {
-      if (target === dir) {
-        tell(change);
-        if (change === "runs" && typeof filename === "string") watchNewRun(filename);
-        return;
-      }
-      if (findNearestExisting(dir) === target) return;
-      // The folder (or one on the way to it) appeared: watch closer, and tell the page.
-      watcher.close();
-      tell(change);
-      watchDir(dir, change);
-    });
   };
   /**
    * A run directory is made before its run.json (the list shows runs by it): watch a new one
@@ -106,12 +100,6 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
       for (const watcher of watchers) watcher.close();
     },
   };
-}
-
-function findNearestExisting(dir: string): string {
-  let found = dir;
-  while (!existsSync(found) && path.dirname(found) !== found) found = path.dirname(found);
-  return found;
 }
 
 function readdirOrEmpty(dir: string): string[] {

@@ -13,8 +13,8 @@ import { createStateFsError } from "../../store/fs-errors.js";
 import { readJournalLastSeq } from "../../store/journal-tail.js";
 import { isRunId, type BosunPaths } from "../../store/paths.js";
 import { listRunIds, resolveRunId } from "../../store/run-lookup.js";
+import { watchDirectory } from "../../store/watch-dir.js";
 import type { CliContext } from "../context.js";
-import { watchDirEntries } from "./dir-watch.js";
 import { WAIT_TIMEOUT_EXIT_CODE, printContract } from "./output.js";
 import type { WaitChange } from "./schemas.js";
 
@@ -135,7 +135,8 @@ async function watchAsks(
     };
     // Armed before the listing, so nothing written in between is missed; changes wait for it.
     let listed: Promise<unknown> = Promise.resolve();
-    watchDirEntries(dir, signal, {
+    watchDirectory(dir, {
+      signal,
       onChange: (name) => {
         listed = listed.then(() => onChange(name)).catch(onFailure);
       },
@@ -181,7 +182,8 @@ async function watchAllRuns(
     return follower;
   };
   let listed: Promise<unknown> = Promise.resolve();
-  watchDirEntries(paths.runsDir, signal, {
+  watchDirectory(paths.runsDir, {
+    signal,
     onChange: (name) => {
       listed = listed
         .then(async () => {
@@ -234,7 +236,8 @@ function createRunFollower(
   };
   return {
     watch: () =>
-      watchDirEntries(paths.runDir(runId), signal, {
+      watchDirectory(paths.runDir(runId), {
+        signal,
         onChange: (name) => {
           if (name !== undefined && name !== journalName) return;
           hasChanged = true;
