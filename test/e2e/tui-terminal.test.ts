@@ -178,7 +178,8 @@ describe("bosun monitor in a terminal", () => {
     const askId = run?.openAskIds[0];
     if (askId === undefined) throw new Error("the review should have asked");
     await screen.keys("a");
-    const prompt = await screen.waitForScreen(`answer ${askId}`);
+    // The prompt's numbered options, not just its first line: ink may draw a frame in parts.
+    const prompt = await screen.waitForScreen(new RegExp(`answer ${askId}[^]*\\d {2}accept:`));
     const number = /(\d) {2}accept:/.exec(prompt)?.[1];
     expect(number).toBeDefined();
     await screen.keys(number ?? "");
