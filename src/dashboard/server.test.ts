@@ -429,6 +429,7 @@ describe("diffs", () => {
       { type: "plan.created", taskIds: ["a"], attempt: 1 },
       { type: "round.started", taskId: "a", round: 1, head: base },
       { type: "checkpoint.created", taskId: "a", round: 1, parent: base, commit, filesChanged: [] },
+      { type: "merge.completed", taskId: "a", commit, previous: base },
     ]);
     await writeRunDir(paths, TEAM_RUN_ID, events, makePlan([makePlanTask("a")]));
     const dashboard = await start(paths);
@@ -447,6 +448,10 @@ describe("diffs", () => {
     expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/diff?task=nope`, bearer)).status).toBe(
       400,
     );
+    // Without a task: the whole run's, base to head, as bosun diff shows it.
+    const whole = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/diff`, bearer);
+    expect(whole.body).toMatchObject({ taskId: null, outsideCommits: [] });
+    expect(String(whole.body.diff)).toContain("+export {};");
   });
 });
 
@@ -496,10 +501,19 @@ describe("an agent's log, followed live", () => {
     });
   });
 
-  it("is refused without the token (401), on loopback too", async () => {
+  it("is refused without the token (401), on loopback too, and names what it needs (400)", async () => {
     const dashboard = await start(await makeRepo());
     const response = await fetch(logUrl(dashboard));
     expect(response.status).toBe(401);
     await response.body?.cancel();
+    const noRound = await call(
+      dashboard,
+      `/api/runs/${TEAM_RUN_ID}/log/stream?task=a&seat=worker`,
+      {
+        headers: { Authorization: `Bearer ${dashboard.token}` },
+      },
+    );
+    expect(noRound.status).toBe(400);
+    expect(String(noRound.body.error)).toContain("round (≥ 1) are required");
   });
 });

@@ -39,6 +39,7 @@ import {
   readRunCosts,
   readRunOrThrow,
   readRunSummaries,
+  type LogRef,
 } from "./data.js";
 import { HEARTBEAT_MS, getResumeSeq, respondLogStream, respondRunStream } from "./stream.js";
 import { startStoreWatch, type StoreWatch } from "./store-watch.js";
@@ -257,24 +258,9 @@ export function createDashboardApp(
   });
   app.get("/api/runs/:id/costs", async (c) => c.json(await readRunCosts(paths, c.req.param("id"))));
   app.get("/api/runs/:id/log", async (c) => {
-    const round = getResumeSeq(undefined, c.req.query("round"));
-    const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
-    const taskId = c.req.query("task");
-    const seat = c.req.query("seat");
-    const phase = c.req.query("phase");
-    if (round === undefined || round === 0 || attempt === undefined || !taskId || !seat)
-      return c.json(
-        { error: "task, seat and round (≥ 1) are required; attempt is optional." },
-        400,
-      );
-    const text = await readAgentLogTail(paths, c.req.param("id"), {
-      taskId,
-      seat,
-      round,
-      attempt,
-      ...(phase === undefined ? {} : { phase }),
-    });
-    return c.text(text);
+    const ref = getLogRef(c);
+    if (ref === undefined) return c.json({ error: LOG_REF_USAGE }, 400);
+    return c.text(await readAgentLogTail(paths, c.req.param("id"), ref));
   });
   // A task's diff (the whole run's without ?task): behind the token, like the logs (auth.ts).
   app.get("/api/runs/:id/diff", async (c) => {
@@ -285,27 +271,10 @@ export function createDashboardApp(
   });
   // An agent's log followed live from disk, whichever process runs the agent: behind the token.
   app.get("/api/runs/:id/log/stream", async (c) => {
-    const round = getResumeSeq(undefined, c.req.query("round"));
-    const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
-    const taskId = c.req.query("task");
-    const seat = c.req.query("seat");
-    const phase = c.req.query("phase");
+    const ref = getLogRef(c);
+    if (ref === undefined) return c.json({ error: LOG_REF_USAGE }, 400);
+    const file = await getAgentLogFile(paths, c.req.param("id"), ref);
     const harness = c.req.query("harness");
-    if (round === undefined || round === 0 || attempt === undefined || !taskId || !seat)
-      return c.json(
-        {
-          error:
-            "task, seat and round (≥ 1) are required; attempt, phase and harness are optional.",
-        },
-        400,
-      );
-    const file = await getAgentLogFile(paths, c.req.param("id"), {
-      taskId,
-      seat,
-      round,
-      attempt,
-      ...(phase === undefined ? {} : { phase }),
-    });
     const parse =
       harness === undefined ? undefined : await getLineParser(harness, options.getConfig);
     return respondLogStream(c, {
@@ -376,6 +345,22 @@ export function createDashboardApp(
 
   app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));
   return app;
+}
+
+/** What a request for an agent's log must name. */
+const LOG_REF_USAGE =
+  "task, seat and round (≥ 1) are required; attempt, phase (and for a live tail harness) are optional.";
+
+/** The agent attempt a log request names (?task, seat, round, attempt, phase); undefined if bad. */
+function getLogRef(c: Context): LogRef | undefined {
+  const round = getResumeSeq(undefined, c.req.query("round"));
+  const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
+  const taskId = c.req.query("task");
+  const seat = c.req.query("seat");
+  const phase = c.req.query("phase");
+  if (round === undefined || round === 0 || attempt === undefined || !taskId || !seat)
+    return undefined;
+  return { taskId, seat, round, attempt, ...(phase === undefined ? {} : { phase }) };
 }
 
 /**
