@@ -2,14 +2,15 @@
  * `bosun dashboard` under a 1,000-task team run with 8 agents live: the built CLI serves it in
  * its own process while this one appends journal events and reads the run's SSE stream.
  * Measured: the time from an event on disk to the SSE client (median and p95; target ≤ 100 ms),
- * the server's CPU while idle with clients connected (target ≈ 0), its memory, and what a page's
- * first load costs (board, whole-journal replay).
+ * the same for a line an agent appends to its agent.log to a client tailing it, the server's CPU
+ * while idle with clients connected (target ≈ 0), its memory, and what a page's first load costs
+ * (board, whole-journal replay).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { writeJsonAtomic } from "../src/store/json-file.js";
-import { createBosunPaths } from "../src/store/paths.js";
+import { createBosunPaths, type BosunPaths } from "../src/store/paths.js";
 import { reduceRunEvents } from "../src/store/run-state.js";
 import { RunEventSchema, type RunEvent, type RunEventInput } from "../src/store/schema/events.js";
 import { PlanSchema } from "../src/store/schema/plan.js";
@@ -20,6 +21,7 @@ import { CLI, median, percentile, row, verdict } from "./util.js";
 const TASKS = 1_000;
 const LIVE_AGENTS = 8;
 const LATENCY_SAMPLES = 200;
+const LOG_SAMPLES = 100;
 const IDLE_MS = 5_000;
 const RUN_ID = "20261201-090000-da5b";
 
@@ -85,18 +87,29 @@ function createJournal(): RunEvent[] {
 
 /** An SSE reader: each message's id, as it arrives. */
 function readStream(url: string, onId: (id: number) => void): AbortController {
+  return readMessages(url, {}, (message) => {
+    const id = /^id: (\d+)$/m.exec(message)?.[1];
+    if (id !== undefined) onId(Number(id));
+  });
+}
+
+/** An SSE reader: each message's text (its `event:`, `id:` and `data:` lines), as it arrives. */
+function readMessages(
+  url: string,
+  headers: Record<string, string>,
+  onMessage: (message: string) => void,
+): AbortController {
   const controller = new AbortController();
   void (async () => {
-    const response = await fetch(url, { signal: controller.signal });
+    const response = await fetch(url, { headers, signal: controller.signal });
     const decoder = new TextDecoder();
     let buffer = "";
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
         for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
-          const id = /^id: (\d+)$/m.exec(buffer.slice(0, end))?.[1];
+          onMessage(buffer.slice(0, end));
           buffer = buffer.slice(end + 2);
-          if (id !== undefined) onId(Number(id));
         }
       }
     } catch {
@@ -118,7 +131,9 @@ async function readRssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function startServer(root: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  root: string,
+): Promise<{ child: ChildProcess; url: string; token: string }> {
   const child = spawn(
     process.execPath,
     [CLI, "--root", root, "dashboard", "--port", "0", "--json"],
@@ -127,16 +142,16 @@ async function startServer(root: string): Promise<{ child: ChildProcess; url: st
       stdio: ["ignore", "pipe", "ignore"],
     },
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<{ url: string; token: string }>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes("\n"))
-        resolve((JSON.parse(out.split("\n")[0] ?? "") as { url: string }).url);
+        resolve(JSON.parse(out.split("\n")[0] ?? "") as { url: string; token: string });
     });
     child.once("exit", (code) => reject(new Error(`bosun dashboard exited ${code}`)));
   });
-  return { child, url };
+  return { child, ...started };
 }
 
 /** Runs the dashboard benchmark in `dir` and prints its rows. */
@@ -150,7 +165,7 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
   await writeJsonAtomic(paths.runFile(RUN_ID), RunSchema, reduceRunEvents(events, RUN_ID));
   await writeJsonAtomic(paths.planFile(RUN_ID), PlanSchema, createBenchPlan(TASKS));
 
-  const { child, url } = await startServer(root);
+  const { child, url, token } = await startServer(root);
   const pid = child.pid ?? 0;
   try {
     const startedRssMb = await readRssMb(pid);
@@ -198,6 +213,7 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
       await arrived;
       latencies.push(performance.now() - t0);
     }
+    const logLatencies = await measureLogTail(url, token, paths, getBenchTaskId(TASKS - 1));
     const busyRssMb = await readRssMb(pid);
 
     const cpuBefore = await readCpuSec(pid);
@@ -205,6 +221,7 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
     const idleCpuPct = (((await readCpuSec(pid)) - cpuBefore) / (IDLE_MS / 1000)) * 100;
     stream.abort();
     second.abort();
+    logLatencies.tail.abort();
 
     const p50 = median(latencies);
     print(`\ndashboard (${TASKS} tasks, ${events.length} events, ${LIVE_AGENTS} live agents)`);
@@ -215,11 +232,19 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
         `p95 ${percentile(latencies, 95).toFixed(1)} ms; target ≤ 100 ms ${verdict(p50 <= 100)}`,
       ),
     );
+    const logP50 = median(logLatencies.samples);
+    print(
+      row(
+        "agent.log line → tailing client",
+        `${logP50.toFixed(1)} ms`,
+        `p95 ${percentile(logLatencies.samples, 95).toFixed(1)} ms; target ≤ 100 ms ${verdict(logP50 <= 100)}`,
+      ),
+    );
     print(
       row(
         "server CPU while idle",
         `${idleCpuPct.toFixed(2)} %`,
-        `${IDLE_MS / 1000} s, 2 SSE clients connected; target ≈ 0 ${verdict(idleCpuPct < 1)}`,
+        `${IDLE_MS / 1000} s, 3 SSE clients connected; target ≈ 0 ${verdict(idleCpuPct < 1)}`,
       ),
     );
     print(
@@ -247,4 +272,49 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
     child.kill("SIGINT");
     await new Promise((resolve) => child.once("exit", resolve));
   }
+}
+
+/**
+ * A live agent's log tailed with the token (as an expanded swimlane does): each line appended
+ * to its agent.log, timed until the client has it. The tail stays open for the idle measurement.
+ */
+async function measureLogTail(
+  url: string,
+  token: string,
+  paths: BosunPaths,
+  taskId: string,
+): Promise<{ samples: number[]; tail: AbortController }> {
+  const attemptDir = paths.attemptDir(RUN_ID, taskId, 1, "worker", 1);
+  await mkdir(attemptDir, { recursive: true });
+  const log = path.join(attemptDir, "agent.log");
+  await writeFile(log, "");
+  let received = "";
+  let onMessage: (() => void) | undefined;
+  const tail = readMessages(
+    `${url}api/runs/${RUN_ID}/log/stream?task=${taskId}&seat=worker&round=1&harness=offline`,
+    { Authorization: `Bearer ${token}` },
+    (message) => {
+      received = message;
+      onMessage?.();
+    },
+  );
+  await new Promise<void>((resolve) => {
+    onMessage = () => {
+      if (received.startsWith("event: ready")) resolve();
+    };
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < LOG_SAMPLES; i += 1) {
+    const text = `line ${i}`;
+    const arrived = new Promise<void>((resolve) => {
+      onMessage = () => {
+        if (received.includes(`"${text}"`)) resolve();
+      };
+    });
+    const t0 = performance.now();
+    await appendFile(log, `${JSON.stringify({ type: "text", text })}\n`);
+    await arrived;
+    samples.push(performance.now() - t0);
+  }
+  return { samples, tail };
 }

@@ -4,6 +4,7 @@ import {
   createAuthCookie,
   createDashboardAuth,
   isLoopbackHost,
+  isSensitivePath,
   useLoginCode,
   type RequestFacts,
 } from "./auth.js";
@@ -81,6 +82,26 @@ describe("checkAccess", () => {
     expect(checkAccess(auth, { ...log, cookie: `bosun_dashboard=${auth.token}` }).isAllowed).toBe(
       true,
     );
+  });
+});
+
+describe("isSensitivePath", () => {
+  it("covers an agent's log, its live follow and a run's diffs, and nothing else of the API", () => {
+    const run = "/api/runs/20261201-090000-a1b2";
+    for (const path of [`${run}/log`, `${run}/log/stream`, `${run}/diff`, `${run}/diff/`])
+      expect(isSensitivePath(path), path).toBe(true);
+    for (const path of [run, `${run}/board`, `${run}/stream`, `${run}/events`, "/api/runs"])
+      expect(isSensitivePath(path), path).toBe(false);
+  });
+
+  it("holds diffs back from a caller without the token, on loopback too", () => {
+    const auth = createDashboardAuth("127.0.0.1");
+    const diff = makeRequest({ path: "/api/runs/20261201-090000-a1b2/diff" });
+    expect(checkAccess(auth, diff)).toMatchObject({ isAllowed: false, status: 401 });
+    expect(checkAccess(auth, { ...diff, authorization: `Bearer ${auth.token}` })).toEqual({
+      isAllowed: true,
+      hasToken: true,
+    });
   });
 });
 

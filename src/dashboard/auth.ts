@@ -59,11 +59,12 @@ export type AccessDecision =
   { isAllowed: true; hasToken: boolean } | { isAllowed: false; status: 401 | 403; message: string };
 
 /**
- * Paths that show what agents wrote (their logs): served only with the token, on any bind,
- * because a log can quote anything the agent read.
+ * Paths that show what agents wrote or read — their logs (a tail, or followed live) and the
+ * diffs of their work: served only with the token, on any bind, because a log can quote
+ * anything the agent read and a diff shows the code itself.
  */
 export function isSensitivePath(path: string): boolean {
-  return /^\/api\/runs\/[^/]+\/log$/.test(path);
+  return /^\/api\/runs\/[^/]+\/(log|log\/stream|diff)\/?$/.test(path);
 }
 
 /**
@@ -75,7 +76,7 @@ export function isSensitivePath(path: string): boolean {
  *   another site that rebinds its DNS name to 127.0.0.1 would send its own name);
  * - a POST needs the bearer token or an Origin equal to this server's (a cookie alone is sent
  *   by other sites' forms too);
- * - agent logs need the token everywhere.
+ * - agent logs and diffs need the token everywhere.
  */
 export function checkAccess(auth: DashboardAuth, request: RequestFacts): AccessDecision {
   const bearer = getBearerToken(request.authorization);
@@ -114,7 +115,7 @@ export function checkAccess(auth: DashboardAuth, request: RequestFacts): AccessD
       isAllowed: false,
       status: 401,
       message:
-        "Agent logs need the dashboard's token: open the login link bosun dashboard printed.",
+        "Agent logs and diffs need the dashboard's token: open the login link bosun dashboard printed (or send Authorization: Bearer <token>).",
     };
   }
   return { isAllowed: true, hasToken };

@@ -1,9 +1,11 @@
 /**
  * What the dashboard's JSON API answers, read through the store: runs, one run, a team run's
- * board, events since a seq, asks, costs and an agent's log tail. Nothing here writes.
+ * board, events since a seq, asks, costs, an agent's log tail and a task's diff. Nothing here
+ * writes.
  */
 import { open } from "node:fs/promises";
 import { StateError, UsageError, isNodeError } from "../errors.js";
+import { getRunDiff, getTaskDiff, type RunDiff } from "../flows/run-diff.js";
 import { readRebuiltBoard } from "../flows/team/board-rebuild.js";
 import { isOpen, listAsks, type AskWithAnswer } from "../human/asks.js";
 import { readCurrentBoard } from "../store/board-file.js";
@@ -45,6 +47,9 @@ export const EVENTS_PAGE_MAX = 5_000;
 
 /** Most bytes of an agent log's tail that are served. */
 export const LOG_TAIL_BYTES = 64 * 1024;
+
+/** Most bytes of a diff that are served (the page is no place for more; `bosun diff` has it all). */
+export const DIFF_MAX_BYTES = 256 * 1024;
 
 /** Every run of the repository, newest first; a run whose run.json is missing is skipped. */
 export async function readRunSummaries(paths: BosunPaths): Promise<RunSummary[]> {
@@ -152,8 +157,8 @@ export interface LogRef {
   phase?: string;
 }
 
-/** The last LOG_TAIL_BYTES of an agent attempt's agent.log; empty when it has none yet. */
-export async function readAgentLogTail(
+/** The path of an agent attempt's agent.log, once the run and every part of `ref` check out. */
+export async function getAgentLogFile(
   paths: BosunPaths,
   runId: string,
   ref: LogRef,
@@ -166,7 +171,16 @@ export async function readAgentLogTail(
   ])
     if (!isSafeId(part))
       throw new UsageError(`Invalid log reference ${JSON.stringify(part)}: ids only.`);
-  const file = `${paths.attemptDir(runId, ref.taskId, ref.round, ref.seat, ref.attempt, ref.phase)}/agent.log`;
+  return `${paths.attemptDir(runId, ref.taskId, ref.round, ref.seat, ref.attempt, ref.phase)}/agent.log`;
+}
+
+/** The last LOG_TAIL_BYTES of an agent attempt's agent.log; empty when it has none yet. */
+export async function readAgentLogTail(
+  paths: BosunPaths,
+  runId: string,
+  ref: LogRef,
+): Promise<string> {
+  const file = await getAgentLogFile(paths, runId, ref);
   let handle;
   try {
     handle = await open(file, "r");
@@ -183,6 +197,22 @@ export async function readAgentLogTail(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A task's diff (`bosun diff`'s own, through flows/run-diff.ts), or the whole run's when no task
+ * is named, cut at DIFF_MAX_BYTES.
+ */
+export async function readDashboardDiff(
+  paths: BosunPaths,
+  runId: string,
+  taskId: string | undefined,
+): Promise<RunDiff> {
+  await readRunOrThrow(paths, runId);
+  if (taskId === undefined) return getRunDiff(paths, runId, undefined, DIFF_MAX_BYTES);
+  if (!isSafeId(taskId))
+    throw new UsageError(`Invalid task id ${JSON.stringify(taskId)}: ids only.`);
+  return getTaskDiff(paths, runId, taskId, DIFF_MAX_BYTES);
 }
 
 /** A run id must look like one before it becomes a path. */

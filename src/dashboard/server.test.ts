@@ -4,6 +4,7 @@
  * and the security rules (token on a non-loopback bind, the login link, same-origin POSTs).
  */
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeAsk } from "../human/asks.js";
@@ -20,7 +21,10 @@ import {
   makeTeamCreated,
   writeRunDir,
 } from "../../test/helpers/team-run.js";
+import { commitOnBranch, makeGitRepo } from "../../test/helpers/git-repo.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
+import { waitFor } from "../../test/helpers/wait-for.js";
+import { runGit } from "../workspace/git.js";
 import { createEventBus } from "../flows/event-bus.js";
 import type { BosunEvent } from "../flows/events.js";
 import { createDashboardActions } from "./actions.js";
@@ -364,6 +368,7 @@ describe("live agent output", () => {
     const shutdown = new AbortController();
     const app = createDashboardApp({
       paths,
+      getConfig: () => Promise.resolve(DEFAULT_CONFIG),
       auth,
       bus,
       storeWatch,
@@ -408,5 +413,107 @@ describe("live agent output", () => {
       shutdown.abort();
       storeWatch.close();
     }
+  });
+});
+
+describe("diffs", () => {
+  it("serves a task's diff only with the token, on loopback too (401 without, 200 with)", async () => {
+    const root = await makeGitRepo();
+    const paths = createBosunPaths(root);
+    const base = (await runGit(root, ["rev-parse", "HEAD"])).trim();
+    const commit = await commitOnBranch(root, "task-a", base, { "src/a/a.ts": "export {};\n" });
+    // makeTeamCreated's base is made up; a diff needs a real commit.
+    const created = { ...makeTeamCreated(), baseCommit: base };
+    const events = makeJournal([
+      created,
+      { type: "plan.created", taskIds: ["a"], attempt: 1 },
+      { type: "round.started", taskId: "a", round: 1, head: base },
+      { type: "checkpoint.created", taskId: "a", round: 1, parent: base, commit, filesChanged: [] },
+      { type: "merge.completed", taskId: "a", commit, previous: base },
+    ]);
+    await writeRunDir(paths, TEAM_RUN_ID, events, makePlan([makePlanTask("a")]));
+    const dashboard = await start(paths);
+    const url = `/api/runs/${TEAM_RUN_ID}/diff?task=a`;
+    const anonymous = await call(dashboard, url);
+    expect(anonymous.status).toBe(401);
+    expect(String(anonymous.body.error)).toContain("open the login link");
+    expect(anonymous.body.diff).toBeUndefined();
+    // A spelling of the path the router decodes is the same path to the check.
+    expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/%64iff?task=a`)).status).toBe(401);
+    const bearer = { headers: { Authorization: `Bearer ${dashboard.token}` } };
+    const served = await call(dashboard, url, bearer);
+    expect(served.status).toBe(200);
+    expect(served.body).toMatchObject({ runId: TEAM_RUN_ID, taskId: "a" });
+    expect(String(served.body.diff)).toContain("+export {};");
+    expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/diff?task=nope`, bearer)).status).toBe(
+      400,
+    );
+    // Without a task: the whole run's, base to head, as bosun diff shows it.
+    const whole = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/diff`, bearer);
+    expect(whole.body).toMatchObject({ taskId: null, outsideCommits: [] });
+    expect(String(whole.body.diff)).toContain("+export {};");
+  });
+});
+
+describe("an agent's log, followed live", () => {
+  const logUrl = (dashboard: Dashboard): string =>
+    new URL(
+      `/api/runs/${TEAM_RUN_ID}/log/stream?task=a&seat=worker&round=1&harness=offline`,
+      dashboard.url,
+    ).href;
+
+  it("sends the log's lines, then each append, as agent events; the watch ends with the client", async () => {
+    const paths = await makeRepo();
+    const dir = paths.attemptDir(TEAM_RUN_ID, "a", 1, "worker", 1);
+    await mkdir(dir, { recursive: true });
+    const log = path.join(dir, "agent.log");
+    const line = (text: string): string => `${JSON.stringify({ type: "text", text })}\n`;
+    await writeFile(log, line("already there"));
+    const dashboard = await start(paths);
+    const watchers = (): number =>
+      process.getActiveResourcesInfo().filter((name) => name === "FSEventWrap").length;
+    const before = watchers();
+    const stream = await openStream(logUrl(dashboard), {
+      Authorization: `Bearer ${dashboard.token}`,
+    });
+    try {
+      await stream.waitFor(2);
+      expect(stream.messages[0]).toMatchObject({ event: "ready" });
+      expect(JSON.parse(stream.messages[1]?.data ?? "")).toEqual({
+        events: [{ type: "text", text: "already there" }],
+      });
+      // As another process's agent writes it: appended bytes reach the client.
+      await appendFile(log, line("written later") + "not json at all\n");
+      await stream.waitFor(3);
+      expect(stream.messages[2]).toMatchObject({ event: "output" });
+      expect(JSON.parse(stream.messages[2]?.data ?? "")).toEqual({
+        events: [
+          { type: "text", text: "written later" },
+          { type: "unknown", raw: "not json at all" },
+        ],
+      });
+      expect(watchers()).toBeGreaterThan(before);
+    } finally {
+      stream.close();
+    }
+    await waitFor("the log's watch to close", () => (watchers() === before ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it("is refused without the token (401), on loopback too, and names what it needs (400)", async () => {
+    const dashboard = await start(await makeRepo());
+    const response = await fetch(logUrl(dashboard));
+    expect(response.status).toBe(401);
+    await response.body?.cancel();
+    const noRound = await call(
+      dashboard,
+      `/api/runs/${TEAM_RUN_ID}/log/stream?task=a&seat=worker`,
+      {
+        headers: { Authorization: `Bearer ${dashboard.token}` },
+      },
+    );
+    expect(noRound.status).toBe(400);
+    expect(String(noRound.body.error)).toContain("round (≥ 1) are required");
   });
 });

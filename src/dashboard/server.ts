@@ -10,6 +10,10 @@ import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { LineParser } from "../agents/agent-event.js";
+import { resolveHarness } from "../agents/harnesses.js";
+import { parseOfflineLine } from "../agents/offline/parse.js";
+import { PARSERS } from "../agents/parsers.js";
 import { BosunError, getErrorMessage } from "../errors.js";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import type { BosunEvent } from "../flows/events.js";
@@ -24,16 +28,20 @@ import {
   type DashboardAuth,
 } from "./auth.js";
 import {
+  LOG_TAIL_BYTES,
   RunNotFoundError,
+  getAgentLogFile,
   readAgentLogTail,
   readDashboardAsks,
   readDashboardBoard,
+  readDashboardDiff,
   readEventsSince,
   readRunCosts,
   readRunOrThrow,
   readRunSummaries,
+  type LogRef,
 } from "./data.js";
-import { HEARTBEAT_MS, getResumeSeq, respondRunStream } from "./stream.js";
+import { HEARTBEAT_MS, getResumeSeq, respondLogStream, respondRunStream } from "./stream.js";
 import { startStoreWatch, type StoreWatch } from "./store-watch.js";
 
 /** The port `bosun dashboard` listens on unless --port says otherwise. */
@@ -115,6 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const storeWatch = startStoreWatch(options.paths);
   const app = createDashboardApp({
     paths: options.paths,
+    getConfig: options.getConfig,
     auth,
     actions,
     bus,
@@ -166,6 +175,8 @@ function listen(
 export interface DashboardAppOptions {
   /** Repository paths. */
   paths: BosunPaths;
+  /** The resolved config (for the harnesses' output parsers). */
+  getConfig: () => Promise<Config>;
   /** This start's secrets. */
   auth: DashboardAuth;
   /** The actions. */
@@ -247,24 +258,31 @@ export function createDashboardApp(
   });
   app.get("/api/runs/:id/costs", async (c) => c.json(await readRunCosts(paths, c.req.param("id"))));
   app.get("/api/runs/:id/log", async (c) => {
-    const round = getResumeSeq(undefined, c.req.query("round"));
-    const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
+    const ref = getLogRef(c);
+    if (ref === undefined) return c.json({ error: LOG_REF_USAGE }, 400);
+    return c.text(await readAgentLogTail(paths, c.req.param("id"), ref));
+  });
+  // A task's diff (the whole run's without ?task): behind the token, like the logs (auth.ts).
+  app.get("/api/runs/:id/diff", async (c) => {
+    const runId = c.req.param("id");
     const taskId = c.req.query("task");
-    const seat = c.req.query("seat");
-    const phase = c.req.query("phase");
-    if (round === undefined || round === 0 || attempt === undefined || !taskId || !seat)
-      return c.json(
-        { error: "task, seat and round (≥ 1) are required; attempt is optional." },
-        400,
-      );
-    const text = await readAgentLogTail(paths, c.req.param("id"), {
-      taskId,
-      seat,
-      round,
-      attempt,
-      ...(phase === undefined ? {} : { phase }),
+    const { diff, outsideCommits } = await readDashboardDiff(paths, runId, taskId);
+    return c.json({ runId, taskId: taskId ?? null, diff, outsideCommits });
+  });
+  // An agent's log followed live from disk, whichever process runs the agent: behind the token.
+  app.get("/api/runs/:id/log/stream", async (c) => {
+    const ref = getLogRef(c);
+    if (ref === undefined) return c.json({ error: LOG_REF_USAGE }, 400);
+    const file = await getAgentLogFile(paths, c.req.param("id"), ref);
+    const harness = c.req.query("harness");
+    const parse =
+      harness === undefined ? undefined : await getLineParser(harness, options.getConfig);
+    return respondLogStream(c, {
+      file,
+      parse,
+      tailBytes: LOG_TAIL_BYTES,
+      signal: options.signal,
     });
-    return c.text(text);
   });
   app.get("/api/runs/:id/stream", async (c) => {
     const runId = c.req.param("id");
@@ -327,6 +345,39 @@ export function createDashboardApp(
 
   app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));
   return app;
+}
+
+/** What a request for an agent's log must name. */
+const LOG_REF_USAGE =
+  "task, seat and round (≥ 1) are required; attempt, phase (and for a live tail harness) are optional.";
+
+/** The agent attempt a log request names (?task, seat, round, attempt, phase); undefined if bad. */
+function getLogRef(c: Context): LogRef | undefined {
+  const round = getResumeSeq(undefined, c.req.query("round"));
+  const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
+  const taskId = c.req.query("task");
+  const seat = c.req.query("seat");
+  const phase = c.req.query("phase");
+  if (round === undefined || round === 0 || attempt === undefined || !taskId || !seat)
+    return undefined;
+  return { taskId, seat, round, attempt, ...(phase === undefined ? {} : { phase }) };
+}
+
+/**
+ * The stdout parser of a harness, as its dispatch used it; undefined (lines as they are) for a
+ * harness this config does not define, whose log is still worth showing.
+ */
+async function getLineParser(
+  harness: string,
+  getConfig: () => Promise<Config>,
+): Promise<LineParser | undefined> {
+  try {
+    const { spec } = resolveHarness(harness, (await getConfig()).agents);
+    return spec.parser === "offline" ? parseOfflineLine : PARSERS[spec.parser];
+  } catch {
+    // Unknown here (a config changed since the run): raw lines, as said above.
+    return undefined;
+  }
 }
 
 /** 404 for a missing run, 400 for bad input, 409 for a state that refuses the action. */

@@ -1,15 +1,19 @@
 /**
  * `bosun dashboard` in a real Chromium (Debian's, driven by playwright-core): a team run with the
  * offline agent shows up and its tasks move on the board live (no reload), an ask answered from
- * the page continues the run in the dashboard's process, the cost plot renders, and a screenshot
- * of the page is not blank.
+ * the page continues the run in the dashboard's process, the cost plot renders, a task's diff
+ * opens (and says to log in without the token), and a screenshot of the page is not blank; a plan
+ * approved from the page continues its run; a run another process drives shows its agent's tail
+ * live and is stopped from the page, resumable; spend and idle timers turn amber, then red.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { readAsk } from "../../src/human/asks.js";
+import { listRunIds, readRun } from "../../src/store/run-read.js";
+import type { RunEvent } from "../../src/store/schema/events.js";
 import {
   SCREENSHOT_FILE,
   countColours,
@@ -17,7 +21,13 @@ import {
   startDashboard,
   stopDashboard,
 } from "../helpers/dashboard-browser.js";
-import { createOfflineRepo, filterEvents, useOfflineRepos } from "../helpers/offline-repo.js";
+import {
+  createOfflineRepo,
+  filterEvents,
+  useOfflineRepos,
+  type OfflineRepo,
+  type OfflineSteps,
+} from "../helpers/offline-repo.js";
 import { createBosunEnv } from "../helpers/run-bosun.js";
 import {
   APPROVE,
@@ -27,6 +37,15 @@ import {
   THREE_TASK_PLAN,
   writeTaskFile,
 } from "../helpers/team-repo.js";
+import {
+  makeDispatch,
+  makeJournal,
+  makePlan,
+  makePlanTask,
+  makeTeamCreated,
+  writeRunDir,
+} from "../helpers/team-run.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const repos = useOfflineRepos();
 let browser: Browser;
@@ -38,6 +57,44 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+/** A repo with check.sh committed whose offline agent plays `steps`. */
+async function createDashboardRepo(steps: OfflineSteps): Promise<OfflineRepo> {
+  const repo = await createOfflineRepo(steps, {}, { cliTimeoutMs: 120_000 });
+  repos.push(repo);
+  await writeFile(join(repo.root, "check.sh"), CHECK_SCRIPT);
+  await repo.git(["add", "check.sh"]);
+  await repo.git(["commit", "-q", "-m", "check.sh"]);
+  return repo;
+}
+
+/** The plan of one task, a (fast to run and to resume). */
+const ONE_TASK_PLAN = { ...THREE_TASK_PLAN, tasks: THREE_TASK_PLAN.tasks.slice(0, 1) };
+
+/** The colour an element is drawn in, as the browser computed it ("rgb(r, g, b)"). */
+async function readColour(page: Page, selector: string): Promise<string> {
+  const colour: unknown = await page.evaluate(
+    `getComputedStyle(document.querySelector(${JSON.stringify(selector)})).color`,
+  );
+  return String(colour);
+}
+
+/** `promise`, or a failure naming `what` once `timeoutMs` passed without it settling. */
+async function settleWithin<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** style.css's --amber and --red. */
+const AMBER = "rgb(210, 153, 34)";
+const RED = "rgb(248, 81, 73)";
 
 describe("bosun dashboard in Chromium", () => {
   it("shows a team run live, answers its ask from the page and the run continues there", async () => {
@@ -99,6 +156,28 @@ describe("bosun dashboard in Chromium", () => {
       expect(spend?.split("L").length).toBeGreaterThan(3);
       expect(await page.textContent("#plot-throughput")).toContain("3 of 3 merged");
 
+      // A card opens its task's diff: what its merge brought in.
+      await page.click('#board [data-diff-toggle="a"]');
+      const diff = await page.waitForSelector('#board pre.diff[data-diff="a"]');
+      expect(await diff.textContent()).toContain("+a");
+      expect(await page.textContent("#board pre.diff .d-add")).toContain("+");
+      // Without the token (a page that never used the login link) diffs and tails are refused,
+      // and the page says how to get in.
+      const anonymous = await browser.newPage();
+      try {
+        await anonymous.goto(dashboard.url);
+        await anonymous.click('#board [data-diff-toggle="a"]');
+        const refused = await anonymous.waitForSelector('#board .diff-error[data-diff="a"]');
+        expect(await refused.textContent()).toContain("open the login link");
+        expect(await anonymous.$("pre.diff")).toBeNull();
+        await anonymous.click('[data-tail-toggle="a/worker"]');
+        await anonymous.waitForSelector(
+          '[data-tail="a/worker"] .notice >> text=open the login link',
+        );
+      } finally {
+        await anonymous.close();
+      }
+
       const png = await page.screenshot({ fullPage: true });
       if (SCREENSHOT_FILE !== undefined) await writeFile(SCREENSHOT_FILE, png);
       expect(await countColours(page, png)).toBeGreaterThan(20);
@@ -129,4 +208,143 @@ describe("bosun dashboard in Chromium", () => {
       expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);
     }
   }, 180_000);
+  it("approves a gated plan from the page; follows another process's agent live and stops its run", async () => {
+    const repo = await createDashboardRepo([
+      { seat: "planner", actions: [{ report: ONE_TASK_PLAN }] },
+      { seat: "worker", actions: writeTaskFile("a") },
+      { seat: "critic", actions: [APPROVE] },
+    ]);
+    const dashboard = await startDashboard(repo.root, {
+      ...process.env,
+      ...createBosunEnv(repo.home),
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    try {
+      const failures: string[] = [];
+      page.on("pageerror", (error) => failures.push(error.message));
+      await page.goto(dashboard.loginUrl);
+
+      // The CLI plans and stops for approval; the page approves and the dashboard runs the rest.
+      expect((await repo.runCli([...RUN_OFFLINE, "--gate-plan"])).exitCode).toBe(3);
+      const [gated = ""] = await listRunIds(repo.paths);
+      await page.click("#approve-plan", { timeout: 30_000 });
+      await page.waitForSelector('[data-task="a"][data-status="merged"]', { timeout: 60_000 });
+      await page.waitForSelector(".muted >> .s-succeeded", { timeout: 60_000 });
+      expect((await readAsk(repo.paths, `ask-${gated}-plan`)).answer).toMatchObject({
+        answer: "approve",
+        source: "dashboard",
+      });
+
+      // A run in another process whose worker talks, then hangs.
+      await repo.writeScript([
+        { seat: "planner", actions: [{ report: ONE_TASK_PLAN }] },
+        {
+          seat: "worker",
+          times: 1,
+          actions: [
+            { say: "starting on a" },
+            { sleepMs: 1_000 },
+            { say: "still on a" },
+            { sleepMs: 120_000 },
+          ],
+        },
+        { seat: "worker", actions: writeTaskFile("a") },
+        { seat: "critic", actions: [APPROVE] },
+      ]);
+      const run = repo.startCli(RUN_OFFLINE);
+      const runId = await waitFor("the second run's directory", async () =>
+        (await listRunIds(repo.paths)).find((id) => id !== gated),
+      );
+      await page.click(`[data-run="${runId}"]`);
+      await page.waitForSelector('[data-lane="a/worker"][data-state="working"]', {
+        timeout: 30_000,
+      });
+      // Its tail comes from the agent.log on disk: this dashboard drives nothing of this run.
+      await page.click('[data-tail-toggle="a/worker"]');
+      await page.waitForSelector('[data-tail="a/worker"] >> text=still on a', { timeout: 30_000 });
+      expect(await page.textContent('[data-tail="a/worker"]')).toContain("starting on a");
+
+      await page.click("#stop-run");
+      // Well before the CLI call's own timeout, which would also end it (paused, like a stop).
+      const ended = await settleWithin(run.result, 15_000, "the run's process to end after Stop");
+      expect(ended.exitCode, ended.stderr).not.toBe(0);
+      expect((await readRun(repo.paths, runId))?.status).toBe("paused");
+      await page.waitForSelector(".muted >> .s-paused", { timeout: 30_000 });
+      expect(await page.textContent("#notice")).toContain(`Stopped ${runId}`);
+      // Paused, not lost: a resume finishes it (the worker's second dispatch is a quick one).
+      const resumed = await repo.runCli(["run", "--resume", runId]);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect((await readRun(repo.paths, runId))?.status).toBe("succeeded");
+      expect(failures).toEqual([]);
+    } catch (error) {
+      if (SCREENSHOT_FILE !== undefined)
+        await writeFile(SCREENSHOT_FILE, await page.screenshot({ fullPage: true }));
+      throw error;
+    } finally {
+      await page.close();
+      expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);
+    }
+  }, 180_000);
+
+  it("turns spend amber at 80 % of the budget and red at 95 %, and a silent agent's idle timer too", async () => {
+    const repo = await createDashboardRepo([]);
+    const plan = makePlan([makePlanTask("a")]);
+    // Runs of $5 budgets whose critic has been silent for a while, ending now.
+    const writeRun = async (runId: string, spentUsd: number, idleSec: number): Promise<void> => {
+      const events = makeJournal([
+        makeTeamCreated(runId),
+        { type: "plan.created", taskIds: ["a"], attempt: 1 },
+        { type: "task.status", taskId: "a", status: "running" },
+        ...makeDispatch("a", 1, "worker", "claude", spentUsd),
+        {
+          type: "dispatch.started",
+          taskId: "a",
+          round: 1,
+          seat: "critic",
+          harness: "codex",
+          attempt: 1,
+        },
+      ]);
+      const lastMs = Date.now() - idleSec * 1000;
+      const stamped = events.map((event, index): RunEvent => ({
+        ...event,
+        ts: new Date(lastMs - (events.length - 1 - index) * 1000).toISOString(),
+      }));
+      await writeRunDir(repo.paths, runId, stamped, plan);
+    };
+    await writeRun("20261201-100000-aaaa", 2.5, 5);
+    await writeRun("20261201-100000-bbbb", 4.2, 90);
+    await writeRun("20261201-100000-cccc", 4.9, 400);
+    const dashboard = await startDashboard(repo.root, {
+      ...process.env,
+      ...createBosunEnv(repo.home),
+    });
+    const page = await browser.newPage();
+    try {
+      const spend = '[data-kpi="spend"]';
+      const idle = '[data-lane="a/critic"] .idle';
+      const show = async (runId: string): Promise<void> => {
+        await page.click(`[data-run="${runId}"]`);
+        await page.waitForSelector(`h1 + .muted >> text=${runId}`);
+        await page.waitForSelector(idle);
+      };
+      await page.goto(dashboard.url);
+      await show("20261201-100000-aaaa");
+      expect(await page.getAttribute(spend, "class")).toBe("kpi ");
+      expect(await page.getAttribute(idle, "class")).toBe("idle ");
+      await show("20261201-100000-bbbb");
+      expect(await page.getAttribute(spend, "class")).toContain("amber");
+      expect(await readColour(page, `${spend} b`)).toBe(AMBER);
+      expect(await page.getAttribute(idle, "class")).toContain("amber");
+      expect(await readColour(page, idle)).toBe(AMBER);
+      await show("20261201-100000-cccc");
+      expect(await page.getAttribute(spend, "class")).toContain("red");
+      expect(await readColour(page, `${spend} b`)).toBe(RED);
+      expect(await page.getAttribute(idle, "class")).toContain("red");
+      expect(await readColour(page, idle)).toBe(RED);
+    } finally {
+      await page.close();
+      expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 // The page: loads the runs list, follows the selected run's journal over SSE (the browser's
 // EventSource resumes after the last seq it saw by itself), and renders at most once a frame.
-import { applyEvent, applyLiveEvent, createRunModel } from "./model.js";
+// Diffs and agent tails are opened by hand; both need the dashboard's token.
+import { applyEvent, applyLiveEvent, createRunModel, describeAgentEvent } from "./model.js";
 import { h, renderRun, renderRuns } from "./view.js";
 
 const state = {
@@ -12,7 +13,12 @@ const state = {
   isDirty: false,
   // The asks last rendered (see render).
   attentionKey: "",
+  // What the person opened in the selected run: diffs by task id, live tails by lane key.
+  views: { diffs: new Map(), tails: new Map() },
 };
+
+/** Most lines of an opened agent tail kept on the page. */
+const LIVE_TAIL_LINES = 40;
 
 const $ = (id) => document.getElementById(id);
 
@@ -51,7 +57,9 @@ function render() {
   }
   // The asks' forms are kept while the asks are the same, so a note being typed survives.
   const keptAsks = $("asks");
-  const sections = renderRun(state.model, state.asks, handlers, Date.now()).filter(Boolean);
+  const sections = renderRun(state.model, state.asks, handlers, Date.now(), state.views).filter(
+    Boolean,
+  );
   const key = JSON.stringify(state.asks.map((item) => [item.ask.id, item.isOpen]));
   if (keptAsks !== null && key === state.attentionKey) {
     for (const section of sections) section.querySelector("#asks")?.replaceWith(keptAsks);
@@ -78,7 +86,10 @@ async function loadAsks() {
 
 async function selectRun(runId, { isReload = false } = {}) {
   state.stream?.close();
-  if (!isReload) state.hasReloadedBoard = false;
+  if (!isReload) {
+    state.hasReloadedBoard = false;
+    closeViews();
+  }
   state.selectedId = runId;
   history.replaceState(null, "", `#run=${runId}`);
   const [{ run }, { board }] = await Promise.all([
@@ -103,6 +114,7 @@ function openStream(runId) {
     if (state.stream !== stream) return;
     const event = JSON.parse(message.data);
     applyEvent(state.model, event);
+    followViews(event);
     if (event.type === "ask.created" || event.type === "ask.answered") void loadAsks();
     if (event.type.startsWith("run.")) void loadRuns();
     if (state.model.needsBoard) void reloadBoard(runId);
@@ -134,7 +146,117 @@ async function reloadBoard(runId) {
   await selectRun(runId, { isReload: true });
 }
 
+/** Closes every opened diff and tail (another run is shown). */
+function closeViews() {
+  for (const tail of state.views.tails.values()) tail.source.close();
+  state.views.tails.clear();
+  state.views.diffs.clear();
+}
+
+/** Keeps what is open current: a task's diff after its work changed, a tail on a new attempt. */
+function followViews(event) {
+  const { diffs, tails } = state.views;
+  const isChange =
+    event.type === "checkpoint.created" ||
+    event.type === "merge.completed" ||
+    event.type === "merge.reverted";
+  if (isChange && diffs.has(event.taskId)) void loadDiff(state.selectedId, event.taskId);
+  if (event.type === "dispatch.started") {
+    const lane = state.model.lanes.get(`${event.taskId}/${event.seat}`);
+    if (lane !== undefined && tails.has(`${lane.taskId}/${lane.seat}`)) openTail(lane);
+  }
+}
+
+async function loadDiff(runId, taskId) {
+  const url = `/api/runs/${runId}/diff?task=${encodeURIComponent(taskId)}`;
+  let entry;
+  try {
+    entry = { text: (await api(url)).diff };
+  } catch (error) {
+    entry = { error: error.message };
+  }
+  // Closed, or another run shown, while it loaded.
+  if (state.selectedId !== runId || !state.views.diffs.has(taskId)) return;
+  state.views.diffs.set(taskId, entry);
+  requestRender();
+}
+
+/** Follows a lane's current attempt's agent.log (any process's agent) until closed. */
+function openTail(lane) {
+  const key = `${lane.taskId}/${lane.seat}`;
+  const previous = state.views.tails.get(key);
+  previous?.source.close();
+  const params = {
+    task: lane.taskId,
+    seat: lane.seat,
+    round: lane.round,
+    attempt: lane.attempt ?? 1,
+    phase: lane.phase,
+    harness: lane.harness,
+  };
+  const query = Object.entries(params)
+    .filter(([, value]) => value !== undefined && value !== "")
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join("&");
+  const url = `/api/runs/${state.selectedId}/log/stream?${query}`;
+  const source = new EventSource(url);
+  const lines = previous === undefined ? [] : [...previous.lines, `— round ${lane.round} —`];
+  const tail = { source, lines };
+  state.views.tails.set(key, tail);
+  source.addEventListener("output", (message) => {
+    for (const agentEvent of JSON.parse(message.data).events) {
+      const text = describeAgentEvent(agentEvent);
+      if (text !== "") tail.lines.push(text);
+    }
+    tail.lines.splice(0, Math.max(0, tail.lines.length - LIVE_TAIL_LINES));
+    requestRender();
+  });
+  source.addEventListener("failure", (message) => {
+    tail.error = JSON.parse(message.data).message;
+    source.close();
+    requestRender();
+  });
+  source.addEventListener("error", () => {
+    // A refused stream is closed for good (an EventSource does not say why): ask the server.
+    if (source.readyState !== EventSource.CLOSED) return;
+    void explainRefusal(url).then((reason) => {
+      tail.error = reason;
+      requestRender();
+    });
+  });
+}
+
+/** Why the server refused a stream: its error message (the token's, for one). */
+async function explainRefusal(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (response.ok) {
+    await response.body?.cancel();
+    return "The log's stream closed; open the tail again.";
+  }
+  const body = await response.json().catch(() => ({}));
+  return body.error ?? `${response.status} ${response.statusText}`;
+}
+
 const handlers = {
+  toggleDiff: (taskId) => {
+    const { diffs } = state.views;
+    if (diffs.has(taskId)) diffs.delete(taskId);
+    else {
+      diffs.set(taskId, {});
+      void loadDiff(state.selectedId, taskId);
+    }
+    requestRender();
+  },
+  toggleTail: (lane) => {
+    const key = `${lane.taskId}/${lane.seat}`;
+    const open = state.views.tails.get(key);
+    if (open === undefined) openTail(lane);
+    else {
+      open.source.close();
+      state.views.tails.delete(key);
+    }
+    requestRender();
+  },
   answer: async (askId, answer, note) => {
     try {
       const result = await api(`/api/asks/${encodeURIComponent(askId)}/answer`, {

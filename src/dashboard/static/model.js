@@ -193,7 +193,8 @@ export function applyLiveEvent(model, event) {
   if (lane.tail.length > TAIL_LINES) lane.tail.shift();
 }
 
-function describeAgentEvent(agentEvent) {
+/** One line of a tail for an agent event ("" for those a tail does not show). */
+export function describeAgentEvent(agentEvent) {
   switch (agentEvent?.type) {
     case "text":
     case "final":
@@ -204,6 +205,11 @@ function describeAgentEvent(agentEvent) {
       return `${agentEvent.kind} ${agentEvent.path}`;
     case "error":
       return `error: ${agentEvent.message}`.slice(0, 160);
+    case "tool.result":
+      return agentEvent.isError ? `tool failed: ${agentEvent.output ?? ""}`.slice(0, 160) : "";
+    // A line the harness's parser did not know (or a harness this config lacks): as written.
+    case "unknown":
+      return agentEvent.raw.slice(0, 160);
     default:
       return "";
   }

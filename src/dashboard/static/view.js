@@ -57,8 +57,11 @@ export function renderRuns(runs, selectedId, onSelect) {
   );
 }
 
-/** One run: header, KPIs, needs attention, swimlanes, board, plots, timeline. */
-export function renderRun(model, asks, handlers, nowMs) {
+/**
+ * One run: header, KPIs, needs attention, swimlanes, board, plots, timeline. `views` holds what
+ * the person opened: task diffs (`diffs`, by task id) and live agent tails (`tails`, by lane).
+ */
+export function renderRun(model, asks, handlers, nowMs, views) {
   const { run } = model;
   const planAskId = `ask-${run.id}-plan`;
   return [
@@ -85,9 +88,9 @@ export function renderRun(model, asks, handlers, nowMs) {
         : undefined,
     ),
     renderKpis(model),
-    renderAttention(model, asks, handlers),
-    renderLanes(model, nowMs),
-    model.hasBoard ? renderBoard(model) : undefined,
+    renderAttention(model, asks, handlers, views),
+    renderLanes(model, nowMs, handlers, views),
+    model.hasBoard ? renderBoard(model, handlers, views) : undefined,
     h(
       "section",
       { id: "plots" },
@@ -152,7 +155,7 @@ function renderKpis(model) {
   return h("section", { id: "kpis" }, h("div", { class: "kpis" }, items));
 }
 
-function renderAttention(model, asks, handlers) {
+function renderAttention(model, asks, handlers, views) {
   const open = asks.filter((item) => item.isOpen);
   const stuck = [...model.tasks.values()].filter(
     (task) =>
@@ -161,10 +164,17 @@ function renderAttention(model, asks, handlers) {
   const stuckRows = stuck.map((task) =>
     h(
       "div",
-      { class: "muted" },
-      statusBadge(task.status),
-      ` ${task.id} ${task.title}`,
-      task.reason ? ` — ${task.reason}` : "",
+      { class: "stuck", "data-stuck": task.id },
+      h(
+        "div",
+        { class: "muted" },
+        statusBadge(task.status),
+        ` ${task.id} ${task.title}`,
+        task.reason ? ` — ${task.reason}` : "",
+        " ",
+        diffToggle(task.id, handlers, views),
+      ),
+      renderDiff(task.id, views),
     ),
   );
   return h(
@@ -229,7 +239,7 @@ function renderAsk(item, handlers) {
   );
 }
 
-function renderLanes(model, nowMs) {
+function renderLanes(model, nowMs, handlers, views) {
   const lanes = [...model.lanes.values()].sort(
     (a, b) =>
       Number(b.state === "working") - Number(a.state === "working") || b.lastAtMs - a.lastAtMs,
@@ -244,9 +254,11 @@ function renderLanes(model, nowMs) {
           : idleSec >= IDLE_AMBER_SEC
             ? "amber"
             : "";
+    const key = `${lane.taskId}/${lane.seat}`;
+    const tail = views.tails.get(key);
     return h(
       "div",
-      { class: "lane", "data-lane": `${lane.taskId}/${lane.seat}`, "data-state": lane.state },
+      { class: "lane", "data-lane": key, "data-state": lane.state },
       h("span", {}, lane.taskId + (lane.phase ? ` · ${lane.phase}` : "")),
       h("span", {}, lane.seat),
       h("span", { class: "muted" }, lane.harness ?? ""),
@@ -256,8 +268,33 @@ function renderLanes(model, nowMs) {
         { class: `idle ${level}`, title: "since last heard" },
         lane.state === "working" ? `${idleSec}s` : "",
       ),
-      h("span", { class: "muted" }, `round ${lane.round} · ${usd(lane.costUsd)}`),
-      lane.tail.length > 0 ? h("div", { class: "tail" }, lane.tail.join("\n")) : undefined,
+      h(
+        "span",
+        { class: "muted" },
+        `round ${lane.round} · ${usd(lane.costUsd)} `,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "toggle",
+            "data-tail-toggle": key,
+            "aria-expanded": tail === undefined ? "false" : "true",
+            title: "follow this agent's output (its agent.log, live)",
+            onclick: () => handlers.toggleTail(lane),
+          },
+          tail === undefined ? "tail ▸" : "tail ▾",
+        ),
+      ),
+      tail === undefined
+        ? lane.tail.length > 0
+          ? h("div", { class: "tail" }, lane.tail.join("\n"))
+          : undefined
+        : h(
+            "div",
+            { class: "tail live", "data-tail": key },
+            tail.error ? h("div", { class: "notice" }, tail.error) : undefined,
+            tail.lines.length > 0 ? tail.lines.join("\n") : tail.error ? "" : "(no output yet)",
+          ),
     );
   });
   return h(
@@ -270,7 +307,7 @@ function renderLanes(model, nowMs) {
   );
 }
 
-function renderBoard(model) {
+function renderBoard(model, handlers, views) {
   const critical = new Set(model.criticalPath);
   const columns = TASK_STATUSES.map((status) => {
     const tasks = [...model.tasks.values()].filter((task) => task.status === status);
@@ -302,11 +339,65 @@ function renderBoard(model) {
             ),
           ),
           task.reason ? h("small", {}, task.reason) : undefined,
+          diffToggle(task.id, handlers, views),
         ),
       ),
     );
   });
-  return h("section", { id: "board" }, h("h2", {}, "Board"), h("div", { class: "board" }, columns));
+  // An opened card's diff goes below the columns, where it has the section's whole width.
+  const opened = [...views.diffs.keys()].filter((id) => model.tasks.has(id));
+  return h(
+    "section",
+    { id: "board" },
+    h("h2", {}, "Board"),
+    h("div", { class: "board" }, columns),
+    opened.map((id) =>
+      h("div", { class: "board-diff" }, h("h3", {}, `Diff of ${id}`), renderDiff(id, views)),
+    ),
+  );
+}
+
+function diffToggle(taskId, handlers, views) {
+  const isOpen = views.diffs.has(taskId);
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "toggle",
+      "data-diff-toggle": taskId,
+      "aria-expanded": isOpen ? "true" : "false",
+      title: "what this task changed (its merge, else its checkpoints)",
+      onclick: () => handlers.toggleDiff(taskId),
+    },
+    isOpen ? "diff ▾" : "diff ▸",
+  );
+}
+
+/** An opened diff: loading, its text (each line coloured by kind), or why it is not shown. */
+function renderDiff(taskId, views) {
+  const entry = views.diffs.get(taskId);
+  if (entry === undefined) return undefined;
+  if (entry.error !== undefined)
+    return h("div", { class: "notice diff-error", "data-diff": taskId }, entry.error);
+  if (entry.text === undefined)
+    return h("div", { class: "muted", "data-diff": taskId }, "loading…");
+  if (entry.text === "")
+    return h("div", { class: "muted", "data-diff": taskId }, "No change recorded yet.");
+  // Built once per fetch and cloned per frame: a diff can be thousands of lines.
+  entry.node ??= h(
+    "pre",
+    { class: "diff", "data-diff": taskId },
+    entry.text.split("\n").map((line) => h("span", { class: diffLineClass(line) }, `${line}\n`)),
+  );
+  return entry.node.cloneNode(true);
+}
+
+function diffLineClass(line) {
+  if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff ")) return "d-file";
+  if (line.startsWith("@@")) return "d-hunk";
+  if (line.startsWith("+")) return "d-add";
+  if (line.startsWith("-")) return "d-del";
+  return "";
 }
 
 function describeEvent(event) {
