@@ -129,6 +129,8 @@ describe("bosun dashboard in Chromium with the real agent CLIs", () => {
       // Who did what, as the agents' lanes and the timeline show it.
       expect(await page.textContent('[data-lane="a/worker"]')).toContain("claude");
       expect(await page.textContent('[data-lane="a/critic"]')).toContain("codex");
+      // The plan was checked and recorded: the planner's work stands, not "done-unverified".
+      await page.waitForSelector('[data-lane="plan/planner"][data-state="verified"]');
       const timeline = (await page.textContent("#timeline")) ?? "";
       expect(timeline).toMatch(/dispatch\.completed plan r1 planner claude/);
       expect(timeline).toMatch(/dispatch\.completed a r1 worker claude/);

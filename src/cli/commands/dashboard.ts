@@ -32,7 +32,7 @@ export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Prom
   });
   const lines = [
     `bosun dashboard on ${dashboard.url} (Ctrl-C to stop)`,
-    `login link (works once; sets the token cookie, needed for agent logs): ${dashboard.loginUrl}`,
+    `login link (works once; sets the token cookie, needed for agent logs and diffs): ${dashboard.loginUrl}`,
   ];
   if (dashboard.isTokenRequired) {
     lines.push(

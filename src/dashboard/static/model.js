@@ -103,6 +103,12 @@ function applyRunEvent(model, event) {
 
 /** An agent lane per task and seat: its last dispatch's state, cost and when it was last heard. */
 function applyLaneEvent(model, event) {
+  // A plan is checked before it is recorded: the planner's work stands once the plan does.
+  if (event.type === "plan.created") {
+    for (const lane of model.lanes.values())
+      if (lane.seat === "planner" && lane.state === "done-unverified") lane.state = "verified";
+    return;
+  }
   if (event.taskId === undefined) return;
   const isDispatch = event.type.startsWith("dispatch.");
   const key = isDispatch ? `${event.taskId}/${event.seat}` : undefined;
