@@ -15,18 +15,11 @@ import {
 } from "../errors.js";
 import { killSpawnFromPidFile } from "../proc/pid-file.js";
 import { DEFAULT_GRACE_MS, startProcess, type ProcessResult } from "../proc/run-process.js";
-import {
-  createEmptyUsage,
-  type AgentEvent,
-  type LineParser,
-  type TokenUsage,
-} from "./agent-event.js";
+import { createEmptyUsage, type AgentEvent, type TokenUsage } from "./agent-event.js";
 import { AgentBudgetSpentError, addUsage, collect, createCollector, judge } from "./attempt.js";
 import { buildHeadlessArgv, type ResolvedHarness } from "./harnesses.js";
 import { createHarnessPauses, type HarnessPause, type HarnessPauses } from "./harness-pause.js";
-import { parseOfflineLine } from "./offline/parse.js";
-import { PARSERS } from "./parsers.js";
-import type { ParserName } from "./harness.js";
+import { getLineParser } from "./line-parsers.js";
 import { AgentRateLimitError } from "./rate-limit.js";
 import { DEFAULT_STALL_LIMITS, createStallWatch, type Stall } from "./stall-watch.js";
 
@@ -405,10 +398,6 @@ function addCost(
       attempt.usage.outputTokens * price.outputPerMTok) /
     1e6;
   totals.isCostEstimated = true;
-}
-
-function getLineParser(name: ParserName): LineParser {
-  return name === "offline" ? parseOfflineLine : PARSERS[name];
 }
 
 /**

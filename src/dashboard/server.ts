@@ -10,10 +10,7 @@ import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { LineParser } from "../agents/agent-event.js";
-import { resolveHarness } from "../agents/harnesses.js";
-import { parseOfflineLine } from "../agents/offline/parse.js";
-import { PARSERS } from "../agents/parsers.js";
+import { findHarnessLineParser } from "../agents/line-parsers.js";
 import { BosunError, getErrorMessage } from "../errors.js";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import type { BosunEvent } from "../flows/events.js";
@@ -275,8 +272,14 @@ export function createDashboardApp(
     if (ref === undefined) return c.json({ error: LOG_REF_USAGE }, 400);
     const file = await getAgentLogFile(paths, c.req.param("id"), ref);
     const harness = c.req.query("harness");
+    // A config that no longer loads still leaves the log worth showing, unparsed.
     const parse =
-      harness === undefined ? undefined : await getLineParser(harness, options.getConfig);
+      harness === undefined
+        ? undefined
+        : await options.getConfig().then(
+            (config) => findHarnessLineParser(harness, config.agents),
+            () => undefined,
+          );
     return respondLogStream(c, {
       file,
       parse,
@@ -367,19 +370,6 @@ function getLogRef(c: Context): LogRef | undefined {
  * The stdout parser of a harness, as its dispatch used it; undefined (lines as they are) for a
  * harness this config does not define, whose log is still worth showing.
  */
-async function getLineParser(
-  harness: string,
-  getConfig: () => Promise<Config>,
-): Promise<LineParser | undefined> {
-  try {
-    const { spec } = resolveHarness(harness, (await getConfig()).agents);
-    return spec.parser === "offline" ? parseOfflineLine : PARSERS[spec.parser];
-  } catch {
-    // Unknown here (a config changed since the run): raw lines, as said above.
-    return undefined;
-  }
-}
-
 /** 404 for a missing run, 400 for bad input, 409 for a state that refuses the action. */
 function getErrorStatus(error: Error): 400 | 404 | 409 | 500 {
   if (error instanceof RunNotFoundError) return 404;

@@ -4,10 +4,7 @@
  * ask files and plan read once when the journal names them, and every action taken through the
  * functions the CLI verbs call (`recordAnswer` / `answerAndContinue`, `stopRun`).
  */
-import type { LineParser } from "../agents/agent-event.js";
-import { resolveHarness } from "../agents/harnesses.js";
-import { parseOfflineLine } from "../agents/offline/parse.js";
-import { PARSERS } from "../agents/parsers.js";
+import { findHarnessLineParser } from "../agents/line-parsers.js";
 import { getErrorMessage } from "../errors.js";
 import type { BosunEventListener } from "../flows/events.js";
 import { answerAndContinue, recordAnswer } from "../flows/human-actions.js";
@@ -298,7 +295,11 @@ async function followLane(
     lane.attempt,
     lane.phase,
   );
-  const parse = await getLineParser(lane.harness, getConfig);
+  // A config that no longer loads still leaves the log worth showing, unparsed.
+  const parse = await getConfig().then(
+    (config) => findHarnessLineParser(lane.harness, config.agents),
+    () => undefined,
+  );
   for await (const batch of followLogLines(`${dir}/agent.log`, { signal })) {
     const lines: string[] = [];
     for (const raw of batch) {
@@ -314,15 +315,3 @@ async function followLane(
 }
 
 /** The harness's stdout parser; undefined (raw lines) when the harness is not known here. */
-async function getLineParser(
-  harness: string,
-  getConfig: () => Promise<Config>,
-): Promise<LineParser | undefined> {
-  try {
-    const { spec } = resolveHarness(harness, (await getConfig()).agents);
-    return spec.parser === "offline" ? parseOfflineLine : PARSERS[spec.parser];
-  } catch {
-    // A harness this config no longer defines: its log is still worth showing, unparsed.
-    return undefined;
-  }
-}
