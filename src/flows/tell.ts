@@ -38,6 +38,8 @@ export interface TellOutcome {
   isRunLive: boolean;
   /** One sentence saying when the worker gets it, for a human. */
   message: string;
+  /** The command that continues the run (what delivers the tell when no process works on it). */
+  resumeCommand: string;
 }
 
 /** Statuses after which no worker of the run runs again. */
@@ -82,14 +84,16 @@ export async function tellWorker(paths: BosunPaths, input: TellInput): Promise<T
   await writeTell(paths, tell);
   const isRunLive = (await readLiveLockHolder(paths.lockFile(run.id))) !== undefined;
   const whose = input.taskId === undefined ? "the run's" : `${input.taskId}'s`;
+  const resumeCommand = getResumeCommand(run.flow, run.id);
   const when = isRunLive
     ? ""
-    : ` Run ${run.id} is ${run.status} with no process working on it: the worker gets it once the run continues (${getResumeCommand(run.flow, run.id)}).`;
+    : ` Run ${run.id} is ${run.status} with no process working on it: the worker gets it once the run continues (${resumeCommand}).`;
   return {
     tell,
     runStatus: run.status,
     isRunLive,
     message: `Told ${tell.id}: delivered with ${whose} next worker prompt.${when}`,
+    resumeCommand,
   };
 }
 

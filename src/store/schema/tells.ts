@@ -4,10 +4,10 @@
  * one; only the run's own process journals its delivery (`tell.delivered`).
  */
 import { z } from "zod";
+import { MAX_TELL_CHARS } from "../limits.js";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
 
-/** The most characters a tell may hold: a message to a worker, not a document. */
-export const MAX_TELL_CHARS = 4000;
+export { MAX_TELL_CHARS } from "../limits.js";
 
 /** An id that becomes a file name (it must not escape `.bosun/`). */
 const IdSchema = z.string().refine(isSafeId, SAFE_ID_RULE);
