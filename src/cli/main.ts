@@ -123,7 +123,8 @@ Agent logs need the token on any host; a change (POST) needs the token or the pa
 
 API (JSON): GET /api/runs, /api/runs/RUN, /api/runs/RUN/board, /api/runs/RUN/events?since=SEQ,
 /api/runs/RUN/costs, /api/asks?run=RUN; GET /api/runs/RUN/stream (SSE, Last-Event-ID = seq);
-POST /api/asks/ASK/answer {"answer","note"}, /api/runs/RUN/stop, /api/runs/RUN/approve.
+POST /api/asks/ASK/answer {"answer","note"}, /api/runs/RUN/stop, /api/runs/RUN/approve,
+/api/runs/RUN/tell {"taskId","text"}.
 
 Exit codes: 0 stopped by Ctrl-C or a signal, 1 could not start (the port is taken), 2 usage error.`;
 
@@ -139,7 +140,8 @@ const MONITOR_HELP_FOOTER = `
 Live from the run's journal (no polling). A run another process works on is shown live, and s
 stops it as bosun stop does; a run no process works on is a read-only view, except that
 answering its ask (a, or p for a gated plan) continues it inside the monitor. q quits; a run the
-monitor continued is paused first (continue it with --resume). NO_COLOR turns colours off.
+monitor continued is paused first (continue it with --resume). t tells the selected agent's
+worker something, as bosun tell does, in any run. NO_COLOR turns colours off.
 
 Exit codes: 0 quit, 1 no runs yet, 2 usage error (no terminal, no such run).`;
 
@@ -674,7 +676,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .command("monitor")
     .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
     .description(
-      "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, stop (? lists them)",
+      "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, tell, stop (? lists them)",
     )
     .addHelpText("after", MONITOR_HELP_FOOTER)
     .action(async (run: string, _options: unknown, command: Command) =>
