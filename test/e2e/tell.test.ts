@@ -1,10 +1,12 @@
 /**
  * `bosun tell` end to end with the offline agent: a message written while a review run is paused
  * lands in the next worker prompt exactly once, journaled as `tell.delivered` before that
- * dispatch; a later resume does not deliver it again, even when the file's move was lost.
+ * dispatch; a later resume does not deliver it again, even when the file's move was lost. In a
+ * team run, a tell reaches the task it names, and a run-wide one a single worker.
  */
 import { existsSync } from "node:fs";
 import { readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import {
@@ -14,6 +16,13 @@ import {
   useOfflineRepos,
 } from "../helpers/offline-repo.js";
 import { expectNoInternalError } from "../helpers/run-bosun.js";
+import {
+  APPROVE as CRITIC_APPROVE,
+  RUN_OFFLINE,
+  THREE_TASK_PLAN,
+  createTeamRepo,
+  writeTaskFile,
+} from "../helpers/team-repo.js";
 
 const GOAL = "Add feature.txt containing the word feature.";
 const MESSAGE = "Keep feature.txt to one line, and say FEATURE in capitals.";
@@ -124,5 +133,40 @@ describe("bosun tell", () => {
     const finished = await repo.runCli(["tell", runId, "too late"]);
     expect(finished.exitCode).toBe(1);
     expect(finished.stderr).toContain("has finished (succeeded)");
+  });
+
+  it("delivers a team run's tells to the task named, and a run-wide one to one worker only", async () => {
+    const repo = await createTeamRepo([
+      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+      { seat: "worker", task: "a", actions: writeTaskFile("a") },
+      { seat: "worker", task: "b", actions: writeTaskFile("b") },
+      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      { seat: "critic", actions: [CRITIC_APPROVE] },
+    ]);
+    repos.push(repo);
+    expect((await repo.runCli([...RUN_OFFLINE, "--gate-plan"])).exitCode).toBe(3);
+    const { runId } = await repo.readOnlyRun();
+
+    const unknown = await repo.runCli(["tell", runId, "--task", "zz", "hi"]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("has no task zz. Its tasks: a, b, c");
+    expect((await repo.runCli(["tell", runId, "--task", "b", "B: keep it short."])).exitCode).toBe(
+      0,
+    );
+    expect((await repo.runCli(["tell", runId, "Everyone: no new files."])).exitCode).toBe(0);
+
+    const approved = await repo.runCli(["approve", runId]);
+    expectNoInternalError(approved);
+    expect(approved.exitCode).toBe(0);
+    const prompt = (task: string): Promise<string> =>
+      readFile(join(repo.paths.attemptDir(runId, task, 1, "worker", 1), "prompt.md"), "utf8");
+    const [a, b, c] = await Promise.all([prompt("a"), prompt("b"), prompt("c")]);
+    expect(b).toContain("> B: keep it short.");
+    expect(a).not.toContain("B: keep it short.");
+    // The run-wide tell went to exactly one worker.
+    expect([a, b, c].filter((text) => text.includes("> Everyone: no new files."))).toHaveLength(1);
+    const { run, events } = await repo.readOnlyRun();
+    expect(run.status).toBe("succeeded");
+    expect(filterEvents(events, "tell.delivered")).toHaveLength(2);
   });
 });
