@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { DEFAULT_GRACE_MS, killAllChildren } from "../proc/run-process.js";
 import { BosunError, isNodeError } from "../errors.js";
 import { describeFsError, getFsHint } from "../store/fs-errors.js";
-import { MAX_ROUNDS, MAX_TIMER_SEC } from "../store/limits.js";
+import { MAX_ROUNDS, MAX_TELL_CHARS, MAX_TIMER_SEC } from "../store/limits.js";
 import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
 import { defineContractVerbs } from "./commands/contract.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
@@ -34,11 +34,12 @@ Examples:
   bosun board                                  a team run's tasks by status, with costs
   bosun dashboard                              watch and steer runs live in the browser
   bosun asks && bosun answer <ask> more        when a run needs a human
+  bosun tell latest "keep the old API"         a message for the worker's next prompt
   bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
   bosun monitor                                watch and steer the latest run in the terminal
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
-.bosun/asks/; a team run's worktrees are outside the repository (bosun run --help).
+.bosun/asks/, .bosun/tells/; a team run's worktrees are outside the repository (bosun run --help).
 Docs: README.md; how bosun is built: docs/architecture.md.`;
 
 const REVIEW_HELP_FOOTER = `
@@ -122,7 +123,8 @@ Agent logs need the token on any host; a change (POST) needs the token or the pa
 
 API (JSON): GET /api/runs, /api/runs/RUN, /api/runs/RUN/board, /api/runs/RUN/events?since=SEQ,
 /api/runs/RUN/costs, /api/asks?run=RUN; GET /api/runs/RUN/stream (SSE, Last-Event-ID = seq);
-POST /api/asks/ASK/answer {"answer","note"}, /api/runs/RUN/stop, /api/runs/RUN/approve.
+POST /api/asks/ASK/answer {"answer","note"}, /api/runs/RUN/stop, /api/runs/RUN/approve,
+/api/runs/RUN/tell {"taskId","text"}.
 
 Exit codes: 0 stopped by Ctrl-C or a signal, 1 could not start (the port is taken), 2 usage error.`;
 
@@ -138,9 +140,19 @@ const MONITOR_HELP_FOOTER = `
 Live from the run's journal (no polling). A run another process works on is shown live, and s
 stops it as bosun stop does; a run no process works on is a read-only view, except that
 answering its ask (a, or p for a gated plan) continues it inside the monitor. q quits; a run the
-monitor continued is paused first (continue it with --resume). NO_COLOR turns colours off.
+monitor continued is paused first (continue it with --resume). t tells the selected agent's
+worker something, as bosun tell does, in any run. NO_COLOR turns colours off.
 
 Exit codes: 0 quit, 1 no runs yet, 2 usage error (no terminal, no such run).`;
+
+const TELL_HELP_FOOTER = `
+The message is written to .bosun/tells/ at once; the run's own process puts it into the next
+prompt of that task's worker (a team task, a review round, a pipeline producer) under "Messages
+from the human, sent while you worked", journals tell.delivered, and moves the file to
+.bosun/tells/delivered/. A paused or waiting run gets it when it continues. bosun status lists
+tells not delivered yet. The monitor's t key and the dashboard's API do the same.
+
+Exit codes: 0 written, 1 the run has finished or its task will not run again, 2 usage error.`;
 
 const CLIENT_HELP_FOOTER = `
 Keys: j / k select an ask, a or Enter answers it (a number picks an option, or type the answer
@@ -642,10 +654,29 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     );
 
   program
+    .command("tell")
+    .argument("<run>", 'run id, a unique prefix/suffix of it, or "latest"')
+    .argument(
+      "<message>",
+      `what to tell the worker (at most ${MAX_TELL_CHARS} characters); "-" reads stdin`,
+    )
+    .description(
+      "tell a run's worker something: the message goes into its next worker prompt, once (the run need not be running)",
+    )
+    .option(
+      "--task <task>",
+      "the task whose worker is told (default: the run's next worker, whichever task)",
+    )
+    .addHelpText("after", TELL_HELP_FOOTER)
+    .action(async (run: string, message: string, options: { task?: string }, command: Command) =>
+      done(await (await import("./commands/tell.js")).runTell(ctx(command), run, message, options)),
+    );
+
+  program
     .command("monitor")
     .argument("[run]", 'run id, a unique prefix/suffix of it, or "latest"', "latest")
     .description(
-      "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, stop (? lists them)",
+      "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, tell, stop (? lists them)",
     )
     .addHelpText("after", MONITOR_HELP_FOOTER)
     .action(async (run: string, _options: unknown, command: Command) =>

@@ -175,6 +175,23 @@ describe("formatEvent", () => {
     );
   });
 
+  it("shows a delivered tell as one line naming the task, the round and the message", () => {
+    const told: BosunEvent = {
+      ...BASE,
+      seq: 4,
+      type: "tell.delivered",
+      taskId: "api",
+      round: 2,
+      tellId: `tell-${RUN_ID}-20261122120100000-ab12`,
+      text: "Keep /v1 working.\nClients still call it.",
+      source: "cli",
+      sentAt: "2026-11-22T12:01:00.000Z",
+    };
+    expect(printer.formatEvent(told, false)).toBe(
+      "! told the worker of api round 2: Keep /v1 working. Clients still call it.",
+    );
+  });
+
   it("shows each agent message as one compact line, in full when verbose", () => {
     const text: BosunEvent = {
       type: "agent.output",

@@ -222,6 +222,8 @@ export function formatEvent(event: BosunEvent, isVerbose: boolean): string | und
       return `${color.yellow("? ask")} ${event.askId}: ${event.question}`;
     case "ask.answered":
       return `${color.cyan("! answer")} ${event.askId}: ${event.answer}`;
+    case "tell.delivered":
+      return `${color.cyan("! told")} the worker of ${event.taskId} round ${event.round}: ${oneLine(event.text)}`;
     case "verdict.recorded": {
       const shade = {
         complete: color.green,

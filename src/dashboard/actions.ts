@@ -1,6 +1,6 @@
 /**
  * What the dashboard does to runs, through the functions the CLI verbs call: answer an ask (and
- * continue its run in this process), stop a run, approve a plan. Runs it continues are tracked so
+ * continue its run in this process), stop a run, approve a plan, tell a worker. Runs it continues are tracked so
  * a stop from the page, or the dashboard's own shutdown, ends them cleanly.
  */
 import { StateError, UsageError, getErrorMessage } from "../errors.js";
@@ -9,6 +9,7 @@ import { recordAnswer } from "../flows/human-actions.js";
 import { resumeRun, type FlowOutcome } from "../flows/registry.js";
 import { approvePlan } from "../flows/run-control.js";
 import { stopRun } from "../flows/stop-run.js";
+import { tellWorker, type TellOutcome } from "../flows/tell.js";
 import { readAsk } from "../human/asks.js";
 import { isSafeId, type BosunPaths } from "../store/paths.js";
 import { readLiveLockHolder } from "../store/run-lock.js";
@@ -48,6 +49,8 @@ export interface DashboardActions {
   stop(runId: string): Promise<StopActionOutcome>;
   /** Approves a team run's plan and continues the run here. */
   approve(runId: string): Promise<{ runId: string; isContinuing: true }>;
+  /** Tells a run's worker something (as `bosun tell`): delivered with its next worker prompt. */
+  tell(input: { runId: string; taskId?: string; text: string }): Promise<TellOutcome>;
   /** Runs this process drives now. */
   listDrivenRunIds(): string[];
   /** Stops every run this process drives and waits until each has recorded its pause. */
@@ -163,6 +166,17 @@ export function createDashboardActions(options: DashboardActionsOptions): Dashbo
         resumeRun({ paths, config, runId, signal, onEvent: options.onEvent }),
       );
       return { runId, isContinuing: true };
+    },
+
+    tell: async (input) => {
+      // Read first: a run that is not there is a 404, like the other actions on a run.
+      await readRunOrThrow(paths, input.runId);
+      return tellWorker(paths, {
+        runId: input.runId,
+        ...(input.taskId === undefined ? {} : { taskId: input.taskId }),
+        text: input.text,
+        source: DASHBOARD_SOURCE,
+      });
     },
 
     listDrivenRunIds: () => [...driven.keys()],

@@ -8,6 +8,7 @@ import path from "node:path";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeAsk } from "../human/asks.js";
+import { readTells } from "../human/tells.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
 import { acquireRunLock } from "../store/run-lock.js";
 import { RunEventSchema, type RunEvent } from "../store/schema/events.js";
@@ -309,6 +310,52 @@ describe("actions", () => {
     } finally {
       await lock.release();
     }
+  });
+});
+
+describe("the tell action", () => {
+  it("writes a tell for a run's task with source dashboard, and answers 400 or 404 for bad input", async () => {
+    const paths = await makeRepo();
+    const dashboard = await start(paths);
+    const post = (path: string, body: unknown) =>
+      call(dashboard, path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: new URL(dashboard.url).origin },
+        body: JSON.stringify(body),
+      });
+    const told = await post(`/api/runs/${TEAM_RUN_ID}/tell`, {
+      taskId: "b",
+      text: "Reuse the form component.",
+    });
+    expect(told.status).toBe(200);
+    expect(told.body).toMatchObject({
+      tell: {
+        runId: TEAM_RUN_ID,
+        taskId: "b",
+        text: "Reuse the form component.",
+        source: "dashboard",
+      },
+      isRunLive: false,
+    });
+    expect(String(told.body.message)).toContain("delivered with b's next worker prompt");
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toMatchObject([{ taskId: "b" }]);
+
+    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: " " })).status).toBe(400);
+    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: 3 })).status).toBe(
+      400,
+    );
+    const noTask = await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: "zz" });
+    expect(noTask.status).toBe(400);
+    expect(String(noTask.body.error)).toContain("has no task zz");
+    expect((await post("/api/runs/20261201-000000-0000/tell", { text: "x" })).status).toBe(404);
+    // A cross-site page may not tell anything (the POST rules of every action).
+    const foreign = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: "https://evil.example" },
+      body: JSON.stringify({ text: "x" }),
+    });
+    expect(foreign.status).toBe(403);
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toHaveLength(1);
   });
 });
 

@@ -345,6 +345,22 @@ export function createDashboardApp(
   });
   app.post("/api/runs/:id/stop", async (c) => c.json(await actions.stop(c.req.param("id"))));
   app.post("/api/runs/:id/approve", async (c) => c.json(await actions.approve(c.req.param("id"))));
+  app.post("/api/runs/:id/tell", async (c) => {
+    const body = await readJsonBody(c);
+    const text = typeof body.text === "string" ? body.text : undefined;
+    if (text === undefined || text.trim() === "")
+      return c.json({ error: 'The body needs "text": your message for the worker.' }, 400);
+    if (body.taskId !== undefined && typeof body.taskId !== "string")
+      return c.json({ error: '"taskId" must be a task id (a string), or left out.' }, 400);
+    const taskId = typeof body.taskId === "string" ? body.taskId : undefined;
+    return c.json(
+      await actions.tell({
+        runId: c.req.param("id"),
+        ...(taskId === undefined ? {} : { taskId }),
+        text,
+      }),
+    );
+  });
 
   app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));
   return app;

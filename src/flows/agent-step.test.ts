@@ -377,6 +377,41 @@ describe("runSeatWithReprompt keeping the session", () => {
   });
 });
 
+describe("runSeatWithReprompt with a prompt addition (the human's messages)", () => {
+  it("asks for it once, before the first attempt that runs, and adds it to the prompt and to a resume's fresh prompt", async () => {
+    const { ctx, repo, requests } = await makeResumeContext(() =>
+      Promise.resolve(makeDispatchResult()),
+    );
+    const scope = makeScope(repo);
+    await ctx.record({ type: "round.started", taskId: scope.taskId, round: 1, head: "c0" });
+    let asked = 0;
+    const step = {
+      seat: "worker" as const,
+      basePrompt: "go on\n",
+      reportFile: `${repo}/r.json`,
+      check: () => Promise.resolve({ isValid: false, error: "bad" } as const),
+      resume: { sessionId: "sess-0", freshPrompt: "whole\n" },
+      readPromptAddition: () => {
+        asked += 1;
+        return Promise.resolve("+told\n");
+      },
+    };
+    await runSeatWithReprompt(ctx, scope, step);
+    expect(asked).toBe(1);
+    expect(requests.map((request) => [request.sessionId, request.prompt])).toEqual([
+      ["sess-0", "go on\n+told\n"],
+      [
+        undefined,
+        `whole\n+told\n\n## Your previous report was rejected\nbad\nWrite a corrected report to ${repo}/r.json.\n`,
+      ],
+    ]);
+    // Both attempts are journaled: no worker runs, so nothing is taken from the mailbox.
+    await runSeatWithReprompt(ctx, scope, step);
+    expect(asked).toBe(1);
+    expect(requests).toHaveLength(2);
+  });
+});
+
 function makeScope(repo: string): RoundScope {
   return {
     taskId: "T-001",

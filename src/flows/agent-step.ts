@@ -84,17 +84,32 @@ export async function runSeatWithReprompt<T>(
     resume?: SessionResume;
     /** A re-prompt resumes the session attempt 1 reported instead of starting afresh. */
     isSessionKept?: boolean;
+    /**
+     * Text for the end of the prompt (and of a resume's fresh prompt), asked for once, right
+     * before the first attempt that runs: a worker's messages from the human (`deliverTells`).
+     */
+    readPromptAddition?: () => Promise<string>;
   },
 ): Promise<ReportCheck<T>> {
   const isSessionKept = step.resume !== undefined || step.isSessionKept === true;
   let report: ReportCheck<T> = { isValid: false, error: "not run" };
+  let basePrompt = step.basePrompt;
+  let baseResume = step.resume;
+  let readAddition = step.readPromptAddition;
   for (const attempt of [1, 2]) {
     if (!isDispatchCompleted(ctx, scope, step.seat, attempt)) {
-      let prompt = step.basePrompt;
-      let resume = step.resume;
+      if (readAddition !== undefined) {
+        const addition = await readAddition();
+        readAddition = undefined;
+        basePrompt += addition;
+        if (baseResume !== undefined)
+          baseResume = { ...baseResume, freshPrompt: baseResume.freshPrompt + addition };
+      }
+      let prompt = basePrompt;
+      let resume = baseResume;
       if (attempt > 1 && !report.isValid) {
         const rejection = getRejection(step.reportFile, report.error);
-        const freshPrompt = `${step.resume?.freshPrompt ?? step.basePrompt}\n${rejection}`;
+        const freshPrompt = `${baseResume?.freshPrompt ?? basePrompt}\n${rejection}`;
         // From the index, so a re-prompt after a crash resumes the same session.
         const sessionId = isSessionKept
           ? getScopeRound(ctx, scope)?.completedDispatches.get(dispatchKey(step.seat, 1))?.sessionId

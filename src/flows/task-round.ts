@@ -28,6 +28,7 @@ import {
   type VerifierOutcome,
 } from "./round.js";
 import { getScopeRound, lookAtTree, reconcileHead } from "./round-head.js";
+import { deliverTells } from "./tell-delivery.js";
 
 /** What the worker's step produced, measured by bosun. */
 export interface WorkerProduction {
@@ -168,6 +169,8 @@ async function produceCheckpoint(
     ...(parts.isWorkerSessionKept === true ? { isSessionKept: true } : {}),
     reportFile,
     check,
+    // The human's messages, taken (and journaled) only when a worker attempt is about to run.
+    readPromptAddition: () => deliverTells(ctx, scope),
     // Commits made since bosun last looked (while no worker ran) are never this worker's.
     beforeStart: () => reconcileHead(ctx, scope, "worker"),
   });

@@ -68,6 +68,10 @@ export interface BosunPaths {
   readonly asksDir: string;
   /** `.bosun/asks/answers/` */
   readonly answersDir: string;
+  /** `.bosun/tells/`: humans' messages to runs' workers, waiting for the worker's next prompt. */
+  readonly tellsDir: string;
+  /** `.bosun/tells/delivered/`: tells a run's process put into a worker prompt. */
+  readonly deliveredTellsDir: string;
   /** `.bosun/intelligence.md`: what `bosun learn` found in the repository (stack, commands). */
   readonly intelligenceFile: string;
   /** `.bosun/intelligence-check.log`: the output of the test command `bosun learn --check` ran. */
@@ -118,6 +122,10 @@ export interface BosunPaths {
   askFile(askId: string): string;
   /** `.bosun/asks/answers/<ask>.json` */
   answerFile(askId: string): string;
+  /** `.bosun/tells/<tell>.json`: a tell not delivered yet. */
+  tellFile(tellId: string): string;
+  /** `.bosun/tells/delivered/<tell>.json`: a tell once delivered. */
+  deliveredTellFile(tellId: string): string;
   /**
    * `.bosun/locks/<hash>.lock`: the lock of the working tree at `realCwd`, which must be a real
    * path (`realpath`), so that every spelling of one directory names one lock.
@@ -203,6 +211,7 @@ export function createBosunPaths(
   const locksDir = path.join(bosunDir, "locks");
   const runsDir = path.join(bosunDir, "runs");
   const asksDir = path.join(bosunDir, "asks");
+  const tellsDir = path.join(bosunDir, "tells");
   const runDir = (runId: string): string =>
     path.join(runsDir, safeSegment(runId, "run id", runsDir));
   const taskDir = (runId: string, taskId: string): string =>
@@ -225,6 +234,8 @@ export function createBosunPaths(
     runsDir,
     asksDir,
     answersDir: path.join(asksDir, "answers"),
+    tellsDir,
+    deliveredTellsDir: path.join(tellsDir, "delivered"),
     intelligenceFile: path.join(bosunDir, "intelligence.md"),
     intelligenceCheckLogFile: path.join(bosunDir, "intelligence-check.log"),
     costsFile: path.join(bosunDir, "costs.jsonl"),
@@ -245,6 +256,9 @@ export function createBosunPaths(
     askFile: (askId) => path.join(asksDir, `${safeSegment(askId, "ask id", asksDir)}.json`),
     answerFile: (askId) =>
       path.join(asksDir, "answers", `${safeSegment(askId, "ask id", asksDir)}.json`),
+    tellFile: (tellId) => path.join(tellsDir, `${safeSegment(tellId, "tell id", tellsDir)}.json`),
+    deliveredTellFile: (tellId) =>
+      path.join(tellsDir, "delivered", `${safeSegment(tellId, "tell id", tellsDir)}.json`),
     treeLockFile: (realCwd) =>
       // A hash, not the path itself: a path may be longer than a file name or hold any byte.
       path.join(

@@ -119,6 +119,8 @@ export interface RunIndex {
    * an `options.changed` raises the cap that refused it (a resume with more money).
    */
   budgetExhausted?: EventOf<"budget.exhausted">;
+  /** Tells put into a worker prompt, by tell id: never delivered twice, even if the file was not moved. */
+  readonly deliveredTells: Map<string, EventOf<"tell.delivered">>;
 }
 
 /** The key of a task (in a phase) in `RunIndex.tasks`. */
@@ -135,6 +137,7 @@ export function createRunIndex(): RunIndex {
     eventCount: 0,
     isPlanApproved: false,
     pausedHarnesses: new Map(),
+    deliveredTells: new Map(),
   };
 }
 
@@ -325,6 +328,9 @@ export function indexRunEvent(index: RunIndex, event: RunEvent): void {
     }
     case "harness.paused":
       index.pausedHarnesses.set(event.harness, event);
+      return;
+    case "tell.delivered":
+      index.deliveredTells.set(event.tellId, event);
       return;
     case "baseline.checked":
       index.baseline = event;

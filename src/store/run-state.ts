@@ -101,6 +101,9 @@ export function applyRunEvent(run: Run | null, event: RunEvent, runId: string): 
       return { ...next, step: event.type, headCommit: event.commit };
     case "merge.reverted":
       return { ...next, step: event.type, headCommit: event.restored };
+    case "tell.delivered":
+      // Not a step: the worker dispatch it goes with is.
+      return next;
     case "run.completed":
       return { ...next, status: event.status, reason: event.reason, step: "run.completed" };
   }

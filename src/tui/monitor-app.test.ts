@@ -50,6 +50,10 @@ function makeController(inputs: readonly RunEventInput[]): MonitorController & {
       calls.push(`answer ${askId} ${answer}`);
       return Promise.resolve();
     },
+    tell(taskId, text) {
+      calls.push(`tell ${taskId ?? "(run)"} ${text}`);
+      return Promise.resolve();
+    },
     stop() {
       calls.push("stop");
       return Promise.resolve();
@@ -173,6 +177,34 @@ describe("MonitorApp", () => {
     app.stdin.write("\r");
     await waitForFrame(app, "answering");
     expect(controller.calls).toEqual([`answer ask-${TEST_RUN_ID}-r1 go on`]);
+  });
+
+  it("tells the selected agent's task with t: typed words, Enter sends, Esc cancels", async () => {
+    const controller = makeController([
+      TEAM_CREATED,
+      makeWorkerStarted("a"),
+      makeWorkerStarted("b"),
+    ]);
+    const app = renderMonitor(controller);
+    expect(await waitForFrame(app, "› b  worker")).toContain("t tell the worker");
+    app.stdin.write("t");
+    await waitForFrame(app, "tell b's worker");
+    app.stdin.write("x");
+    await waitForFrame(app, "> x");
+    app.stdin.write("\u001B");
+    await waitForFrame(app, "nothing told");
+    app.stdin.write("j");
+    await waitForFrame(app, "› a  worker");
+    app.stdin.write("t");
+    await waitForFrame(app, "tell a's worker");
+    // Digits are words here (no options to pick).
+    for (const char of "use port 8080") app.stdin.write(char);
+    await waitForFrame(app, "> use port 8080");
+    app.stdin.write("\r");
+    await waitForFrame(app, "telling a's worker");
+    expect(controller.calls).toEqual(["select a:worker", "tell a use port 8080"]);
+    app.stdin.write("?");
+    await waitForFrame(app, "tell the selected agent's task's worker something");
   });
 
   it("approves a gated plan with p, and stops the run only after y", async () => {

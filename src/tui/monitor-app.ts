@@ -23,6 +23,7 @@ import {
   Line,
   NARROW_COLUMNS,
   TailPanel,
+  TellPrompt,
   TimelinePanel,
   getShownLanes,
 } from "./monitor-view.js";
@@ -40,6 +41,11 @@ export interface MonitorController {
   selectAgent(key: string): void;
   /** Answers an ask of the run (and continues the run, when no process is working on it). */
   answer(askId: string, answer: string): Promise<void>;
+  /**
+   * Tells the worker of `taskId` (undefined: the run's next worker) something, as `bosun tell`
+   * does; the run's process delivers it with that worker's next prompt.
+   */
+  tell(taskId: string | undefined, text: string): Promise<void>;
   /** Stops the run (the one resumed here, or another process's). */
   stop(): Promise<void>;
   /** Ends what the controller runs (a run resumed here is paused first). */
@@ -51,6 +57,7 @@ type Mode =
   | { kind: "main" }
   | { kind: "help" }
   | { kind: "answer"; askId: string; typed: string }
+  | { kind: "tell"; taskId: string | undefined; typed: string }
   | { kind: "confirm-stop" };
 
 /** Fixed rows: header (3), the panels' titles (5), the status line (1). */
@@ -104,6 +111,9 @@ export function MonitorApp(props: {
       case "answer":
         handleAnswerKey(input, key, mode);
         return;
+      case "tell":
+        handleTellKey(input, key, mode);
+        return;
       case "main":
         handleMainKey(input, key);
         return;
@@ -124,6 +134,8 @@ export function MonitorApp(props: {
     else if (input === "a") {
       if (selectedAsk === undefined) setNotice("no open ask to answer");
       else setMode({ kind: "answer", askId: selectedAsk.askId, typed: "" });
+    } else if (input === "t") {
+      setMode({ kind: "tell", taskId: getToldTaskId(model), typed: "" });
     } else if (input === "p") {
       const planAsk = model.asks.get(`ask-${model.runId}-plan`);
       if (planAsk === undefined) setNotice("no plan waits for approval");
@@ -169,7 +181,30 @@ export function MonitorApp(props: {
     }
   }
 
-  const status = notice ?? model.message ?? "? help · q quit";
+  function handleTellKey(input: string, key: Key, current: Extract<Mode, { kind: "tell" }>): void {
+    // No options: digits are words too, Enter sends, Esc cancels.
+    const action = getAnswerKeyAction(input, key, [], current.typed);
+    switch (action.kind) {
+      case "cancel":
+        setMode({ kind: "main" });
+        setNotice("nothing told");
+        return;
+      case "send":
+        setMode({ kind: "main" });
+        setNotice(`telling ${current.taskId ?? "the run"}'s worker…`);
+        act(controller.tell(current.taskId, action.answer));
+        return;
+      case "edit":
+        setMode((previous) =>
+          previous.kind === "tell" ? { ...previous, typed: action.edit(previous.typed) } : previous,
+        );
+        return;
+      case "none":
+        return;
+    }
+  }
+
+  const status = notice ?? model.message ?? "? help · t tell the worker · q quit";
   if (mode.kind === "help")
     return h(Box, { flexDirection: "column", width: columns }, h(HelpPanel, { theme }));
   const answering = mode.kind === "answer" ? model.asks.get(mode.askId) : undefined;
@@ -188,9 +223,15 @@ export function MonitorApp(props: {
     }),
     h(TailPanel, { model, theme, maxRows: Math.max(1, Math.floor(spare * 0.3)) }),
     h(TimelinePanel, { model, theme, maxRows: Math.max(1, Math.floor(spare * 0.2)) }),
-    answering === undefined
-      ? h(AsksPanel, { asks, selectedIndex: Math.min(askIndex, asks.length - 1), theme })
-      : h(AnswerPrompt, { ask: answering, typed: mode.kind === "answer" ? mode.typed : "", theme }),
+    mode.kind === "tell"
+      ? h(TellPrompt, { taskId: mode.taskId, typed: mode.typed, theme })
+      : answering === undefined
+        ? h(AsksPanel, { asks, selectedIndex: Math.min(askIndex, asks.length - 1), theme })
+        : h(AnswerPrompt, {
+            ask: answering,
+            typed: mode.kind === "answer" ? mode.typed : "",
+            theme,
+          }),
     h(
       Line,
       { theme, tone: mode.kind === "confirm-stop" ? "yellow" : "gray" },
@@ -199,6 +240,17 @@ export function MonitorApp(props: {
         : status,
     ),
   );
+}
+
+/**
+ * The task `t` tells: the selected agent's, when it is a task's worker or verifier; the run's
+ * next worker when no agent is selected or the selected one is a team run's planner.
+ */
+function getToldTaskId(model: MonitorModel): string | undefined {
+  const key = model.selectedAgentKey;
+  const lane = key === undefined ? undefined : model.agentsByKey.get(key);
+  if (lane === undefined || lane.seat === "planner") return undefined;
+  return lane.taskId;
 }
 
 /** Rows the asks panel takes: its title and two lines an ask. */

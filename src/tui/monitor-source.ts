@@ -10,6 +10,7 @@ import type { BosunEventListener } from "../flows/events.js";
 import { answerAndContinue, recordAnswer } from "../flows/human-actions.js";
 import { getResumeCommand } from "../flows/registry.js";
 import { stopRun } from "../flows/stop-run.js";
+import { tellWorker } from "../flows/tell.js";
 import { readAsk } from "../human/asks.js";
 import { isProcessAlive } from "../proc/liveness.js";
 import { followLogLines } from "../store/follow-log.js";
@@ -227,6 +228,15 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
       })();
       resumed = { abort, done };
       await refreshProcess();
+    },
+    tell: async (taskId, text) => {
+      const told = await tellWorker(paths, {
+        runId,
+        ...(taskId === undefined ? {} : { taskId }),
+        text,
+        source: "monitor",
+      });
+      report(told.message);
     },
     stop: async () => {
       if (resumed !== undefined) {

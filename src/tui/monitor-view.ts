@@ -354,6 +354,7 @@ export const MONITOR_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["j / k, ↓ / ↑", "select the agent whose output is shown"],
   ["tab", "select the next open ask"],
   ["a", "answer the selected ask (a number picks an option; Enter sends typed text)"],
+  ["t", "tell the selected agent's task's worker something (its next prompt; Enter sends)"],
   ["p", "approve the plan (a team run started with --gate-plan)"],
   ["s", "stop the run (asks to confirm with y)"],
   ["?", "show or hide this help"],
@@ -389,5 +390,22 @@ export function AnswerPrompt(props: { ask: OpenAsk; typed: string; theme: Theme 
       { theme, tone: "yellow" },
       `> ${props.typed}▏ ${ask.options.length === 0 ? "(Enter sends, Esc cancels)" : "(a number or a key, Enter sends, Esc cancels)"}`,
     ),
+  );
+}
+
+/** Telling a worker: whose, and what is typed so far. */
+export function TellPrompt(props: {
+  taskId: string | undefined;
+  typed: string;
+  theme: Theme;
+}): ReactElement {
+  const { theme } = props;
+  const whose = props.taskId === undefined ? "the run's next worker" : `${props.taskId}'s worker`;
+  return h(
+    Box,
+    { flexDirection: "column" },
+    h(Title, { theme }, `tell ${whose}`),
+    h(Line, { theme }, "delivered with its next prompt, once (bosun tell does the same)"),
+    h(Line, { theme, tone: "yellow" }, `> ${props.typed}▏ (Enter sends, Esc cancels)`),
   );
 }

@@ -1,8 +1,8 @@
 /**
  * `bosun _ <verb>` through the built CLI on runs made with the offline agent: every verb's real
  * output validates against the JSON Schema `bosun _ schema VERB` publishes (ajv, draft 2020-12),
- * errors are JSON with their exit codes, and `wait` returns on a new journal event and on an
- * answered ask.
+ * errors are JSON with their exit codes, `tell` writes a tell, and `wait` returns on a new
+ * journal event and on an answered ask.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -145,7 +145,7 @@ describe("bosun _ read verbs", () => {
       asks: [{ ask: { id: askId, runId }, answer: null, isOpen: true }],
     });
 
-    for (const verb of ["wait", "answer", "board", "schema", "notify", "error"])
+    for (const verb of ["wait", "answer", "tell", "board", "schema", "notify", "error"])
       expect(parseOutput(await repo.runCli(["_", "schema", verb]), 0)).toMatchObject({ verb });
   });
 
@@ -182,6 +182,41 @@ describe("bosun _ read verbs", () => {
 
     const reviewBoard = parseOutput(await repo.runCli(["_", "board", "latest"]), 2);
     expect((reviewBoard["error"] as { message: string }).message).toContain("is a review run");
+  });
+});
+
+describe("bosun _ tell", () => {
+  it("writes a tell from stdin with source contract, refuses a task the run does not have, and says how the run continues", async () => {
+    const { repo, runId } = await makeNeedsHumanRun();
+    const check = createValidator(repo);
+
+    const refused = parseOutput(await repo.runCli(["_", "tell", runId, "--task", "T-9", "hi"]), 2);
+    await check("error", refused);
+    expect((refused["error"] as { message: string }).message).toContain("works on task T-001 only");
+
+    const stdinFile = join(repo.home, "tell.txt");
+    await writeFile(stdinFile, "Say FEATURE in capitals.\n");
+    const piped = await runProcess({
+      command: process.execPath,
+      args: [BOSUN_CLI, "_", "tell", "latest", "--task", "T-001", "-"],
+      cwd: repo.root,
+      env: createBosunEnv(repo.home),
+      stdinFile,
+      timeoutMs: 30_000,
+    });
+    const told = parseOutput(
+      { exitCode: piped.exitCode, stdout: piped.stdout, stderr: piped.stderrTail, durationMs: 0 },
+      0,
+    );
+    await check("tell", told);
+    expect(told).toMatchObject({
+      contract: 1,
+      tell: { runId, taskId: "T-001", text: "Say FEATURE in capitals.", source: "contract" },
+      runStatus: "needs_human",
+      isRunLive: false,
+      resumeCommand: `bosun review --resume ${runId}`,
+    });
+    expect(told["message"]).toContain("delivered with T-001's next worker prompt");
   });
 });
 

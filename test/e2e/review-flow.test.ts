@@ -13,6 +13,7 @@ import { AnswerSchema, AskSchema } from "../../src/store/schema/asks.js";
 import { RunEventSchema } from "../../src/store/schema/events.js";
 import { WorkReportSchema } from "../../src/store/schema/reports.js";
 import { ReviewRunSchema } from "../../src/store/schema/run.js";
+import { TellSchema } from "../../src/store/schema/tells.js";
 import { listRunIds } from "../../src/store/run-read.js";
 import {
   type CliResult,
@@ -61,10 +62,11 @@ const TWO_ROUND_STEPS: OfflineSteps = [
 
 /** `bosun asks --json`: asks with their answer (null while open). */
 const AskListSchema = z.array(AskSchema.extend({ answer: AnswerSchema.nullable() }));
-/** `bosun status --json`: run.json plus liveness. */
+/** `bosun status --json`: run.json plus liveness and the run's tells. */
 const StatusSchema = ReviewRunSchema.extend({
   isLive: z.boolean(),
   writerPid: z.number().nullable(),
+  tells: z.object({ pending: z.array(TellSchema), delivered: z.array(TellSchema) }).strict(),
 }).strict();
 
 const repos = useOfflineRepos();
@@ -780,7 +782,12 @@ describe("reading a finished run", () => {
     const statusJson = await repo.runCli(["status", "--json"]);
     expect(statusJson.exitCode).toBe(0);
     const status = StatusSchema.parse(JSON.parse(statusJson.stdout));
-    expect(status).toEqual({ ...run, isLive: false, writerPid: null });
+    expect(status).toEqual({
+      ...run,
+      isLive: false,
+      writerPid: null,
+      tells: { pending: [], delivered: [] },
+    });
     expect(status).toMatchObject({
       id: runId,
       status: "succeeded",

@@ -110,6 +110,19 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
       ),
     );
   contract
+    .command("tell")
+    .argument("<run>", 'run id, a unique prefix/suffix of it, or "latest"')
+    .argument("<text>", 'the message for the worker; "-" reads stdin')
+    .option("--task <task>", "the task whose worker is told (default: the run's next worker)")
+    .description(
+      "tell a run's worker something (as bosun tell does): delivered once, with its next worker prompt",
+    )
+    .action((wanted: string, text: string, options: { task?: string }, command: Command) =>
+      run(async () =>
+        (await import("../contract/tell.js")).runContractTell(ctx(command), wanted, text, options),
+      ),
+    );
+  contract
     .command("wait")
     .argument("[run]", "a run (default: every run)")
     .option("--only-asks", "only asks opened or answered count, not journal events")
@@ -140,7 +153,10 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     );
   contract
     .command("schema")
-    .argument("<verb>", "runs, status, board, events, asks, answer, wait, schema, error or notify")
+    .argument(
+      "<verb>",
+      "runs, status, board, events, asks, answer, tell, wait, schema, error or notify",
+    )
     .description(
       "the JSON Schema (draft 2020-12) of a verb's output, of errors, or of notifications",
     )

@@ -1,11 +1,12 @@
 /** `bosun status [RUN]`: one run's snapshot, read from run.json alone (fast at any history size). */
 import path from "node:path";
 import { StateError } from "../../errors.js";
+import { readTells } from "../../human/tells.js";
 import { getResumeCommand } from "../../flows/resume-command.js";
 import { readRun, resolveRunId } from "../../store/run-lookup.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import type { CliContext } from "../context.js";
-import { formatStatus, formatUsd, printJson, shortSha } from "../format.js";
+import { formatStatus, formatUsd, oneLine, printJson, shortSha } from "../format.js";
 
 /** Prints the status of a run. */
 export async function runStatus(ctx: CliContext, wanted: string): Promise<number> {
@@ -18,8 +19,14 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
     );
   const writerPid = await readLiveLockHolder(paths.lockFile(runId));
   const isLive = writerPid !== undefined;
+  const tells = await readTells(paths, runId);
   if (ctx.isJson) {
-    printJson({ ...run, isLive, writerPid: writerPid ?? null });
+    printJson({
+      ...run,
+      isLive,
+      writerPid: writerPid ?? null,
+      tells: { pending: tells.pending, delivered: tells.delivered },
+    });
     return 0;
   }
   const resume = getResumeCommand(run.flow, run.id);
@@ -74,6 +81,14 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
         : "<option>";
   for (const askId of run.openAskIds)
     lines.push(`ask      ${askId} (bosun answer ${askId} ${choices})`);
+  // Tells wait in the mailbox until the run's process puts them into a worker prompt.
+  for (const tell of tells.pending)
+    lines.push(
+      `tell     ${tell.id} for ${tell.taskId ?? "the next worker"}, not delivered yet: ${oneLine(tell.text, 60)}`,
+    );
+  if (tells.delivered.length > 0)
+    lines.push(`told     ${tells.delivered.length} delivered (bosun log ${run.id} shows them)`);
+  for (const problem of tells.problems) lines.push(`warning  ${problem}`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -9,6 +9,7 @@ import { BoardSchema } from "../../store/schema/board.js";
 import { NOTIFY_KINDS } from "../../store/schema/config-defaults.js";
 import { RunEventSchema } from "../../store/schema/events.js";
 import { RunSchema, RunStatusSchema } from "../../store/schema/run.js";
+import { TellSchema } from "../../store/schema/tells.js";
 
 /**
  * The contract's version, in every output as `contract`. It changes only when a field is removed
@@ -134,6 +135,20 @@ export const CONTRACT_OUTPUTS = {
     /** A live process holds the run (it takes the answer when it next resumes the task). */
     isRunLive: z.boolean(),
     /** What continues the run with the answer. */
+    resumeCommand: ResumeCommandSchema,
+  }),
+  /** `bosun _ tell RUN [--task T] TEXT|-`: the tell written; the run's worker gets it with its next prompt. */
+  tell: z.object({
+    ...envelope,
+    /** The tell as written to `.bosun/tells/<id>.json`. */
+    tell: TellSchema,
+    /** The run's status when it was written. */
+    runStatus: RunStatusSchema,
+    /** A live process works on the run (it delivers the tell at its next worker dispatch). */
+    isRunLive: z.boolean(),
+    /** When the worker gets it, for a human. */
+    message: z.string(),
+    /** What continues the run, when no process works on it. */
     resumeCommand: ResumeCommandSchema,
   }),
   /** `bosun _ wait [RUN]`: what changed (exit 0), or nothing before --timeout (exit 124). */

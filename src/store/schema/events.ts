@@ -308,6 +308,19 @@ const runEventSchemas = [
   }),
   z.object({
     ...base,
+    type: z.literal("tell.delivered"),
+    ...roundScope,
+    /** The tell (`.bosun/tells/<id>.json`, moved under `tells/delivered/` after this event). */
+    tellId: z.string(),
+    /** The human's words, as put into the round's worker prompt (a resumed round re-sends them). */
+    text: z.string(),
+    /** The channel the tell came from (cli, contract, monitor, dashboard, …). */
+    source: z.string(),
+    /** ISO time the human sent it. */
+    sentAt: z.string(),
+  }),
+  z.object({
+    ...base,
     type: z.literal("plan.created"),
     /** The planned task ids, in plan order (the plan itself is plan.json, checked before this). */
     taskIds: z.array(z.string()),

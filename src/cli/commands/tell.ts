@@ -1,0 +1,64 @@
+/** `bosun tell RUN [--task T] MESSAGE|-`: a message for a run's worker, delivered with its next prompt. */
+import { UsageError } from "../../errors.js";
+import { tellWorker, type TellOutcome } from "../../flows/tell.js";
+import { resolveRunId } from "../../store/run-lookup.js";
+import { MAX_TELL_CHARS } from "../../store/schema/tells.js";
+import type { CliContext } from "../context.js";
+import { printJson } from "../format.js";
+
+/** Where the message comes from: the argument, or stdin for "-". */
+export interface TellFlags {
+  /** The task whose worker is told (team runs; a review's or pipeline's one task may be named). */
+  task?: string;
+  /** Reads stdin whole (injected by tests). */
+  readStdin?: () => Promise<string>;
+}
+
+/** Writes the tell through `tellWorker` and says when the worker gets it. */
+export async function runTell(
+  ctx: CliContext,
+  wanted: string,
+  message: string,
+  flags: TellFlags = {},
+): Promise<number> {
+  const told = await tellFromCli(ctx, wanted, message, flags, "cli");
+  if (ctx.isJson) printJson(told);
+  else process.stdout.write(`${told.message}\n`);
+  return 0;
+}
+
+/** Resolves the run, reads the message ("-": stdin) and tells; shared with `bosun _ tell`. */
+export async function tellFromCli(
+  ctx: CliContext,
+  wanted: string,
+  message: string,
+  flags: TellFlags,
+  source: string,
+): Promise<TellOutcome> {
+  const text = message === "-" ? await (flags.readStdin ?? readStdinText)() : message;
+  const paths = await ctx.getStatePaths();
+  const runId = await resolveRunId(paths, wanted);
+  return tellWorker(paths, {
+    runId,
+    ...(flags.task === undefined ? {} : { taskId: flags.task }),
+    text,
+    source,
+  });
+}
+
+/** All of stdin as text, up to a few times the cap in bytes (tellWorker then checks the cap). */
+async function readStdinText(): Promise<string> {
+  const maxBytes = MAX_TELL_CHARS * 4;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    bytes += buffer.length;
+    if (bytes > maxBytes)
+      throw new UsageError(
+        `The message on stdin is over ${maxBytes} bytes; a tell holds at most ${MAX_TELL_CHARS} characters. Shorten it, or write the details to a file in the repository and tell the worker to read it.`,
+      );
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
