@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { readAsk } from "../../src/human/asks.js";
-import { listRunIds, readRun } from "../../src/store/run-read.js";
+import { listRunIds, readRun, readRunEvents } from "../../src/store/run-read.js";
 import type { RunEvent } from "../../src/store/schema/events.js";
 import {
   SCREENSHOT_FILE,
@@ -271,10 +271,28 @@ describe("bosun dashboard in Chromium", () => {
       expect((await readRun(repo.paths, runId))?.status).toBe("paused");
       await page.waitForSelector(".muted >> .s-paused", { timeout: 30_000 });
       expect(await page.textContent("#notice")).toContain(`Stopped ${runId}`);
-      // Paused, not lost: a resume finishes it (the worker's second dispatch is a quick one).
+      // Told from the page while it is paused. Typed slowly, across the page's one-second
+      // re-renders: the field keeps its focus, so every key lands.
+      const message = "a: keep the greeting short";
+      await page.selectOption('#tell select[name="task"]', "a");
+      await page.click('#tell input[name="tell"]');
+      await page.keyboard.type(message, { delay: 60 });
+      expect(await page.inputValue('#tell input[name="tell"]')).toBe(message);
+      await page.click('#tell button[type="submit"]');
+      await page.waitForSelector("#notice >> text=next worker prompt", { timeout: 30_000 });
+
+      // Paused, not lost: a resume finishes it (the worker's second dispatch is a quick one),
+      // and that dispatch's prompt carries the message.
       const resumed = await repo.runCli(["run", "--resume", runId]);
       expect(resumed.exitCode, resumed.stderr).toBe(0);
       expect((await readRun(repo.paths, runId))?.status).toBe("succeeded");
+      expect(
+        filterEvents(await readRunEvents(repo.paths, runId), "tell.delivered").map((event) => [
+          event.taskId,
+          event.text,
+          event.source,
+        ]),
+      ).toEqual([["a", message, "dashboard"]]);
       expect(failures).toEqual([]);
     } catch (error) {
       if (SCREENSHOT_FILE !== undefined)

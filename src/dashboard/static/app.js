@@ -64,9 +64,34 @@ function render() {
   if (keptAsks !== null && key === state.attentionKey) {
     for (const section of sections) section.querySelector("#asks")?.replaceWith(keptAsks);
   }
-  main.replaceChildren(...sections);
+  replaceSections(main, sections);
   state.attentionKey = key;
   document.body.dataset.lastSeq = String(state.model.lastSeq);
+}
+
+/**
+ * Puts the new sections up. A section holding the field a person is typing in stays as it is
+ * until they leave it: taking it out of the page, even for a moment, would take their focus,
+ * and the idle timers' clock renders every second. Leaving the field renders again.
+ */
+function replaceSections(main, sections) {
+  const focused = document.activeElement;
+  const isTyping =
+    focused !== null &&
+    main.contains(focused) &&
+    ["INPUT", "TEXTAREA", "SELECT"].includes(focused.tagName);
+  const kept = isTyping
+    ? [...main.children].find((section) => section.contains(focused))
+    : undefined;
+  const at = kept === undefined ? -1 : sections.findIndex((section) => section.id === kept.id);
+  if (kept === undefined || kept.id === "" || at === -1) {
+    main.replaceChildren(...sections);
+    return;
+  }
+  while (main.firstChild !== kept) main.firstChild.remove();
+  while (kept.nextSibling !== null) kept.nextSibling.remove();
+  kept.before(...sections.slice(0, at));
+  kept.after(...sections.slice(at + 1));
 }
 
 async function loadRuns() {
@@ -281,6 +306,20 @@ const handlers = {
       notify(error.message);
     }
   },
+  tell: async (runId, taskId, text) => {
+    try {
+      const result = await api(`/api/runs/${runId}/tell`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, ...(taskId === undefined ? {} : { taskId }) }),
+      });
+      notify(result.message);
+      return true;
+    } catch (error) {
+      notify(error.message);
+      return false;
+    }
+  },
   approve: async (runId) => {
     try {
       await api(`/api/runs/${runId}/approve`, { method: "POST" });
@@ -305,6 +344,8 @@ function watchStore() {
 }
 
 async function start() {
+  // A section kept while a person typed in it (see replaceSections) catches up once they leave.
+  $("run").addEventListener("focusout", () => requestRender());
   const wanted = /^#run=(.+)$/.exec(location.hash)?.[1];
   state.runs = (await api("/api/runs")).runs;
   const first = state.runs.find((run) => run.id === wanted) ?? state.runs[0];

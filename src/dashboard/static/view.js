@@ -88,6 +88,7 @@ export function renderRun(model, asks, handlers, nowMs, views) {
         : undefined,
     ),
     renderKpis(model),
+    renderTell(model, handlers),
     renderAttention(model, asks, handlers, views),
     renderLanes(model, nowMs, handlers, views),
     model.hasBoard ? renderBoard(model, handlers, views) : undefined,
@@ -106,6 +107,54 @@ export function renderRun(model, asks, handlers, nowMs, views) {
     ),
     renderTimeline(model),
   ];
+}
+
+/** Run statuses after which no worker of the run runs again: nothing to tell. */
+const FINISHED_STATUSES = new Set(["succeeded", "cancelled"]);
+
+/** Team task statuses whose worker does not run again. */
+const DONE_TASK_STATUSES = new Set(["merged", "failed", "cancelled"]);
+
+/**
+ * Tell a worker (`bosun tell`): a message for the next worker prompt of a task, or of whichever
+ * task's worker runs next. Only while the run can still run a worker.
+ */
+function renderTell(model, handlers) {
+  const { run } = model;
+  if (FINISHED_STATUSES.has(run.status)) return undefined;
+  const tasks = [...model.tasks.values()].filter((task) => !DONE_TASK_STATUSES.has(task.status));
+  const target = h(
+    "select",
+    { name: "task", "aria-label": "which worker" },
+    h("option", { value: "" }, model.hasBoard ? "the next worker, any task" : "the worker"),
+    tasks.map((task) => h("option", { value: task.id }, `task ${task.id}`)),
+  );
+  const text = h("input", {
+    name: "tell",
+    placeholder: "a message for its next prompt",
+    "aria-label": "message",
+  });
+  return h(
+    "section",
+    { id: "tell" },
+    h(
+      "form",
+      {
+        class: "tell",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const message = text.value.trim();
+          if (message === "") return;
+          void handlers.tell(run.id, target.value || undefined, message).then((isSent) => {
+            if (isSent) text.value = "";
+          });
+        },
+      },
+      h("label", {}, "Tell ", target),
+      text,
+      h("button", { type: "submit" }, "Tell"),
+    ),
+  );
 }
 
 function kpi(label, value, extra = {}) {
