@@ -222,8 +222,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
   for (const signal of signals) process.on(signal, onStopSignal);
   // Kept for the life of the process: EPIPE arrives asynchronously, possibly after main() returns.
-  process.stdout.on("error", onOutputError);
-  process.stderr.on("error", onOutputError);
+  // Added once, however often main() runs in one process (the in-process tests run it many times).
+  for (const stream of [process.stdout, process.stderr])
+    if (!stream.listeners("error").includes(onOutputError)) stream.on("error", onOutputError);
   let exitCode = 0;
   const notifiers: Notifier[] = [];
   const program = createProgram(controller.signal, {
