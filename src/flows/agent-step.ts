@@ -5,6 +5,7 @@
  * finished. An attempt may continue an earlier agent session, falling back to a fresh one.
  */
 import { AgentBudgetSpentError } from "../agents/attempt.js";
+import { AgentStallError } from "../agents/stall-watch.js";
 import {
   dispatch,
   killOrphanedAgent,
@@ -379,6 +380,7 @@ async function recordStopped(
       ...ended,
       message: error.message,
       isPermanent: error.isPermanent,
+      ...(error instanceof AgentStallError ? { stall: error.kind } : {}),
       ...(error instanceof AgentBudgetSpentError ? { costUsd: error.costUsd } : {}),
       head: await readHead(ctx, scope.cwd),
     });

@@ -123,6 +123,17 @@ const ASK: RunEventInput = {
 };
 
 describe("MonitorApp", () => {
+  it("shows an agent silent past five minutes as stalled", async () => {
+    const controller = makeController([REVIEW_CREATED, makeWorkerStarted("T-001")]);
+    const lane = controller.model.agentsByKey.get("T-001:worker");
+    if (lane === undefined) throw new Error("the worker's lane should exist");
+    lane.lastActivityMs = Date.now() - 400_000;
+    const app = renderMonitor(controller);
+    expect(await waitForFrame(app, "T-001  worker")).toContain(
+      "T-001  worker  offline  stalled  r1  idle 6m",
+    );
+  });
+
   it("shows the run, its agent at work, and events appended later", async () => {
     const controller = makeController([
       REVIEW_CREATED,

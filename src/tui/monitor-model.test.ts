@@ -59,6 +59,31 @@ describe("the monitor's model", () => {
     expect(counts).toMatchObject({ merged: 1, running: 1, pending: 2, accepted: 0 });
   });
 
+  it("shows a dispatch bosun's stall watch killed as stalled, any other failure as failed", () => {
+    const failed = (taskId: string, stall?: "silent"): RunEventInput => ({
+      type: "dispatch.failed",
+      taskId,
+      round: 1,
+      seat: "worker",
+      harness: "offline",
+      attempt: 1,
+      message: stall === undefined ? "offline exited with code 1" : "offline stalled: no output",
+      isPermanent: false,
+      ...(stall === undefined ? {} : { stall }),
+    });
+    const model = makeModel([
+      TEAM_CREATED,
+      makeWorkerStarted("a"),
+      makeWorkerStarted("b"),
+      failed("a", "silent"),
+      failed("b"),
+    ]);
+    expect(model.agents.map((lane) => [lane.key, lane.state])).toEqual([
+      ["a:worker", "stalled"],
+      ["b:worker", "failed"],
+    ]);
+  });
+
   it("keeps one lane per task seat: working, then done with its cost, and follows the newest until one is picked", () => {
     const model = makeModel([TEAM_CREATED, makeWorkerStarted("a"), makeWorkerStarted("b")], 1_000);
     expect(model.agents.map((lane) => [lane.key, lane.state])).toEqual([

@@ -21,7 +21,7 @@ export const TIMELINE_LINES_MAX = 200;
 export const TAIL_LINES_MAX = 200;
 
 /** What an agent is doing, as the monitor shows it. */
-export type AgentStateName = "working" | "done" | "failed" | "stopped";
+export type AgentStateName = "working" | "done" | "failed" | "stalled" | "stopped";
 
 /** One agent (a seat of a task, in a phase) and its latest dispatch. */
 export interface AgentLane {
@@ -175,7 +175,10 @@ export function applyJournalEvent(model: MonitorModel, event: RunEvent): void {
         event.type === "dispatch.completed"
           ? "done"
           : event.type === "dispatch.failed"
-            ? "failed"
+            ? // Killed by bosun's stall watch (silent, a hung or failing tool), or failed otherwise.
+              event.stall === undefined
+              ? "failed"
+              : "stalled"
             : "stopped";
       lane.lastActivityMs = atMs;
       if (event.type === "dispatch.completed") lane.costUsd += event.costUsd;

@@ -254,11 +254,14 @@ function AgentRow(props: {
   const { lane, theme } = props;
   const idleMs = Math.max(0, props.nowMs - lane.lastActivityMs);
   const isWorking = lane.state === "working";
+  const idleTone = isWorking ? getIdleTone(idleMs) : undefined;
+  // Silent past the red mark (bosun's default stall limit): stalled, whatever it says it does.
+  const state = idleTone === "red" ? "stalled" : lane.state;
   const stateTone: Tone | undefined = isWorking
-    ? (getIdleTone(idleMs) ?? "cyan")
+    ? (idleTone ?? "cyan")
     : lane.state === "done"
       ? "green"
-      : lane.state === "failed"
+      : lane.state === "failed" || lane.state === "stalled"
         ? "red"
         : "yellow";
   const where = lane.phase === undefined ? lane.taskId : `${lane.taskId}/${lane.phase}`;
@@ -266,7 +269,7 @@ function AgentRow(props: {
     `${props.isSelected ? "›" : " "} ${where}`,
     lane.seat,
     props.isNarrow ? "" : lane.harness,
-    lane.state,
+    state,
     `r${lane.round}`,
     isWorking ? `idle ${formatDuration(idleMs)}` : "",
     props.isNarrow ? "" : formatUsd(lane.costUsd),

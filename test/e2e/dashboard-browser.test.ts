@@ -350,6 +350,7 @@ describe("bosun dashboard in Chromium", () => {
       await show("20261201-100000-aaaa");
       expect(await page.getAttribute(spend, "class")).toBe("kpi ");
       expect(await page.getAttribute(idle, "class")).toBe("idle ");
+      expect(await page.getAttribute('[data-lane="a/critic"]', "data-state")).toBe("working");
       await show("20261201-100000-bbbb");
       expect(await page.getAttribute(spend, "class")).toContain("amber");
       expect(await readColour(page, `${spend} b`)).toBe(AMBER);
@@ -360,6 +361,8 @@ describe("bosun dashboard in Chromium", () => {
       expect(await readColour(page, `${spend} b`)).toBe(RED);
       expect(await page.getAttribute(idle, "class")).toContain("red");
       expect(await readColour(page, idle)).toBe(RED);
+      // Silent that long, the agent is shown as stalled.
+      expect(await page.getAttribute('[data-lane="a/critic"]', "data-state")).toBe("stalled");
     } finally {
       await page.close();
       expect(await stopDashboard(dashboard.child), dashboard.stderr()).toBe(0);

@@ -39,6 +39,8 @@ describe("bosun run under agent trouble", () => {
     const failed = filterEvents(events, "dispatch.failed").filter((e) => e.taskId === "a");
     expect(failed).toHaveLength(1);
     expect(failed[0]?.message).toMatch(/stall/i);
+    // Journaled as a stall, so the surfaces show the agent as stalled, not merely failed.
+    expect(failed[0]?.stall).toBe("silent");
     expect(
       filterEvents(events, "task.status")
         .filter((e) => e.taskId === "a")

@@ -127,7 +127,8 @@ function applyLaneEvent(model, event) {
     lane.state = {
       "dispatch.started": "working",
       "dispatch.completed": "done-unverified",
-      "dispatch.failed": "failed",
+      // Killed by bosun's stall watch (silent, a hung or failing tool), or failed otherwise.
+      "dispatch.failed": event.stall === undefined ? "failed" : "stalled",
       "dispatch.cancelled": "stopped",
     }[event.type];
     if (event.type === "dispatch.completed" || event.type === "dispatch.failed")

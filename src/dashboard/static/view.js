@@ -305,13 +305,15 @@ function renderLanes(model, nowMs, handlers, views) {
             : "";
     const key = `${lane.taskId}/${lane.seat}`;
     const tail = views.tails.get(key);
+    // Silent past the red mark (bosun's default stall limit): stalled, whatever it says it does.
+    const state = level === "red" ? "stalled" : lane.state;
     return h(
       "div",
-      { class: "lane", "data-lane": key, "data-state": lane.state },
+      { class: "lane", "data-lane": key, "data-state": state },
       h("span", {}, lane.taskId + (lane.phase ? ` · ${lane.phase}` : "")),
       h("span", {}, lane.seat),
       h("span", { class: "muted" }, lane.harness ?? ""),
-      h("span", {}, lane.state),
+      h("span", {}, state),
       h(
         "span",
         { class: `idle ${level}`, title: "since last heard" },

@@ -199,6 +199,11 @@ const runEventSchemas = [
     message: z.string(),
     /** True when retrying cannot help. */
     isPermanent: z.boolean(),
+    /**
+     * When bosun killed the agent as stalled, the signal that fired (see agents/stall-watch.ts):
+     * `silent`, `tool_hung` or `tool_failing`. Surfaces show the agent as stalled.
+     */
+    stall: z.enum(["silent", "tool_hung", "tool_failing"]).optional(),
     /** What the call spent in USD, when bosun knows it (a capped call that spent its cap). */
     costUsd: z.number().nonnegative().optional(),
     /** HEAD when the agent ended (see dispatch.completed). */
