@@ -9,7 +9,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import { findHarnessLineParser } from "../agents/line-parsers.js";
 import { BosunError, getErrorMessage } from "../errors.js";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
@@ -38,7 +37,7 @@ import {
   readRunSummaries,
   type LogRef,
 } from "./data.js";
-import { HEARTBEAT_MS, getResumeSeq, respondLogStream, respondRunStream } from "./stream.js";
+import { getResumeSeq, respondLogStream, respondRunStream, respondSSE } from "./stream.js";
 import { startStoreWatch, type StoreWatch } from "./store-watch.js";
 
 /** The port `bosun dashboard` listens on unless --port says otherwise. */
@@ -311,21 +310,19 @@ export function createDashboardApp(
     return c.json({ asks });
   });
   app.get("/api/stream", (c) =>
-    streamSSE(c, async (stream) => {
-      await new Promise<void>((resolve) => {
-        const unsubscribe = options.storeWatch.subscribe(
-          (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify({ change }) }),
-        );
-        const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
-        const end = (): void => {
-          unsubscribe();
-          clearInterval(heartbeat);
-          resolve();
-        };
-        stream.onAbort(end);
-        options.signal.addEventListener("abort", end, { once: true });
-        void stream.writeSSE({ event: "ready", data: "{}" });
-      });
+    respondSSE(c, options.signal, async (stream, signal) => {
+      const unsubscribe = options.storeWatch.subscribe(
+        (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify({ change }) }),
+      );
+      try {
+        await stream.writeSSE({ event: "ready", data: "{}" });
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        unsubscribe();
+      }
     }),
   );
 

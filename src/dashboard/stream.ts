@@ -47,14 +47,40 @@ export function getResumeSeq(
   return Number(given);
 }
 
-/** Answers with the run's SSE stream until the client goes or the server closes. */
-export function respondRunStream(c: Context, options: RunStreamOptions): Response {
+/**
+ * An SSE response that lives until the client goes or the server closes: `body` gets the stream
+ * and a signal aborted on either, while a heartbeat comment keeps the connection open. A failure
+ * of `body` (a journal removed or damaged) is said once, as a `failure` event, and ends it.
+ */
+export function respondSSE(
+  c: Context,
+  serverSignal: AbortSignal,
+  body: (stream: SSEStreamingApi, signal: AbortSignal) => Promise<void>,
+): Response {
   return streamSSE(c, async (stream) => {
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     stream.onAbort(stop);
-    options.signal.addEventListener("abort", stop);
+    serverSignal.addEventListener("abort", stop);
     const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
+    try {
+      if (!serverSignal.aborted) await body(stream, controller.signal);
+    } catch (error) {
+      await stream.writeSSE({
+        event: "failure",
+        data: JSON.stringify({ message: getErrorMessage(error) }),
+      });
+    } finally {
+      clearInterval(heartbeat);
+      controller.abort();
+      serverSignal.removeEventListener("abort", stop);
+    }
+  });
+}
+
+/** Answers with the run's SSE stream until the client goes or the server closes. */
+export function respondRunStream(c: Context, options: RunStreamOptions): Response {
+  return respondSSE(c, options.signal, async (stream, signal) => {
     const unsubscribe = options.bus.subscribe((event) => {
       if (event.runId !== options.runId || !isLiveOnly(event)) return;
       if (event.type === "agent.output" && !options.isAgentOutputAllowed) return;
@@ -68,20 +94,12 @@ export function respondRunStream(c: Context, options: RunStreamOptions): Respons
       });
       for await (const event of followRunEvents(options.paths, options.runId, {
         afterSeq: options.afterSeq,
-        signal: controller.signal,
+        signal,
       })) {
         await stream.writeSSE({ id: String(event.seq), data: JSON.stringify(event) });
       }
-    } catch (error) {
-      // The journal was removed or damaged: say so once, then end the stream.
-      await stream.writeSSE({
-        event: "failure",
-        data: JSON.stringify({ message: getErrorMessage(error) }),
-      });
     } finally {
-      clearInterval(heartbeat);
       unsubscribe();
-      options.signal.removeEventListener("abort", stop);
     }
   });
 }
@@ -113,31 +131,15 @@ export interface LogStreamOptions {
  * until the client goes or the server closes (the watch on the file ends with the stream).
  */
 export function respondLogStream(c: Context, options: LogStreamOptions): Response {
-  return streamSSE(c, async (stream) => {
-    const controller = new AbortController();
-    const stop = (): void => controller.abort();
-    stream.onAbort(stop);
-    options.signal.addEventListener("abort", stop);
-    const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), HEARTBEAT_MS);
-    try {
-      await stream.writeSSE({ event: "ready", data: "{}" });
-      for await (const batch of followLogLines(options.file, {
-        signal: controller.signal,
-        tailBytes: options.tailBytes,
-      })) {
-        const events = batch.flatMap((line) => toTailEvents(line, options.parse));
-        if (events.length > 0)
-          await stream.writeSSE({ event: "output", data: JSON.stringify({ events }) });
-      }
-    } catch (error) {
-      await stream.writeSSE({
-        event: "failure",
-        data: JSON.stringify({ message: getErrorMessage(error) }),
-      });
-    } finally {
-      clearInterval(heartbeat);
-      controller.abort();
-      options.signal.removeEventListener("abort", stop);
+  return respondSSE(c, options.signal, async (stream, signal) => {
+    await stream.writeSSE({ event: "ready", data: "{}" });
+    for await (const batch of followLogLines(options.file, {
+      signal,
+      tailBytes: options.tailBytes,
+    })) {
+      const events = batch.flatMap((line) => toTailEvents(line, options.parse));
+      if (events.length > 0)
+        await stream.writeSSE({ event: "output", data: JSON.stringify({ events }) });
     }
   });
 }

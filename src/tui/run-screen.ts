@@ -3,7 +3,7 @@
  * command's stop signal ends it. The only module that calls ink's `render`.
  */
 import { render } from "ink";
-import { createElement as h } from "react";
+import { createElement as h, type ReactElement } from "react";
 import { ClientApp } from "./client-app.js";
 import { startClientSource, type ClientSourceOptions } from "./client-source.js";
 import { MonitorApp } from "./monitor-app.js";
@@ -20,18 +20,9 @@ const LEAVE_ALTERNATE_SCREEN = "\u001B[?1049l";
 /** Shows the monitor of one run until the human quits; a run resumed in it is paused first. */
 export async function runMonitorScreen(options: MonitorSourceOptions): Promise<void> {
   const controller = startMonitorSource(options);
-  process.stdout.write(ENTER_ALTERNATE_SCREEN);
   try {
-    const app = render(h(MonitorApp, { controller, theme: getTheme() }));
-    const onStop = (): void => app.unmount();
-    options.signal.addEventListener("abort", onStop);
-    try {
-      await app.waitUntilExit();
-    } finally {
-      options.signal.removeEventListener("abort", onStop);
-    }
+    await showScreen(h(MonitorApp, { controller, theme: getTheme() }), options.signal);
   } finally {
-    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
     // Ctrl-C ends ink without the q key's close: whatever the monitor runs ends here too.
     await controller.close();
   }
@@ -40,18 +31,24 @@ export async function runMonitorScreen(options: MonitorSourceOptions): Promise<v
 /** Shows the repository's open asks until the human quits. */
 export async function runClientScreen(options: ClientSourceOptions): Promise<void> {
   const controller = startClientSource(options);
-  process.stdout.write(ENTER_ALTERNATE_SCREEN);
   try {
-    const app = render(h(ClientApp, { controller, theme: getTheme() }));
-    const onStop = (): void => app.unmount();
-    options.signal.addEventListener("abort", onStop);
-    try {
-      await app.waitUntilExit();
-    } finally {
-      options.signal.removeEventListener("abort", onStop);
-    }
+    await showScreen(h(ClientApp, { controller, theme: getTheme() }), options.signal);
   } finally {
-    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
     controller.close();
+  }
+}
+
+/** Draws `screen` in the alternate screen until it exits (q) or `signal` aborts. */
+async function showScreen(screen: ReactElement, signal: AbortSignal): Promise<void> {
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
+  let onStop: (() => void) | undefined;
+  try {
+    const app = render(screen);
+    onStop = (): void => app.unmount();
+    signal.addEventListener("abort", onStop);
+    await app.waitUntilExit();
+  } finally {
+    if (onStop !== undefined) signal.removeEventListener("abort", onStop);
+    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
   }
 }
