@@ -3,8 +3,9 @@
  * go in with `send-keys`, and the screen is read back with `capture-pane`. Every wait is for text
  * to appear (or a file to be written), never a fixed delay.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
@@ -54,19 +55,25 @@ function makeSteps(gate: string): OfflineSteps {
   ];
 }
 
-/** A tmux server of the test's own (its socket in the repo's home), killed when the test ends. */
+/**
+ * A tmux server of the test's own, killed when the test ends. Its socket is in a folder of its
+ * own, where tmux also runs: the repo and its home are removed (afterEach) before onTestFinished
+ * runs, and a server whose socket is gone can no longer be told to exit.
+ */
 function useTmux(repo: OfflineRepo): {
   start(args: readonly string[], env?: Record<string, string>): Promise<void>;
   keys(...keys: string[]): Promise<void>;
   capture(withEscapes?: boolean): Promise<string>;
   waitForScreen(text: string | RegExp): Promise<string>;
 } {
-  const socket = join(repo.home, "tmux.sock");
+  const socketDir = mkdtempSync(join(tmpdir(), "bosun-tmux-"));
+  const socket = join(socketDir, "tmux.sock");
   const tmux = async (args: readonly string[]): Promise<string> => {
     const result = await runProcess({
       command: "tmux",
       args: ["-S", socket, ...args],
-      cwd: repo.root,
+      // Not the repo: it is removed before the server is killed (the pane's folder is -c's).
+      cwd: socketDir,
       env: { TMUX: undefined },
       timeoutMs: 10_000,
     });
@@ -75,6 +82,7 @@ function useTmux(repo: OfflineRepo): {
   };
   onTestFinished(async () => {
     await tmux(["kill-server"]).catch(() => undefined);
+    await rm(socketDir, { recursive: true, force: true });
   });
   const capture = (withEscapes = false): Promise<string> =>
     tmux(["capture-pane", "-p", ...(withEscapes ? ["-e"] : []), "-t", "bosun"]);
