@@ -159,9 +159,9 @@ async function watchRun(
   onFailure: OnFailure,
 ): Promise<void> {
   const follower = createRunFollower(paths, runId, signal, report, onFailure);
-  if (since !== undefined) return follower.setFrom(since, true);
-  follower.watch();
-  follower.setFrom(await readLastSeq(paths, runId), false);
+  // The end is read before following starts, so an event appended in between counts as a change
+  // (following from a watch armed first would take it for one already there).
+  follower.setFrom(since ?? (await readLastSeq(paths, runId)), true);
 }
 
 /**
