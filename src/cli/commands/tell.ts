@@ -1,10 +1,10 @@
 /** `bosun tell RUN [--task T] MESSAGE|-`: a message for a run's worker, delivered with its next prompt. */
-import { UsageError } from "../../errors.js";
 import { tellWorker, type TellOutcome } from "../../flows/tell.js";
 import { resolveRunId } from "../../store/run-lookup.js";
 import { MAX_TELL_CHARS } from "../../store/schema/tells.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
+import { readStdinText } from "../stdin.js";
 
 /** Where the message comes from: the argument, or stdin for "-". */
 export interface TellFlags {
@@ -35,7 +35,7 @@ export async function tellFromCli(
   flags: TellFlags,
   source: string,
 ): Promise<TellOutcome> {
-  const text = message === "-" ? await (flags.readStdin ?? readStdinText)() : message;
+  const text = message === "-" ? await (flags.readStdin ?? readTellFromStdin)() : message;
   const paths = await ctx.getStatePaths();
   const runId = await resolveRunId(paths, wanted);
   return tellWorker(paths, {
@@ -47,18 +47,10 @@ export async function tellFromCli(
 }
 
 /** All of stdin as text, up to a few times the cap in bytes (tellWorker then checks the cap). */
-async function readStdinText(): Promise<string> {
+function readTellFromStdin(): Promise<string> {
   const maxBytes = MAX_TELL_CHARS * 4;
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    bytes += buffer.length;
-    if (bytes > maxBytes)
-      throw new UsageError(
-        `The message on stdin is over ${maxBytes} bytes; a tell holds at most ${MAX_TELL_CHARS} characters. Shorten it, or write the details to a file in the repository and tell the worker to read it.`,
-      );
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return readStdinText(
+    maxBytes,
+    `The message on stdin is over ${maxBytes} bytes; a tell holds at most ${MAX_TELL_CHARS} characters. Shorten it, or write the details to a file in the repository and tell the worker to read it.`,
+  );
 }

@@ -10,6 +10,7 @@ import { isSafeId } from "../../store/paths.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import { readRun } from "../../store/run-read.js";
 import type { CliContext } from "../context.js";
+import { readStdinText } from "../stdin.js";
 import { printContract } from "./output.js";
 
 /** The most bytes an answer read from stdin may have: an answer is a line or a paragraph. */
@@ -62,18 +63,9 @@ export async function runContractAnswer(
 
 /** All of stdin as text, one trailing newline dropped (`echo more | bosun _ answer ID -`). */
 async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    bytes += buffer.length;
-    if (bytes > MAX_STDIN_BYTES)
-      throw new UsageError(
-        `The answer on stdin is over ${MAX_STDIN_BYTES} bytes. An answer is an option key or a short text.`,
-      );
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
+  const text = await readStdinText(
+    MAX_STDIN_BYTES,
+    `The answer on stdin is over ${MAX_STDIN_BYTES} bytes. An answer is an option key or a short text.`,
+  );
+  return text.replace(/\r?\n$/, "");
 }
