@@ -135,6 +135,21 @@ describe("bosun tell", () => {
     expect(finished.stderr).toContain("has finished (succeeded)");
   });
 
+  it("says a tell was never delivered when the run finished before a worker ran", async () => {
+    const repo = await createOfflineRepo(STEPS.slice(0, 2));
+    repos.push(repo);
+    expect((await repo.runCli([...REVIEW, "--max-rounds", "1"])).exitCode).toBe(3);
+    const { runId, run: asking } = await repo.readOnlyRun();
+    expect((await repo.runCli(["tell", runId, MESSAGE])).exitCode).toBe(0);
+    // Accepted as it is: no worker runs again, so the message has no prompt to go into.
+    const accepted = await repo.runCli(["answer", asking.openAskIds[0] ?? "", "accept"]);
+    expect(accepted.exitCode, accepted.stderr).toBe(0);
+    const status = await repo.runCli(["status", runId]);
+    expect(status.stdout).toMatch(
+      /^tell {5}tell-\S+ for the next worker, never delivered: the run succeeded before a worker ran: Keep feature/m,
+    );
+  });
+
   it("delivers a team run's tells to the task named, and a run-wide one to one worker only", async () => {
     const repo = await createTeamRepo([
       { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },

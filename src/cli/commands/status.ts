@@ -81,10 +81,12 @@ export async function runStatus(ctx: CliContext, wanted: string): Promise<number
         : "<option>";
   for (const askId of run.openAskIds)
     lines.push(`ask      ${askId} (bosun answer ${askId} ${choices})`);
-  // Tells wait in the mailbox until the run's process puts them into a worker prompt.
+  // Tells wait in the mailbox until the run's process puts them into a worker prompt; a run that
+  // finished first (an accept or abort after the tell) never will.
+  const isFinished = run.status === "succeeded" || run.status === "cancelled";
   for (const tell of tells.pending)
     lines.push(
-      `tell     ${tell.id} for ${tell.taskId ?? "the next worker"}, not delivered yet: ${oneLine(tell.text, 60)}`,
+      `tell     ${tell.id} for ${tell.taskId ?? "the next worker"}, ${isFinished ? `never delivered: the run ${run.status} before a worker ran` : "not delivered yet"}: ${oneLine(tell.text, 60)}`,
     );
   if (tells.delivered.length > 0)
     lines.push(`told     ${tells.delivered.length} delivered (bosun log ${run.id} shows them)`);
