@@ -39,12 +39,17 @@ export async function listRunIds(paths: BosunPaths): Promise<string[]> {
 /**
  * Resolves what the user typed ("latest", an id, a unique prefix or suffix of one) to a run id.
  * A run that is not there, or several that match, is a UsageError (the argument was wrong);
- * no runs at all for "latest" is a StateError.
+ * no runs at all for "latest" is a StateError. `listCommand` is what the messages say lists runs
+ * (`bosun _ runs` for the machine contract).
  */
-export async function resolveRunId(paths: BosunPaths, wanted: string | undefined): Promise<string> {
+export async function resolveRunId(
+  paths: BosunPaths,
+  wanted: string | undefined,
+  listCommand = "bosun runs",
+): Promise<string> {
   if (wanted !== undefined && wanted.trim() === "") {
     throw new UsageError(
-      `Run id ${JSON.stringify(wanted)} is empty: give a run id, a unique part of one, or "latest". List runs with "bosun runs".`,
+      `Run id ${JSON.stringify(wanted)} is empty: give a run id, a unique part of one, or "latest". List runs with "${listCommand}".`,
     );
   }
   const ids = await listRunIds(paths);
@@ -65,6 +70,6 @@ export async function resolveRunId(paths: BosunPaths, wanted: string | undefined
   const next =
     ids.length === 0
       ? 'There are no runs yet; start one with "bosun review".'
-      : 'List runs with "bosun runs".';
+      : `List runs with "${listCommand}".`;
   throw new UsageError(`Run ${JSON.stringify(wanted)} not found in ${paths.runsDir}. ${next}`);
 }

@@ -171,6 +171,7 @@ describe("bosun _ read verbs", () => {
     await check("error", missing);
     expect(missing).toMatchObject({ contract: 1, error: { code: "usage", exitCode: 2 } });
     expect((missing["error"] as { message: string }).message).toContain('Run "nope" not found');
+    expect((missing["error"] as { message: string }).message).toContain('"bosun _ runs"');
 
     const badOption = parseOutput(await repo.runCli(["_", "events", "latest", "--since", "x"]), 2);
     await check("error", badOption);

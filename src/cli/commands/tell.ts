@@ -2,6 +2,7 @@
 import { tellWorker, type TellOutcome } from "../../flows/tell.js";
 import { resolveRunId } from "../../store/run-lookup.js";
 import { MAX_TELL_CHARS } from "../../store/schema/tells.js";
+import { CONTRACT_LIST_COMMAND } from "../contract/output.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 import { readStdinText } from "../stdin.js";
@@ -37,7 +38,11 @@ export async function tellFromCli(
 ): Promise<TellOutcome> {
   const text = message === "-" ? await (flags.readStdin ?? readTellFromStdin)() : message;
   const paths = await ctx.getStatePaths();
-  const runId = await resolveRunId(paths, wanted);
+  const runId = await resolveRunId(
+    paths,
+    wanted,
+    source === "contract" ? CONTRACT_LIST_COMMAND : undefined,
+  );
   return tellWorker(paths, {
     runId,
     ...(flags.task === undefined ? {} : { taskId: flags.task }),

@@ -21,6 +21,9 @@ export const CONTRACT = 1 as const;
 /** Exit code of `wait` when --timeout passed with nothing changed (as timeout(1) exits). */
 export const WAIT_TIMEOUT_EXIT_CODE = 124;
 
+/** What the contract's messages name as the way to list runs. */
+export const CONTRACT_LIST_COMMAND = "bosun _ runs";
+
 /** Exit code of a failure bosun did not expect (a bug), as `main()` uses. */
 const INTERNAL_EXIT_CODE = 70;
 

@@ -10,7 +10,7 @@ import { listRunIds, readRun, readRunEvents, resolveRunId } from "../../store/ru
 import type { Run } from "../../store/schema/run.js";
 import { loadBoard } from "../commands/board.js";
 import type { CliContext } from "../context.js";
-import { printContract } from "./output.js";
+import { CONTRACT_LIST_COMMAND, printContract } from "./output.js";
 import {
   CONTRACT_OUTPUTS,
   getContractJsonSchema,
@@ -57,7 +57,7 @@ function createRunSummary(run: Run, isLive: boolean): ContractOutput<"runs">["ru
 /** `bosun _ status RUN`. */
 export async function runContractStatus(ctx: CliContext, wanted: string): Promise<number> {
   const paths = await ctx.getStatePaths();
-  const runId = await resolveRunId(paths, wanted);
+  const runId = await resolveRunId(paths, wanted, CONTRACT_LIST_COMMAND);
   const run = await readRun(paths, runId);
   if (run === null)
     throw new StateError(
@@ -76,7 +76,7 @@ export async function runContractStatus(ctx: CliContext, wanted: string): Promis
 /** `bosun _ board RUN`. */
 export async function runContractBoard(ctx: CliContext, wanted: string): Promise<number> {
   const paths = await ctx.getStatePaths();
-  const board = await loadBoard(paths, await resolveRunId(paths, wanted));
+  const board = await loadBoard(paths, await resolveRunId(paths, wanted, CONTRACT_LIST_COMMAND));
   printContract("board", { board });
   return 0;
 }
@@ -88,7 +88,7 @@ export async function runContractEvents(
   options: { since?: number },
 ): Promise<number> {
   const paths = await ctx.getStatePaths();
-  const runId = await resolveRunId(paths, wanted);
+  const runId = await resolveRunId(paths, wanted, CONTRACT_LIST_COMMAND);
   const all = await readRunEvents(paths, runId);
   const since = options.since ?? 0;
   printContract("events", {

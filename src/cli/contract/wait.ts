@@ -15,7 +15,7 @@ import { isRunId, type BosunPaths } from "../../store/paths.js";
 import { listRunIds, resolveRunId } from "../../store/run-lookup.js";
 import { watchDirectory } from "../../store/watch-dir.js";
 import type { CliContext } from "../context.js";
-import { WAIT_TIMEOUT_EXIT_CODE, printContract } from "./output.js";
+import { CONTRACT_LIST_COMMAND, WAIT_TIMEOUT_EXIT_CODE, printContract } from "./output.js";
 import type { WaitChange } from "./schemas.js";
 
 /** What `wait` is told. */
@@ -44,7 +44,8 @@ export async function runContractWait(
       "--since needs a RUN: a seq counts in one run's journal. Give the run: bosun _ wait RUN --since SEQ.",
     );
   const paths = await ctx.getStatePaths();
-  const runId = wanted === undefined ? undefined : await resolveRunId(paths, wanted);
+  const runId =
+    wanted === undefined ? undefined : await resolveRunId(paths, wanted, CONTRACT_LIST_COMMAND);
   const controller = new AbortController();
   const changes: WaitChange[] = [];
   let settle: (end: WaitEnd) => void = () => undefined;
