@@ -1,7 +1,8 @@
 /**
  * Following a log file's tail from any process (an agent's `agent.log` while the agent writes
  * it), event-driven: the last lines already there, then each batch of lines as it is appended.
- * For the terminal monitor's live tail; the journal has its own follower (follow.ts).
+ * For the live tails of the terminal monitor and the dashboard; the journal has its own follower
+ * (follow.ts).
  */
 import { open } from "node:fs/promises";
 import path from "node:path";

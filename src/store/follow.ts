@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError, isNodeError } from "../errors.js";
-import { createStateFsError, describeFsError } from "./fs-errors.js";
+import { createStateFsError, describeFsError, describeWatchError } from "./fs-errors.js";
 import { parseJsonlBuffer } from "./jsonl.js";
 import type { BosunPaths } from "./paths.js";
 import type { RunEvent } from "./schema/events.js";
@@ -168,13 +168,8 @@ function startWatcher(runId: string, runDir: string): FSWatcher {
     return watch(runDir);
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") throw createRunGoneError(runId, runDir);
-    // ENOSPC from inotify is its watch limit, not a full disk.
-    const reason =
-      isNodeError(error) && error.code === "ENOSPC"
-        ? "the system's limit of file watches (fs.inotify.max_user_watches) is reached"
-        : describeFsError(error, runDir);
     throw new StateError(
-      `Cannot follow run ${runId}: cannot watch ${runDir}: ${reason}. Free or raise that limit, then run the command again.`,
+      `Cannot follow run ${runId}: cannot watch ${runDir}: ${describeWatchError(error, runDir)}. Free or raise that limit, then run the command again.`,
       { cause: error },
     );
   }

@@ -24,6 +24,19 @@ const FS_PROBLEMS: Readonly<Record<string, string>> = {
   ERR_FS_EISDIR: "it is a directory, not a file",
 };
 
+/** True when a watch failed on the system's limit of file watches (not on the folder itself). */
+export function isWatchLimitError(error: unknown): boolean {
+  // ENOSPC from inotify is its watch limit, not a full disk.
+  return isNodeError(error) && error.code === "ENOSPC";
+}
+
+/** Says in words why `dir` could not be watched: the watch limit, or what is wrong with it. */
+export function describeWatchError(error: unknown, dir: string): string {
+  return isWatchLimitError(error)
+    ? "the system's limit of file watches (fs.inotify.max_user_watches) is reached"
+    : describeFsError(error, dir);
+}
+
 /** Says in words why `file` could not be used, e.g. "/r/.bosun/runs is not a directory". */
 export function describeFsError(error: unknown, file: string): string {
   if (!isNodeError(error)) return getErrorMessage(error);

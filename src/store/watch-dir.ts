@@ -6,7 +6,7 @@
 import { statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { StateError, isNodeError } from "../errors.js";
-import { describeFsError } from "./fs-errors.js";
+import { describeFsError, describeWatchError, isWatchLimitError } from "./fs-errors.js";
 
 /** A watch on a folder, present or not. */
 export interface DirectoryWatch {
@@ -194,11 +194,8 @@ function locate(dir: string): Located {
 }
 
 function createWatchError(dir: string, at: string, error: unknown): StateError {
-  // ENOSPC from inotify is its watch limit, not a full disk.
-  const isLimit = isNodeError(error) && error.code === "ENOSPC";
-  const reason = isLimit
-    ? "the system's limit of file watches (fs.inotify.max_user_watches) is reached"
-    : describeFsError(error, at);
+  const isLimit = isWatchLimitError(error);
+  const reason = describeWatchError(error, at);
   const hint = isLimit
     ? "Free or raise that limit, then run the command again."
     : "Check that the folder is readable, then run the command again.";
