@@ -383,6 +383,8 @@ async function measurePage(
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
     // The page's lastSeq as it changes, told from inside the page (a MutationObserver), so a
     // wait ends when the DOM has it, not at the next poll.
     let pageSeq = 0;
@@ -461,6 +463,10 @@ async function measurePage(
         return count;
       })()`),
     );
+    // Figures of a page that broke on the way would mean nothing.
+    if (failures.length > 0) throw new Error(`The page failed: ${failures.join("; ")}`);
+    if (process.env.BOSUN_BENCH_SCREENSHOT !== undefined)
+      await page.screenshot({ path: process.env.BOSUN_BENCH_SCREENSHOT, fullPage: false });
     return { firstLoadMs, latencies, idleBusyMsPerSec, domNodes };
   } finally {
     await browser.close();
