@@ -4,11 +4,16 @@
  * Measured: the time from an event on disk to the SSE client (median and p95; target ≤ 100 ms),
  * the same for a line an agent appends to its agent.log to a client tailing it, the server's CPU
  * while idle with clients connected (target ≈ 0), its memory, and what a page's first load costs
- * (board, whole-journal replay).
+ * (board, whole-journal replay). Then the page itself in Chromium (Debian's, driven by
+ * playwright-core as the browser tests drive it): first load until the whole journal is applied,
+ * an event on disk → the page's DOM, its main thread's busy time while idle, its DOM node count.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
 import { writeJsonAtomic } from "../src/store/json-file.js";
 import { createBosunPaths, type BosunPaths } from "../src/store/paths.js";
 import { reduceRunEvents } from "../src/store/run-state.js";
@@ -24,6 +29,9 @@ const LATENCY_SAMPLES = 200;
 const LOG_SAMPLES = 100;
 const IDLE_MS = 5_000;
 const RUN_ID = "20261201-090000-da5b";
+const PAGE_SAMPLES = 100;
+/** Debian's chromium, as the browser tests launch it. */
+const CHROMIUM = process.env.BOSUN_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 /** The journal of a 1,000-task run: all but the last 8 tasks merged, those 8 working. */
 function createJournal(): RunEvent[] {
@@ -268,6 +276,35 @@ export async function benchDashboard(dir: string, print: (line: string) => void)
         `${events.length} events over SSE`,
       ),
     );
+    const journalLength = events.length + LATENCY_SAMPLES;
+    const page = await measurePage(url, paths, journalLength);
+    if (page === undefined) {
+      print(row("the page in Chromium", "skipped", `${CHROMIUM} is missing`));
+      return;
+    }
+    const pageP50 = median(page.latencies);
+    print(
+      row(
+        "page: event on disk → its DOM",
+        `${pageP50.toFixed(1)} ms`,
+        `p95 ${percentile(page.latencies, 95).toFixed(1)} ms; target ≤ 100 ms ${verdict(pageP50 <= 100)}`,
+      ),
+    );
+    print(
+      row(
+        "page: main thread busy while idle",
+        `${page.idleBusyMsPerSec.toFixed(1)} ms/s`,
+        `${IDLE_MS / 1000} s, ${LIVE_AGENTS} idle timers ticking (CDP TaskDuration)`,
+      ),
+    );
+    print(row("page: DOM nodes", `${page.domNodes}`, "elements and text nodes in the document"));
+    print(
+      row(
+        "page: first load until the journal is applied",
+        `${page.firstLoadMs.toFixed(0)} ms`,
+        `${journalLength} events; load average ${os.loadavg()[0]?.toFixed(1) ?? "?"}`,
+      ),
+    );
   } finally {
     child.kill("SIGINT");
     await new Promise((resolve) => child.once("exit", resolve));
@@ -317,4 +354,121 @@ async function measureLogTail(
     samples.push(performance.now() - t0);
   }
   return { samples, tail };
+}
+
+/** What the page costs in Chromium: first load, event → DOM latencies, idle busy time, nodes. */
+interface PageFigures {
+  firstLoadMs: number;
+  latencies: number[];
+  idleBusyMsPerSec: number;
+  domNodes: number;
+}
+
+/**
+ * The page in headless Chromium on the run whose journal holds `journalLength` events: timed from
+ * navigation until the page says (`document.body.dataset.lastSeq`) it applied them all, then each
+ * appended event until the page has it, then 5 s of idle. Undefined without a Chromium.
+ */
+async function measurePage(
+  url: string,
+  paths: BosunPaths,
+  journalLength: number,
+): Promise<PageFigures | undefined> {
+  if (!existsSync(CHROMIUM)) return undefined;
+  // As root, Chromium refuses to start without --no-sandbox.
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    // The page's lastSeq as it changes, told from inside the page (a MutationObserver), so a
+    // wait ends when the DOM has it, not at the next poll.
+    let pageSeq = 0;
+    let onPageSeq: (() => void) | undefined;
+    await page.exposeFunction("benchSeq", (seq: string) => {
+      pageSeq = Number(seq);
+      onPageSeq?.();
+    });
+    await page.addInitScript(`document.addEventListener("DOMContentLoaded", () => {
+      new MutationObserver(() => window.benchSeq(document.body.dataset.lastSeq)).observe(
+        document.body, { attributes: true, attributeFilter: ["data-last-seq"] });
+    })`);
+    const reached = (seq: number): Promise<void> =>
+      new Promise((resolve) => {
+        onPageSeq = () => {
+          if (pageSeq >= seq) resolve();
+        };
+        onPageSeq();
+      });
+    const started = performance.now();
+    await page.goto(`${url}#run=${RUN_ID}`);
+    await reached(journalLength);
+    const firstLoadMs = performance.now() - started;
+
+    // The live agents' events, as the server measurement has them, plus what moves a board card
+    // and the spend: a dispatch completed, then started again.
+    const latencies: number[] = [];
+    for (let i = 0; i < PAGE_SAMPLES; i += 1) {
+      const seq = journalLength + i + 1;
+      const taskId = getBenchTaskId(TASKS - LIVE_AGENTS + (i % LIVE_AGENTS));
+      const scope = { taskId, round: 1, seat: "worker", harness: "offline", attempt: 1 };
+      const kind = i % 4;
+      const input =
+        kind === 1
+          ? {
+              type: "dispatch.completed",
+              ...scope,
+              exitCode: 0,
+              costUsd: 0.001,
+              isCostEstimated: false,
+              tokens: { inputTokens: 100, cachedInputTokens: 0, outputTokens: 10 },
+              durationMs: 1000,
+              spawns: 1,
+            }
+          : kind === 2
+            ? { type: "dispatch.started", ...scope }
+            : {
+                type: "gate.completed",
+                taskId,
+                round: 1,
+                name: "verify",
+                passed: true,
+                detail: "ok",
+              };
+      const event = RunEventSchema.parse({ ...input, seq, ts: new Date().toISOString() });
+      const t0 = performance.now();
+      await appendFile(paths.eventsFile(RUN_ID), `${JSON.stringify(event)}\n`);
+      await reached(seq);
+      latencies.push(performance.now() - t0);
+    }
+
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const readTaskSec = async (): Promise<number> => {
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      return metrics.find((metric) => metric.name === "TaskDuration")?.value ?? 0;
+    };
+    const busyBefore = await readTaskSec();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleBusyMsPerSec = (((await readTaskSec()) - busyBefore) * 1000) / (IDLE_MS / 1000);
+    const domNodes = Number(
+      await page.evaluate(`(() => {
+        const walker = document.createTreeWalker(document, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+        let count = 0;
+        while (walker.nextNode()) count += 1;
+        return count;
+      })()`),
+    );
+    // Figures of a page that broke on the way would mean nothing.
+    if (failures.length > 0) throw new Error(`The page failed: ${failures.join("; ")}`);
+    if (process.env.BOSUN_BENCH_SCREENSHOT !== undefined)
+      await page.screenshot({ path: process.env.BOSUN_BENCH_SCREENSHOT, fullPage: false });
+    return { firstLoadMs, latencies, idleBusyMsPerSec, domNodes };
+  } finally {
+    await browser.close();
+  }
 }

@@ -26,5 +26,7 @@ await build({
   logLevel: "warning",
   plugins: [zodWithoutLocales, zodTreeShaking],
   banner: { js: REQUIRE_BANNER },
+  // Loaded from node_modules as it is: its bundle finds its own files from __dirname.
+  external: ["playwright-core"],
 });
 await import(outfile);

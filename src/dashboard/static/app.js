@@ -1,8 +1,28 @@
 // The page: loads the runs list, follows the selected run's journal over SSE (the browser's
-// EventSource resumes after the last seq it saw by itself), and renders at most once a frame.
+// EventSource resumes after the last seq it saw by itself), and renders at most once a frame,
+// only the sections the model marked changed; the clock moves the idle timers in place.
 // Diffs and agent tails are opened by hand; both need the dashboard's token.
-import { applyEvent, applyLiveEvent, createRunModel, describeAgentEvent } from "./model.js";
-import { h, renderRun, renderRuns } from "./view.js";
+import { renderBoard, updateBoardCards } from "./board.js";
+import {
+  SECTIONS,
+  applyEvent,
+  applyLiveEvent,
+  createRunModel,
+  describeAgentEvent,
+} from "./model.js";
+import {
+  h,
+  renderAttention,
+  renderHeader,
+  renderKpis,
+  renderLanes,
+  renderPlots,
+  renderRuns,
+  renderTell,
+  renderTimeline,
+  updateIdleTimers,
+  updateTimeline,
+} from "./view.js";
 
 const state = {
   runs: [],
@@ -11,7 +31,14 @@ const state = {
   asks: [],
   stream: undefined,
   isDirty: false,
-  // The asks last rendered (see render).
+  // The model the sections on the page were drawn from (a new one is drawn whole).
+  drawnModel: undefined,
+  // The journal's length when the run was selected: until the replay reaches it, the page
+  // renders on the clock's ticks, not per frame (see requestRender).
+  replayUntilSeq: 0,
+  // When the plots' time axis was last drawn (it runs to now).
+  plotsAtMs: 0,
+  // The asks last rendered (see renderSection).
   attentionKey: "",
   // What the person opened in the selected run: diffs by task id, live tails by lane key.
   views: { diffs: new Map(), tails: new Map() },
@@ -19,6 +46,14 @@ const state = {
 
 /** Most lines of an opened agent tail kept on the page. */
 const LIVE_TAIL_LINES = 40;
+
+/** How often the clock redraws the plots, whose time axis runs to now. */
+const PLOTS_REDRAW_MS = 10_000;
+
+/** A section's element id, by its name in `model.dirty`. */
+const SECTION_IDS = Object.fromEntries(
+  SECTIONS.map((name) => [name, name === "header" ? "run-header" : name]),
+);
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,7 +68,27 @@ function notify(text) {
   $("notice").textContent = text;
 }
 
+/** Marks parts of the page changed outside the model (asks, opened views, the runs list). */
+function markDirty(...sections) {
+  for (const section of sections) state.model?.dirty.add(section);
+  if (sections.includes("runs")) state.isRunsDirty = true;
+  requestRender();
+}
+
 function requestRender() {
+  if (state.isDirty) return;
+  // Replaying the journal of the selected run: applied in one batch, drawn once caught up (and
+  // on each clock tick before then, so a long replay shows progress).
+  if (isReplaying()) return;
+  scheduleRender();
+}
+
+function isReplaying() {
+  const { model } = state;
+  return model !== undefined && state.drawnModel === model && model.lastSeq < state.replayUntilSeq;
+}
+
+function scheduleRender() {
   if (state.isDirty) return;
   state.isDirty = true;
   requestAnimationFrame(render);
@@ -41,57 +96,141 @@ function requestRender() {
 
 function render() {
   state.isDirty = false;
-  // The selected run's row from its live model: run.json is rewritten a moment after each event.
-  const live = state.model?.run;
-  const runs = state.runs.map((run) =>
-    run.id === live?.id
-      ? { ...run, status: live.status, costUsd: live.costUsd, openAskIds: live.openAskIds }
-      : run,
-  );
-  $("runs").replaceChildren(...renderRuns(runs, state.selectedId, selectRun));
+  const { model } = state;
+  if (model?.dirty.delete("runs")) state.isRunsDirty = true;
+  if (state.isRunsDirty) {
+    state.isRunsDirty = false;
+    // The selected run's row from its live model: run.json is rewritten a moment after each event.
+    const live = model?.run;
+    const runs = state.runs.map((run) =>
+      run.id === live?.id
+        ? { ...run, status: live.status, costUsd: live.costUsd, openAskIds: live.openAskIds }
+        : run,
+    );
+    $("runs").replaceChildren(...renderRuns(runs, state.selectedId, selectRun));
+  }
   const main = $("run");
-  if (state.model === undefined) {
+  if (model === undefined) {
     if (state.runs.length === 0)
       main.replaceChildren(h("p", { class: "muted" }, "No runs in this repository yet."));
     return;
   }
-  // The asks' forms are kept while the asks are the same, so a note being typed survives.
-  const keptAsks = $("asks");
-  const sections = renderRun(state.model, state.asks, handlers, Date.now(), state.views).filter(
-    Boolean,
-  );
-  const key = JSON.stringify(state.asks.map((item) => [item.ask.id, item.isOpen]));
-  if (keptAsks !== null && key === state.attentionKey) {
-    for (const section of sections) section.querySelector("#asks")?.replaceWith(keptAsks);
-  }
-  replaceSections(main, sections);
-  state.attentionKey = key;
-  document.body.dataset.lastSeq = String(state.model.lastSeq);
+  replaceSections(main, model);
+  document.body.dataset.lastSeq = String(model.lastSeq);
 }
 
 /**
- * Puts the new sections up. A section holding the field a person is typing in stays as it is
- * until they leave it: taking it out of the page, even for a moment, would take their focus,
- * and the idle timers' clock renders every second. Leaving the field renders again.
+ * Puts up the sections the model marked changed, each in its place; a new model is drawn whole.
+ * A section holding the field a person is typing in stays as it is (and marked changed) until
+ * they leave it: taking it out of the page, even for a moment, would take their focus. Leaving
+ * the field renders again.
  */
-function replaceSections(main, sections) {
+function replaceSections(main, model) {
+  const isNew = state.drawnModel !== model;
+  if (isNew) {
+    state.drawnModel = model;
+    for (const name of SECTIONS) model.dirty.add(name);
+    // What stood there before a run was drawn ("Loading runs…").
+    const ids = new Set(Object.values(SECTION_IDS));
+    for (const child of [...main.children]) if (!ids.has(child.id)) child.remove();
+  }
+  const typedIn = findTypedInSection(main);
+  const nowMs = Date.now();
+  for (const name of SECTIONS) {
+    const id = SECTION_IDS[name];
+    const isBoardCards = name === "board" && model.dirtyTasks.size > 0;
+    if (!model.dirty.has(name) && !isBoardCards) continue;
+    if (typedIn !== undefined && typedIn.id === id) continue;
+    const current = main.querySelector(`:scope > #${id}`);
+    if (!isNew && current !== null && updateSection(name, current, model)) {
+      model.dirty.delete(name);
+      continue;
+    }
+    placeSection(main, id, current, renderSection(name, model, nowMs));
+    model.dirty.delete(name);
+    if (name === "board") model.dirtyTasks.clear();
+  }
+}
+
+/** The section the focused field is in, if a person is typing in one. */
+function findTypedInSection(main) {
   const focused = document.activeElement;
   const isTyping =
     focused !== null &&
     main.contains(focused) &&
     ["INPUT", "TEXTAREA", "SELECT"].includes(focused.tagName);
-  const kept = isTyping
-    ? [...main.children].find((section) => section.contains(focused))
-    : undefined;
-  const at = kept === undefined ? -1 : sections.findIndex((section) => section.id === kept.id);
-  if (kept === undefined || kept.id === "" || at === -1) {
-    main.replaceChildren(...sections);
+  return isTyping ? [...main.children].find((section) => section.contains(focused)) : undefined;
+}
+
+/**
+ * Changes a drawn section in place where only part of it changed: the board's cards, the
+ * timeline's newest rows. False when it has to be drawn whole.
+ */
+function updateSection(name, current, model) {
+  if (name === "timeline") return updateTimeline(current, model);
+  if (name !== "board" || model.dirty.has("board")) return false;
+  const isDone = updateBoardCards(current, model, model.dirtyTasks, handlers, state.views);
+  if (isDone) model.dirtyTasks.clear();
+  return isDone;
+}
+
+function renderSection(name, model, nowMs) {
+  const { views, asks } = state;
+  switch (name) {
+    case "header":
+      return renderHeader(model, handlers);
+    case "kpis":
+      return renderKpis(model);
+    case "tell":
+      return renderTell(model, handlers);
+    case "attention": {
+      const section = renderAttention(model, asks, handlers, views);
+      // The asks' forms are kept while the asks are the same, so a note being typed survives.
+      const kept = $("asks");
+      const key = JSON.stringify(asks.map((item) => [item.ask.id, item.isOpen]));
+      if (kept !== null && key === state.attentionKey)
+        section.querySelector("#asks").replaceWith(kept);
+      state.attentionKey = key;
+      return section;
+    }
+    case "lanes":
+      return renderLanes(model, nowMs, handlers, views);
+    case "board":
+      return model.hasBoard ? renderBoard(model, handlers, views) : undefined;
+    case "plots":
+      state.plotsAtMs = nowMs;
+      return renderPlots(model, nowMs);
+    case "timeline":
+      return renderTimeline(model);
+    default:
+      return undefined;
+  }
+}
+
+/** Puts `node` where section `id` is (or removes it), else before the next section drawn. */
+function placeSection(main, id, current, node) {
+  if (current !== null) {
+    if (node === undefined) current.remove();
+    else current.replaceWith(node);
     return;
   }
-  while (main.firstChild !== kept) main.firstChild.remove();
-  while (kept.nextSibling !== null) kept.nextSibling.remove();
-  kept.before(...sections.slice(0, at));
-  kept.after(...sections.slice(at + 1));
+  if (node === undefined) return;
+  const later = Object.values(SECTION_IDS).slice(Object.values(SECTION_IDS).indexOf(id) + 1);
+  const next = [...main.children].find((child) => later.includes(child.id)) ?? null;
+  main.insertBefore(node, next);
+}
+
+/** The clock's tick: idle timers in place, the plots' time axis now and then; nothing else. */
+function tick() {
+  const { model } = state;
+  if (model === undefined || state.drawnModel !== model) return;
+  if (isReplaying()) {
+    scheduleRender();
+    return;
+  }
+  const nowMs = Date.now();
+  updateIdleTimers($("run"), nowMs);
+  if (nowMs - state.plotsAtMs >= PLOTS_REDRAW_MS) markDirty("plots");
 }
 
 async function loadRuns() {
@@ -99,14 +238,14 @@ async function loadRuns() {
   state.runs = runs;
   // The first run of a repository that had none: show it as it starts.
   if (state.selectedId === undefined && runs.length > 0) await selectRun(runs[0].id);
-  requestRender();
+  markDirty("runs");
 }
 
 async function loadAsks() {
   if (state.selectedId === undefined) return;
   const { asks } = await api(`/api/asks?run=${encodeURIComponent(state.selectedId)}`);
   state.asks = asks;
-  requestRender();
+  markDirty("attention");
 }
 
 async function selectRun(runId, { isReload = false } = {}) {
@@ -122,10 +261,11 @@ async function selectRun(runId, { isReload = false } = {}) {
     api(`/api/runs/${runId}/board`).catch(() => ({ board: null })),
   ]);
   state.model = createRunModel(run, board);
+  state.replayUntilSeq = run.eventCount ?? 0;
   state.attentionKey = "";
   await loadAsks();
   openStream(runId);
-  requestRender();
+  markDirty("runs");
 }
 
 /** The journal from its start (the timeline and plots need it), then live. */
@@ -139,9 +279,13 @@ function openStream(runId) {
     if (state.stream !== stream) return;
     const event = JSON.parse(message.data);
     applyEvent(state.model, event);
-    followViews(event);
-    if (event.type === "ask.created" || event.type === "ask.answered") void loadAsks();
-    if (event.type.startsWith("run.")) void loadRuns();
+    // What the page loaded with the run already holds the replayed events' effects.
+    const isReplayed = event.seq <= state.replayUntilSeq;
+    if (!isReplayed) {
+      followViews(event);
+      if (event.type === "ask.created" || event.type === "ask.answered") void loadAsks();
+      if (event.type.startsWith("run.")) void loadRuns();
+    }
     if (state.model.needsBoard) void reloadBoard(runId);
     requestRender();
   });
@@ -203,7 +347,7 @@ async function loadDiff(runId, taskId) {
   // Closed, or another run shown, while it loaded.
   if (state.selectedId !== runId || !state.views.diffs.has(taskId)) return;
   state.views.diffs.set(taskId, entry);
-  requestRender();
+  markDirty("board", "attention");
 }
 
 /** Follows a lane's current attempt's agent.log (any process's agent) until closed. */
@@ -234,19 +378,19 @@ function openTail(lane) {
       if (text !== "") tail.lines.push(text);
     }
     tail.lines.splice(0, Math.max(0, tail.lines.length - LIVE_TAIL_LINES));
-    requestRender();
+    markDirty("lanes");
   });
   source.addEventListener("failure", (message) => {
     tail.error = JSON.parse(message.data).message;
     source.close();
-    requestRender();
+    markDirty("lanes");
   });
   source.addEventListener("error", () => {
     // A refused stream is closed for good (an EventSource does not say why): ask the server.
     if (source.readyState !== EventSource.CLOSED) return;
     void explainRefusal(url).then((reason) => {
       tail.error = reason;
-      requestRender();
+      markDirty("lanes");
     });
   });
 }
@@ -270,7 +414,7 @@ const handlers = {
       diffs.set(taskId, {});
       void loadDiff(state.selectedId, taskId);
     }
-    requestRender();
+    markDirty("board", "attention");
   },
   toggleTail: (lane) => {
     const key = `${lane.taskId}/${lane.seat}`;
@@ -280,7 +424,7 @@ const handlers = {
       open.source.close();
       state.views.tails.delete(key);
     }
-    requestRender();
+    markDirty("lanes");
   },
   answer: async (askId, answer, note) => {
     try {
@@ -353,9 +497,7 @@ async function start() {
   requestRender();
   watchStore();
   // A clock for the idle timers only: the data itself arrives by events.
-  setInterval(() => {
-    if (state.model !== undefined) requestRender();
-  }, 1000);
+  setInterval(tick, 1000);
 }
 
 start().catch((error) => notify(error.message));

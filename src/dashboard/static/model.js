@@ -1,5 +1,6 @@
 // The page's picture of one run, folded from run.json, the board and the journal's events as
-// they stream in. Each event is applied once, in seq order; nothing is re-read per event.
+// they stream in. Each event is applied once, in seq order; nothing is re-read per event. Each
+// apply marks what it touched (`model.dirty`, `model.dirtyTasks`) so the page redraws only that.
 
 /** Statuses a task can have, in the board's column order. */
 export const TASK_STATUSES = [
@@ -11,6 +12,21 @@ export const TASK_STATUSES = [
   "needs_human",
   "failed",
   "cancelled",
+];
+
+/**
+ * The parts of the page a run's model feeds, in page order (the runs list, in the sidebar, too):
+ * what `model.dirty` holds.
+ */
+export const SECTIONS = [
+  "header",
+  "kpis",
+  "tell",
+  "attention",
+  "lanes",
+  "board",
+  "plots",
+  "timeline",
 ];
 
 /** Most events kept for the timeline. */
@@ -38,7 +54,16 @@ export function createRunModel(run, board) {
     retries: 0,
     lastSeq: 0,
     firstTs: run.createdAt,
+    // What changed since the page last drew it: section names (SECTIONS and "runs"), and the
+    // board cards by task id. A new model is drawn whole.
+    dirty: new Set([...SECTIONS, "runs"]),
+    dirtyTasks: new Set(),
   };
+}
+
+/** Marks sections of the page as changed. */
+function touch(model, ...sections) {
+  for (const section of sections) model.dirty.add(section);
 }
 
 /** Folds one journal event into the model. */
@@ -49,6 +74,7 @@ export function applyEvent(model, event) {
   if (model.timeline.length > TIMELINE_MAX) model.timeline.shift();
   model.run.updatedAt = event.ts;
   model.run.eventCount = event.seq;
+  touch(model, "timeline");
   applyRunEvent(model, event);
   applyLaneEvent(model, event);
   if (model.hasBoard && event.seq > model.boardSeq) applyBoardEvent(model, event);
@@ -63,37 +89,47 @@ function applyRunEvent(model, event) {
       if (cost > 0 || event.type === "dispatch.completed") {
         const total = (model.spend.at(-1)?.total ?? 0) + cost;
         model.spend.push({ ts: event.ts, total });
+        touch(model, "plots", "kpis", "runs");
       }
       break;
     }
     case "merge.completed":
       model.merges.push({ ts: event.ts, count: model.merges.length + 1 });
+      touch(model, "plots", "kpis");
       break;
     case "merge.reverted":
       model.merges.push({ ts: event.ts, count: Math.max(0, model.merges.length - 1) });
+      touch(model, "plots", "kpis");
       break;
     case "run.completed":
       run.status = event.status;
       run.reason = event.reason;
+      touch(model, "header", "tell", "runs");
       break;
     case "run.paused":
       run.status = "paused";
       run.reason = event.reason;
+      touch(model, "header", "tell", "runs");
       break;
     case "run.resumed":
       run.status = "running";
+      touch(model, "header", "tell", "runs");
       break;
     case "ask.created":
       if (!run.openAskIds.includes(event.askId)) run.openAskIds.push(event.askId);
+      touch(model, "header", "runs");
       break;
     case "ask.answered":
       run.openAskIds = run.openAskIds.filter((id) => id !== event.askId);
+      touch(model, "header", "runs");
       break;
     case "task.status":
       if (event.status === "retry_queued") model.retries += 1;
+      touch(model, "kpis");
       break;
     case "round.started":
       run.round = event.round;
+      touch(model, "kpis");
       break;
     default:
       break;
@@ -107,6 +143,7 @@ function applyLaneEvent(model, event) {
   if (event.type === "plan.created") {
     for (const lane of model.lanes.values())
       if (lane.seat === "planner" && lane.state === "done-unverified") lane.state = "verified";
+    touch(model, "lanes");
     return;
   }
   if (event.taskId === undefined) return;
@@ -134,17 +171,32 @@ function applyLaneEvent(model, event) {
     if (event.type === "dispatch.completed" || event.type === "dispatch.failed")
       lane.costUsd += event.costUsd ?? 0;
     model.lanes.set(key, lane);
+    touch(model, "lanes", "kpis");
     return;
   }
   // What happens to a task after its agents ran says how their work stands.
   for (const lane of model.lanes.values()) {
     if (lane.taskId !== event.taskId) continue;
+    const before = lane.state;
     if (event.type === "ask.created") lane.state = "needs input";
     else if (event.type === "round.completed" && lane.state !== "working")
       lane.state = event.verdict === "accept" ? "verified" : lane.state;
     else if (event.type === "task.status" && event.status === "merged") lane.state = "verified";
+    if (lane.state !== before) touch(model, "lanes", "kpis");
   }
 }
+
+/** The events that change a board card (applyBoardEvent's cases). */
+const BOARD_EVENTS = new Set([
+  "task.status",
+  "round.started",
+  "dispatch.started",
+  "dispatch.completed",
+  "dispatch.failed",
+  "merge.completed",
+  "ask.created",
+  "ask.answered",
+]);
 
 function applyBoardEvent(model, event) {
   const task = event.taskId === undefined ? undefined : model.tasks.get(event.taskId);
@@ -154,14 +206,23 @@ function applyBoardEvent(model, event) {
     return;
   }
   if (task === undefined) return;
+  // Events of a task that its card does not show (gates, checkpoints) change nothing here.
+  if (!BOARD_EVENTS.has(event.type)) return;
+  model.dirtyTasks.add(task.id);
+  touch(model, "kpis");
   switch (event.type) {
     case "task.status":
       task.status = event.status;
       task.reason = event.reason;
       task.retryAt = event.retryAt;
+      // The stuck rows and the list of workers to tell follow a task's status.
+      touch(model, "attention", "tell");
       if (event.status === "merged") {
-        for (const other of model.tasks.values())
+        for (const other of model.tasks.values()) {
+          if (!other.blockedBy.includes(task.id)) continue;
           other.blockedBy = other.blockedBy.filter((id) => id !== task.id);
+          model.dirtyTasks.add(other.id);
+        }
       }
       break;
     case "round.started":
@@ -194,6 +255,7 @@ export function applyLiveEvent(model, event) {
   const lane = model.lanes.get(`${event.taskId}/${event.seat}`);
   if (lane === undefined) return;
   lane.lastAtMs = Date.now();
+  touch(model, "lanes");
   const text = describeAgentEvent(event.event);
   if (text === "") return;
   lane.tail.push(text);

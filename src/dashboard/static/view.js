@@ -1,11 +1,15 @@
-// Rendering: functions from the page's state to DOM nodes. Text always goes in as text nodes
-// (never as HTML), so whatever a run or an agent wrote cannot become markup.
-import { TASK_STATUSES, getKpis } from "./model.js";
+// Rendering: functions from the page's state to DOM nodes, one per section of a run, plus the
+// in-place updates the clock and the timeline need. Text always goes in as text nodes (never as
+// HTML), so whatever a run or an agent wrote cannot become markup.
+import { getKpis } from "./model.js";
 import { renderCostPlot, renderThroughputPlot } from "./plots.js";
 
 /** Idle seconds after which a working agent's timer turns amber, then red. */
 const IDLE_AMBER_SEC = 60;
 const IDLE_RED_SEC = 300;
+
+/** Most timeline rows on the page (the newest); the model keeps more for nothing else. */
+const TIMELINE_ROWS = 100;
 
 /** Builds an element: attributes (on* are listeners), then children (strings become text). */
 export function h(tag, attrs = {}, ...children) {
@@ -24,11 +28,13 @@ export function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-function usd(value) {
+/** A dollar figure: cents above $10, else to the hundredth of a cent. */
+export function usd(value) {
   return `$${(value ?? 0).toFixed(value >= 10 ? 2 : 4)}`;
 }
 
-function statusBadge(status) {
+/** A status as a coloured badge. */
+export function statusBadge(status) {
   return h("span", { class: `status s-${status}` }, status.replace("_", " "));
 }
 
@@ -57,14 +63,13 @@ export function renderRuns(runs, selectedId, onSelect) {
   );
 }
 
-/**
- * One run: header, KPIs, needs attention, swimlanes, board, plots, timeline. `views` holds what
- * the person opened: task diffs (`diffs`, by task id) and live agent tails (`tails`, by lane).
- */
-export function renderRun(model, asks, handlers, nowMs, views) {
+/** The run's title, status and its buttons (stop, approve the plan). */
+export function renderHeader(model, handlers) {
   const { run } = model;
   const planAskId = `ask-${run.id}-plan`;
-  return [
+  return h(
+    "div",
+    { id: "run-header" },
     h("h1", {}, run.title),
     h(
       "div",
@@ -87,26 +92,25 @@ export function renderRun(model, asks, handlers, nowMs, views) {
           )
         : undefined,
     ),
-    renderKpis(model),
-    renderTell(model, handlers),
-    renderAttention(model, asks, handlers, views),
-    renderLanes(model, nowMs, handlers, views),
-    model.hasBoard ? renderBoard(model, handlers, views) : undefined,
+  );
+}
+
+/** The cost plot and, for a team run, throughput; their x axis runs to `nowMs`. */
+export function renderPlots(model, nowMs) {
+  const { run } = model;
+  return h(
+    "section",
+    { id: "plots" },
+    h("h2", {}, "Plots"),
     h(
-      "section",
-      { id: "plots" },
-      h("h2", {}, "Plots"),
-      h(
-        "div",
-        { class: "plots" },
-        renderCostPlot(model.spend, model.budgetUsd, run.createdAt, nowMs),
-        model.hasBoard
-          ? renderThroughputPlot(model.merges, run.createdAt, nowMs, model.tasks.size)
-          : undefined,
-      ),
+      "div",
+      { class: "plots" },
+      renderCostPlot(model.spend, model.budgetUsd, run.createdAt, nowMs),
+      model.hasBoard
+        ? renderThroughputPlot(model.merges, run.createdAt, nowMs, model.tasks.size)
+        : undefined,
     ),
-    renderTimeline(model),
-  ];
+  );
 }
 
 /** Run statuses after which no worker of the run runs again: nothing to tell. */
@@ -119,7 +123,7 @@ const DONE_TASK_STATUSES = new Set(["merged", "failed", "cancelled"]);
  * Tell a worker (`bosun tell`): a message for the next worker prompt of a task, or of whichever
  * task's worker runs next. Only while the run can still run a worker.
  */
-function renderTell(model, handlers) {
+export function renderTell(model, handlers) {
   const { run } = model;
   if (FINISHED_STATUSES.has(run.status)) return undefined;
   const tasks = [...model.tasks.values()].filter((task) => !DONE_TASK_STATUSES.has(task.status));
@@ -167,7 +171,8 @@ function kpi(label, value, extra = {}) {
   );
 }
 
-function renderKpis(model) {
+/** The KPI bar. */
+export function renderKpis(model) {
   const k = getKpis(model);
   const budgetBar =
     k.budget === undefined
@@ -204,7 +209,8 @@ function renderKpis(model) {
   return h("section", { id: "kpis" }, h("div", { class: "kpis" }, items));
 }
 
-function renderAttention(model, asks, handlers, views) {
+/** Open asks and tasks stuck (escalated, failed, waiting to retry). */
+export function renderAttention(model, asks, handlers, views) {
   const open = asks.filter((item) => item.isOpen);
   const stuck = [...model.tasks.values()].filter(
     (task) =>
@@ -288,37 +294,26 @@ function renderAsk(item, handlers) {
   );
 }
 
-function renderLanes(model, nowMs, handlers, views) {
+/**
+ * The agents' lanes. Each row carries when its agent was last heard and its state, so the clock
+ * can move its idle timer without redrawing the section (updateIdleTimers).
+ */
+export function renderLanes(model, nowMs, handlers, views) {
   const lanes = [...model.lanes.values()].sort(
     (a, b) =>
       Number(b.state === "working") - Number(a.state === "working") || b.lastAtMs - a.lastAtMs,
   );
   const rows = lanes.slice(0, 24).map((lane) => {
-    const idleSec = Math.max(0, Math.round((nowMs - lane.lastAtMs) / 1000));
-    const level =
-      lane.state !== "working"
-        ? ""
-        : idleSec >= IDLE_RED_SEC
-          ? "red"
-          : idleSec >= IDLE_AMBER_SEC
-            ? "amber"
-            : "";
     const key = `${lane.taskId}/${lane.seat}`;
     const tail = views.tails.get(key);
-    // Silent past the red mark (bosun's default stall limit): stalled, whatever it says it does.
-    const state = level === "red" ? "stalled" : lane.state;
-    return h(
+    const row = h(
       "div",
-      { class: "lane", "data-lane": key, "data-state": state },
+      { class: "lane", "data-lane": key, "data-state": lane.state },
       h("span", {}, lane.taskId + (lane.phase ? ` · ${lane.phase}` : "")),
       h("span", {}, lane.seat),
       h("span", { class: "muted" }, lane.harness ?? ""),
-      h("span", {}, state),
-      h(
-        "span",
-        { class: `idle ${level}`, title: "since last heard" },
-        lane.state === "working" ? `${idleSec}s` : "",
-      ),
+      h("span", { class: "lane-state" }, lane.state),
+      h("span", { class: "idle", title: "since last heard" }),
       h(
         "span",
         { class: "muted" },
@@ -347,6 +342,9 @@ function renderLanes(model, nowMs, handlers, views) {
             tail.lines.length > 0 ? tail.lines.join("\n") : tail.error ? "" : "(no output yet)",
           ),
     );
+    laneClocks.set(row, { lastAtMs: lane.lastAtMs, state: lane.state });
+    setIdleTimer(row, nowMs);
+    return row;
   });
   return h(
     "section",
@@ -358,57 +356,42 @@ function renderLanes(model, nowMs, handlers, views) {
   );
 }
 
-function renderBoard(model, handlers, views) {
-  const critical = new Set(model.criticalPath);
-  const columns = TASK_STATUSES.map((status) => {
-    const tasks = [...model.tasks.values()].filter((task) => task.status === status);
-    if (tasks.length === 0 && !["pending", "running", "merged"].includes(status)) return undefined;
-    return h(
-      "div",
-      { class: "column", "data-column": status },
-      h("h3", { class: `s-${status}` }, `${status.replace("_", " ")} (${tasks.length})`),
-      tasks.map((task) =>
-        h(
-          "div",
-          {
-            class: `card${critical.has(task.id) ? " critical" : ""}`,
-            "data-task": task.id,
-            "data-status": task.status,
-          },
-          h("b", {}, `${critical.has(task.id) ? "★ " : ""}${task.id}`),
-          ` ${task.title}`,
-          h(
-            "small",
-            {},
-            `${task.role} · ${task.harness ?? "–"} · round ${task.round} · ${usd(task.costUsd)}`,
-          ),
-          task.dependsOn.map((dep) =>
-            h(
-              "span",
-              { class: `chip${task.blockedBy.includes(dep) ? "" : " done"}`, title: "depends on" },
-              `⤷ ${dep}`,
-            ),
-          ),
-          task.reason ? h("small", {}, task.reason) : undefined,
-          diffToggle(task.id, handlers, views),
-        ),
-      ),
-    );
-  });
-  // An opened card's diff goes below the columns, where it has the section's whole width.
-  const opened = [...views.diffs.keys()].filter((id) => model.tasks.has(id));
-  return h(
-    "section",
-    { id: "board" },
-    h("h2", {}, "Board"),
-    h("div", { class: "board" }, columns),
-    opened.map((id) =>
-      h("div", { class: "board-diff" }, h("h3", {}, `Diff of ${id}`), renderDiff(id, views)),
-    ),
-  );
+/** A lane row's agent: when last heard and its state (the row's own data, not the DOM's). */
+const laneClocks = new WeakMap();
+
+/** A row's idle timer, its level and its state (stalled past the red mark) at `nowMs`. */
+function setIdleTimer(row, nowMs) {
+  const clock = laneClocks.get(row);
+  if (clock === undefined) return;
+  const idleSec = Math.max(0, Math.round((nowMs - clock.lastAtMs) / 1000));
+  const isWorking = clock.state === "working";
+  const level = !isWorking
+    ? ""
+    : idleSec >= IDLE_RED_SEC
+      ? "red"
+      : idleSec >= IDLE_AMBER_SEC
+        ? "amber"
+        : "";
+  // Silent past the red mark (bosun's default stall limit): stalled, whatever it says it does.
+  const state = level === "red" ? "stalled" : clock.state;
+  const idle = row.querySelector(".idle");
+  const text = isWorking ? `${idleSec}s` : "";
+  // Only what changed is written: an unchanged DOM costs the browser no style or layout.
+  if (idle.textContent !== text) idle.textContent = text;
+  if (idle.className !== `idle ${level}`) idle.className = `idle ${level}`;
+  if (row.dataset.state !== state) {
+    row.dataset.state = state;
+    row.querySelector(".lane-state").textContent = state;
+  }
 }
 
-function diffToggle(taskId, handlers, views) {
+/** The clock's tick: every lane's idle timer and stalled state, in place. */
+export function updateIdleTimers(main, nowMs) {
+  for (const row of main.querySelectorAll("#lanes .lane")) setIdleTimer(row, nowMs);
+}
+
+/** A task's diff button (open or closed). */
+export function diffToggle(taskId, handlers, views) {
   const isOpen = views.diffs.has(taskId);
   return h(
     "button",
@@ -425,7 +408,7 @@ function diffToggle(taskId, handlers, views) {
 }
 
 /** An opened diff: loading, its text (each line coloured by kind), or why it is not shown. */
-function renderDiff(taskId, views) {
+export function renderDiff(taskId, views) {
   const entry = views.diffs.get(taskId);
   if (entry === undefined) return undefined;
   if (entry.error !== undefined)
@@ -473,21 +456,42 @@ function describeEvent(event) {
   return `${parts.filter(Boolean).join(" ")}${detail === undefined ? "" : ` ${detail}`}${passed}`;
 }
 
-function renderTimeline(model) {
-  const rows = [...model.timeline]
-    .reverse()
-    .map((event) =>
-      h(
-        "div",
-        { "data-seq": event.seq },
-        `${event.ts.slice(11, 19)} #${event.seq} ${event.type} `,
-        describeEvent(event),
-      ),
-    );
+function renderTimelineRow(event) {
+  return h(
+    "div",
+    { "data-seq": event.seq },
+    `${event.ts.slice(11, 19)} #${event.seq} ${event.type} `,
+    describeEvent(event),
+  );
+}
+
+/** The timeline: the newest events first, at most TIMELINE_ROWS of them. */
+export function renderTimeline(model) {
+  const rows = model.timeline.slice(-TIMELINE_ROWS).reverse().map(renderTimelineRow);
   return h(
     "section",
     { id: "timeline" },
     h("h2", {}, "Timeline"),
     h("div", { class: "timeline" }, rows),
   );
+}
+
+/**
+ * Puts the events newer than the timeline's top row on top, dropping the oldest rows past
+ * TIMELINE_ROWS. False when the rows on the page are not the model's (a new model): redraw it.
+ */
+export function updateTimeline(section, model) {
+  const list = section.querySelector(".timeline");
+  const newestSeq = Number(list.firstElementChild?.dataset.seq ?? 0);
+  const oldestKept = model.timeline[0]?.seq ?? 0;
+  if (newestSeq === 0 || newestSeq < oldestKept) return false;
+  const fresh = [];
+  for (let at = model.timeline.length - 1; at >= 0; at -= 1) {
+    const event = model.timeline[at];
+    if (event.seq <= newestSeq) break;
+    fresh.push(renderTimelineRow(event));
+  }
+  list.prepend(...fresh.slice(0, TIMELINE_ROWS));
+  while (list.childElementCount > TIMELINE_ROWS) list.lastElementChild.remove();
+  return true;
 }
