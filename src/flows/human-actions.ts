@@ -1,14 +1,12 @@
 /**
  * What a human does to a run, as every surface does it: the CLI verbs, the dashboard, the
  * terminal monitor and the machine contract all call these, so an answer given anywhere is
- * checked, recorded and acted on the same way.
+ * checked, recorded and acted on the same way. Whether the run then continues in this process
+ * is `run-host.ts`'s rule.
  */
 import { readAsk, writeAnswer } from "../human/asks.js";
 import type { BosunPaths } from "../store/paths.js";
 import type { Answer } from "../store/schema/asks.js";
-import type { Config } from "../store/schema/config.js";
-import type { BosunEventListener } from "./events.js";
-import { resumeRun, type FlowOutcome } from "./registry.js";
 
 /** An answer to an ask, from any channel. */
 export interface AnswerInput {
@@ -33,22 +31,4 @@ export async function recordAnswer(
   });
   const { ask } = await readAsk(paths, input.askId);
   return { answer, runId: ask.runId };
-}
-
-/** Records the answer, then continues the run that asked, in this process, until it stops again. */
-export async function answerAndContinue(options: {
-  paths: BosunPaths;
-  config: Config;
-  input: AnswerInput;
-  onEvent: BosunEventListener;
-  signal?: AbortSignal;
-}): Promise<FlowOutcome> {
-  const { runId } = await recordAnswer(options.paths, options.input);
-  return resumeRun({
-    paths: options.paths,
-    config: options.config,
-    runId,
-    onEvent: options.onEvent,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { StateError, UsageError } from "../errors.js";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
+import { tryAcquireRunLock } from "../store/run-lock.js";
 import type { Ask } from "../store/schema/asks.js";
 import { createAskId, listAsks, readAsk, writeAnswer, writeAsk } from "./asks.js";
 
@@ -25,6 +26,21 @@ function makeAsk(id: string, overrides: Partial<Ask> = {}): Ask {
 
 async function makePaths(): Promise<BosunPaths> {
   return createBosunPaths(await makeTestDir());
+}
+
+/** Written by hand or by another tool: valid JSON, but "sideways" is not an option. */
+async function writeInvalidAnswer(paths: BosunPaths, askId: string): Promise<void> {
+  await mkdir(paths.answersDir, { recursive: true });
+  await writeFile(
+    paths.answerFile(askId),
+    JSON.stringify({
+      version: 1,
+      askId,
+      answer: "sideways",
+      answeredAt: "2026-11-22T12:00:00.000Z",
+      source: "script",
+    }),
+  );
 }
 
 describe("asks", () => {
@@ -101,21 +117,82 @@ describe("asks", () => {
     expect((await readAsk(paths, "ask-1")).answer?.answer).toBe("more");
   });
 
+  it("lets exactly one of two answers given at once through; the other is told who answered", async () => {
+    const paths = await makePaths();
+    // Many asks, so a lucky interleaving cannot hide a last-write-wins.
+    for (let n = 0; n < 20; n += 1) {
+      const askId = `ask-${n}`;
+      await writeAsk(paths, makeAsk(askId));
+      const results = await Promise.allSettled([
+        writeAnswer(paths, askId, "more", { source: "dashboard" }),
+        writeAnswer(paths, askId, "abort", { source: "monitor" }),
+      ]);
+      const won = results.flatMap((result) =>
+        result.status === "fulfilled" ? [result.value] : [],
+      );
+      const lost = results.flatMap((result): unknown[] =>
+        result.status === "rejected" ? [result.reason] : [],
+      );
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).toBeInstanceOf(StateError);
+      expect((lost[0] as Error).message).toBe(
+        `Ask ${askId} was already answered "${won[0]?.answer}" at ${won[0]?.answeredAt}.`,
+      );
+      expect((await readAsk(paths, askId)).answer).toEqual(won[0]);
+    }
+    // No temp file is left behind.
+    expect((await readdir(paths.answersDir)).filter((name) => !name.endsWith(".json"))).toEqual([]);
+  });
+
+  it("lets exactly one of two answers replace an answer that is not an option, keeping the bad file aside", async () => {
+    const paths = await makePaths();
+    for (let n = 0; n < 10; n += 1) {
+      const askId = `ask-${n}`;
+      await writeAsk(paths, makeAsk(askId));
+      await writeInvalidAnswer(paths, askId);
+      const results = await Promise.allSettled([
+        writeAnswer(paths, askId, "more"),
+        writeAnswer(paths, askId, "abort"),
+      ]);
+      const won = results.flatMap((result) =>
+        result.status === "fulfilled" ? [result.value] : [],
+      );
+      const lost = results.flatMap((result): unknown[] =>
+        result.status === "rejected" ? [result.reason] : [],
+      );
+      expect(won).toHaveLength(1);
+      expect(lost[0]).toBeInstanceOf(StateError);
+      expect((await readAsk(paths, askId)).answer).toEqual(won[0]);
+      const aside = (await readdir(paths.answersDir)).filter((name) =>
+        name.startsWith(`${askId}.json.invalid-`),
+      );
+      expect(aside).toHaveLength(1);
+      expect(
+        JSON.parse(await readFile(`${paths.answersDir}/${aside[0] ?? ""}`, "utf8")),
+      ).toMatchObject({ answer: "sideways" });
+    }
+  });
+
+  it("replaces an answer that is not an option only under its lock: a writer already replacing it is named", async () => {
+    const paths = await makePaths();
+    await writeAsk(paths, makeAsk("ask-1"));
+    await writeInvalidAnswer(paths, "ask-1");
+    // Another writer in the middle of replacing the bad answer holds this lock.
+    const other = await tryAcquireRunLock(`${paths.answerFile("ask-1")}.lock`);
+    if (other.type !== "acquired") throw new Error("the test could not take the lock");
+    await expect(writeAnswer(paths, "ask-1", "more")).rejects.toThrow(
+      `Ask ask-1 is being answered by process ${process.pid} right now (${paths.answerFile("ask-1")}.lock); see its answer with "bosun asks --all".`,
+    );
+    expect((await readAsk(paths, "ask-1")).answer?.answer).toBe("sideways");
+    await other.lock.release();
+    expect((await writeAnswer(paths, "ask-1", "more")).answer).toBe("more");
+  });
+
   it("keeps an ask open while its answer file holds no option, and lets a valid answer replace it", async () => {
     const paths = await makePaths();
     await writeAsk(paths, makeAsk("ask-1"));
-    // Written by hand or by another tool: valid JSON, but "sideways" is not an option.
-    await mkdir(paths.answersDir, { recursive: true });
-    await writeFile(
-      paths.answerFile("ask-1"),
-      JSON.stringify({
-        version: 1,
-        askId: "ask-1",
-        answer: "sideways",
-        answeredAt: "2026-11-22T12:00:00.000Z",
-        source: "script",
-      }),
-    );
+    await writeInvalidAnswer(paths, "ask-1");
     const read = await readAsk(paths, "ask-1");
     expect(read.answerProblem).toBe(
       `${paths.answerFile("ask-1")}: "sideways" is not an answer to ask-1. Choose one of: "more" (run more rounds), "accept" (accept as is), "abort" (stop the run)`,

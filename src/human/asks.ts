@@ -4,11 +4,13 @@
  * a terminal: a run that needs a human stops as `needs_human` and continues from the answer.
  */
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import { createStateFsError } from "../store/fs-errors.js";
-import { readJson, writeJsonAtomic } from "../store/json-file.js";
+import { parseWithSchema, readJson, writeJsonAtomic } from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
+import { tryAcquireRunLock } from "../store/run-lock.js";
 import { AnswerSchema, AskSchema, type Answer, type Ask } from "../store/schema/asks.js";
 
 /** An ask together with its answer, if any. */
@@ -79,9 +81,14 @@ export function isOpen(item: AskWithAnswer): boolean {
   return item.answer === null || item.answerProblem !== undefined;
 }
 
+/** How many times a write re-reads the answer file when it changed under it before giving up. */
+const MAX_ANSWER_ATTEMPTS = 3;
+
 /**
  * Validates an answer against the ask's options and writes it. Refuses a second answer, except
- * in place of one that is not an option (written by hand or by another tool).
+ * in place of one that is not an option (written by hand or by another tool). The write is
+ * create-only, so of two channels answering at once exactly one succeeds and the other is told
+ * the ask was already answered; a check-then-rename would let the later write silently win.
  */
 export async function writeAnswer(
   paths: BosunPaths,
@@ -89,24 +96,108 @@ export async function writeAnswer(
   answer: string,
   options: { note?: string; source?: string } = {},
 ): Promise<Answer> {
-  const current = await readAsk(paths, askId);
-  const { ask, answer: existing } = current;
-  if (existing !== null && current.answerProblem === undefined) {
-    throw new StateError(
-      `Ask ${askId} was already answered "${existing.answer}" at ${existing.answeredAt}.`,
+  const file = paths.answerFile(askId);
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await readAsk(paths, askId);
+    throwIfAnswered(current);
+    const key = answer.trim();
+    const problem = getAnswerProblem(current.ask, key);
+    if (problem !== undefined) throw new UsageError(`${problem}.`);
+    const record: Answer = parseWithSchema(
+      {
+        version: 1,
+        askId,
+        answer: key,
+        ...(options.note === undefined ? {} : { note: options.note }),
+        answeredAt: new Date().toISOString(),
+        source: options.source ?? "cli",
+      },
+      AnswerSchema,
+      file,
     );
+    const text = `${JSON.stringify(record, null, 2)}\n`;
+    const isWritten =
+      current.answer === null
+        ? await writeFileIfAbsent(file, text)
+        : await replaceInvalidAnswer(paths, askId, text);
+    if (isWritten) return record;
+    // Someone wrote the file between the read and the write: read it again, which names their
+    // answer (or, if theirs is not an option either, replaces it).
+    if (attempt >= MAX_ANSWER_ATTEMPTS)
+      throw new StateError(
+        `Ask ${askId}'s answer file ${file} kept changing while it was being answered; check it with "bosun asks --all" and try again.`,
+      );
   }
-  const key = answer.trim();
-  const problem = getAnswerProblem(ask, key);
-  if (problem !== undefined) throw new UsageError(`${problem}.`);
-  const record: Answer = {
-    version: 1,
-    askId,
-    answer: key,
-    ...(options.note === undefined ? {} : { note: options.note }),
-    answeredAt: new Date().toISOString(),
-    source: options.source ?? "cli",
-  };
-  await writeJsonAtomic(paths.answerFile(askId), AnswerSchema, record);
-  return record;
+}
+
+function throwIfAnswered(current: AskWithAnswer): void {
+  const { ask, answer } = current;
+  if (answer !== null && current.answerProblem === undefined)
+    throw new StateError(
+      `Ask ${ask.id} was already answered "${answer.answer}" at ${answer.answeredAt}.`,
+    );
+}
+
+/**
+ * Replaces an answer file that holds no option. Two writers doing this at once must not both
+ * succeed (the second would move the first's valid answer aside), so the move is done under a
+ * pid lock beside the file, after reading the file again: under the lock only an invalid answer
+ * is ever moved, and the new one is still linked create-only (a fresh answer may land first).
+ */
+async function replaceInvalidAnswer(
+  paths: BosunPaths,
+  askId: string,
+  text: string,
+): Promise<boolean> {
+  const file = paths.answerFile(askId);
+  // A run lock's mechanism (pid + start time, stale holders taken over), not a run's lock.
+  const attempt = await tryAcquireRunLock(`${file}.lock`);
+  if (attempt.type === "held")
+    throw new StateError(
+      `Ask ${askId} is being answered by process ${attempt.holder.pid} right now (${attempt.file}); see its answer with "bosun asks --all".`,
+    );
+  try {
+    const current = await readAsk(paths, askId);
+    if (current.answer !== null && current.answerProblem === undefined) return false;
+    if (current.answer !== null) {
+      // Kept, not deleted: someone wrote it, and what they meant may be worth reading.
+      const aside = `${file}.invalid-${Date.now()}-${randomBytes(2).toString("hex")}`;
+      try {
+        await rename(file, aside);
+      } catch (error) {
+        if (!isNodeError(error) || error.code !== "ENOENT")
+          throw createStateFsError("write", file, error);
+      }
+    }
+    return await writeFileIfAbsent(file, text);
+  } finally {
+    await attempt.lock.release();
+  }
+}
+
+/**
+ * Writes `text` to `file` only if no file has that name: the text goes to a temp file that is
+ * then hard-linked to the name (as `writeTell` does), so a reader never sees half an answer.
+ * Returns false when the name was taken.
+ */
+async function writeFileIfAbsent(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(tmp, "wx");
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if (isNodeError(error) && error.code === "EEXIST" && error.syscall === "link") return false;
+    throw createStateFsError("write", file, error);
+  } finally {
+    // The temp name is this write's alone; removing it (or finding nothing) is always safe.
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
 }

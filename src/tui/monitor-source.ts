@@ -2,13 +2,14 @@
  * The monitor's live source and actions for one run: the journal followed from its start
  * (event-driven, `followRunEvents`), the selected agent's `agent.log` followed the same way, the
  * ask files and plan read once when the journal names them, and every action taken through the
- * functions the CLI verbs call (`recordAnswer` / `answerAndContinue`, `stopRun`).
+ * functions the CLI verbs call (`stopRun`), an answer through the process's run host, which
+ * decides whether the run continues in this monitor.
  */
 import { findHarnessLineParser } from "../agents/line-parsers.js";
 import { getErrorMessage } from "../errors.js";
 import type { BosunEventListener } from "../flows/events.js";
-import { answerAndContinue, recordAnswer } from "../flows/human-actions.js";
 import { getResumeCommand } from "../flows/registry.js";
+import { createRunHost } from "../flows/run-host.js";
 import { stopRun } from "../flows/stop-run.js";
 import { tellWorker } from "../flows/tell.js";
 import { readAsk } from "../human/asks.js";
@@ -77,11 +78,29 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
   let config: Promise<Config> | undefined;
   const getConfig = (): Promise<Config> => (config ??= options.loadConfig());
 
-  // A run resumed in this process, after an answer.
-  let resumed: { abort: AbortController; done: Promise<void> } | undefined;
+  // Runs continued in this process, after an answer: the monitor's one host.
+  const host = createRunHost({
+    paths,
+    getConfig,
+    onEvent: (event) => {
+      applyLiveEvent(model, event);
+      options.onEvent?.(event);
+      notify();
+    },
+    onDriveEnded: (_runId, end) => {
+      report(
+        end.type === "failed"
+          ? getErrorMessage(end.error)
+          : end.outcome.isPaused
+            ? `the run is paused; continue it with ${getResumeCommand(end.outcome.run.flow, runId)}`
+            : `the run stopped: ${end.outcome.run.status}`,
+      );
+      void refreshProcess().catch(() => undefined);
+    },
+  });
   let probe: NodeJS.Timeout | undefined;
   const refreshProcess = async (): Promise<void> => {
-    if (resumed !== undefined) model.process = { kind: "this" };
+    if (host.isDrivenHere(runId)) model.process = { kind: "this" };
     else {
       const pid = await readLiveLockHolder(paths.lockFile(runId));
       model.process = pid === undefined ? { kind: "none" } : { kind: "other", pid };
@@ -158,19 +177,15 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
 
   let isClosed = false;
   const close = async (): Promise<void> => {
-    if (isClosed) {
-      await resumed?.done;
-      return;
+    if (!isClosed) {
+      isClosed = true;
+      options.signal.removeEventListener("abort", onStop);
+      follow.abort();
+      tail.close();
+      if (probe !== undefined) clearInterval(probe);
     }
-    isClosed = true;
-    options.signal.removeEventListener("abort", onStop);
-    follow.abort();
-    tail.close();
-    if (probe !== undefined) clearInterval(probe);
-    if (resumed !== undefined) {
-      resumed.abort.abort();
-      await resumed.done;
-    }
+    // A run continued here is paused, and waited for, on every call.
+    await host.close();
   };
 
   return {
@@ -185,48 +200,10 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
       notify();
     },
     answer: async (askId, answer) => {
-      await refreshProcess();
-      const input = { askId, answer, source: "monitor" };
-      if (model.process.kind !== "none") {
-        // A process works on the run: it takes the answer when the run next resumes.
-        await recordAnswer(paths, input);
-        const flow = model.run?.flow ?? "review";
-        report(
-          `answered ${askId}: ${answer}. The run takes it when it is next resumed (${getResumeCommand(flow, runId)}).`,
-        );
-        return;
-      }
-      const abort = new AbortController();
-      const onAbort = (): void => abort.abort();
-      options.signal.addEventListener("abort", onAbort);
-      report(`answered ${askId}: ${answer}; the run continues in this monitor (s stops it)`);
-      const done = (async () => {
-        try {
-          const outcome = await answerAndContinue({
-            paths,
-            config: await getConfig(),
-            input,
-            signal: abort.signal,
-            onEvent: (event) => {
-              applyLiveEvent(model, event);
-              options.onEvent?.(event);
-              notify();
-            },
-          });
-          report(
-            outcome.isPaused
-              ? `the run is paused; continue it with ${getResumeCommand(outcome.run.flow, runId)}`
-              : `the run stopped: ${outcome.run.status}`,
-          );
-        } catch (error) {
-          report(getErrorMessage(error));
-        } finally {
-          options.signal.removeEventListener("abort", onAbort);
-          resumed = undefined;
-          await refreshProcess().catch(() => undefined);
-        }
-      })();
-      resumed = { abort, done };
+      const outcome = await host.answerAndMaybeContinue({ askId, answer, source: "monitor" });
+      report(
+        `answered ${askId}: ${answer}. ${outcome.message}${outcome.isContinuing ? " (s stops it)" : ""}`,
+      );
       await refreshProcess();
     },
     tell: async (taskId, text) => {
@@ -239,11 +216,8 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
       report(told.message);
     },
     stop: async () => {
-      if (resumed !== undefined) {
-        resumed.abort.abort();
-        await resumed.done;
-        return;
-      }
+      // The monitor's own run: paused here; the drive's end says so.
+      if (await host.stop(runId)) return;
       const result = await stopRun(paths, runId);
       report(
         result.kind === "not_running"
