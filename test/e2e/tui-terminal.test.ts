@@ -176,9 +176,11 @@ describe("bosun monitor in a terminal", () => {
     // Events appended after the monitor started appear: the round, the reviewer, the ask.
     await writeFile(gate, "");
     await screen.waitForScreen("review changes_required");
-    const asked = await screen.waitForScreen("read-only: no process is working on this run");
+    await screen.waitForScreen("read-only: no process is working on this run");
+    // The ask's options are read from its file once the journal names it: a moment later.
+    const asked = await screen.waitForScreen("more: run up to");
     expect(asked).toContain("needs_human");
-    expect(asked).toContain("more: run up to");
+    expect(asked).toContain("read-only: no process is working on this run");
     expect((await review.result).exitCode).toBe(3);
 
     // a opens the answer prompt; the number of "accept" answers with it, and the run goes on here.
