@@ -168,6 +168,29 @@ async function openStream(
   };
 }
 
+describe("starting", () => {
+  it("closes what it opened when it cannot listen (a taken port), so the process can exit", async () => {
+    const paths = await makeRepo();
+    const taken = await start(paths);
+    const port = Number(new URL(taken.url).port);
+    const watchers = (): number =>
+      process.getActiveResourcesInfo().filter((name) => name === "FSEventWrap").length;
+    const before = watchers();
+    await expect(
+      startDashboard({
+        paths,
+        host: "127.0.0.1",
+        port,
+        getConfig: () => Promise.resolve(DEFAULT_CONFIG),
+      }),
+    ).rejects.toThrow(`port ${port} is taken: give another with --port`);
+    // A watcher's handle goes a moment after close().
+    await waitFor("the watchers to close", () => (watchers() === before ? true : undefined), {
+      timeoutMs: 2_000,
+    });
+  });
+});
+
 describe("the JSON API", () => {
   it("lists runs and serves a run, its board, events since a seq, asks and costs", async () => {
     const paths = await makeRepo();

@@ -126,7 +126,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     storeWatch,
     signal: shutdown.signal,
   });
-  const { server, address } = await listen(app, options.host, options.port);
+  let listening: { server: ServerType; address: AddressInfo };
+  try {
+    listening = await listen(app, options.host, options.port);
+  } catch (error) {
+    // The watchers and the actions' handles would keep the process alive after the message:
+    // `bosun dashboard` must exit 1 when it cannot listen, not hang.
+    shutdown.abort();
+    storeWatch.close();
+    await actions.close();
+    throw error;
+  }
+  const { server, address } = listening;
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${options.host === "localhost" ? "localhost" : hostForUrl}:${address.port}/`;
   return {
