@@ -323,7 +323,7 @@ export function createDashboardApp(
   app.get("/api/stream", (c) =>
     respondSSE(c, options.signal, async (stream, signal) => {
       const unsubscribe = options.storeWatch.subscribe(
-        (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify({ change }) }),
+        (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify(change) }),
       );
       try {
         await stream.writeSSE({ event: "ready", data: "{}" });
