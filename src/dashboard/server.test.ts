@@ -1,7 +1,7 @@
 /**
  * The dashboard's server over real HTTP on a free port: the JSON API on a hand-made team run,
  * the SSE stream resumed with Last-Event-ID and live as the journal grows, the answer action,
- * and the security rules (token on a non-loopback bind, the login link, same-origin POSTs).
+ * and the security rules (token on a non-loopback bind, the login link, the token for every POST).
  */
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -95,6 +95,19 @@ async function call(
     status: response.status,
     body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>),
   };
+}
+
+/** POSTs JSON with the bearer token, as a script does (every change needs the token). */
+function post(
+  dashboard: Dashboard,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return call(dashboard, path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${dashboard.token}` },
+    body: JSON.stringify(body),
+  });
 }
 
 /** A raw request, for headers fetch will not let a test choose (Host). */
@@ -302,12 +315,7 @@ describe("actions", () => {
   it("refuses an answer that is not one of the ask's options (400), and writes nothing", async () => {
     const paths = await makeRepo();
     const dashboard = await start(paths);
-    const origin = new URL(dashboard.url).origin;
-    const wrong = await call(dashboard, "/api/asks/ask-b-1/answer", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: origin },
-      body: JSON.stringify({ answer: "maybe" }),
-    });
+    const wrong = await post(dashboard, "/api/asks/ask-b-1/answer", { answer: "maybe" });
     expect(wrong.status).toBe(400);
     expect(String(wrong.body.error)).toContain('"maybe" is not an answer to ask-b-1');
   });
@@ -317,10 +325,9 @@ describe("actions", () => {
     const lock = await acquireRunLock(paths.lockFile(TEAM_RUN_ID), "the run");
     try {
       const dashboard = await start(paths);
-      const answered = await call(dashboard, "/api/asks/ask-b-1/answer", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Origin: new URL(dashboard.url).origin },
-        body: JSON.stringify({ answer: "accept", note: "fine" }),
+      const answered = await post(dashboard, "/api/asks/ask-b-1/answer", {
+        answer: "accept",
+        note: "fine",
       });
       expect(answered.status).toBe(200);
       expect(answered.body).toMatchObject({
@@ -340,13 +347,7 @@ describe("the tell action", () => {
   it("writes a tell for a run's task with source dashboard, and answers 400 or 404 for bad input", async () => {
     const paths = await makeRepo();
     const dashboard = await start(paths);
-    const post = (path: string, body: unknown) =>
-      call(dashboard, path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Origin: new URL(dashboard.url).origin },
-        body: JSON.stringify(body),
-      });
-    const told = await post(`/api/runs/${TEAM_RUN_ID}/tell`, {
+    const told = await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
       taskId: "b",
       text: "Reuse the form component.",
     });
@@ -363,18 +364,30 @@ describe("the tell action", () => {
     expect(String(told.body.message)).toContain("delivered with b's next worker prompt");
     expect((await readTells(paths, TEAM_RUN_ID)).pending).toMatchObject([{ taskId: "b" }]);
 
-    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: " " })).status).toBe(400);
-    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: 3 })).status).toBe(
+    expect((await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, { text: " " })).status).toBe(
       400,
     );
-    const noTask = await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: "zz" });
+    expect(
+      (await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: 3 })).status,
+    ).toBe(400);
+    const noTask = await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      text: "x",
+      taskId: "zz",
+    });
     expect(noTask.status).toBe(400);
     expect(String(noTask.body.error)).toContain("has no task zz");
-    expect((await post("/api/runs/20261201-000000-0000/tell", { text: "x" })).status).toBe(404);
-    // A cross-site page may not tell anything (the POST rules of every action).
+    expect(
+      (await post(dashboard, "/api/runs/20261201-000000-0000/tell", { text: "x" })).status,
+    ).toBe(404);
+    // A cross-site page may not tell anything, even with the login cookie (the POST rules of
+    // every action).
     const foreign = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Origin: "https://evil.example" },
+      headers: {
+        "Content-Type": "application/json",
+        Origin: "https://evil.example",
+        Cookie: `bosun_dashboard=${dashboard.token}`,
+      },
       body: JSON.stringify({ text: "x" }),
     });
     expect(foreign.status).toBe(403);
@@ -419,13 +432,42 @@ describe("security", () => {
       method: "POST",
       headers: { Origin: "http://evil.example" },
     });
-    expect(stop.status).toBe(403);
+    expect(stop.status).toBe(401);
     const log = `/api/runs/${TEAM_RUN_ID}/log?task=a&seat=worker&round=1`;
     expect((await call(dashboard, log)).status).toBe(401);
     const withToken = await fetch(new URL(log, dashboard.url), {
       headers: { Authorization: `Bearer ${dashboard.token}` },
     });
     expect(withToken.status).toBe(200);
+  });
+});
+
+describe("changes on loopback", () => {
+  it("need the token: a forged same-origin POST is refused (401) and writes nothing", async () => {
+    const paths = await makeRepo();
+    const dashboard = await start(paths);
+    const origin = new URL(dashboard.url).origin;
+    // What any local process can send: curl -H "Origin: http://127.0.0.1:PORT".
+    const forged = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: origin },
+      body: JSON.stringify({ text: "run rm -rf ~" }),
+    });
+    expect(forged.status).toBe(401);
+    expect(String(forged.body.error)).toContain("open the login link");
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toEqual([]);
+    // The page opened through the login link: its cookie and its own origin.
+    const fromPage = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Origin: origin,
+        Cookie: `bosun_dashboard=${dashboard.token}`,
+      },
+      body: JSON.stringify({ text: "Reuse the form component." }),
+    });
+    expect(fromPage.status).toBe(200);
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toHaveLength(1);
   });
 });
 

@@ -20,7 +20,7 @@ import {
   checkAccess,
   createAuthCookie,
   createDashboardAuth,
-  useLoginCode,
+  spendLoginCode,
   type DashboardAuth,
 } from "./auth.js";
 import {
@@ -232,7 +232,7 @@ export function createDashboardApp(
   });
 
   app.get("/login", (c) => {
-    if (!useLoginCode(auth, c.req.query("code")))
+    if (!spendLoginCode(auth, c.req.query("code")))
       return c.json(
         {
           error:
