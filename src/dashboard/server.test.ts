@@ -251,6 +251,28 @@ describe("the JSON API", () => {
     expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/events?since=-1`)).status).toBe(400);
   });
 
+  it("lists a run whose run.json is damaged with its error, and answers 500 for it, not 409", async () => {
+    const paths = await makeRepo();
+    const damaged = "20261201-100000-dead";
+    await mkdir(paths.runDir(damaged), { recursive: true });
+    await writeFile(paths.runFile(damaged), '{"version": 2, "id": 3}');
+    const dashboard = await start(paths);
+    const runs = await call(dashboard, "/api/runs");
+    expect(runs.status).toBe(200);
+    expect(runs.body.runs).toMatchObject([
+      {
+        id: damaged,
+        status: "damaged",
+        error: expect.stringContaining(`Invalid ${paths.runFile(damaged)}`) as unknown,
+        openAskIds: [],
+      },
+      { id: TEAM_RUN_ID, status: "running" },
+    ]);
+    const run = await call(dashboard, `/api/runs/${damaged}`);
+    expect(run.status).toBe(500);
+    expect(String(run.body.error)).toContain(`Invalid ${paths.runFile(damaged)}`);
+  });
+
   it("serves the page and its modules with a strict content security policy", async () => {
     const dashboard = await start(await makeRepo());
     const page = await fetch(dashboard.url);

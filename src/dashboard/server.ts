@@ -24,6 +24,7 @@ import {
   type DashboardAuth,
 } from "./auth.js";
 import {
+  DamagedRunError,
   LOG_TAIL_BYTES,
   RunNotFoundError,
   getAgentLogFile,
@@ -227,7 +228,8 @@ export function createDashboardApp(
     // An unexpected error's stack stays on this machine; the page gets one line.
     const message =
       error instanceof BosunError ? error.message : "Internal error in the dashboard.";
-    if (status === 500) process.stderr.write(`dashboard: ${error.stack ?? error.message}\n`);
+    if (!(error instanceof BosunError))
+      process.stderr.write(`dashboard: ${error.stack ?? error.message}\n`);
     return c.json({ error: message }, status);
   });
 
@@ -391,12 +393,12 @@ function getLogRef(c: Context): LogRef | undefined {
 }
 
 /**
- * The stdout parser of a harness, as its dispatch used it; undefined (lines as they are) for a
- * harness this config does not define, whose log is still worth showing.
+ * 404 for a missing run, 400 for bad input, 500 for a run's file that cannot be read (the
+ * store is damaged, nothing the caller can change), 409 for a state that refuses the action.
  */
-/** 404 for a missing run, 400 for bad input, 409 for a state that refuses the action. */
 function getErrorStatus(error: Error): 400 | 404 | 409 | 500 {
   if (error instanceof RunNotFoundError) return 404;
+  if (error instanceof DamagedRunError) return 500;
   if (error instanceof BosunError) return error.exitCode === 2 ? 400 : 409;
   return 500;
 }
