@@ -249,6 +249,7 @@ describe("the JSON API", () => {
     expect((await call(dashboard, "/api/runs/20990101-000000-0000")).status).toBe(404);
     expect((await call(dashboard, "/api/runs/..%2F..%2Fetc")).status).toBe(404);
     expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/events?since=-1`)).status).toBe(400);
+    expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/events?limit=all`)).status).toBe(400);
   });
 
   it("lists a run whose run.json is damaged with its error, and answers 500 for it, not 409", async () => {
@@ -277,7 +278,10 @@ describe("the JSON API", () => {
     const dashboard = await start(await makeRepo());
     const page = await fetch(dashboard.url);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<script type="module" src="/static/app.js">');
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/static/app.js">');
+    // An empty icon: no request for /favicon.ico, whose 404 the browser would log.
+    expect(html).toContain('<link rel="icon" href="data:," />');
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     const app = await fetch(new URL("/static/app.js", dashboard.url));
     expect(app.headers.get("content-type")).toContain("text/javascript");

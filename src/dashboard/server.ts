@@ -38,7 +38,13 @@ import {
   readRunSummaries,
   type LogRef,
 } from "./data.js";
-import { getResumeSeq, respondLogStream, respondRunStream, respondSSE } from "./stream.js";
+import {
+  getResumeSeq,
+  parseWholeNumber,
+  respondLogStream,
+  respondRunStream,
+  respondSSE,
+} from "./stream.js";
 import { startStoreWatch, type StoreWatch } from "./store-watch.js";
 
 /** The port `bosun dashboard` listens on unless --port says otherwise. */
@@ -258,12 +264,12 @@ export function createDashboardApp(
     c.json({ board: await readDashboardBoard(paths, c.req.param("id")) }),
   );
   app.get("/api/runs/:id/events", async (c) => {
-    const since = getResumeSeq(undefined, c.req.query("since"));
-    const limit = getResumeSeq(undefined, c.req.query("limit"));
-    if (since === undefined || limit === undefined)
+    const since = parseWholeNumber(c.req.query("since") ?? "0");
+    const limitText = c.req.query("limit");
+    const limit = limitText === undefined ? undefined : parseWholeNumber(limitText);
+    if (since === undefined || (limitText !== undefined && limit === undefined))
       return c.json({ error: "since and limit are whole numbers ≥ 0." }, 400);
-    const limitOrDefault = c.req.query("limit") === undefined ? undefined : limit;
-    return c.json(await readEventsSince(paths, c.req.param("id"), since, limitOrDefault));
+    return c.json(await readEventsSince(paths, c.req.param("id"), since, limit));
   });
   app.get("/api/runs/:id/costs", async (c) => c.json(await readRunCosts(paths, c.req.param("id"))));
   app.get("/api/runs/:id/log", async (c) => {
@@ -382,8 +388,8 @@ const LOG_REF_USAGE =
 
 /** The agent attempt a log request names (?task, seat, round, attempt, phase); undefined if bad. */
 function getLogRef(c: Context): LogRef | undefined {
-  const round = getResumeSeq(undefined, c.req.query("round"));
-  const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
+  const round = parseWholeNumber(c.req.query("round") ?? "");
+  const attempt = parseWholeNumber(c.req.query("attempt") ?? "1");
   const taskId = c.req.query("task");
   const seat = c.req.query("seat");
   const phase = c.req.query("phase");
