@@ -1,7 +1,8 @@
 /**
  * What the dashboard does to runs, through the functions the CLI verbs call: answer an ask (and
- * continue its run in this process), stop a run, approve a plan, tell a worker. Runs it continues are tracked so
- * a stop from the page, or the dashboard's own shutdown, ends them cleanly.
+ * continue its run in this process), stop a run, approve a plan, tell a worker. Runs it
+ * continues are tracked so a stop from the page, or the dashboard's own shutdown, ends them
+ * cleanly.
  */
 import { StateError, UsageError, getErrorMessage } from "../errors.js";
 import type { BosunEvent, BosunEventListener } from "../flows/events.js";
