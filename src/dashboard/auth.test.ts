@@ -5,7 +5,7 @@ import {
   createDashboardAuth,
   isLoopbackHost,
   isSensitivePath,
-  useLoginCode,
+  spendLoginCode,
   type RequestFacts,
 } from "./auth.js";
 
@@ -61,18 +61,33 @@ describe("checkAccess", () => {
     expect(checkAccess(auth, makeRequest({ path: "/login" })).isAllowed).toBe(true);
   });
 
-  it("takes a POST with the bearer token or from the page's own origin, never on a cookie alone", () => {
-    const auth = createDashboardAuth("127.0.0.1");
-    const post = makeRequest({ method: "POST", path: "/api/runs/x/stop" });
-    expect(checkAccess(auth, post)).toMatchObject({ isAllowed: false, status: 403 });
-    expect(checkAccess(auth, { ...post, origin: "http://evil.example" }).isAllowed).toBe(false);
-    expect(checkAccess(auth, { ...post, origin: "http://127.0.0.1:4318" }).isAllowed).toBe(true);
-    expect(checkAccess(auth, { ...post, authorization: `Bearer ${auth.token}` }).isAllowed).toBe(
-      true,
-    );
-    expect(checkAccess(auth, { ...post, cookie: `bosun_dashboard=${auth.token}` }).isAllowed).toBe(
-      false,
-    );
+  it("takes a POST, on any bind, with the bearer token or the login cookie from the page's own origin", () => {
+    for (const host of ["127.0.0.1", "0.0.0.0"]) {
+      const auth = createDashboardAuth(host);
+      const post = makeRequest({ method: "POST", path: "/api/runs/x/stop" });
+      const cookie = `bosun_dashboard=${auth.token}`;
+      const sameOrigin = "http://127.0.0.1:4318";
+      // An Origin any local process can forge is no proof: a page without the login link is
+      // read-only, and is told how to log in.
+      const forged = checkAccess(auth, { ...post, origin: sameOrigin });
+      expect(forged, host).toMatchObject({ isAllowed: false, status: 401 });
+      expect(forged.isAllowed ? "" : forged.message).toContain("open the login link");
+      expect(checkAccess(auth, post), host).toMatchObject({ isAllowed: false, status: 401 });
+      expect(checkAccess(auth, { ...post, authorization: `Bearer ${auth.token}` }), host).toEqual({
+        isAllowed: true,
+        hasToken: true,
+      });
+      expect(checkAccess(auth, { ...post, cookie, origin: sameOrigin }), host).toEqual({
+        isAllowed: true,
+        hasToken: true,
+      });
+      // The cookie is sent by other sites' forms too: never enough on its own.
+      expect(checkAccess(auth, { ...post, cookie }), host).toMatchObject({ status: 403 });
+      expect(
+        checkAccess(auth, { ...post, cookie, origin: "http://evil.example" }),
+        host,
+      ).toMatchObject({ isAllowed: false, status: 403 });
+    }
   });
 
   it("serves agent logs only with the token, on loopback too", () => {
@@ -108,10 +123,10 @@ describe("isSensitivePath", () => {
 describe("the login link", () => {
   it("works once, with its own code, and sets an HttpOnly same-site cookie", () => {
     const auth = createDashboardAuth("0.0.0.0");
-    expect(useLoginCode(auth, "wrong")).toBe(false);
-    expect(useLoginCode(auth, auth.token)).toBe(false);
-    expect(useLoginCode(auth, auth.loginCode)).toBe(true);
-    expect(useLoginCode(auth, auth.loginCode)).toBe(false);
+    expect(spendLoginCode(auth, "wrong")).toBe(false);
+    expect(spendLoginCode(auth, auth.token)).toBe(false);
+    expect(spendLoginCode(auth, auth.loginCode)).toBe(true);
+    expect(spendLoginCode(auth, auth.loginCode)).toBe(false);
     expect(createAuthCookie(auth)).toBe(
       `bosun_dashboard=${auth.token}; HttpOnly; SameSite=Strict; Path=/`,
     );

@@ -1,6 +1,6 @@
 /**
  * Who may use the dashboard: a token made per start, a one-time login link that turns it into an
- * HttpOnly cookie, and the checks every request passes (loopback names, same-origin POSTs).
+ * HttpOnly cookie, and the checks every request passes (loopback names, the token for changes).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
@@ -74,8 +74,11 @@ export function isSensitivePath(path: string): boolean {
  * - on a non-loopback bind nothing else is served without it (401);
  * - on a loopback bind without it, the Host header must name a loopback address (a page on
  *   another site that rebinds its DNS name to 127.0.0.1 would send its own name);
- * - a POST needs the bearer token or an Origin equal to this server's (a cookie alone is sent
- *   by other sites' forms too);
+ * - a change (any method but GET and HEAD) needs the token on any bind: the bearer header, or
+ *   the login cookie with an Origin equal to this server's (a cookie alone is sent by other
+ *   sites' forms too). An Origin alone is not enough: any local process can forge one, and a
+ *   change can be a tell, text put into an agent's prompt (agents have a shell). A page opened
+ *   without the login link is read-only;
  * - agent logs and diffs need the token everywhere.
  */
 export function checkAccess(auth: DashboardAuth, request: RequestFacts): AccessDecision {
@@ -101,12 +104,20 @@ export function checkAccess(auth: DashboardAuth, request: RequestFacts): AccessD
     };
   }
   if (request.method !== "GET" && request.method !== "HEAD" && !hasBearer) {
+    if (!hasToken) {
+      return {
+        isAllowed: false,
+        status: 401,
+        message:
+          "Changes need the dashboard's token, and this page was opened without it (read-only): open the login link bosun dashboard printed, or send Authorization: Bearer <token>.",
+      };
+    }
     if (!isSameOrigin(request.origin, request.host)) {
       return {
         isAllowed: false,
         status: 403,
         message:
-          "A change needs the dashboard's own page (same origin) or Authorization: Bearer <token>.",
+          "A change with the login cookie must come from the dashboard's own page (same origin); scripts send Authorization: Bearer <token>.",
       };
     }
   }
@@ -121,8 +132,8 @@ export function checkAccess(auth: DashboardAuth, request: RequestFacts): AccessD
   return { isAllowed: true, hasToken };
 }
 
-/** Uses the one-time login code: true (and spent) when it matches and was not used before. */
-export function useLoginCode(auth: DashboardAuth, code: string | undefined): boolean {
+/** Spends the one-time login code: true (and spent) when it matches and was not used before. */
+export function spendLoginCode(auth: DashboardAuth, code: string | undefined): boolean {
   if (auth.isLoginUsed || code === undefined || !isSameSecret(code, auth.loginCode)) return false;
   auth.isLoginUsed = true;
   return true;

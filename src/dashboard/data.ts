@@ -42,6 +42,26 @@ export interface RunSummary {
   eventCount: number;
 }
 
+/**
+ * A run whose run.json cannot be read (invalid JSON, a field the schema refuses, no permission):
+ * listed with what is wrong, so one damaged file does not hide every other run.
+ */
+export interface DamagedRunSummary {
+  /** Run id (its folder's name). */
+  id: string;
+  /** Marks the entry: no status could be read. */
+  status: "damaged";
+  /** What is wrong and what to do, naming the file. */
+  error: string;
+  /** The error again, for a list that shows each run's title. */
+  title: string;
+  /** None known. */
+  openAskIds: string[];
+}
+
+/** One entry of `/api/runs`. */
+export type RunListEntry = RunSummary | DamagedRunSummary;
+
 /** Most events one `events since` answer holds; ask again from its `lastSeq` for more. */
 export const EVENTS_PAGE_MAX = 5_000;
 
@@ -51,14 +71,30 @@ export const LOG_TAIL_BYTES = 64 * 1024;
 /** Most bytes of a diff that are served (the page is no place for more; `bosun diff` has it all). */
 export const DIFF_MAX_BYTES = 256 * 1024;
 
-/** Every run of the repository, newest first; a run whose run.json is missing is skipped. */
-export async function readRunSummaries(paths: BosunPaths): Promise<RunSummary[]> {
+/**
+ * Every run of the repository, newest first; a run whose run.json is missing (being made) is
+ * skipped, one that cannot be read is listed as damaged.
+ */
+export async function readRunSummaries(paths: BosunPaths): Promise<RunListEntry[]> {
   const ids = await listRunIds(paths);
-  const runs = await Promise.all(ids.map((id) => readRun(paths, id)));
-  return runs
-    .filter((run): run is Run => run !== null)
-    .map(toSummary)
-    .reverse();
+  const entries = await Promise.all(
+    ids.map(async (id): Promise<RunListEntry | null> => {
+      try {
+        const run = await readRun(paths, id);
+        return run === null ? null : toSummary(run);
+      } catch (error) {
+        if (!(error instanceof StateError)) throw error;
+        return {
+          id,
+          status: "damaged",
+          error: error.message,
+          title: error.message,
+          openAskIds: [],
+        };
+      }
+    }),
+  );
+  return entries.filter((entry): entry is RunListEntry => entry !== null).reverse();
 }
 
 /** A run's summary, for the list. */
@@ -78,10 +114,13 @@ export function toSummary(run: Run): RunSummary {
   };
 }
 
-/** A run's run.json; a UsageError (404) when there is no such run. */
+/**
+ * A run's run.json; a RunNotFoundError when there is no such run, a DamagedRunError when its
+ * run.json cannot be read.
+ */
 export async function readRunOrThrow(paths: BosunPaths, runId: string): Promise<Run> {
   assertRunIdShape(runId);
-  const run = await readRun(paths, runId);
+  const run = await readDamageable(() => readRun(paths, runId));
   if (run === null) throw createNoRunError(runId);
   return run;
 }
@@ -105,7 +144,7 @@ export async function readEventsSince(
   limit: number = EVENTS_PAGE_MAX,
 ): Promise<{ events: RunEvent[]; lastSeq: number }> {
   await readRunOrThrow(paths, runId);
-  const all = await readRunEvents(paths, runId);
+  const all = await readDamageable(() => readRunEvents(paths, runId));
   const events = all.filter((event) => event.seq > since).slice(0, limit);
   return { events, lastSeq: all.at(-1)?.seq ?? 0 };
 }
@@ -222,6 +261,22 @@ export function assertRunIdShape(runId: string): void {
 
 /** What the API answers for a run that is not there. */
 export class RunNotFoundError extends StateError {}
+
+/**
+ * A run's file that cannot be read (invalid, or a journal whose seqs do not run 1..N): the
+ * store's fault, not the request's, nor a state that refuses an action.
+ */
+export class DamagedRunError extends StateError {}
+
+/** Runs `read`, its StateError (the file named, and what to do) turned into a DamagedRunError. */
+async function readDamageable<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof StateError) || error instanceof RunNotFoundError) throw error;
+    throw new DamagedRunError(error.message, { cause: error });
+  }
+}
 
 function createNoRunError(runId: string): RunNotFoundError {
   return new RunNotFoundError(

@@ -1,7 +1,7 @@
 /**
  * The dashboard's server over real HTTP on a free port: the JSON API on a hand-made team run,
  * the SSE stream resumed with Last-Event-ID and live as the journal grows, the answer action,
- * and the security rules (token on a non-loopback bind, the login link, same-origin POSTs).
+ * and the security rules (token on a non-loopback bind, the login link, the token for every POST).
  */
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -97,6 +97,19 @@ async function call(
   };
 }
 
+/** POSTs JSON with the bearer token, as a script does (every change needs the token). */
+function post(
+  dashboard: Dashboard,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return call(dashboard, path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${dashboard.token}` },
+    body: JSON.stringify(body),
+  });
+}
+
 /** A raw request, for headers fetch will not let a test choose (Host). */
 function rawGet(
   url: string,
@@ -168,6 +181,29 @@ async function openStream(
   };
 }
 
+describe("starting", () => {
+  it("closes what it opened when it cannot listen (a taken port), so the process can exit", async () => {
+    const paths = await makeRepo();
+    const taken = await start(paths);
+    const port = Number(new URL(taken.url).port);
+    const watchers = (): number =>
+      process.getActiveResourcesInfo().filter((name) => name === "FSEventWrap").length;
+    const before = watchers();
+    await expect(
+      startDashboard({
+        paths,
+        host: "127.0.0.1",
+        port,
+        getConfig: () => Promise.resolve(DEFAULT_CONFIG),
+      }),
+    ).rejects.toThrow(`port ${port} is taken: give another with --port`);
+    // A watcher's handle goes a moment after close().
+    await waitFor("the watchers to close", () => (watchers() === before ? true : undefined), {
+      timeoutMs: 2_000,
+    });
+  });
+});
+
 describe("the JSON API", () => {
   it("lists runs and serves a run, its board, events since a seq, asks and costs", async () => {
     const paths = await makeRepo();
@@ -213,13 +249,39 @@ describe("the JSON API", () => {
     expect((await call(dashboard, "/api/runs/20990101-000000-0000")).status).toBe(404);
     expect((await call(dashboard, "/api/runs/..%2F..%2Fetc")).status).toBe(404);
     expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/events?since=-1`)).status).toBe(400);
+    expect((await call(dashboard, `/api/runs/${TEAM_RUN_ID}/events?limit=all`)).status).toBe(400);
+  });
+
+  it("lists a run whose run.json is damaged with its error, and answers 500 for it, not 409", async () => {
+    const paths = await makeRepo();
+    const damaged = "20261201-100000-dead";
+    await mkdir(paths.runDir(damaged), { recursive: true });
+    await writeFile(paths.runFile(damaged), '{"version": 2, "id": 3}');
+    const dashboard = await start(paths);
+    const runs = await call(dashboard, "/api/runs");
+    expect(runs.status).toBe(200);
+    expect(runs.body.runs).toMatchObject([
+      {
+        id: damaged,
+        status: "damaged",
+        error: expect.stringContaining(`Invalid ${paths.runFile(damaged)}`) as unknown,
+        openAskIds: [],
+      },
+      { id: TEAM_RUN_ID, status: "running" },
+    ]);
+    const run = await call(dashboard, `/api/runs/${damaged}`);
+    expect(run.status).toBe(500);
+    expect(String(run.body.error)).toContain(`Invalid ${paths.runFile(damaged)}`);
   });
 
   it("serves the page and its modules with a strict content security policy", async () => {
     const dashboard = await start(await makeRepo());
     const page = await fetch(dashboard.url);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<script type="module" src="/static/app.js">');
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/static/app.js">');
+    // An empty icon: no request for /favicon.ico, whose 404 the browser would log.
+    expect(html).toContain('<link rel="icon" href="data:," />');
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     const app = await fetch(new URL("/static/app.js", dashboard.url));
     expect(app.headers.get("content-type")).toContain("text/javascript");
@@ -279,12 +341,7 @@ describe("actions", () => {
   it("refuses an answer that is not one of the ask's options (400), and writes nothing", async () => {
     const paths = await makeRepo();
     const dashboard = await start(paths);
-    const origin = new URL(dashboard.url).origin;
-    const wrong = await call(dashboard, "/api/asks/ask-b-1/answer", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: origin },
-      body: JSON.stringify({ answer: "maybe" }),
-    });
+    const wrong = await post(dashboard, "/api/asks/ask-b-1/answer", { answer: "maybe" });
     expect(wrong.status).toBe(400);
     expect(String(wrong.body.error)).toContain('"maybe" is not an answer to ask-b-1');
   });
@@ -294,10 +351,9 @@ describe("actions", () => {
     const lock = await acquireRunLock(paths.lockFile(TEAM_RUN_ID), "the run");
     try {
       const dashboard = await start(paths);
-      const answered = await call(dashboard, "/api/asks/ask-b-1/answer", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Origin: new URL(dashboard.url).origin },
-        body: JSON.stringify({ answer: "accept", note: "fine" }),
+      const answered = await post(dashboard, "/api/asks/ask-b-1/answer", {
+        answer: "accept",
+        note: "fine",
       });
       expect(answered.status).toBe(200);
       expect(answered.body).toMatchObject({
@@ -317,13 +373,7 @@ describe("the tell action", () => {
   it("writes a tell for a run's task with source dashboard, and answers 400 or 404 for bad input", async () => {
     const paths = await makeRepo();
     const dashboard = await start(paths);
-    const post = (path: string, body: unknown) =>
-      call(dashboard, path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Origin: new URL(dashboard.url).origin },
-        body: JSON.stringify(body),
-      });
-    const told = await post(`/api/runs/${TEAM_RUN_ID}/tell`, {
+    const told = await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
       taskId: "b",
       text: "Reuse the form component.",
     });
@@ -340,18 +390,30 @@ describe("the tell action", () => {
     expect(String(told.body.message)).toContain("delivered with b's next worker prompt");
     expect((await readTells(paths, TEAM_RUN_ID)).pending).toMatchObject([{ taskId: "b" }]);
 
-    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: " " })).status).toBe(400);
-    expect((await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: 3 })).status).toBe(
+    expect((await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, { text: " " })).status).toBe(
       400,
     );
-    const noTask = await post(`/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: "zz" });
+    expect(
+      (await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, { text: "x", taskId: 3 })).status,
+    ).toBe(400);
+    const noTask = await post(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      text: "x",
+      taskId: "zz",
+    });
     expect(noTask.status).toBe(400);
     expect(String(noTask.body.error)).toContain("has no task zz");
-    expect((await post("/api/runs/20261201-000000-0000/tell", { text: "x" })).status).toBe(404);
-    // A cross-site page may not tell anything (the POST rules of every action).
+    expect(
+      (await post(dashboard, "/api/runs/20261201-000000-0000/tell", { text: "x" })).status,
+    ).toBe(404);
+    // A cross-site page may not tell anything, even with the login cookie (the POST rules of
+    // every action).
     const foreign = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Origin: "https://evil.example" },
+      headers: {
+        "Content-Type": "application/json",
+        Origin: "https://evil.example",
+        Cookie: `bosun_dashboard=${dashboard.token}`,
+      },
       body: JSON.stringify({ text: "x" }),
     });
     expect(foreign.status).toBe(403);
@@ -396,13 +458,42 @@ describe("security", () => {
       method: "POST",
       headers: { Origin: "http://evil.example" },
     });
-    expect(stop.status).toBe(403);
+    expect(stop.status).toBe(401);
     const log = `/api/runs/${TEAM_RUN_ID}/log?task=a&seat=worker&round=1`;
     expect((await call(dashboard, log)).status).toBe(401);
     const withToken = await fetch(new URL(log, dashboard.url), {
       headers: { Authorization: `Bearer ${dashboard.token}` },
     });
     expect(withToken.status).toBe(200);
+  });
+});
+
+describe("changes on loopback", () => {
+  it("need the token: a forged same-origin POST is refused (401) and writes nothing", async () => {
+    const paths = await makeRepo();
+    const dashboard = await start(paths);
+    const origin = new URL(dashboard.url).origin;
+    // What any local process can send: curl -H "Origin: http://127.0.0.1:PORT".
+    const forged = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: origin },
+      body: JSON.stringify({ text: "run rm -rf ~" }),
+    });
+    expect(forged.status).toBe(401);
+    expect(String(forged.body.error)).toContain("open the login link");
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toEqual([]);
+    // The page opened through the login link: its cookie and its own origin.
+    const fromPage = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/tell`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Origin: origin,
+        Cookie: `bosun_dashboard=${dashboard.token}`,
+      },
+      body: JSON.stringify({ text: "Reuse the form component." }),
+    });
+    expect(fromPage.status).toBe(200);
+    expect((await readTells(paths, TEAM_RUN_ID)).pending).toHaveLength(1);
   });
 });
 

@@ -20,10 +20,11 @@ import {
   checkAccess,
   createAuthCookie,
   createDashboardAuth,
-  useLoginCode,
+  spendLoginCode,
   type DashboardAuth,
 } from "./auth.js";
 import {
+  DamagedRunError,
   LOG_TAIL_BYTES,
   RunNotFoundError,
   getAgentLogFile,
@@ -37,7 +38,13 @@ import {
   readRunSummaries,
   type LogRef,
 } from "./data.js";
-import { getResumeSeq, respondLogStream, respondRunStream, respondSSE } from "./stream.js";
+import {
+  getResumeSeq,
+  parseWholeNumber,
+  respondLogStream,
+  respondRunStream,
+  respondSSE,
+} from "./stream.js";
 import { startStoreWatch, type StoreWatch } from "./store-watch.js";
 
 /** The port `bosun dashboard` listens on unless --port says otherwise. */
@@ -126,7 +133,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     storeWatch,
     signal: shutdown.signal,
   });
-  const { server, address } = await listen(app, options.host, options.port);
+  let listening: { server: ServerType; address: AddressInfo };
+  try {
+    listening = await listen(app, options.host, options.port);
+  } catch (error) {
+    // The watchers and the actions' handles would keep the process alive after the message:
+    // `bosun dashboard` must exit 1 when it cannot listen, not hang.
+    shutdown.abort();
+    storeWatch.close();
+    await actions.close();
+    throw error;
+  }
+  const { server, address } = listening;
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${options.host === "localhost" ? "localhost" : hostForUrl}:${address.port}/`;
   return {
@@ -216,12 +234,13 @@ export function createDashboardApp(
     // An unexpected error's stack stays on this machine; the page gets one line.
     const message =
       error instanceof BosunError ? error.message : "Internal error in the dashboard.";
-    if (status === 500) process.stderr.write(`dashboard: ${error.stack ?? error.message}\n`);
+    if (!(error instanceof BosunError))
+      process.stderr.write(`dashboard: ${error.stack ?? error.message}\n`);
     return c.json({ error: message }, status);
   });
 
   app.get("/login", (c) => {
-    if (!useLoginCode(auth, c.req.query("code")))
+    if (!spendLoginCode(auth, c.req.query("code")))
       return c.json(
         {
           error:
@@ -245,12 +264,12 @@ export function createDashboardApp(
     c.json({ board: await readDashboardBoard(paths, c.req.param("id")) }),
   );
   app.get("/api/runs/:id/events", async (c) => {
-    const since = getResumeSeq(undefined, c.req.query("since"));
-    const limit = getResumeSeq(undefined, c.req.query("limit"));
-    if (since === undefined || limit === undefined)
+    const since = parseWholeNumber(c.req.query("since") ?? "0");
+    const limitText = c.req.query("limit");
+    const limit = limitText === undefined ? undefined : parseWholeNumber(limitText);
+    if (since === undefined || (limitText !== undefined && limit === undefined))
       return c.json({ error: "since and limit are whole numbers ≥ 0." }, 400);
-    const limitOrDefault = c.req.query("limit") === undefined ? undefined : limit;
-    return c.json(await readEventsSince(paths, c.req.param("id"), since, limitOrDefault));
+    return c.json(await readEventsSince(paths, c.req.param("id"), since, limit));
   });
   app.get("/api/runs/:id/costs", async (c) => c.json(await readRunCosts(paths, c.req.param("id"))));
   app.get("/api/runs/:id/log", async (c) => {
@@ -312,7 +331,7 @@ export function createDashboardApp(
   app.get("/api/stream", (c) =>
     respondSSE(c, options.signal, async (stream, signal) => {
       const unsubscribe = options.storeWatch.subscribe(
-        (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify({ change }) }),
+        (change) => void stream.writeSSE({ event: "changed", data: JSON.stringify(change) }),
       );
       try {
         await stream.writeSSE({ event: "ready", data: "{}" });
@@ -369,8 +388,8 @@ const LOG_REF_USAGE =
 
 /** The agent attempt a log request names (?task, seat, round, attempt, phase); undefined if bad. */
 function getLogRef(c: Context): LogRef | undefined {
-  const round = getResumeSeq(undefined, c.req.query("round"));
-  const attempt = getResumeSeq(undefined, c.req.query("attempt") ?? "1");
+  const round = parseWholeNumber(c.req.query("round") ?? "");
+  const attempt = parseWholeNumber(c.req.query("attempt") ?? "1");
   const taskId = c.req.query("task");
   const seat = c.req.query("seat");
   const phase = c.req.query("phase");
@@ -380,12 +399,12 @@ function getLogRef(c: Context): LogRef | undefined {
 }
 
 /**
- * The stdout parser of a harness, as its dispatch used it; undefined (lines as they are) for a
- * harness this config does not define, whose log is still worth showing.
+ * 404 for a missing run, 400 for bad input, 500 for a run's file that cannot be read (the
+ * store is damaged, nothing the caller can change), 409 for a state that refuses the action.
  */
-/** 404 for a missing run, 400 for bad input, 409 for a state that refuses the action. */
 function getErrorStatus(error: Error): 400 | 404 | 409 | 500 {
   if (error instanceof RunNotFoundError) return 404;
+  if (error instanceof DamagedRunError) return 500;
   if (error instanceof BosunError) return error.exitCode === 2 ? 400 : 409;
   return 500;
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { makeTestDir } from "../../test/helpers/testdir.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
-import { startStoreWatch, type StoreChange } from "./store-watch.js";
+import { startStoreWatch, type StoreChange, type StoreChangeKind } from "./store-watch.js";
 
 const RUN_ID = "20261203-110000-abcd";
 
@@ -13,14 +13,14 @@ function countWatchers(): number {
   return process.getActiveResourcesInfo().filter((name) => name === "FSEventWrap").length;
 }
 
-/** Watches a fresh repository's store, collecting what the page would be told. */
-async function startWatching(): Promise<{
+/** Watches `paths` (a fresh repository's store unless given), collecting what the page is told. */
+async function startWatching(given?: BosunPaths): Promise<{
   paths: BosunPaths;
   told: StoreChange[];
-  until: (change: StoreChange) => Promise<void>;
+  until: (change: StoreChangeKind, runId?: string) => Promise<void>;
   close: () => void;
 }> {
-  const paths = createBosunPaths(await makeTestDir());
+  const paths = given ?? createBosunPaths(await makeTestDir());
   const watch = startStoreWatch(paths);
   onTestFinished(() => watch.close());
   const told: StoreChange[] = [];
@@ -28,11 +28,19 @@ async function startWatching(): Promise<{
   return {
     paths,
     told,
-    until: async (change) => {
-      await waitFor(`"${change}"`, () => (told.includes(change) ? true : undefined));
+    until: async (change, runId) => {
+      const isTold = (item: StoreChange): boolean =>
+        item.change === change && (runId === undefined || item.runId === runId);
+      await waitFor(`"${change}" ${runId ?? ""}`, () => (told.some(isTold) ? true : undefined));
     },
     close: () => watch.close(),
   };
+}
+
+/** Rewrites a run's run.json as the run's writer does: a temp file renamed over it. */
+async function rewriteRunFile(paths: BosunPaths, runId: string, text: string): Promise<void> {
+  await writeFile(`${paths.runFile(runId)}.tmp`, text);
+  await rename(`${paths.runFile(runId)}.tmp`, paths.runFile(runId));
 }
 
 describe("startStoreWatch", () => {
@@ -43,7 +51,47 @@ describe("startStoreWatch", () => {
     await until("runs");
     told.length = 0;
     await writeFile(paths.runFile(RUN_ID), "{}");
+    await until("runs", RUN_ID);
+  });
+
+  it("tells of a run's run.json rewritten by another process, naming the run", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    mkdirSync(paths.runDir(RUN_ID), { recursive: true });
+    await writeFile(paths.runFile(RUN_ID), '{"status":"running"}');
+    const { told, until } = await startWatching(paths);
+    // A journal append is no change to the list.
+    await writeFile(paths.eventsFile(RUN_ID), "{}\n");
+    await rewriteRunFile(paths, RUN_ID, '{"status":"running"}');
+    await rewriteRunFile(paths, RUN_ID, '{"status":"succeeded"}');
+    await until("runs", RUN_ID);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Told per run, never as a change of the list as a whole (one, or two on a slow machine
+    // whose writes fell into two coalescing windows).
+    expect(told.length).toBeLessThanOrEqual(2);
+    for (const change of told) expect(change).toEqual({ change: "runs", runId: RUN_ID });
+  });
+
+  it("stops watching a run's folder once it is removed", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    mkdirSync(paths.runDir(RUN_ID), { recursive: true });
+    await writeFile(paths.runFile(RUN_ID), "{}");
+    const before = countWatchers();
+    const { until } = await startWatching(paths);
+    const watching = countWatchers();
+    await rm(paths.runDir(RUN_ID), { recursive: true });
     await until("runs");
+    await waitFor("the run's watch to close", () =>
+      countWatchers() < watching && countWatchers() > before ? true : undefined,
+    );
+  });
+
+  it("tells of an ask answered by another process", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    await mkdir(paths.answersDir, { recursive: true });
+    await writeFile(paths.askFile("q1"), "{}");
+    const { until } = await startWatching(paths);
+    await writeFile(paths.answerFile("q1"), "{}");
+    await until("asks");
   });
 
   it("tells of an ask opened before .bosun/asks/ existed", async () => {

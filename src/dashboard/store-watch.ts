@@ -1,16 +1,26 @@
 /**
- * Tells the page when the runs list or the asks may have changed: a new run directory, an ask
- * opened or answered. Event-driven (fs.watch on `.bosun/runs/` and `.bosun/asks/`, and on the
- * folder above either while it does not exist yet), one watcher set for all pages.
+ * Tells the page when the runs list or the asks may have changed: a run made, removed, or its
+ * run.json rewritten (by any process), an ask opened or answered. Event-driven (`watchDirectory`
+ * on `.bosun/runs/`, each run's folder, `.bosun/asks/` and `.bosun/asks/answers/`), one watcher
+ * set for all pages.
  */
-import { existsSync, readdirSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { isRunId, type BosunPaths } from "../store/paths.js";
 import { watchDirectory, type DirectoryWatch } from "../store/watch-dir.js";
 
-/** What changed. */
-export type StoreChange = "runs" | "asks";
+/** What changed: the runs list or the asks. */
+export type StoreChangeKind = "runs" | "asks";
 
-/** Changes closer together than this are told once. */
+/** One change, as `/api/stream` sends it. */
+export interface StoreChange {
+  /** Which list to read again. */
+  change: StoreChangeKind;
+  /** For "runs": the run whose run.json was written, when one run is the cause. */
+  runId?: string;
+}
+
+/** Changes closer together than this are told once (per list and run). */
 const COALESCE_MS = 50;
 
 /** A running watch; `close` ends it. */
@@ -24,70 +34,86 @@ export interface StoreWatch {
 /** Starts watching the runs and asks folders of `paths`. */
 export function startStoreWatch(paths: BosunPaths): StoreWatch {
   const listeners = new Set<(change: StoreChange) => void>();
-  const pending = new Set<StoreChange>();
+  // By list and run: a run.json rewritten twice in a burst is told once, two runs twice.
+  const pending = new Map<string, StoreChange>();
   let timer: NodeJS.Timeout | undefined;
   const tell = (change: StoreChange): void => {
-    pending.add(change);
+    pending.set(`${change.change}:${change.runId ?? ""}`, change);
     timer ??= setTimeout(() => {
       timer = undefined;
-      for (const what of [...pending]) for (const listener of [...listeners]) listener(what);
+      const changes = [...pending.values()];
       pending.clear();
+      for (const what of changes) for (const listener of [...listeners]) listener(what);
     }, COALESCE_MS);
   };
-  const watchers: { close(): void }[] = [];
+  const folderWatches: DirectoryWatch[] = [];
+  // One per run folder: a run started or resumed elsewhere rewrites its run.json as its status
+  // changes, which the runs folder's own watch does not see (inotify is not recursive).
+  const runWatches = new Map<string, DirectoryWatch>();
   let isClosed = false;
 
-  /** Watches `dir`, or the nearest existing folder above it until `dir` appears. */
-  const watchDir = (dir: string, change: StoreChange): void => {
-    let watcher: DirectoryWatch;
+  /** Watches `dir` (or the folder above it until it appears); undefined if it cannot be. */
+  const watchFolder = (
+    dir: string,
+    onChange: (name: string | undefined) => void,
+  ): DirectoryWatch | undefined => {
     try {
-      watcher = watchDirectory(dir, {
-        onChange: (name) => {
-          tell(change);
-          // The folder appeared: runs made with it have no change of their own.
-          if (change === "runs")
-            for (const run of name === undefined ? readdirOrEmpty(dir) : [name]) watchNewRun(run);
-        },
-        // Closed: the page still works, only without this live hint (the run streams are
-        // watched on their own).
-        onError: () => undefined,
-      });
+      // A watch that fails later only loses the page this live hint (the run streams are
+      // watched on their own).
+      return watchDirectory(dir, { onChange, onError: () => undefined });
     } catch {
       // Cannot be watched: as above, the page works without this hint.
+      return undefined;
+    }
+  };
+
+  /** Watches a run's folder for its run.json being written; `isNew` tells one already there. */
+  const watchRun = (runId: string, isNew: boolean): void => {
+    if (isClosed || !isRunId(runId) || runWatches.has(runId)) return;
+    const runDir = paths.runDir(runId);
+    const runFileName = path.basename(paths.runFile(runId));
+    const watch = watchFolder(runDir, (name) => {
+      // events.jsonl, board.json, the lock…: the list shows only what run.json holds.
+      if (name !== undefined && name !== runFileName) return;
+      if (!existsSync(runDir)) unwatchRun(runId);
+      else tell({ change: "runs", runId });
+    });
+    if (watch === undefined) return;
+    // Removed again already: the runs folder's watch tells that.
+    if (!watch.isPresent) {
+      watch.close();
       return;
     }
-    watchers.push(watcher);
-    // Runs made while the folder itself was being made: no event will name them.
-    if (watcher.isPresent && change === "runs")
-      for (const name of readdirOrEmpty(dir)) watchNewRun(name);
+    runWatches.set(runId, watch);
+    // A run.json written before this watch started has no change of its own.
+    if (isNew && existsSync(paths.runFile(runId))) tell({ change: "runs", runId });
   };
-  /**
-   * A run directory is made before its run.json (the list shows runs by it): watch a new one
-   * until that file is there, then tell the page again.
-   */
-  const watchNewRun = (name: string): void => {
-    if (isClosed || !isRunId(name)) return;
-    const runFile = paths.runFile(name);
-    if (existsSync(runFile) || !existsSync(paths.runDir(name))) return;
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(paths.runDir(name));
-    } catch {
-      // Gone again already: nothing to show.
-      return;
-    }
-    watchers.push(watcher);
-    const check = (): void => {
-      if (!existsSync(runFile)) return;
-      watcher.close();
-      tell("runs");
-    };
-    watcher.on("change", check);
-    watcher.on("error", () => watcher.close());
-    check();
+  const unwatchRun = (runId: string): void => {
+    runWatches.get(runId)?.close();
+    runWatches.delete(runId);
   };
-  watchDir(paths.runsDir, "runs");
-  watchDir(paths.asksDir, "asks");
+  /** Watches every run folder there is and drops those gone (the runs folder changed as a whole). */
+  const syncRunWatches = (isNew: boolean): void => {
+    const names = new Set(readdirOrEmpty(paths.runsDir));
+    for (const runId of [...runWatches.keys()]) if (!names.has(runId)) unwatchRun(runId);
+    for (const name of names) watchRun(name, isNew);
+  };
+
+  const runsWatch = watchFolder(paths.runsDir, (name) => {
+    tell({ change: "runs" });
+    // The folder appeared (runs made with it have no change of their own) or was replaced.
+    if (name === undefined) syncRunWatches(true);
+    else if (existsSync(paths.runDir(name))) watchRun(name, true);
+    else unwatchRun(name);
+  });
+  if (runsWatch !== undefined) {
+    folderWatches.push(runsWatch);
+    if (runsWatch.isPresent) syncRunWatches(false);
+  }
+  for (const dir of [paths.asksDir, paths.answersDir]) {
+    const watch = watchFolder(dir, () => tell({ change: "asks" }));
+    if (watch !== undefined) folderWatches.push(watch);
+  }
 
   return {
     subscribe: (listener) => {
@@ -97,7 +123,8 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
     close: () => {
       isClosed = true;
       if (timer !== undefined) clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
+      for (const watch of folderWatches) watch.close();
+      for (const runId of [...runWatches.keys()]) unwatchRun(runId);
     },
   };
 }

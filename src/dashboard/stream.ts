@@ -42,9 +42,13 @@ export function getResumeSeq(
   lastEventId: string | undefined,
   since: string | undefined,
 ): number | undefined {
-  const given = lastEventId ?? since ?? "0";
-  if (!/^[0-9]{1,15}$/.test(given)) return undefined;
-  return Number(given);
+  return parseWholeNumber(lastEventId ?? since ?? "0");
+}
+
+/** A whole number ≥ 0 written in decimal digits (at most 15: exact as a double); else undefined. */
+export function parseWholeNumber(text: string): number | undefined {
+  if (!/^[0-9]{1,15}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 /**

@@ -140,7 +140,8 @@ describe("notify: in bosun.yaml", () => {
         .map((line) => (JSON.parse(line) as { kind: string; runId: string }).kind);
     expect(await readKinds()).toEqual(["run.finished"]);
 
-    // The page's own request (same origin): the dashboard's process continues the run.
+    // A script's request, with the token every change needs: the dashboard's process continues
+    // the run.
     const dashboard = await startDashboard(repo.root, {
       ...process.env,
       ...createBosunEnv(repo.home),
@@ -148,7 +149,10 @@ describe("notify: in bosun.yaml", () => {
     try {
       const response = await fetch(new URL(`api/asks/${run.openAskIds[0]}/answer`, dashboard.url), {
         method: "POST",
-        headers: { "Content-Type": "application/json", Origin: dashboard.url.replace(/\/$/, "") },
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${dashboard.token}`,
+        },
         body: JSON.stringify({ answer: "accept" }),
       });
       expect(response.status, await response.clone().text()).toBe(200);

@@ -32,13 +32,15 @@ export interface DashboardProcess {
   url: string;
   /** The one-time login link (sets the cookie, then lands on the page). */
   loginUrl: string;
+  /** The bearer token, for requests a test sends itself (every POST needs it). */
+  token: string;
   /** Everything it printed on stderr so far. */
   stderr(): string;
 }
 
 /**
  * `bosun dashboard --port 0 --json` in `root` with exactly `env` (nothing else is inherited);
- * resolves with its URLs once it listens.
+ * resolves with its URLs and token once it listens.
  */
 export async function startDashboard(
   root: string,
@@ -60,7 +62,7 @@ export async function startDashboard(
     });
     child.once("exit", (code) => reject(new Error(`bosun dashboard exited ${code}: ${stderr}`)));
   });
-  const started = JSON.parse(first) as { url: string; loginUrl: string };
+  const started = JSON.parse(first) as { url: string; loginUrl: string; token: string };
   return { child, ...started, stderr: () => stderr };
 }
 

@@ -30,16 +30,7 @@ export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Prom
     getConfig: async () => (await ctx.getConfig()).config,
     onEvent: subscribePrinter(ctx, { showTaskIds: true }),
   });
-  const lines = [
-    `bosun dashboard on ${dashboard.url} (Ctrl-C to stop)`,
-    `login link (works once; sets the token cookie, needed for agent logs and diffs): ${dashboard.loginUrl}`,
-  ];
-  if (dashboard.isTokenRequired) {
-    lines.push(
-      `${color.yellow("not loopback:")} every request needs the token. Token (shown only now): ${dashboard.token}`,
-      `  scripts: curl -H "Authorization: Bearer <token>" ${dashboard.url}api/runs`,
-    );
-  }
+  const lines = getStartLines({ ...dashboard, host: flags.host });
   if (ctx.isJson) {
     process.stdout.write(
       `${JSON.stringify({ url: dashboard.url, loginUrl: dashboard.loginUrl, token: dashboard.token, isTokenRequired: dashboard.isTokenRequired })}\n`,
@@ -52,6 +43,46 @@ export async function runDashboard(ctx: CliContext, flags: DashboardFlags): Prom
   });
   await dashboard.close();
   return 0;
+}
+
+/** What the text mode prints at start. */
+export interface StartInfo {
+  /** The page's URL. */
+  url: string;
+  /** The one-time login link. */
+  loginUrl: string;
+  /** The bearer token. */
+  token: string;
+  /** True on a bind other than loopback. */
+  isTokenRequired: boolean;
+  /** --host as given. */
+  host: string;
+}
+
+/**
+ * The start lines: the address, the login link and the token. The token is printed always, once
+ * (never written to disk): every change and every agent log needs it, and scripts send it. A bind
+ * on every address prints links with that address, which no browser can open.
+ */
+export function getStartLines(info: StartInfo): string[] {
+  const lines = [
+    `bosun dashboard on ${info.url} (Ctrl-C to stop)`,
+    `login link (works once; sets the token cookie, needed to act from the page and for agent logs and diffs): ${info.loginUrl}`,
+    `token (shown only now, never written): ${info.token}`,
+    `  scripts: curl -H "Authorization: Bearer <token>" ${info.url}api/runs`,
+  ];
+  if (info.isTokenRequired)
+    lines.push(`${color.yellow("not loopback:")} every request needs the token.`);
+  if (isEveryAddress(info.host))
+    lines.push(
+      `bound to every address: in the links above, replace ${new URL(info.url).hostname} with this machine's name (or one of its addresses).`,
+    );
+  return lines;
+}
+
+/** 0.0.0.0 and ::, the wildcard addresses. */
+function isEveryAddress(host: string): boolean {
+  return ["0.0.0.0", "::", "[::]"].includes(host);
 }
 
 /** Opens `url` with the desktop's opener; a missing one is a hint, not a failure. */

@@ -237,7 +237,8 @@ async function loadRuns() {
   const { runs } = await api("/api/runs");
   state.runs = runs;
   // The first run of a repository that had none: show it as it starts.
-  if (state.selectedId === undefined && runs.length > 0) await selectRun(runs[0].id);
+  const readable = runs.find((run) => run.status !== "damaged");
+  if (state.selectedId === undefined && readable !== undefined) await selectRun(readable.id);
   markDirty("runs");
 }
 
@@ -492,7 +493,10 @@ async function start() {
   $("run").addEventListener("focusout", () => requestRender());
   const wanted = /^#run=(.+)$/.exec(location.hash)?.[1];
   state.runs = (await api("/api/runs")).runs;
-  const first = state.runs.find((run) => run.id === wanted) ?? state.runs[0];
+  // A damaged run (its run.json unreadable) is listed with its error, never opened first.
+  const first =
+    state.runs.find((run) => run.id === wanted) ??
+    state.runs.find((run) => run.status !== "damaged");
   if (first !== undefined) await selectRun(first.id);
   requestRender();
   watchStore();
