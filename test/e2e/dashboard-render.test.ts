@@ -185,6 +185,21 @@ describe("the dashboard page redraws only what changed", () => {
       ).toEqual(["a", "b"]);
       expect(await page.textContent('[data-column="running"] h3')).toBe("running (2)");
       expect(await page.textContent('[data-column="pending"] h3')).toBe("pending (1)");
+
+      // A seat in two phases (a pipeline's stages) is two lanes, not one overwritten.
+      for (const phase of ["p1", "p2"])
+        await append({
+          type: "dispatch.started",
+          taskId: "b",
+          phase,
+          round: 1,
+          seat: "worker",
+          harness: "offline",
+          attempt: 1,
+        });
+      expect(await page.locator('[data-lane^="b/"]').count()).toBe(2);
+      expect(await page.textContent('[data-lane="b/p1/worker"]')).toContain("b · p1");
+      expect(await page.textContent('[data-lane="b/p2/worker"]')).toContain("b · p2");
       expect(failures).toEqual([]);
     } catch (error) {
       if (SCREENSHOT_FILE !== undefined)

@@ -9,6 +9,7 @@ import {
   applyLiveEvent,
   createRunModel,
   describeAgentEvent,
+  getLaneKey,
 } from "./model.js";
 import {
   h,
@@ -332,8 +333,8 @@ function followViews(event) {
     event.type === "merge.reverted";
   if (isChange && diffs.has(event.taskId)) void loadDiff(state.selectedId, event.taskId);
   if (event.type === "dispatch.started") {
-    const lane = state.model.lanes.get(`${event.taskId}/${event.seat}`);
-    if (lane !== undefined && tails.has(`${lane.taskId}/${lane.seat}`)) openTail(lane);
+    const lane = state.model.lanes.get(getLaneKey(event));
+    if (lane !== undefined && tails.has(getLaneKey(lane))) openTail(lane);
   }
 }
 
@@ -353,7 +354,7 @@ async function loadDiff(runId, taskId) {
 
 /** Follows a lane's current attempt's agent.log (any process's agent) until closed. */
 function openTail(lane) {
-  const key = `${lane.taskId}/${lane.seat}`;
+  const key = getLaneKey(lane);
   const previous = state.views.tails.get(key);
   previous?.source.close();
   const params = {
@@ -418,7 +419,7 @@ const handlers = {
     markDirty("board", "attention");
   },
   toggleTail: (lane) => {
-    const key = `${lane.taskId}/${lane.seat}`;
+    const key = getLaneKey(lane);
     const open = state.views.tails.get(key);
     if (open === undefined) openTail(lane);
     else {

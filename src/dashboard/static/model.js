@@ -36,6 +36,14 @@ const TIMELINE_MAX = 300;
 const TAIL_LINES = 4;
 
 /** A new model from run.json and the board (null for runs without one). */
+/**
+ * A lane's key: one per task, phase (a pipeline's stage) and seat, so a pipeline's phases get
+ * lanes of their own. Also its `data-lane` attribute.
+ */
+export function getLaneKey({ taskId, phase, seat }) {
+  return phase ? `${taskId}/${phase}/${seat}` : `${taskId}/${seat}`;
+}
+
 export function createRunModel(run, board) {
   const tasks = new Map();
   for (const task of board?.tasks ?? []) tasks.set(task.id, { ...task });
@@ -148,7 +156,7 @@ function applyLaneEvent(model, event) {
   }
   if (event.taskId === undefined) return;
   const isDispatch = event.type.startsWith("dispatch.");
-  const key = isDispatch ? `${event.taskId}/${event.seat}` : undefined;
+  const key = isDispatch ? getLaneKey(event) : undefined;
   if (isDispatch) {
     const lane = model.lanes.get(key) ?? {
       taskId: event.taskId,
@@ -252,7 +260,7 @@ function applyBoardEvent(model, event) {
 /** A live agent.output event (runs this dashboard drives): the lane's last lines. */
 export function applyLiveEvent(model, event) {
   if (event.type !== "agent.output") return;
-  const lane = model.lanes.get(`${event.taskId}/${event.seat}`);
+  const lane = model.lanes.get(getLaneKey(event));
   if (lane === undefined) return;
   lane.lastAtMs = Date.now();
   touch(model, "lanes");

@@ -1,7 +1,7 @@
 // Rendering: functions from the page's state to DOM nodes, one per section of a run, plus the
 // in-place updates the clock and the timeline need. Text always goes in as text nodes (never as
 // HTML), so whatever a run or an agent wrote cannot become markup.
-import { getKpis } from "./model.js";
+import { getKpis, getLaneKey } from "./model.js";
 import { renderCostPlot, renderThroughputPlot } from "./plots.js";
 
 /** Idle seconds after which a working agent's timer turns amber, then red. */
@@ -304,7 +304,7 @@ export function renderLanes(model, nowMs, handlers, views) {
       Number(b.state === "working") - Number(a.state === "working") || b.lastAtMs - a.lastAtMs,
   );
   const rows = lanes.slice(0, 24).map((lane) => {
-    const key = `${lane.taskId}/${lane.seat}`;
+    const key = getLaneKey(lane);
     const tail = views.tails.get(key);
     const row = h(
       "div",
