@@ -6,7 +6,7 @@
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { request } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { writeAsk } from "../human/asks.js";
 import { readTells } from "../human/tells.js";
 import { createBosunPaths, type BosunPaths } from "../store/paths.js";
@@ -48,6 +48,7 @@ const PLAN = makePlan([makePlanTask("a"), makePlanTask("b", ["a"])]);
 const dashboards: Dashboard[] = [];
 afterEach(async () => {
   for (const dashboard of dashboards.splice(0)) await dashboard.close();
+  vi.unstubAllEnvs();
 });
 
 async function makeRepo(): Promise<BosunPaths> {
@@ -242,6 +243,23 @@ describe("the JSON API", () => {
     expect(asks.body.asks).toMatchObject([{ ask: { id: "ask-b-1" }, answer: null, isOpen: true }]);
     const costs = await call(dashboard, `/api/runs/${TEAM_RUN_ID}/costs`);
     expect(costs.body).toMatchObject({ totalUsd: 0.25, budgetUsd: 5, lines: [{ costUsd: 0.25 }] });
+  });
+
+  it("sends no secret: provider keys in the environment appear in no answer, with the token or without", async () => {
+    const secret = "sk-ant-test-0123456789abcdef";
+    vi.stubEnv("ANTHROPIC_API_KEY", secret);
+    vi.stubEnv("OPENAI_API_KEY", secret);
+    const paths = await makeRepo();
+    const dashboard = await start(paths);
+    const bearer = { headers: { Authorization: `Bearer ${dashboard.token}` } };
+    const run = `/api/runs/${TEAM_RUN_ID}`;
+    const reads = ["/api/runs", run, `${run}/board`, `${run}/events`, `${run}/costs`, "/api/asks"];
+    for (const path of [...reads, `${run}/diff?task=a`, "/", "/static/app.js"]) {
+      for (const init of [{}, bearer]) {
+        const response = await fetch(new URL(path, dashboard.url), init);
+        expect(await response.text(), path).not.toContain(secret);
+      }
+    }
   });
 
   it("answers 404 for a run that is not there and 400 for a bad seq", async () => {
