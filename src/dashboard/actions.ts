@@ -90,9 +90,9 @@ export function createDashboardActions(options: DashboardActionsOptions): Dashbo
 
     stop: async (runId) => {
       await readRunOrThrow(paths, runId);
-      if (await host.stop(runId))
+      if (await host.stop(runId, "dashboard"))
         return { wasRunning: true, status: (await readRunOrThrow(paths, runId)).status };
-      const stopped = await stopRun(paths, runId);
+      const stopped = await stopRun(paths, runId, { by: "dashboard" });
       if (stopped.kind === "not_running")
         return { wasRunning: false, status: (await readRunOrThrow(paths, runId)).status };
       return { wasRunning: true, status: stopped.run?.status };

@@ -19,6 +19,7 @@ import { excludeBosunDir, getHead, listDirtyFiles } from "../workspace/git.js";
 import type { BosunEventListener } from "./events.js";
 import type { RoundScope, RunContext } from "./flow-context.js";
 import { runReviewRound, type CarriedFixes } from "./review-round.js";
+import { driveWithStopChannel, getPauseReason } from "./stop-channel.js";
 import { acquireWorkTree } from "./work-tree.js";
 
 /** How a review call ended. */
@@ -151,22 +152,28 @@ async function openAndDrive(
 /** Runs the state machine until the run ends, pauses or waits for a human; always closes the store. */
 async function drive(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
   try {
-    let pause: string;
-    try {
-      const step = await driveSteps(store, options);
-      if (step.pause === undefined) return { run: readReviewRun(store), isPaused: false };
-      pause = step.pause;
-    } catch (error) {
-      if (!(error instanceof CancelledError)) throw error;
-      pause = "stopped by Ctrl-C or a signal";
-    }
-    // A run left unfinished on purpose says so on disk, so listings never show it as running.
-    if (store.run.status === "running")
-      await record(store, options.onEvent, { type: "run.paused", reason: pause });
-    return { run: readReviewRun(store), isPaused: true };
+    return await driveWithStopChannel(options.paths, store.runId, options, (signal) =>
+      driveUntilPaused(store, { ...options, signal }),
+    );
   } finally {
     await store.close();
   }
+}
+
+async function driveUntilPaused(store: RunStore, options: DriveOptions): Promise<ReviewOutcome> {
+  let pause: string;
+  try {
+    const step = await driveSteps(store, options);
+    if (step.pause === undefined) return { run: readReviewRun(store), isPaused: false };
+    pause = step.pause;
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    pause = getPauseReason(options.signal);
+  }
+  // A run left unfinished on purpose says so on disk, so listings never show it as running.
+  if (store.run.status === "running")
+    await record(store, options.onEvent, { type: "run.paused", reason: pause });
+  return { run: readReviewRun(store), isPaused: true };
 }
 
 /** Drives rounds until the run ends or waits for a human, or until it must pause (and why). */
@@ -191,7 +198,7 @@ async function driveSteps(store: RunStore, options: DriveOptions): Promise<{ pau
   let roundsThisCall = 0;
   for (;;) {
     // Every pass either awaits a recorded transition or a round, or ends here; a signal always ends it.
-    if (options.signal?.aborted === true) return { pause: "stopped by Ctrl-C or a signal" };
+    if (options.signal?.aborted === true) return { pause: getPauseReason(options.signal) };
     const run = readReviewRun(store);
     if (run.status === "needs_human" && !(await takeAnswer(ctx, run))) return {};
     // Checked after the answer too: "accept" and "abort" end the run; asking again would undo them.

@@ -18,6 +18,7 @@ import { DEFAULT_CONFIG } from "../store/schema/config.js";
 import type { Run } from "../store/schema/run.js";
 import type { FlowOutcome, ResumeRunOptions } from "./registry.js";
 import { createRunHost, type DriveEnd, type RunHost } from "./run-host.js";
+import { getPauseReason } from "./stop-channel.js";
 
 const PLAN_ASK_ID = `ask-${TEAM_RUN_ID}-plan`;
 
@@ -68,17 +69,23 @@ async function makeRepo(): Promise<BosunPaths> {
  */
 function makeResume(paths: BosunPaths): {
   calls: number;
+  /** The pause reason each stopped drive would record. */
+  stopReasons: string[];
   resume: (options: ResumeRunOptions) => Promise<FlowOutcome>;
   finish: (status: Run["status"]) => void;
 } {
   let finish: (status: Run["status"]) => void = () => undefined;
   const fake = {
     calls: 0,
+    stopReasons: [] as string[],
     resume: async (options: ResumeRunOptions): Promise<FlowOutcome> => {
       fake.calls += 1;
       const status = await new Promise<Run["status"] | undefined>((resolve) => {
         finish = resolve;
-        options.signal?.addEventListener("abort", () => resolve(undefined));
+        options.signal?.addEventListener("abort", () => {
+          fake.stopReasons.push(getPauseReason(options.signal));
+          resolve(undefined);
+        });
       });
       const run = await readRun(paths, options.runId);
       if (run === null) throw new Error("the test's run is missing");
@@ -128,9 +135,10 @@ describe("the run host", () => {
     expect(fake.calls).toBe(1);
     expect(host.isDrivenHere(TEAM_RUN_ID)).toBe(true);
     expect(host.listDrivenRunIds()).toEqual([TEAM_RUN_ID]);
-    // A stop reaches the run this process drives.
-    expect(await host.stop(TEAM_RUN_ID)).toBe(true);
+    // A stop reaches the run this process drives, and says which surface asked for it.
+    expect(await host.stop(TEAM_RUN_ID, "dashboard")).toBe(true);
     expect(host.isDrivenHere(TEAM_RUN_ID)).toBe(false);
+    expect(fake.stopReasons).toEqual(["stop requested from the dashboard"]);
     expect(fake.calls).toBe(1);
   });
 

@@ -9,6 +9,7 @@ import { readRun } from "../store/run-read.js";
 import { readLiveLockHolder } from "../store/run-lock.js";
 import type { Answer } from "../store/schema/asks.js";
 import type { Config } from "../store/schema/config.js";
+import type { StopRequester } from "../store/schema/stop-request.js";
 import type { BosunEventListener } from "./events.js";
 import { recordAnswer, type AnswerInput } from "./human-actions.js";
 import {
@@ -18,6 +19,7 @@ import {
   type ResumeRunOptions,
 } from "./registry.js";
 import { approvePlan } from "./run-control.js";
+import { StopRequestedError } from "./stop-channel.js";
 
 /** How a drive in this process ended. */
 export type DriveEnd =
@@ -66,10 +68,11 @@ export interface RunHost {
   /** Runs this process drives now. */
   listDrivenRunIds(): string[];
   /**
-   * Stops a run this process drives and waits until it has recorded its pause; false when this
-   * process does not drive it (the caller then stops the run's own process: `stopRun`).
+   * Stops a run this process drives and waits until it has recorded its pause (a stop requested
+   * `by` that surface); false when this process does not drive it (the caller then asks the run's
+   * own process: `stopRun`).
    */
-  stop(runId: string): Promise<boolean>;
+  stop(runId: string, by?: StopRequester): Promise<boolean>;
   /** Stops every run driven here and waits for each; later answers are only recorded. */
   close(): Promise<void>;
 }
@@ -225,10 +228,10 @@ export function createRunHost(options: RunHostOptions): RunHost {
 
     listDrivenRunIds: () => [...drives.keys()],
 
-    stop: async (runId) => {
+    stop: async (runId, by) => {
       const drive = drives.get(runId);
       if (drive === undefined) return false;
-      drive.controller.abort();
+      drive.controller.abort(new StopRequestedError(by));
       await drive.done;
       return true;
     },

@@ -92,6 +92,8 @@ export interface BosunPaths {
   eventsFile(runId: string): string;
   /** `.bosun/runs/<id>/lock` (pid of the one writer) */
   lockFile(runId: string): string;
+  /** `.bosun/runs/<id>/stop-request.json`: a request that the run's writer stop it (bosun stop). */
+  stopRequestFile(runId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/` */
   taskDir(runId: string, taskId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/task_card.json` */
@@ -246,6 +248,7 @@ export function createBosunPaths(
     requestFile: (runId) => path.join(runDir(runId), "request.md"),
     eventsFile: (runId) => path.join(runDir(runId), "events.jsonl"),
     lockFile: (runId) => path.join(runDir(runId), "lock"),
+    stopRequestFile: (runId) => path.join(runDir(runId), "stop-request.json"),
     taskDir,
     taskCardFile: (runId, taskId) => path.join(taskDir(runId, taskId), "task_card.json"),
     roundDir,

@@ -217,8 +217,8 @@ export function startMonitorSource(options: MonitorSourceOptions): MonitorContro
     },
     stop: async () => {
       // The monitor's own run: paused here; the drive's end says so.
-      if (await host.stop(runId)) return;
-      const result = await stopRun(paths, runId);
+      if (await host.stop(runId, "monitor")) return;
+      const result = await stopRun(paths, runId, { by: "monitor" });
       report(
         result.kind === "not_running"
           ? "the run is not running (no live process holds it)"

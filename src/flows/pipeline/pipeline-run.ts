@@ -26,6 +26,7 @@ import type { AgentRunner } from "../../agents/dispatch.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
 import { readAgentJson } from "../report-check.js";
+import { driveWithStopChannel, getPauseReason } from "../stop-channel.js";
 import { acquireWorkTree } from "../work-tree.js";
 import { answerOpenQuestions, askHuman, takeAnswers, waitForHuman } from "./pipeline-asks.js";
 import {
@@ -234,21 +235,30 @@ async function openAndDrive(
 /** Runs the state machine until the run ends, pauses or waits for a human; always closes the store. */
 async function drive(store: RunStore, options: PipelineDriveOptions): Promise<PipelineOutcome> {
   try {
-    let pause: string;
-    try {
-      const step = await driveSteps(store, options);
-      if (step.pause === undefined) return { run: readPipelineRun(store), isPaused: false };
-      pause = step.pause;
-    } catch (error) {
-      if (!(error instanceof CancelledError)) throw error;
-      pause = "stopped by Ctrl-C or a signal";
-    }
-    if (store.run.status === "running")
-      await record(store, options, { type: "run.paused", reason: pause });
-    return { run: readPipelineRun(store), isPaused: true };
+    return await driveWithStopChannel(options.paths, store.runId, options, (signal) =>
+      driveUntilPaused(store, { ...options, signal }),
+    );
   } finally {
     await store.close();
   }
+}
+
+async function driveUntilPaused(
+  store: RunStore,
+  options: PipelineDriveOptions,
+): Promise<PipelineOutcome> {
+  let pause: string;
+  try {
+    const step = await driveSteps(store, options);
+    if (step.pause === undefined) return { run: readPipelineRun(store), isPaused: false };
+    pause = step.pause;
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    pause = getPauseReason(options.signal);
+  }
+  if (store.run.status === "running")
+    await record(store, options, { type: "run.paused", reason: pause });
+  return { run: readPipelineRun(store), isPaused: true };
 }
 
 async function driveSteps(
@@ -274,7 +284,7 @@ async function driveSteps(
     intelligence: await readIntelligence(paths),
   };
   for (;;) {
-    if (options.signal?.aborted === true) return { pause: "stopped by Ctrl-C or a signal" };
+    if (options.signal?.aborted === true) return { pause: getPauseReason(options.signal) };
     const run = readPipelineRun(store);
     // Resuming made it running (or left it waiting on a human); any other end was this call's.
     if (run.status !== "running" && run.status !== "needs_human") return {};

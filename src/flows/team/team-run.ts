@@ -44,6 +44,7 @@ import { listLockedRuns } from "../../store/run-read.js";
 import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { TreeLooks } from "../tree-look.js";
+import { driveWithStopChannel, getPauseReason } from "../stop-channel.js";
 import { runVerifyCommand } from "../verify.js";
 import { createBudgetStopRecorder, createTeamBudget, getBudgetStopProblem } from "./team-budget.js";
 import {
@@ -225,25 +226,35 @@ async function driveWithBoard(
       dead.map((run) => run.runId),
       store.runId,
     );
-    let pause: string | undefined;
-    try {
-      pause = await driveTeam(store, options, board);
-    } catch (error) {
-      if (error instanceof CancelledError) pause = "stopped by Ctrl-C or a signal";
-      else if (error instanceof AgentError) {
-        await record(store, options.onEvent, {
-          type: "run.completed",
-          status: "failed",
-          reason: error.message,
-        });
-      } else throw error;
-    }
-    if (pause !== undefined && readTeamRun(store).status === "running")
-      await record(store, options.onEvent, { type: "run.paused", reason: pause });
-    return { run: readTeamRun(store), isPaused: pause !== undefined };
+    return await driveWithStopChannel(options.paths, store.runId, options, (signal) =>
+      driveUntilPaused(store, { ...options, signal }, board),
+    );
   } finally {
     await store.close();
   }
+}
+
+async function driveUntilPaused(
+  store: RunStore,
+  options: TeamDriveOptions,
+  board: BoardSources,
+): Promise<TeamOutcome> {
+  let pause: string | undefined;
+  try {
+    pause = await driveTeam(store, options, board);
+  } catch (error) {
+    if (error instanceof CancelledError) pause = getPauseReason(options.signal);
+    else if (error instanceof AgentError) {
+      await record(store, options.onEvent, {
+        type: "run.completed",
+        status: "failed",
+        reason: error.message,
+      });
+    } else throw error;
+  }
+  if (pause !== undefined && readTeamRun(store).status === "running")
+    await record(store, options.onEvent, { type: "run.paused", reason: pause });
+  return { run: readTeamRun(store), isPaused: pause !== undefined };
 }
 
 async function record(
@@ -480,7 +491,7 @@ async function schedule(
         if (fatal instanceof Error) throw fatal;
         if (fatal !== undefined)
           throw new StateError(`A task failed unexpectedly: ${JSON.stringify(fatal)}`);
-        return { pause: "stopped by Ctrl-C or a signal" };
+        return { pause: getPauseReason(ctx.signal) };
       }
       const settledAtStart = settledCount;
       await markBlockedTasks(team, plan);
