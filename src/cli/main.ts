@@ -528,7 +528,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
       'a run a live process is working on: id, a unique prefix/suffix, or "latest"',
     )
     .description(
-      "stop a run another process is working on: its agents are stopped and its state kept; --resume continues it",
+      "stop a run another process is working on (that run only, even in a dashboard or monitor driving several): its agents are stopped and its state kept; --resume continues it",
     )
     .action(async (run: string, _options: unknown, command: Command) =>
       done(await (await import("./commands/stop.js")).runStop(ctx(command), run)),

@@ -153,13 +153,16 @@ function replaceSections(main, model) {
   }
 }
 
-/** The section the focused field is in, if a person is typing in one. */
+/**
+ * The section a person is filling in: the focused element is a field, or anything of a form (its
+ * submit button takes the focus on mousedown; redrawing it before mouseup would lose the click).
+ */
 function findTypedInSection(main) {
   const focused = document.activeElement;
   const isTyping =
     focused !== null &&
     main.contains(focused) &&
-    ["INPUT", "TEXTAREA", "SELECT"].includes(focused.tagName);
+    (["INPUT", "TEXTAREA", "SELECT"].includes(focused.tagName) || focused.closest("form") !== null);
   return isTyping ? [...main.children].find((section) => section.contains(focused)) : undefined;
 }
 
