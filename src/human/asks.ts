@@ -4,11 +4,15 @@
  * a terminal: a run that needs a human stops as `needs_human` and continues from the answer.
  */
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import path from "node:path";
+import { readdir, rename } from "node:fs/promises";
 import { StateError, UsageError, isNodeError } from "../errors.js";
 import { createStateFsError } from "../store/fs-errors.js";
-import { parseWithSchema, readJson, writeJsonAtomic } from "../store/json-file.js";
+import {
+  parseWithSchema,
+  readJson,
+  writeJsonAtomic,
+  writeTextIfAbsent,
+} from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { tryAcquireRunLock } from "../store/run-lock.js";
 import { AnswerSchema, AskSchema, type Answer, type Ask } from "../store/schema/asks.js";
@@ -118,7 +122,7 @@ export async function writeAnswer(
     const text = `${JSON.stringify(record, null, 2)}\n`;
     const isWritten =
       current.answer === null
-        ? await writeFileIfAbsent(file, text)
+        ? await writeTextIfAbsent(file, text)
         : await replaceInvalidAnswer(paths, askId, text);
     if (isWritten) return record;
     // Someone wrote the file between the read and the write: read it again, which names their
@@ -169,35 +173,8 @@ async function replaceInvalidAnswer(
           throw createStateFsError("write", file, error);
       }
     }
-    return await writeFileIfAbsent(file, text);
+    return await writeTextIfAbsent(file, text);
   } finally {
     await attempt.lock.release();
-  }
-}
-
-/**
- * Writes `text` to `file` only if no file has that name: the text goes to a temp file that is
- * then hard-linked to the name (as `writeTell` does), so a reader never sees half an answer.
- * Returns false when the name was taken.
- */
-async function writeFileIfAbsent(file: string, text: string): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(tmp, "wx");
-    try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await link(tmp, file);
-    return true;
-  } catch (error) {
-    if (isNodeError(error) && error.code === "EEXIST" && error.syscall === "link") return false;
-    throw createStateFsError("write", file, error);
-  } finally {
-    // The temp name is this write's alone; removing it (or finding nothing) is always safe.
-    await rm(tmp, { force: true }).catch(() => undefined);
   }
 }

@@ -6,11 +6,16 @@
  * it is resumed.
  */
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { StateError, getErrorMessage, isNodeError } from "../errors.js";
 import { createStateFsError } from "../store/fs-errors.js";
-import { parseJsonText, parseWithSchema, readTextOrNull } from "../store/json-file.js";
+import {
+  parseJsonText,
+  parseWithSchema,
+  readTextOrNull,
+  writeTextIfAbsent,
+} from "../store/json-file.js";
 import type { BosunPaths } from "../store/paths.js";
 import { TellSchema, type Tell } from "../store/schema/tells.js";
 
@@ -45,27 +50,8 @@ export function createTellId(runId: string, now: Date = new Date()): string {
 export async function writeTell(paths: BosunPaths, tell: Tell): Promise<void> {
   const file = paths.tellFile(tell.id);
   const checked = parseWithSchema(tell, TellSchema, file);
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
-  try {
-    try {
-      await mkdir(paths.tellsDir, { recursive: true });
-      const handle = await open(tmp, "wx");
-      try {
-        await handle.writeFile(`${JSON.stringify(checked, null, 2)}\n`, "utf8");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await link(tmp, file);
-    } catch (error) {
-      if (isNodeError(error) && error.code === "EEXIST" && error.syscall === "link")
-        throw new StateError(`Tell ${tell.id} already exists (${file}); nothing was written.`);
-      throw createStateFsError("write", file, error);
-    }
-  } finally {
-    // The temp name is this write's alone; removing it (or finding nothing) is always safe.
-    await rm(tmp, { force: true }).catch(() => undefined);
-  }
+  if (!(await writeTextIfAbsent(file, `${JSON.stringify(checked, null, 2)}\n`)))
+    throw new StateError(`Tell ${tell.id} already exists (${file}); nothing was written.`);
 }
 
 /** Reads every tell of `runId`, pending and delivered, oldest first. */

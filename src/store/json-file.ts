@@ -3,7 +3,7 @@
  * (temp file in the same directory, fsync, rename), so a crash never leaves half a file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { StateError, getErrorMessage, isNodeError } from "../errors.js";
@@ -118,5 +118,32 @@ export async function writeTextAtomic(file: string, text: string): Promise<void>
     await rm(tmp, { force: true }).catch(() => undefined);
     if (!isNodeError(error)) throw error;
     throw createStateFsError("write", file, error);
+  }
+}
+
+/**
+ * Writes a text file only if none is at `file` yet: the text goes to a temp file that is then
+ * hard-linked to the name, so a reader never sees half a file and an existing one is never
+ * replaced (of two writers at once, one wins). Returns false when the name was taken.
+ */
+export async function writeTextIfAbsent(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(tmp, "wx");
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if (isNodeError(error) && error.code === "EEXIST" && error.syscall === "link") return false;
+    throw createStateFsError("write", file, error);
+  } finally {
+    // The temp name is this write's alone; removing it (or finding nothing) is always safe.
+    await rm(tmp, { force: true }).catch(() => undefined);
   }
 }
