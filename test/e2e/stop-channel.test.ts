@@ -7,11 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { OfflineAction } from "../../src/agents/offline/script.js";
-import {
-  startDashboard,
-  stopDashboard,
-  type DashboardProcess,
-} from "../helpers/dashboard-browser.js";
+import { startDashboard, stopDashboard } from "../helpers/dashboard-browser.js";
 import {
   GOAL_TASK_ID,
   createOfflineRepo,
@@ -39,13 +35,6 @@ const REVIEW = [
 ];
 
 const repos = useOfflineRepos();
-
-/** The token `bosun dashboard --json` printed (POSTs may need it off loopback, or soon on it). */
-function readToken(dashboard: DashboardProcess): string {
-  const token: unknown = Reflect.get(dashboard, "token");
-  if (typeof token !== "string") throw new Error("bosun dashboard --json printed no token");
-  return token;
-}
 
 describe("bosun stop on a run the dashboard drives", () => {
   it("pauses that run with the requested-stop reason; the dashboard keeps serving and exits 0 later", async () => {
@@ -82,7 +71,7 @@ describe("bosun stop on a run the dashboard drives", () => {
         headers: {
           "Content-Type": "application/json",
           Origin: origin,
-          Authorization: `Bearer ${readToken(dashboard)}`,
+          Authorization: `Bearer ${dashboard.token}`,
         },
         body: JSON.stringify({ answer: "more" }),
       });
@@ -116,7 +105,7 @@ describe("bosun stop on a run the dashboard drives", () => {
       expect(dashboard.child.exitCode).toBeNull();
       expect(dashboard.stderr()).not.toContain("Stopping agents");
       const runs = await fetch(new URL("api/runs", dashboard.url), {
-        headers: { Authorization: `Bearer ${readToken(dashboard)}` },
+        headers: { Authorization: `Bearer ${dashboard.token}` },
       });
       expect(runs.status).toBe(200);
       expect(await runs.text()).toContain(runId);
