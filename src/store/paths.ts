@@ -80,6 +80,8 @@ export interface BosunPaths {
   readonly costsFile: string;
   /** `.bosun/templates/`, prompt templates a user may edit. */
   readonly templatesDir: string;
+  /** `.bosun/pulse/`: the autonomous loop's plain files (see PulsePaths). */
+  readonly pulse: PulsePaths;
   /** `.bosun/locks/`: one lock per working tree a run changes (see `treeLockFile`). */
   readonly locksDir: string;
   /** `.bosun/runs/<id>/` */
@@ -196,6 +198,40 @@ export type RoundFileName =
 export type TaskFileName = "merge-verify.log" | "evidence.md" | "setup.log";
 
 /**
+ * The pulse's files under `.bosun/pulse/`, each one a human may read and edit: the playbook,
+ * goals, sensors (executables), and what the loop keeps (snapshots, its journal).
+ */
+export interface PulsePaths {
+  /** `.bosun/pulse/` */
+  readonly dir: string;
+  /** `PLAYBOOK.md`: priorities and guardrails. */
+  readonly playbookFile: string;
+  /** `goals/`: one `<id>.md` per desired state. */
+  readonly goalsDir: string;
+  /** `goals/archive/`: goals reached or dropped, kept. */
+  readonly archivedGoalsDir: string;
+  /** `sensors/`: executables, each printing one JSON object `{signal, detail}`. */
+  readonly sensorsDir: string;
+  /** `snapshots/`: the world as each decision saw it. */
+  readonly snapshotsDir: string;
+  /** `journal.md`: one line per move. */
+  readonly journalFile: string;
+}
+
+function createPulsePaths(dir: string): PulsePaths {
+  const goalsDir = path.join(dir, "goals");
+  return {
+    dir,
+    playbookFile: path.join(dir, "PLAYBOOK.md"),
+    goalsDir,
+    archivedGoalsDir: path.join(goalsDir, "archive"),
+    sensorsDir: path.join(dir, "sensors"),
+    snapshotsDir: path.join(dir, "snapshots"),
+    journalFile: path.join(dir, "journal.md"),
+  };
+}
+
+/**
  * Builds the path table for a repository root. `.bosun/` is in `stateRoot` when given: a linked
  * git worktree keeps its state in the main checkout's `.bosun/`, shared by every tree.
  */
@@ -238,6 +274,7 @@ export function createBosunPaths(
     answersDir: path.join(asksDir, "answers"),
     tellsDir,
     deliveredTellsDir: path.join(tellsDir, "delivered"),
+    pulse: createPulsePaths(path.join(bosunDir, "pulse")),
     intelligenceFile: path.join(bosunDir, "intelligence.md"),
     intelligenceCheckLogFile: path.join(bosunDir, "intelligence-check.log"),
     costsFile: path.join(bosunDir, "costs.jsonl"),

@@ -1,0 +1,168 @@
+/**
+ * The pulse's sense step: every sensor under `.bosun/pulse/sensors/` run at once, each bounded
+ * by a timeout and an output cap. A sensor that fails, hangs, prints too much or prints no JSON
+ * object is recorded as failed with the reason and never fails the beat. What a sensor prints is
+ * data for the brain, never instructions; only its `signal` counts as a change of the world.
+ */
+import { open, readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { getErrorMessage, isNodeError } from "../../errors.js";
+import { runProcessRaw } from "../../proc/run-process.js";
+import {
+  SensorOutputSchema,
+  type SensorOutput,
+  type SensorReading,
+} from "../../store/schema/pulse.js";
+
+/** How long a sensor may run before it counts as hung. */
+export const SENSOR_TIMEOUT_MS = 10_000;
+
+/** The most a sensor may print; past it the reading fails (the rest is read and dropped). */
+export const SENSOR_MAX_BYTES = 64 * 1024;
+
+/** How much of a sensor's file is searched for its `# bosun:interval=<s>` header. */
+const HEADER_SCAN_BYTES = 4096;
+
+/** `# bosun:interval=<s>`: the reading stays fresh this many seconds across beats. */
+const INTERVAL_HEADER = /^#\s*bosun:interval=(\d+(?:\.\d+)?)\s*$/m;
+
+/** What a sense step needs. */
+export interface SenseOptions {
+  /** `.bosun/pulse/sensors/`; a folder that does not exist has no sensors. */
+  sensorsDir: string;
+  /** Where sensors run: the repository root. */
+  cwd: string;
+  /** The last beat's readings by sensor name: fresh ones (their interval) are kept, not re-run. */
+  previous?: ReadonlyMap<string, SensorReading>;
+  /** The beat's time (tests). */
+  nowMs?: number;
+  /** Per sensor. */
+  timeoutMs?: number;
+  /** Per sensor. */
+  maxBytes?: number;
+  /** Stops every sensor still running (the daemon going down). */
+  signal?: AbortSignal;
+}
+
+/** Reads every sensor, at once; sorted by name. Never throws for a sensor's failure. */
+export async function readSensors(options: SenseOptions): Promise<SensorReading[]> {
+  const names = await listSensorNames(options.sensorsDir);
+  const nowMs = options.nowMs ?? Date.now();
+  return Promise.all(
+    names.map(async (name) => {
+      const kept = options.previous?.get(name);
+      if (kept !== undefined && isFresh(kept, nowMs)) return kept;
+      return readSensor(name, options, nowMs);
+    }),
+  );
+}
+
+/** True while a reading's `bosun:interval` has not passed since it was read. */
+function isFresh(reading: SensorReading, nowMs: number): boolean {
+  return (
+    reading.status === "ok" &&
+    reading.intervalSec !== undefined &&
+    nowMs - reading.readAtMs < reading.intervalSec * 1000
+  );
+}
+
+/** The sensors: every file in the folder but hidden ones and notes (`*.md`). */
+async function listSensorNames(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((entry) => !entry.isDirectory())
+      .map((entry) => entry.name)
+      .filter((name) => !name.startsWith(".") && !name.endsWith(".md"))
+      .sort();
+  } catch (error) {
+    if (isNodeError(error) && error.code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+async function readSensor(
+  name: string,
+  options: SenseOptions,
+  nowMs: number,
+): Promise<SensorReading> {
+  const file = path.join(options.sensorsDir, name);
+  const startedMs = Date.now();
+  let intervalSec: number | undefined;
+  const failed = (error: string): SensorReading => ({
+    status: "failed",
+    name,
+    error,
+    readAtMs: nowMs,
+    durationMs: Date.now() - startedMs,
+    ...(intervalSec === undefined ? {} : { intervalSec }),
+  });
+  try {
+    const info = await stat(file);
+    if ((info.mode & 0o111) === 0) return failed(`not executable: run chmod +x ${file}`);
+    intervalSec = await readIntervalHeader(file);
+    const timeoutMs = options.timeoutMs ?? SENSOR_TIMEOUT_MS;
+    const maxBytes = options.maxBytes ?? SENSOR_MAX_BYTES;
+    const result = await runProcessRaw({
+      command: file,
+      args: [],
+      cwd: options.cwd,
+      env: { BOSUN_PULSE_SENSOR: name },
+      timeoutMs,
+      graceMs: 500,
+      maxBytes,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (result.terminationReason === "timeout")
+      return failed(`hung: no answer within ${timeoutMs / 1000} s`);
+    if (result.terminationReason === "aborted") return failed("stopped: the pulse is going down");
+    if (result.exitCode !== 0) {
+      const stderr = result.stderrTail.trim().split("\n").at(-1) ?? "";
+      return failed(
+        `exited with code ${result.exitCode ?? result.signal}${stderr ? `: ${stderr}` : ""}`,
+      );
+    }
+    if (result.isTruncated) return failed(`printed more than ${maxBytes} bytes`);
+    const output = parseSensorOutput(result.stdout.toString("utf8"));
+    if (typeof output === "string") return failed(output);
+    return {
+      status: "ok",
+      name,
+      signal: output.signal,
+      ...(output.detail === undefined ? {} : { detail: output.detail }),
+      readAtMs: nowMs,
+      durationMs: Date.now() - startedMs,
+      ...(intervalSec === undefined ? {} : { intervalSec }),
+    };
+  } catch (error) {
+    return failed(`cannot run it: ${getErrorMessage(error)}`);
+  }
+}
+
+/** The sensor's object, or why what it printed is not one. */
+function parseSensorOutput(text: string): SensorOutput | string {
+  const shown = JSON.stringify(text.trim().slice(0, 120));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `printed no JSON object: ${shown}`;
+  }
+  const checked = SensorOutputSchema.safeParse(value);
+  if (!checked.success) return `printed no JSON object with a "signal": ${shown}`;
+  return checked.data;
+}
+
+/** The `# bosun:interval=<s>` header near the top of the sensor's file, if any. */
+async function readIntervalHeader(file: string): Promise<number | undefined> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(HEADER_SCAN_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER_SCAN_BYTES, 0);
+    const match = INTERVAL_HEADER.exec(buffer.subarray(0, bytesRead).toString("utf8"));
+    const seconds = match?.[1] === undefined ? undefined : Number(match[1]);
+    return seconds !== undefined && seconds > 0 ? seconds : undefined;
+  } finally {
+    await handle.close();
+  }
+}
