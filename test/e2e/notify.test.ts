@@ -8,20 +8,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { createOfflineRepo, type OfflineSteps, useOfflineRepos } from "../helpers/offline-repo.js";
 import { startDashboard, stopDashboard } from "../helpers/dashboard-browser.js";
 import { createBosunEnv, expectNoInternalError } from "../helpers/run-bosun.js";
+import { FEATURE_WORK, ONE_ROUND_REVIEW } from "../helpers/one-round-review.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-const WORK: OfflineAction[] = [
-  { write: { path: "feature.txt", content: "feature\n" } },
-  { report: { files_changed: ["feature.txt"], notes: "Edited feature.txt.", tests: [] } },
-];
 
 /** The reviewer rejects round 1; with --max-rounds 1 the run asks a human and needs one. */
 const STEPS: OfflineSteps = [
-  { role: "worker", round: 1, actions: WORK },
+  { role: "worker", round: 1, actions: FEATURE_WORK },
   {
     role: "reviewer",
     round: 1,
@@ -36,18 +31,6 @@ const STEPS: OfflineSteps = [
   },
 ];
 
-const REVIEW = [
-  "review",
-  "--goal",
-  "Add feature.txt.",
-  "--worker",
-  "offline",
-  "--reviewer",
-  "offline",
-  "--max-rounds",
-  "1",
-];
-
 const repos = useOfflineRepos();
 
 describe("notify: in bosun.yaml", () => {
@@ -60,7 +43,7 @@ describe("notify: in bosun.yaml", () => {
       notify: { command: `cat >> '${received}'`, timeoutSec: 10 },
     });
     repos.push(repo);
-    const result = await repo.runCli(REVIEW);
+    const result = await repo.runCli(ONE_ROUND_REVIEW);
     expectNoInternalError(result);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).not.toContain("notify");
@@ -99,7 +82,7 @@ describe("notify: in bosun.yaml", () => {
       notify: { command: ["/bin/sh", "-c", "echo no phone >&2; exit 7"] },
     });
     repos.push(failing);
-    const failed = await failing.runCli(REVIEW);
+    const failed = await failing.runCli(ONE_ROUND_REVIEW);
     expectNoInternalError(failed);
     // The run's outcome is its own: it needs a human, whatever the notify command did.
     expect(failed.exitCode).toBe(3);
@@ -112,7 +95,7 @@ describe("notify: in bosun.yaml", () => {
       notify: { command: ["/bin/sh", "-c", 'cat >> "$0"', "finished.jsonl"], on: ["run.finished"] },
     });
     repos.push(onlyFinished);
-    expect((await onlyFinished.runCli(REVIEW)).exitCode).toBe(3);
+    expect((await onlyFinished.runCli(ONE_ROUND_REVIEW)).exitCode).toBe(3);
     const file = join(onlyFinished.root, "finished.jsonl");
     expect(existsSync(file)).toBe(true);
     const kinds = (await readFile(file, "utf8"))
@@ -130,7 +113,7 @@ describe("notify: in bosun.yaml", () => {
       notify: { command: `cat >> '${received}'`, on: ["run.finished"], timeoutSec: 10 },
     });
     repos.push(repo);
-    expect((await repo.runCli(REVIEW)).exitCode).toBe(3);
+    expect((await repo.runCli(ONE_ROUND_REVIEW)).exitCode).toBe(3);
     const { runId, run } = await repo.readOnlyRun();
     expect(existsSync(received)).toBe(true);
     const readKinds = async (): Promise<string[]> =>

@@ -6,7 +6,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { OfflineAction } from "../../src/agents/offline/script.js";
 import { startDashboard, stopDashboard } from "../helpers/dashboard-browser.js";
 import {
   GOAL_TASK_ID,
@@ -15,24 +14,8 @@ import {
   useOfflineRepos,
 } from "../helpers/offline-repo.js";
 import { createBosunEnv, expectNoInternalError } from "../helpers/run-bosun.js";
+import { FEATURE_WORK, ONE_ROUND_REVIEW } from "../helpers/one-round-review.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-const WORK: OfflineAction[] = [
-  { write: { path: "feature.txt", content: "feature\n" } },
-  { report: { files_changed: ["feature.txt"], notes: "Edited feature.txt.", tests: [] } },
-];
-
-const REVIEW = [
-  "review",
-  "--goal",
-  "Add feature.txt.",
-  "--worker",
-  "offline",
-  "--reviewer",
-  "offline",
-  "--max-rounds",
-  "1",
-];
 
 const repos = useOfflineRepos();
 
@@ -41,7 +24,7 @@ describe("bosun stop on a run the dashboard drives", () => {
     // Round 1 is rejected and, at --max-rounds 1, asks a human; answered "more" in the
     // dashboard, round 2's worker talks, then hangs until stopped.
     const repo = await createOfflineRepo([
-      { role: "worker", round: 1, actions: WORK },
+      { role: "worker", round: 1, actions: FEATURE_WORK },
       {
         role: "reviewer",
         round: 1,
@@ -57,7 +40,7 @@ describe("bosun stop on a run the dashboard drives", () => {
       { role: "worker", round: 2, actions: [{ say: "working on round 2" }, { sleepMs: 120_000 }] },
     ]);
     repos.push(repo);
-    expect((await repo.runCli(REVIEW)).exitCode).toBe(3);
+    expect((await repo.runCli(ONE_ROUND_REVIEW)).exitCode).toBe(3);
     const { runId, run } = await repo.readOnlyRun();
 
     const dashboard = await startDashboard(repo.root, {
