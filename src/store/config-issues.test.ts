@@ -26,6 +26,7 @@ describe("getKnownKeys", () => {
       "prices",
       "worktree",
       "notify",
+      "pulse",
       "team",
     ]);
     expect(getKnownKeys(["review"])).toEqual(["worker", "reviewer", "maxRounds", "verify"]);

@@ -216,6 +216,38 @@ export interface PulsePaths {
   readonly snapshotsDir: string;
   /** `journal.md`: one line per move. */
   readonly journalFile: string;
+  /** `playbook-history/`: every earlier PLAYBOOK.md, named by when it was replaced. */
+  readonly playbookHistoryDir: string;
+  /** `schedules/`: one `<id>.json` timer per schedule (`--in S` once, `--every S` repeating). */
+  readonly schedulesDir: string;
+  /** `claims/`: one `<resource>.json` lease per claimed shared resource. */
+  readonly claimsDir: string;
+  /** `decisions/`: one `<id>.json` per brain decision, each action's gate and outcome (write-ahead). */
+  readonly decisionsDir: string;
+  /** `workers/`: one folder per long-running worker session. */
+  readonly workersDir: string;
+  /** `proposals/`: what `bosun pulse improve` filed, one `<n>.md` each. */
+  readonly proposalsDir: string;
+  /** `state.json`: the loop's own memory (last world hash, budgets spent, backoff). */
+  readonly stateFile: string;
+  /** `readings.json`: the latest sensor readings, for status and the dashboard. */
+  readonly readingsFile: string;
+  /** `daemon.pid`: the running daemon's pid and start time (one daemon per repository). */
+  readonly daemonPidFile: string;
+  /** `daemon.log`: what the daemon printed. */
+  readonly daemonLogFile: string;
+  /** `paused`: present while the loop is paused (it senses, never decides). */
+  readonly pausedFile: string;
+  /** One decision's write-ahead record. */
+  decisionFile(decisionId: string): string;
+  /** One worker's folder (prompt, agent.log, worker.json). */
+  workerDir(workerId: string): string;
+  /** One schedule. */
+  scheduleFile(scheduleId: string): string;
+  /** One claim. */
+  claimFile(resource: string): string;
+  /** One goal. */
+  goalFile(goalId: string): string;
 }
 
 function createPulsePaths(dir: string): PulsePaths {
@@ -228,6 +260,25 @@ function createPulsePaths(dir: string): PulsePaths {
     sensorsDir: path.join(dir, "sensors"),
     snapshotsDir: path.join(dir, "snapshots"),
     journalFile: path.join(dir, "journal.md"),
+    playbookHistoryDir: path.join(dir, "playbook-history"),
+    schedulesDir: path.join(dir, "schedules"),
+    claimsDir: path.join(dir, "claims"),
+    decisionsDir: path.join(dir, "decisions"),
+    workersDir: path.join(dir, "workers"),
+    proposalsDir: path.join(dir, "proposals"),
+    stateFile: path.join(dir, "state.json"),
+    readingsFile: path.join(dir, "readings.json"),
+    daemonPidFile: path.join(dir, "daemon.pid"),
+    daemonLogFile: path.join(dir, "daemon.log"),
+    pausedFile: path.join(dir, "paused"),
+    decisionFile: (id) =>
+      path.join(dir, "decisions", `${safeSegment(id, "decision id", dir)}.json`),
+    workerDir: (id) => path.join(dir, "workers", safeSegment(id, "worker id", dir)),
+    scheduleFile: (id) =>
+      path.join(dir, "schedules", `${safeSegment(id, "schedule id", dir)}.json`),
+    claimFile: (resource) =>
+      path.join(dir, "claims", `${safeSegment(resource, "resource name", dir)}.json`),
+    goalFile: (id) => path.join(goalsDir, `${safeSegment(id, "goal id", dir)}.md`),
   };
 }
 

@@ -84,6 +84,20 @@ dispatch:
 #   on: [ask.opened, run.finished, budget.exhausted, budget.near]   # budget.near: 80% of a run's budget spent
 #   timeoutSec: 30      # the command is killed after this long; its failures are warnings, never fatal
 
+# pulse:                # the autonomous loop, bosun pulse (README: "The pulse")
+#   brain: claude       # the harness deciding each move, one headless call per decision
+#   brainModel: ""      # its model ("" for the harness's default)
+#   worker: claude      # the harness of workers it starts
+#   approval: auto      # manual: ask before every move; auto: ask before destructive ones; full: only before merge/deploy/delete
+#   intervalSec: 300    # seconds between beats (a change in .bosun/pulse/, an answer or a finished run wakes it sooner)
+#   noopTtlSec: 3600    # an unchanged world is decided again after this long (0: never)
+#   maxActions: 1       # moves per decision, 1 to 8
+#   allow: ["npm test", "git status"]   # commands it may run without asking (leading words; no ; | && or redirects)
+#   brainCallsPerHour: 20
+#   budgetUsdPerDay: 5  # 0: no cap
+#   sensorTimeoutSec: 10   # each sensor is killed after this long
+#   workerStuckSec: 600    # a worker silent this long is stuck
+
 # prices:               # USD per million tokens, for CLIs that report tokens but not cost (Codex)
 #   gpt-5.5: { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 }
 `;

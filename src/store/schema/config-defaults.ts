@@ -23,6 +23,16 @@ export type NotifyKind = (typeof NOTIFY_KINDS)[number];
 export const NOTIFY_BUDGET_NEAR_RATIO = 0.8;
 
 /**
+ * How far the pulse acts on its own: `manual` asks a human before every move, `auto` runs safe
+ * moves and asks before destructive ones, `full` asks only before irreversible ones (merge,
+ * deploy, delete), which are never taken on the brain's word alone.
+ */
+export const PULSE_APPROVAL_MODES = ["manual", "auto", "full"] as const;
+
+/** How far the pulse acts on its own. */
+export type PulseApprovalMode = (typeof PULSE_APPROVAL_MODES)[number];
+
+/**
  * Defaults. Prices are list prices at the time of writing, for cost *estimates* of CLIs that
  * report only tokens; override them in bosun.yaml.
  */
@@ -56,6 +66,20 @@ export const DEFAULT_CONFIG: Config = {
   team: {},
   worktree: { setup: "", copy: [] },
   notify: { command: "", on: [...NOTIFY_KINDS], timeoutSec: 30 },
+  pulse: {
+    brain: "claude",
+    brainModel: "",
+    worker: "claude",
+    approval: "auto",
+    intervalSec: 300,
+    noopTtlSec: 3600,
+    maxActions: 1,
+    allow: ["git status", "git log", "git diff", "npm test", "npm run test", "ls", "cat"],
+    brainCallsPerHour: 20,
+    budgetUsdPerDay: 5,
+    sensorTimeoutSec: 10,
+    workerStuckSec: 600,
+  },
   prices: {
     "gpt-5.5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },
     "gpt-5": { inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 },

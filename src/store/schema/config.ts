@@ -5,7 +5,13 @@
 import { z } from "zod";
 import { MAX_ROUNDS, MAX_TIMER_SEC } from "../limits.js";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
-import { NOTIFY_KINDS, type NotifyKind } from "./config-defaults.js";
+import {
+  NOTIFY_KINDS,
+  PULSE_APPROVAL_MODES,
+  type NotifyKind,
+  type PulseApprovalMode,
+} from "./config-defaults.js";
+import { MAX_ACTIONS_PER_DECISION } from "./pulse-decision.js";
 import { PIPELINE_PAIRS, PipelinePairSchema, type PipelinePair } from "./run-options.js";
 
 /** Seconds that become a timer: 0 or more, at most MAX_TIMER_SEC. */
@@ -182,6 +188,35 @@ export const WrittenConfigSchema = z.strictObject({
       timeoutSec: createTimerSecSchema("no limit").optional(),
     })
     .optional(),
+  /** The autonomous loop (`bosun pulse`; README: "The pulse"). */
+  pulse: z
+    .strictObject({
+      /** Harness of the brain: one headless call per decision. */
+      brain: z.string().optional(),
+      /** The brain's model ("" for the harness's default). */
+      brainModel: z.string().optional(),
+      /** Harness of the workers `start_worker` launches (a move may name another). */
+      worker: z.string().optional(),
+      /** manual: every move is asked; auto: safe moves run, destructive ones are asked; full: only irreversible moves are asked. */
+      approval: z.enum(PULSE_APPROVAL_MODES).optional(),
+      /** Seconds between beats when nothing wakes the loop sooner. */
+      intervalSec: createTimerSecSchema().min(1, "must be at least 1 second").optional(),
+      /** An unchanged world is decided again after this long (0 = never). */
+      noopTtlSec: createTimerSecSchema("never").optional(),
+      /** Moves one decision may hold (1 to 8). */
+      maxActions: z.number().int().min(1).max(MAX_ACTIONS_PER_DECISION).optional(),
+      /** Commands `run_command` may run without asking, matched as leading words ("npm test"). */
+      allow: z.array(NonBlankSchema).optional(),
+      /** Brain calls allowed per rolling hour (0 = none: the loop only senses). */
+      brainCallsPerHour: z.number().int().nonnegative().optional(),
+      /** USD the brain and the loop's workers may spend per UTC day (0 = no cap). */
+      budgetUsdPerDay: z.number().nonnegative().optional(),
+      /** Each sensor is killed after this long. */
+      sensorTimeoutSec: createTimerSecSchema().min(1, "must be at least 1 second").optional(),
+      /** A worker silent this long is stuck. */
+      workerStuckSec: createTimerSecSchema().min(1, "must be at least 1 second").optional(),
+    })
+    .optional(),
   /** Team roles by id: which harness, model and thinking level plays each, and what it owns. */
   team: z
     .record(z.string(), TeamMemberSchema)
@@ -243,6 +278,21 @@ export interface Config {
   worktree: { setup: string; copy: string[] };
   /** Notifications ("" command: none). */
   notify: { command: string | string[]; on: NotifyKind[]; timeoutSec: number };
+  /** The autonomous loop. */
+  pulse: {
+    brain: string;
+    brainModel: string;
+    worker: string;
+    approval: PulseApprovalMode;
+    intervalSec: number;
+    noopTtlSec: number;
+    maxActions: number;
+    allow: string[];
+    brainCallsPerHour: number;
+    budgetUsdPerDay: number;
+    sensorTimeoutSec: number;
+    workerStuckSec: number;
+  };
 }
 
 // In their own module, without zod, for the help text every CLI start prints from them.
