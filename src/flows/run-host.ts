@@ -6,6 +6,7 @@
 import { StateError } from "../errors.js";
 import type { BosunPaths } from "../store/paths.js";
 import { readRun } from "../store/run-read.js";
+import { PULSE_ASK_RUN_ID } from "../store/schema/asks.js";
 import { readLiveLockHolder } from "../store/run-lock.js";
 import type { Answer } from "../store/schema/asks.js";
 import type { Config } from "../store/schema/config.js";
@@ -167,6 +168,9 @@ export function createRunHost(options: RunHostOptions): RunHost {
         isContinuing,
         message,
       });
+      // The pulse's asks belong to no run: its daemon wakes on the answer.
+      if (runId === PULSE_ASK_RUN_ID)
+        return result(false, "Recorded; the pulse takes it at its next beat.");
       if (isClosed)
         return result(
           false,

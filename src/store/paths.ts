@@ -238,6 +238,8 @@ export interface PulsePaths {
   readonly daemonLogFile: string;
   /** `paused`: present while the loop is paused (it senses, never decides). */
   readonly pausedFile: string;
+  /** `beat.lock`: held by the process taking a beat or acting on an approval (one at a time). */
+  readonly beatLockFile: string;
   /** One decision's write-ahead record. */
   decisionFile(decisionId: string): string;
   /** One worker's folder (prompt, agent.log, worker.json). */
@@ -271,6 +273,7 @@ function createPulsePaths(dir: string): PulsePaths {
     daemonPidFile: path.join(dir, "daemon.pid"),
     daemonLogFile: path.join(dir, "daemon.log"),
     pausedFile: path.join(dir, "paused"),
+    beatLockFile: path.join(dir, "beat.lock"),
     decisionFile: (id) =>
       path.join(dir, "decisions", `${safeSegment(id, "decision id", dir)}.json`),
     workerDir: (id) => path.join(dir, "workers", safeSegment(id, "worker id", dir)),

@@ -5,6 +5,7 @@ import { recordAnswer } from "../../flows/human-actions.js";
 import { isSafeId } from "../../store/paths.js";
 import { getResumeCommand, resumeRun } from "../../flows/registry.js";
 import { readRun } from "../../store/run-read.js";
+import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
 import { subscribePrinter } from "../printer.js";
@@ -36,6 +37,15 @@ export async function runAnswer(
     ...(options.note === undefined ? {} : { note: options.note }),
     source: "cli",
   });
+  if (runId === PULSE_ASK_RUN_ID) {
+    // The pulse's daemon wakes on the answer; there is no run to continue here.
+    if (ctx.isJson) printJson(recorded);
+    else
+      process.stdout.write(
+        `Answered ${askId}: ${recorded.answer}. The pulse sees it at its next beat (bosun pulse status).\n`,
+      );
+    return 0;
+  }
   if (!options.resume) {
     if (ctx.isJson) printJson(recorded);
     else

@@ -9,6 +9,7 @@ import { getResumeCommand } from "../../flows/resume-command.js";
 import { isSafeId } from "../../store/paths.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import { readRun } from "../../store/run-read.js";
+import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { CliContext } from "../context.js";
 import { readStdinText } from "../stdin.js";
 import { printContract } from "./output.js";
@@ -49,6 +50,16 @@ export async function runContractAnswer(
     ...(options.note === undefined ? {} : { note: options.note }),
     source: "contract",
   });
+  if (runId === PULSE_ASK_RUN_ID) {
+    printContract("answer", {
+      answer,
+      runId,
+      runStatus: null,
+      isRunLive: (await readLiveLockHolder(paths.pulse.daemonPidFile)) !== undefined,
+      resumeCommand: null,
+    });
+    return 0;
+  }
   const run = await readRun(paths, runId);
   printContract("answer", {
     answer,

@@ -10,6 +10,7 @@ import { NOTIFY_KINDS } from "../../store/schema/config-defaults.js";
 import { RunEventSchema } from "../../store/schema/events.js";
 import { RunSchema, RunStatusSchema } from "../../store/schema/run.js";
 import { TellSchema } from "../../store/schema/tells.js";
+import { PULSE_CONTRACT_OUTPUTS } from "./pulse-schemas.js";
 
 /**
  * The contract's version, in every output as `contract`. It changes only when a field is removed
@@ -134,8 +135,8 @@ export const CONTRACT_OUTPUTS = {
     runStatus: RunStatusSchema.nullable(),
     /** A live process holds the run (it takes the answer when it next resumes the task). */
     isRunLive: z.boolean(),
-    /** What continues the run with the answer. */
-    resumeCommand: ResumeCommandSchema,
+    /** What continues the run with the answer; null for the pulse's asks (runId "pulse"), which its daemon takes. */
+    resumeCommand: ResumeCommandSchema.nullable(),
   }),
   /** `bosun _ tell RUN [--task T] TEXT|-`: the tell written; the run's worker gets it with its next prompt. */
   tell: z.object({
@@ -179,6 +180,7 @@ export const CONTRACT_OUTPUTS = {
       exitCode: z.number().int(),
     }),
   }),
+  ...PULSE_CONTRACT_OUTPUTS,
   /** What a `notify:` command gets on stdin. */
   notify: z.object({
     ...envelope,

@@ -17,6 +17,10 @@ export interface World {
   readings: readonly SensorReading[];
   /** Ids of asks still waiting for a human. */
   openAskIds: readonly string[];
+  /** Status of each run the pulse started (one finishing is a change). */
+  runs?: Readonly<Record<string, string>>;
+  /** Health of each worker (one going idle, stuck or dead is a change). */
+  workers?: Readonly<Record<string, string>>;
 }
 
 /** A hex SHA-256 of the world in canonical form: key order and list order do not count. */
@@ -32,6 +36,8 @@ export function computeWorldHash(world: World): string {
       ]),
     ),
     openAskIds: [...world.openAskIds].sort(),
+    runs: world.runs ?? {},
+    workers: world.workers ?? {},
   });
   return createHash("sha256").update(canonical).digest("hex");
 }

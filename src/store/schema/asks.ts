@@ -5,6 +5,12 @@
 import { z } from "zod";
 import { SAFE_ID_RULE, isSafeId } from "../paths.js";
 
+/**
+ * The run id of the asks the pulse and its workers write: not a run (no run is resumed by their
+ * answer); the pulse's daemon wakes on the answer instead.
+ */
+export const PULSE_ASK_RUN_ID = "pulse";
+
 /** An id that becomes a file name (it must not escape `.bosun/`). */
 const IdSchema = z.string().refine(isSafeId, SAFE_ID_RULE);
 
