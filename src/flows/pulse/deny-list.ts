@@ -1,0 +1,445 @@
+/**
+ * The pulse's tripwire: command text (a `run_command`, a deploy command, a sensor script, a
+ * worker's verify command) that matches a dangerous shape is blocked outright, in every approval
+ * mode. It reads the text as a shell would split it — quotes and backslashes removed, `${IFS}`
+ * as a space, `;`, `&&`, `|`, newlines and substitutions as separators, wrappers such as `env`
+ * or `nohup` skipped — and judges each simple command by its words, not the raw text. A tripwire,
+ * not a sandbox: it catches the known disasters cheaply and says which rule fired.
+ */
+import path from "node:path";
+
+/** One simple command as the shell would run it. */
+export interface ShellSegment {
+  /** Its words, quotes and escapes removed (redirection targets are not words). */
+  words: string[];
+  /** Files it writes with `>`, `>>`, `&>`, `>|`. */
+  redirectTargets: string[];
+  /** What separates it from the segment before: a pipe, a list operator, or a substitution opening. */
+  joinedBy: "start" | "list" | "pipe" | "substitution";
+}
+
+/** Shells and evaluators: text piped or substituted into one is run as code. */
+const SHELLS: ReadonlySet<string> = new Set([
+  "sh",
+  "bash",
+  "zsh",
+  "dash",
+  "ksh",
+  "fish",
+  "ash",
+  "eval",
+  "source",
+  ".",
+]);
+
+/** Commands that only run their arguments as a command: skipped to find the real one. */
+const WRAPPERS: ReadonlySet<string> = new Set([
+  "env",
+  "nohup",
+  "time",
+  "nice",
+  "ionice",
+  "exec",
+  "command",
+  "builtin",
+  "xargs",
+  "timeout",
+  "stdbuf",
+  "setsid",
+]);
+
+/** Shell keywords that may come before a command (`if rm …`, `{ rm …; }`, `! rm …`). */
+const KEYWORDS: ReadonlySet<string> = new Set([
+  "{",
+  "}",
+  "!",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "do",
+  "while",
+  "until",
+]);
+
+/** What `rm -r` and `chmod -R` must never be pointed at: the root, system folders, home. */
+const PROTECTED_TARGETS: ReadonlySet<string> = new Set([
+  "/",
+  "/*",
+  "/.",
+  "/..",
+  "~",
+  "~/*",
+  "$HOME",
+  "${HOME}",
+  "$HOME/*",
+  "${HOME}/*",
+  ...["bin", "boot", "dev", "etc", "home", "lib", "lib64", "opt", "root", "sbin", "srv"].map(
+    (dir) => `/${dir}`,
+  ),
+  ...["sys", "proc", "usr", "var", "Users", "System", "Library"].map((dir) => `/${dir}`),
+]);
+
+/** Branches a force-push must never rewrite. */
+const PROTECTED_BRANCHES: ReadonlySet<string> = new Set(["main", "master"]);
+
+/** Device files that are whole disks or partitions. */
+const BLOCK_DEVICE = /^\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper\/)/;
+
+/** `:(){ :|:& };:` and its renamed forms, spaces removed. */
+const FORK_BOMB = /([\w:]+)\(\)\{\1\|\1&\};?\1/;
+
+/**
+ * Why `text` is dangerous to run, or undefined when no rule matches. The reason names the rule
+ * (`"sudo: runs as root"`), for the journal and for the human who wrote the command.
+ */
+export function findDeniedCommand(text: string): string | undefined {
+  if (FORK_BOMB.test(text.replace(/\s+/g, "")))
+    return "fork bomb: spawns processes until the machine stalls";
+  const segments = splitShellSegments(text);
+  for (const [index, segment] of segments.entries()) {
+    const reason = findDeniedSegment(segment, index, segments);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
+/** The words a segment runs, wrappers (`env X=1`, `nohup`, `timeout 5`) and assignments skipped. */
+export function getCommandWords(segment: ShellSegment): string[] {
+  const words = [...segment.words];
+  for (;;) {
+    const first = words[0];
+    if (first === undefined) return words;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(first)) {
+      words.shift();
+      continue;
+    }
+    if (KEYWORDS.has(first)) {
+      words.shift();
+      continue;
+    }
+    const name = getCommandName(first);
+    if (!WRAPPERS.has(name)) return [name, ...words.slice(1)];
+    words.shift();
+    // A wrapper's own options and their values (`timeout 5`, `nice -n 10`) come before the command.
+    while (words[0] !== undefined && (words[0].startsWith("-") || /^\d/.test(words[0]))) {
+      const option = words.shift();
+      if ((option === "-n" || option === "-c" || option === "-u") && name !== "xargs")
+        words.shift();
+    }
+  }
+}
+
+function findDeniedSegment(
+  segment: ShellSegment,
+  index: number,
+  segments: readonly ShellSegment[],
+): string | undefined {
+  for (const target of segment.redirectTargets) {
+    if (BLOCK_DEVICE.test(target)) return `raw disk write: redirects into ${target}`;
+  }
+  const [name = "", ...args] = getCommandWords(segment);
+  switch (name) {
+    case "sudo":
+    case "doas":
+    case "su":
+      return `${name}: runs as root`;
+    case "rm":
+      return findDeniedRm(args);
+    case "chmod":
+    case "chown":
+    case "chgrp":
+      return hasRecursiveFlag(args, "R") && hasProtectedTarget(args)
+        ? `${name} -R on ${findProtectedTarget(args)}: changes the whole system's permissions`
+        : undefined;
+    case "git":
+      return findDeniedGit(args);
+    case "dd": {
+      const output = args.find((arg) => arg.startsWith("of=/dev/"));
+      return output !== undefined && !isHarmlessDevice(output.slice(3))
+        ? `dd ${output}: writes a raw device`
+        : undefined;
+    }
+    case "tee":
+    case "cp": {
+      // tee writes every operand; cp writes its last.
+      const written = name === "tee" ? args : args.slice(-1);
+      const device = written.find((arg) => BLOCK_DEVICE.test(arg));
+      return device === undefined ? undefined : `raw disk write: ${name} into ${device}`;
+    }
+    case "shutdown":
+    case "reboot":
+    case "halt":
+    case "poweroff":
+      return `${name}: stops the machine`;
+    case "systemctl":
+      return args.some((arg) => ["reboot", "poweroff", "halt", "kexec"].includes(arg))
+        ? "systemctl reboot/poweroff: stops the machine"
+        : undefined;
+    case "init":
+    case "telinit":
+      return args[0] === "0" || args[0] === "6"
+        ? `${name} ${args[0]}: stops the machine`
+        : undefined;
+    default:
+      break;
+  }
+  if (name === "mkfs" || name.startsWith("mkfs.") || name === "wipefs")
+    return `${name}: formats a disk`;
+  if (SHELLS.has(name)) return findDeniedShell(name, args, index, segments);
+  return undefined;
+}
+
+/** `rm -r` on the root, a system folder or home; `--no-preserve-root` anywhere. */
+function findDeniedRm(args: readonly string[]): string | undefined {
+  if (args.includes("--no-preserve-root")) return "rm --no-preserve-root: deletes the whole system";
+  if (!hasRecursiveFlag(args, "rR")) return undefined;
+  const target = findProtectedTarget(args);
+  return target === undefined ? undefined : `rm -r ${target}: deletes the system or a home folder`;
+}
+
+/** A shell fed by a download (`curl … | sh`, `bash <(curl …)`, `sh -c "$(wget …)"`), or `sh -c` of a denied command. */
+function findDeniedShell(
+  name: string,
+  args: readonly string[],
+  index: number,
+  segments: readonly ShellSegment[],
+): string | undefined {
+  const isDownload = (segment: ShellSegment | undefined): boolean => {
+    const command = segment === undefined ? "" : (getCommandWords(segment)[0] ?? "");
+    return command === "curl" || command === "wget";
+  };
+  const segment = segments[index];
+  if (segment?.joinedBy === "pipe" && segments.slice(0, index).some(isDownload))
+    return `download piped into ${name}: runs code fetched from the network`;
+  const next = segments[index + 1];
+  if (next?.joinedBy === "substitution" && isDownload(next))
+    return `download substituted into ${name}: runs code fetched from the network`;
+  if (name === "eval") return findDeniedCommand(args.join(" "));
+  // `sh -c SCRIPT` (also `bash -lc`, `sh -ec`): the script is a command line of its own.
+  const flag = args.findIndex((arg) => /^-[a-z]*c[a-z]*$/.test(arg));
+  const script = flag === -1 ? undefined : args[flag + 1];
+  return script === undefined ? undefined : findDeniedCommand(script);
+}
+
+/** A force-push (or a delete) of main or master, or a force-push that names no branch. */
+function findDeniedGit(args: readonly string[]): string | undefined {
+  const rest = [...args];
+  // git's own options come before the subcommand; -C and -c take a value.
+  while (rest[0] !== undefined && rest[0].startsWith("-")) {
+    const option = rest.shift();
+    if (option === "-C" || option === "-c") rest.shift();
+  }
+  if (rest.shift() !== "push") return undefined;
+  const options = rest.filter((arg) => arg.startsWith("-"));
+  const [, ...refspecs] = rest.filter((arg) => !arg.startsWith("-"));
+  const isForce = options.some(
+    (option) =>
+      option === "--force" ||
+      option === "--mirror" ||
+      option.startsWith("--force-with-lease") ||
+      /^-[a-zA-Z]*f/.test(option),
+  );
+  const isDelete = options.includes("--delete") || options.includes("-d");
+  for (const refspec of refspecs) {
+    const target = getRefspecTarget(refspec);
+    if (!PROTECTED_BRANCHES.has(target)) continue;
+    if (isForce || refspec.startsWith("+"))
+      return `git push --force to ${target}: rewrites its history`;
+    if (isDelete || refspec.startsWith(":")) return `git push deleting ${target}`;
+  }
+  if (
+    isForce &&
+    (refspecs.length === 0 || options.includes("--all") || options.includes("--mirror"))
+  )
+    return "git push --force naming no branch: it may rewrite main";
+  return undefined;
+}
+
+/** The branch a refspec updates: `+HEAD:refs/heads/main` → `main`. */
+function getRefspecTarget(refspec: string): string {
+  const bare = refspec.replace(/^\+/, "");
+  const target = bare.includes(":") ? bare.slice(bare.indexOf(":") + 1) : bare;
+  return target.replace(/^refs\/heads\//, "");
+}
+
+/** True when a flag like `-rf`, `-R` or `--recursive` is among `args`. */
+function hasRecursiveFlag(args: readonly string[], letters: string): boolean {
+  return args.some(
+    (arg) =>
+      arg === "--recursive" ||
+      (/^-[a-zA-Z]+$/.test(arg) && [...letters].some((letter) => arg.includes(letter))),
+  );
+}
+
+function hasProtectedTarget(args: readonly string[]): boolean {
+  return findProtectedTarget(args) !== undefined;
+}
+
+/** The first operand that is the root, a system folder or a home folder. */
+function findProtectedTarget(args: readonly string[]): string | undefined {
+  return args.find(
+    (arg) => !/^-[a-zA-Z-]/.test(arg) && PROTECTED_TARGETS.has(normalizeTarget(arg)),
+  );
+}
+
+/** `//`, `/./`, trailing slashes and `~/` folded, so `/usr/` and `//` read as `/usr` and `/`. */
+function normalizeTarget(arg: string): string {
+  if (arg === "~/" || arg === "$HOME/" || arg === "${HOME}/") return arg.slice(0, -1);
+  if (!arg.startsWith("/")) return arg;
+  const normalized = path.posix.normalize(arg);
+  return normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
+}
+
+function isHarmlessDevice(device: string): boolean {
+  return (
+    ["/dev/null", "/dev/zero", "/dev/stdout", "/dev/stderr"].includes(device) ||
+    device.startsWith("/dev/fd/")
+  );
+}
+
+/** `/usr/bin/rm` and `\rm` are `rm`. */
+function getCommandName(word: string): string {
+  return word.includes("/") ? path.posix.basename(word) : word;
+}
+
+/** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */
+interface Nesting {
+  kind: "paren" | "backtick";
+  /** The quote the substitution sits in (`"$(…)"`), restored when it closes. */
+  outerQuote: "'" | '"' | undefined;
+  /** Plain parentheses opened inside it, so their `)` does not close it. */
+  parens: number;
+}
+
+/**
+ * Splits text into simple commands the way a shell reads it, closely enough for the tripwire:
+ * quotes and backslashes are removed from words, `#` starts a comment, `${IFS}` is a space, and
+ * `$(`, `<(`, `>(` and backticks open a new segment (what they run is a command too).
+ */
+export function splitShellSegments(text: string): ShellSegment[] {
+  const source = text.replace(/\$\{IFS\}|\$IFS\b/g, " ");
+  const segments: ShellSegment[] = [];
+  let segment: ShellSegment = { words: [], redirectTargets: [], joinedBy: "start" };
+  let word = "";
+  let hasWord = false;
+  let isRedirectNext = false;
+  let quote: "'" | '"' | undefined;
+  const nesting: Nesting[] = [];
+
+  const endWord = (): void => {
+    if (!hasWord) return;
+    if (isRedirectNext) segment.redirectTargets.push(word);
+    else segment.words.push(word);
+    isRedirectNext = false;
+    word = "";
+    hasWord = false;
+  };
+  const endSegment = (next: ShellSegment["joinedBy"]): void => {
+    endWord();
+    if (segment.words.length > 0 || segment.redirectTargets.length > 0) segments.push(segment);
+    segment = { words: [], redirectTargets: [], joinedBy: next };
+  };
+  const open = (kind: Nesting["kind"]): void => {
+    endSegment("substitution");
+    nesting.push({ kind, outerQuote: quote, parens: 0 });
+    quote = undefined;
+  };
+  const close = (): void => {
+    endSegment("list");
+    quote = nesting.pop()?.outerQuote;
+    // What follows the substitution belongs to the command around it; its words are gone
+    // for the tripwire, which judges the substitution on its own.
+  };
+
+  for (let i = 0; i < source.length; i += 1) {
+    const char = source[i] ?? "";
+    const next = source[i + 1] ?? "";
+    const inner = nesting.at(-1);
+    if (quote === "'") {
+      if (char === "'") quote = undefined;
+      else word += char;
+      continue;
+    }
+    if (char === "\\") {
+      word += next;
+      hasWord = true;
+      i += 1;
+      continue;
+    }
+    if (char === "$" && next === "(") {
+      open("paren");
+      i += 1;
+      continue;
+    }
+    if (char === "`") {
+      if (inner?.kind === "backtick") close();
+      else open("backtick");
+      continue;
+    }
+    if (quote === '"') {
+      if (char === '"') quote = undefined;
+      else word += char;
+      continue;
+    }
+    if (char === "'" || char === '"') {
+      quote = char;
+      hasWord = true;
+      continue;
+    }
+    if (char === "#" && !hasWord) {
+      while (i + 1 < source.length && source[i + 1] !== "\n") i += 1;
+      continue;
+    }
+    if ((char === "<" || char === ">") && next === "(") {
+      open("paren");
+      i += 1;
+      continue;
+    }
+    if (char === ">" || (char === "&" && next === ">")) {
+      // `2>` names a file descriptor, not a word.
+      if (/^\d+$/.test(word)) {
+        word = "";
+        hasWord = false;
+      }
+      endWord();
+      while (source[i + 1] === ">" || source[i + 1] === "|" || source[i + 1] === "&") i += 1;
+      // `>&2` duplicates a descriptor: no file is written, and the digit is no word.
+      isRedirectNext = !/\d/.test(source[i + 1] ?? "");
+      while (/[\d-]/.test(source[i + 1] ?? "") && !isRedirectNext) i += 1;
+      continue;
+    }
+    if (char === "<") {
+      endWord();
+      while (source[i + 1] === "<") i += 1;
+      continue;
+    }
+    if (char === "|") {
+      endSegment(next === "|" ? "list" : "pipe");
+      if (next === "|" || next === "&") i += 1;
+      continue;
+    }
+    if (char === ")" && inner?.kind === "paren" && inner.parens === 0) {
+      close();
+      continue;
+    }
+    if (char === "(" || char === ")") {
+      if (inner !== undefined) inner.parens += char === "(" ? 1 : -1;
+      endSegment("list");
+      continue;
+    }
+    if (char === ";" || char === "&" || char === "\n") {
+      endSegment("list");
+      if (next === char) i += 1;
+      continue;
+    }
+    if (char === " " || char === "\t" || char === "\r") {
+      endWord();
+      continue;
+    }
+    word += char;
+    hasWord = true;
+  }
+  endSegment("list");
+  return segments;
+}
