@@ -1,0 +1,180 @@
+/**
+ * The pulse's gate: each move the brain proposes is sorted by its shape — run it, ask a human
+ * first, or block it — before anything acts. Commands on the deny-list are blocked in every
+ * mode; irreversible moves (merge, deploy, delete) are always asked; the approval mode and the
+ * playbook's `ask-first:` marks decide the rest. The playbook can only add asks, never remove one.
+ */
+import path from "node:path";
+import type { PulseApprovalMode } from "../../store/schema/config-defaults.js";
+import { IRREVERSIBLE_ACTIONS, type PulseAction } from "../../store/schema/pulse-decision.js";
+import { findDeniedCommand, getCommandWords, splitShellSegments } from "./deny-list.js";
+
+/** What the gate does with a move. */
+export type GateVerdict = "run" | "ask" | "block";
+
+/** The gate's judgement of one move, with why (for the journal and the ask). */
+export interface GateResult {
+  /** Run it now, ask a human first, or never run it. */
+  verdict: GateVerdict;
+  /** One line: the rule that decided. */
+  reason: string;
+}
+
+/** What the gate judges by. */
+export interface GatePolicy {
+  /** The config's `pulse.approval`. */
+  mode: PulseApprovalMode;
+  /** The config's `pulse.allow`: commands `run_command` may run unasked, as leading words. */
+  allow: readonly string[];
+  /** The playbook's `ask-first:` marks (`readPlaybookMarks`). */
+  askFirst: readonly string[];
+}
+
+/**
+ * Characters that make a command line more than one plain command (lists, pipes, redirections,
+ * substitutions, variables): an allow-listed prefix followed by one of them is no longer the
+ * allow-listed command (`git status; rm -rf build`).
+ */
+const SHELL_METACHARACTERS = /[;&|<>`$()\n\r\\]/;
+
+/** `ask-first: <mark>` on a line of PLAYBOOK.md, maybe as a list item or in backticks. */
+const ASK_FIRST_LINE = /^\s*(?:[-*+]\s+)?`?ask-first:\s*(.+?)`?\s*$/i;
+
+/** Sorts one move: run, ask or block. */
+export function gateAction(action: PulseAction, policy: GatePolicy): GateResult {
+  const blocked = findBlockReason(action);
+  if (blocked !== undefined) return { verdict: "block", reason: blocked };
+  if (IRREVERSIBLE_ACTIONS.has(action.type))
+    return {
+      verdict: "ask",
+      reason: `${action.type} cannot be undone: never done without a human's approval`,
+    };
+  const mark = findAskFirstMark(action, policy.askFirst);
+  if (mark !== undefined)
+    return { verdict: "ask", reason: `the playbook says "ask-first: ${mark}"` };
+  switch (action.type) {
+    case "noop":
+    case "ask":
+      return { verdict: "run", reason: `${action.type} changes nothing by itself` };
+    case "run_command":
+      return gateCommand(action.command, policy);
+    case "write_sensor":
+      return policy.mode === "full"
+        ? { verdict: "run", reason: "approval mode full runs new sensors" }
+        : {
+            verdict: "ask",
+            reason: `a sensor is a command the loop runs every beat: asked in approval mode ${policy.mode}`,
+          };
+    default:
+      return policy.mode === "manual"
+        ? { verdict: "ask", reason: "approval mode manual asks before every move" }
+        : {
+            verdict: "run",
+            reason: `${action.type} is reversible: run in approval mode ${policy.mode}`,
+          };
+  }
+}
+
+/** Why a move must never run: a denied command in any of its fields, or a delete out of bounds. */
+function findBlockReason(action: PulseAction): string | undefined {
+  for (const [field, text] of getCommandFields(action)) {
+    const denied = findDeniedCommand(text);
+    if (denied !== undefined) return `denied command in ${action.type}.${field}: ${denied}`;
+  }
+  if (action.type === "delete") {
+    const problem = findDeleteProblem(action.path);
+    if (problem !== undefined) return `delete of ${JSON.stringify(action.path)}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** The fields of a move that hold command text, each one checked against the deny-list. */
+function getCommandFields(action: PulseAction): Array<readonly [string, string]> {
+  switch (action.type) {
+    case "run_command":
+      return [["command", action.command]];
+    case "deploy":
+      return [["command", action.command]];
+    case "write_sensor":
+      return [["script", action.script]];
+    case "start_worker":
+      return action.verify === undefined ? [] : [["verify", action.verify]];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Why a path may not be deleted: it leaves the repository (absolute, `~`, `..`), or it is the
+ * repository itself or its `.git`. Judged on the text alone: the brain names paths relative to
+ * the repository root.
+ */
+function findDeleteProblem(target: string): string | undefined {
+  if (target.startsWith("~") || target.startsWith("$")) return "outside the repository";
+  if (path.posix.isAbsolute(target)) return "an absolute path: outside the repository";
+  const normalized = path.posix.normalize(target);
+  if (normalized === ".." || normalized.startsWith("../")) return "outside the repository";
+  if (normalized === "." || normalized === "./") return "the whole repository";
+  if (normalized === ".git" || normalized.startsWith(".git/")) return "git's own history";
+  return undefined;
+}
+
+/** A `run_command`: run when allow-listed (auto, full) or not denied (full); else asked. */
+function gateCommand(command: string, policy: GatePolicy): GateResult {
+  if (policy.mode === "manual")
+    return { verdict: "ask", reason: "approval mode manual asks before every command" };
+  const entry = findAllowEntry(command, policy.allow);
+  if (entry !== undefined) return { verdict: "run", reason: `allow-listed ("${entry}")` };
+  if (policy.mode === "full")
+    return { verdict: "run", reason: "approval mode full runs any command not on the deny-list" };
+  return {
+    verdict: "ask",
+    reason: SHELL_METACHARACTERS.test(command)
+      ? "a command line with shell operators is never allow-listed"
+      : "not on the allow-list (pulse.allow)",
+  };
+}
+
+/** The allow entry whose words lead `command`, when the command is one plain command. */
+function findAllowEntry(command: string, allow: readonly string[]): string | undefined {
+  if (SHELL_METACHARACTERS.test(command)) return undefined;
+  const words = command.trim().split(/\s+/);
+  return allow.find((entry) => {
+    const wanted = entry.trim().split(/\s+/);
+    return wanted.length > 0 && wanted.every((word, index) => words[index] === word);
+  });
+}
+
+/**
+ * The first `ask-first` mark a move matches: its type (`start_run`), or for a command
+ * `run_command: <leading words>`, matched against every simple command in it, so
+ * `npm ci && npm publish` matches `run_command: npm publish`.
+ */
+function findAskFirstMark(action: PulseAction, marks: readonly string[]): string | undefined {
+  return marks.find((mark) => {
+    const [type = "", ...rest] = mark.split(":");
+    if (type.trim() !== action.type) return false;
+    const wanted = rest.join(":").trim().split(/\s+/).filter(Boolean);
+    if (wanted.length === 0) return true;
+    if (action.type !== "run_command") return false;
+    return splitShellSegments(action.command).some((segment) => {
+      const words = getCommandWords(segment);
+      return wanted.every((word, index) => words[index] === word);
+    });
+  });
+}
+
+/**
+ * The `ask-first:` marks in PLAYBOOK.md: a line `ask-first: start_run` makes every `start_run`
+ * wait for a human, and `ask-first: run_command: npm publish` every command running
+ * `npm publish`, in every approval mode. A mark may stand anywhere in the file, alone on its
+ * line, also as a list item (`- ask-first: merge`) or in backticks.
+ */
+export function readPlaybookMarks(playbookText: string): string[] {
+  const marks: string[] = [];
+  for (const line of playbookText.split("\n")) {
+    const match = ASK_FIRST_LINE.exec(line);
+    if (match?.[1] !== undefined) marks.push(match[1].trim());
+  }
+  return marks;
+}
