@@ -10,6 +10,7 @@ import type { CliContext } from "../context.js";
 import type * as ReadVerbsModule from "../contract/read-verbs.js";
 // Small (no zod): the error path must print even when a verb's module fails to load.
 import { printContractError } from "../contract/output.js";
+import { definePulseFileVerbs } from "./contract-pulse.js";
 
 const CONTRACT_HELP_FOOTER = `
 Output: one JSON document on stdout, {"contract": 1, …}; its JSON Schema: bosun _ schema VERB.
@@ -155,7 +156,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     .command("schema")
     .argument(
       "<verb>",
-      "runs, status, board, events, asks, answer, tell, wait, schema, error or notify",
+      "runs, status, board, events, asks, answer, tell, wait, schema, error, notify, or a pulse verb (goal.write, schedule.list, claim, …)",
     )
     .description(
       "the JSON Schema (draft 2020-12) of a verb's output, of errors, or of notifications",
@@ -163,6 +164,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     .action((verb: string) =>
       run(async () => (await import("../contract/read-verbs.js")).runContractSchema(verb)),
     );
+  definePulseFileVerbs(contract, deps);
 }
 
 /** A commander usage error (unknown verb, missing argument, bad option) as the JSON error. */

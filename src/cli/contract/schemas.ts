@@ -10,6 +10,7 @@ import { NOTIFY_KINDS } from "../../store/schema/config-defaults.js";
 import { RunEventSchema } from "../../store/schema/events.js";
 import { RunSchema, RunStatusSchema } from "../../store/schema/run.js";
 import { TellSchema } from "../../store/schema/tells.js";
+import { PULSE_FILE_OUTPUTS } from "./pulse-file-schemas.js";
 import { PULSE_CONTRACT_OUTPUTS } from "./pulse-schemas.js";
 
 /**
@@ -206,6 +207,8 @@ export const CONTRACT_OUTPUTS = {
       })
       .optional(),
   }),
+  /** The pulse's plain-file verbs: goals, sensors, the playbook, schedules, claims. */
+  ...PULSE_FILE_OUTPUTS,
 } as const;
 
 /** A name `bosun _ schema` takes. */
