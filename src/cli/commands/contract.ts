@@ -11,6 +11,7 @@ import type * as ReadVerbsModule from "../contract/read-verbs.js";
 // Small (no zod): the error path must print even when a verb's module fails to load.
 import { printContractError } from "../contract/output.js";
 import { definePulseFileVerbs } from "./contract-pulse.js";
+import { defineWorkerHostVerbs } from "./worker-host.js";
 
 const CONTRACT_HELP_FOOTER = `
 Output: one JSON document on stdout, {"contract": 1, …}; its JSON Schema: bosun _ schema VERB.
@@ -152,6 +153,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
           }),
         ),
     );
+  defineWorkerHostVerbs(contract, deps);
   contract
     .command("schema")
     .argument(

@@ -12,6 +12,7 @@ import { RunSchema, RunStatusSchema } from "../../store/schema/run.js";
 import { TellSchema } from "../../store/schema/tells.js";
 import { PULSE_FILE_OUTPUTS } from "./pulse-file-schemas.js";
 import { PULSE_CONTRACT_OUTPUTS } from "./pulse-schemas.js";
+import { WORKER_CONTRACT_OUTPUTS } from "./worker-schemas.js";
 
 /**
  * The contract's version, in every output as `contract`. It changes only when a field is removed
@@ -182,6 +183,7 @@ export const CONTRACT_OUTPUTS = {
     }),
   }),
   ...PULSE_CONTRACT_OUTPUTS,
+  ...WORKER_CONTRACT_OUTPUTS,
   /** What a `notify:` command gets on stdin. */
   notify: z.object({
     ...envelope,

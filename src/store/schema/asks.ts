@@ -37,6 +37,8 @@ export const AskSchema = z.object({
   ),
   /** Context: open issues, paths to look at. */
   context: z.string(),
+  /** The pulse worker that asked (`bosun _ ask` run by its agent); absent for any other asker. */
+  workerId: IdSchema.optional(),
 });
 
 /** An ask. */
