@@ -3,7 +3,7 @@
  * in a host process of its own (`bosun _ worker-host <id>`, see worker-host.ts), detached, so a
  * worker outlives the daemon that started it; everything about it is in its folder.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError, getErrorMessage } from "../../errors.js";
 import { isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
@@ -129,6 +129,8 @@ export async function startWorker(
     costUsd: 0,
   };
   await mkdir(files.dir, { recursive: true });
+  // An earlier host's pid file would make this start look dead until the new one is written.
+  await rm(files.hostPidFile, { force: true });
   await writeWorkerFile(paths, worker);
   const [command = process.execPath, ...prefix] = options.bosunArgv ?? getOwnArgv();
   try {
