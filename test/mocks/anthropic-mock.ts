@@ -125,12 +125,18 @@ function getTexts(content: unknown): string[] {
 }
 
 function sendError(res: ServerResponse, turn: MockErrorTurn): void {
-  sendJson(res, turn.httpStatus, createErrorBody(turn.httpStatus, turn.message));
+  sendJson(res, turn.httpStatus, createErrorBody(turn.httpStatus, turn.message), turn.headers);
 }
 
 function createErrorBody(status: number, message: string): unknown {
   const type =
-    status >= 500 ? "api_error" : status === 404 ? "not_found_error" : "invalid_request_error";
+    status >= 500
+      ? "api_error"
+      : status === 404
+        ? "not_found_error"
+        : status === 429
+          ? "rate_limit_error"
+          : "invalid_request_error";
   return { type: "error", error: { type, message } };
 }
 

@@ -26,10 +26,12 @@ export interface MockReplyTurn {
 
 /** A scripted API failure: the mock answers with this HTTP status and error message. */
 export interface MockErrorTurn {
-  /** HTTP status to send. */
-  httpStatus: 400 | 500;
+  /** HTTP status to send (429: a rate limit, `rate_limit_error` in the Anthropic mock). */
+  httpStatus: 400 | 429 | 500;
   /** Error message in the vendor's error body. */
   message: string;
+  /** Extra response headers, such as a 429's `retry-after` or `anthropic-ratelimit-*-reset`. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** One scripted model turn. */

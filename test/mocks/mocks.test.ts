@@ -170,6 +170,33 @@ describe("anthropic mock", () => {
     expect(mock.requests[0]).toMatchObject({ turnIndex: 2, promptTurnIndex: 0, prompt: "go on" });
   });
 
+  it("sends a scripted 429 as a rate_limit_error with its headers", async () => {
+    const mock = await startMock(startAnthropicMock, {
+      conversations: [
+        {
+          name: "limited",
+          match: () => true,
+          turns: [{ httpStatus: 429, message: "slow down", headers: { "retry-after": "7" } }],
+        },
+      ],
+    });
+    const response = await fetch(`${mock.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        tools: [{ name: "Bash" }],
+        messages: [{ role: "user", content: "go" }],
+      }),
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(await response.json()).toMatchObject({
+      type: "error",
+      error: { type: "rate_limit_error", message: "slow down" },
+    });
+    expect(mock.requests[0]?.kind).toBe("error");
+  });
+
   it("answers side calls without tools with a title and no turn", async () => {
     const mock = await startMock(startAnthropicMock, GREETING_SCRIPT);
     const { text } = await postJson(`${mock.url}/v1/messages`, {

@@ -61,7 +61,7 @@ export function startResponsesMock(script: MockScript): Promise<MockServer> {
         sendJson(res, 400, createErrorBody(plan.message));
         return { kind: "unmatched", ...found, turnIndex, unmatchedPrompt: prompt };
       case "error":
-        sendJson(res, plan.turn.httpStatus, createErrorBody(plan.turn.message));
+        sendJson(res, plan.turn.httpStatus, createErrorBody(plan.turn.message), plan.turn.headers);
         return { kind: "error", ...found, conversation: plan.conversation, turnIndex };
       case "reply":
         sendReply(res, plan.turn, model, isStream);
