@@ -46,7 +46,7 @@ export function findPackageRoot(moduleUrl: string): string {
   return dir;
 }
 
-/** The user's home directory, for harness install-location lookups only. */
+/** The user's home directory: where harnesses are installed and agents load global skills. */
 export function getHomeDir(): string {
   return os.homedir();
 }
