@@ -11,6 +11,7 @@ import { describeFsError, getFsHint } from "../store/fs-errors.js";
 import { MAX_ROUNDS, MAX_TELL_CHARS, MAX_TIMER_SEC } from "../store/limits.js";
 import { DEFAULT_CONFIG } from "../store/schema/config-defaults.js";
 import { defineContractVerbs } from "./commands/contract.js";
+import { definePulseCommands } from "./commands/pulse-define.js";
 import { createCliContext, type CliContext, type GlobalOptions } from "./context.js";
 import { subscribeNotifier, type Notifier } from "./notify.js";
 import { color } from "./format.js";
@@ -37,9 +38,10 @@ Examples:
   bosun tell latest "keep the old API"         a message for the worker's next prompt
   bosun _ wait latest --only-asks              JSON for scripts and agents (bosun _ --help)
   bosun monitor                                watch and steer the latest run in the terminal
+  bosun pulse init && bosun pulse up           the autonomous loop: sensors, goals, one move a beat
 
 Files: bosun.yaml (config), .bosun/runs/<run>/ (run.json, events.jsonl, plan.json, tasks/…),
-.bosun/asks/, .bosun/tells/; a team run's worktrees are outside the repository (bosun run --help).
+.bosun/asks/, .bosun/tells/, .bosun/pulse/ (the loop's playbook, goals, sensors, journal); a team run's worktrees are outside the repository (bosun run --help).
 Docs: README.md; how bosun is built: docs/architecture.md.`;
 
 const REVIEW_HELP_FOOTER = `
@@ -178,6 +180,8 @@ const NOTIFY_COMMANDS = new Set([
 
 /** Commands that drive a run: their outcome must not depend on whether anyone still reads their output. */
 const FLOW_COMMANDS = new Set([
+  "daemon",
+  "once",
   "review",
   "run",
   "pipeline",
@@ -754,6 +758,20 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     );
 
   defineContractVerbs(program.command("_"), { ctx, done });
+  definePulseCommands(program.command("pulse"), { ctx, done });
+
+  program
+    .command("skill")
+    .description("bosun's operator skill for agent concierges (Claude Code, Codex, pi, …)")
+    .command("install")
+    .description(
+      "place SKILL.md in .claude/skills/bosun/ and .agents/skills/bosun/ of this repository (--global: of your home)",
+    )
+    .option("--dir <dir>", "install into <dir>/bosun/SKILL.md instead")
+    .option("--global", "install under your home directory")
+    .action(async (options: { dir?: string; global?: boolean }, command: Command) =>
+      done(await (await import("./commands/skill.js")).runSkillInstall(ctx(command), options)),
+    );
 
   program
     .command("demo")

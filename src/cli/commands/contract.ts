@@ -7,7 +7,9 @@ import { InvalidArgumentError, type Command, type CommanderError } from "command
 import { UsageError } from "../../errors.js";
 import { MAX_TIMER_SEC } from "../../store/limits.js";
 import type { CliContext } from "../context.js";
+import type * as PulseVerbsModule from "../contract/pulse-verbs.js";
 import type * as ReadVerbsModule from "../contract/read-verbs.js";
+import { parseMoveList } from "./pulse-define.js";
 // Small (no zod): the error path must print even when a verb's module fails to load.
 import { printContractError } from "../contract/output.js";
 import { definePulseFileVerbs } from "./contract-pulse.js";
@@ -18,7 +20,8 @@ Output: one JSON document on stdout, {"contract": 1, …}; its JSON Schema: bosu
 A failure prints {"contract": 1, "error": {"code", "message", "exitCode"}} instead.
 
 Exit codes: 0 done (wait: something changed), 1 bosun's state is in the way (code "state"),
-2 usage or config error ("usage", "config"), 124 wait --timeout passed with nothing changed,
+2 usage or config error ("usage", "config"), 3 wait --actionable: the pulse's daemon is down,
+124 wait --timeout passed with nothing changed,
 130 interrupted ("cancelled"), 70 a bug ("internal").`;
 
 /** The read verbs' module, loaded when one runs. */
@@ -54,6 +57,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     }
   };
   const reads = (): Promise<ReadVerbs> => import("../contract/read-verbs.js");
+  const pulseVerbs = (): Promise<typeof PulseVerbsModule> => import("../contract/pulse-verbs.js");
 
   contract
     .command("runs")
@@ -134,31 +138,69 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
       parseSeq,
     )
     .option("--timeout <seconds>", "give up after this long: exit 124", parseWaitTimeoutSec)
+    .option(
+      "--actionable",
+      "the pulse: return when an ask or a held decision waits for a human (at once if one does); exit 3 when its daemon is down",
+    )
     .description(
       "block until something changes (a journal event, an ask opened or answered), print it, exit",
     )
     .action(
       (
         wanted: string | undefined,
-        options: { onlyAsks?: boolean; since?: number; timeout?: number },
+        options: { onlyAsks?: boolean; since?: number; timeout?: number; actionable?: boolean },
         command: Command,
       ) =>
         run(async () =>
-          (await import("../contract/wait.js")).runContractWait(ctx(command), wanted, {
-            ...(options.onlyAsks === true ? { onlyAsks: true } : {}),
-            ...(options.since === undefined ? {} : { since: options.since }),
-            ...(options.timeout === undefined ? {} : { timeoutSec: options.timeout }),
-            // On stderr: stdout holds only the result. A script may wait for this line.
-            onReady: (what) => process.stderr.write(`waiting for ${what}\n`),
-          }),
+          options.actionable === true
+            ? (await pulseVerbs()).runContractWaitActionable(ctx(command), {
+                ...(options.timeout === undefined ? {} : { timeoutSec: options.timeout }),
+                onReady: (what) => process.stderr.write(`waiting for ${what}\n`),
+              })
+            : (await import("../contract/wait.js")).runContractWait(ctx(command), wanted, {
+                ...(options.onlyAsks === true ? { onlyAsks: true } : {}),
+                ...(options.since === undefined ? {} : { since: options.since }),
+                ...(options.timeout === undefined ? {} : { timeoutSec: options.timeout }),
+                // On stderr: stdout holds only the result. A script may wait for this line.
+                onReady: (what) => process.stderr.write(`waiting for ${what}\n`),
+              }),
         ),
     );
   defineWorkerHostVerbs(contract, deps);
   contract
+    .command("state")
+    .description(
+      "the pulse: daemon, budgets, sensor readings, goals, the held decision, workers, asks, journal tail",
+    )
+    .action((_options: unknown, command: Command) =>
+      run(async () => (await pulseVerbs()).runContractState(ctx(command))),
+    );
+  contract
+    .command("decision")
+    .argument("<verb>", "approve or reject")
+    .argument("<decision>", "the held decision's id (bosun _ state shows it)")
+    .option("--only <moves>", "only these moves, by number: 1,3", parseMoveList)
+    .description("approve (and run) or reject the moves a pulse decision holds for a human")
+    .action((verb: string, decision: string, options: { only?: number[] }, command: Command) =>
+      run(async () =>
+        (await pulseVerbs()).runContractDecision(ctx(command), verb, decision, options.only),
+      ),
+    );
+  contract
+    .command("run")
+    .argument("<command...>", "the command, after --")
+    .option("--reason <text>", "why, for the journal")
+    .description(
+      "run a command through the pulse's gate (allow-listed: at once; else held for a human; dangerous: blocked)",
+    )
+    .action((words: string[], options: { reason?: string }, command: Command) =>
+      run(async () => (await pulseVerbs()).runContractRun(ctx(command), words, options.reason)),
+    );
+  contract
     .command("schema")
     .argument(
       "<verb>",
-      "runs, status, board, events, asks, answer, tell, wait, schema, error, notify, or a pulse verb (goal.write, schedule.list, claim, …)",
+      "runs, status, board, events, asks, answer, tell, wait, state, actionable, decision, schema, error, notify, or a pulse file verb (goal.write, schedule.list, claim, …)",
     )
     .description(
       "the JSON Schema (draft 2020-12) of a verb's output, of errors, or of notifications",
