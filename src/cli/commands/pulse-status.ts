@@ -117,8 +117,7 @@ export function formatPulseStatus(status: PulseStatus): string {
       `  ${reading.name}: ${reading.status === "ok" ? JSON.stringify(reading.signal).slice(0, 100) : `FAILED: ${reading.error}`}`,
     );
   lines.push(`Goals (${status.goals.length}):`);
-  for (const goal of status.goals)
-    lines.push(`  ${goal.id}: ${goal.text.trim().split("\n")[0]?.slice(0, 100) ?? ""}`);
+  for (const goal of status.goals) lines.push(`  ${goal.id}: ${getSummaryLine(goal.text)}`);
   if (status.heldDecision !== null) {
     const held = status.heldDecision;
     lines.push(`Waiting for a human: decision ${held.id} — ${held.critique}`);
@@ -143,4 +142,11 @@ export function formatPulseStatus(status: PulseStatus): string {
     for (const line of status.journalTail.slice(-5)) lines.push(`  ${line}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** A goal's first line that is not a heading, for a one-line listing. */
+function getSummaryLine(text: string): string {
+  const lines = text.split("\n").map((line) => line.trim());
+  const line = lines.find((l) => l !== "" && !l.startsWith("#")) ?? lines[0] ?? "";
+  return line.length > 100 ? `${line.slice(0, 97)}…` : line;
 }

@@ -169,19 +169,12 @@ interface Wakeups {
   close(): void;
 }
 
-/** Files of `.bosun/pulse/` the loop itself writes every beat: a change there wakes no one. */
-const OWN_FILES = new Set([
-  "state.json",
-  "readings.json",
-  "journal.md",
-  "daemon.json",
-  "daemon.pid",
-  "daemon.log",
-  "beat.lock",
-  "decisions",
-  "snapshots",
-  "playbook-history",
-]);
+/**
+ * Files directly in `.bosun/pulse/` whose change wakes the loop: what a human edits. Everything
+ * else there is the loop's own (its state, journal, lock and their temp files): a change to
+ * those must never wake it, or each beat would wake the next.
+ */
+const WAKING_FILES = new Set(["PLAYBOOK.md", "paused"]);
 
 function createWakeups(env: PulseEnv): Wakeups {
   const { paths } = env;
@@ -236,7 +229,7 @@ function createWakeups(env: PulseEnv): Wakeups {
     );
   };
   watch(paths.pulse.dir, (name) => {
-    if (name === undefined || !OWN_FILES.has(name)) trigger(`.bosun/pulse/${name ?? ""} changed`);
+    if (name !== undefined && WAKING_FILES.has(name)) trigger(`.bosun/pulse/${name} changed`);
   });
   for (const dir of [paths.pulse.goalsDir, paths.pulse.sensorsDir, paths.pulse.schedulesDir])
     watch(dir, (name) => trigger(`${path.relative(paths.pulse.dir, dir)}/${name ?? ""} changed`));
