@@ -100,6 +100,15 @@ export function definePulseCommands(pulse: Command, deps: PulseDeps): void {
     .action(async (_options: unknown, command: Command) =>
       done(await (await load()).runPulseWatch(ctx(command))),
     );
+  pulse
+    .command("improve")
+    .description(
+      "mine the pulse's own failures and file at most three proposals for its playbook or config (nothing applies without --apply N)",
+    )
+    .option("--apply <n>", "apply proposal N (.bosun/pulse/proposals/N.md)", parseProposalNumber)
+    .action(async (options: { apply?: number }, command: Command) =>
+      done(await (await load()).runPulseImprove(ctx(command), options)),
+    );
   for (const verb of ["approve", "reject"] as const)
     pulse
       .command(verb)
@@ -132,4 +141,10 @@ export function parseMoveList(value: string): number[] {
   if (parts.some((part) => !/^[1-9][0-9]*$/.test(part)))
     throw new InvalidArgumentError("expected move numbers separated by commas, such as 1,3.");
   return [...new Set(parts.map(Number))];
+}
+
+function parseProposalNumber(value: string): number {
+  if (!/^[1-9][0-9]{0,6}$/.test(value))
+    throw new InvalidArgumentError("expected a proposal number, such as 2.");
+  return Number(value);
 }

@@ -109,6 +109,43 @@ export async function runPulseSettle(
   return record.actions.some((item) => item.status === "failed") ? 1 : 0;
 }
 
+/** `bosun pulse improve [--apply N]`. */
+export async function runPulseImprove(
+  ctx: CliContext,
+  options: { apply?: number },
+): Promise<number> {
+  const env = await createPulseEnv(ctx);
+  const improve = await import("../../flows/pulse/improve.js");
+  if (options.apply !== undefined) {
+    const change = await improve.applyProposal(env, options.apply);
+    if (ctx.isJson) printJson({ applied: options.apply, change });
+    else process.stdout.write(`Applied proposal ${options.apply}: ${change}\n`);
+    return 0;
+  }
+  const outcome = await improve.proposeImprovements(env);
+  if (ctx.isJson) {
+    printJson(outcome);
+    return 0;
+  }
+  if (outcome.weaknesses.length === 0) {
+    process.stdout.write(
+      "No weakness found in the pulse's recent traces: no proposal, no model call.\n",
+    );
+    return 0;
+  }
+  process.stdout.write("Weaknesses:\n");
+  for (const weakness of outcome.weaknesses)
+    process.stdout.write(
+      `  ${weakness.kind}: ${weakness.count} (e.g. ${weakness.examples[0] ?? ""})\n`,
+    );
+  if (outcome.files.length === 0) process.stdout.write("The brain proposed nothing.\n");
+  for (const [i, file] of outcome.files.entries())
+    process.stdout.write(
+      `Proposal: ${outcome.proposals[i]?.title ?? ""}\n  ${file}\n  apply with: bosun pulse improve --apply ${path.basename(file, ".md")}\n`,
+    );
+  return 0;
+}
+
 /** `bosun pulse daemon`: the loop in the foreground until SIGTERM or Ctrl-C. */
 export async function runPulseDaemonCommand(ctx: CliContext): Promise<number> {
   const env = await createPulseEnv(ctx);
