@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { resolveHarness } from "../../agents/harnesses.js";
 import { createAskId, writeAsk } from "../../human/asks.js";
+import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { listSchedules, takeDueSchedules } from "../../human/pulse-schedules.js";
 import type { PulseSchedule } from "../../store/schema/pulse-schedule.js";
 import {
@@ -89,6 +90,7 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
   if (options.isDryRun === true) return dryRun(env, state, readings, options);
 
   state.beats += 1;
+  await endOrphanedBrain(env, state);
   await writeLastReadings(paths, readings);
   const flapping = noteSignals(state, readings);
   // Crashed moves first, then the humans' answers: both change what the brain should see.
@@ -121,6 +123,20 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
   }
   const brainWorld = await buildBrainWorld(env, state, world, fired, flapping);
   return decideAndAct(env, state, world, brainWorld, reason);
+}
+
+/**
+ * A brain call the last process never finished (it was killed mid-call): its CLI may still run,
+ * in its own process group, and is ended from its pid file before anything else happens.
+ */
+async function endOrphanedBrain(env: PulseEnv, state: PulseState): Promise<void> {
+  const logDir = state.brainLogDir;
+  if (logDir === undefined) return;
+  const graceMs = env.config.dispatch.graceSec * 1000;
+  for (const dir of [logDir, path.join(logDir, "attempt-2")])
+    if (await killSpawnFromPidFile(path.join(dir, "agent.pid"), graceMs))
+      env.log(`ended a brain call left running by a stopped pulse (${dir})`);
+  delete state.brainLogDir;
 }
 
 async function sense(env: PulseEnv, nowMs: number): Promise<SensorReading[]> {
@@ -238,9 +254,11 @@ async function decideAndAct(
   const nowMs = env.now();
   const readings = [...world.readings];
   state.brainCallTimesMs = [...state.brainCallTimesMs.filter((t) => nowMs - t < HOUR_MS), nowMs];
+  const decisionId = createDecisionId(new Date(nowMs));
+  const logDir = path.join(paths.pulse.decisionsDir, decisionId, "brain");
+  state.brainLogDir = logDir;
   // Counted before the call: a crash mid-call must not hand the loop a free call.
   await writePulseState(paths, state);
-  const decisionId = createDecisionId(new Date(nowMs));
   await writeSnapshot(env, decisionId, world.snapshot);
   const harness = resolveHarness(config.pulse.brain, config.agents);
   if (config.pulse.brainModel !== "") harness.model = config.pulse.brainModel;
@@ -251,12 +269,13 @@ async function decideAndAct(
     world: brainWorld,
     maxActions: config.pulse.maxActions,
     cwd: env.repoRoot,
-    logDir: path.join(paths.pulse.decisionsDir, decisionId, "brain"),
+    logDir,
     timeoutMs: config.dispatch.timeoutSec * 1000,
     prices: config.prices,
     ...(env.signal === undefined ? {} : { signal: env.signal }),
   });
   addSpend(state, result.call.costUsd, nowMs);
+  delete state.brainLogDir;
   if (!result.ok) {
     state.consecutiveFailures += 1;
     state.lastFailure = {

@@ -123,6 +123,11 @@ export const PulseStateSchema = z.object({
   brainCallTimesMs: z.array(z.number().int().nonnegative()),
   /** USD spent by UTC day (`2026-12-03`), the daily cap; only the last few days kept. */
   spendUsdByDay: z.record(z.string(), z.number().nonnegative()),
+  /**
+   * The folder of the brain call under way (written before it starts): a daemon killed mid-call
+   * leaves the brain's CLI running, and the next beat ends it from its pid file there.
+   */
+  brainLogDir: z.string().optional(),
   /** Signals of each sensor over its last readings, to spot a flapping one. */
   signalHistory: z.record(z.string(), z.array(z.string())).optional(),
 });
