@@ -21,7 +21,7 @@ import { RunEventSchema, type RunEvent, type RunEventInput } from "../src/store/
 import { PlanSchema } from "../src/store/schema/plan.js";
 import { RunSchema } from "../src/store/schema/run.js";
 import { createBenchPlan, getBenchTaskId } from "./team-run.js";
-import { CLI, median, percentile, row, verdict } from "./util.js";
+import { CLI, median, percentile, row, verdict, readCpuSec } from "./util.js";
 
 const TASKS = 1_000;
 const LIVE_AGENTS = 8;
@@ -125,13 +125,6 @@ function readMessages(
     }
   })();
   return controller;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-async function readCpuSec(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function readRssMb(pid: number): Promise<number> {

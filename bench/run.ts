@@ -8,7 +8,9 @@
  * 5. team runs (team.ts): a real 200-task run at --max-parallel 8, bosun's CPU while agents work,
  *    and the state side of a 1,000-task run;
  * 6. `bosun dashboard` (dashboard.ts) on a 1,000-task run with 8 live agents: event on disk to the
- *    SSE client (target: ≤ 100 ms), server CPU while idle, memory.
+ *    SSE client (target: ≤ 100 ms), server CPU while idle, memory;
+ * 7. `bosun pulse` (pulse.ts): one beat's own overhead, and an idle daemon on 10 steady sensors —
+ *    model calls (target: none) and CPU per hour (target: ≤ 0.5 % of a core).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -21,6 +23,7 @@ import { RunStore } from "../src/store/run-store.js";
 import { runGit } from "../src/workspace/git.js";
 import { benchDashboard } from "./dashboard.js";
 import { benchPipeline } from "./pipeline.js";
+import { benchPulse } from "./pulse.js";
 import { benchTeam } from "./team.js";
 import { CLI, createRepo, row, spawnDirect, time } from "./util.js";
 
@@ -165,6 +168,8 @@ async function main(): Promise<void> {
     );
     await benchTeam(path.join(dir, "team"), (line) => process.stdout.write(`${line}\n`));
     await benchDashboard(path.join(dir, "dashboard"), (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write("\n");
+    await benchPulse(path.join(dir, "pulse"), (line) => process.stdout.write(`${line}\n`));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
  * and the rows of the printed table.
  */
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runGit } from "../src/workspace/git.js";
@@ -101,4 +101,11 @@ export function row(label: string, value: string, note: string): string {
 /** `met` or `MISSED`, for a target next to a figure (a benchmark never fails on one). */
 export function verdict(isMet: boolean): string {
   return isMet ? "met" : "MISSED";
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export async function readCpuSec(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -53,7 +53,7 @@ import { listStrandedAsks } from "./worker-health.js";
 import {
   describeWorldChanges,
   gatherWorld,
-  readLastSnapshot,
+  readSnapshot,
   writeSnapshot,
   type GatheredWorld,
 } from "./world.js";
@@ -93,12 +93,16 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
   await endOrphanedBrain(env, state);
   await writeLastReadings(paths, readings);
   const flapping = noteSignals(state, readings);
-  // Crashed moves first, then the humans' answers: both change what the brain should see.
-  const interrupted = await recoverStartedActions(env);
+  // Crashed moves first, then the humans' answers: both change what the brain should see. The
+  // unsettled decisions are read once for the whole beat (again only if answers settled some).
+  let open = await listOpenDecisions(paths);
+  const interrupted = await recoverStartedActions(env, open);
   if (interrupted.length > 0) state.lastFailure = { atMs: nowMs, message: interrupted.join("; ") };
-  await settleAnsweredAsks(env);
+  if ((await settleAnsweredAsks(env, open)) > 0 || interrupted.length > 0)
+    open = await listOpenDecisions(paths);
+  const held = findHeld(open);
 
-  const early = await getEarlyStop(env, readings);
+  const early = getEarlyStop(env, readings, held);
   if (early !== undefined) {
     await writePulseState(paths, state);
     return early;
@@ -121,7 +125,7 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
     await writePulseState(paths, state);
     return { kind: "skipped", reason: blocked ?? "nothing changed", readings };
   }
-  const brainWorld = await buildBrainWorld(env, state, world, fired, flapping);
+  const brainWorld = await buildBrainWorld(env, state, world, fired, flapping, held);
   return decideAndAct(env, state, world, brainWorld, reason);
 }
 
@@ -152,12 +156,12 @@ async function sense(env: PulseEnv, nowMs: number): Promise<SensorReading[]> {
 }
 
 /** Paused, or a decision still held for a human (one decision in flight): no brain this beat. */
-async function getEarlyStop(
+function getEarlyStop(
   env: PulseEnv,
   readings: SensorReading[],
-): Promise<BeatOutcome | undefined> {
+  held: PulseDecisionRecord | undefined,
+): BeatOutcome | undefined {
   if (existsSync(env.paths.pulse.pausedFile)) return { kind: "paused", readings };
-  const held = await findHeldDecision(env);
   if (held === undefined) return undefined;
   return {
     kind: "skipped",
@@ -170,9 +174,11 @@ async function getEarlyStop(
 export async function findHeldDecision(
   env: Pick<PulseEnv, "paths">,
 ): Promise<PulseDecisionRecord | undefined> {
-  return (await listOpenDecisions(env.paths)).find((record) =>
-    record.actions.some((item) => item.status === "awaiting"),
-  );
+  return findHeld(await listOpenDecisions(env.paths));
+}
+
+function findHeld(open: readonly PulseDecisionRecord[]): PulseDecisionRecord | undefined {
+  return open.find((record) => record.actions.some((item) => item.status === "awaiting"));
 }
 
 async function dryRun(
@@ -195,7 +201,7 @@ async function dryRun(
           nowMs,
           env.config.pulse,
         ) ?? "nothing changed (a real beat would call no model)");
-  const brainWorld = await buildBrainWorld(env, state, world, due, []);
+  const brainWorld = await buildBrainWorld(env, state, world, due, [], await findHeldDecision(env));
   const prompt = buildBrainPrompt(brainWorld, { maxActions: env.config.pulse.maxActions }).text;
   return { kind: "dry-run", reason, prompt, readings };
 }
@@ -206,15 +212,15 @@ async function buildBrainWorld(
   world: GatheredWorld,
   fired: readonly PulseSchedule[],
   flapping: readonly string[],
+  held: PulseDecisionRecord | undefined,
 ): Promise<BrainWorld> {
-  const [journalTail, stranded, lastSnapshot, held] = await Promise.all([
+  const [journalTail, stranded, lastSnapshot] = await Promise.all([
     readPulseJournalTail(env.paths, JOURNAL_TAIL_LINES),
     listStrandedAsks(env.paths, {
       nowMs: env.now(),
       stuckMs: env.config.pulse.workerStuckSec * 1000,
     }).then((asks) => new Set(asks.map((item) => item.ask.id))),
-    readLastSnapshot(env),
-    findHeldDecision(env),
+    readSnapshot(env, state.lastDecisionId),
   ]);
   const changes = describeWorldChanges(lastSnapshot, world.snapshot);
   for (const name of flapping)
@@ -260,6 +266,7 @@ async function decideAndAct(
   // Counted before the call: a crash mid-call must not hand the loop a free call.
   await writePulseState(paths, state);
   await writeSnapshot(env, decisionId, world.snapshot);
+  state.lastDecisionId = decisionId;
   const harness = resolveHarness(config.pulse.brain, config.agents);
   if (config.pulse.brainModel !== "") harness.model = config.pulse.brainModel;
   env.log(`${decisionId}: deciding (${reason}) with ${config.pulse.brain}…`);

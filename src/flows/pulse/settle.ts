@@ -9,7 +9,6 @@ import { StateError, UsageError, getErrorMessage } from "../../errors.js";
 import { readAsk, writeAnswer } from "../../human/asks.js";
 import {
   appendPulseJournal,
-  listOpenDecisions,
   readDecisionRecord,
   writeDecisionRecord,
 } from "../../store/pulse-store.js";
@@ -113,9 +112,12 @@ export async function runReadyActions(
  * `pending` and run again; the others become `interrupted`, journaled, never re-fired. Returns
  * the lines the brain should hear (the last failure).
  */
-export async function recoverStartedActions(env: PulseEnv): Promise<string[]> {
+export async function recoverStartedActions(
+  env: PulseEnv,
+  open: readonly PulseDecisionRecord[],
+): Promise<string[]> {
   const notes: string[] = [];
-  for (const record of await listOpenDecisions(env.paths)) {
+  for (const record of open) {
     const started = record.actions.filter((item) => item.status === "started");
     if (started.length === 0) continue;
     for (const item of started) {
@@ -241,8 +243,12 @@ async function answerApprovalAsk(env: PulseEnv, record: PulseDecisionRecord): Pr
  * Held moves whose ask a human answered through the mailbox (`bosun _ answer`, `bosun answer`,
  * the page): approve settles every held move of the decision, reject drops them.
  */
-export async function settleAnsweredAsks(env: PulseEnv): Promise<void> {
-  for (const record of await listOpenDecisions(env.paths)) {
+export async function settleAnsweredAsks(
+  env: PulseEnv,
+  open: readonly PulseDecisionRecord[],
+): Promise<number> {
+  let settled = 0;
+  for (const record of open) {
     if (record.askId === undefined) continue;
     if (!record.actions.some((item) => item.status === "awaiting")) continue;
     const { answer, answerProblem } = await readAsk(env.paths, record.askId);
@@ -252,5 +258,7 @@ export async function settleAnsweredAsks(env: PulseEnv): Promise<void> {
       isReject: answer.answer !== "approve",
       by: `answer to ${record.askId} (${answer.source})`,
     });
+    settled += 1;
   }
+  return settled;
 }

@@ -5,7 +5,7 @@
  * decision, in words the brain reads.
  */
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import path from "node:path";
 import stableStringify from "fast-json-stable-stringify";
 import { z } from "zod";
 import { listAsks, type AskWithAnswer } from "../../human/asks.js";
@@ -120,27 +120,22 @@ export async function writeSnapshot(
   snapshot: WorldSnapshot,
 ): Promise<void> {
   await writeJsonAtomic(
-    `${env.paths.pulse.snapshotsDir}/${decisionId}.json`,
+    path.join(env.paths.pulse.snapshotsDir, `${decisionId}.json`),
     WorldSnapshotSchema,
     snapshot,
   );
 }
 
-/** What the newest decision saw, or null before the first. */
-export async function readLastSnapshot(env: PulseEnv): Promise<WorldSnapshot | null> {
-  let names: string[];
-  try {
-    names = (await readdir(env.paths.pulse.snapshotsDir)).filter(
-      (name) => name.startsWith("D-") && name.endsWith(".json"),
-    );
-  } catch {
-    return null;
-  }
-  const newest = names.sort().at(-1);
-  if (newest === undefined) return null;
-  return readJson(`${env.paths.pulse.snapshotsDir}/${newest}`, WorldSnapshotSchema).catch(
-    () => null,
-  );
+/** What decision `decisionId` saw (the newest one's is read each decision), or null. */
+export async function readSnapshot(
+  env: PulseEnv,
+  decisionId: string | undefined,
+): Promise<WorldSnapshot | null> {
+  if (decisionId === undefined) return null;
+  return readJson(
+    path.join(env.paths.pulse.snapshotsDir, `${decisionId}.json`),
+    WorldSnapshotSchema,
+  ).catch(() => null);
 }
 
 /** What changed since `before`, one line each, for the brain. */

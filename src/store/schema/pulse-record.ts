@@ -108,6 +108,8 @@ export const PulseStateSchema = z.object({
   beats: z.number().int().nonnegative(),
   /** The world hash the last decision (or skip) saw. */
   lastWorldHash: z.string().optional(),
+  /** The newest decision: its snapshot is what the next decision is told changed since. */
+  lastDecisionId: z.string().optional(),
   /** When the brain last decided, and when its last decision was a noop (ms since the epoch). */
   lastDecisionAtMs: z.number().int().nonnegative().optional(),
   lastNoopAtMs: z.number().int().nonnegative().optional(),
