@@ -107,6 +107,28 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
         ),
     );
   worker
+    .command("tell")
+    .argument("<id>", "worker id")
+    .argument("<text>", 'the message; "-" reads stdin')
+    .description(
+      "tell a worker something: it reads it with bosun _ told, or gets it when its current call ends",
+    )
+    .action((id: string, text: string, _options: unknown, command: Command) =>
+      run(async () => (await verbs()).runContractWorkerTell(ctx(command), id, text)),
+    );
+  contract
+    .command("told")
+    .option(
+      "--worker <id>",
+      "whose messages (default: $BOSUN_WORKER_ID, set for a worker's commands)",
+    )
+    .description(
+      "a worker's messages that waited for it, handed over once (what a worker runs between steps)",
+    )
+    .action((options: { worker?: string }, command: Command) =>
+      run(async () => (await verbs()).runContractTold(ctx(command), options.worker)),
+    );
+  worker
     .command("kill")
     .argument("<id>", "worker id")
     .description("stop a worker (its agent and everything it started); prints its worker.json")

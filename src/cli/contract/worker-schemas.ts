@@ -4,6 +4,7 @@
  * CONTRACT_OUTPUTS (schemas.ts).
  */
 import { z } from "zod";
+import { TellSchema } from "../../store/schema/tells.js";
 import { AnswerSchema, AskSchema } from "../../store/schema/asks.js";
 import { WorkerFileSchema } from "../../store/schema/pulse-worker.js";
 
@@ -71,6 +72,17 @@ export const WORKER_CONTRACT_OUTPUTS = {
     workers: z.array(WorkerListItemSchema),
     strandedAsks: z.array(StrandedAskSchema),
   }),
+  /** `bosun _ worker tell ID TEXT|-`: the tell written for the worker. */
+  "worker-tell": z.object({
+    ...envelope,
+    tell: TellSchema,
+    /** The worker's status when it was told. */
+    workerStatus: z.string(),
+    /** When the worker gets it, for a human. */
+    message: z.string(),
+  }),
+  /** `bosun _ told [--worker ID]`: the messages that waited for the worker, handed over once. */
+  told: z.object({ ...envelope, workerId: z.string(), tells: z.array(TellSchema) }),
   /** `bosun _ worker-host ID` (run by `worker start`, detached): the worker as it ended. */
   "worker-host": z.object({ ...envelope, worker: WorkerFileSchema }),
 } as const;

@@ -7,7 +7,14 @@ import path from "node:path";
 import { CancelledError, UsageError, type StateError } from "../../errors.js";
 import { listStrandedAsks, listWorkers } from "../../flows/pulse/worker-health.js";
 import { WORKER_ID_VAR, runWorkerHost } from "../../flows/pulse/worker-host.js";
-import { killWorker, startWorker } from "../../flows/pulse/workers.js";
+import {
+  killWorker,
+  startWorker,
+  takeWorkerTells,
+  writeWorkerTell,
+} from "../../flows/pulse/workers.js";
+import { readWorkerFile } from "../../store/pulse-workers.js";
+import { ENDED_WORKER_STATUSES } from "../../store/schema/pulse-worker.js";
 import { createAskId, readAsk, writeAsk, type AskWithAnswer } from "../../human/asks.js";
 import { isSafeId, type BosunPaths } from "../../store/paths.js";
 import { PULSE_ASK_RUN_ID, type Answer, type Ask } from "../../store/schema/asks.js";
@@ -274,5 +281,47 @@ export async function runContractWorkerHost(ctx: CliContext, id: string): Promis
   const bosunCommand = `${await getBosunCommand()} --root ${quoteForShell(mainCheckout)}`;
   const worker = await runWorkerHost(paths, config, id, { signal: ctx.signal, bosunCommand });
   printContract("worker-host", { worker });
+  return 0;
+}
+
+/** Writes a tell for a worker; its session gets it through `bosun _ told` or a follow-up. */
+export async function runContractWorkerTell(
+  ctx: CliContext,
+  id: string,
+  text: string,
+): Promise<number> {
+  if (!isSafeId(id))
+    throw new UsageError(`Invalid worker id ${JSON.stringify(id)} (the ID argument).`);
+  const message =
+    text === "-" ? await readStdinText(1024 * 1024, "The message on stdin is over 1 MB.") : text;
+  if (message.trim() === "") throw new UsageError(`The message to worker ${id} is empty.`);
+  const paths = await ctx.getStatePaths();
+  const tell = await writeWorkerTell(paths, id, message, "contract");
+  const worker = await readWorkerFile(paths, id);
+  const status = worker?.status ?? "missing";
+  printContract("worker-tell", {
+    tell,
+    workerStatus: status,
+    message:
+      worker !== null && ENDED_WORKER_STATUSES.has(worker.status)
+        ? `Told ${tell.id}, but worker ${id} has ended (${status}): it gets it only if started again.`
+        : `Told ${tell.id}: worker ${id} reads it with "bosun _ told", or gets it when its current call ends.`,
+  });
+  return 0;
+}
+
+/** Hands a worker the messages waiting for it (default: the worker this process runs under). */
+export async function runContractTold(
+  ctx: CliContext,
+  wanted: string | undefined,
+): Promise<number> {
+  const id = wanted ?? process.env[WORKER_ID_VAR];
+  if (id === undefined || id === "")
+    throw new UsageError(
+      `Whose messages? Give --worker ID (a worker's own commands have ${WORKER_ID_VAR} set).`,
+    );
+  if (!isSafeId(id)) throw new UsageError(`Invalid worker id ${JSON.stringify(id)}.`);
+  const paths = await ctx.getStatePaths();
+  printContract("told", { workerId: id, tells: await takeWorkerTells(paths, id) });
   return 0;
 }

@@ -7,7 +7,8 @@
 import { CancelledError, StateError, getErrorMessage } from "../../errors.js";
 import { dispatch, type DispatchResult } from "../../agents/dispatch.js";
 import { resolveHarness, type ResolvedHarness } from "../../agents/harnesses.js";
-import { markTellDelivered, readTells } from "../../human/tells.js";
+import { markTellDelivered } from "../../human/tells.js";
+import { readWorkerTells } from "./workers.js";
 import { readOwnIdentity } from "../../proc/liveness.js";
 import { runProcess } from "../../proc/run-process.js";
 import type { BosunPaths } from "../../store/paths.js";
@@ -16,7 +17,6 @@ import {
   readExistingWorkerFile,
   writeWorkerFile,
 } from "../../store/pulse-workers.js";
-import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { Config } from "../../store/schema/config.js";
 import { ENDED_WORKER_STATUSES, type WorkerFile } from "../../store/schema/pulse-worker.js";
 import type { Tell } from "../../store/schema/tells.js";
@@ -167,7 +167,7 @@ export function createWorkerPrompt(worker: WorkerFile, bosunCommand: string): st
     "",
     "## Messages while you work",
     "",
-    "A human may send you a message while you work. It reaches you after this call ends, in a follow-up of this same session: finish what you are doing, and stop when the task is done.",
+    `A human may send you a message while you work. Between steps, read any that arrived with \`${bosun} _ told\` (it prints them once, as JSON: "tells"[]."text"); what you have not read by the time this call ends reaches you in a follow-up of this same session. Finish what you are doing, and stop when the task is done.`,
     "",
     "## Done",
     "",
@@ -235,12 +235,6 @@ async function end(
   change: Partial<WorkerFile>,
 ): Promise<WorkerFile> {
   return update({ ...change, status, endedAt: new Date().toISOString() });
-}
-
-/** The tells waiting for this worker, oldest first. */
-async function readWorkerTells(paths: BosunPaths, workerId: string): Promise<Tell[]> {
-  const { pending } = await readTells(paths, PULSE_ASK_RUN_ID);
-  return pending.filter((tell) => tell.taskId === workerId);
 }
 
 function createTellPrompt(tells: readonly Tell[]): string {

@@ -8,7 +8,7 @@ import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
 import { getWorkerFiles, readWorkerFile, writeWorkerFile } from "../../store/pulse-workers.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { WorkerFile, WorkerStatus } from "../../store/schema/pulse-worker.js";
-import { startWorker } from "./workers.js";
+import { readWorkerTells, startWorker, takeWorkerTells, writeWorkerTell } from "./workers.js";
 
 const CONFIG: Config = { ...DEFAULT_CONFIG, pulse: { ...DEFAULT_CONFIG.pulse, worker: "offline" } };
 /** A host that does nothing: `sh -c 'exit 0' sh --root … _ worker-host ID`. */
@@ -83,5 +83,21 @@ describe("starting a worker", () => {
       reason: expect.stringContaining("its host process could not start") as unknown,
     });
     expect(existsSync(getWorkerFiles(paths, "w1").hostPidFile)).toBe(false);
+  });
+});
+
+describe("telling a worker", () => {
+  it("hands each message over once: what the worker took by `bosun _ told` is not given again", async () => {
+    const paths = createBosunPaths(await makeTestDir());
+    await writeLiveWorker(paths, "w1", "running");
+    await writeLiveWorker(paths, "w2", "running");
+    const first = await writeWorkerTell(paths, "w1", "use port 4000", "test");
+    await writeWorkerTell(paths, "w2", "not for w1", "test");
+    expect((await takeWorkerTells(paths, "w1")).map((tell) => tell.id)).toEqual([first.id]);
+    expect(await takeWorkerTells(paths, "w1")).toEqual([]);
+    // What the host's follow-up would give: nothing left for w1, w2's still there.
+    expect(await readWorkerTells(paths, "w1")).toEqual([]);
+    expect((await readWorkerTells(paths, "w2")).map((tell) => tell.text)).toEqual(["not for w1"]);
+    await expect(takeWorkerTells(paths, "nobody")).rejects.toThrow();
   });
 });

@@ -11,7 +11,7 @@ import { killSpawnFromPidFile, writePidFileSync } from "../../proc/pid-file.js";
 import { SPAWN_ID_VAR } from "../../proc/proc-scan.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { resolveHarness } from "../../agents/harnesses.js";
-import { createTellId, writeTell } from "../../human/tells.js";
+import { createTellId, markTellDelivered, readTells, writeTell } from "../../human/tells.js";
 import { readTextOrNull } from "../../store/json-file.js";
 import { SAFE_ID_RULE, isSafeId, type BosunPaths } from "../../store/paths.js";
 import {
@@ -260,4 +260,22 @@ function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: gone already, which is what was wanted.
   }
+}
+
+/** The tells waiting for this worker, oldest first. */
+export async function readWorkerTells(paths: BosunPaths, workerId: string): Promise<Tell[]> {
+  const { pending } = await readTells(paths, PULSE_ASK_RUN_ID);
+  return pending.filter((tell) => tell.taskId === workerId);
+}
+
+/**
+ * The tells waiting for a worker, taken: each is moved under `tells/delivered/` as it is handed
+ * over, so the host's follow-up never gives it again. What a worker runs (`bosun _ told`) to
+ * read its messages mid-session.
+ */
+export async function takeWorkerTells(paths: BosunPaths, workerId: string): Promise<Tell[]> {
+  await readExistingWorkerFile(paths, workerId);
+  const tells = await readWorkerTells(paths, workerId);
+  for (const tell of tells) await markTellDelivered(paths, tell.id);
+  return tells;
 }
