@@ -437,7 +437,7 @@ describe("the pulse with the real Claude Code as its brain", () => {
     "decides on the other sensors when one hangs and one prints garbage",
     { timeout: TEST_TIMEOUT_MS },
     async () => {
-      const brain = await createBrainRepo({ pulse: { sensorTimeoutSec: 1 } });
+      const brain = await createBrainRepo({ pulse: { sensorTimeoutSec: 2 } });
       // Not exec'd: the sleep is a child the sensor's whole process tree must lose.
       await brain.writeSensor("hang", "#!/bin/sh\nsleep 300\necho '{\"signal\": 1}'\n");
       await brain.writeSensor("garbage", "#!/bin/sh\necho 'all good, trust me'\n");
@@ -446,7 +446,7 @@ describe("the pulse with the real Claude Code as its brain", () => {
       const run = await beatOk(brain);
       expect(Date.now() - started).toBeLessThan(60_000);
       expect(run.stdout).toContain('sensor ci: "green"');
-      expect(run.stdout).toContain("sensor hang: FAILED hung: no answer within 1 s");
+      expect(run.stdout).toContain("sensor hang: FAILED hung: no answer within 2 s");
       expect(run.stdout).toContain("sensor garbage: FAILED printed no JSON object");
       expect(run.stdout).toMatch(/decided D-\S+: noop done/);
       // The hung sensor's whole tree was stopped, its sleeping child too.
@@ -468,7 +468,7 @@ describe("the pulse with the real Claude Code as its brain", () => {
         expect.objectContaining({
           name: "hang",
           status: "failed",
-          error: "hung: no answer within 1 s",
+          error: "hung: no answer within 2 s",
         }),
       ]);
     },
