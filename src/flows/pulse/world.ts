@@ -150,15 +150,13 @@ export function describeWorldChanges(before: WorldSnapshot | null, after: WorldS
     "sensor",
     lines,
     (was, now) => `signal ${short(was)} → ${short(now)}`,
+    (now) => `signal ${short(now)}`,
   );
-  diffKeys(before.runs, after.runs, "run", lines, (was, now) => `${short(was)} → ${short(now)}`);
-  diffKeys(
-    before.workers,
-    after.workers,
-    "worker",
-    lines,
-    (was, now) => `${short(was)} → ${short(now)}`,
-  );
+  // A new run or worker says where it stands: the run a decision started has often finished by
+  // the next one, and "is new" alone would hide that it succeeded or failed.
+  const transition = (was: unknown, now: unknown): string => `${short(was)} → ${short(now)}`;
+  diffKeys(before.runs, after.runs, "run", lines, transition, short);
+  diffKeys(before.workers, after.workers, "worker", lines, transition, short);
   const opened = after.openAskIds.filter((id) => !before.openAskIds.includes(id));
   const closed = before.openAskIds.filter((id) => !after.openAskIds.includes(id));
   if (opened.length > 0) lines.push(`asks opened: ${opened.join(", ")}`);
@@ -172,9 +170,13 @@ function diffKeys(
   what: string,
   lines: string[],
   describe: (was: unknown, now: unknown) => string,
+  describeNew?: (now: unknown) => string,
 ): void {
   for (const [key, value] of Object.entries(after)) {
-    if (!(key in before)) lines.push(`${what} ${key} is new`);
+    if (!(key in before))
+      lines.push(
+        `${what} ${key} is new${describeNew === undefined ? "" : `: ${describeNew(value)}`}`,
+      );
     else if (stableStringify(before[key]) !== stableStringify(value))
       lines.push(`${what} ${key}: ${describe(before[key], value)}`);
   }
