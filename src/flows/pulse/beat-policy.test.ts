@@ -49,6 +49,11 @@ describe("getBrainBlock", () => {
     addSpend(state, 5, NOW);
     expect(getBrainBlock(state, NOW, pulse)).toMatch(/daily budget spent: \$5.00 of \$5.00/);
     expect(getBrainBlock(state, NOW, { ...pulse, budgetUsdPerDay: 0 })).toBeUndefined();
+    // The workers' spend counts toward the same cap.
+    expect(getBrainBlock(state, NOW, { ...pulse, budgetUsdPerDay: 8 })).toBeUndefined();
+    expect(getBrainBlock(state, NOW, { ...pulse, budgetUsdPerDay: 8 }, 3)).toMatch(
+      /daily budget spent: \$8.00 of \$8.00/,
+    );
     state.backoffUntilMs = NOW + 1;
     state.consecutiveFailures = 2;
     expect(getBrainBlock(state, NOW, pulse)).toMatch(/backing off after 2/);

@@ -49,6 +49,7 @@ export function getBrainBlock(
   state: PulseState,
   nowMs: number,
   pulse: Config["pulse"],
+  workersSpentTodayUsd = 0,
 ): string | undefined {
   if (state.quotaResetAtMs !== undefined && nowMs < state.quotaResetAtMs)
     return `the provider's limit resets at ${new Date(state.quotaResetAtMs).toISOString()}; sensing goes on`;
@@ -57,7 +58,8 @@ export function getBrainBlock(
   const calls = state.brainCallTimesMs.filter((t) => nowMs - t < HOUR_MS).length;
   if (calls >= pulse.brainCallsPerHour)
     return `brain budget spent: ${calls} of ${pulse.brainCallsPerHour} calls in the last hour; sensing goes on`;
-  const spent = state.spendUsdByDay[getUtcDay(nowMs)] ?? 0;
+  // The brain's spend and its workers': both are the loop's.
+  const spent = (state.spendUsdByDay[getUtcDay(nowMs)] ?? 0) + workersSpentTodayUsd;
   if (pulse.budgetUsdPerDay > 0 && spent >= pulse.budgetUsdPerDay)
     return `daily budget spent: $${spent.toFixed(2)} of $${pulse.budgetUsdPerDay.toFixed(2)} today (UTC); sensing goes on`;
   return undefined;

@@ -120,7 +120,9 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
           env.config.pulse,
         );
   const blocked =
-    reason === undefined ? "nothing changed" : getBrainBlock(state, nowMs, env.config.pulse);
+    reason === undefined
+      ? "nothing changed"
+      : getBrainBlock(state, nowMs, env.config.pulse, world.workersSpentTodayUsd);
   if (reason === undefined || blocked !== undefined) {
     await writePulseState(paths, state);
     return { kind: "skipped", reason: blocked ?? "nothing changed", readings };

@@ -45,6 +45,8 @@ export interface GatheredWorld {
   runs: Record<string, string>;
   /** Each worker's health and what it works on, in a line. */
   workers: Array<{ id: string; health: string; summary: string }>;
+  /** What the workers started this UTC day spent (toward `pulse.budgetUsdPerDay`). */
+  workersSpentTodayUsd: number;
   snapshot: WorldSnapshot;
 }
 
@@ -66,6 +68,10 @@ export async function gatherWorld(
     health: item.health,
     summary: firstLine(item.worker.prompt),
   }));
+  const today = new Date(env.now()).toISOString().slice(0, 10);
+  const workersSpentTodayUsd = workerItems
+    .filter((item) => item.worker.startedAt.startsWith(today))
+    .reduce((sum, item) => sum + item.worker.costUsd, 0);
   const workerHealth = Object.fromEntries(workers.map((worker) => [worker.id, worker.health]));
   const openAskIds = openAsks.map((item) => item.ask.id);
   const hash = computeWorldHash({
@@ -90,7 +96,17 @@ export async function gatherWorld(
     runs,
     workers: workerHealth,
   };
-  return { hash, playbook, goals, readings, openAsks, runs, workers, snapshot };
+  return {
+    hash,
+    playbook,
+    goals,
+    readings,
+    openAsks,
+    runs,
+    workers,
+    workersSpentTodayUsd,
+    snapshot,
+  };
 }
 
 function firstLine(text: string): string {
