@@ -1,89 +1,14 @@
 /**
- * What `bosun pulse status` (and `bosun _ state`) shows: the daemon, the loop's memory and
- * budgets, the latest readings, the goals, the decision held for a human, the workers' health,
- * the open asks and the journal's tail. Read from the files only; works with the daemon down.
+ * `bosun pulse status` for a human: the status every surface reads (flows/pulse/pulse-status.ts),
+ * as lines.
  */
-import { existsSync, statSync } from "node:fs";
-import { listAsks } from "../../human/asks.js";
-import { listGoals } from "../../human/pulse-files.js";
-import { findHeldDecision } from "../../flows/pulse/beat.js";
-import { HOUR_MS, getUtcDay } from "../../flows/pulse/beat-policy.js";
-import { readDaemonInfo } from "../../flows/pulse/daemon.js";
-import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
-import { listWorkers } from "../../flows/pulse/worker-health.js";
-import { readLastReadings, readPulseJournalTail, readPulseState } from "../../store/pulse-store.js";
-import { readLiveLockHolder } from "../../store/run-lock.js";
-import type { PulseStatus } from "../contract/pulse-schemas.js";
+import { readPulseStatus, type PulseStatus } from "../../flows/pulse/pulse-status.js";
 
 /** Everything status shows, as `--json` and `bosun _ state` print it. */
 export type { PulseStatus };
 
-/** Reads the status. */
-export async function readPulseStatus(env: PulseEnv): Promise<PulseStatus> {
-  const { paths, config } = env;
-  const nowMs = env.now();
-  const [pid, info, state, readings, goals, held, workers, asks, journalTail] = await Promise.all([
-    readLiveLockHolder(paths.pulse.daemonPidFile),
-    readDaemonInfo(env),
-    readPulseState(paths),
-    readLastReadings(paths),
-    listGoals(paths),
-    findHeldDecision(env),
-    listWorkers(paths, { nowMs, stuckMs: config.pulse.workerStuckSec * 1000 }),
-    listAsks(paths, true),
-    readPulseJournalTail(paths, 10),
-  ]);
-  const isRunning = pid !== undefined;
-  const iso = (ms: number | undefined): string | null =>
-    ms === undefined || ms <= nowMs ? null : new Date(ms).toISOString();
-  return {
-    daemon: {
-      isRunning,
-      pid: pid ?? null,
-      startedAt: isRunning ? (info?.startedAt ?? null) : null,
-      lastBeatAt: info?.lastBeatAt ?? null,
-      lastBeat: info?.lastBeat ?? null,
-      nextBeatAt: isRunning ? (info?.nextBeatAt ?? null) : null,
-      isStale: isRunning && info !== null && readMtimeMs(info.cliPath) > info.cliMtimeMs,
-    },
-    isPaused: existsSync(paths.pulse.pausedFile),
-    approval: config.pulse.approval,
-    beats: state.beats,
-    brain: {
-      harness: config.pulse.brain,
-      callsLastHour: state.brainCallTimesMs.filter((t) => nowMs - t < HOUR_MS).length,
-      callsPerHour: config.pulse.brainCallsPerHour,
-      spentTodayUsd: state.spendUsdByDay[getUtcDay(nowMs)] ?? 0,
-      budgetUsdPerDay: config.pulse.budgetUsdPerDay,
-      consecutiveFailures: state.consecutiveFailures,
-      lastFailure: state.lastFailure?.message ?? null,
-      backoffUntil: iso(state.backoffUntilMs),
-      quotaResetAt: iso(state.quotaResetAtMs),
-    },
-    readings,
-    goals,
-    heldDecision: held ?? null,
-    workers: workers.map((item) => ({
-      id: item.worker.id,
-      health: item.health,
-      summary: item.worker.prompt.trim().split("\n")[0]?.slice(0, 120) ?? "",
-    })),
-    openAsks: asks.map(({ ask }) => ({
-      id: ask.id,
-      question: ask.question,
-      options: ask.options.map((option) => option.key),
-    })),
-    journalTail,
-  };
-}
-
-function readMtimeMs(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
+/** Reads the status (the one reader every surface shares). */
+export { readPulseStatus };
 
 /** The status for a human. */
 export function formatPulseStatus(status: PulseStatus): string {
