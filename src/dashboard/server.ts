@@ -13,6 +13,7 @@ import { findHarnessLineParser } from "../agents/line-parsers.js";
 import { BosunError, getErrorMessage } from "../errors.js";
 import { createEventBus, type EventBus } from "../flows/event-bus.js";
 import type { BosunEvent } from "../flows/events.js";
+import type { PulseEnv } from "../flows/pulse/pulse-env.js";
 import { findPackageRoot, type BosunPaths } from "../store/paths.js";
 import type { Config } from "../store/schema/config.js";
 import { createDashboardActions, type DashboardActions } from "./actions.js";
@@ -38,6 +39,7 @@ import {
   readRunSummaries,
   type LogRef,
 } from "./data.js";
+import { createDashboardPulse, parseOnlyMoves, type DashboardPulse } from "./pulse.js";
 import {
   getResumeSeq,
   parseWholeNumber,
@@ -86,6 +88,8 @@ export interface DashboardOptions {
   getConfig: () => Promise<Config>;
   /** Events of the runs this dashboard continues (the CLI prints them). */
   onEvent?: (event: BosunEvent) => void;
+  /** The pulse's world for a move approved from the page (default: this repository's). */
+  getPulseEnv?: () => Promise<PulseEnv>;
 }
 
 /** A running dashboard. */
@@ -132,6 +136,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     bus,
     storeWatch,
     signal: shutdown.signal,
+    pulse: createDashboardPulse({
+      paths: options.paths,
+      getConfig: options.getConfig,
+      signal: shutdown.signal,
+      ...(options.getPulseEnv === undefined ? {} : { getPulseEnv: options.getPulseEnv }),
+    }),
   });
   let listening: { server: ServerType; address: AddressInfo };
   try {
@@ -201,6 +211,8 @@ export interface DashboardAppOptions {
   storeWatch: StoreWatch;
   /** Aborted when the server closes (ends the streams). */
   signal: AbortSignal;
+  /** The pulse's status and approvals (default: this repository's, with the real agents). */
+  pulse?: DashboardPulse;
 }
 
 /** The hono app: auth first, then the page, the API and the streams. */
@@ -208,6 +220,9 @@ export function createDashboardApp(
   options: DashboardAppOptions,
 ): Hono<{ Variables: { hasToken: boolean } }> {
   const { paths, auth, actions } = options;
+  const pulse =
+    options.pulse ??
+    createDashboardPulse({ paths, getConfig: options.getConfig, signal: options.signal });
   const files = readStaticFiles();
   // Whether the request proved the token: live agent output (a log) goes only to those that did.
   const app = new Hono<{ Variables: { hasToken: boolean } }>();
@@ -328,6 +343,7 @@ export function createDashboardApp(
     });
     return c.json({ asks });
   });
+  app.get("/api/pulse", async (c) => c.json(await pulse.readState()));
   app.get("/api/stream", (c) =>
     respondSSE(c, options.signal, async (stream, signal) => {
       const unsubscribe = options.storeWatch.subscribe(
@@ -376,6 +392,20 @@ export function createDashboardApp(
         text,
       }),
     );
+  });
+
+  app.post("/api/pulse/decisions/:id/:verb", async (c) => {
+    const verb = c.req.param("verb");
+    if (verb !== "approve" && verb !== "reject")
+      return c.json({ error: `Nothing at ${c.req.path}: approve or reject a decision.` }, 404);
+    const body = await readJsonBody(c);
+    const only = parseOnlyMoves(body.only);
+    const decision = await pulse.settle({
+      decisionId: c.req.param("id"),
+      isReject: verb === "reject",
+      ...(only === undefined ? {} : { only }),
+    });
+    return c.json({ contract: 1, decision });
   });
 
   app.notFound((c) => c.json({ error: `Nothing at ${c.req.path}.` }, 404));

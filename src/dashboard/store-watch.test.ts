@@ -108,4 +108,31 @@ describe("startStoreWatch", () => {
     close();
     await waitFor("the watchers to close", () => (countWatchers() === before ? true : undefined));
   });
+
+  it("tells of the pulse's journal, a decision and a worker's state, not of its beat lock", async () => {
+    const { paths, told, until } = await startWatching();
+    await mkdir(paths.pulse.decisionsDir, { recursive: true });
+    await until("pulse");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    told.length = 0;
+    // The loop's lock and a temp file are no news to the page.
+    await writeFile(paths.pulse.beatLockFile, "1");
+    await writeFile(`${paths.pulse.decisionFile("D-1")}.123.1.ab.tmp`, "{}");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(told).toEqual([]);
+    await writeFile(paths.pulse.journalFile, "- a move\n");
+    await until("pulse");
+    told.length = 0;
+    await writeFile(paths.pulse.decisionFile("D-1"), "{}");
+    await until("pulse");
+    told.length = 0;
+    // A worker made after the watch started: its worker.json rewritten later is told too.
+    await mkdir(paths.pulse.workerDir("w1"), { recursive: true });
+    await until("pulse");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    told.length = 0;
+    await writeFile(`${paths.pulse.workerDir("w1")}/worker.json`, "{}");
+    await until("pulse");
+    expect(told.every((change) => change.change === "pulse")).toBe(true);
+  });
 });

@@ -1,16 +1,18 @@
 /**
- * Tells the page when the runs list or the asks may have changed: a run made, removed, or its
- * run.json rewritten (by any process), an ask opened or answered. Event-driven (`watchDirectory`
- * on `.bosun/runs/`, each run's folder, `.bosun/asks/` and `.bosun/asks/answers/`), one watcher
- * set for all pages.
+ * Tells the page when the runs list, the asks or the pulse may have changed: a run made,
+ * removed, or its run.json rewritten (by any process), an ask opened or answered, a pulse file
+ * the page shows written (journal, readings, decisions, goals, workers, the daemon's files).
+ * Event-driven (`watchDirectory` on `.bosun/runs/`, each run's folder, `.bosun/asks/`,
+ * `.bosun/asks/answers/` and the pulse's folders), one watcher set for all pages.
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { isRunId, type BosunPaths } from "../store/paths.js";
+import { watchPulseFiles } from "../store/pulse-watch.js";
 import { watchDirectory, type DirectoryWatch } from "../store/watch-dir.js";
 
-/** What changed: the runs list or the asks. */
-export type StoreChangeKind = "runs" | "asks";
+/** What changed: the runs list, the asks or the pulse's status. */
+export type StoreChangeKind = "runs" | "asks" | "pulse";
 
 /** One change, as `/api/stream` sends it. */
 export interface StoreChange {
@@ -114,6 +116,7 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
     const watch = watchFolder(dir, () => tell({ change: "asks" }));
     if (watch !== undefined) folderWatches.push(watch);
   }
+  const pulseWatch = watchPulseFiles(paths, () => tell({ change: "pulse" }));
 
   return {
     subscribe: (listener) => {
@@ -124,6 +127,7 @@ export function startStoreWatch(paths: BosunPaths): StoreWatch {
       isClosed = true;
       if (timer !== undefined) clearTimeout(timer);
       for (const watch of folderWatches) watch.close();
+      pulseWatch.close();
       for (const runId of [...runWatches.keys()]) unwatchRun(runId);
     },
   };
