@@ -1,7 +1,8 @@
 // The page: loads the runs list, follows the selected run's journal over SSE (the browser's
 // EventSource resumes after the last seq it saw by itself), and renders at most once a frame,
 // only the sections the model marked changed; the clock moves the idle timers in place.
-// Diffs and agent tails are opened by hand; both need the dashboard's token.
+// Diffs and agent tails are opened by hand; both need the dashboard's token. The pulse's panel
+// is read again whenever the server says one of its files changed, and drawn part by part.
 import { renderBoard, updateBoardCards } from "./board.js";
 import {
   SECTIONS,
@@ -11,6 +12,7 @@ import {
   describeAgentEvent,
   getLaneKey,
 } from "./model.js";
+import { renderPulse } from "./pulse.js";
 import {
   h,
   renderAttention,
@@ -43,6 +45,16 @@ const state = {
   attentionKey: "",
   // What the person opened in the selected run: diffs by task id, live tails by lane key.
   views: { diffs: new Map(), tails: new Map() },
+  // The pulse: its last status (null: none here), its parts on the page (part → data as JSON),
+  // a read in flight and whether another is due after it, and when it was last read.
+  pulse: {
+    state: null,
+    drawn: new Map(),
+    isLoading: false,
+    isDue: false,
+    isDrawDue: false,
+    atMs: 0,
+  },
 };
 
 /** Most lines of an opened agent tail kept on the page. */
@@ -50,6 +62,12 @@ const LIVE_TAIL_LINES = 40;
 
 /** How often the clock redraws the plots, whose time axis runs to now. */
 const PLOTS_REDRAW_MS = 10_000;
+
+/**
+ * How often the clock reads the pulse again with no file changed: a daemon killed with -9 and a
+ * worker gone silent (stuck) change nothing on disk.
+ */
+const PULSE_REFRESH_MS = 10_000;
 
 /** A section's element id, by its name in `model.dirty`. */
 const SECTION_IDS = Object.fromEntries(
@@ -226,6 +244,8 @@ function placeSection(main, id, current, node) {
 
 /** The clock's tick: idle timers in place, the plots' time axis now and then; nothing else. */
 function tick() {
+  if (state.pulse.state !== null && Date.now() - state.pulse.atMs >= PULSE_REFRESH_MS)
+    void loadPulse();
   const { model } = state;
   if (model === undefined || state.drawnModel !== model) return;
   if (isReplaying()) {
@@ -244,6 +264,34 @@ async function loadRuns() {
   const readable = runs.find((run) => run.status !== "damaged");
   if (state.selectedId === undefined && readable !== undefined) await selectRun(readable.id);
   markDirty("runs");
+}
+
+/** Reads the pulse's status (one read at a time; a change during one earns one more after it). */
+async function loadPulse() {
+  const { pulse } = state;
+  if (pulse.isLoading) {
+    pulse.isDue = true;
+    return;
+  }
+  pulse.isLoading = true;
+  try {
+    do {
+      pulse.isDue = false;
+      pulse.atMs = Date.now();
+      pulse.state = (await api("/api/pulse")).state;
+      if (!pulse.isDrawDue) {
+        pulse.isDrawDue = true;
+        requestAnimationFrame(() => {
+          pulse.isDrawDue = false;
+          renderPulse($("pulse"), pulse.state, pulse.drawn, handlers);
+        });
+      }
+    } while (pulse.isDue);
+  } catch (error) {
+    notify(error.message);
+  } finally {
+    pulse.isLoading = false;
+  }
 }
 
 async function loadAsks() {
@@ -469,6 +517,31 @@ const handlers = {
       return false;
     }
   },
+  settlePulse: async (decisionId, isReject, only) => {
+    const verb = isReject ? "reject" : "approve";
+    const moves = only === undefined ? "every held move" : `move #${only.join(", #")}`;
+    notify(`${isReject ? "Rejecting" : "Approving"} ${moves} of ${decisionId}…`);
+    try {
+      const { decision } = await api(
+        `/api/pulse/decisions/${encodeURIComponent(decisionId)}/${verb}`,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(only === undefined ? {} : { only }),
+        },
+      );
+      const done = decision.actions
+        .filter(
+          (item) =>
+            item.decidedBy !== undefined && (only === undefined || only.includes(item.index)),
+        )
+        .map((item) => `#${item.index} ${item.status}`);
+      notify(`${decisionId}: ${done.join(", ")}`);
+    } catch (error) {
+      notify(error.message);
+    }
+    await loadPulse();
+  },
   approve: async (runId) => {
     try {
       await api(`/api/runs/${runId}/approve`, { method: "POST" });
@@ -488,7 +561,12 @@ function watchStore() {
   stream.addEventListener("changed", (message) => {
     const { change } = JSON.parse(message.data);
     if (change === "runs") void loadRuns();
-    else void loadAsks();
+    else if (change === "pulse") void loadPulse();
+    else {
+      void loadAsks();
+      // The pulse's asks are part of its status.
+      if (state.pulse.state !== null) void loadPulse();
+    }
   });
 }
 
@@ -504,6 +582,7 @@ async function start() {
   if (first !== undefined) await selectRun(first.id);
   requestRender();
   watchStore();
+  await loadPulse();
   // A clock for the idle timers only: the data itself arrives by events.
   setInterval(tick, 1000);
 }
