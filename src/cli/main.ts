@@ -145,6 +145,9 @@ answering its ask (a, or p for a gated plan) continues it inside the monitor. q 
 monitor continued is paused first (continue it with --resume). t tells the selected agent's
 worker something, as bosun tell does, in any run. NO_COLOR turns colours off.
 
+--pulse shows the pulse instead (bosun pulse status, live): j / k select a held move, a approves
+it and r rejects it (each after y), as bosun pulse approve|reject D --only N do; q quits.
+
 Exit codes: 0 quit, 1 no runs yet, 2 usage error (no terminal, no such run).`;
 
 const TELL_HELP_FOOTER = `
@@ -683,9 +686,13 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     .description(
       "watch and steer a run in the terminal: board, agents with idle timers, live output, asks, spend; keys answer, approve, tell, stop (? lists them)",
     )
+    .option(
+      "--pulse",
+      "the pulse instead of a run: daemon, budgets, goals, readings, workers, the held decision (a / r approve or reject a move), the journal",
+    )
     .addHelpText("after", MONITOR_HELP_FOOTER)
-    .action(async (run: string, _options: unknown, command: Command) =>
-      done(await (await import("./commands/monitor.js")).runMonitor(ctx(command), run)),
+    .action(async (run: string, options: { pulse?: boolean }, command: Command) =>
+      done(await (await import("./commands/monitor.js")).runMonitor(ctx(command), run, options)),
     );
 
   program

@@ -1,5 +1,5 @@
 /**
- * Puts a terminal screen up (the monitor or the client) and holds until the human quits or the
+ * Puts a terminal screen up (the monitor, the pulse's or the client) and holds until the human quits or the
  * command's stop signal ends it. The only module that calls ink's `render`.
  */
 import { render } from "ink";
@@ -8,6 +8,8 @@ import { ClientApp } from "./client-app.js";
 import { startClientSource, type ClientSourceOptions } from "./client-source.js";
 import { MonitorApp } from "./monitor-app.js";
 import { startMonitorSource, type MonitorSourceOptions } from "./monitor-source.js";
+import { PulseApp } from "./pulse-app.js";
+import { startPulseSource, type PulseSourceOptions } from "./pulse-source.js";
 import { getTheme } from "./theme.js";
 
 /**
@@ -33,6 +35,16 @@ export async function runClientScreen(options: ClientSourceOptions): Promise<voi
   const controller = startClientSource(options);
   try {
     await showScreen(h(ClientApp, { controller, theme: getTheme() }), options.signal);
+  } finally {
+    controller.close();
+  }
+}
+
+/** Shows the pulse (`bosun monitor --pulse`) until the human quits. */
+export async function runPulseScreen(options: PulseSourceOptions): Promise<void> {
+  const controller = startPulseSource(options);
+  try {
+    await showScreen(h(PulseApp, { controller, theme: getTheme() }), options.signal);
   } finally {
     controller.close();
   }
