@@ -123,6 +123,10 @@ describe("the pulse on bosun dashboard in Chromium", () => {
       expect(await page.$('[data-move="4"] [data-approve]')).toBeNull();
       expect(await page.$('[data-approve="all"]')).not.toBeNull();
 
+      // Parts whose data did not change are never redrawn: the same nodes stay on the page.
+      await page.evaluate(
+        "window.goalsPart = document.querySelector('[data-pulse-part=\"goals\"]')",
+      );
       await page.click('[data-approve="1"]');
       await page.waitForSelector('[data-move="1"][data-status="done"]');
       expect(
@@ -142,6 +146,11 @@ describe("the pulse on bosun dashboard in Chromium", () => {
       });
       await page.waitForSelector('[data-move="2"][data-status="rejected"]');
       expect(await page.evaluate("window.bosunTestMarker")).toBe("still here");
+      expect(
+        await page.evaluate(
+          "window.goalsPart === document.querySelector('[data-pulse-part=\"goals\"]')",
+        ),
+      ).toBe(true);
       expect(existsSync(join(repo.root, "old-b.txt"))).toBe(true);
 
       // The last held move rejected from the page: nothing waits any more.
