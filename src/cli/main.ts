@@ -146,7 +146,7 @@ monitor continued is paused first (continue it with --resume). t tells the selec
 worker something, as bosun tell does, in any run. NO_COLOR turns colours off.
 
 --pulse shows the pulse instead (bosun pulse status, live): j / k select a held move, a approves
-it and r rejects it (each after y), as bosun pulse approve|reject D --only N do; q quits.
+it and r rejects it (A / R every held move; each after y), as bosun pulse approve|reject does.
 
 Exit codes: 0 quit, 1 no runs yet, 2 usage error (no terminal, no such run).`;
 

@@ -79,7 +79,7 @@ describe("bosun monitor --pulse", () => {
     app.stdin.write("a");
     await waitForFrame(app, "approve #1 delete old-a.txt? y to approve");
     app.stdin.write("n");
-    await waitForFrame(app, "#1 still held");
+    await waitForFrame(app, "#1 delete old-a.txt: still held");
     expect(await readStatuses(env)).toEqual(["awaiting", "awaiting", "done"]);
 
     app.stdin.write("a");
@@ -95,11 +95,13 @@ describe("bosun monitor --pulse", () => {
     app.stdin.write("r");
     await waitForFrame(app, "reject #2 delete old-b.txt? y to reject");
     app.stdin.write("x");
-    await waitForFrame(app, "#2 still held");
+    await waitForFrame(app, "#2 delete old-b.txt: still held");
     app.stdin.write("r");
     await waitForFrame(app, "reject #2 delete old-b.txt?");
     app.stdin.write("y");
     await waitForFrame(app, "Waiting for you: nothing");
+    // The settle's own end (its ask answered too), said on the status line.
+    await waitForFrame(app, `${HELD_DECISION_ID}: #2 rejected`);
     expect(await readStatuses(env)).toEqual(["done", "rejected", "done"]);
     expect(existsSync(path.join(env.repoRoot, "old-b.txt"))).toBe(true);
     const record = await readDecisionRecord(env.paths, HELD_DECISION_ID);
@@ -116,7 +118,22 @@ describe("bosun monitor --pulse", () => {
     app.stdin.write("r");
     await waitForFrame(app, "reject #2 delete old-b.txt?");
     app.stdin.write("y");
-    await waitForFrame(app, "#2 delete old-b.txt · rejected");
+    await waitForFrame(app, `${HELD_DECISION_ID}: #2 rejected`);
     expect(await readStatuses(env)).toEqual(["awaiting", "rejected", "done"]);
+  });
+
+  it("approves every held move with A after y", async () => {
+    const { env, app } = await startScreen();
+    await waitForFrame(app, "› #1 delete old-a.txt");
+    app.stdin.write("A");
+    await waitForFrame(app, `approve all 2 held move(s) of ${HELD_DECISION_ID}? y to approve`);
+    app.stdin.write("y");
+    // Approved (no move held any more), then run: the journal says when the last one is done.
+    await waitForFrame(app, "Waiting for you: nothing");
+    await waitForFrame(app, "#2 delete old-b.txt — done");
+    await waitForFrame(app, `${HELD_DECISION_ID}: #1 done, #2 done`);
+    expect(await readStatuses(env)).toEqual(["done", "done", "done"]);
+    expect(existsSync(path.join(env.repoRoot, "old-a.txt"))).toBe(false);
+    expect(existsSync(path.join(env.repoRoot, "old-b.txt"))).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
  * `bosun monitor --pulse`'s screen: the pulse's daemon, brain budgets, goals, sensor readings
  * (failing ones in red with the reason), workers with their health, the decision held for a
  * human with each move's description and gate reason, the open asks and the journal's tail.
- * j / k select a held move; a approves it, r rejects it, each after a y to confirm.
+ * j / k select a held move; a approves it, r rejects it (A and R: every held move), each after
+ * a y to confirm.
  */
 import { Box, useApp, type Key } from "ink";
 import { createElement as h, useState, useSyncExternalStore, type ReactElement } from "react";
@@ -15,11 +16,13 @@ import type { Theme, Tone } from "./theme.js";
 import { useKeys } from "./use-keys.js";
 import { useWindowSize } from "./window-size.js";
 
-/** A held move a key acts on, waiting for the human's y. */
+/** Held moves a key acts on, waiting for the human's y. */
 interface Confirming {
   decisionId: string;
-  index: number;
-  description: string;
+  /** One move's index; undefined: every held move (A / R). */
+  index: number | undefined;
+  /** What is asked about, e.g. `#1 delete old.txt` or `all 2 held moves`. */
+  what: string;
   isReject: boolean;
 }
 
@@ -62,10 +65,14 @@ export function PulseApp(props: {
       setConfirming(undefined);
       if (input === "y") {
         act(
-          `${confirming.isReject ? "rejecting" : "approving"} #${confirming.index} ${confirming.description}…`,
-          controller.settle(confirming.decisionId, confirming.isReject, [confirming.index]),
+          `${confirming.isReject ? "rejecting" : "approving"} ${confirming.what}…`,
+          controller.settle(
+            confirming.decisionId,
+            confirming.isReject,
+            confirming.index === undefined ? undefined : [confirming.index],
+          ),
         );
-      } else setNotice(`#${confirming.index} still held`);
+      } else setNotice(`${confirming.what}: still held`);
       return;
     }
     setNotice(undefined);
@@ -83,8 +90,17 @@ export function PulseApp(props: {
         setConfirming({
           decisionId: held.id,
           index: current.index,
-          description: current.description,
+          what: `#${current.index} ${current.description}`,
           isReject: input === "r",
+        });
+    } else if (input === "A" || input === "R") {
+      if (held === null || heldMoves.length === 0) setNotice("no move waits for a human");
+      else
+        setConfirming({
+          decisionId: held.id,
+          index: undefined,
+          what: `all ${heldMoves.length} held move(s) of ${held.id}`,
+          isReject: input === "R",
         });
     }
   });
@@ -93,11 +109,11 @@ export function PulseApp(props: {
     return h(Line, { theme, tone: "gray" }, controller.model.message ?? "reading the pulse…");
   const statusLine =
     confirming !== undefined
-      ? `${confirming.isReject ? "reject" : "approve"} #${confirming.index} ${confirming.description}? y to ${confirming.isReject ? "reject" : "approve"}, any other key to keep it held`
+      ? `${confirming.isReject ? "reject" : "approve"} ${confirming.what}? y to ${confirming.isReject ? "reject" : "approve"}, any other key to keep it held`
       : (notice ??
         controller.model.message ??
         (heldMoves.length > 0
-          ? "j / k select a held move · a approve · r reject · q quit"
+          ? "j / k select a held move · a approve · r reject · A / R all held moves · q quit"
           : "q quit"));
   const fixedRows = countFixedRows(status);
   return h(
