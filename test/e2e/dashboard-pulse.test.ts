@@ -156,6 +156,8 @@ describe("the pulse on bosun dashboard in Chromium", () => {
       // The last held move rejected from the page: nothing waits any more.
       await page.click('[data-reject="3"]');
       await page.waitForSelector('[data-pulse-part="decision"] >> text=No move waits for a human.');
+      // The POST's answer (its ask answered too) is what the notice says.
+      await page.waitForSelector(`#notice >> text=${decisionId}: #3 rejected`);
       expect(existsSync(join(repo.root, "old-c.txt"))).toBe(true);
       const record = await readDecisionRecord(paths, decisionId);
       expect(record?.actions.map((item) => [item.status, item.decidedBy])).toEqual([
