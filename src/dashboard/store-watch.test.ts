@@ -110,11 +110,10 @@ describe("startStoreWatch", () => {
   });
 
   it("tells of the pulse's journal, a decision and a worker's state, not of its beat lock", async () => {
-    const { paths, told, until } = await startWatching();
+    const paths = createBosunPaths(await makeTestDir());
     await mkdir(paths.pulse.decisionsDir, { recursive: true });
-    await until("pulse");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    told.length = 0;
+    await mkdir(paths.pulse.workersDir, { recursive: true });
+    const { told, until } = await startWatching(paths);
     // The loop's lock and a temp file are no news to the page.
     await writeFile(paths.pulse.beatLockFile, "1");
     await writeFile(`${paths.pulse.decisionFile("D-1")}.123.1.ab.tmp`, "{}");
