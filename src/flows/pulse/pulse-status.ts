@@ -64,7 +64,12 @@ export async function readPulseStatus(
       harness: config.pulse.brain,
       callsLastHour: state.brainCallTimesMs.filter((t) => nowMs - t < HOUR_MS).length,
       callsPerHour: config.pulse.brainCallsPerHour,
-      spentTodayUsd: state.spendUsdByDay[getUtcDay(nowMs)] ?? 0,
+      // The brain's and the workers started today: what the daily cap counts.
+      spentTodayUsd:
+        (state.spendUsdByDay[getUtcDay(nowMs)] ?? 0) +
+        workers
+          .filter((item) => item.worker.startedAt.startsWith(getUtcDay(nowMs)))
+          .reduce((sum, item) => sum + item.worker.costUsd, 0),
       budgetUsdPerDay: config.pulse.budgetUsdPerDay,
       consecutiveFailures: state.consecutiveFailures,
       lastFailure: state.lastFailure?.message ?? null,
