@@ -120,6 +120,8 @@ export async function recoverStartedActions(
   for (const record of open) {
     const started = record.actions.filter((item) => item.status === "started");
     if (started.length === 0) continue;
+    // This record's lines only: each half-done move is journaled once.
+    const recordNotes: string[] = [];
     for (const item of started) {
       if (REPEATABLE_ACTIONS.has(item.action.type)) {
         item.status = "pending";
@@ -128,17 +130,18 @@ export async function recoverStartedActions(
       item.status = "interrupted";
       item.error = "bosun stopped while this move was under way; it was not run again";
       item.finishedAt = new Date(env.now()).toISOString();
-      notes.push(
+      recordNotes.push(
         `${record.id} #${item.index} ${describeAction(item.action)} was interrupted half-done; check its effect before deciding it again`,
       );
     }
     await writeDecisionRecord(env.paths, record);
-    if (notes.length > 0)
+    if (recordNotes.length > 0)
       await appendPulseJournal(
         env.paths,
-        notes.map((note) => `INTERRUPTED ${note}`),
+        recordNotes.map((note) => `INTERRUPTED ${note}`),
         new Date(env.now()),
       );
+    notes.push(...recordNotes);
     await runReadyActions(env, record);
   }
   return notes;
