@@ -145,6 +145,16 @@ export function waitForJournalLine(ws: PulseWorkspace, text: string): Promise<st
   );
 }
 
+/**
+ * Waits until the daemon has ended the beat that journaled `journalLine` (its log says so after
+ * the journal does): a wake-up looked for from then on belongs to a later beat.
+ */
+export async function waitForBeatEnd(ws: PulseWorkspace, journalLine: string): Promise<void> {
+  const decisionId = /\b(D-[0-9]{8}-[0-9]{6}-[0-9a-f]+)\b/.exec(journalLine)?.[1];
+  if (decisionId === undefined) throw new Error(`no decision id in: ${journalLine}`);
+  await waitForLogLine(ws, new RegExp(`decided ${decisionId}:`));
+}
+
 /** Waits until the daemon's log has a line matching `pattern` after its first `afterLines`. */
 export function waitForLogLine(
   ws: PulseWorkspace,
