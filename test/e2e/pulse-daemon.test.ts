@@ -112,6 +112,24 @@ describe("bosun pulse up|status|restart|down", () => {
     const after = await runPulseBosun(ws, ["--json", "pulse", "status"]);
     expect(JSON.parse(after.stdout)).toMatchObject({ daemon: { isRunning: false, pid: null } });
   });
+  it("two ups at the same moment start one daemon; the other up says which, without waiting out its timeout", async () => {
+    const ws = await createWorkspace();
+    const ups = await Promise.all([
+      runPulseBosun(ws, ["pulse", "up"]),
+      runPulseBosun(ws, ["pulse", "up"]),
+    ]);
+    const started = ups.filter((up) => up.exitCode === 0);
+    const refused = ups.filter((up) => up.exitCode === 1);
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    const pid = Number(/process (\d+)/.exec(started[0]?.stdout ?? "")?.[1]);
+    expect(refused[0]?.stderr).toContain(`The pulse already runs here (process ${pid}`);
+    // Well under the 20 s a start may take.
+    expect(refused[0]?.durationMs).toBeLessThan(10_000);
+    expect(await listProcessesLike(ws, "pulse daemon")).toEqual([
+      expect.stringMatching(new RegExp(`^${pid}: `)),
+    ]);
+  });
 });
 
 describe("what wakes the daemon", () => {

@@ -18,7 +18,7 @@ import {
 } from "../../flows/pulse/daemon.js";
 import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
 import { settleHeldActions } from "../../flows/pulse/settle.js";
-import { isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
+import { isProcessAlive, isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { followLogLines } from "../../store/follow-log.js";
 import { readLiveLockHolder, readLivePidLockHolder } from "../../store/run-lock.js";
@@ -178,7 +178,20 @@ export async function runPulseUp(ctx: CliContext): Promise<number> {
   });
   await waitForFile(
     env,
-    () => readLiveLockHolder(env.paths.pulse.daemonPidFile).then((holder) => holder === pid),
+    async () => {
+      const holder = await readLiveLockHolder(env.paths.pulse.daemonPidFile);
+      if (holder === pid) return true;
+      if (isProcessAlive(pid)) return false;
+      // Another `up` at the same moment started the daemon that took the lock: say so now, not
+      // after the timeout, and never as a start that failed.
+      if (holder !== undefined)
+        throw new StateError(
+          `The pulse already runs here (process ${holder}, started at the same moment); "bosun pulse status" shows it.`,
+        );
+      throw new StateError(
+        `The pulse (process ${pid}) ended as it started; see ${env.paths.pulse.daemonLogFile}.`,
+      );
+    },
     DAEMON_START_TIMEOUT_MS,
     `the pulse (process ${pid}) did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s; see ${env.paths.pulse.daemonLogFile}`,
   );
