@@ -169,6 +169,37 @@ describe("what wakes the daemon", () => {
     );
     expect(await readBrainCalls(ws)).toBe(calls);
   });
+  it("a schedule coming due wakes it with no file changed; paused, it decides nothing until resumed", async () => {
+    const ws = await createWorkspace();
+    await startPulse(ws);
+    await waitForBeatEnd(ws, await waitForJournalLine(ws, "decided (first beat"));
+
+    await writeBrainReply(ws, { critique: "reminded", actions: [{ type: "noop" }] });
+    const scheduled = await callContract(ws, [
+      "schedule",
+      "write",
+      "remind",
+      "--in",
+      "1",
+      "--note",
+      "look again",
+    ]);
+    expect(scheduled.exitCode).toBe(0);
+    expect(await waitForJournalLine(ws, "reminded")).toContain("schedule remind fired");
+    expect(await readBrainCalls(ws)).toBe(2);
+
+    expect((await runPulseBosun(ws, ["pulse", "pause"])).exitCode).toBe(0);
+    await waitForLogLine(ws, /paused \(sensed/);
+    await writeBrainReply(ws, { critique: "resumed", actions: [{ type: "noop" }] });
+    const logLines = (await readDaemonLog(ws)).length;
+    await callContract(ws, ["goal", "write", "later", "Decide me after the pause."]);
+    await waitForLogLine(ws, /woken: goals\//, logLines);
+    expect(await waitForLogLine(ws, /decided |no decision|paused/, logLines)).toMatch(/paused/);
+    expect(await readBrainCalls(ws)).toBe(2);
+    expect((await runPulseBosun(ws, ["pulse", "resume"])).exitCode).toBe(0);
+    await waitForJournalLine(ws, "resumed");
+    expect(await readBrainCalls(ws)).toBe(3);
+  });
 });
 
 describe("bosun _ wait --actionable", () => {
