@@ -1,8 +1,10 @@
 /**
  * The pulse's daemon through the built CLI, its brain a fixture harness that prints the decision
  * the test wrote (and counts its calls): up/down/restart as a pid singleton that stops its
- * workers; what wakes it (a goal, an answer) and what does not call the brain; `bosun _ wait
- * --actionable`; a kill -9 mid-act and the restart after it; `bosun pulse watch`; `pulse init`.
+ * workers, also against two ups at once; what wakes it (a goal, an ask and its answer, a
+ * schedule, a resume) and what calls no brain (a wake-up that changes nothing, a pause);
+ * `bosun _ wait --actionable`; a kill -9 mid-act and the restart after it; `bosun pulse watch`;
+ * `bosun pulse init`.
  */
 import { existsSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
@@ -112,6 +114,7 @@ describe("bosun pulse up|status|restart|down", () => {
     const after = await runPulseBosun(ws, ["--json", "pulse", "status"]);
     expect(JSON.parse(after.stdout)).toMatchObject({ daemon: { isRunning: false, pid: null } });
   });
+
   it("two ups at the same moment start one daemon; the other up says which, without waiting out its timeout", async () => {
     const ws = await createWorkspace();
     const ups = await Promise.all([
@@ -169,6 +172,7 @@ describe("what wakes the daemon", () => {
     );
     expect(await readBrainCalls(ws)).toBe(calls);
   });
+
   it("a schedule coming due wakes it with no file changed; paused, it decides nothing until resumed", async () => {
     const ws = await createWorkspace();
     await startPulse(ws);
