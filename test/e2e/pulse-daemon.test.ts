@@ -274,6 +274,30 @@ describe("bosun _ wait --actionable", () => {
   });
 });
 
+describe("bosun _ run -- CMD", () => {
+  it("runs an allow-listed command at once, its output kept, and holds any other for a human", async () => {
+    const ws = await createWorkspace({ allow: ["echo"] });
+    const ran = await callContract(ws, ["run", "--", "echo", "hello"]);
+    expect(ran.exitCode, ran.stderr).toBe(0);
+    expectNoInternalError(ran);
+    expect(ran.json).toMatchObject({
+      decision: { source: "human", actions: [{ status: "done", result: "exit 0: hello" }] },
+    });
+    const decisionId = (ran.json["decision"] as { id: string }).id;
+    const log = join(getBosunPaths(ws.repo).pulse.decisionsDir, decisionId, "action-1.log");
+    expect(await readFile(log, "utf8")).toBe("hello\n");
+
+    const held = await callContract(ws, ["run", "--", "git", "gc"]);
+    expect(held.exitCode).toBe(0);
+    expect(held.json).toMatchObject({ decision: { actions: [{ status: "awaiting" }] } });
+    const waited = await callContract(ws, ["wait", "--actionable"]);
+    expect(waited.json).toMatchObject({
+      reason: "actionable",
+      heldDecision: { id: (held.json["decision"] as { id: string }).id },
+    });
+  });
+});
+
 describe("the daemon killed with -9 mid-act", () => {
   it("marks the half-done command interrupted, never runs it again, and tells the brain", async () => {
     // Allow-listed, so it runs unasked; the script sits in the repository, where commands run.
