@@ -18,9 +18,10 @@ import {
 } from "../../flows/pulse/daemon.js";
 import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
 import { settleHeldActions } from "../../flows/pulse/settle.js";
+import { isProcessAlive, isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { followLogLines } from "../../store/follow-log.js";
-import { readLiveLockHolder } from "../../store/run-lock.js";
+import { readLiveLockHolder, readLivePidLockHolder } from "../../store/run-lock.js";
 import { waitUntil } from "../../store/wait-until.js";
 import type { CliContext } from "../context.js";
 import { printJson } from "../format.js";
@@ -177,7 +178,20 @@ export async function runPulseUp(ctx: CliContext): Promise<number> {
   });
   await waitForFile(
     env,
-    () => readLiveLockHolder(env.paths.pulse.daemonPidFile).then((holder) => holder === pid),
+    async () => {
+      const holder = await readLiveLockHolder(env.paths.pulse.daemonPidFile);
+      if (holder === pid) return true;
+      if (isProcessAlive(pid)) return false;
+      // Another `up` at the same moment started the daemon that took the lock: say so now, not
+      // after the timeout, and never as a start that failed.
+      if (holder !== undefined)
+        throw new StateError(
+          `The pulse already runs here (process ${holder}, started at the same moment); "bosun pulse status" shows it.`,
+        );
+      throw new StateError(
+        `The pulse (process ${pid}) ended as it started; see ${env.paths.pulse.daemonLogFile}.`,
+      );
+    },
     DAEMON_START_TIMEOUT_MS,
     `the pulse (process ${pid}) did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s; see ${env.paths.pulse.daemonLogFile}`,
   );
@@ -190,17 +204,22 @@ export async function runPulseUp(ctx: CliContext): Promise<number> {
 /** `bosun pulse down`: stops the daemon (it stops its workers). */
 export async function runPulseDown(ctx: CliContext): Promise<number> {
   const env = await createPulseEnv(ctx);
-  const pid = await readLiveLockHolder(env.paths.pulse.daemonPidFile);
-  if (pid === undefined) {
+  const holder = await readLivePidLockHolder(env.paths.pulse.daemonPidFile, parseProcessIdentity);
+  if (holder === undefined) {
     process.stdout.write("The pulse is not running.\n");
     return 0;
   }
+  const { pid } = holder;
   process.kill(pid, "SIGTERM");
   const graceMs = env.config.dispatch.graceSec * 1000 + DAEMON_START_TIMEOUT_MS;
   try {
+    // Its lock goes a moment before the process itself: down (and restart) waits for both, so
+    // "stopped" means no daemon process is left.
     await waitForFile(
       env,
-      async () => (await readLiveLockHolder(env.paths.pulse.daemonPidFile)) === undefined,
+      async () =>
+        (await readLiveLockHolder(env.paths.pulse.daemonPidFile)) === undefined &&
+        !isSameLiveProcess(holder),
       graceMs,
       "",
     );

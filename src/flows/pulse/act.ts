@@ -5,7 +5,7 @@
  * mailbox; git's compare-and-swap merge). Each returns one line saying what it did, or throws
  * with why it failed; the caller records either in the decision's write-ahead record.
  */
-import { cp, lstat, readFile, rm } from "node:fs/promises";
+import { cp, lstat, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { StateError, UsageError } from "../../errors.js";
 import { createAskId, writeAsk } from "../../human/asks.js";
@@ -131,6 +131,8 @@ async function runShell(
   timeoutMs: number,
 ): Promise<string> {
   const logFile = getActionLogFile(env, site);
+  // A human's move (`bosun _ run`) has no brain transcript to have made the decision's folder.
+  await mkdir(path.dirname(logFile), { recursive: true });
   const result = await runProcess({
     command: "/bin/sh",
     args: ["-c", `exec 2>&1\n${command}`],

@@ -211,6 +211,70 @@ describe("a beat", () => {
     expect((await readPulseState(env.paths)).lastFailure?.message).toMatch(/interrupted half-done/);
   });
 
+  it("journals each half-done move once, also when two decisions were cut short", async () => {
+    const { env } = await createEnv([]);
+    for (const [id, command] of [
+      ["D-20261203-115800-aaaa", "echo one >> one.txt"],
+      ["D-20261203-115900-bbbb", "echo two >> two.txt"],
+    ] as const)
+      await writeDecisionRecord(env.paths, {
+        version: 1,
+        id,
+        createdAt: "2026-12-03T11:58:00.000Z",
+        source: "brain",
+        worldHash: "h",
+        critique: "c",
+        actions: [
+          {
+            index: 1,
+            action: { type: "run_command", command, reason: "r" },
+            gate: "run",
+            gateReason: "allow-listed",
+            status: "started",
+          },
+        ],
+      });
+    await writeFile(env.paths.pulse.pausedFile, "paused\n");
+    await runBeat(env);
+    const journal = await readFile(env.paths.pulse.journalFile, "utf8");
+    expect(journal.match(/INTERRUPTED/g)).toHaveLength(2);
+    expect(journal.match(/INTERRUPTED D-20261203-115800-aaaa/g)).toHaveLength(1);
+  });
+
+  it("runs the moves a crash cut off before they started (gated to run, or approved)", async () => {
+    const { env } = await createEnv([]);
+    await writeDecisionRecord(env.paths, {
+      version: 1,
+      id: "D-20261203-115900-cccc",
+      createdAt: "2026-12-03T11:59:00.000Z",
+      source: "brain",
+      worldHash: "h",
+      critique: "c",
+      actions: [
+        {
+          index: 1,
+          action: { type: "write_goal", id: "first", text: "Never started." },
+          gate: "run",
+          gateReason: "safe",
+          status: "pending",
+        },
+        {
+          index: 2,
+          action: { type: "run_command", command: "echo ran >> ran.txt", reason: "r" },
+          gate: "ask",
+          gateReason: "not on the allow-list",
+          status: "approved",
+          decidedBy: "cli",
+        },
+      ],
+    });
+    await writeFile(env.paths.pulse.pausedFile, "paused\n");
+    await runBeat(env);
+    const record = await readDecisionRecord(env.paths, "D-20261203-115900-cccc");
+    expect(record?.actions.map((item) => item.status)).toEqual(["done", "done"]);
+    expect(await readFile(path.join(env.repoRoot, "ran.txt"), "utf8")).toBe("ran\n");
+  });
+
   it("senses but never decides while paused", async () => {
     const { env, prompts, root } = await createEnv([decision([{ type: "noop" }])]);
     await writeSensor(root, "ci", "1");

@@ -109,8 +109,11 @@ export async function runReadyActions(
 
 /**
  * After a crash: moves left `started` by a process that died. Repeatable ones go back to
- * `pending` and run again; the others become `interrupted`, journaled, never re-fired. Returns
- * the lines the brain should hear (the last failure).
+ * `pending` and run again; the others become `interrupted`, journaled, never re-fired. Moves the
+ * crash cut off before they started (`pending`, `approved`) run now: the beat lock, held here,
+ * is held by whoever acts on a record, from its write to its last move, so a record still
+ * holding such moves is one whose process died. Returns the lines the brain should hear (the
+ * last failure).
  */
 export async function recoverStartedActions(
   env: PulseEnv,
@@ -119,7 +122,12 @@ export async function recoverStartedActions(
   const notes: string[] = [];
   for (const record of open) {
     const started = record.actions.filter((item) => item.status === "started");
-    if (started.length === 0) continue;
+    const isCutOff = record.actions.some(
+      (item) => item.status === "pending" || item.status === "approved",
+    );
+    if (started.length === 0 && !isCutOff) continue;
+    // This record's lines only: each half-done move is journaled once.
+    const recordNotes: string[] = [];
     for (const item of started) {
       if (REPEATABLE_ACTIONS.has(item.action.type)) {
         item.status = "pending";
@@ -128,17 +136,18 @@ export async function recoverStartedActions(
       item.status = "interrupted";
       item.error = "bosun stopped while this move was under way; it was not run again";
       item.finishedAt = new Date(env.now()).toISOString();
-      notes.push(
+      recordNotes.push(
         `${record.id} #${item.index} ${describeAction(item.action)} was interrupted half-done; check its effect before deciding it again`,
       );
     }
     await writeDecisionRecord(env.paths, record);
-    if (notes.length > 0)
+    if (recordNotes.length > 0)
       await appendPulseJournal(
         env.paths,
-        notes.map((note) => `INTERRUPTED ${note}`),
+        recordNotes.map((note) => `INTERRUPTED ${note}`),
         new Date(env.now()),
       );
+    notes.push(...recordNotes);
     await runReadyActions(env, record);
   }
   return notes;
