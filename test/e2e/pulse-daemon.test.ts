@@ -299,7 +299,7 @@ describe("bosun _ run -- CMD", () => {
 });
 
 describe("the daemon killed with -9 mid-act", () => {
-  it("marks the half-done command interrupted, never runs it again, and tells the brain", async () => {
+  it("marks the half-done command interrupted, stops it, never runs it again, and tells the brain", async () => {
     // Allow-listed, so it runs unasked; the script sits in the repository, where commands run.
     const command = "sh act.sh";
     const ws = await createWorkspace({ allow: [command] });
@@ -329,13 +329,15 @@ describe("the daemon killed with -9 mid-act", () => {
     const record = await waitForDecision(ws, "run the slow command");
     expect(record.actions[0]).toMatchObject({
       status: "interrupted",
-      error: expect.stringContaining("not run again") as unknown,
+      // Nothing outlives the pulse that started it: the orphan was found by its pid file.
+      error: expect.stringContaining("its command was still running and was stopped") as unknown,
     });
+    expect(await listProcessesLike(ws, "act.sh")).toEqual([]);
     const next = await waitForDecision(ws, "after the crash");
     expect(await readBrainPrompt(ws, next.id)).toContain(
       `${started.id} #1 run \`${command}\` was interrupted half-done`,
     );
-    // The orphaned command may finish now; nothing ran it a second time.
+    // Nothing ran it a second time.
     await writeFile(goFile, "");
     expect(await readFile(outFile, "utf8")).toBe("ran\n");
     expect((await readJournal(ws)).filter((line) => line.includes("INTERRUPTED"))).toHaveLength(1);

@@ -11,6 +11,7 @@ import { StateError, UsageError } from "../../errors.js";
 import { createAskId, writeAsk } from "../../human/asks.js";
 import { archiveGoal, writeGoal, writePlaybook, writeSensor } from "../../human/pulse-files.js";
 import { dropSchedule, writeSchedule } from "../../human/pulse-schedules.js";
+import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { runProcess } from "../../proc/run-process.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { waitUntil } from "../../store/wait-until.js";
@@ -140,6 +141,8 @@ async function runShell(
     timeoutMs,
     graceMs: env.config.dispatch.graceSec * 1000,
     stdoutLogFile: logFile,
+    // Found again by a pulse restarted after this one was killed (see endOrphanedCommand).
+    pidFile: getActionPidFile(env, site),
     isTreeTracked: true,
     ...(env.signal === undefined ? {} : { signal: env.signal }),
   });
@@ -150,6 +153,19 @@ async function runShell(
   if (result.exitCode !== 0)
     throw new StateError(`exited ${result.exitCode ?? result.signal ?? "?"}${said} (${logFile})`);
   return `exit 0${said}`;
+}
+
+/** The pid file of a move's command while it runs. */
+function getActionPidFile(env: PulseEnv, site: ActionSite): string {
+  return path.join(env.paths.pulse.decisionsDir, site.decisionId, `action-${site.index}.pid`);
+}
+
+/**
+ * Ends what a move's command left running when the pulse running it was killed (bosun's rule:
+ * nothing outlives the process that started it). True when something was still running.
+ */
+export function endOrphanedCommand(env: PulseEnv, site: ActionSite): Promise<boolean> {
+  return killSpawnFromPidFile(getActionPidFile(env, site), env.config.dispatch.graceSec * 1000);
 }
 
 /** The file a move writes its output to. */

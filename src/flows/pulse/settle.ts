@@ -14,7 +14,7 @@ import {
 } from "../../store/pulse-store.js";
 import type { PulseAction } from "../../store/schema/pulse-decision.js";
 import type { PulseActionRecord, PulseDecisionRecord } from "../../store/schema/pulse-record.js";
-import { executeAction } from "./act.js";
+import { endOrphanedCommand, executeAction } from "./act.js";
 import type { PulseEnv } from "./pulse-env.js";
 
 /** Moves that leave the same world however often they run: re-run after a crash, not surfaced. */
@@ -134,7 +134,10 @@ export async function recoverStartedActions(
         continue;
       }
       item.status = "interrupted";
-      item.error = "bosun stopped while this move was under way; it was not run again";
+      const wasRunning =
+        (item.action.type === "run_command" || item.action.type === "deploy") &&
+        (await endOrphanedCommand(env, { decisionId: record.id, index: item.index }));
+      item.error = `bosun stopped while this move was under way; it was not run again${wasRunning ? " (its command was still running and was stopped)" : ""}`;
       item.finishedAt = new Date(env.now()).toISOString();
       recordNotes.push(
         `${record.id} #${item.index} ${describeAction(item.action)} was interrupted half-done; check its effect before deciding it again`,
