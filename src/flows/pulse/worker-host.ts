@@ -167,6 +167,8 @@ export function createWorkerPrompt(worker: WorkerFile, bosunCommand: string): st
     "",
     "## Messages while you work",
     "",
+    `To pass something on to another worker (\`${bosun} _ worker list\` names them): \`${bosun} _ worker tell ID "MESSAGE"\`.`,
+    "",
     `A human may send you a message while you work. Between steps, read any that arrived with \`${bosun} _ told\` (it prints them once, as JSON: "tells"[]."text"); what you have not read by the time this call ends reaches you in a follow-up of this same session. Finish what you are doing, and stop when the task is done.`,
     "",
     "## Done",
