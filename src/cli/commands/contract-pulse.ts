@@ -4,10 +4,9 @@
  * loaded when it runs, from cli/contract/pulse-files.ts.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { MAX_TIMER_SEC } from "../../store/limits.js";
 import type * as PulseFilesModule from "../contract/pulse-files.js";
-import { printContractError } from "../contract/output.js";
 import type { ContractDeps } from "./contract.js";
+import { createVerbRunner, parseTimerSec } from "./contract-args.js";
 
 /** The verbs' module, loaded when one runs. */
 type PulseFiles = typeof PulseFilesModule;
@@ -17,13 +16,9 @@ const TEXT_ARGUMENT = 'the text; "-" reads stdin';
 /** Adds the pulse's file verbs to `bosun _`. */
 export function definePulseFileVerbs(contract: Command, deps: ContractDeps): void {
   const { ctx, done } = deps;
-  const run = async (verb: (files: PulseFiles) => Promise<number>): Promise<void> => {
-    try {
-      done(await verb(await import("../contract/pulse-files.js")));
-    } catch (error) {
-      done(printContractError(error));
-    }
-  };
+  const runVerb = createVerbRunner(done);
+  const run = (verb: (files: PulseFiles) => Promise<number>): Promise<void> =>
+    runVerb(async () => verb(await import("../contract/pulse-files.js")));
 
   const goal = contract.command("goal").description("the pulse's goals: goals/<id>.md");
   goal
@@ -57,7 +52,7 @@ export function definePulseFileVerbs(contract: Command, deps: ContractDeps): voi
     .option(
       "--interval <seconds>",
       "keep a reading fresh this long (a # bosun:interval header)",
-      parseSec,
+      parseTimerSec,
     )
     .description("write an executable sensor printing one JSON object {signal, detail}")
     .action((name: string, text: string, options: { interval?: number }, command: Command) =>
@@ -84,8 +79,8 @@ export function definePulseFileVerbs(contract: Command, deps: ContractDeps): voi
   schedule
     .command("write")
     .argument("<id>", "schedule id")
-    .option("--in <seconds>", "fire once, this long from now", parseSec)
-    .option("--every <seconds>", "fire every this long", parseSec)
+    .option("--in <seconds>", "fire once, this long from now", parseTimerSec)
+    .option("--every <seconds>", "fire every this long", parseTimerSec)
     .requiredOption("--note <text>", "what the pulse is reminded of when it fires")
     .description("write (or replace) a schedule that wakes the pulse with a note")
     .action(
@@ -116,7 +111,7 @@ export function definePulseFileVerbs(contract: Command, deps: ContractDeps): voi
     .command("claim")
     .argument("<resource>", "the shared resource (a port, a database, a deploy slot)")
     .requiredOption("--holder <name>", "who holds it (a worker id, a session)")
-    .option("--ttl <seconds>", "the lease: it lapses this long after (default 1800)", parseSec)
+    .option("--ttl <seconds>", "the lease: it lapses this long after (default 1800)", parseTimerSec)
     .option(
       "--pid <pid>",
       "a long-lived process of the holder: its death frees the claim",
@@ -147,16 +142,6 @@ export function definePulseFileVerbs(contract: Command, deps: ContractDeps): voi
     .action((resource: string, options: { holder: string }, command: Command) =>
       run((files) => files.runContractUnclaim(ctx(command), resource, options)),
     );
-}
-
-/** Whole seconds in plain digits, 1 to the longest timer Node holds. */
-function parseSec(value: string): number {
-  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMER_SEC)
-    throw new InvalidArgumentError(
-      `expected whole seconds in plain digits, from 1 to ${MAX_TIMER_SEC}.`,
-    );
-  return n;
 }
 
 function parsePid(value: string): number {

@@ -5,10 +5,10 @@
  */
 import { InvalidArgumentError, type Command, type CommanderError } from "commander";
 import { UsageError } from "../../errors.js";
-import { MAX_TIMER_SEC } from "../../store/limits.js";
 import type { CliContext } from "../context.js";
 import type * as PulseVerbsModule from "../contract/pulse-verbs.js";
 import type * as ReadVerbsModule from "../contract/read-verbs.js";
+import { createVerbRunner, parseTimerSec } from "./contract-args.js";
 import { parseMoveList } from "./pulse-define.js";
 // Small (no zod): the error path must print even when a verb's module fails to load.
 import { printContractError } from "../contract/output.js";
@@ -49,13 +49,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     });
   const { ctx, done } = deps;
   /** Runs a verb; any failure becomes the contract's JSON error and its exit code. */
-  const run = async (verb: () => Promise<number>): Promise<void> => {
-    try {
-      done(await verb());
-    } catch (error) {
-      done(printContractError(error));
-    }
-  };
+  const run = createVerbRunner(done);
   const reads = (): Promise<ReadVerbs> => import("../contract/read-verbs.js");
   const pulseVerbs = (): Promise<typeof PulseVerbsModule> => import("../contract/pulse-verbs.js");
 
@@ -137,7 +131,7 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
       "with RUN: events after this seq count, also those already written",
       parseSeq,
     )
-    .option("--timeout <seconds>", "give up after this long: exit 124", parseWaitTimeoutSec)
+    .option("--timeout <seconds>", "give up after this long: exit 124", parseTimerSec)
     .option(
       "--actionable",
       "the pulse: return when an ask or a held decision waits for a human (at once if one does); exit 3 when its daemon is down",
@@ -225,14 +219,5 @@ function parseSeq(value: string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n))
     throw new InvalidArgumentError("expected a seq: a whole number ≥ 0, in plain digits.");
-  return n;
-}
-
-function parseWaitTimeoutSec(value: string): number {
-  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMER_SEC)
-    throw new InvalidArgumentError(
-      `expected whole seconds in plain digits, from 1 to ${MAX_TIMER_SEC}.`,
-    );
   return n;
 }

@@ -3,10 +3,9 @@
  * `worker-host` a started worker's detached host process runs. Definitions only (loaded at every
  * start); each verb's code is imported when it runs.
  */
-import { InvalidArgumentError, type Command } from "commander";
-import { MAX_TIMER_SEC } from "../../store/limits.js";
+import type { Command } from "commander";
 import type { ContractDeps } from "./contract.js";
-import { printContractError } from "../contract/output.js";
+import { createVerbRunner, parseTimerSec } from "./contract-args.js";
 import type * as WorkerVerbsModule from "../contract/worker-verbs.js";
 
 type WorkerVerbs = typeof WorkerVerbsModule;
@@ -14,13 +13,7 @@ type WorkerVerbs = typeof WorkerVerbsModule;
 /** Adds `ask`, `worker …` and `worker-host` to `bosun _`. */
 export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): void {
   const { ctx, done } = deps;
-  const run = async (verb: () => Promise<number>): Promise<void> => {
-    try {
-      done(await verb());
-    } catch (error) {
-      done(printContractError(error));
-    }
-  };
+  const run = createVerbRunner(done);
   const verbs = (): Promise<WorkerVerbs> => import("../contract/worker-verbs.js");
 
   contract
@@ -37,7 +30,7 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
     .option(
       "--timeout <seconds>",
       "give up after this long: exit 124, the ask stays open",
-      parseSec,
+      parseTimerSec,
     )
     .description(
       "ask a human and block until the answer (any channel: bosun _ answer, bosun answer, the dashboard); prints it",
@@ -74,7 +67,7 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
     .option("--model <model>", "its model")
     .option("--thinking <level>", "its thinking level")
     .option("--verify <command>", "shell command whose exit 0 proves the job done")
-    .option("--verify-timeout <seconds>", "how long --verify may run", parseSec)
+    .option("--verify-timeout <seconds>", "how long --verify may run", parseTimerSec)
     .option("--worktree", "work in an own git worktree (default when the repository has a commit)")
     .option("--no-worktree", "work in the repository itself")
     .description("start a worker in a detached host process; prints its worker.json")
@@ -154,13 +147,4 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function parseSec(value: string): number {
-  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMER_SEC)
-    throw new InvalidArgumentError(
-      `expected whole seconds in plain digits, from 1 to ${MAX_TIMER_SEC}.`,
-    );
-  return n;
 }
