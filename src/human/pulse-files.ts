@@ -11,6 +11,7 @@ import { StateError, UsageError, isNodeError } from "../errors.js";
 import { createStateFsError } from "../store/fs-errors.js";
 import { readTextOrNull, writeTextAtomic } from "../store/json-file.js";
 import { SAFE_ID_RULE, isSafeId, type BosunPaths } from "../store/paths.js";
+import { INTERVAL_HEADER, readIntervalHeader } from "../store/sensor-header.js";
 
 /** A goal: its id (the file name without `.md`) and its text. */
 export interface PulseGoal {
@@ -42,11 +43,6 @@ export interface PlaybookWrite {
  * `# bosun:interval=<s>`: a reading stays fresh this long (the sense step reads the same header,
  * in flows/pulse/sense.ts, from the first 4 KiB of the file).
  */
-const INTERVAL_HEADER = /^#\s*bosun:interval=(\d+(?:\.\d+)?)\s*$/m;
-
-/** How much of a sensor is searched for its header (as the sense step does). */
-const HEADER_SCAN_BYTES = 4096;
-
 /** Writes (or replaces) `goals/<id>.md`. */
 export async function writeGoal(paths: BosunPaths, id: string, text: string): Promise<string> {
   const file = paths.pulse.goalFile(id);
@@ -208,19 +204,6 @@ function setIntervalHeader(script: string, intervalSec: number): string {
   const at = lines[0]?.startsWith("#!") === true ? 1 : 0;
   lines.splice(at, 0, header);
   return lines.join("\n");
-}
-
-async function readIntervalHeader(file: string): Promise<number | undefined> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(HEADER_SCAN_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEADER_SCAN_BYTES, 0);
-    const match = INTERVAL_HEADER.exec(buffer.subarray(0, bytesRead).toString("utf8"));
-    const seconds = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-    return seconds > 0 ? seconds : undefined;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * object is recorded as failed with the reason and never fails the beat. What a sensor prints is
  * data for the brain, never instructions; only its `signal` counts as a change of the world.
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { getErrorMessage, isNodeError } from "../../errors.js";
 import { runProcessRaw } from "../../proc/run-process.js";
@@ -13,18 +13,13 @@ import {
   type SensorOutput,
   type SensorReading,
 } from "../../store/schema/pulse.js";
+import { readIntervalHeader } from "../../store/sensor-header.js";
 
 /** How long a sensor may run before it counts as hung. */
 export const SENSOR_TIMEOUT_MS = 10_000;
 
 /** The most a sensor may print; past it the reading fails (the rest is read and dropped). */
 export const SENSOR_MAX_BYTES = 64 * 1024;
-
-/** How much of a sensor's file is searched for its `# bosun:interval=<s>` header. */
-const HEADER_SCAN_BYTES = 4096;
-
-/** `# bosun:interval=<s>`: the reading stays fresh this many seconds across beats. */
-const INTERVAL_HEADER = /^#\s*bosun:interval=(\d+(?:\.\d+)?)\s*$/m;
 
 /** What a sense step needs. */
 export interface SenseOptions {
@@ -151,18 +146,4 @@ function parseSensorOutput(text: string): SensorOutput | string {
   const checked = SensorOutputSchema.safeParse(value);
   if (!checked.success) return `printed no JSON object with a "signal": ${shown}`;
   return checked.data;
-}
-
-/** The `# bosun:interval=<s>` header near the top of the sensor's file, if any. */
-async function readIntervalHeader(file: string): Promise<number | undefined> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(HEADER_SCAN_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEADER_SCAN_BYTES, 0);
-    const match = INTERVAL_HEADER.exec(buffer.subarray(0, bytesRead).toString("utf8"));
-    const seconds = match?.[1] === undefined ? undefined : Number(match[1]);
-    return seconds !== undefined && seconds > 0 ? seconds : undefined;
-  } finally {
-    await handle.close();
-  }
 }
