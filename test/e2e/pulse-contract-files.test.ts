@@ -1,6 +1,7 @@
 /**
- * `bosun _ goal|sensor|playbook|schedule|claim|unclaim` through the built CLI: each verb's real
- * output validates against the JSON Schema `bosun _ schema VERB` publishes (ajv, draft 2020-12),
+ * `bosun _ goal|sensor|playbook|schedule|claim|unclaim` through the CLI's main() (in process: a
+ * few ms a call instead of a Node start; stdin through the built CLI): each verb's real output
+ * validates against the JSON Schema `bosun _ schema VERB` publishes (ajv, draft 2020-12),
  * the files land where the pulse reads them, and refusals are JSON errors with their exit codes.
  */
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
@@ -9,13 +10,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/proc/run-process.js";
 import { makeGitRepo } from "../helpers/git-repo.js";
+import { runMainInProcess } from "../helpers/in-process-cli.js";
 import { makeTestDir } from "../helpers/testdir.js";
 import {
   BOSUN_CLI,
   assertBosunBuilt,
   createBosunEnv,
   expectNoInternalError,
-  runBosun,
 } from "../helpers/run-bosun.js";
 
 /** A repository and a hermetic home to run bosun in. */
@@ -37,7 +38,10 @@ async function runVerb(
   args: readonly string[],
   exitCode = 0,
 ): Promise<Record<string, unknown>> {
-  const result = await runBosun(["_", ...args], { cwd: repo.root, env: createBosunEnv(repo.home) });
+  const result = await runMainInProcess(
+    ["--root", repo.root, "_", ...args],
+    createBosunEnv(repo.home),
+  );
   return parseOutput(result, exitCode);
 }
 
