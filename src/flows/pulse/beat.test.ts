@@ -127,6 +127,17 @@ describe("a beat", () => {
     });
   });
 
+  it("shows the human what a held move would write: a sensor's script", async () => {
+    const script = "#!/bin/sh\necho '{\"signal\": 1}'\n";
+    const { env } = await createEnv([decision([{ type: "write_sensor", name: "ci", script }])]);
+    const outcome = await runBeat(env);
+    if (outcome.kind !== "decided") throw new Error(`expected a decision, got ${outcome.kind}`);
+    expect(outcome.decision.actions[0]?.status).toBe("awaiting");
+    const [held] = await listAsks(env.paths, true);
+    expect(held?.ask.question).toMatch(/#1 write sensor ci/);
+    expect(held?.ask.context).toContain(`    echo '{"signal": 1}'`);
+  });
+
   it("blocks a denied command outright and says so", async () => {
     const { env } = await createEnv([
       decision([{ type: "run_command", command: "sudo rm -rf /", reason: "clean up" }]),

@@ -45,6 +45,7 @@ import type { PulseEnv } from "./pulse-env.js";
 import { readSensors } from "./sense.js";
 import {
   describeAction,
+  describeActionDetail,
   recoverStartedActions,
   runReadyActions,
   settleAnsweredAsks,
@@ -403,7 +404,10 @@ export async function writeApprovalAsk(
     ],
     context: [
       `Decision ${record.id}: ${record.critique}`,
-      ...held.map((item) => `#${item.index} held: ${item.gateReason}`),
+      ...held.map((item) => {
+        const detail = describeActionDetail(item.action);
+        return `#${item.index} held: ${item.gateReason}${detail === undefined ? "" : `\n${detail}`}`;
+      }),
       `Approve or reject single moves with: bosun pulse approve ${record.id} --only 1,3 (or reject).`,
     ].join("\n"),
   });

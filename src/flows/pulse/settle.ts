@@ -65,6 +65,44 @@ export function describeAction(action: PulseAction): string {
   }
 }
 
+/** The most of a move's text shown to the human asked to approve it. */
+const DETAIL_MAX_CHARS = 2000;
+
+/**
+ * What a human must read before approving a move, beyond its one line: the script of a sensor,
+ * the text of a playbook or goal, a worker's prompt and check, a run's request. Undefined when
+ * the line says it all.
+ */
+export function describeActionDetail(action: PulseAction): string | undefined {
+  const text = ((): string | undefined => {
+    switch (action.type) {
+      case "write_sensor":
+        return action.script;
+      case "write_playbook":
+      case "write_goal":
+        return action.text;
+      case "start_worker":
+        return `${action.prompt}${action.verify === undefined ? "" : `\n(done when \`${action.verify}\` passes)`}`;
+      case "start_run":
+        return action.request;
+      case "run_command":
+      case "delete":
+        return action.reason;
+      default:
+        return undefined;
+    }
+  })();
+  if (text === undefined || text.trim() === "") return undefined;
+  const cut =
+    text.length > DETAIL_MAX_CHARS
+      ? `${text.slice(0, DETAIL_MAX_CHARS)}\n[… ${text.length - DETAIL_MAX_CHARS} more characters in the decision file]`
+      : text;
+  return cut
+    .split("\n")
+    .map((line) => `    ${line}`)
+    .join("\n");
+}
+
 function firstLine(text: string): string {
   const line = text.trim().split("\n")[0] ?? "";
   return line.length > 120 ? `${line.slice(0, 117)}…` : line;
