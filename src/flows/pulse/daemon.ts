@@ -109,7 +109,12 @@ export async function runPulseDaemon(env: PulseEnv & { signal: AbortSignal }): P
       });
       const line = describeBeat(outcome);
       env.log(line);
-      const nextMs = await getNextBeatMs(env);
+      // A file a human saved half-way (a schedule, state.json) fails the beat, never the daemon:
+      // the next beat comes at the interval, and says what is wrong again.
+      const nextMs = await getNextBeatMs(env).catch((error: unknown) => {
+        env.log(`cannot tell when to beat next: ${getErrorMessage(error)}`);
+        return env.now() + env.config.pulse.intervalSec * 1000;
+      });
       info.lastBeatAt = new Date(env.now()).toISOString();
       info.lastBeat = line;
       info.nextBeatAt = new Date(nextMs).toISOString();
