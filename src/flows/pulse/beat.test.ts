@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeDispatchResult } from "../../../test/helpers/dispatch-result.js";
@@ -136,6 +136,29 @@ describe("a beat", () => {
     const [held] = await listAsks(env.paths, true);
     expect(held?.ask.question).toMatch(/#1 write sensor ci/);
     expect(held?.ask.context).toContain(`    echo '{"signal": 1}'`);
+  });
+
+  it("asks again for a held decision whose ask a crash never wrote, and settles it", async () => {
+    const { env, root } = await createEnv([
+      decision([{ type: "delete", path: "old.txt", reason: "unused" }]),
+    ]);
+    await writeFile(path.join(root, "old.txt"), "keep me until approved\n");
+    const first = await runBeat(env);
+    if (first.kind !== "decided") throw new Error(`expected a decision, got ${first.kind}`);
+    const askId = first.decision.askId ?? "";
+    // Killed between the decision's record and its ask.
+    await rm(env.paths.askFile(askId));
+    expect(await runBeat(env)).toMatchObject({ kind: "skipped" });
+    expect((await listAsks(env.paths, true)).map((item) => item.ask.id)).toEqual([askId]);
+    await rm(env.paths.askFile(askId));
+    // Approved by id while the ask is missing: the move runs, and nothing throws.
+    const record = await settleHeldActions(env, {
+      decisionId: first.decision.id,
+      isReject: false,
+      by: "test",
+    });
+    expect(record.actions[0]).toMatchObject({ status: "done" });
+    expect(existsSync(path.join(root, "old.txt"))).toBe(false);
   });
 
   it("blocks a denied command outright and says so", async () => {

@@ -99,6 +99,7 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
   let open = await listOpenDecisions(paths);
   const interrupted = await recoverStartedActions(env, open);
   if (interrupted.length > 0) state.lastFailure = { atMs: nowMs, message: interrupted.join("; ") };
+  await reopenLostApprovalAsks(env, open);
   if ((await settleAnsweredAsks(env, open)) > 0 || interrupted.length > 0)
     open = await listOpenDecisions(paths);
   const held = findHeld(open);
@@ -382,6 +383,23 @@ function createRecord(
     ...(call === undefined ? {} : { brain: call }),
     actions,
   };
+}
+
+/**
+ * A held decision whose ask is not in the mailbox (the process that wrote the decision died
+ * before its ask): the ask is written now, so a human sees it and the beat can read its answer.
+ */
+async function reopenLostApprovalAsks(
+  env: PulseEnv,
+  open: readonly PulseDecisionRecord[],
+): Promise<void> {
+  for (const record of open) {
+    const held = record.actions.filter((item) => item.status === "awaiting");
+    if (record.askId === undefined || held.length === 0) continue;
+    if (existsSync(env.paths.askFile(record.askId))) continue;
+    await writeApprovalAsk(env, record, held);
+    env.log(`${record.id}: its approval ask ${record.askId} was missing; asked again`);
+  }
 }
 
 /** The mailbox ask a human answers to approve (or reject) every held move at once. */

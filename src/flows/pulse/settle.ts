@@ -5,6 +5,7 @@
  * (`interrupted`, a journal line, the brain told) and never fired again; one that can (writing a
  * goal, a sensor, the playbook, a schedule) simply runs again.
  */
+import { existsSync } from "node:fs";
 import { StateError, UsageError, getErrorMessage } from "../../errors.js";
 import { readAsk, writeAnswer } from "../../human/asks.js";
 import {
@@ -268,7 +269,8 @@ function pickHeld(
 
 /** Answers the decision's ask for whoever settled its moves another way (a verb, the page). */
 async function answerApprovalAsk(env: PulseEnv, record: PulseDecisionRecord): Promise<void> {
-  if (record.askId === undefined) return;
+  // No ask to answer: its writer died before writing it (the next beat would ask it again).
+  if (record.askId === undefined || !existsSync(env.paths.askFile(record.askId))) return;
   const current = await readAsk(env.paths, record.askId);
   if (current.answer !== null && current.answerProblem === undefined) return;
   const isAnyApproved = record.actions.some(
