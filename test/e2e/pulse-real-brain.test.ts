@@ -340,7 +340,7 @@ describe("the pulse with the real Claude Code as its brain", () => {
 
       brain.queueReplies(deleteTurn("scratch/old-a.log"));
       const held = await beatOk(brain);
-      expect(held.stdout).toContain("#1 delete: awaiting");
+      expect(held.stdout).toContain("#1 delete scratch/old-a.log: awaiting");
       const heldId = getDecisionId(held);
       expect(existsSync(first)).toBe(true);
       const state = await readState(brain);
@@ -367,10 +367,10 @@ describe("the pulse with the real Claude Code as its brain", () => {
 
       const secondId = getDecisionId(next);
       expect(secondId).not.toBe(heldId);
-      expect(next.stdout).toContain("#1 delete: awaiting");
+      expect(next.stdout).toContain("#1 delete scratch/old-b.log: awaiting");
       const rejected = await brain.bosun(["pulse", "reject", secondId]);
       expect(rejected.exitCode, rejected.stderr).toBe(0);
-      expect(rejected.stdout).toContain("#1 delete: rejected");
+      expect(rejected.stdout).toContain("#1 delete scratch/old-b.log: rejected");
       // The next beat (woken by the answered ask) leaves the rejected move alone.
       brain.queueReplies(NOOP_TURN);
       await beatOk(brain);

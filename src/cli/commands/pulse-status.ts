@@ -47,7 +47,7 @@ export function formatPulseStatus(status: PulseStatus): string {
     const held = status.heldDecision;
     lines.push(`Waiting for a human: decision ${held.id} — ${held.critique}`);
     for (const item of held.actions)
-      lines.push(`  #${item.index} ${item.action.type} ${item.status}: ${item.gateReason}`);
+      lines.push(`  #${item.index} ${item.description} — ${item.status}: ${item.gateReason}`);
     lines.push(`  bosun pulse approve ${held.id} [--only N,…] | bosun pulse reject ${held.id}`);
   }
   if (status.workers.length > 0) {

@@ -17,7 +17,7 @@ import {
   runPulseDaemon,
 } from "../../flows/pulse/daemon.js";
 import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
-import { settleHeldActions } from "../../flows/pulse/settle.js";
+import { describeAction, settleHeldActions } from "../../flows/pulse/settle.js";
 import { isProcessAlive, isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { followLogLines } from "../../store/follow-log.js";
@@ -74,7 +74,7 @@ export async function runPulseOnce(
   if (outcome.kind === "decided") {
     for (const item of outcome.decision.actions)
       process.stdout.write(
-        `  #${item.index} ${item.action.type}: ${item.status}${item.result === undefined ? "" : ` — ${item.result}`}${item.error === undefined ? "" : ` — ${item.error}`}${item.status === "awaiting" ? ` (${item.gateReason})` : ""}\n`,
+        `  #${item.index} ${describeAction(item.action)}: ${item.status}${item.result === undefined ? "" : ` — ${item.result}`}${item.error === undefined ? "" : ` — ${item.error}`}${item.status === "awaiting" ? ` (${item.gateReason})` : ""}\n`,
       );
     if (outcome.decision.askId !== undefined)
       process.stdout.write(
@@ -105,7 +105,7 @@ export async function runPulseSettle(
   }
   for (const item of record.actions)
     process.stdout.write(
-      `#${item.index} ${item.action.type}: ${item.status}${item.result === undefined ? "" : ` — ${item.result}`}${item.error === undefined ? "" : ` — ${item.error}`}\n`,
+      `#${item.index} ${describeAction(item.action)}: ${item.status}${item.result === undefined ? "" : ` — ${item.result}`}${item.error === undefined ? "" : ` — ${item.error}`}\n`,
     );
   return record.actions.some((item) => item.status === "failed") ? 1 : 0;
 }
