@@ -123,12 +123,25 @@ export function getCommandWords(segment: ShellSegment): string[] {
     words.shift();
     // A wrapper's own options and their values (`timeout 5`, `nice -n 10`) come before the command.
     while (words[0] !== undefined && (words[0].startsWith("-") || /^\d/.test(words[0]))) {
-      const option = words.shift();
-      if ((option === "-n" || option === "-c" || option === "-u") && name !== "xargs")
-        words.shift();
+      const option = words.shift() ?? "";
+      // `env -S 'sudo ls'` splits its value into the command: judge that text as a command line.
+      if (name === "env" && (option === "-S" || option === "--split-string"))
+        return getCommandWords({
+          ...segment,
+          words: splitShellSegments(words.join(" "))[0]?.words ?? [],
+        });
+      if (name === "env" && option.startsWith("--split-string="))
+        return getCommandWords({
+          ...segment,
+          words: splitShellSegments(option.slice("--split-string=".length))[0]?.words ?? [],
+        });
+      if (WRAPPER_VALUE_OPTIONS.has(option) && name !== "xargs") words.shift();
     }
   }
 }
+
+/** Wrapper options whose value is the next word (`timeout -s KILL`, `exec -a NAME`, `nice -n 10`). */
+const WRAPPER_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-n", "-c", "-u", "-s", "-k", "-a"]);
 
 function findDeniedSegment(
   segment: ShellSegment,
@@ -141,8 +154,11 @@ function findDeniedSegment(
   const [name = "", ...args] = getCommandWords(segment);
   switch (name) {
     case "sudo":
+    case "sudoedit":
     case "doas":
     case "su":
+    case "pkexec":
+    case "run0":
       return `${name}: runs as root`;
     case "rm":
       return findDeniedRm(args);
@@ -278,14 +294,19 @@ function hasProtectedTarget(args: readonly string[]): boolean {
 
 /** The first operand that is the root, a system folder or a home folder. */
 function findProtectedTarget(args: readonly string[]): string | undefined {
-  return args.find(
-    (arg) => !/^-[a-zA-Z-]/.test(arg) && PROTECTED_TARGETS.has(normalizeTarget(arg)),
-  );
+  return args.find((arg) => {
+    if (/^-[a-zA-Z-]/.test(arg)) return false;
+    const target = normalizeTarget(arg);
+    // `/usr/*` empties `/usr` as surely as `/usr` removes it.
+    return PROTECTED_TARGETS.has(target) || PROTECTED_TARGETS.has(target.replace(/\/\*$/, ""));
+  });
 }
 
 /** `//`, `/./`, trailing slashes and `~/` folded, so `/usr/` and `//` read as `/usr` and `/`. */
 function normalizeTarget(arg: string): string {
-  if (arg === "~/" || arg === "$HOME/" || arg === "${HOME}/") return arg.slice(0, -1);
+  // `~/.`, `$HOME/./` and `~//` are home itself.
+  const home = /^(~|\$HOME|\$\{HOME\})(?:\/+\.?)*\/*$/.exec(arg);
+  if (home?.[1] !== undefined) return home[1];
   if (!arg.startsWith("/")) return arg;
   const normalized = path.posix.normalize(arg);
   return normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
