@@ -112,6 +112,22 @@ describe("the pulse's gate", () => {
     }
   });
 
+  it("never allow-lists an option that makes an allowed command write files or run other code", () => {
+    const policy = makePolicy("auto", { allow: ["git log", "git diff", "npm test"] });
+    for (const text of [
+      'git log -1 --format="#!/bin/sh%ntouch pwned" --output=.bosun/pulse/sensors/git-head',
+      "git diff --output .git/config",
+      'git log "--output"=x',
+      "npm test --node-options=--require=./evil.js",
+      "npm test --script-shell=./evil.sh",
+    ]) {
+      const result = gateAction(command(text), policy);
+      expect(result.verdict, text).toBe("ask");
+      expect(result.reason, text).toContain("never allow-listed");
+    }
+    expect(gateAction(command("git log --oneline -5"), policy).verdict).toBe("run");
+  });
+
   it("asks before a new sensor in manual and auto, runs it in full", () => {
     const sensor: PulseAction = {
       type: "write_sensor",

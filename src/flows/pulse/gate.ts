@@ -37,6 +37,13 @@ export interface GatePolicy {
  */
 const SHELL_METACHARACTERS = /[;&|<>`$()\n\r\\]/;
 
+/**
+ * Options that turn an allow-listed read or test into a write or someone else's code:
+ * `git log --output=.bosun/pulse/sensors/x` rewrites an executable the loop runs every beat, and
+ * npm passes `--node-options=--require=…` and `--script-shell=…` on to the test script.
+ */
+const UNSAFE_ALLOWED_OPTION = /^--(?:output|node-options|script-shell)(?:=|$)/;
+
 /** `ask-first: <mark>` on a line of PLAYBOOK.md, maybe as a list item or in backticks. */
 const ASK_FIRST_LINE = /^\s*(?:[-*+]\s+)?`?ask-first:\s*(.+?)`?\s*$/i;
 
@@ -131,18 +138,28 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
     verdict: "ask",
     reason: SHELL_METACHARACTERS.test(command)
       ? "a command line with shell operators is never allow-listed"
-      : "not on the allow-list (pulse.allow)",
+      : findUnsafeOption(command) !== undefined
+        ? `an allow-listed command with ${findUnsafeOption(command) ?? ""} writes files or runs other code: never allow-listed`
+        : "not on the allow-list (pulse.allow)",
   };
 }
 
 /** The allow entry whose words lead `command`, when the command is one plain command. */
 function findAllowEntry(command: string, allow: readonly string[]): string | undefined {
-  if (SHELL_METACHARACTERS.test(command)) return undefined;
+  if (SHELL_METACHARACTERS.test(command) || findUnsafeOption(command) !== undefined)
+    return undefined;
   const words = command.trim().split(/\s+/);
   return allow.find((entry) => {
     const wanted = entry.trim().split(/\s+/);
     return wanted.length > 0 && wanted.every((word, index) => words[index] === word);
   });
+}
+
+/** The first word of `command` that is an option no allow-listed command may carry. */
+function findUnsafeOption(command: string): string | undefined {
+  // Quotes are stripped the way the shell would (`"--output"=x`), so they hide nothing.
+  const words = splitShellSegments(command).flatMap((segment) => segment.words);
+  return words.find((word) => UNSAFE_ALLOWED_OPTION.test(word))?.split("=")[0];
 }
 
 /**
