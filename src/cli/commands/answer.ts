@@ -7,6 +7,7 @@ import { getResumeCommand, resumeRun } from "../../flows/registry.js";
 import { readRun } from "../../store/run-read.js";
 import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { CliContext } from "../context.js";
+import { assertNotPulseWorker } from "../human-only.js";
 import { printJson } from "../format.js";
 import { subscribePrinter } from "../printer.js";
 import { reportPipelineOutcome } from "./pipeline-report.js";
@@ -25,6 +26,7 @@ export async function runAnswer(
       `Invalid ask id ${JSON.stringify(askId)} (the <ask> argument): an ask id is letters, digits, ".", "_" and "-", such as ask-20261122-125012-r1. List open asks with "bosun asks".`,
     );
   }
+  assertNotPulseWorker(`bosun answer ${askId}`);
   const paths = await ctx.getStatePaths();
   if (!(await isPresent(paths.askFile(askId)))) {
     throw new UsageError(

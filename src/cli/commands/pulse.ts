@@ -18,6 +18,7 @@ import {
 } from "../../flows/pulse/daemon.js";
 import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
 import { describeAction, settleHeldActions } from "../../flows/pulse/settle.js";
+import { assertNotPulseWorker } from "../human-only.js";
 import { isProcessAlive, isSameLiveProcess, parseProcessIdentity } from "../../proc/liveness.js";
 import { spawnDetached } from "../../proc/spawn-detached.js";
 import { followLogLines } from "../../store/follow-log.js";
@@ -90,6 +91,7 @@ export async function runPulseSettle(
   decisionId: string,
   options: { only?: number[]; isReject: boolean; source?: string },
 ): Promise<number> {
+  assertNotPulseWorker(`bosun pulse ${options.isReject ? "reject" : "approve"} ${decisionId}`);
   const env = await createPulseEnv(ctx);
   const record = await withBeatLock(env, () =>
     settleHeldActions(env, {

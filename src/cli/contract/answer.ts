@@ -11,6 +11,7 @@ import { readLiveLockHolder } from "../../store/run-lock.js";
 import { readRun } from "../../store/run-read.js";
 import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { CliContext } from "../context.js";
+import { assertNotPulseWorker } from "../human-only.js";
 import { readStdinText } from "../stdin.js";
 import { printContract } from "./output.js";
 
@@ -37,6 +38,7 @@ export async function runContractAnswer(
       `Invalid ask id ${JSON.stringify(askId)} (the ID argument): an ask id is letters, digits, ".", "_" and "-". List open asks with "bosun _ asks".`,
     );
   }
+  assertNotPulseWorker(`bosun _ answer ${askId}`);
   const answerText = text === "-" ? await (options.readStdin ?? readStdin)() : text;
   if (answerText.trim() === "") {
     throw new UsageError(

@@ -14,6 +14,7 @@ import { waitUntil } from "../../store/wait-until.js";
 import { createPulseEnv } from "../commands/pulse.js";
 import { readPulseStatus } from "../commands/pulse-status.js";
 import type { CliContext } from "../context.js";
+import { assertNotPulseWorker } from "../human-only.js";
 import { WAIT_TIMEOUT_EXIT_CODE, printContract } from "./output.js";
 import { DAEMON_DOWN_EXIT_CODE } from "./pulse-schemas.js";
 
@@ -33,6 +34,7 @@ export async function runContractDecision(
 ): Promise<number> {
   if (verb !== "approve" && verb !== "reject")
     throw new UsageError(`Unknown decision verb "${verb}": approve or reject.`);
+  assertNotPulseWorker(`bosun _ decision ${verb} ${decisionId}`);
   const env = await createPulseEnv(ctx);
   const decision = await withBeatLock(env, () =>
     settleHeldActions(env, {
