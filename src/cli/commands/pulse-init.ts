@@ -7,6 +7,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isNodeError } from "../../errors.js";
 import { createAskId, listAsks, writeAsk } from "../../human/asks.js";
+import { writePlaybook } from "../../human/pulse-files.js";
 import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { CliContext } from "../context.js";
 
@@ -64,7 +65,11 @@ export async function runPulseInit(ctx: CliContext, options: { force?: boolean }
       kept.push(path.relative(paths.root, file));
     }
   };
-  await write(pulse.playbookFile, STARTER_PLAYBOOK);
+  if (options.force === true) {
+    // The playbook a human wrote is never lost: the version replaced goes to playbook-history/.
+    await writePlaybook(paths, STARTER_PLAYBOOK);
+    made.push(path.relative(paths.root, pulse.playbookFile));
+  } else await write(pulse.playbookFile, STARTER_PLAYBOOK);
   await write(pulse.goalFile("setup"), SETUP_GOAL);
   await write(path.join(pulse.sensorsDir, "git-head"), HEAD_SENSOR, 0o755);
   const open = await listAsks(paths, true);
