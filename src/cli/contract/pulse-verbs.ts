@@ -14,6 +14,7 @@ import { waitUntil } from "../../store/wait-until.js";
 import { createPulseEnv } from "../commands/pulse.js";
 import { readPulseStatus } from "../commands/pulse-status.js";
 import type { CliContext } from "../context.js";
+import { quoteForShell } from "../invocation.js";
 import { assertNotPulseWorker } from "../human-only.js";
 import { WAIT_TIMEOUT_EXIT_CODE, printContract } from "./output.js";
 import { DAEMON_DOWN_EXIT_CODE } from "./pulse-schemas.js";
@@ -54,7 +55,11 @@ export async function runContractRun(
   words: readonly string[],
   reason: string | undefined,
 ): Promise<number> {
-  const command = words.join(" ").trim();
+  // One word is a command line of its own (`-- "npm ci && npm test"`); several are argv as the
+  // caller's shell split them, quoted back so `-- git commit -m "a; b"` runs what was typed.
+  const command = (
+    words.length === 1 ? (words[0] ?? "") : words.map(quoteForShell).join(" ")
+  ).trim();
   if (command === "") throw new UsageError("Give the command after --: bosun _ run -- npm test");
   const env = await createPulseEnv(ctx);
   const decision = await submitHumanMove(
