@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { makeDispatchResult } from "../../../test/helpers/dispatch-result.js";
 import { makeTestDir } from "../../../test/helpers/testdir.js";
 import type { AgentRunner, DispatchRequest } from "../../agents/dispatch.js";
-import { listAsks, writeAnswer } from "../../human/asks.js";
+import { listAsks, writeAnswer, writeAsk } from "../../human/asks.js";
 import { createBosunPaths } from "../../store/paths.js";
 import {
   readDecisionRecord,
@@ -159,6 +159,40 @@ describe("a beat", () => {
     });
     expect(record.actions[0]).toMatchObject({ status: "done" });
     expect(existsSync(path.join(root, "old.txt"))).toBe(false);
+  });
+
+  it("tells the brain what a human answered, not only that an ask closed", async () => {
+    const { env, prompts } = await createEnv([
+      decision([{ type: "ask", question: "Which branch do you release from?" }]),
+      decision([{ type: "noop", reason: "heard it" }]),
+    ]);
+    await runBeat(env);
+    const [asked] = await listAsks(env.paths, true);
+    await writeAnswer(env.paths, asked?.ask.id ?? "", "release/2026 only, never main", {
+      source: "test",
+    });
+    await runBeat(env);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[1]).toContain("Which branch do you release from?");
+    expect(prompts[1]).toContain("release/2026 only, never main");
+  });
+
+  it("tells the first decision the setup answer given before the loop ever ran", async () => {
+    const { env, prompts } = await createEnv([decision([{ type: "noop" }])]);
+    await writeAsk(env.paths, {
+      version: 1,
+      id: "ask-20261203-115900-aaaa",
+      runId: "pulse",
+      createdAt: "2026-12-03T11:59:00Z",
+      question: "What should the pulse work toward?",
+      options: [],
+      context: "Setup",
+    });
+    await writeAnswer(env.paths, "ask-20261203-115900-aaaa", "Ship the CSV export by Friday", {
+      source: "test",
+    });
+    await runBeat(env);
+    expect(prompts[0]).toContain("Ship the CSV export by Friday");
   });
 
   it("blocks a denied command outright and says so", async () => {

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { resolveHarness } from "../../agents/harnesses.js";
-import { createAskId, writeAsk } from "../../human/asks.js";
+import { createAskId, listAsks, writeAsk } from "../../human/asks.js";
 import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { listSchedules, takeDueSchedules } from "../../human/pulse-schedules.js";
 import type { PulseSchedule } from "../../store/schema/pulse-schedule.js";
@@ -227,6 +227,7 @@ async function buildBrainWorld(
     readSnapshot(env, state.lastDecisionId),
   ]);
   const changes = describeWorldChanges(lastSnapshot, world.snapshot);
+  const answers = await readNewAnswers(env, state.lastDecisionAtMs);
   for (const name of flapping)
     changes.push(`sensor ${name} is flapping: its signal keeps changing beat after beat`);
   return {
@@ -241,6 +242,7 @@ async function buildBrainWorld(
       options: ask.options,
       isStranded: stranded.has(ask.id),
     })),
+    answers,
     workers: world.workers.map((worker) => ({
       id: worker.id,
       health: worker.health,
@@ -251,6 +253,28 @@ async function buildBrainWorld(
     firedSchedules: fired.map((s) => ({ id: s.id, note: s.note })),
     nowIso: new Date(env.now()).toISOString(),
   };
+}
+
+/**
+ * What a human answered since the last decision (on the first, ever) to the pulse's asks — the
+ * setup ask, the brain's own `ask`s, a worker's, a held decision's — each with its question.
+ * The brain asked them, or the setup ask did for it, to hear exactly this.
+ */
+async function readNewAnswers(
+  env: PulseEnv,
+  sinceMs: number | undefined,
+): Promise<Array<{ id: string; question: string; answer: string }>> {
+  const answers: Array<{ id: string; question: string; answer: string }> = [];
+  for (const { ask, answer, answerProblem } of await listAsks(env.paths, false)) {
+    if (ask.runId !== PULSE_ASK_RUN_ID || answer === null || answerProblem !== undefined) continue;
+    if (sinceMs !== undefined && Date.parse(answer.answeredAt) < sinceMs) continue;
+    answers.push({
+      id: ask.id,
+      question: ask.question,
+      answer: answer.note === undefined ? answer.answer : `${answer.answer} (note: ${answer.note})`,
+    });
+  }
+  return answers;
 }
 
 async function decideAndAct(

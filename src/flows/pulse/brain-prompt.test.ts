@@ -144,6 +144,7 @@ describe("the brain's prompt", () => {
         options: [{ key: "yes", label: big }],
         isStranded: i % 2 === 0,
       })),
+      answers: many(100, (i) => ({ id: `ask-a-${i}`, question: big, answer: big })),
       workers: many(100, (i) => ({ id: `w-${i}`, health: "stuck", summary: big })),
       journalTail: many(10_000, (i) => `line ${i} ${"x".repeat(500)}`),
       pendingDecision: big,

@@ -28,6 +28,8 @@ export interface BrainWorld {
     isStranded: boolean;
     workerId?: string | undefined;
   }>;
+  /** Asks a human answered since the last decision (the setup ask, the brain's own `ask`s), with the answer. */
+  answers?: ReadonlyArray<{ id: string; question: string; answer: string }>;
   /** Workers and their health. */
   workers: ReadonlyArray<{ id: string; health: string; summary: string }>;
   /** The journal's last lines, oldest first. */
@@ -67,6 +69,7 @@ export const BRAIN_SECTION_CAPS = {
   lastFailure: 1024,
   pendingDecision: 2 * 1024,
   asks: 4 * 1024,
+  answers: 3 * 1024,
   workers: 3 * 1024,
   readings: 10 * 1024,
   journal: 3 * 1024,
@@ -79,6 +82,8 @@ const SIGNAL_MAX_BYTES = 512;
 const DETAIL_MAX_BYTES = 1024;
 /** A line of the journal, a change, a worker's summary, an ask's question at most. */
 const LINE_MAX_BYTES = 300;
+/** One answer of a human at most (a setup answer may be a paragraph of goals). */
+const ANSWER_MAX_BYTES = 1536;
 /** The most asks, workers, schedules and journal lines shown. */
 export const MAX_BRAIN_ASKS = 20;
 export const MAX_BRAIN_WORKERS = 20;
@@ -164,6 +169,7 @@ export function buildBrainPrompt(world: BrainWorld, options: { maxActions: numbe
           BRAIN_SECTION_CAPS.pendingDecision,
         ),
   );
+  section("answers", "Answers from a human since the last decision", renderAnswers(world.answers));
   section("asks", "Open asks (waiting for a human)", renderAsks(world.asks));
   section("workers", "Workers", renderWorkers(world.workers));
   section("readings", "Sensor readings", renderReadings(world.readings));
@@ -221,6 +227,25 @@ function renderAsks(asks: BrainWorld["asks"]): Capped {
       };
     },
     asks.length,
+  );
+}
+
+function renderAnswers(answers: BrainWorld["answers"] = []): Capped {
+  if (answers.length === 0) return { text: "(none)", isTruncated: false };
+  const shown = answers.slice(0, MAX_BRAIN_ASKS);
+  return joinWithinCap(
+    shown,
+    BRAIN_SECTION_CAPS.answers,
+    "answers",
+    (item) => {
+      const question = capData(item.question, LINE_MAX_BYTES, "operator");
+      const answer = capData(item.answer, ANSWER_MAX_BYTES, "operator");
+      return {
+        text: `- ${safeName(item.id)}\n${wrapData(`answer:${item.id}`, "operator", `question: ${question.text}\nanswer: ${answer.text}`)}`,
+        isTruncated: question.isTruncated || answer.isTruncated,
+      };
+    },
+    answers.length,
   );
 }
 
