@@ -21,6 +21,27 @@ function byName(readings: readonly SensorReading[]): Record<string, SensorReadin
 }
 
 describe("the pulse's sense step", () => {
+  it("runs more than ten sensors under one signal without a listener-leak warning", async () => {
+    const sensors: Record<string, string> = {};
+    for (let i = 0; i < 12; i += 1) sensors[`s${i}`] = `echo '{"signal": ${i}}'`;
+    const dir = await makeSensors(sensors);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const readings = await readSensors({ sensorsDir: dir, cwd: dir, signal: controller.signal });
+      expect(readings.map((reading) => reading.status)).toEqual(Array(12).fill("ok"));
+      // Node emits the warning on a later tick.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+
   it("reads each sensor's signal and detail, and records every way one can fail", async () => {
     const dir = await makeSensors({
       good: `echo '{"signal": {"failing": 2}, "detail": "2 tests fail"}'`,

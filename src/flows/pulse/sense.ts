@@ -4,6 +4,7 @@
  * object is recorded as failed with the reason and never fails the beat. What a sensor prints is
  * data for the brain, never instructions; only its `signal` counts as a change of the world.
  */
+import { setMaxListeners } from "node:events";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { getErrorMessage, isNodeError } from "../../errors.js";
@@ -43,13 +44,24 @@ export interface SenseOptions {
 export async function readSensors(options: SenseOptions): Promise<SensorReading[]> {
   const names = await listSensorNames(options.sensorsDir);
   const nowMs = options.nowMs ?? Date.now();
-  return Promise.all(
-    names.map(async (name) => {
-      const kept = options.previous?.get(name);
-      if (kept !== undefined && isFresh(kept, nowMs)) return kept;
-      return readSensor(name, options, nowMs);
-    }),
-  );
+  // One listener on the caller's signal for the whole beat; each sensor listens on the beat's
+  // own, sized for them all (more than ten sensors made Node warn of a listener leak).
+  const beat = new AbortController();
+  setMaxListeners(names.length + 1, beat.signal);
+  const stop = (): void => beat.abort();
+  if (options.signal?.aborted === true) beat.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    return await Promise.all(
+      names.map(async (name) => {
+        const kept = options.previous?.get(name);
+        if (kept !== undefined && isFresh(kept, nowMs)) return kept;
+        return readSensor(name, { ...options, signal: beat.signal }, nowMs);
+      }),
+    );
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+  }
 }
 
 /** True while a reading's `bosun:interval` has not passed since it was read. */
