@@ -6,7 +6,7 @@ import { runMainInProcess } from "../helpers/in-process-cli.js";
 import { HELD_DECISION_ID, makePulseEnv, writeHeldDecision } from "../helpers/pulse-held.js";
 import { makeTestDir } from "../helpers/testdir.js";
 
-describe("a pulse worker", () => {
+describe("a process the pulse started", () => {
   it("may not approve, reject or answer: only a human settles the loop's held moves", async () => {
     const root = await makeTestDir();
     const env = makePulseEnv(root);
@@ -24,6 +24,20 @@ describe("a pulse worker", () => {
       const result = await runMainInProcess(["--root", root, ...args], asWorker);
       expect(result.exitCode, args.join(" ")).toBe(2);
       expect(result.stdout + result.stderr, args.join(" ")).toContain("runs inside pulse worker");
+    }
+    // Nor the brain's CLI, a sensor or a move's command (what they run inherits the mark).
+    const marks: Array<Record<string, string>> = [
+      { BOSUN_PULSE_BRAIN: "1" },
+      { BOSUN_PULSE_SENSOR: "ci" },
+      { BOSUN_PULSE_MOVE: "D-1#1" },
+    ];
+    for (const mark of marks) {
+      const result = await runMainInProcess(
+        ["--root", root, "_", "decision", "approve", HELD_DECISION_ID],
+        { ...home, ...mark },
+      );
+      expect(result.exitCode, JSON.stringify(mark)).toBe(2);
+      expect(result.stdout, JSON.stringify(mark)).toContain("it is a human's to do");
     }
     expect(existsSync(env.paths.answerFile(askId))).toBe(false);
     const held = await readDecisionRecord(env.paths, HELD_DECISION_ID);

@@ -20,7 +20,7 @@ import type { PulseAction } from "../../store/schema/pulse-decision.js";
 import { mergeBranch } from "../../workspace/merge.js";
 import { runGitUnchecked } from "../../workspace/git.js";
 import { killWorker, startWorker, writeWorkerTell } from "./workers.js";
-import type { PulseEnv } from "./pulse-env.js";
+import { PULSE_PROCESS_VARS, type PulseEnv } from "./pulse-env.js";
 
 export { PULSE_ASK_RUN_ID };
 
@@ -141,6 +141,7 @@ async function runShell(
     timeoutMs,
     graceMs: env.config.dispatch.graceSec * 1000,
     stdoutLogFile: logFile,
+    env: { [PULSE_PROCESS_VARS.move]: `${site.decisionId}#${site.index}` },
     // Found again by a pulse restarted after this one was killed (see endOrphanedCommand).
     pidFile: getActionPidFile(env, site),
     isTreeTracked: true,

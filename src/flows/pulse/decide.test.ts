@@ -195,7 +195,12 @@ describe("decide", () => {
     await decide(makeInput(runner, { harness: configured }));
     expect(requests[0]?.env?.["CLAUDE_CODE_MAX_RETRIES"]).toBeUndefined();
     await decide(makeInput(runner, { env: { CLAUDE_CODE_MAX_RETRIES: "1", BOSUN_ROLE: "brain" } }));
-    expect(requests[1]?.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: "1", BOSUN_ROLE: "brain" });
+    expect(requests[1]?.env).toEqual({
+      CLAUDE_CODE_MAX_RETRIES: "1",
+      BOSUN_ROLE: "brain",
+      // The brain's CLI is marked as the pulse's own: nothing it runs may approve a held move.
+      BOSUN_PULSE_BRAIN: "1",
+    });
   });
 });
 

@@ -24,6 +24,7 @@ import {
 } from "../../store/schema/pulse-decision.js";
 import type { PulseBrainCall } from "../../store/schema/pulse-record.js";
 import { buildBrainPrompt, capBytes, wrapData, type BrainWorld } from "./brain-prompt.js";
+import { PULSE_PROCESS_VARS } from "./pulse-env.js";
 
 /** What one decide step needs. */
 export interface DecideInput {
@@ -210,7 +211,8 @@ function renderRejection(error: string, reply: string): string {
 function getBrainEnv(input: DecideInput): Record<string, string> {
   const defaults = BRAIN_HARNESS_ENV[input.harness.spec.name] ?? {};
   const kept = Object.entries(defaults).filter(([key]) => !Object.hasOwn(input.harness.env, key));
-  return { ...Object.fromEntries(kept), ...input.env };
+  // Marks the brain's CLI (and what its tools run) as the pulse's own: it may not approve.
+  return { ...Object.fromEntries(kept), [PULSE_PROCESS_VARS.brain]: "1", ...input.env };
 }
 
 /**

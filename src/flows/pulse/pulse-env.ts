@@ -7,6 +7,18 @@ import type { AgentRunner } from "../../agents/dispatch.js";
 import type { BosunPaths } from "../../store/paths.js";
 import type { Config } from "../../store/schema/config.js";
 
+/**
+ * Env vars that mark a process the pulse started — its brain's CLI, a sensor, a move's command, a
+ * worker's agent — and everything they run. Approving, rejecting and answering refuse a command
+ * carrying one: only a human settles what the loop holds for a human.
+ */
+export const PULSE_PROCESS_VARS = {
+  brain: "BOSUN_PULSE_BRAIN",
+  sensor: "BOSUN_PULSE_SENSOR",
+  move: "BOSUN_PULSE_MOVE",
+  worker: "BOSUN_WORKER_ID",
+} as const;
+
 /** The pulse's world of work. */
 export interface PulseEnv {
   /** The repository root (sensors, commands and the brain run here). */

@@ -9,6 +9,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { getErrorMessage, isNodeError } from "../../errors.js";
 import { runProcessRaw } from "../../proc/run-process.js";
+import { PULSE_PROCESS_VARS } from "./pulse-env.js";
 import {
   SensorOutputSchema,
   type SensorOutput,
@@ -114,7 +115,7 @@ async function readSensor(
       command: file,
       args: [],
       cwd: options.cwd,
-      env: { BOSUN_PULSE_SENSOR: name },
+      env: { [PULSE_PROCESS_VARS.sensor]: name },
       timeoutMs,
       graceMs: 500,
       maxBytes,

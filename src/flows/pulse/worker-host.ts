@@ -20,9 +20,10 @@ import {
 import type { Config } from "../../store/schema/config.js";
 import { ENDED_WORKER_STATUSES, type WorkerFile } from "../../store/schema/pulse-worker.js";
 import type { Tell } from "../../store/schema/tells.js";
+import { PULSE_PROCESS_VARS } from "./pulse-env.js";
 
 /** The env var that names the worker to the agent and to `bosun _ ask` run by it. */
-export const WORKER_ID_VAR = "BOSUN_WORKER_ID";
+export const WORKER_ID_VAR = PULSE_PROCESS_VARS.worker;
 
 /** Follow-up calls one host makes for tells, at most: a steady stream of tells must not run it for ever. */
 const MAX_TELL_FOLLOW_UPS = 5;
