@@ -65,6 +65,16 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
       return { verdict: "run", reason: `${action.type} changes nothing by itself` };
     case "run_command":
       return gateCommand(action.command, policy);
+    case "start_worker": {
+      // Its `verify` is a shell command the loop runs once the worker ends: gated as one.
+      const verify =
+        action.verify === undefined || policy.mode === "manual"
+          ? undefined
+          : gateCommand(action.verify, policy);
+      return verify !== undefined && verify.verdict !== "run"
+        ? { verdict: "ask", reason: `its verify command: ${verify.reason}` }
+        : gateReversible(action, policy);
+    }
     case "write_sensor":
       return policy.mode === "full"
         ? { verdict: "run", reason: "approval mode full runs new sensors" }
@@ -73,13 +83,18 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
             reason: `a sensor is a command the loop runs every beat: asked in approval mode ${policy.mode}`,
           };
     default:
-      return policy.mode === "manual"
-        ? { verdict: "ask", reason: "approval mode manual asks before every move" }
-        : {
-            verdict: "run",
-            reason: `${action.type} is reversible: run in approval mode ${policy.mode}`,
-          };
+      return gateReversible(action, policy);
   }
+}
+
+/** A reversible move: asked in manual mode, run otherwise. */
+function gateReversible(action: PulseAction, policy: GatePolicy): GateResult {
+  return policy.mode === "manual"
+    ? { verdict: "ask", reason: "approval mode manual asks before every move" }
+    : {
+        verdict: "run",
+        reason: `${action.type} is reversible: run in approval mode ${policy.mode}`,
+      };
 }
 
 /** Why a move must never run: a denied command in any of its fields, or a delete out of bounds. */
