@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { resolveHarness } from "../../agents/harnesses.js";
 import { createAskId, listAsks, writeAsk } from "../../human/asks.js";
 import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { listSchedules, takeDueSchedules } from "../../human/pulse-schedules.js";
@@ -39,7 +38,7 @@ import {
   noteSignals,
 } from "./beat-policy.js";
 import { buildBrainPrompt, type BrainWorld } from "./brain-prompt.js";
-import { decide } from "./decide.js";
+import { decide, resolveBrainHarness } from "./decide.js";
 import { gateAction, readPlaybookMarks } from "./gate.js";
 import type { PulseEnv } from "./pulse-env.js";
 import { readSensors } from "./sense.js";
@@ -295,8 +294,7 @@ async function decideAndAct(
   await writePulseState(paths, state);
   await writeSnapshot(env, decisionId, world.snapshot);
   state.lastDecisionId = decisionId;
-  const harness = resolveHarness(config.pulse.brain, config.agents);
-  if (config.pulse.brainModel !== "") harness.model = config.pulse.brainModel;
+  const harness = resolveBrainHarness(config);
   env.log(`${decisionId}: deciding (${reason}) with ${config.pulse.brain}…`);
   const result = await decide({
     harness,

@@ -16,7 +16,8 @@ import { makeDispatchResult } from "../../../test/helpers/dispatch-result.js";
 import { FAKE_AGENTS_DIR } from "../../../test/helpers/run-bosun.js";
 import { makeTestDir } from "../../../test/helpers/testdir.js";
 import type { BrainWorld } from "./brain-prompt.js";
-import { decide, type DecideInput } from "./decide.js";
+import { DEFAULT_CONFIG } from "../../store/schema/config.js";
+import { decide, resolveBrainHarness, type DecideInput } from "./decide.js";
 
 afterEach(() => {
   expect(getLiveChildPids()).toEqual([]);
@@ -236,5 +237,26 @@ describe("decide through the real dispatch", () => {
     // The reset the message gave (ISO, to the millisecond), 10 minutes out.
     expect(result.resetAtMs).toBeGreaterThan(startedAt + 590_000);
     expect(pauses.getPause("fake")?.until.getTime()).toBe(result.resetAtMs);
+  });
+});
+
+describe("the brain's harness", () => {
+  it("is read-only where its CLI allows: Claude Code without writing tools, Codex in its read-only sandbox", () => {
+    const claude = resolveBrainHarness({
+      ...DEFAULT_CONFIG,
+      pulse: { ...DEFAULT_CONFIG.pulse, brain: "claude", brainModel: "sonnet" },
+    });
+    expect(claude.model).toBe("sonnet");
+    expect(claude.extraArgs).toEqual([
+      "--disallowedTools",
+      "Bash,Edit,Write,MultiEdit,NotebookEdit",
+    ]);
+    const codex = resolveBrainHarness({
+      ...DEFAULT_CONFIG,
+      pulse: { ...DEFAULT_CONFIG.pulse, brain: "codex" },
+    });
+    expect(codex.spec.headlessArgs).toContain("read-only");
+    expect(codex.spec.headlessArgs).not.toContain("--dangerously-bypass-approvals-and-sandbox");
+    expect(codex.spec.resumeArgs).not.toContain("--dangerously-bypass-approvals-and-sandbox");
   });
 });

@@ -13,7 +13,7 @@ import {
   type HarnessPause,
   type HarnessPauses,
 } from "../../agents/harness-pause.js";
-import type { ResolvedHarness } from "../../agents/harnesses.js";
+import { resolveHarness, type ResolvedHarness } from "../../agents/harnesses.js";
 import { AgentRateLimitError } from "../../agents/rate-limit.js";
 import { CancelledError, getErrorMessage } from "../../errors.js";
 import { formatIssues } from "../../store/json-file.js";
@@ -22,6 +22,7 @@ import {
   createPulseDecisionSchema,
   type PulseDecision,
 } from "../../store/schema/pulse-decision.js";
+import type { Config } from "../../store/schema/config.js";
 import type { PulseBrainCall } from "../../store/schema/pulse-record.js";
 import { buildBrainPrompt, capBytes, wrapData, type BrainWorld } from "./brain-prompt.js";
 import { PULSE_PROCESS_VARS } from "./pulse-env.js";
@@ -84,6 +85,45 @@ export type DecideResult =
 export const BRAIN_HARNESS_ENV: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   claude: { CLAUDE_CODE_MAX_RETRIES: "0" },
 };
+
+/**
+ * Claude Code's tools that change anything: the brain runs without them. It decides, it does not
+ * act; and it reads untrusted sensor output, so a prompt is not enough to keep it from acting.
+ */
+const CLAUDE_WRITE_TOOLS = "Bash,Edit,Write,MultiEdit,NotebookEdit";
+
+/**
+ * The brain's harness (`pulse.brain`, its model applied), made read-only where its CLI can be:
+ * Claude Code without its writing tools, Codex in its read-only sandbox instead of none. Other
+ * CLIs keep their headless flags; the constitution still tells them not to act, and the gate
+ * still stands between their reply and any effect.
+ */
+export function resolveBrainHarness(config: Config): ResolvedHarness {
+  const harness = resolveHarness(config.pulse.brain, config.agents);
+  if (config.pulse.brainModel !== "") harness.model = config.pulse.brainModel;
+  if (harness.spec.name === "claude")
+    return {
+      ...harness,
+      extraArgs: [...harness.extraArgs, "--disallowedTools", CLAUDE_WRITE_TOOLS],
+    };
+  if (harness.spec.name === "codex") {
+    const readOnly = (args: readonly string[]): string[] =>
+      args.flatMap((arg) =>
+        arg === "--dangerously-bypass-approvals-and-sandbox" ? ["--sandbox", "read-only"] : [arg],
+      );
+    return {
+      ...harness,
+      spec: {
+        ...harness.spec,
+        headlessArgs: readOnly(harness.spec.headlessArgs),
+        ...(harness.spec.resumeArgs === undefined
+          ? {}
+          : { resumeArgs: readOnly(harness.spec.resumeArgs) }),
+      },
+    };
+  }
+  return harness;
+}
 
 /** The most of an invalid reply quoted back in the re-prompt. */
 const REJECTED_REPLY_MAX_BYTES = 4096;

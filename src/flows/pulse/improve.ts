@@ -9,7 +9,6 @@
 import { appendFile, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { resolveHarness } from "../../agents/harnesses.js";
 import { StateError, UsageError } from "../../errors.js";
 import { readPlaybook, writePlaybook } from "../../human/pulse-files.js";
 import { writeWorkspaceConfigKeys } from "../../store/config-edit.js";
@@ -23,6 +22,7 @@ import {
 } from "../../store/pulse-store.js";
 import { PULSE_APPROVAL_MODES } from "../../store/schema/config-defaults.js";
 import { MAX_ACTIONS_PER_DECISION } from "../../store/schema/pulse-decision.js";
+import { resolveBrainHarness } from "./decide.js";
 import type { PulseEnv } from "./pulse-env.js";
 import { describeAction } from "./settle.js";
 import { isAlive, listStrandedAsks, listWorkers } from "./worker-health.js";
@@ -146,8 +146,7 @@ export async function proposeImprovements(env: PulseEnv): Promise<ImproveOutcome
   if (weaknesses.length === 0) return { weaknesses, files: [], proposals: [] };
   const playbook = await readPlaybook(env.paths);
   const prompt = renderImprovePrompt(weaknesses, playbook, env);
-  const harness = resolveHarness(env.config.pulse.brain, env.config.agents);
-  if (env.config.pulse.brainModel !== "") harness.model = env.config.pulse.brainModel;
+  const harness = resolveBrainHarness(env.config);
   const stamp = new Date(env.now()).toISOString().replace(/[-:.]/g, "").slice(0, 15);
   const result = await env.runner({
     harness,
