@@ -195,6 +195,30 @@ describe("a beat", () => {
     expect(prompts[0]).toContain("Ship the CSV export by Friday");
   });
 
+  it("runs moves in their order: one held for a human holds the ones after it", async () => {
+    const { env, root } = await createEnv(
+      [
+        decision([
+          { type: "delete", path: "bar.txt", reason: "unused" },
+          { type: "run_command", command: "ls bar.txt", reason: "check it is gone" },
+        ]),
+      ],
+      { maxActions: 2, allow: ["ls"] },
+    );
+    await writeFile(path.join(root, "bar.txt"), "bar\n");
+    const outcome = await runBeat(env);
+    if (outcome.kind !== "decided") throw new Error(`expected a decision, got ${outcome.kind}`);
+    expect(outcome.decision.actions.map((item) => item.status)).toEqual(["awaiting", "pending"]);
+    const settled = await settleHeldActions(env, {
+      decisionId: outcome.decision.id,
+      isReject: false,
+      by: "test",
+    });
+    expect(settled.actions.map((item) => item.status)).toEqual(["done", "failed"]);
+    // `ls` ran after the delete: the file was gone.
+    expect(settled.actions[1]?.error).toMatch(/exited [12]/);
+  });
+
   it("blocks a denied command outright and says so", async () => {
     const { env } = await createEnv([
       decision([{ type: "run_command", command: "sudo rm -rf /", reason: "clean up" }]),

@@ -111,13 +111,17 @@ function firstLine(text: string): string {
 
 /**
  * Runs every move of the record that may run now (`pending`, or `approved` by a human), in
- * order, writing the record around each. Returns the record as it ends.
+ * order, up to the first one still held for a human, writing the record around each. Returns
+ * the record as it ends.
  */
 export async function runReadyActions(
   env: PulseEnv,
   record: PulseDecisionRecord,
 ): Promise<PulseDecisionRecord> {
   for (const item of record.actions) {
+    // Moves run in the order the brain gave them: one held for a human holds the ones after it
+    // (they may depend on it) until it is approved or rejected.
+    if (item.status === "awaiting") break;
     if (item.status !== "pending" && item.status !== "approved") continue;
     if (env.signal?.aborted === true) break;
     item.status = "started";
