@@ -221,6 +221,10 @@ describe("bosun _ wait --actionable", () => {
       openAsks: [{ id: askId }],
       isDaemonRunning: true,
     });
+    // With --new, the ask already relayed does not wake it again: it times out (124).
+    const notNew = await callContract(ws, ["wait", "--actionable", "--new", "--timeout", "1"]);
+    expect(notNew.exitCode).toBe(124);
+    expect(notNew.json).toMatchObject({ reason: "timeout", openAsks: [{ id: askId }] });
     await writeBrainReply(ws, { critique: "answered", actions: [{ type: "noop" }] });
     await callContract(ws, ["answer", askId, "no"]);
     await waitForJournalLine(ws, "answered");

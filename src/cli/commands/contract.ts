@@ -133,6 +133,10 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     )
     .option("--timeout <seconds>", "give up after this long: exit 124", parseTimerSec)
     .option(
+      "--new",
+      "with --actionable: only asks and held decisions that were not waiting when the wait began",
+    )
+    .option(
       "--actionable",
       "the pulse: return when an ask or a held decision waits for a human (at once if one does); exit 3 when its daemon is down",
     )
@@ -142,13 +146,20 @@ export function defineContractVerbs(contract: Command, deps: ContractDeps): void
     .action(
       (
         wanted: string | undefined,
-        options: { onlyAsks?: boolean; since?: number; timeout?: number; actionable?: boolean },
+        options: {
+          onlyAsks?: boolean;
+          since?: number;
+          timeout?: number;
+          actionable?: boolean;
+          new?: boolean;
+        },
         command: Command,
       ) =>
         run(async () =>
           options.actionable === true
             ? (await pulseVerbs()).runContractWaitActionable(ctx(command), {
                 ...(options.timeout === undefined ? {} : { timeoutSec: options.timeout }),
+                ...(options.new === true ? { isNewOnly: true } : {}),
                 onReady: (what) => process.stderr.write(`waiting for ${what}\n`),
               })
             : (await import("../contract/wait.js")).runContractWait(ctx(command), wanted, {

@@ -73,7 +73,7 @@ export async function runContractRun(
 }
 
 /** Re-checks whether the daemon still lives this often while waiting: a kill -9 sends no event. */
-const DAEMON_PROBE_MS = 1_000;
+const DAEMON_PROBE_MS = 2_000;
 
 /**
  * `bosun _ wait --actionable [--timeout S]`: returns at once when an ask or a held decision
@@ -82,17 +82,26 @@ const DAEMON_PROBE_MS = 1_000;
  */
 export async function runContractWaitActionable(
   ctx: CliContext,
-  options: { timeoutSec?: number; onReady?: (what: string) => void },
+  options: { timeoutSec?: number; isNewOnly?: boolean; onReady?: (what: string) => void },
 ): Promise<number> {
   const env = await createPulseEnv(ctx);
   const { paths } = env;
+  // With --new, what waited already when the wait began does not count: a concierge that has
+  // relayed it waits for the next thing, instead of being woken by the same ask again and again.
+  const seen = new Set<string>();
+  if (options.isNewOnly === true) {
+    const [asks, held] = await Promise.all([listAsks(paths, true), findHeldDecision(env)]);
+    for (const { ask } of asks) seen.add(ask.id);
+    if (held !== undefined) seen.add(held.id);
+  }
   const look = async (): Promise<"actionable" | "daemon-down" | undefined> => {
     const [asks, held, pid] = await Promise.all([
       listAsks(paths, true),
       findHeldDecision(env),
       readLiveLockHolder(paths.pulse.daemonPidFile),
     ]);
-    if (asks.length > 0 || held !== undefined) return "actionable";
+    if (asks.some(({ ask }) => !seen.has(ask.id))) return "actionable";
+    if (held !== undefined && !seen.has(held.id)) return "actionable";
     return pid === undefined ? "daemon-down" : undefined;
   };
   options.onReady?.("something actionable: an ask, a held decision, or the daemon going down");
