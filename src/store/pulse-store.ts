@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir } from "node:fs/promises";
 import { z } from "zod";
-import { isNodeError } from "../errors.js";
+import { getErrorMessage, isNodeError } from "../errors.js";
 import { createStateFsError } from "./fs-errors.js";
 import { readJson, writeJsonAtomic } from "./json-file.js";
 import type { BosunPaths } from "./paths.js";
@@ -93,10 +93,20 @@ export async function listDecisionIds(paths: BosunPaths): Promise<string[]> {
  */
 export async function listOpenDecisions(
   paths: BosunPaths,
-  scanLimit = 50,
+  options: { scanLimit?: number; onDamaged?: (message: string) => void } = {},
 ): Promise<PulseDecisionRecord[]> {
-  const ids = (await listDecisionIds(paths)).slice(-scanLimit);
-  const records = await Promise.all(ids.map((id) => readDecisionRecord(paths, id)));
+  const ids = (await listDecisionIds(paths)).slice(-(options.scanLimit ?? 50));
+  // A damaged file (saved half-way by hand) is said, not fatal: the others still settle and run.
+  const records = await Promise.all(
+    ids.map((id) =>
+      readDecisionRecord(paths, id).catch((error: unknown) => {
+        options.onDamaged?.(
+          `${getErrorMessage(error)} — fix or move the file away; the pulse skips it until then`,
+        );
+        return null;
+      }),
+    ),
+  );
   return records.filter(
     (record): record is PulseDecisionRecord =>
       record !== null &&

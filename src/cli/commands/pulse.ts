@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { dispatch } from "../../agents/dispatch.js";
+import { loadConfig } from "../../store/config.js";
 import { StateError, UsageError } from "../../errors.js";
 import { runBeat } from "../../flows/pulse/beat.js";
 import { withBeatLock } from "../../flows/pulse/beat-lock.js";
@@ -39,6 +40,7 @@ export async function createPulseEnv(ctx: CliContext): Promise<PulseEnv> {
     repoRoot,
     paths,
     config: resolved.config,
+    loadConfig: async () => (await loadConfig(paths.root)).config,
     cliPath: path.resolve(process.argv[1] ?? "bosun"),
     runner: dispatch,
     now: Date.now,

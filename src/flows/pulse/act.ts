@@ -178,11 +178,12 @@ function getActionLogFile(env: PulseEnv, site: ActionSite): string {
 function getRunArgs(flow: "review" | "team" | "pipeline", request: string): string[] {
   switch (flow) {
     case "review":
-      return ["review", "--goal", request];
+      // `=` and `--`: a request that starts with "--" is a request, never an option.
+      return ["review", `--goal=${request}`];
     case "team":
-      return ["run", request, "--execute"];
+      return ["run", "--execute", "--", request];
     case "pipeline":
-      return ["pipeline", "--intent", request];
+      return ["pipeline", `--intent=${request}`];
   }
 }
 
@@ -251,7 +252,8 @@ async function deletePath(env: PulseEnv, wanted: string, site: ActionSite): Prom
   const relative = path.relative(env.repoRoot, target);
   if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative))
     throw new UsageError(`${wanted} is not inside the repository; the pulse deletes nothing else`);
-  if (relative === ".git" || relative.startsWith(`.git${path.sep}`) || relative === ".bosun")
+  const top = relative.split(path.sep)[0];
+  if (top === ".git" || top === ".bosun")
     throw new UsageError(`${wanted} is bosun's or git's own state; the pulse never deletes it`);
   await lstat(target).catch(() => {
     throw new UsageError(`${wanted} does not exist`);

@@ -14,6 +14,7 @@ import {
 } from "../../store/pulse-store.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { PulseAction } from "../../store/schema/pulse-decision.js";
+import { UsageError } from "../../errors.js";
 import { runBeat } from "./beat.js";
 import type { PulseEnv } from "./pulse-env.js";
 import { settleHeldActions } from "./settle.js";
@@ -374,5 +375,33 @@ describe("a beat", () => {
     await writeFile(env.paths.pulse.pausedFile, "paused\n");
     expect((await runBeat(env)).kind).toBe("paused");
     expect(prompts).toHaveLength(0);
+  });
+
+  it("skips a damaged decision file with a message, and refuses a bad decision id as usage", async () => {
+    const { env } = await createEnv([decision([{ type: "noop" }])]);
+    const logged: string[] = [];
+    env.log = (line) => logged.push(line);
+    await mkdir(env.paths.pulse.decisionsDir, { recursive: true });
+    await writeFile(path.join(env.paths.pulse.decisionsDir, "D-20261203-110000-dead.json"), "{bad");
+    expect((await runBeat(env)).kind).toBe("decided");
+    expect(logged.join("\n")).toMatch(/D-20261203-110000-dead\.json.*skips it/);
+    await expect(
+      settleHeldActions(env, { decisionId: "../x", isReject: false, by: "test" }),
+    ).rejects.toThrow(UsageError);
+  });
+
+  it("never deletes bosun's or git's own state", async () => {
+    const { env } = await createEnv([
+      decision([{ type: "delete", path: ".bosun/pulse/goals", reason: "tidy" }]),
+    ]);
+    const outcome = await runBeat(env);
+    if (outcome.kind !== "decided") throw new Error(`expected a decision, got ${outcome.kind}`);
+    const settled = await settleHeldActions(env, {
+      decisionId: outcome.decision.id,
+      isReject: false,
+      by: "test",
+    });
+    expect(settled.actions[0]).toMatchObject({ status: "failed" });
+    expect(settled.actions[0]?.error).toMatch(/bosun's or git's own state/);
   });
 });

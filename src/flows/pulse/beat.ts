@@ -95,12 +95,13 @@ async function runBeatLocked(env: PulseEnv, options: BeatOptions): Promise<BeatO
   const flapping = noteSignals(state, readings);
   // Crashed moves first, then the humans' answers: both change what the brain should see. The
   // unsettled decisions are read once for the whole beat (again only if answers settled some).
-  let open = await listOpenDecisions(paths);
+  const damaged = { onDamaged: (message: string) => env.log(message) };
+  let open = await listOpenDecisions(paths, damaged);
   const interrupted = await recoverStartedActions(env, open);
   if (interrupted.length > 0) state.lastFailure = { atMs: nowMs, message: interrupted.join("; ") };
   await reopenLostApprovalAsks(env, open);
   if ((await settleAnsweredAsks(env, open)) > 0 || interrupted.length > 0)
-    open = await listOpenDecisions(paths);
+    open = await listOpenDecisions(paths, damaged);
   const held = findHeld(open);
 
   const early = getEarlyStop(env, readings, held);

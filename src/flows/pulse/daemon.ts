@@ -99,15 +99,12 @@ export async function runPulseDaemon(env: PulseEnv & { signal: AbortSignal }): P
   try {
     for (;;) {
       if (env.signal.aborted) break;
-      const outcome = await runBeat(env).catch((error: unknown): BeatOutcome => {
+      await reloadConfig(env);
+      const outcome = await runBeat(env).catch((error: unknown): string => {
         if (env.signal.aborted) throw error;
-        return {
-          kind: "brain-failed",
-          error: `the beat failed: ${getErrorMessage(error)}`,
-          readings: [],
-        };
+        return `the beat failed: ${getErrorMessage(error)}`;
       });
-      const line = describeBeat(outcome);
+      const line = typeof outcome === "string" ? outcome : describeBeat(outcome);
       env.log(line);
       // A file a human saved half-way (a schedule, state.json) fails the beat, never the daemon:
       // the next beat comes at the interval, and says what is wrong again.
@@ -141,6 +138,24 @@ export async function runPulseDaemon(env: PulseEnv & { signal: AbortSignal }): P
     await stopWorkers(env);
     env.log("pulse down");
   }
+}
+
+/**
+ * bosun.yaml read again before each beat: an edit (or `bosun pulse improve --apply N`) takes
+ * effect without a restart. A config that no longer loads keeps the last good one, and says so.
+ */
+async function reloadConfig(env: PulseEnv): Promise<void> {
+  if (env.loadConfig === undefined) return;
+  try {
+    env.config = await env.loadConfig();
+  } catch (error) {
+    env.log(`bosun.yaml does not load, the last good config stays: ${getErrorMessage(error)}`);
+  }
+}
+
+/** True when bosun's CLI file changed after the daemon started: it runs the old code. */
+export function isDaemonStale(info: DaemonInfo): boolean {
+  return readMtimeMs(info.cliPath) > info.cliMtimeMs;
 }
 
 function readMtimeMs(file: string): number {

@@ -24,7 +24,10 @@ export interface PulseEnv {
   /** The repository root (sensors, commands and the brain run here). */
   repoRoot: string;
   paths: BosunPaths;
+  /** Read again before each of the daemon's beats when `loadConfig` is given. */
   config: Config;
+  /** Loads the config afresh (the daemon calls it before each beat). */
+  loadConfig?: () => Promise<Config>;
   /** bosun's own CLI script (`dist/cli.js`), to start runs and workers as a human would. */
   cliPath: string;
   /** How the brain's call is made (`dispatch`, or a test's fake). */

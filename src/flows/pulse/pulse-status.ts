@@ -5,14 +5,14 @@
  * the workers' health, the open asks and the journal's tail. Read from the files only; works
  * with the daemon down.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { listAsks } from "../../human/asks.js";
 import { listGoals } from "../../human/pulse-files.js";
 import { readLastReadings, readPulseJournalTail, readPulseState } from "../../store/pulse-store.js";
 import { readLiveLockHolder } from "../../store/run-lock.js";
 import { findHeldDecision } from "./beat.js";
 import { HOUR_MS, getUtcDay } from "./beat-policy.js";
-import { readDaemonInfo } from "./daemon.js";
+import { isDaemonStale, readDaemonInfo } from "./daemon.js";
 import type { PulseEnv } from "./pulse-env.js";
 import type { PulseStatus } from "./pulse-status-schema.js";
 
@@ -55,7 +55,7 @@ export async function readPulseStatus(
       lastBeatAt: info?.lastBeatAt ?? null,
       lastBeat: info?.lastBeat ?? null,
       nextBeatAt: isRunning ? (info?.nextBeatAt ?? null) : null,
-      isStale: isRunning && info !== null && readMtimeMs(info.cliPath) > info.cliMtimeMs,
+      isStale: isRunning && info !== null && isDaemonStale(info),
     },
     isPaused: existsSync(paths.pulse.pausedFile),
     approval: config.pulse.approval,
@@ -110,13 +110,4 @@ export function getDaemonState(status: Pick<PulseStatus, "daemon" | "isPaused">)
   if (!status.daemon.isRunning) return "stopped";
   if (status.daemon.isStale) return "stale";
   return status.isPaused ? "paused" : "running";
-}
-
-function readMtimeMs(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    // No file (a moved install): nothing newer to warn about.
-    return 0;
-  }
 }

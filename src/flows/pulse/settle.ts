@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { StateError, UsageError, getErrorMessage } from "../../errors.js";
 import { readAsk, writeAnswer } from "../../human/asks.js";
+import { SAFE_ID_RULE, isSafeId } from "../../store/paths.js";
 import {
   appendPulseJournal,
   readDecisionRecord,
@@ -104,7 +105,8 @@ export function describeActionDetail(action: PulseAction): string | undefined {
     .join("\n");
 }
 
-function firstLine(text: string): string {
+/** A text's first line, cut to 120 characters, for one-line listings. */
+export function firstLine(text: string): string {
   const line = text.trim().split("\n")[0] ?? "";
   return line.length > 120 ? `${line.slice(0, 117)}…` : line;
 }
@@ -219,6 +221,10 @@ export async function settleHeldActions(
   env: PulseEnv,
   input: ApprovalInput,
 ): Promise<PulseDecisionRecord> {
+  if (!isSafeId(input.decisionId))
+    throw new UsageError(
+      `Invalid decision id ${JSON.stringify(input.decisionId)}: ${SAFE_ID_RULE}. "bosun pulse status" shows the held one.`,
+    );
   const record = await readDecisionRecord(env.paths, input.decisionId);
   if (record === null)
     throw new UsageError(

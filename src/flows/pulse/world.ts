@@ -14,6 +14,7 @@ import { readJson, writeJsonAtomic } from "../../store/json-file.js";
 import { listRunIds, readRun } from "../../store/run-lookup.js";
 import type { SensorReading } from "../../store/schema/pulse.js";
 import type { PulseEnv } from "./pulse-env.js";
+import { firstLine } from "./settle.js";
 import { listWorkers } from "./worker-health.js";
 import { computeWorldHash } from "./world-hash.js";
 
@@ -107,11 +108,6 @@ export async function gatherWorld(
     workersSpentTodayUsd,
     snapshot,
   };
-}
-
-function firstLine(text: string): string {
-  const line = text.trim().split("\n")[0] ?? "";
-  return line.length > 120 ? `${line.slice(0, 117)}…` : line;
 }
 
 function sha(text: string): string {
