@@ -18,7 +18,8 @@ import { waitUntil } from "../../store/wait-until.js";
 import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import type { PulseAction } from "../../store/schema/pulse-decision.js";
 import { mergeBranch } from "../../workspace/merge.js";
-import { runGitUnchecked } from "../../workspace/git.js";
+import { listDirtyFiles, runGitUnchecked } from "../../workspace/git.js";
+import { readWorktreeBranches } from "../../workspace/worktree.js";
 import { killWorker, startWorker, writeWorkerTell } from "./workers.js";
 import { PULSE_PROCESS_VARS, type PulseEnv } from "./pulse-env.js";
 
@@ -227,16 +228,26 @@ async function waitForRunId(env: PulseEnv, logFile: string): Promise<string> {
   return waited.value;
 }
 
-/** Merges a branch into another with git's compare-and-swap (never a checkout). */
+/**
+ * Merges a branch into another: git's compare-and-swap (`mergeBranch`, no checkout) when the
+ * target is checked out nowhere; when it is checked out (main, in the user's checkout — the
+ * common case), `git merge --no-ff` in that checkout, so its files follow, and only when it has
+ * no uncommitted change (a conflict is aborted, leaving it as it was).
+ */
 async function mergeInto(env: PulseEnv, branch: string, into: string): Promise<string> {
   const target = into.startsWith("refs/") ? into : `refs/heads/${into}`;
   const old = await runGitUnchecked(env.repoRoot, ["rev-parse", "--verify", `${target}^{commit}`]);
   if (old.exitCode !== 0) throw new UsageError(`no branch ${into} to merge into`);
+  const message = `Merge ${branch} into ${into} (bosun pulse)`;
+  const holder = (await readWorktreeBranches(env.repoRoot)).find(
+    (worktree) => worktree.branch === target && !worktree.isPrunable,
+  );
+  if (holder !== undefined) return mergeInCheckout(holder.dir, branch, into, message);
   const result = await mergeBranch(env.repoRoot, {
     target,
     source: branch,
     expectedOld: old.stdout.trim(),
-    message: `Merge ${branch} into ${into} (bosun pulse)`,
+    message,
   });
   if (result.kind === "conflicted")
     throw new StateError(`${branch} conflicts with ${into}: ${result.files.join(", ")}`);
@@ -244,6 +255,36 @@ async function mergeInto(env: PulseEnv, branch: string, into: string): Promise<s
   return result.isAlreadyMerged
     ? `${branch} was already in ${into}`
     : `${branch} merged into ${into} as ${result.commit.slice(0, 12)}`;
+}
+
+async function mergeInCheckout(
+  dir: string,
+  branch: string,
+  into: string,
+  message: string,
+): Promise<string> {
+  const dirty = (await listDirtyFiles(dir)).filter((file) => !file.startsWith(".bosun/"));
+  if (dirty.length > 0)
+    throw new StateError(
+      `${into} is checked out in ${dir} with uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or stash them, then approve the merge again`,
+    );
+  const merged = await runGitUnchecked(dir, [
+    "merge",
+    "--no-ff",
+    "--no-edit",
+    "-m",
+    message,
+    branch,
+  ]);
+  if (merged.exitCode === 0) {
+    const head = await runGitUnchecked(dir, ["rev-parse", "--short=12", "HEAD"]);
+    return `${branch} merged into ${into} as ${head.stdout.trim()} (in ${dir})`;
+  }
+  // Whatever git left half-done (a conflict), it takes back: the checkout is as it was.
+  await runGitUnchecked(dir, ["merge", "--abort"]);
+  throw new StateError(
+    `${branch} does not merge cleanly into ${into}: ${(merged.stdout + merged.stderrTail).trim().split("\n").slice(-3).join(" ")}`,
+  );
 }
 
 /** Deletes a path inside the repository after copying it to the decision's snapshot. */
