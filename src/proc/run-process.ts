@@ -315,7 +315,7 @@ export interface RawProcessResult extends ProcessResult {
  * drained, so its exit status still means what it says.
  */
 export async function runProcessRaw(
-  options: ProcessOptions & { maxBytes: number },
+  options: ProcessOptions & { maxBytes: number; isKilledPastMax?: boolean },
 ): Promise<RawProcessResult> {
   const handle = startProcess(options);
   const kept: Buffer[] = [];
@@ -324,6 +324,12 @@ export async function runProcessRaw(
   for await (const chunk of handle.chunks()) {
     const room = options.maxBytes - keptBytes;
     if (chunk.length > room) isTruncated = true;
+    // Output whose excess is worthless (a sensor that never stops printing): stop it, rather
+    // than read and drop until its timeout.
+    if (isTruncated && options.isKilledPastMax === true) {
+      handle.kill();
+      break;
+    }
     if (room <= 0) continue;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     kept.push(part);

@@ -123,3 +123,18 @@ describe("the pulse's sense step", () => {
     expect(await readSensors({ sensorsDir: path.join(root, "sensors"), cwd: root })).toEqual([]);
   });
 });
+
+describe("a sensor that never stops printing", () => {
+  it("is stopped at the output cap, long before its timeout", async () => {
+    const dir = await makeSensors({ endless: "yes" });
+    const started = performance.now();
+    const [reading] = await readSensors({
+      sensorsDir: dir,
+      cwd: dir,
+      timeoutMs: 30_000,
+      maxBytes: 1000,
+    });
+    expect(reading).toMatchObject({ status: "failed", error: "printed more than 1000 bytes" });
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+});

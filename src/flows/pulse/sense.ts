@@ -119,8 +119,11 @@ async function readSensor(
       timeoutMs,
       graceMs: 500,
       maxBytes,
+      isKilledPastMax: true,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    // First: a flooding sensor is stopped at the cap, which its exit status then says too.
+    if (result.isTruncated) return failed(`printed more than ${maxBytes} bytes`);
     if (result.terminationReason === "timeout")
       return failed(`hung: no answer within ${timeoutMs / 1000} s`);
     if (result.terminationReason === "aborted") return failed("stopped: the pulse is going down");
@@ -130,7 +133,6 @@ async function readSensor(
         `exited with code ${result.exitCode ?? result.signal}${stderr ? `: ${stderr}` : ""}`,
       );
     }
-    if (result.isTruncated) return failed(`printed more than ${maxBytes} bytes`);
     const output = parseSensorOutput(result.stdout.toString("utf8"));
     if (typeof output === "string") return failed(output);
     return {
