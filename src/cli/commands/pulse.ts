@@ -127,7 +127,8 @@ export async function runPulseImprove(
     else process.stdout.write(`Applied proposal ${options.apply}: ${change}\n`);
     return 0;
   }
-  const outcome = await improve.proposeImprovements(env);
+  // Under the beat lock: it calls the brain, and counts that in the loop's budgets.
+  const outcome = await withBeatLock(env, () => improve.proposeImprovements(env));
   if (ctx.isJson) {
     printJson(outcome);
     return 0;

@@ -5,7 +5,7 @@ import { makeTestDir } from "../../../test/helpers/testdir.js";
 import type { AgentRunner } from "../../agents/dispatch.js";
 import { loadConfig } from "../../store/config.js";
 import { createBosunPaths } from "../../store/paths.js";
-import { writeDecisionRecord } from "../../store/pulse-store.js";
+import { readPulseState, writeDecisionRecord } from "../../store/pulse-store.js";
 import { DEFAULT_CONFIG } from "../../store/schema/config.js";
 import { applyProposal, mineWeaknesses, proposeImprovements } from "./improve.js";
 import type { PulseEnv } from "./pulse-env.js";
@@ -86,6 +86,16 @@ describe("bosun pulse improve", () => {
     expect(weaknesses.map((w) => w.kind).sort()).toEqual(["failed-move", "rejected-move"]);
     const outcome = await proposeImprovements(env);
     expect(calls).toHaveLength(1);
+    // Counted in the loop's budgets, as the beat's own calls are.
+    const state = await readPulseState(env.paths);
+    expect(state.brainCallTimesMs).toHaveLength(1);
+    expect(state.spendUsdByDay["2026-12-03"]).toBe(0.02);
+    await expect(
+      proposeImprovements({
+        ...env,
+        config: { ...env.config, pulse: { ...env.config.pulse, brainCallsPerHour: 1 } },
+      }),
+    ).rejects.toThrow(/No proposals now: brain budget spent/);
     expect(calls[0]).toMatch(/rejected-move: 1 time/);
     expect(outcome.files.map((file) => file.split("/").at(-1))).toEqual(["1.md", "2.md"]);
     // Nothing applied yet.

@@ -19,9 +19,12 @@ import {
   listDecisionIds,
   readDecisionRecord,
   readPulseJournalTail,
+  readPulseState,
+  writePulseState,
 } from "../../store/pulse-store.js";
 import { PULSE_APPROVAL_MODES } from "../../store/schema/config-defaults.js";
 import { MAX_ACTIONS_PER_DECISION } from "../../store/schema/pulse-decision.js";
+import { HOUR_MS, addSpend, getBrainBlock } from "./beat-policy.js";
 import { resolveBrainHarness } from "./decide.js";
 import type { PulseEnv } from "./pulse-env.js";
 import { describeAction } from "./settle.js";
@@ -148,6 +151,15 @@ export async function proposeImprovements(env: PulseEnv): Promise<ImproveOutcome
   const prompt = renderImprovePrompt(weaknesses, playbook, env);
   const harness = resolveBrainHarness(env.config);
   const stamp = new Date(env.now()).toISOString().replace(/[-:.]/g, "").slice(0, 15);
+  // The brain's budgets hold here too (the caller holds the beat lock: the state is ours).
+  const state = await readPulseState(env.paths);
+  const blocked = getBrainBlock(state, env.now(), env.config.pulse);
+  if (blocked !== undefined) throw new StateError(`No proposals now: ${blocked}.`);
+  state.brainCallTimesMs = [
+    ...state.brainCallTimesMs.filter((t) => env.now() - t < HOUR_MS),
+    env.now(),
+  ];
+  await writePulseState(env.paths, state);
   const result = await env.runner({
     harness,
     prompt,
@@ -157,6 +169,8 @@ export async function proposeImprovements(env: PulseEnv): Promise<ImproveOutcome
     prices: env.config.prices,
     ...(env.signal === undefined ? {} : { signal: env.signal }),
   });
+  addSpend(state, result.costUsd, env.now());
+  await writePulseState(env.paths, state);
   const parsed = parseJsonReply(result.finalText);
   if (!parsed.ok) throw new StateError(`The brain's proposals are not JSON: ${parsed.error}.`);
   const reply = ProposalsReplySchema.safeParse(parsed.value);
