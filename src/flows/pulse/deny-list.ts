@@ -46,6 +46,20 @@ const WRAPPERS: ReadonlySet<string> = new Set([
   "timeout",
   "stdbuf",
   "setsid",
+  // Multi-call binaries: `busybox rm -rf /` is `rm -rf /`.
+  "busybox",
+  "toybox",
+]);
+
+/** Interpreters that run a script piped into them: a download fed to one runs fetched code. */
+const INTERPRETERS: ReadonlySet<string> = new Set([
+  "python",
+  "python3",
+  "python2",
+  "perl",
+  "ruby",
+  "node",
+  "php",
 ]);
 
 /** Shell keywords that may come before a command (`if rm …`, `{ rm …; }`, `! rm …`). */
@@ -161,7 +175,12 @@ function findDeniedSegment(
     case "run0":
       return `${name}: runs as root`;
     case "rm":
-      return findDeniedRm(args);
+      return findDeniedRm(args) ?? findRmInProtectedDir(args, index, segments);
+    case "find":
+      return hasProtectedTarget(args) &&
+        args.some((arg) => arg === "-delete" || arg === "-exec" || arg === "-execdir")
+        ? `find ${findProtectedTarget(args)} -delete/-exec: deletes or changes the system or a home folder`
+        : undefined;
     case "chmod":
     case "chown":
     case "chgrp":
@@ -203,6 +222,49 @@ function findDeniedSegment(
   if (name === "mkfs" || name.startsWith("mkfs.") || name === "wipefs")
     return `${name}: formats a disk`;
   if (SHELLS.has(name)) return findDeniedShell(name, args, index, segments);
+  if (INTERPRETERS.has(name) && readsProgramFromStdin(args) && isFedByDownload(index, segments))
+    return `download piped into ${name}: runs code fetched from the network`;
+  return undefined;
+}
+
+/**
+ * An interpreter reads its program from stdin when given none: no script file, no `-c`/`-e`/`-m`
+ * (`python3 -m json.tool` reads data, not code), or `-` itself.
+ */
+function readsProgramFromStdin(args: readonly string[]): boolean {
+  if (args.includes("-")) return true;
+  return !args.some((arg) => !arg.startsWith("-") || /^-[a-zA-Z]*[cemr]$/.test(arg));
+}
+
+/** True when a `curl`/`wget` earlier in the same pipeline feeds this segment. */
+function isFedByDownload(index: number, segments: readonly ShellSegment[]): boolean {
+  if (segments[index]?.joinedBy !== "pipe") return false;
+  return segments.slice(0, index).some((segment) => {
+    const command = getCommandWords(segment)[0] ?? "";
+    return command === "curl" || command === "wget";
+  });
+}
+
+/**
+ * `cd / && rm -rf *`: a recursive rm of relative paths after an earlier `cd` into the root, a
+ * system folder or a home folder.
+ */
+function findRmInProtectedDir(
+  args: readonly string[],
+  index: number,
+  segments: readonly ShellSegment[],
+): string | undefined {
+  if (!hasRecursiveFlag(args, "rR")) return undefined;
+  const isRelative = args.some((arg) => !arg.startsWith("-") && !arg.startsWith("/"));
+  if (!isRelative) return undefined;
+  for (const segment of segments.slice(0, index).reverse()) {
+    const [command, dir] = getCommandWords(segment);
+    if (command !== "cd") continue;
+    const target = findProtectedTarget([dir ?? "~"]);
+    return target === undefined
+      ? undefined
+      : `rm -r after cd ${target}: deletes the system or a home folder`;
+  }
   return undefined;
 }
 
