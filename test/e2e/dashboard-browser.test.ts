@@ -158,6 +158,12 @@ describe("bosun dashboard in Chromium", () => {
 
       // A card opens its task's diff: what its merge brought in.
       await page.click('#board [data-diff-toggle="a"]');
+      // The diff, or why there is none: a failure then says what the page said.
+      const shown = await page.waitForSelector(
+        '#board pre.diff[data-diff="a"], #board .diff-error[data-diff="a"]',
+        { timeout: 60_000 },
+      );
+      expect(await shown.textContent()).toContain("+a");
       const diff = await page.waitForSelector('#board pre.diff[data-diff="a"]');
       expect(await diff.textContent()).toContain("+a");
       expect(await page.textContent("#board pre.diff .d-add")).toContain("+");
