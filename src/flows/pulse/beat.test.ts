@@ -14,6 +14,7 @@ import {
 } from "../../store/pulse-store.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { PulseAction } from "../../store/schema/pulse-decision.js";
+import type { PulseDecisionRecord } from "../../store/schema/pulse-record.js";
 import { UsageError } from "../../errors.js";
 import { runBeat } from "./beat.js";
 import type { PulseEnv } from "./pulse-env.js";
@@ -58,6 +59,23 @@ async function createEnv(
     log: () => undefined,
   };
   return { env, prompts: brain.prompts, root, clock };
+}
+
+/** A brain decision's record as a beat leaves it, with `actions` in the states given. */
+async function writeBrainRecord(
+  env: PulseEnv,
+  id: string,
+  actions: PulseDecisionRecord["actions"],
+): Promise<void> {
+  await writeDecisionRecord(env.paths, {
+    version: 1,
+    id,
+    createdAt: "2026-12-03T11:59:00.000Z",
+    source: "brain",
+    worldHash: "h",
+    critique: "c",
+    actions,
+  });
 }
 
 async function writeSensor(root: string, name: string, signal: string): Promise<void> {
@@ -270,30 +288,22 @@ describe("a beat", () => {
 
   it("never repeats a move a crash left half-done, and re-runs a repeatable one", async () => {
     const { env } = await createEnv([]);
-    await writeDecisionRecord(env.paths, {
-      version: 1,
-      id: "D-20261203-115900-abcd",
-      createdAt: "2026-12-03T11:59:00.000Z",
-      source: "brain",
-      worldHash: "h",
-      critique: "c",
-      actions: [
-        {
-          index: 1,
-          action: { type: "run_command", command: "echo ran >> ran.txt", reason: "r" },
-          gate: "run",
-          gateReason: "allow-listed",
-          status: "started",
-        },
-        {
-          index: 2,
-          action: { type: "write_goal", id: "again", text: "Written twice is fine." },
-          gate: "run",
-          gateReason: "safe",
-          status: "started",
-        },
-      ],
-    });
+    await writeBrainRecord(env, "D-20261203-115900-abcd", [
+      {
+        index: 1,
+        action: { type: "run_command", command: "echo ran >> ran.txt", reason: "r" },
+        gate: "run",
+        gateReason: "allow-listed",
+        status: "started",
+      },
+      {
+        index: 2,
+        action: { type: "write_goal", id: "again", text: "Written twice is fine." },
+        gate: "run",
+        gateReason: "safe",
+        status: "started",
+      },
+    ]);
     // Paused, so this beat only recovers (and calls no brain).
     await writeFile(env.paths.pulse.pausedFile, "paused\n");
     expect((await runBeat(env)).kind).toBe("paused");
@@ -336,31 +346,23 @@ describe("a beat", () => {
 
   it("runs the moves a crash cut off before they started (gated to run, or approved)", async () => {
     const { env } = await createEnv([]);
-    await writeDecisionRecord(env.paths, {
-      version: 1,
-      id: "D-20261203-115900-cccc",
-      createdAt: "2026-12-03T11:59:00.000Z",
-      source: "brain",
-      worldHash: "h",
-      critique: "c",
-      actions: [
-        {
-          index: 1,
-          action: { type: "write_goal", id: "first", text: "Never started." },
-          gate: "run",
-          gateReason: "safe",
-          status: "pending",
-        },
-        {
-          index: 2,
-          action: { type: "run_command", command: "echo ran >> ran.txt", reason: "r" },
-          gate: "ask",
-          gateReason: "not on the allow-list",
-          status: "approved",
-          decidedBy: "cli",
-        },
-      ],
-    });
+    await writeBrainRecord(env, "D-20261203-115900-cccc", [
+      {
+        index: 1,
+        action: { type: "write_goal", id: "first", text: "Never started." },
+        gate: "run",
+        gateReason: "safe",
+        status: "pending",
+      },
+      {
+        index: 2,
+        action: { type: "run_command", command: "echo ran >> ran.txt", reason: "r" },
+        gate: "ask",
+        gateReason: "not on the allow-list",
+        status: "approved",
+        decidedBy: "cli",
+      },
+    ]);
     await writeFile(env.paths.pulse.pausedFile, "paused\n");
     await runBeat(env);
     const record = await readDecisionRecord(env.paths, "D-20261203-115900-cccc");
