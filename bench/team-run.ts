@@ -4,10 +4,11 @@
  * project's tests, and the figures read back from the journal it wrote and its gates.json files.
  */
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import type { EventLoopUtilization } from "node:perf_hooks";
+import { z } from "zod";
 import type { OfflineScript } from "../src/agents/offline/script.js";
 import type { BosunEvent } from "../src/flows/events.js";
 import { startTeamRun } from "../src/flows/team/team-run.js";
@@ -206,6 +207,38 @@ export interface BenchTeamRun {
   merges: Sample[];
   /** The journal. */
   journal: RunEvent[];
+  /** Each agent process's own CPU (user + system), in the order they exited. */
+  agentCpuMs: number[];
+}
+
+/**
+ * A script node preloads into each agent: as the agent exits, one line with its own CPU goes to
+ * `file` (appends of one short line from separate processes do not interleave).
+ */
+function createAgentCpuProbe(file: string): string {
+  return [
+    'const { appendFileSync } = require("node:fs");',
+    'process.on("exit", () => {',
+    "  const { user, system } = process.cpuUsage();",
+    `  appendFileSync(${JSON.stringify(file)}, JSON.stringify({ cpuMs: (user + system) / 1000 }) + "\\n");`,
+    "});",
+    "",
+  ].join("\n");
+}
+
+/** The agents' CPU figures written by the probe; none if no agent ran. */
+async function readAgentCpuMs(file: string): Promise<number[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    // No agent exited.
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => z.object({ cpuMs: z.number() }).parse(JSON.parse(line)).cpuMs);
 }
 
 /**
@@ -218,11 +251,17 @@ export async function runBenchTeam(dir: string, options: BenchTeamOptions): Prom
   const scriptFile = path.join(dir, "script.json");
   await writeFile(scriptFile, JSON.stringify(createScript(plan, options.workerSleepMs ?? 0)));
   // The built agent, as the `bosun` command runs it (from tsx, bosun would run the agent's .ts
-  // source through tsx: seconds of agent time that no user sees). `exec`: the agent is node itself.
+  // source through tsx: seconds of agent time that no user sees). `exec`: the agent is node itself,
+  // preloading a probe that appends its own CPU to agent-cpu.jsonl as it exits.
   const agentFile = path.join(dir, "offline-agent.sh");
-  await writeFile(agentFile, `#!/bin/sh\nexec "${process.execPath}" "${OFFLINE_AGENT}" "$@"\n`, {
-    mode: 0o755,
-  });
+  const agentCpuFile = path.join(dir, "agent-cpu.jsonl");
+  const probeFile = path.join(dir, "agent-cpu-probe.cjs");
+  await writeFile(probeFile, createAgentCpuProbe(agentCpuFile));
+  await writeFile(
+    agentFile,
+    `#!/bin/sh\nexec "${process.execPath}" --require "${probeFile}" "${OFFLINE_AGENT}" "$@"\n`,
+    { mode: 0o755 },
+  );
   const config = [
     "agents:",
     "  offline:",
@@ -269,6 +308,7 @@ export async function runBenchTeam(dir: string, options: BenchTeamOptions): Prom
       firstStart,
       merges,
       journal: await readRunEvents(paths, outcome.run.id),
+      agentCpuMs: await readAgentCpuMs(agentCpuFile),
     };
   } finally {
     clearTimeout(timer);
