@@ -383,7 +383,21 @@ function isHarmlessDevice(device: string): boolean {
 
 /** `/usr/bin/rm` and `\rm` are `rm`. */
 function getCommandName(word: string): string {
-  return word.includes("/") ? path.posix.basename(word) : word;
+  // A path made at run time (`"$(npm bin)"/jest`) stays whole: its basename is not what runs.
+  return word.includes("/") && !word.includes("$") ? path.posix.basename(word) : word;
+}
+
+/**
+ * The first command in `text` whose name is made only when it runs (`$(echo sudo) ls`, `$CMD x`,
+ * `"$(npm bin)/jest"`): the tripwire cannot know what it runs, so the gate asks instead of
+ * trusting it in approval mode full.
+ */
+export function findRuntimeCommandName(text: string): string | undefined {
+  for (const segment of splitShellSegments(text)) {
+    const [name] = getCommandWords(segment);
+    if (name?.includes("$") === true) return name;
+  }
+  return undefined;
 }
 
 /** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */
@@ -393,7 +407,12 @@ interface Nesting {
   outerQuote: "'" | '"' | undefined;
   /** Plain parentheses opened inside it, so their `)` does not close it. */
   parens: number;
+  /** The command around it, taken up again where it closes. */
+  outer: { segment: ShellSegment; word: string; isRedirectNext: boolean };
 }
+
+/** What a substitution's output stands as in the words of the command around it. */
+export const SUBSTITUTION_WORD = "$(…)";
 
 /**
  * Splits text into simple commands the way a shell reads it, closely enough for the tripwire:
@@ -418,21 +437,47 @@ export function splitShellSegments(text: string): ShellSegment[] {
     word = "";
     hasWord = false;
   };
+  // A command with a substitution in it is listed before the substitution's own commands, as soon
+  // as the substitution opens, so a pipe's left side stays right before its right side.
+  const listed = new WeakSet<ShellSegment>();
+  const list = (done: ShellSegment): void => {
+    if (listed.has(done)) return;
+    if (done.words.length === 0 && done.redirectTargets.length === 0) return;
+    segments.push(done);
+    listed.add(done);
+  };
   const endSegment = (next: ShellSegment["joinedBy"]): void => {
     endWord();
-    if (segment.words.length > 0 || segment.redirectTargets.length > 0) segments.push(segment);
+    list(segment);
     segment = { words: [], redirectTargets: [], joinedBy: next };
   };
+  // The substitution's output is part of a word of the command around it (`$(echo sudo) ls`
+  // runs whatever the substitution prints): that word holds SUBSTITUTION_WORD, and the command
+  // goes on after the substitution closes.
   const open = (kind: Nesting["kind"]): void => {
-    endSegment("substitution");
-    nesting.push({ kind, outerQuote: quote, parens: 0 });
+    word += SUBSTITUTION_WORD;
+    hasWord = true;
+    // Listed while still without that word: it gets it when the substitution closes.
+    if (!listed.has(segment)) {
+      segments.push(segment);
+      listed.add(segment);
+    }
+    const outer = { segment, word, isRedirectNext };
+    nesting.push({ kind, outerQuote: quote, parens: 0, outer });
+    segment = { words: [], redirectTargets: [], joinedBy: "substitution" };
+    word = "";
+    hasWord = false;
+    isRedirectNext = false;
     quote = undefined;
   };
   const close = (): void => {
-    endSegment("list");
-    quote = nesting.pop()?.outerQuote;
-    // What follows the substitution belongs to the command around it; its words are gone
-    // for the tripwire, which judges the substitution on its own.
+    endWord();
+    list(segment);
+    const closed = nesting.pop();
+    if (closed === undefined) return;
+    ({ segment, word, isRedirectNext } = closed.outer);
+    hasWord = true;
+    quote = closed.outerQuote;
   };
 
   for (let i = 0; i < source.length; i += 1) {
@@ -523,6 +568,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
     word += char;
     hasWord = true;
   }
+  // A substitution left open runs to the end of the text; the command around it still ends.
+  while (nesting.length > 0) close();
   endSegment("list");
   return segments;
 }

@@ -199,6 +199,15 @@ describe("the pulse's gate", () => {
       "ask",
     ]);
     expect(verdictsOf(command("npm test"), { askFirst, allow })).toEqual(["ask", "run", "run"]);
+    // Options put before the marked words do not hide them; other commands stay unmarked.
+    for (const hidden of ["npm --tag next publish", "env X=1 npm --dry-run publish ."])
+      expect(verdictsOf(command(hidden), { askFirst }), hidden).toEqual(["ask", "ask", "ask"]);
+    expect(verdictsOf(command("npm run publish-docs"), { askFirst })).toEqual([
+      "ask",
+      "ask",
+      "run",
+    ]);
+    expect(verdictsOf(command("pnpm publish"), { askFirst })).toEqual(["ask", "ask", "run"]);
     // A bare type mark covers every command; a command mark does not touch other types.
     expect(verdictsOf(command("ls"), { askFirst: ["run_command"] })).toEqual(["ask", "ask", "ask"]);
     expect(verdictsOf(run, { askFirst: ["run_command: start_run"] })).toEqual([
@@ -206,6 +215,23 @@ describe("the pulse's gate", () => {
       "run",
       "run",
     ]);
+  });
+
+  it("asks even in full for a command whose name is only known when it runs", () => {
+    for (const text of ["$(echo sudo) ls", "x=$(which sudo); $x ls", "`printf rm` -rf build"]) {
+      expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "ask"]);
+      expect(gateAction(command(text), makePolicy("full")).reason).toContain(
+        "only known when it runs",
+      );
+    }
+    const sensor: PulseAction = {
+      type: "write_sensor",
+      name: "s",
+      script: '#!/bin/sh\n"$(dirname "$0")/helper"\n',
+    };
+    expect(verdictsOf(sensor)).toEqual(["ask", "ask", "ask"]);
+    // A substitution among the arguments leaves the command known.
+    expect(verdictsOf(command("ls $(pwd)"))).toEqual(["ask", "ask", "run"]);
   });
 
   it("still blocks a marked move that is denied: a mark only adds asks", () => {

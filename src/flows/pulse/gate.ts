@@ -7,7 +7,12 @@
 import path from "node:path";
 import type { PulseApprovalMode } from "../../store/schema/config-defaults.js";
 import { IRREVERSIBLE_ACTIONS, type PulseAction } from "../../store/schema/pulse-decision.js";
-import { findDeniedCommand, getCommandWords, splitShellSegments } from "./deny-list.js";
+import {
+  findDeniedCommand,
+  findRuntimeCommandName,
+  getCommandWords,
+  splitShellSegments,
+} from "./deny-list.js";
 
 /** What the gate does with a move. */
 export type GateVerdict = "run" | "ask" | "block";
@@ -77,7 +82,10 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
     }
     case "write_sensor":
       return policy.mode === "full"
-        ? { verdict: "run", reason: "approval mode full runs new sensors" }
+        ? (askRuntimeCommand(action.script) ?? {
+            verdict: "run",
+            reason: "approval mode full runs new sensors",
+          })
         : {
             verdict: "ask",
             reason: `a sensor is a command the loop runs every beat: asked in approval mode ${policy.mode}`,
@@ -148,7 +156,12 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
   const entry = findAllowEntry(command, policy.allow);
   if (entry !== undefined) return { verdict: "run", reason: `allow-listed ("${entry}")` };
   if (policy.mode === "full")
-    return { verdict: "run", reason: "approval mode full runs any command not on the deny-list" };
+    return (
+      askRuntimeCommand(command) ?? {
+        verdict: "run",
+        reason: "approval mode full runs any command not on the deny-list",
+      }
+    );
   return {
     verdict: "ask",
     reason: SHELL_METACHARACTERS.test(command)
@@ -157,6 +170,20 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
         ? `an allow-listed command with ${findUnsafeOption(command) ?? ""} writes files or runs other code: never allow-listed`
         : "not on the allow-list (pulse.allow)",
   };
+}
+
+/**
+ * An ask for command text the deny-list cannot judge: a command whose name is made only when it
+ * runs (`$(echo sudo) ls`) could be anything, so even approval mode full does not run it unasked.
+ */
+function askRuntimeCommand(text: string): GateResult | undefined {
+  const name = findRuntimeCommandName(text);
+  return name === undefined
+    ? undefined
+    : {
+        verdict: "ask",
+        reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
+      };
 }
 
 /** The allow entry whose words lead `command`, when the command is one plain command. */
@@ -179,8 +206,10 @@ function findUnsafeOption(command: string): string | undefined {
 
 /**
  * The first `ask-first` mark a move matches: its type (`start_run`), or for a command
- * `run_command: <leading words>`, matched against every simple command in it, so
- * `npm ci && npm publish` matches `run_command: npm publish`.
+ * `run_command: <words>`, matched against every simple command in it, so
+ * `npm ci && npm publish` matches `run_command: npm publish`. The mark's first word is the
+ * command; its other words must follow in order, with anything between them, so options put
+ * first (`npm --tag next publish`) do not slip past. Matching too much only asks once more.
  */
 function findAskFirstMark(action: PulseAction, marks: readonly string[]): string | undefined {
   return marks.find((mark) => {
@@ -190,10 +219,18 @@ function findAskFirstMark(action: PulseAction, marks: readonly string[]): string
     if (wanted.length === 0) return true;
     if (action.type !== "run_command") return false;
     return splitShellSegments(action.command).some((segment) => {
-      const words = getCommandWords(segment);
-      return wanted.every((word, index) => words[index] === word);
+      const [name, ...args] = getCommandWords(segment);
+      const [wantedName, ...wantedArgs] = wanted;
+      return name === wantedName && isSubsequence(wantedArgs, args);
     });
   });
+}
+
+/** True when every word of `wanted` is in `words`, in the same order, maybe with others between. */
+function isSubsequence(wanted: readonly string[], words: readonly string[]): boolean {
+  let at = 0;
+  for (const word of words) if (word === wanted[at]) at += 1;
+  return at >= wanted.length;
 }
 
 /**
