@@ -129,6 +129,22 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
       run(async () => (await verbs()).runContractWorkerKill(ctx(command), id)),
     );
   worker
+    .command("clean")
+    .argument("[ids...]", "worker ids (default: every ended worker with a worktree)")
+    .option("--into <ref>", "where the work belongs: judged merged there (default: HEAD)")
+    .option("--force", "remove worktrees whose work is not merged (branch and snapshot kept)")
+    .description(
+      "remove ended workers' worktrees, and their branches once the change is in --into; uncommitted work is saved to a ref first",
+    )
+    .action((ids: string[], options: { into?: string; force?: boolean }, command: Command) =>
+      run(async () =>
+        (await verbs()).runContractWorkerClean(ctx(command), ids, {
+          ...(options.into === undefined ? {} : { into: options.into }),
+          isForced: options.force === true,
+        }),
+      ),
+    );
+  worker
     .command("list")
     .description(
       "every worker with its health (busy, waiting-ask, stuck, dead, ended) and stranded asks",

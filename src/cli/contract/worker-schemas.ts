@@ -66,6 +66,25 @@ export const WORKER_CONTRACT_OUTPUTS = {
     /** False when it had already ended. */
     wasRunning: z.boolean(),
   }),
+  /** `bosun _ worker clean [ID…] [--into REF] [--force]`: what was removed and kept, per worker. */
+  "worker-clean": z.object({
+    ...envelope,
+    /** The commit the work was judged against. */
+    into: z.string(),
+    workers: z.array(
+      z.object({
+        workerId: z.string(),
+        /** removed; absent (already gone); refused (see reason); none (it had no worktree). */
+        worktree: z.enum(["removed", "absent", "refused", "none"]),
+        /** Where its uncommitted work was saved, if it had any. */
+        snapshotRef: z.string().optional(),
+        /** True when its branch was deleted (its change is in `into`). */
+        isBranchDeleted: z.boolean(),
+        /** Why the worktree or the branch was kept. */
+        reason: z.string().optional(),
+      }),
+    ),
+  }),
   /** `bosun _ worker list`: every worker with its health, and the asks stranded by dead ones. */
   "worker-list": z.object({
     ...envelope,

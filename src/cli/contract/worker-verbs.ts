@@ -1,10 +1,11 @@
 /**
  * The pulse workers' verbs of the machine contract: `bosun _ ask` (blocks until a human answers,
- * event-driven on the answers folder), `bosun _ worker start|kill|list`, and the hidden
+ * event-driven on the answers folder), `bosun _ worker start|kill|list|clean`, and the hidden
  * `bosun _ worker-host ID` a started worker's detached host runs.
  */
 import path from "node:path";
 import { CancelledError, UsageError, type StateError } from "../../errors.js";
+import { cleanWorkers } from "../../flows/pulse/worker-clean.js";
 import { listStrandedAsks, listWorkers } from "../../flows/pulse/worker-health.js";
 import { WORKER_ID_VAR, runWorkerHost } from "../../flows/pulse/worker-host.js";
 import {
@@ -251,6 +252,28 @@ export async function runContractWorkerKill(ctx: CliContext, id: string): Promis
   const result = await killWorker(paths, id, { graceMs: config.dispatch.graceSec * 1000 });
   printContract("worker-kill", result);
   return 0;
+}
+
+/**
+ * Removes ended workers' worktrees (and their branches once merged into `into`) and prints what
+ * was removed and kept. Exit 1 when a named worktree was refused, so a script notices.
+ */
+export async function runContractWorkerClean(
+  ctx: CliContext,
+  ids: readonly string[],
+  options: { into?: string; isForced: boolean },
+): Promise<number> {
+  const bad = ids.find((id) => !isSafeId(id));
+  if (bad !== undefined)
+    throw new UsageError(`Invalid worker id ${JSON.stringify(bad)} (the IDS arguments).`);
+  const paths = await ctx.getStatePaths();
+  const cleaned = await cleanWorkers(paths, {
+    ...(ids.length === 0 ? {} : { ids }),
+    ...(options.into === undefined ? {} : { into: options.into }),
+    isForced: options.isForced,
+  });
+  printContract("worker-clean", { into: cleaned.target, workers: cleaned.workers });
+  return cleaned.workers.some((worker) => worker.worktree === "refused") ? 1 : 0;
 }
 
 /** Prints every worker with its health, and the asks dead workers stranded. */

@@ -1,0 +1,122 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeGitRepo, makeOutsideDir } from "../../../test/helpers/git-repo.js";
+import { UsageError } from "../../errors.js";
+import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
+import { readWorkerFile, writeWorkerFile } from "../../store/pulse-workers.js";
+import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
+import type { WorkerFile, WorkerStatus } from "../../store/schema/pulse-worker.js";
+import { readRef, runGit } from "../../workspace/git.js";
+import { cleanWorkers } from "./worker-clean.js";
+import { startWorker } from "./workers.js";
+
+const CONFIG: Config = { ...DEFAULT_CONFIG, pulse: { ...DEFAULT_CONFIG.pulse, worker: "offline" } };
+/** A host that does nothing: the worker stays as the test writes it. */
+const NOOP_HOST = ["/bin/sh", "-c", "exit 0", "sh"];
+
+/** A repository with its worktrees outside it, and a worker `id` with a worktree, ended. */
+async function setUp(): Promise<{ repo: string; paths: BosunPaths }> {
+  const repo = await makeGitRepo();
+  const paths = createBosunPaths(repo, repo, { BOSUN_HOME: await makeOutsideDir() });
+  return { repo, paths };
+}
+
+async function startEndedWorker(
+  paths: BosunPaths,
+  id: string,
+  status: WorkerStatus = "done",
+): Promise<WorkerFile & { worktree: NonNullable<WorkerFile["worktree"]> }> {
+  const started = await startWorker(
+    paths,
+    CONFIG,
+    { id, prompt: "Write a file.", hasWorktree: true },
+    { bosunArgv: NOOP_HOST },
+  );
+  const worker = { ...started, status };
+  await writeWorkerFile(paths, worker);
+  const { worktree } = worker;
+  if (worktree === undefined) throw new Error("the worker has no worktree");
+  return { ...worker, worktree };
+}
+
+/** The worker's agent writing and committing `file` in its worktree. */
+async function commitInWorktree(dir: string, file: string, content: string): Promise<string> {
+  await writeFile(path.join(dir, file), content);
+  await runGit(dir, ["add", file]);
+  await runGit(dir, ["commit", "-q", "-m", `add ${file}`]);
+  return (await runGit(dir, ["rev-parse", "HEAD"])).trim();
+}
+
+describe("cleaning pulse workers", () => {
+  it("removes an ended worker's worktree and deletes its branch once the change is merged", async () => {
+    const { repo, paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1");
+    await commitInWorktree(worker.worktree.path, "a.txt", "a\n");
+    // Squashed into main by hand: merged by content, not by history.
+    await writeFile(path.join(repo, "a.txt"), "a\n");
+    await runGit(repo, ["add", "a.txt"]);
+    await runGit(repo, ["commit", "-q", "-m", "squash of w1"]);
+    const cleaned = await cleanWorkers(paths, { isForced: false });
+    expect(cleaned.workers).toEqual([
+      { workerId: "w1", worktree: "removed", isBranchDeleted: true },
+    ]);
+    expect(cleaned.target).toBe((await runGit(repo, ["rev-parse", "HEAD"])).trim());
+    expect(existsSync(worker.worktree.path)).toBe(false);
+    expect(await readRef(repo, `refs/heads/${worker.worktree.branch}`)).toBeNull();
+    // Its record stays.
+    expect((await readWorkerFile(paths, "w1"))?.status).toBe("done");
+  });
+
+  it("refuses unmerged work; forced, it saves uncommitted work to a ref and keeps the branch", async () => {
+    const { repo, paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1", "failed");
+    const tip = await commitInWorktree(worker.worktree.path, "a.txt", "a\n");
+    await writeFile(path.join(worker.worktree.path, "draft.txt"), "not committed\n");
+    const refused = await cleanWorkers(paths, { ids: ["w1"], isForced: false });
+    expect(refused.workers[0]).toMatchObject({ worktree: "refused", isBranchDeleted: false });
+    expect(refused.workers[0]?.reason).toContain("not in");
+    expect(existsSync(path.join(worker.worktree.path, "draft.txt"))).toBe(true);
+    const forced = await cleanWorkers(paths, { ids: ["w1"], isForced: true });
+    const [result] = forced.workers;
+    expect(result).toMatchObject({ worktree: "removed", isBranchDeleted: false });
+    expect(result?.reason).toContain("is kept");
+    expect(existsSync(worker.worktree.path)).toBe(false);
+    expect(await readRef(repo, `refs/heads/${worker.worktree.branch}`)).toBe(tip);
+    const snapshotRef = result?.snapshotRef ?? "";
+    expect(await runGit(repo, ["show", `${snapshotRef}:draft.txt`])).toBe("not committed");
+  });
+
+  it("never touches a worker that has not ended, and says how to stop it", async () => {
+    const { paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1", "running");
+    const cleaned = await cleanWorkers(paths, { ids: ["w1"], isForced: true });
+    expect(cleaned.workers[0]).toMatchObject({ worktree: "refused", isBranchDeleted: false });
+    expect(cleaned.workers[0]?.reason).toContain("bosun _ worker kill w1");
+    expect(existsSync(worker.worktree.path)).toBe(true);
+    // Left out when cleaning every ended worker.
+    expect((await cleanWorkers(paths, { isForced: true })).workers).toEqual([]);
+  });
+
+  it("judges against --into, and reports a worker without a worktree, an unknown one and a bad ref", async () => {
+    const { repo, paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1");
+    const tip = await commitInWorktree(worker.worktree.path, "a.txt", "a\n");
+    await runGit(repo, ["branch", "release", tip]);
+    await writeWorkerFile(paths, { ...worker, id: "w2", worktree: undefined, cwd: repo });
+    const cleaned = await cleanWorkers(paths, {
+      ids: ["w1", "w2"],
+      into: "release",
+      isForced: false,
+    });
+    expect(cleaned.workers).toEqual([
+      { workerId: "w1", worktree: "removed", isBranchDeleted: true },
+      { workerId: "w2", worktree: "none", isBranchDeleted: false },
+    ]);
+    await expect(cleanWorkers(paths, { ids: ["w9"], isForced: false })).rejects.toThrow(UsageError);
+    await expect(cleanWorkers(paths, { into: "nowhere", isForced: false })).rejects.toThrow(
+      /not a branch or commit/,
+    );
+  });
+});
