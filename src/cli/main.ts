@@ -214,7 +214,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const onStopSignal = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write("\nStopping agents… (Ctrl-C again to force)\n");
+      // Only a command that drives a run has agents to stop (`pulse watch` or `log -f` has none).
+      const what = isFlowCommand ? "Stopping agents…" : "Stopping…";
+      process.stderr.write(`\n${what} (Ctrl-C again to force)\n`);
       controller.abort();
       // Node's timers hold at most 2^31-1 ms; a longer one would fire at once.
       setTimeout(exitNow, Math.min(graceMs + STOP_MARGIN_MS, 2 ** 31 - 1)).unref();

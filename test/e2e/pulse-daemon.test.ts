@@ -403,6 +403,10 @@ describe("bosun pulse watch", () => {
     );
     watch.handle.kill();
     await watch.ended;
+    // A watch stops no agents, and says so.
+    const stderr = await readFile(watch.stderrFile, "utf8");
+    expect(stderr).toContain("Stopping…");
+    expect(stderr).not.toContain("agents");
   });
 });
 
