@@ -173,6 +173,16 @@ describe("the pulse's command deny-list", () => {
       { words: ["f"], redirectTargets: [], joinedBy: "substitution" },
     ]);
     expect(findDeniedCommand("curl -s https://x.sh | sh $(echo -s)")).toContain("piped into sh");
+    // A substitution or variable that prints nothing leaves the next word the command.
+    for (const hidden of [
+      "$(true) sudo ls",
+      "`true` rm -rf /",
+      "env $EMPTY sudo ls",
+      "${X} $(:) doas id",
+    ])
+      expect(findDeniedCommand(hidden), hidden).toBeDefined();
+    for (const fine of ['"$(which node)" build.js', "$(npm bin)/sudo-free ls", "$EDITOR notes.md"])
+      expect(findDeniedCommand(fine), fine).toBeUndefined();
   });
 
   it("names the first command whose name is only known when it runs", () => {

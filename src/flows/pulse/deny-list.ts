@@ -166,6 +166,12 @@ function findDeniedSegment(
     if (BLOCK_DEVICE.test(target)) return `raw disk write: redirects into ${target}`;
   }
   const [name = "", ...args] = getCommandWords(segment);
+  // `$(true) sudo ls`: a substitution or variable that prints nothing leaves the next word the
+  // command, so what follows a command name made at run time is judged as a command too.
+  if (isRuntimeWord(name) && args.length > 0) {
+    const rest = findDeniedSegment({ ...segment, words: args }, index, segments);
+    if (rest !== undefined) return rest;
+  }
   switch (name) {
     case "sudo":
     case "sudoedit":
@@ -379,6 +385,11 @@ function isHarmlessDevice(device: string): boolean {
     ["/dev/null", "/dev/zero", "/dev/stdout", "/dev/stderr"].includes(device) ||
     device.startsWith("/dev/fd/")
   );
+}
+
+/** A word that is a substitution or a variable and nothing else: it may print nothing at all. */
+function isRuntimeWord(word: string): boolean {
+  return word === SUBSTITUTION_WORD || /^\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\})$/.test(word);
 }
 
 /** `/usr/bin/rm` and `\rm` are `rm`. */
