@@ -411,6 +411,31 @@ export function findRuntimeCommandName(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A recursive `rm` whose target is only known when it runs: an operand made at run time
+ * (`rm -rf "$DIR"/*`, `rm -rf $(…)`) or relative paths after a `cd` into a directory made at run
+ * time (`cd $(…) && rm -rf *`). It may be the root or home; the tripwire cannot tell, so the gate
+ * asks instead of trusting it in approval mode full.
+ */
+export function findRuntimeRmTarget(text: string): string | undefined {
+  const segments = splitShellSegments(text);
+  for (const [index, segment] of segments.entries()) {
+    const [name, ...args] = getCommandWords(segment);
+    if (name !== "rm" || !hasRecursiveFlag(args, "rR")) continue;
+    const operands = args.filter((arg) => !arg.startsWith("-"));
+    const made = operands.find((arg) => arg.startsWith("$"));
+    if (made !== undefined) return `rm -r ${made}`;
+    if (operands.every((arg) => arg.startsWith("/"))) continue;
+    const cd = segments
+      .slice(0, index)
+      .reverse()
+      .map((earlier) => getCommandWords(earlier))
+      .find(([command]) => command === "cd");
+    if (cd?.[1]?.includes("$") === true) return `rm -r after cd ${cd[1]}`;
+  }
+  return undefined;
+}
+
 /** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */
 interface Nesting {
   kind: "paren" | "backtick";

@@ -232,6 +232,13 @@ describe("the pulse's gate", () => {
     expect(verdictsOf(sensor)).toEqual(["ask", "ask", "ask"]);
     // A substitution among the arguments leaves the command known.
     expect(verdictsOf(command("ls $(pwd)"))).toEqual(["ask", "ask", "run"]);
+    // A recursive rm of a path made at run time could delete the root: asked too.
+    for (const text of ["cd $(echo /) && rm -rf *", 'rm -rf "$DIR"/*', "rm -r $(cat list)"]) {
+      expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "ask"]);
+      expect(gateAction(command(text), makePolicy("full")).reason).toContain("what it deletes");
+    }
+    for (const text of ["cd $(mktemp -d) && ls", "rm -rf build/$(date)", "cd src && rm -rf dist"])
+      expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "run"]);
   });
 
   it("still blocks a marked move that is denied: a mark only adds asks", () => {

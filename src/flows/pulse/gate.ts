@@ -10,6 +10,7 @@ import { IRREVERSIBLE_ACTIONS, type PulseAction } from "../../store/schema/pulse
 import {
   findDeniedCommand,
   findRuntimeCommandName,
+  findRuntimeRmTarget,
   getCommandWords,
   splitShellSegments,
 } from "./deny-list.js";
@@ -174,15 +175,22 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
 
 /**
  * An ask for command text the deny-list cannot judge: a command whose name is made only when it
- * runs (`$(echo sudo) ls`) could be anything, so even approval mode full does not run it unasked.
+ * runs (`$(echo sudo) ls`) could be anything, and a recursive rm of a path made only when it runs
+ * (`cd $(…) && rm -rf *`) could delete anything, so even approval mode full does not run it unasked.
  */
 function askRuntimeCommand(text: string): GateResult | undefined {
   const name = findRuntimeCommandName(text);
-  return name === undefined
+  if (name !== undefined)
+    return {
+      verdict: "ask",
+      reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
+    };
+  const removal = findRuntimeRmTarget(text);
+  return removal === undefined
     ? undefined
     : {
         verdict: "ask",
-        reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
+        reason: `${removal}: what it deletes is only known when it runs: the deny-list cannot judge it`,
       };
 }
 
