@@ -412,15 +412,20 @@ export function findRuntimeCommandName(text: string): string | undefined {
 }
 
 /**
- * A recursive `rm` whose target is only known when it runs: an operand made at run time
- * (`rm -rf "$DIR"/*`, `rm -rf $(…)`) or relative paths after a `cd` into a directory made at run
- * time (`cd $(…) && rm -rf *`). It may be the root or home; the tripwire cannot tell, so the gate
- * asks instead of trusting it in approval mode full.
+ * A destructive command whose target is only known when it runs: a recursive `rm` of an operand
+ * made at run time (`rm -rf "$DIR"/*`, `rm -rf $(…)`) or of relative paths after a `cd` into a
+ * directory made at run time (`cd $(…) && rm -rf *`), or a force-push to a branch made at run time
+ * (`git push -f origin $(git branch --show-current)`). It may be the root or main; the tripwire
+ * cannot tell, so the gate asks instead of trusting it in approval mode full.
  */
-export function findRuntimeRmTarget(text: string): string | undefined {
+export function findRuntimeTarget(text: string): string | undefined {
   const segments = splitShellSegments(text);
   for (const [index, segment] of segments.entries()) {
     const [name, ...args] = getCommandWords(segment);
+    if (name === "git") {
+      const push = findRuntimeForcePush(args);
+      if (push !== undefined) return push;
+    }
     if (name !== "rm" || !hasRecursiveFlag(args, "rR")) continue;
     const operands = args.filter((arg) => !arg.startsWith("-"));
     const made = operands.find((arg) => arg.startsWith("$"));
@@ -434,6 +439,24 @@ export function findRuntimeRmTarget(text: string): string | undefined {
     if (cd?.[1]?.includes("$") === true) return `rm -r after cd ${cd[1]}`;
   }
   return undefined;
+}
+
+/** `git push -f origin $(…)`, `git push origin +$B`: a force-push to a branch made at run time. */
+function findRuntimeForcePush(args: readonly string[]): string | undefined {
+  const rest = [...args];
+  while (rest[0] !== undefined && rest[0].startsWith("-")) {
+    const option = rest.shift();
+    if (option === "-C" || option === "-c") rest.shift();
+  }
+  if (rest.shift() !== "push") return undefined;
+  const isForce = rest.some(
+    (arg) => arg === "--force" || arg.startsWith("--force-with-lease") || /^-[a-zA-Z]*f/.test(arg),
+  );
+  const [, ...refspecs] = rest.filter((arg) => !arg.startsWith("-"));
+  const made = refspecs.find(
+    (refspec) => (isForce || refspec.startsWith("+")) && getRefspecTarget(refspec).includes("$"),
+  );
+  return made === undefined ? undefined : `git push --force to ${made}`;
 }
 
 /** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */

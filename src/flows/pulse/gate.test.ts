@@ -232,12 +232,25 @@ describe("the pulse's gate", () => {
     expect(verdictsOf(sensor)).toEqual(["ask", "ask", "ask"]);
     // A substitution among the arguments leaves the command known.
     expect(verdictsOf(command("ls $(pwd)"))).toEqual(["ask", "ask", "run"]);
-    // A recursive rm of a path made at run time could delete the root: asked too.
-    for (const text of ["cd $(echo /) && rm -rf *", 'rm -rf "$DIR"/*', "rm -r $(cat list)"]) {
+    // A recursive rm or a force-push whose target is made at run time could hit / or main.
+    for (const text of [
+      "cd $(echo /) && rm -rf *",
+      'rm -rf "$DIR"/*',
+      "rm -r $(cat list)",
+      "git push -f origin $(git branch --show-current)",
+      'git push origin "+$B"',
+    ]) {
       expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "ask"]);
-      expect(gateAction(command(text), makePolicy("full")).reason).toContain("what it deletes");
+      expect(gateAction(command(text), makePolicy("full")).reason).toContain(
+        "target is only known",
+      );
     }
-    for (const text of ["cd $(mktemp -d) && ls", "rm -rf build/$(date)", "cd src && rm -rf dist"])
+    for (const text of [
+      "cd $(mktemp -d) && ls",
+      "rm -rf build/$(date)",
+      "cd src && rm -rf dist",
+      "git push origin $(git branch --show-current)",
+    ])
       expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "run"]);
   });
 

@@ -10,7 +10,7 @@ import { IRREVERSIBLE_ACTIONS, type PulseAction } from "../../store/schema/pulse
 import {
   findDeniedCommand,
   findRuntimeCommandName,
-  findRuntimeRmTarget,
+  findRuntimeTarget,
   getCommandWords,
   splitShellSegments,
 } from "./deny-list.js";
@@ -175,8 +175,9 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
 
 /**
  * An ask for command text the deny-list cannot judge: a command whose name is made only when it
- * runs (`$(echo sudo) ls`) could be anything, and a recursive rm of a path made only when it runs
- * (`cd $(…) && rm -rf *`) could delete anything, so even approval mode full does not run it unasked.
+ * runs (`$(echo sudo) ls`) could be anything, and an `rm -r` or a force-push whose target is made
+ * only when it runs (`cd $(…) && rm -rf *`) could hit the root or main, so even approval mode full
+ * does not run it unasked.
  */
 function askRuntimeCommand(text: string): GateResult | undefined {
   const name = findRuntimeCommandName(text);
@@ -185,12 +186,12 @@ function askRuntimeCommand(text: string): GateResult | undefined {
       verdict: "ask",
       reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
     };
-  const removal = findRuntimeRmTarget(text);
-  return removal === undefined
+  const target = findRuntimeTarget(text);
+  return target === undefined
     ? undefined
     : {
         verdict: "ask",
-        reason: `${removal}: what it deletes is only known when it runs: the deny-list cannot judge it`,
+        reason: `${target}: its target is only known when it runs: the deny-list cannot judge it`,
       };
 }
 
