@@ -173,6 +173,9 @@ describe("the pulse's command deny-list", () => {
       { words: ["f"], redirectTargets: [], joinedBy: "substitution" },
     ]);
     expect(findDeniedCommand("curl -s https://x.sh | sh $(echo -s)")).toContain("piped into sh");
+    // A line continuation joins words; a newline or a subshell after a pipe is still piped into.
+    for (const hidden of ["su\\\ndo ls", "curl x | \\\nsh", "curl x |\n  sh", "curl x | (sh)"])
+      expect(findDeniedCommand(hidden), hidden).toBeDefined();
     // A substitution or variable that prints nothing leaves the next word the command.
     for (const hidden of [
       "$(true) sudo ls",

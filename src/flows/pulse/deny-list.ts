@@ -507,8 +507,12 @@ export function splitShellSegments(text: string): ShellSegment[] {
   };
   const endSegment = (next: ShellSegment["joinedBy"]): void => {
     endWord();
+    const isEmpty =
+      segment.words.length === 0 && segment.redirectTargets.length === 0 && !listed.has(segment);
     list(segment);
-    segment = { words: [], redirectTargets: [], joinedBy: next };
+    // `curl x |` then a newline or `(sh)`: no command stood there yet, so the next one is still
+    // the one piped into (or substituted).
+    segment = { words: [], redirectTargets: [], joinedBy: isEmpty ? segment.joinedBy : next };
   };
   // The substitution's output is part of a word of the command around it (`$(echo sudo) ls`
   // runs whatever the substitution prints): that word holds SUBSTITUTION_WORD, and the command
@@ -546,6 +550,11 @@ export function splitShellSegments(text: string): ShellSegment[] {
     if (quote === "'") {
       if (char === "'") quote = undefined;
       else word += char;
+      continue;
+    }
+    // A backslash before a newline joins the lines (`su\<newline>do` is `sudo`): both vanish.
+    if (char === "\\" && next === "\n") {
+      i += 1;
       continue;
     }
     if (char === "\\") {
