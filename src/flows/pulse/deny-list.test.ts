@@ -193,6 +193,11 @@ describe("the pulse's command deny-list", () => {
     expect(findRuntimeCommandName("`echo sudo` ls")).toBe("$(…)");
     expect(findRuntimeCommandName("x=$(which sudo); $x ls")).toBe("$x");
     expect(findRuntimeCommandName('env A=1 "$(npm bin)/jest" --ci')).toBe("$(…)/jest");
+    // Arithmetic holds no command, but a substitution in it does; `$((a) )` is a subshell in bash.
+    for (const plain of ["n=$(($n + 1))", "echo $(( ($a + 1) * $b ))"])
+      expect(findRuntimeCommandName(plain), plain).toBeUndefined();
+    for (const hidden of ["echo $((1+$(sudo id)))", "echo $((sudo ls) )", "echo $(( `sudo id` ))"])
+      expect(findDeniedCommand(hidden), hidden).toContain("sudo");
     for (const plain of ["ls $(pwd)", 'echo "$HOME"', "npm test -- --grep x", "X=$(date) make"])
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();
   });

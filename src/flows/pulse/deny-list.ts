@@ -461,13 +461,27 @@ function findRuntimeForcePush(args: readonly string[]): string | undefined {
 
 /** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */
 interface Nesting {
-  kind: "paren" | "backtick";
+  kind: "paren" | "backtick" | "arithmetic";
   /** The quote the substitution sits in (`"$(…)"`), restored when it closes. */
   outerQuote: "'" | '"' | undefined;
   /** Plain parentheses opened inside it, so their `)` does not close it. */
   parens: number;
   /** The command around it, taken up again where it closes. */
   outer: { segment: ShellSegment; word: string; isRedirectNext: boolean };
+}
+
+/**
+ * True when the text after `$((` (from `start`) closes with `))` at its own depth: arithmetic, as
+ * bash reads it. Otherwise (`$((sudo ls) )`) bash runs it as a command in a subshell.
+ */
+function isArithmetic(source: string, start: number): boolean {
+  let depth = 0;
+  for (let i = start; i < source.length; i += 1) {
+    if (source[i] === "(") depth += 1;
+    else if (source[i] === ")" && depth > 0) depth -= 1;
+    else if (source[i] === ")") return source[i + 1] === ")";
+  }
+  return false;
 }
 
 /** What a substitution's output stands as in the words of the command around it. */
@@ -499,8 +513,10 @@ export function splitShellSegments(text: string): ShellSegment[] {
   // A command with a substitution in it is listed before the substitution's own commands, as soon
   // as the substitution opens, so a pipe's left side stays right before its right side.
   const listed = new WeakSet<ShellSegment>();
+  // What `$(( ))` holds is arithmetic, not a command: never listed (its own `$( )` still are).
+  const arithmetic = new WeakSet<ShellSegment>();
   const list = (done: ShellSegment): void => {
-    if (listed.has(done)) return;
+    if (listed.has(done) || arithmetic.has(done)) return;
     if (done.words.length === 0 && done.redirectTargets.length === 0) return;
     segments.push(done);
     listed.add(done);
@@ -521,13 +537,14 @@ export function splitShellSegments(text: string): ShellSegment[] {
     word += SUBSTITUTION_WORD;
     hasWord = true;
     // Listed while still without that word: it gets it when the substitution closes.
-    if (!listed.has(segment)) {
+    if (!listed.has(segment) && !arithmetic.has(segment)) {
       segments.push(segment);
       listed.add(segment);
     }
     const outer = { segment, word, isRedirectNext };
     nesting.push({ kind, outerQuote: quote, parens: 0, outer });
     segment = { words: [], redirectTargets: [], joinedBy: "substitution" };
+    if (kind === "arithmetic") arithmetic.add(segment);
     word = "";
     hasWord = false;
     isRedirectNext = false;
@@ -563,6 +580,11 @@ export function splitShellSegments(text: string): ShellSegment[] {
       i += 1;
       continue;
     }
+    if (char === "$" && next === "(" && source[i + 2] === "(" && isArithmetic(source, i + 3)) {
+      open("arithmetic");
+      i += 2;
+      continue;
+    }
     if (char === "$" && next === "(") {
       open("paren");
       i += 1;
@@ -576,6 +598,16 @@ export function splitShellSegments(text: string): ShellSegment[] {
     if (quote === '"') {
       if (char === '"') quote = undefined;
       else word += char;
+      continue;
+    }
+    // `$(($n + 1))`: operators and `$n` there are no commands; only its `))` matters.
+    if (inner?.kind === "arithmetic") {
+      if (char === "(") inner.parens += 1;
+      else if (char === ")" && inner.parens > 0) inner.parens -= 1;
+      else if (char === ")" && next === ")") {
+        close();
+        i += 1;
+      }
       continue;
     }
     if (char === "'" || char === '"') {
