@@ -154,6 +154,18 @@ export function getCommandWords(segment: ShellSegment): string[] {
   }
 }
 
+/**
+ * The script a command runs as a command line of its own: `sh -c SCRIPT` (also `bash -lc`), or
+ * `eval`'s words joined. Undefined for any other command.
+ */
+export function getInnerScript(words: readonly string[]): string | undefined {
+  const [name = "", ...args] = words;
+  if (name === "eval") return args.join(" ");
+  if (!SHELLS.has(name)) return undefined;
+  const flag = args.findIndex((arg) => /^-[a-z]*c[a-z]*$/.test(arg));
+  return flag === -1 ? undefined : args[flag + 1];
+}
+
 /** Wrapper options whose value is the next word (`timeout -s KILL`, `exec -a NAME`, `nice -n 10`). */
 const WRAPPER_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-n", "-c", "-u", "-s", "-k", "-a"]);
 

@@ -200,7 +200,13 @@ describe("the pulse's gate", () => {
     ]);
     expect(verdictsOf(command("npm test"), { askFirst, allow })).toEqual(["ask", "run", "run"]);
     // Options put before the marked words do not hide them; other commands stay unmarked.
-    for (const hidden of ["npm --tag next publish", "env X=1 npm --dry-run publish ."])
+    for (const hidden of [
+      "npm --tag next publish",
+      "env X=1 npm --dry-run publish .",
+      'sh -c "npm publish"',
+      "bash -lc 'cd pkg && npm publish'",
+      "eval npm publish",
+    ])
       expect(verdictsOf(command(hidden), { askFirst }), hidden).toEqual(["ask", "ask", "ask"]);
     expect(verdictsOf(command("npm run publish-docs"), { askFirst })).toEqual([
       "ask",

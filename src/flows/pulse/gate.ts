@@ -12,6 +12,7 @@ import {
   findRuntimeCommandName,
   findRuntimeTarget,
   getCommandWords,
+  getInnerScript,
   splitShellSegments,
 } from "./deny-list.js";
 
@@ -227,11 +228,25 @@ function findAskFirstMark(action: PulseAction, marks: readonly string[]): string
     const wanted = rest.join(":").trim().split(/\s+/).filter(Boolean);
     if (wanted.length === 0) return true;
     if (action.type !== "run_command") return false;
-    return splitShellSegments(action.command).some((segment) => {
-      const [name, ...args] = getCommandWords(segment);
-      const [wantedName, ...wantedArgs] = wanted;
-      return name === wantedName && isSubsequence(wantedArgs, args);
-    });
+    const [wantedName, ...wantedArgs] = wanted;
+    return listCommandWords(action.command).some(
+      ([name, ...args]) => name === wantedName && isSubsequence(wantedArgs, args),
+    );
+  });
+}
+
+/** How deep `sh -c "sh -c '…'"` is read: deeper nesting is left unread (and only less asked). */
+const MAX_SCRIPT_DEPTH = 4;
+
+/**
+ * The words of every simple command in `text`, the script of an `sh -c` or `eval` in it read as
+ * commands too, so `sh -c "npm publish"` meets the mark `run_command: npm publish`.
+ */
+function listCommandWords(text: string, depth = 0): string[][] {
+  return splitShellSegments(text).flatMap((segment) => {
+    const words = getCommandWords(segment);
+    const script = depth < MAX_SCRIPT_DEPTH ? getInnerScript(words) : undefined;
+    return script === undefined ? [words] : [words, ...listCommandWords(script, depth + 1)];
   });
 }
 
