@@ -14,7 +14,7 @@ export interface ShellSegment {
   words: string[];
   /** Files it writes with `>`, `>>`, `&>`, `>|`. */
   redirectTargets: string[];
-  /** What separates it from the segment before: a pipe, a list operator, or a substitution opening. */
+  /** What separates it from the segment before: a pipe (`>( )` too), a list operator, or a substitution opening. */
   joinedBy: "start" | "list" | "pipe" | "substitution";
 }
 
@@ -545,7 +545,10 @@ export function splitShellSegments(text: string): ShellSegment[] {
   // The substitution's output is part of a word of the command around it (`$(echo sudo) ls`
   // runs whatever the substitution prints): that word holds SUBSTITUTION_WORD, and the command
   // goes on after the substitution closes.
-  const open = (kind: Nesting["kind"]): void => {
+  const open = (
+    kind: Nesting["kind"],
+    joinedBy: ShellSegment["joinedBy"] = "substitution",
+  ): void => {
     word += SUBSTITUTION_WORD;
     hasWord = true;
     // Listed while still without that word: it gets it when the substitution closes.
@@ -555,7 +558,7 @@ export function splitShellSegments(text: string): ShellSegment[] {
     }
     const outer = { segment, word, isRedirectNext };
     nesting.push({ kind, outerQuote: quote, parens: 0, outer });
-    segment = { words: [], redirectTargets: [], joinedBy: "substitution" };
+    segment = { words: [], redirectTargets: [], joinedBy };
     if (kind === "arithmetic") arithmetic.add(segment);
     word = "";
     hasWord = false;
@@ -632,7 +635,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
       continue;
     }
     if ((char === "<" || char === ">") && next === "(") {
-      open("paren");
+      // `curl x > >(sh)`, `tee >(sh)`: what runs in `>( )` reads the command's output, as a pipe.
+      open("paren", char === ">" ? "pipe" : "substitution");
       i += 1;
       continue;
     }
