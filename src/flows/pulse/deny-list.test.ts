@@ -199,6 +199,9 @@ describe("the pulse's command deny-list", () => {
     expect(findRuntimeCommandName("`echo sudo` ls")).toBe("$(…)");
     expect(findRuntimeCommandName("x=$(which sudo); $x ls")).toBe("$x");
     expect(findRuntimeCommandName('env A=1 "$(npm bin)/jest" --ci')).toBe("$(…)/jest");
+    expect(findRuntimeCommandName('a=$(curl -s x) && eval "$a"')).toBe("$a");
+    expect(findRuntimeCommandName("sh -c 'ls; $CMD --go'")).toBe("$CMD");
+    expect(findRuntimeCommandName('bash -c "echo $HOME"')).toBeUndefined();
     // Arithmetic holds no command, but a substitution in it does; `$((a) )` is a subshell in bash.
     for (const plain of ["n=$(($n + 1))", "echo $(( ($a + 1) * $b ))"])
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();

@@ -154,6 +154,9 @@ export function getCommandWords(segment: ShellSegment): string[] {
   }
 }
 
+/** How deep `sh -c "sh -c '…'"` is read for marks and runtime names (the deny-list reads it all). */
+export const MAX_SCRIPT_DEPTH = 4;
+
 /**
  * The script a command runs as a command line of its own: `sh -c SCRIPT` (also `bash -lc`), or
  * `eval`'s words joined. Undefined for any other command.
@@ -412,13 +415,17 @@ function getCommandName(word: string): string {
 
 /**
  * The first command in `text` whose name is made only when it runs (`$(echo sudo) ls`, `$CMD x`,
- * `"$(npm bin)/jest"`): the tripwire cannot know what it runs, so the gate asks instead of
- * trusting it in approval mode full.
+ * `"$(npm bin)/jest"`), also in the script of an `sh -c` or `eval` (`eval "$fetched"`): the
+ * tripwire cannot know what it runs, so the gate asks instead of trusting it in approval mode full.
  */
-export function findRuntimeCommandName(text: string): string | undefined {
+export function findRuntimeCommandName(text: string, depth = 0): string | undefined {
   for (const segment of splitShellSegments(text)) {
-    const [name] = getCommandWords(segment);
+    const words = getCommandWords(segment);
+    const [name] = words;
     if (name?.includes("$") === true) return name;
+    const script = depth < MAX_SCRIPT_DEPTH ? getInnerScript(words) : undefined;
+    const inner = script === undefined ? undefined : findRuntimeCommandName(script, depth + 1);
+    if (inner !== undefined) return inner;
   }
   return undefined;
 }

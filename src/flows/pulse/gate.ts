@@ -13,6 +13,7 @@ import {
   findRuntimeTarget,
   getCommandWords,
   getInnerScript,
+  MAX_SCRIPT_DEPTH,
   splitShellSegments,
 } from "./deny-list.js";
 
@@ -234,9 +235,6 @@ function findAskFirstMark(action: PulseAction, marks: readonly string[]): string
     );
   });
 }
-
-/** How deep `sh -c "sh -c '…'"` is read: deeper nesting is left unread (and only less asked). */
-const MAX_SCRIPT_DEPTH = 4;
 
 /**
  * The words of every simple command in `text`, the script of an `sh -c` or `eval` in it read as
