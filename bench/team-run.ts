@@ -207,8 +207,32 @@ export interface BenchTeamRun {
   merges: Sample[];
   /** The journal. */
   journal: RunEvent[];
-  /** Each agent process's own CPU (user + system), in the order they exited. */
-  agentCpuMs: number[];
+  /** Each agent process's own CPU (user + system) and when it exited, in that order. */
+  agentCpu: AgentCpu[];
+}
+
+/** One agent process's own CPU, as the probe wrote it when the agent exited. */
+export interface AgentCpu {
+  /** User + system CPU of the agent process. */
+  cpuMs: number;
+  /** When it exited (epoch ms, the clock the journal's `ts` uses). */
+  endMs: number;
+}
+
+const AgentCpuSchema = z.object({ cpuMs: z.number(), endMs: z.number() });
+
+/**
+ * The CPU of the agents that exited in `(fromMs, untilMs]`: the window the wall and the ideal are
+ * taken over (the planner, which exits before the first task starts, is not in the ideal either).
+ */
+export function selectAgentCpuMs(
+  agents: readonly AgentCpu[],
+  fromMs: number,
+  untilMs: number,
+): number[] {
+  return agents
+    .filter((agent) => agent.endMs > fromMs && agent.endMs <= untilMs)
+    .map((agent) => agent.cpuMs);
 }
 
 /**
@@ -220,14 +244,14 @@ function createAgentCpuProbe(file: string): string {
     'const { appendFileSync } = require("node:fs");',
     'process.on("exit", () => {',
     "  const { user, system } = process.cpuUsage();",
-    `  appendFileSync(${JSON.stringify(file)}, JSON.stringify({ cpuMs: (user + system) / 1000 }) + "\\n");`,
+    `  appendFileSync(${JSON.stringify(file)}, JSON.stringify({ cpuMs: (user + system) / 1000, endMs: Date.now() }) + "\\n");`,
     "});",
     "",
   ].join("\n");
 }
 
 /** The agents' CPU figures written by the probe; none if no agent ran. */
-async function readAgentCpuMs(file: string): Promise<number[]> {
+async function readAgentCpu(file: string): Promise<AgentCpu[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -238,7 +262,7 @@ async function readAgentCpuMs(file: string): Promise<number[]> {
   return text
     .split("\n")
     .filter((line) => line !== "")
-    .map((line) => z.object({ cpuMs: z.number() }).parse(JSON.parse(line)).cpuMs);
+    .map((line) => AgentCpuSchema.parse(JSON.parse(line)));
 }
 
 /**
@@ -308,7 +332,7 @@ export async function runBenchTeam(dir: string, options: BenchTeamOptions): Prom
       firstStart,
       merges,
       journal: await readRunEvents(paths, outcome.run.id),
-      agentCpuMs: await readAgentCpuMs(agentCpuFile),
+      agentCpu: await readAgentCpu(agentCpuFile),
     };
   } finally {
     clearTimeout(timer);

@@ -10,6 +10,7 @@ import { benchTeamState, type JournalTemplate } from "./team-state.js";
 import {
   readTaskFigures,
   runBenchTeam,
+  selectAgentCpuMs,
   sumTaskAgentMs,
   takeSample,
   type BenchTeamRun,
@@ -130,17 +131,26 @@ export async function benchTeam(dir: string, print: (line: string) => void): Pro
  */
 function printCpuFloor(
   print: (line: string) => void,
-  figures: { run: BenchTeamRun; idealMs: number; cpuMs: number; childrenMs: number | undefined },
+  figures: {
+    run: BenchTeamRun;
+    fromMs: number;
+    untilMs: number;
+    idealMs: number;
+    cpuMs: number;
+    childrenMs: number | undefined;
+  },
 ): void {
   const { run, idealMs, cpuMs, childrenMs } = figures;
   const cores = os.availableParallelism();
-  const agentsCpuMs = run.agentCpuMs.reduce((sum, ms) => sum + ms, 0);
+  // Only the agents that ended first start → last merge: the ideal counts just their dispatches.
+  const agentCpuMs = selectAgentCpuMs(run.agentCpu, figures.fromMs, figures.untilMs);
+  const agentsCpuMs = agentCpuMs.reduce((sum, ms) => sum + ms, 0);
   const agentsFloorMs = agentsCpuMs / cores;
   print(
     row(
       `  floor: the agents alone on ${cores} cores`,
       formatMs(agentsFloorMs),
-      `${formatMs(agentsCpuMs)} CPU in ${run.agentCpuMs.length} agent processes (median ${formatMs(median(run.agentCpuMs))}) · ${(agentsFloorMs / idealMs).toFixed(2)}x the ideal with bosun and git costing nothing`,
+      `${formatMs(agentsCpuMs)} CPU in the ${agentCpuMs.length} agent processes that ended first start → last merge (median ${formatMs(median(agentCpuMs))}) · ${(agentsFloorMs / idealMs).toFixed(2)}x the ideal with bosun and git costing nothing`,
     ),
   );
   if (childrenMs === undefined) return;
@@ -343,7 +353,14 @@ async function benchRun(
       `ideal ${formatMs(idealMs)} · ratio ${(windowMs / idealMs).toFixed(2)}x · target ≤ 1.2x: ${verdict(windowMs / idealMs <= TARGET_WALL_RATIO)}`,
     ),
   );
-  printCpuFloor(print, { run, idealMs, cpuMs, childrenMs });
+  printCpuFloor(print, {
+    run,
+    fromMs: Date.parse(firstStartEvent.ts),
+    untilMs: Date.parse(lastMergeEvent.ts),
+    idealMs,
+    cpuMs,
+    childrenMs,
+  });
   print(
     row(
       "bosun CPU, first start → last merge",

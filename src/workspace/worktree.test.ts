@@ -233,6 +233,20 @@ describe("removeWorktree", () => {
     expect((await listWorktrees(repo)).map((worktree) => worktree.dir)).toEqual([repo]);
   });
 
+  it("when forced, keeps a detached HEAD's commits in the snapshot ref", async () => {
+    const { repo, base, dir } = await makeTask();
+    await runGit(dir, ["checkout", "-q", "--detach"]);
+    await writeFile(path.join(dir, "g.txt"), "detached work\n");
+    const detached = (await commitAll(dir, "detached change")) ?? "";
+
+    const result = await removeWorktree(repo, dir, { base, target: INTEGRATION, isForced: true });
+
+    expect(result).toMatchObject({ kind: "removed" });
+    const snapshotRef = result.kind === "removed" ? (result.snapshotRef ?? "") : "";
+    expect(await runGit(repo, ["rev-parse", `${snapshotRef}^`])).toBe(detached);
+    expect(await runGit(repo, ["cat-file", "-p", `${snapshotRef}:g.txt`])).toBe("detached work");
+  });
+
   it("refuses a locked worktree unless forced, and forgets one whose directory is already gone", async () => {
     const { repo, base, dir } = await makeTask();
     await runGit(repo, ["worktree", "lock", "--reason", "bosun lease", dir]);

@@ -251,7 +251,8 @@ export type RemoveWorktreeResult =
  * Removes the worktree at `dir`, never losing work: refuses (unless `isForced`) when it is locked
  * or when its change — committed and uncommitted — is not in `target` by content (see
  * `isChangeMerged`); otherwise saves uncommitted work (tracked changes and untracked files that
- * .gitignore does not cover) as a commit under `snapshotRef`, then removes it. The branch stays.
+ * .gitignore does not cover) as a commit under `snapshotRef` (forced, a detached HEAD too, so its
+ * commits stay in a ref), then removes it. The branch stays.
  * Ignored files (build output, node_modules) are deleted with the directory. The caller must make
  * sure no agent is still writing there (its lease), or the last writes escape the snapshot.
  */
@@ -291,13 +292,17 @@ export async function removeWorktree(
         reason: `The work in ${worktree.dir} (${worktree.branch ?? "detached HEAD"}${isDirty ? ", with uncommitted changes" : ""}) is not in ${options.target} yet. Merge it first, or force the removal (the branch and a snapshot of uncommitted work are kept).`,
       };
   }
+  // Forced, a detached HEAD's commits are in no branch: the snapshot (HEAD its parent) keeps them.
+  const isDetachedForced = isForced && worktree.branch === null && worktree.head !== null;
   let snapshotRef: string | null = null;
-  if (isDirty) {
+  if (isDirty || isDetachedForced) {
     snapshotRef = options.snapshotRef ?? createSnapshotRef(worktree);
     await snapshotWorkingTree(
       worktree.dir,
       snapshotRef,
-      `bosun: uncommitted work in ${worktree.dir} before its removal`,
+      isDirty
+        ? `bosun: uncommitted work in ${worktree.dir} before its removal`
+        : `bosun: the detached HEAD of ${worktree.dir} before its removal`,
     );
   }
   // Forced twice over a lock; once over the (already saved) uncommitted work.

@@ -14,7 +14,7 @@ export interface ShellSegment {
   words: string[];
   /** Files it writes with `>`, `>>`, `&>`, `>|`. */
   redirectTargets: string[];
-  /** What separates it from the segment before: a pipe, a list operator, or a substitution opening. */
+  /** What separates it from the segment before: a pipe (`>( )` too), a list operator, or a substitution opening. */
   joinedBy: "start" | "list" | "pipe" | "substitution";
 }
 
@@ -154,6 +154,21 @@ export function getCommandWords(segment: ShellSegment): string[] {
   }
 }
 
+/** How deep `sh -c "sh -c '…'"` is read for marks and runtime names (the deny-list reads it all). */
+export const MAX_SCRIPT_DEPTH = 4;
+
+/**
+ * The script a command runs as a command line of its own: `sh -c SCRIPT` (also `bash -lc`), or
+ * `eval`'s words joined. Undefined for any other command.
+ */
+export function getInnerScript(words: readonly string[]): string | undefined {
+  const [name = "", ...args] = words;
+  if (name === "eval") return args.join(" ");
+  if (!SHELLS.has(name)) return undefined;
+  const flag = args.findIndex((arg) => /^-[a-z]*c[a-z]*$/.test(arg));
+  return flag === -1 ? undefined : args[flag + 1];
+}
+
 /** Wrapper options whose value is the next word (`timeout -s KILL`, `exec -a NAME`, `nice -n 10`). */
 const WRAPPER_VALUE_OPTIONS: ReadonlySet<string> = new Set(["-n", "-c", "-u", "-s", "-k", "-a"]);
 
@@ -166,6 +181,12 @@ function findDeniedSegment(
     if (BLOCK_DEVICE.test(target)) return `raw disk write: redirects into ${target}`;
   }
   const [name = "", ...args] = getCommandWords(segment);
+  // `$(true) sudo ls`: a substitution or variable that prints nothing leaves the next word the
+  // command, so what follows a command name made at run time is judged as a command too.
+  if (isRuntimeWord(name) && args.length > 0) {
+    const rest = findDeniedSegment({ ...segment, words: args }, index, segments);
+    if (rest !== undefined) return rest;
+  }
   switch (name) {
     case "sudo":
     case "sudoedit":
@@ -381,6 +402,11 @@ function isHarmlessDevice(device: string): boolean {
   );
 }
 
+/** A word that is a substitution or a variable and nothing else: it may print nothing at all. */
+function isRuntimeWord(word: string): boolean {
+  return word === SUBSTITUTION_WORD || /^\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\})$/.test(word);
+}
+
 /** `/usr/bin/rm` and `\rm` are `rm`. */
 function getCommandName(word: string): string {
   // A path made at run time (`"$(npm bin)"/jest`) stays whole: its basename is not what runs.
@@ -389,26 +415,92 @@ function getCommandName(word: string): string {
 
 /**
  * The first command in `text` whose name is made only when it runs (`$(echo sudo) ls`, `$CMD x`,
- * `"$(npm bin)/jest"`): the tripwire cannot know what it runs, so the gate asks instead of
- * trusting it in approval mode full.
+ * `"$(npm bin)/jest"`), also in the script of an `sh -c` or `eval` (`eval "$fetched"`): the
+ * tripwire cannot know what it runs, so the gate asks instead of trusting it in approval mode full.
  */
-export function findRuntimeCommandName(text: string): string | undefined {
+export function findRuntimeCommandName(text: string, depth = 0): string | undefined {
   for (const segment of splitShellSegments(text)) {
-    const [name] = getCommandWords(segment);
+    const words = getCommandWords(segment);
+    const [name] = words;
     if (name?.includes("$") === true) return name;
+    const script = depth < MAX_SCRIPT_DEPTH ? getInnerScript(words) : undefined;
+    const inner = script === undefined ? undefined : findRuntimeCommandName(script, depth + 1);
+    if (inner !== undefined) return inner;
   }
   return undefined;
 }
 
+/**
+ * A destructive command whose target is only known when it runs: a recursive `rm` of an operand
+ * made at run time (`rm -rf "$DIR"/*`, `rm -rf $(…)`) or of relative paths after a `cd` into a
+ * directory made at run time (`cd $(…) && rm -rf *`), or a force-push to a branch made at run time
+ * (`git push -f origin $(git branch --show-current)`). It may be the root or main; the tripwire
+ * cannot tell, so the gate asks instead of trusting it in approval mode full.
+ */
+export function findRuntimeTarget(text: string): string | undefined {
+  const segments = splitShellSegments(text);
+  for (const [index, segment] of segments.entries()) {
+    const [name, ...args] = getCommandWords(segment);
+    if (name === "git") {
+      const push = findRuntimeForcePush(args);
+      if (push !== undefined) return push;
+    }
+    if (name !== "rm" || !hasRecursiveFlag(args, "rR")) continue;
+    const operands = args.filter((arg) => !arg.startsWith("-"));
+    const made = operands.find((arg) => arg.startsWith("$"));
+    if (made !== undefined) return `rm -r ${made}`;
+    if (operands.every((arg) => arg.startsWith("/"))) continue;
+    const cd = segments
+      .slice(0, index)
+      .reverse()
+      .map((earlier) => getCommandWords(earlier))
+      .find(([command]) => command === "cd");
+    if (cd?.[1]?.includes("$") === true) return `rm -r after cd ${cd[1]}`;
+  }
+  return undefined;
+}
+
+/** `git push -f origin $(…)`, `git push origin +$B`: a force-push to a branch made at run time. */
+function findRuntimeForcePush(args: readonly string[]): string | undefined {
+  const rest = [...args];
+  while (rest[0] !== undefined && rest[0].startsWith("-")) {
+    const option = rest.shift();
+    if (option === "-C" || option === "-c") rest.shift();
+  }
+  if (rest.shift() !== "push") return undefined;
+  const isForce = rest.some(
+    (arg) => arg === "--force" || arg.startsWith("--force-with-lease") || /^-[a-zA-Z]*f/.test(arg),
+  );
+  const [, ...refspecs] = rest.filter((arg) => !arg.startsWith("-"));
+  const made = refspecs.find(
+    (refspec) => (isForce || refspec.startsWith("+")) && getRefspecTarget(refspec).includes("$"),
+  );
+  return made === undefined ? undefined : `git push --force to ${made}`;
+}
+
 /** Where the reader is: inside a `$( )`, `<( )` or backticks, with the quoting around it. */
 interface Nesting {
-  kind: "paren" | "backtick";
+  kind: "paren" | "backtick" | "arithmetic";
   /** The quote the substitution sits in (`"$(…)"`), restored when it closes. */
   outerQuote: "'" | '"' | undefined;
   /** Plain parentheses opened inside it, so their `)` does not close it. */
   parens: number;
   /** The command around it, taken up again where it closes. */
   outer: { segment: ShellSegment; word: string; isRedirectNext: boolean };
+}
+
+/**
+ * True when the text after `$((` (from `start`) closes with `))` at its own depth: arithmetic, as
+ * bash reads it. Otherwise (`$((sudo ls) )`) bash runs it as a command in a subshell.
+ */
+function isArithmetic(source: string, start: number): boolean {
+  let depth = 0;
+  for (let i = start; i < source.length; i += 1) {
+    if (source[i] === "(") depth += 1;
+    else if (source[i] === ")" && depth > 0) depth -= 1;
+    else if (source[i] === ")") return source[i + 1] === ")";
+  }
+  return false;
 }
 
 /** What a substitution's output stands as in the words of the command around it. */
@@ -440,31 +532,41 @@ export function splitShellSegments(text: string): ShellSegment[] {
   // A command with a substitution in it is listed before the substitution's own commands, as soon
   // as the substitution opens, so a pipe's left side stays right before its right side.
   const listed = new WeakSet<ShellSegment>();
+  // What `$(( ))` holds is arithmetic, not a command: never listed (its own `$( )` still are).
+  const arithmetic = new WeakSet<ShellSegment>();
   const list = (done: ShellSegment): void => {
-    if (listed.has(done)) return;
+    if (listed.has(done) || arithmetic.has(done)) return;
     if (done.words.length === 0 && done.redirectTargets.length === 0) return;
     segments.push(done);
     listed.add(done);
   };
   const endSegment = (next: ShellSegment["joinedBy"]): void => {
     endWord();
+    const isEmpty =
+      segment.words.length === 0 && segment.redirectTargets.length === 0 && !listed.has(segment);
     list(segment);
-    segment = { words: [], redirectTargets: [], joinedBy: next };
+    // `curl x |` then a newline or `(sh)`: no command stood there yet, so the next one is still
+    // the one piped into (or substituted).
+    segment = { words: [], redirectTargets: [], joinedBy: isEmpty ? segment.joinedBy : next };
   };
   // The substitution's output is part of a word of the command around it (`$(echo sudo) ls`
   // runs whatever the substitution prints): that word holds SUBSTITUTION_WORD, and the command
   // goes on after the substitution closes.
-  const open = (kind: Nesting["kind"]): void => {
+  const open = (
+    kind: Nesting["kind"],
+    joinedBy: ShellSegment["joinedBy"] = "substitution",
+  ): void => {
     word += SUBSTITUTION_WORD;
     hasWord = true;
     // Listed while still without that word: it gets it when the substitution closes.
-    if (!listed.has(segment)) {
+    if (!listed.has(segment) && !arithmetic.has(segment)) {
       segments.push(segment);
       listed.add(segment);
     }
     const outer = { segment, word, isRedirectNext };
     nesting.push({ kind, outerQuote: quote, parens: 0, outer });
-    segment = { words: [], redirectTargets: [], joinedBy: "substitution" };
+    segment = { words: [], redirectTargets: [], joinedBy };
+    if (kind === "arithmetic") arithmetic.add(segment);
     word = "";
     hasWord = false;
     isRedirectNext = false;
@@ -489,10 +591,20 @@ export function splitShellSegments(text: string): ShellSegment[] {
       else word += char;
       continue;
     }
+    // A backslash before a newline joins the lines (`su\<newline>do` is `sudo`): both vanish.
+    if (char === "\\" && next === "\n") {
+      i += 1;
+      continue;
+    }
     if (char === "\\") {
       word += next;
       hasWord = true;
       i += 1;
+      continue;
+    }
+    if (char === "$" && next === "(" && source[i + 2] === "(" && isArithmetic(source, i + 3)) {
+      open("arithmetic");
+      i += 2;
       continue;
     }
     if (char === "$" && next === "(") {
@@ -510,6 +622,16 @@ export function splitShellSegments(text: string): ShellSegment[] {
       else word += char;
       continue;
     }
+    // `$(($n + 1))`: operators and `$n` there are no commands; only its `))` matters.
+    if (inner?.kind === "arithmetic") {
+      if (char === "(") inner.parens += 1;
+      else if (char === ")" && inner.parens > 0) inner.parens -= 1;
+      else if (char === ")" && next === ")") {
+        close();
+        i += 1;
+      }
+      continue;
+    }
     if (char === "'" || char === '"') {
       quote = char;
       hasWord = true;
@@ -520,7 +642,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
       continue;
     }
     if ((char === "<" || char === ">") && next === "(") {
-      open("paren");
+      // `curl x > >(sh)`, `tee >(sh)`: what runs in `>( )` reads the command's output, as a pipe.
+      open("paren", char === ">" ? "pipe" : "substitution");
       i += 1;
       continue;
     }

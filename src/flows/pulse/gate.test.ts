@@ -200,7 +200,13 @@ describe("the pulse's gate", () => {
     ]);
     expect(verdictsOf(command("npm test"), { askFirst, allow })).toEqual(["ask", "run", "run"]);
     // Options put before the marked words do not hide them; other commands stay unmarked.
-    for (const hidden of ["npm --tag next publish", "env X=1 npm --dry-run publish ."])
+    for (const hidden of [
+      "npm --tag next publish",
+      "env X=1 npm --dry-run publish .",
+      'sh -c "npm publish"',
+      "bash -lc 'cd pkg && npm publish'",
+      "eval npm publish",
+    ])
       expect(verdictsOf(command(hidden), { askFirst }), hidden).toEqual(["ask", "ask", "ask"]);
     expect(verdictsOf(command("npm run publish-docs"), { askFirst })).toEqual([
       "ask",
@@ -232,6 +238,26 @@ describe("the pulse's gate", () => {
     expect(verdictsOf(sensor)).toEqual(["ask", "ask", "ask"]);
     // A substitution among the arguments leaves the command known.
     expect(verdictsOf(command("ls $(pwd)"))).toEqual(["ask", "ask", "run"]);
+    // A recursive rm or a force-push whose target is made at run time could hit / or main.
+    for (const text of [
+      "cd $(echo /) && rm -rf *",
+      'rm -rf "$DIR"/*',
+      "rm -r $(cat list)",
+      "git push -f origin $(git branch --show-current)",
+      'git push origin "+$B"',
+    ]) {
+      expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "ask"]);
+      expect(gateAction(command(text), makePolicy("full")).reason).toContain(
+        "target is only known",
+      );
+    }
+    for (const text of [
+      "cd $(mktemp -d) && ls",
+      "rm -rf build/$(date)",
+      "cd src && rm -rf dist",
+      "git push origin $(git branch --show-current)",
+    ])
+      expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "run"]);
   });
 
   it("still blocks a marked move that is denied: a mark only adds asks", () => {

@@ -10,7 +10,10 @@ import { IRREVERSIBLE_ACTIONS, type PulseAction } from "../../store/schema/pulse
 import {
   findDeniedCommand,
   findRuntimeCommandName,
+  findRuntimeTarget,
   getCommandWords,
+  getInnerScript,
+  MAX_SCRIPT_DEPTH,
   splitShellSegments,
 } from "./deny-list.js";
 
@@ -174,15 +177,23 @@ function gateCommand(command: string, policy: GatePolicy): GateResult {
 
 /**
  * An ask for command text the deny-list cannot judge: a command whose name is made only when it
- * runs (`$(echo sudo) ls`) could be anything, so even approval mode full does not run it unasked.
+ * runs (`$(echo sudo) ls`) could be anything, and an `rm -r` or a force-push whose target is made
+ * only when it runs (`cd $(…) && rm -rf *`) could hit the root or main, so even approval mode full
+ * does not run it unasked.
  */
 function askRuntimeCommand(text: string): GateResult | undefined {
   const name = findRuntimeCommandName(text);
-  return name === undefined
+  if (name !== undefined)
+    return {
+      verdict: "ask",
+      reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
+    };
+  const target = findRuntimeTarget(text);
+  return target === undefined
     ? undefined
     : {
         verdict: "ask",
-        reason: `the command named ${name} is only known when it runs: the deny-list cannot judge it`,
+        reason: `${target}: its target is only known when it runs: the deny-list cannot judge it`,
       };
 }
 
@@ -218,11 +229,22 @@ function findAskFirstMark(action: PulseAction, marks: readonly string[]): string
     const wanted = rest.join(":").trim().split(/\s+/).filter(Boolean);
     if (wanted.length === 0) return true;
     if (action.type !== "run_command") return false;
-    return splitShellSegments(action.command).some((segment) => {
-      const [name, ...args] = getCommandWords(segment);
-      const [wantedName, ...wantedArgs] = wanted;
-      return name === wantedName && isSubsequence(wantedArgs, args);
-    });
+    const [wantedName, ...wantedArgs] = wanted;
+    return listCommandWords(action.command).some(
+      ([name, ...args]) => name === wantedName && isSubsequence(wantedArgs, args),
+    );
+  });
+}
+
+/**
+ * The words of every simple command in `text`, the script of an `sh -c` or `eval` in it read as
+ * commands too, so `sh -c "npm publish"` meets the mark `run_command: npm publish`.
+ */
+function listCommandWords(text: string, depth = 0): string[][] {
+  return splitShellSegments(text).flatMap((segment) => {
+    const words = getCommandWords(segment);
+    const script = depth < MAX_SCRIPT_DEPTH ? getInnerScript(words) : undefined;
+    return script === undefined ? [words] : [words, ...listCommandWords(script, depth + 1)];
   });
 }
 

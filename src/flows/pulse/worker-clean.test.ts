@@ -119,4 +119,24 @@ describe("cleaning pulse workers", () => {
       /not a branch or commit/,
     );
   });
+
+  it("keeps the branch when no other branch holds the target: --into itself, or HEAD detached at its tip", async () => {
+    const { repo, paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1");
+    const tip = await commitInWorktree(worker.worktree.path, "a.txt", "a\n");
+    const own = await cleanWorkers(paths, { into: worker.worktree.branch, isForced: false });
+    expect(own.workers[0]).toMatchObject({ worktree: "removed", isBranchDeleted: false });
+    expect(own.workers[0]?.reason).toContain("no other branch or tag holds");
+    expect(await readRef(repo, `refs/heads/${worker.worktree.branch}`)).toBe(tip);
+    // The user looks at the work in the main checkout: HEAD holds it, no branch but its own.
+    await runGit(repo, ["checkout", "-q", "--detach", tip]);
+    const detached = await cleanWorkers(paths, { isForced: false });
+    expect(detached.workers[0]).toMatchObject({ worktree: "absent", isBranchDeleted: false });
+    expect(await readRef(repo, `refs/heads/${worker.worktree.branch}`)).toBe(tip);
+    // Once another branch holds it, the branch goes.
+    await runGit(repo, ["branch", "release", tip]);
+    expect((await cleanWorkers(paths, { isForced: false })).workers[0]).toMatchObject({
+      isBranchDeleted: true,
+    });
+  });
 });

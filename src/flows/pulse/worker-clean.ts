@@ -113,6 +113,17 @@ async function cleanWorker(
       isBranchDeleted: false,
       reason: `its branch ${worktree.branch} is kept: its change is not in ${target.slice(0, 7)}`,
     };
+  // Only another branch, tag or remote branch holding the target keeps the work once this branch
+  // goes: `--into` the worker's own branch, or a main checkout detached at its tip, holds nothing.
+  const holder = await readRefHolding(repo, target, branchRef);
+  if (holder === undefined)
+    return {
+      workerId,
+      worktree: removed.kind,
+      ...snapshot,
+      isBranchDeleted: false,
+      reason: `its branch ${worktree.branch} is kept: no other branch or tag holds ${target.slice(0, 7)}, so its work would be in no branch`,
+    };
   // git refuses to delete a branch some checkout has out (someone looks at it): it stays then.
   const deleted = await runGitUnchecked(repo, ["branch", "-q", "-D", worktree.branch]);
   return deleted.exitCode === 0
@@ -130,4 +141,23 @@ async function findMergeBase(repo: string, target: string, tip: string): Promise
   const result = await runGitUnchecked(repo, ["merge-base", target, tip]);
   // Unrelated histories: the whole branch is the change.
   return result.exitCode === 0 ? result.stdout.trim() : target;
+}
+
+/** A branch, tag or remote branch other than `branchRef` whose history holds `target`. */
+async function readRefHolding(
+  repo: string,
+  target: string,
+  branchRef: string,
+): Promise<string | undefined> {
+  const result = await runGitUnchecked(repo, [
+    "for-each-ref",
+    "--contains",
+    target,
+    "--format=%(refname)",
+    "refs/heads",
+    "refs/tags",
+    "refs/remotes",
+  ]);
+  if (result.exitCode !== 0) return undefined;
+  return result.stdout.split("\n").find((ref) => ref !== "" && ref !== branchRef);
 }
