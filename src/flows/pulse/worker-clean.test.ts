@@ -139,4 +139,18 @@ describe("cleaning pulse workers", () => {
       isBranchDeleted: true,
     });
   });
+
+  it("cleans only a worker's own branch: a worker.json naming another is refused", async () => {
+    const { repo, paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1");
+    const mainTip = await readRef(repo, "refs/heads/main");
+    // Hand-edited to name main, with a branch that holds main so main would look merged.
+    await runGit(repo, ["branch", "copy", "main"]);
+    await writeWorkerFile(paths, { ...worker, worktree: { ...worker.worktree, branch: "main" } });
+    const cleaned = await cleanWorkers(paths, { ids: ["w1"], isForced: true });
+    expect(cleaned.workers[0]).toMatchObject({ worktree: "refused", isBranchDeleted: false });
+    expect(cleaned.workers[0]?.reason).toContain("bosun/pulse/w1");
+    expect(await readRef(repo, "refs/heads/main")).toBe(mainTip);
+    expect(existsSync(worker.worktree.path)).toBe(true);
+  });
 });

@@ -13,6 +13,7 @@ import { ENDED_WORKER_STATUSES, type WorkerFile } from "../../store/schema/pulse
 import { readRef, runGitUnchecked } from "../../workspace/git.js";
 import { isChangeMerged } from "../../workspace/merge-tree.js";
 import { removeWorktree } from "../../workspace/worktree.js";
+import { getWorkerBranch } from "./workers.js";
 
 /** What cleaning did for one worker. */
 export interface CleanedWorker {
@@ -53,7 +54,16 @@ export async function cleanWorkers(
       : await Promise.all(options.ids.map((id) => readNamedWorker(paths, id)));
   const cleaned: CleanedWorker[] = [];
   // One at a time: each removal runs git in the one repository.
-  for (const worker of workers) cleaned.push(await cleanWorker(repo, worker, target, options));
+  for (const listed of workers) {
+    // Read again right before its turn: a worker started again since the list was read works
+    // in the same worktree now, and must not lose it.
+    const worker = (await readWorkerFile(paths, listed.id)) ?? listed;
+    cleaned.push(
+      worker.startedAt === listed.startedAt
+        ? await cleanWorker(repo, worker, target, options)
+        : refuse(worker.id, `worker ${worker.id} was started again while bosun cleaned`),
+    );
+  }
   return { target, workers: cleaned };
 }
 
@@ -82,14 +92,19 @@ async function cleanWorker(
 ): Promise<CleanedWorker> {
   const workerId = worker.id;
   if (!ENDED_WORKER_STATUSES.has(worker.status))
-    return {
+    return refuse(
       workerId,
-      worktree: "refused",
-      isBranchDeleted: false,
-      reason: `worker ${workerId} has not ended (${worker.status}); stop it first with "bosun _ worker kill ${workerId}"`,
-    };
+      `worker ${workerId} has not ended (${worker.status}); stop it first with "bosun _ worker kill ${workerId}"`,
+    );
   const { worktree } = worker;
   if (worktree === undefined) return { workerId, worktree: "none", isBranchDeleted: false };
+  // bosun only ever gives a worker its own branch; a worker.json naming another (edited by hand)
+  // must not make bosun delete someone's branch.
+  if (worktree.branch !== getWorkerBranch(workerId))
+    return refuse(
+      workerId,
+      `worker ${workerId}'s worker.json names branch ${worktree.branch}, not ${getWorkerBranch(workerId)}; bosun cleans only a worker's own branch and worktree`,
+    );
   const branchRef = `refs/heads/${worktree.branch}`;
   const tip = await readRef(repo, branchRef);
   // The change is what the branch added since it left the target's line.
@@ -135,6 +150,10 @@ async function cleanWorker(
         isBranchDeleted: false,
         reason: `its branch ${worktree.branch} is kept: ${deleted.stderrTail.trim() || "git would not delete it"}`,
       };
+}
+
+function refuse(workerId: string, reason: string): CleanedWorker {
+  return { workerId, worktree: "refused", isBranchDeleted: false, reason };
 }
 
 async function findMergeBase(repo: string, target: string, tip: string): Promise<string> {
