@@ -260,6 +260,25 @@ describe("the pulse's gate", () => {
       expect(verdictsOf(command(text)), text).toEqual(["ask", "ask", "run"]);
   });
 
+  it("applies a command mark to a worker's verify command too", () => {
+    const askFirst = ["run_command: npm publish"];
+    const worker: PulseAction = {
+      type: "start_worker",
+      id: "w1",
+      prompt: "ship it",
+      verify: "npm test && npm publish",
+    };
+    expect(verdictsOf(worker, { askFirst, allow: ["npm"] })).toEqual(["ask", "ask", "ask"]);
+    expect(gateAction(worker, makePolicy("full", { askFirst })).reason).toBe(
+      'its verify command: the playbook says "ask-first: run_command: npm publish"',
+    );
+    expect(verdictsOf({ ...worker, verify: "npm test" }, { askFirst })).toEqual([
+      "ask",
+      "run",
+      "run",
+    ]);
+  });
+
   it("still blocks a marked move that is denied: a mark only adds asks", () => {
     expect(
       verdictsOf(command("sudo npm publish"), { askFirst: ["run_command: npm publish"] }),

@@ -74,7 +74,20 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
     case "run_command":
       return gateCommand(action.command, policy);
     case "start_worker": {
-      // Its `verify` is a shell command the loop runs once the worker ends: gated as one.
+      // Its `verify` is a shell command the loop runs once the worker ends: gated as one, the
+      // playbook's `run_command` marks included.
+      const verifyMark =
+        action.verify === undefined
+          ? undefined
+          : findAskFirstMark(
+              { type: "run_command", command: action.verify, reason: "" },
+              policy.askFirst,
+            );
+      if (verifyMark !== undefined)
+        return {
+          verdict: "ask",
+          reason: `its verify command: the playbook says "ask-first: ${verifyMark}"`,
+        };
       const verify =
         action.verify === undefined || policy.mode === "manual"
           ? undefined
