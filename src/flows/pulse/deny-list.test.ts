@@ -92,6 +92,14 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["sleep 1; poweroff", "poweroff"],
   ["systemctl reboot", "reboot"],
   ["#!/bin/sh\nset -e\nsudo apt-get install x\n", "sudo"],
+  // A here-document's substitutions run; a shell on its line runs the whole body; what follows
+  // the delimiter is judged; one inside a substitution cannot swallow the rest of the script.
+  ["cat <<EOF\nnow `sudo reboot`\nEOF", "sudo"],
+  ["cat <<EOF | sh\nsudo ls\nEOF", "sudo"],
+  ["bash <<'EOF'\nsudo ls\nEOF", "sudo"],
+  ['cat <<-EOF > out.json\n\t{"a": 1}\n\tEOF\nsudo ls', "sudo"],
+  ["x=$(cat <<EOF\nEOF\n)\nsudo rm -rf /", "sudo"],
+  ["cat <<A <<B\na\nA\nb $(rm -rf /)\nB\n", "rm -r /"],
 ];
 
 /** Commands that look close to a rule but are not dangerous. */
@@ -137,6 +145,9 @@ const ALLOWED: readonly string[] = [
   "echo shutdown later",
   "node -e 'console.log(1)'",
   "cp build/app /usr/local/bin/app",
+  // A here-document's body is text for the command, not commands (its substitutions aside).
+  "cat <<EOF\nsudo is needed\n$count files\nEOF\necho done",
+  "cat <<'EOF'\n$(sudo ls)\nEOF\nls",
 ];
 
 describe("the pulse's command deny-list", () => {
@@ -207,7 +218,14 @@ describe("the pulse's command deny-list", () => {
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();
     for (const hidden of ["echo $((1+$(sudo id)))", "echo $((sudo ls) )", "echo $(( `sudo id` ))"])
       expect(findDeniedCommand(hidden), hidden).toContain("sudo");
-    for (const plain of ["ls $(pwd)", 'echo "$HOME"', "npm test -- --grep x", "X=$(date) make"])
+    for (const plain of [
+      "ls $(pwd)",
+      'echo "$HOME"',
+      "npm test -- --grep x",
+      "X=$(date) make",
+      // A here-document's lines are text, not commands named `$count`.
+      "cat <<EOF\n$count files\nEOF",
+    ])
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();
   });
 });

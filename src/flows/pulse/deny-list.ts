@@ -506,6 +506,87 @@ function isArithmetic(source: string, start: number): boolean {
 /** What a substitution's output stands as in the words of the command around it. */
 export const SUBSTITUTION_WORD = "$(…)";
 
+/** A here-document announced on a command line (`cat <<EOF`): its body follows that line. */
+interface HereDocument {
+  /** The line that ends it. */
+  delimiter: string;
+  /** `<<'EOF'`: the body is text only; unquoted, its `$( )` and backticks run. */
+  isQuoted: boolean;
+  /** `<<-EOF`: leading tabs are stripped, the delimiter's line included. */
+  isTabStripped: boolean;
+}
+
+/** A shell, an evaluator or an interpreter: text fed to it is code it runs. */
+function isCodeRunner(name: string): boolean {
+  return SHELLS.has(name) || INTERPRETERS.has(name);
+}
+
+/** Reads the operator at `start` (just past `<<`): the here-document and where its word ends. */
+function readHereDocument(source: string, start: number): { doc: HereDocument; end: number } {
+  let i = start;
+  const isTabStripped = source[i] === "-";
+  if (isTabStripped) i += 1;
+  while (source[i] === " " || source[i] === "\t") i += 1;
+  let delimiter = "";
+  let isQuoted = false;
+  let quote: string | undefined;
+  for (; i < source.length; i += 1) {
+    const char = source[i] ?? "";
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+      else delimiter += char;
+      continue;
+    }
+    if (char === "'" || char === '"') {
+      quote = char;
+      isQuoted = true;
+      continue;
+    }
+    if (char === "\\") {
+      isQuoted = true;
+      delimiter += source[i + 1] ?? "";
+      i += 1;
+      continue;
+    }
+    if (/[\s;&|<>()]/.test(char)) break;
+    delimiter += char;
+  }
+  return { doc: { delimiter, isQuoted, isTabStripped }, end: i };
+}
+
+/**
+ * The body of `doc` from `start` (the line after its command line): the body's text, and where
+ * the delimiter's line ends (the text's end when it never comes, as the shell takes it).
+ */
+function readHereDocumentBody(
+  source: string,
+  start: number,
+  doc: HereDocument,
+): { body: string; end: number } {
+  const lines: string[] = [];
+  let at = start;
+  while (at < source.length) {
+    const newline = source.indexOf("\n", at);
+    const lineEnd = newline === -1 ? source.length : newline;
+    const line = source.slice(at, lineEnd);
+    at = lineEnd + 1;
+    if ((doc.isTabStripped ? line.replace(/^\t+/, "") : line) === doc.delimiter)
+      return { body: lines.join("\n"), end: lineEnd };
+    lines.push(line);
+  }
+  return { body: lines.join("\n"), end: source.length };
+}
+
+/**
+ * The commands an unquoted here-document's body runs: only its substitutions (the rest is the
+ * text fed to the command). The body is read as one double-quoted word, where the shell expands
+ * the same things; that word itself is no command, so it is left out.
+ */
+function listHereDocumentCommands(body: string): ShellSegment[] {
+  const word = `"${body.replace(/"/g, '\\"')}"`;
+  return splitShellSegments(word).slice(1);
+}
+
 /**
  * Splits text into simple commands the way a shell reads it, closely enough for the tripwire:
  * quotes and backslashes are removed from words, `#` starts a comment, `${IFS}` is a space, and
@@ -520,6 +601,10 @@ export function splitShellSegments(text: string): ShellSegment[] {
   let isRedirectNext = false;
   let quote: "'" | '"' | undefined;
   const nesting: Nesting[] = [];
+  // Announced on the current line; their bodies follow its newline.
+  let hereDocuments: HereDocument[] = [];
+  // The first segment of the current line: a here-document's body goes to this line's commands.
+  let lineStart = 0;
 
   const endWord = (): void => {
     if (!hasWord) return;
@@ -660,6 +745,15 @@ export function splitShellSegments(text: string): ShellSegment[] {
       while (/[\d-]/.test(source[i + 1] ?? "") && !isRedirectNext) i += 1;
       continue;
     }
+    if (char === "<" && next === "<" && source[i + 2] !== "<" && nesting.length === 0) {
+      // `<<EOF`: the delimiter is no word of the command; the body comes after this line. (In a
+      // substitution the body's lines are read as commands: judged, never skipped.)
+      endWord();
+      const { doc, end } = readHereDocument(source, i + 2);
+      hereDocuments.push(doc);
+      i = end - 1;
+      continue;
+    }
     if (char === "<") {
       endWord();
       while (source[i + 1] === "<") i += 1;
@@ -679,8 +773,26 @@ export function splitShellSegments(text: string): ShellSegment[] {
       endSegment("list");
       continue;
     }
+    if (char === "\n" && hereDocuments.length > 0 && nesting.length === 0) {
+      endSegment("list");
+      // `sh <<EOF`, `cat <<EOF | bash`: a shell on the line runs the body as commands.
+      const isBodyRun = segments
+        .slice(lineStart)
+        .some((done) => isCodeRunner(getCommandWords(done)[0] ?? ""));
+      for (const doc of hereDocuments) {
+        const { body, end } = readHereDocumentBody(source, i + 1, doc);
+        if (isBodyRun) segments.push(...splitShellSegments(body));
+        else if (!doc.isQuoted) segments.push(...listHereDocumentCommands(body));
+        i = end;
+      }
+      hereDocuments = [];
+      lineStart = segments.length;
+      // `i` is on the last delimiter's newline: the next line is a new command.
+      continue;
+    }
     if (char === ";" || char === "&" || char === "\n") {
       endSegment("list");
+      if (char === "\n" && nesting.length === 0) lineStart = segments.length;
       if (next === char) i += 1;
       continue;
     }
