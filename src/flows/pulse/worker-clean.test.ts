@@ -65,8 +65,9 @@ describe("cleaning pulse workers", () => {
     expect(cleaned.target).toBe((await runGit(repo, ["rev-parse", "HEAD"])).trim());
     expect(existsSync(worker.worktree.path)).toBe(false);
     expect(await readRef(repo, `refs/heads/${worker.worktree.branch}`)).toBeNull();
-    // Its record stays.
+    // Its record stays, and a later clean has nothing more to say about it.
     expect((await readWorkerFile(paths, "w1"))?.status).toBe("done");
+    expect((await cleanWorkers(paths, { isForced: false })).workers).toEqual([]);
   });
 
   it("refuses unmerged work; forced, it saves uncommitted work to a ref and keeps the branch", async () => {

@@ -5,6 +5,7 @@
  * (the change is in the target's tree, however it got there), uncommitted work is saved to a ref
  * first, and unmerged work needs `isForced` (even then its branch is kept). worker.json stays.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../errors.js";
 import type { BosunPaths } from "../../store/paths.js";
@@ -48,9 +49,7 @@ export async function cleanWorkers(
   const target = await resolveTarget(repo, options.into ?? "HEAD");
   const workers =
     options.ids === undefined
-      ? (await readWorkerFiles(paths)).filter(
-          (worker) => ENDED_WORKER_STATUSES.has(worker.status) && worker.worktree !== undefined,
-        )
+      ? await listLeftovers(repo, await readWorkerFiles(paths))
       : await Promise.all(options.ids.map((id) => readNamedWorker(paths, id)));
   const cleaned: CleanedWorker[] = [];
   // One at a time: each removal runs git in the one repository.
@@ -65,6 +64,24 @@ export async function cleanWorkers(
     );
   }
   return { target, workers: cleaned };
+}
+
+/**
+ * The ended workers something is left of: a worktree or a branch. One cleaned before (both gone)
+ * is not listed again on every later clean.
+ */
+async function listLeftovers(repo: string, workers: readonly WorkerFile[]): Promise<WorkerFile[]> {
+  const left: WorkerFile[] = [];
+  for (const worker of workers) {
+    const { worktree } = worker;
+    if (!ENDED_WORKER_STATUSES.has(worker.status) || worktree === undefined) continue;
+    if (
+      existsSync(worktree.path) ||
+      (await readRef(repo, `refs/heads/${worktree.branch}`)) !== null
+    )
+      left.push(worker);
+  }
+  return left;
 }
 
 async function readNamedWorker(paths: BosunPaths, id: string): Promise<WorkerFile> {
