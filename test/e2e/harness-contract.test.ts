@@ -10,7 +10,8 @@ import { parseClaudeLine } from "../../src/agents/claude/parse.js";
 import { parseCodexLine } from "../../src/agents/codex/parse.js";
 import { parsePiLine } from "../../src/agents/pi/parse.js";
 import { dispatch, type DispatchRequest, type DispatchResult } from "../../src/agents/dispatch.js";
-import { resolveHarness } from "../../src/agents/harnesses.js";
+import { resolveHarness, type ResolvedHarness } from "../../src/agents/harnesses.js";
+import { resolveBrainHarness } from "../../src/flows/pulse/decide.js";
 import { AgentError } from "../../src/errors.js";
 import { runProcess } from "../../src/proc/run-process.js";
 import { DEFAULT_CONFIG } from "../../src/store/schema/config.js";
@@ -32,6 +33,7 @@ import {
   CODEX_TURN_FAILED,
   PI_API_ERROR,
   PI_EDIT,
+  PI_TEXT,
   type Scenario,
 } from "../mocks/agent-scenarios.js";
 import { startAnthropicMock } from "../mocks/anthropic-mock.js";
@@ -84,7 +86,10 @@ interface ContractRun {
   logDir: string;
 }
 
-async function runContract(scenario: Scenario): Promise<ContractRun> {
+async function runContract(
+  scenario: Scenario,
+  adjust: (harness: ResolvedHarness) => ResolvedHarness = (harness) => harness,
+): Promise<ContractRun> {
   const repo = await createTempGitRepo();
   const home = await createTempDir("bosun-home-");
   const logDir = await createTempDir("bosun-logs-");
@@ -94,7 +99,8 @@ async function runContract(scenario: Scenario): Promise<ContractRun> {
     await mock.close();
     await Promise.all([repo, home, logDir].map((dir) => rm(dir, { recursive: true, force: true })));
   });
-  const { env, harness } = await setUpAgent(scenario.agent, mock.url, home);
+  const { env, harness: resolved } = await setUpAgent(scenario.agent, mock.url, home);
+  const harness = adjust(resolved);
   const events: AgentEvent[] = [];
   const request: DispatchRequest = {
     harness,
@@ -322,6 +328,34 @@ describe(`pi ${PI_VERSION} adapter contract`, () => {
   it("is the installed version", { timeout: TEST_TIMEOUT_MS }, async () => {
     expect(await readVersion(PI_BIN)).toContain(PI_VERSION);
   });
+
+  it(
+    "as the pulse's brain, offers the model its reading tools alone",
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const brain = resolveBrainHarness({
+        ...DEFAULT_CONFIG,
+        agents: { pi: { command: PI_BIN, model: PI_MODEL } },
+        pulse: { ...DEFAULT_CONFIG.pulse, brain: "pi" },
+      });
+      const run = await runContract(PI_TEXT, (harness) => ({
+        ...harness,
+        extraArgs: brain.extraArgs,
+      }));
+      expect(getResult(run).finalText).toContain("noop");
+      const body = asRecord(run.mock.requests.find((request) => request.kind !== "probe")?.body);
+      const tools = asArray(body?.["tools"]).map((tool) => asRecord(tool)?.["name"]);
+      expect(tools.sort()).toEqual(["find", "grep", "ls", "read"]);
+      // The same CLI offers its writing tools when it runs as a worker.
+      const worker = await runContract(PI_TEXT);
+      const workerBody = asRecord(
+        worker.mock.requests.find((request) => request.kind !== "probe")?.body,
+      );
+      expect(asArray(workerBody?.["tools"]).map((tool) => asRecord(tool)?.["name"])).toContain(
+        "bash",
+      );
+    },
+  );
 
   it(
     "reports session, tool uses, file edits, usage, reported cost and the final text",

@@ -219,6 +219,25 @@ export const PI_EDIT: Scenario = {
   },
 };
 
+const DECIDE_PROMPT = "Decide the next move; reply with text only.";
+
+/** pi: one text reply, no tool call (what the pulse's brain answers). */
+export const PI_TEXT: Scenario = {
+  name: "pi-text",
+  expectedExitCode: 0,
+  agent: "pi",
+  prompt: DECIDE_PROMPT,
+  script: {
+    conversations: [
+      {
+        name: "text",
+        match: (prompt) => prompt === DECIDE_PROMPT,
+        turns: [{ text: '{"actions": [{"type": "noop"}]}' }],
+      },
+    ],
+  },
+};
+
 /** pi: the first model request fails with HTTP 400 (pi still exits 0 in JSON mode). */
 export const PI_API_ERROR: Scenario = {
   name: "pi-api-error",

@@ -241,7 +241,7 @@ describe("decide through the real dispatch", () => {
 });
 
 describe("the brain's harness", () => {
-  it("is read-only where its CLI allows: Claude Code without writing tools, Codex in its read-only sandbox", () => {
+  it("is read-only where its CLI allows: Claude Code without writing tools, Codex in its read-only sandbox, pi with its reading tools", () => {
     const claude = resolveBrainHarness({
       ...DEFAULT_CONFIG,
       pulse: { ...DEFAULT_CONFIG.pulse, brain: "claude", brainModel: "sonnet" },
@@ -258,5 +258,12 @@ describe("the brain's harness", () => {
     expect(codex.spec.headlessArgs).toContain("read-only");
     expect(codex.spec.headlessArgs).not.toContain("--dangerously-bypass-approvals-and-sandbox");
     expect(codex.spec.resumeArgs).not.toContain("--dangerously-bypass-approvals-and-sandbox");
+    const pi = resolveBrainHarness({
+      ...DEFAULT_CONFIG,
+      agents: { pi: { args: ["--tools", "read,bash"] } },
+      pulse: { ...DEFAULT_CONFIG.pulse, brain: "pi" },
+    });
+    // After the user's own --tools, so the reading tools are the ones pi keeps.
+    expect(pi.extraArgs).toEqual(["--tools", "read,bash", "--tools", "read,grep,find,ls"]);
   });
 });

@@ -92,11 +92,14 @@ export const BRAIN_HARNESS_ENV: Readonly<Record<string, Readonly<Record<string, 
  */
 const CLAUDE_WRITE_TOOLS = "Bash,Edit,Write,MultiEdit,NotebookEdit";
 
+/** pi's tools that only read (`pi --help`: its read-only mode). */
+const PI_READ_TOOLS = "read,grep,find,ls";
+
 /**
  * The brain's harness (`pulse.brain`, its model applied), made read-only where its CLI can be:
- * Claude Code without its writing tools, Codex in its read-only sandbox instead of none. Other
- * CLIs keep their headless flags; the constitution still tells them not to act, and the gate
- * still stands between their reply and any effect.
+ * Claude Code without its writing tools, Codex in its read-only sandbox instead of none, pi with
+ * its reading tools alone. Other CLIs keep their headless flags; the constitution still tells
+ * them not to act, and the gate still stands between their reply and any effect.
  */
 export function resolveBrainHarness(config: Config): ResolvedHarness {
   const harness = resolveHarness(config.pulse.brain, config.agents);
@@ -106,6 +109,9 @@ export function resolveBrainHarness(config: Config): ResolvedHarness {
       ...harness,
       extraArgs: [...harness.extraArgs, "--disallowedTools", CLAUDE_WRITE_TOOLS],
     };
+  if (harness.spec.name === "pi")
+    // Last, so it wins over a --tools the user's own args may give.
+    return { ...harness, extraArgs: [...harness.extraArgs, "--tools", PI_READ_TOOLS] };
   if (harness.spec.name === "codex") {
     const readOnly = (args: readonly string[]): string[] =>
       args.flatMap((arg) =>
