@@ -100,6 +100,21 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ['cat <<-EOF > out.json\n\t{"a": 1}\n\tEOF\nsudo ls', "sudo"],
   ["x=$(cat <<EOF\nEOF\n)\nsudo rm -rf /", "sudo"],
   ["cat <<A <<B\na\nA\nb $(rm -rf /)\nB\n", "rm -r /"],
+  // What bash runs although it looks like a here-document's text: a line ending in `|` pipes the
+  // body into the command after it; `<<` in arithmetic is a shift; `$'EOF'` is `EOF`; CRLF text
+  // closes on `EOF\r`; a body fed to a loop, a remote shell, a shell named as an argument.
+  ["cat <<EOF |\nsudo reboot\nEOF\nsh", "sudo"],
+  ["(( x = 1 << 2 ))\nsudo reboot", "sudo"],
+  ["for (( i = 1 << 2; i < 3; i++ )); do :; done\nsudo reboot", "sudo"],
+  ["echo $[1<<2]\nsudo reboot", "sudo"],
+  ["cat <<$'EOF'\nhi\nEOF\nsudo reboot", "sudo"],
+  ['cat <<$"EOF"\nhi\nEOF\nsudo reboot', "sudo"],
+  ["cat <<EOF\r\nhi\r\nEOF\r\nsudo reboot\r\n", "sudo"],
+  ['while read -r l; do\n  eval "$l"\ndone <<EOF\nsudo reboot\nEOF', "sudo"],
+  ["{\n  sh\n} <<EOF\nsudo reboot\nEOF", "sudo"],
+  ["ssh localhost <<EOF\nsudo reboot\nEOF", "sudo"],
+  ["docker exec -i box sh <<EOF\nsudo reboot\nEOF", "sudo"],
+  ["tcsh <<EOF\nsudo reboot\nEOF", "sudo"],
 ];
 
 /** Commands that look close to a rule but are not dangerous. */
@@ -148,6 +163,9 @@ const ALLOWED: readonly string[] = [
   // A here-document's body is text for the command, not commands (its substitutions aside).
   "cat <<EOF\nsudo is needed\n$count files\nEOF\necho done",
   "cat <<'EOF'\n$(sudo ls)\nEOF\nls",
+  // Its delimiter's line must match exactly (`EOF ` is text), and a pipe into a plain command.
+  "cat <<EOF\nx\nEOF \nsudo is needed\nEOF",
+  "cat <<EOF | grep sudo\nsudo is needed\nEOF",
 ];
 
 describe("the pulse's command deny-list", () => {

@@ -521,6 +521,46 @@ function isCodeRunner(name: string): boolean {
   return SHELLS.has(name) || INTERPRETERS.has(name);
 }
 
+/** Also run a here-document's body: shells not in SHELLS, a remote shell, the job queues. */
+const HERE_DOCUMENT_RUNNERS: ReadonlySet<string> = new Set([
+  "csh",
+  "tcsh",
+  "mksh",
+  "yash",
+  "ssh",
+  "at",
+  "batch",
+]);
+
+/** Ends of compound commands: `done <<EOF` feeds the body to the loop's commands, lines above. */
+const COMPOUND_ENDS: ReadonlySet<string> = new Set(["done", "}", "fi", "esac"]);
+
+/**
+ * Whether the commands announcing a here-document may run its body as code: a shell or
+ * interpreter among any of their words (`docker exec -i box sh`, `xargs sh -c`), or a compound
+ * command closing there (`while read l; do eval "$l"` is on the lines above; `) <<EOF` names no
+ * command at all). Wrong guesses only judge text as commands, never the other way round.
+ */
+function isHereDocumentRun(announcing: readonly ShellSegment[]): boolean {
+  if (announcing.length === 0) return true;
+  if (COMPOUND_ENDS.has(announcing[0]?.words[0] ?? "")) return true;
+  return announcing.some((done) =>
+    done.words.some((word) => {
+      const name = getCommandName(word);
+      return isCodeRunner(name) || HERE_DOCUMENT_RUNNERS.has(name);
+    }),
+  );
+}
+
+/**
+ * Whether `<<` at `at` may be arithmetic instead (`(( x = 1 << 2 ))`, `$[1 << 2]`): a `((` or
+ * `$[` before it not yet closed. Then it is read as a plain `<` and the lines after as commands.
+ */
+function isInArithmetic(source: string, at: number): boolean {
+  const before = source.slice(0, at);
+  return /\(\((?:(?!\)\))[\s\S])*$/.test(before) || /\$\[[^\]]*$/.test(before);
+}
+
 /** Reads the operator at `start` (just past `<<`): the here-document and where its word ends. */
 function readHereDocument(source: string, start: number): { doc: HereDocument; end: number } {
   let i = start;
@@ -542,6 +582,8 @@ function readHereDocument(source: string, start: number): { doc: HereDocument; e
       isQuoted = true;
       continue;
     }
+    // `<<$'EOF'`, `<<$"EOF"`: the shell's quote removal leaves `EOF`, without the `$`.
+    if (char === "$" && (source[i + 1] === "'" || source[i + 1] === '"')) continue;
     if (char === "\\") {
       isQuoted = true;
       delimiter += source[i + 1] ?? "";
@@ -570,7 +612,10 @@ function readHereDocumentBody(
     const lineEnd = newline === -1 ? source.length : newline;
     const line = source.slice(at, lineEnd);
     at = lineEnd + 1;
-    if ((doc.isTabStripped ? line.replace(/^\t+/, "") : line) === doc.delimiter)
+    const text = doc.isTabStripped ? line.replace(/^\t+/, "") : line;
+    // In CRLF text the shell's delimiter is `EOF\r`, as its closing line: ending at either
+    // reading can only judge more lines as commands.
+    if (text === doc.delimiter || text.replace(/\r$/, "") === doc.delimiter)
       return { body: lines.join("\n"), end: lineEnd };
     lines.push(line);
   }
@@ -745,7 +790,13 @@ export function splitShellSegments(text: string): ShellSegment[] {
       while (/[\d-]/.test(source[i + 1] ?? "") && !isRedirectNext) i += 1;
       continue;
     }
-    if (char === "<" && next === "<" && source[i + 2] !== "<" && nesting.length === 0) {
+    if (
+      char === "<" &&
+      next === "<" &&
+      source[i + 2] !== "<" &&
+      nesting.length === 0 &&
+      !isInArithmetic(source, i)
+    ) {
       // `<<EOF`: the delimiter is no word of the command; the body comes after this line. (In a
       // substitution the body's lines are read as commands: judged, never skipped.)
       endWord();
@@ -775,10 +826,10 @@ export function splitShellSegments(text: string): ShellSegment[] {
     }
     if (char === "\n" && hereDocuments.length > 0 && nesting.length === 0) {
       endSegment("list");
-      // `sh <<EOF`, `cat <<EOF | bash`: a shell on the line runs the body as commands.
-      const isBodyRun = segments
-        .slice(lineStart)
-        .some((done) => isCodeRunner(getCommandWords(done)[0] ?? ""));
+      // `sh <<EOF`, `cat <<EOF | bash`: a shell on the line runs the body as commands. A line
+      // ending in `|` pipes into the command after the body (`cat <<EOF |`, body, `EOF`, `sh`):
+      // what that is is not known here, so the body is judged as commands.
+      const isBodyRun = segment.joinedBy === "pipe" || isHereDocumentRun(segments.slice(lineStart));
       for (const doc of hereDocuments) {
         const { body, end } = readHereDocumentBody(source, i + 1, doc);
         if (isBodyRun) segments.push(...splitShellSegments(body));
