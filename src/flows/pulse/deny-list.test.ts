@@ -115,6 +115,10 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["ssh localhost <<EOF\nsudo reboot\nEOF", "sudo"],
   ["docker exec -i box sh <<EOF\nsudo reboot\nEOF", "sudo"],
   ["tcsh <<EOF\nsudo reboot\nEOF", "sudo"],
+  // A body written to a file that the text then runs is a script after all.
+  ["cat <<EOF > x.sh\nsudo reboot\nEOF\nsh x.sh", "sudo"],
+  ["cat <<'EOF' > ./x.sh\nsudo reboot\nEOF\nchmod +x x.sh\n./x.sh", "sudo"],
+  ["tee -a x.sh <<EOF\nsudo reboot\nEOF\nbash ./x.sh", "sudo"],
 ];
 
 /** Commands that look close to a rule but are not dangerous. */
@@ -166,6 +170,7 @@ const ALLOWED: readonly string[] = [
   // Its delimiter's line must match exactly (`EOF ` is text), and a pipe into a plain command.
   "cat <<EOF\nx\nEOF \nsudo is needed\nEOF",
   "cat <<EOF | grep sudo\nsudo is needed\nEOF",
+  "cat <<EOF > notes.md\nsudo is needed\nEOF\ngit add notes.md",
 ];
 
 describe("the pulse's command deny-list", () => {

@@ -650,6 +650,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
   let hereDocuments: HereDocument[] = [];
   // The first segment of the current line: a here-document's body goes to this line's commands.
   let lineStart = 0;
+  // Bodies written to files (`cat <<EOF > x.sh`): judged as commands if the text runs that file.
+  const writtenBodies: Array<{ files: string[]; body: string }> = [];
 
   const endWord = (): void => {
     if (!hasWord) return;
@@ -830,10 +832,14 @@ export function splitShellSegments(text: string): ShellSegment[] {
       // ending in `|` pipes into the command after the body (`cat <<EOF |`, body, `EOF`, `sh`):
       // what that is is not known here, so the body is judged as commands.
       const isBodyRun = segment.joinedBy === "pipe" || isHereDocumentRun(segments.slice(lineStart));
+      const files = listWrittenFiles(segments.slice(lineStart));
       for (const doc of hereDocuments) {
         const { body, end } = readHereDocumentBody(source, i + 1, doc);
         if (isBodyRun) segments.push(...splitShellSegments(body));
-        else if (!doc.isQuoted) segments.push(...listHereDocumentCommands(body));
+        else {
+          if (!doc.isQuoted) segments.push(...listHereDocumentCommands(body));
+          if (files.length > 0) writtenBodies.push({ files, body });
+        }
         i = end;
       }
       hereDocuments = [];
@@ -857,5 +863,27 @@ export function splitShellSegments(text: string): ShellSegment[] {
   // A substitution left open runs to the end of the text; the command around it still ends.
   while (nesting.length > 0) close();
   endSegment("list");
+  // `cat <<EOF > x.sh`, body, `EOF`, `sh x.sh`: the body ran as a script after all.
+  for (const { files, body } of writtenBodies)
+    if (segments.some((done) => isFileRun(done, files))) segments.push(...splitShellSegments(body));
   return segments;
+}
+
+/** The files the commands of a here-document's line write it to: `> x.sh`, `tee x.sh`. */
+function listWrittenFiles(announcing: readonly ShellSegment[]): string[] {
+  const files = announcing.flatMap((done) => {
+    const words = getCommandWords(done);
+    const teeFiles =
+      words[0] === "tee" ? words.slice(1).filter((word) => !word.startsWith("-")) : [];
+    return [...done.redirectTargets, ...teeFiles];
+  });
+  return files.map((file) => path.posix.normalize(file));
+}
+
+/** Whether `segment` runs one of `files` as code: `sh x.sh`, `source x.sh`, `./x.sh`. */
+function isFileRun(segment: ShellSegment, files: readonly string[]): boolean {
+  const words = getCommandWords(segment);
+  const [command] = segment.words.slice(segment.words.length - words.length);
+  const names = [command ?? "", ...(isCodeRunner(words[0] ?? "") ? words.slice(1) : [])];
+  return names.some((name) => name !== "" && files.includes(path.posix.normalize(name)));
 }
