@@ -154,4 +154,20 @@ describe("cleaning pulse workers", () => {
     expect(await readRef(repo, "refs/heads/main")).toBe(mainTip);
     expect(existsSync(worker.worktree.path)).toBe(true);
   });
+
+  it("cleans only a worker's own worktree: a worker.json naming another worker's is refused", async () => {
+    const { paths } = await setUp();
+    const worker = await startEndedWorker(paths, "w1");
+    const other = await startEndedWorker(paths, "w2", "running");
+    await commitInWorktree(other.worktree.path, "b.txt", "w2 is still at it\n");
+    // Hand-edited to name w2's worktree, which a forced clean would remove.
+    await writeWorkerFile(paths, {
+      ...worker,
+      worktree: { ...worker.worktree, path: other.worktree.path },
+    });
+    const cleaned = await cleanWorkers(paths, { ids: ["w1"], isForced: true });
+    expect(cleaned.workers[0]).toMatchObject({ worktree: "refused", isBranchDeleted: false });
+    expect(cleaned.workers[0]?.reason).toContain(other.worktree.path);
+    expect(existsSync(other.worktree.path)).toBe(true);
+  });
 });

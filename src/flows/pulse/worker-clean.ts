@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../errors.js";
 import type { BosunPaths } from "../../store/paths.js";
+import { PULSE_ASK_RUN_ID } from "../../store/schema/asks.js";
 import { readWorkerFile, readWorkerFiles } from "../../store/pulse-workers.js";
 import { ENDED_WORKER_STATUSES, type WorkerFile } from "../../store/schema/pulse-worker.js";
 import { readRef, runGitUnchecked } from "../../workspace/git.js";
@@ -122,6 +123,14 @@ async function cleanWorker(
       workerId,
       `worker ${workerId}'s worker.json names branch ${worktree.branch}, not ${getWorkerBranch(workerId)}; bosun cleans only a worker's own branch and worktree`,
     );
+  // Its worktree likewise: one edited to point at another worker's or a run's worktree must not
+  // make bosun remove that (forced, even unmerged). Its folder is `…/pulse/<id>` wherever the
+  // worktrees live (BOSUN_HOME may have moved since).
+  if (!isOwnWorktreePath(worktree.path, workerId))
+    return refuse(
+      workerId,
+      `worker ${workerId}'s worker.json names worktree ${worktree.path}, not its own ${path.join(PULSE_ASK_RUN_ID, workerId)} folder; bosun cleans only a worker's own branch and worktree`,
+    );
   const branchRef = `refs/heads/${worktree.branch}`;
   const tip = await readRef(repo, branchRef);
   // The change is what the branch added since it left the target's line.
@@ -167,6 +176,15 @@ async function cleanWorker(
         isBranchDeleted: false,
         reason: `its branch ${worktree.branch} is kept: ${deleted.stderrTail.trim() || "git would not delete it"}`,
       };
+}
+
+/** Whether `dir` is where bosun puts worker `workerId`'s worktree: `<worktrees>/pulse/<id>`. */
+function isOwnWorktreePath(dir: string, workerId: string): boolean {
+  const resolved = path.resolve(dir);
+  return (
+    path.basename(resolved) === workerId &&
+    path.basename(path.dirname(resolved)) === PULSE_ASK_RUN_ID
+  );
 }
 
 function refuse(workerId: string, reason: string): CleanedWorker {
