@@ -279,6 +279,24 @@ describe("the pulse's gate", () => {
     ]);
   });
 
+  it("applies a command mark to a sensor's script too: the loop runs it every beat", () => {
+    const askFirst = ["run_command: npm publish"];
+    const sensor: PulseAction = {
+      type: "write_sensor",
+      name: "ship",
+      script: "#!/bin/sh\nnpm publish >/dev/null\necho '{\"signal\": 1}'\n",
+    };
+    expect(verdictsOf(sensor, { askFirst })).toEqual(["ask", "ask", "ask"]);
+    expect(gateAction(sensor, makePolicy("full", { askFirst })).reason).toBe(
+      'its script: the playbook says "ask-first: run_command: npm publish"',
+    );
+    expect(verdictsOf({ ...sensor, script: "#!/bin/sh\nnpm test\n" }, { askFirst })).toEqual([
+      "ask",
+      "ask",
+      "run",
+    ]);
+  });
+
   it("still blocks a marked move that is denied: a mark only adds asks", () => {
     expect(
       verdictsOf(command("sudo npm publish"), { askFirst: ["run_command: npm publish"] }),

@@ -77,12 +77,7 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
       // Its `verify` is a shell command the loop runs once the worker ends: gated as one, the
       // playbook's `run_command` marks included.
       const verifyMark =
-        action.verify === undefined
-          ? undefined
-          : findAskFirstMark(
-              { type: "run_command", command: action.verify, reason: "" },
-              policy.askFirst,
-            );
+        action.verify === undefined ? undefined : findCommandMark(action.verify, policy.askFirst);
       if (verifyMark !== undefined)
         return {
           verdict: "ask",
@@ -96,7 +91,14 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
         ? { verdict: "ask", reason: `its verify command: ${verify.reason}` }
         : gateReversible(action, policy);
     }
-    case "write_sensor":
+    case "write_sensor": {
+      // The loop runs a sensor every beat: the playbook's `run_command` marks cover its script.
+      const scriptMark = findCommandMark(action.script, policy.askFirst);
+      if (scriptMark !== undefined)
+        return {
+          verdict: "ask",
+          reason: `its script: the playbook says "ask-first: ${scriptMark}"`,
+        };
       return policy.mode === "full"
         ? (askRuntimeCommand(action.script) ?? {
             verdict: "run",
@@ -106,6 +108,7 @@ export function gateAction(action: PulseAction, policy: GatePolicy): GateResult 
             verdict: "ask",
             reason: `a sensor is a command the loop runs every beat: asked in approval mode ${policy.mode}`,
           };
+    }
     default:
       return gateReversible(action, policy);
   }
@@ -247,6 +250,11 @@ function findAskFirstMark(action: PulseAction, marks: readonly string[]): string
       ([name, ...args]) => name === wantedName && isSubsequence(wantedArgs, args),
     );
   });
+}
+
+/** The first `run_command` mark that command text run by another move (verify, sensor) meets. */
+function findCommandMark(command: string, marks: readonly string[]): string | undefined {
+  return findAskFirstMark({ type: "run_command", command, reason: "" }, marks);
 }
 
 /**
