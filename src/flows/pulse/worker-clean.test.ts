@@ -1,16 +1,32 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeGitRepo, makeOutsideDir } from "../../../test/helpers/git-repo.js";
 import { UsageError } from "../../errors.js";
 import { createBosunPaths, type BosunPaths } from "../../store/paths.js";
+import type * as PulseWorkers from "../../store/pulse-workers.js";
 import { readWorkerFile, writeWorkerFile } from "../../store/pulse-workers.js";
 import { DEFAULT_CONFIG, type Config } from "../../store/schema/config.js";
 import type { WorkerFile, WorkerStatus } from "../../store/schema/pulse-worker.js";
 import { readRef, runGit } from "../../workspace/git.js";
 import { cleanWorkers } from "./worker-clean.js";
 import { startWorker } from "./workers.js";
+
+/** Runs before cleaning reads a worker's file by id: a test starts the worker again there. */
+const reads = vi.hoisted(() => ({
+  beforeRead: undefined as ((id: string) => Promise<void>) | undefined,
+}));
+vi.mock("../../store/pulse-workers.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof PulseWorkers>();
+  return {
+    ...actual,
+    readWorkerFile: async (...args: Parameters<typeof actual.readWorkerFile>) => {
+      await reads.beforeRead?.(args[1]);
+      return actual.readWorkerFile(...args);
+    },
+  };
+});
 
 const CONFIG: Config = { ...DEFAULT_CONFIG, pulse: { ...DEFAULT_CONFIG.pulse, worker: "offline" } };
 /** A host that does nothing: the worker stays as the test writes it. */
@@ -153,6 +169,31 @@ describe("cleaning pulse workers", () => {
     expect(cleaned.workers[0]?.reason).toContain("bosun/pulse/w1");
     expect(await readRef(repo, "refs/heads/main")).toBe(mainTip);
     expect(existsSync(worker.worktree.path)).toBe(true);
+  });
+
+  it("reads each worker again right before its turn: one started again meanwhile is refused", async () => {
+    const { paths } = await setUp();
+    await startEndedWorker(paths, "w1");
+    const second = await startEndedWorker(paths, "w2");
+    // While w1 is cleaned, w2 is started again in its worktree.
+    reads.beforeRead = async (id) => {
+      if (id !== "w2") return;
+      reads.beforeRead = undefined;
+      await writeWorkerFile(paths, {
+        ...second,
+        status: "running",
+        startedAt: new Date(Date.parse(second.startedAt) + 1000).toISOString(),
+      });
+    };
+    try {
+      const cleaned = await cleanWorkers(paths, { isForced: true });
+      expect(cleaned.workers.map((worker) => worker.workerId)).toEqual(["w1", "w2"]);
+      expect(cleaned.workers[1]).toMatchObject({ worktree: "refused", isBranchDeleted: false });
+      expect(cleaned.workers[1]?.reason).toContain("started again");
+      expect(existsSync(second.worktree.path)).toBe(true);
+    } finally {
+      reads.beforeRead = undefined;
+    }
   });
 
   it("cleans only a worker's own worktree: a worker.json naming another worker's is refused", async () => {
