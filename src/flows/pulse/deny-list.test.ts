@@ -115,6 +115,11 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["ssh localhost <<EOF\nsudo reboot\nEOF", "sudo"],
   ["docker exec -i box sh <<EOF\nsudo reboot\nEOF", "sudo"],
   ["tcsh <<EOF\nsudo reboot\nEOF", "sudo"],
+  // A shell named at run time, a descriptor kept for a later shell, a function that runs one.
+  ["$SHELL <<EOF\nsudo reboot\nEOF", "sudo"],
+  ["exec 3<<EOF\nsudo reboot\nEOF\nsh <&3", "sudo"],
+  ["run() { sh; }\nrun <<EOF\nsudo reboot\nEOF", "sudo"],
+  ["function run {\n  bash\n}\nrun <<EOF\nsudo reboot\nEOF", "sudo"],
   // A body written to a file that the text then runs is a script after all.
   ["cat <<EOF > x.sh\nsudo reboot\nEOF\nsh x.sh", "sudo"],
   ["cat <<'EOF' > ./x.sh\nsudo reboot\nEOF\nchmod +x x.sh\n./x.sh", "sudo"],
@@ -171,6 +176,7 @@ const ALLOWED: readonly string[] = [
   "cat <<EOF\nx\nEOF \nsudo is needed\nEOF",
   "cat <<EOF | grep sudo\nsudo is needed\nEOF",
   "cat <<EOF > notes.md\nsudo is needed\nEOF\ngit add notes.md",
+  'note() { echo "$1"; }\ncat <<EOF\nsudo is needed\nEOF',
 ];
 
 describe("the pulse's command deny-list", () => {

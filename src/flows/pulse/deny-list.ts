@@ -539,17 +539,33 @@ const COMPOUND_ENDS: ReadonlySet<string> = new Set(["done", "}", "fi", "esac"]);
  * Whether the commands announcing a here-document may run its body as code: a shell or
  * interpreter among any of their words (`docker exec -i box sh`, `xargs sh -c`), or a compound
  * command closing there (`while read l; do eval "$l"` is on the lines above; `) <<EOF` names no
- * command at all). Wrong guesses only judge text as commands, never the other way round.
+ * command at all), a command named only when it runs (`$SHELL <<EOF`), no command but a
+ * descriptor kept for later (`exec 3<<EOF`, then `sh <&3`), or a function of `source`'s
+ * (`run() { sh; }`, then `run <<EOF`). Wrong guesses only judge text as commands, never the
+ * other way round.
  */
-function isHereDocumentRun(announcing: readonly ShellSegment[]): boolean {
+function isHereDocumentRun(announcing: readonly ShellSegment[], source: string): boolean {
   if (announcing.length === 0) return true;
   if (COMPOUND_ENDS.has(announcing[0]?.words[0] ?? "")) return true;
-  return announcing.some((done) =>
-    done.words.some((word) => {
+  const functions = listFunctionNames(source);
+  return announcing.some((done) => {
+    const [command] = getCommandWords(done);
+    if (command === undefined || command.includes("$") || functions.has(command)) return true;
+    return done.words.some((word) => {
       const name = getCommandName(word);
       return isCodeRunner(name) || HERE_DOCUMENT_RUNNERS.has(name);
-    }),
-  );
+    });
+  });
+}
+
+/** The names of the functions `source` defines (`name() {`, `function name {`), roughly. */
+function listFunctionNames(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/(?:^|[\s;&|{(])([\w.:-]+)\s*\(\s*\)/g))
+    if (match[1] !== undefined) names.add(match[1]);
+  for (const match of source.matchAll(/\bfunction\s+([\w.:-]+)/g))
+    if (match[1] !== undefined) names.add(match[1]);
+  return names;
 }
 
 /**
@@ -831,7 +847,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
       // `sh <<EOF`, `cat <<EOF | bash`: a shell on the line runs the body as commands. A line
       // ending in `|` pipes into the command after the body (`cat <<EOF |`, body, `EOF`, `sh`):
       // what that is is not known here, so the body is judged as commands.
-      const isBodyRun = segment.joinedBy === "pipe" || isHereDocumentRun(segments.slice(lineStart));
+      const isBodyRun =
+        segment.joinedBy === "pipe" || isHereDocumentRun(segments.slice(lineStart), source);
       const files = listWrittenFiles(segments.slice(lineStart));
       for (const doc of hereDocuments) {
         const { body, end } = readHereDocumentBody(source, i + 1, doc);
