@@ -115,6 +115,10 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["ssh localhost <<EOF\nsudo reboot\nEOF", "sudo"],
   ["docker exec -i box sh <<EOF\nsudo reboot\nEOF", "sudo"],
   ["tcsh <<EOF\nsudo reboot\nEOF", "sudo"],
+  // Written where something else runs it later.
+  ["cat <<EOF >> ~/.bashrc\nsudo reboot\nEOF", "sudo"],
+  ["cat <<'EOF' > .git/hooks/pre-push\nrm -rf /\nEOF", "rm -r /"],
+  ["tee .bosun/pulse/sensors/disk <<EOF\nsudo df\nEOF", "sudo"],
   // A shell named at run time, a descriptor kept for a later shell, a function that runs one.
   ["$SHELL <<EOF\nsudo reboot\nEOF", "sudo"],
   ["exec 3<<EOF\nsudo reboot\nEOF\nsh <&3", "sudo"],

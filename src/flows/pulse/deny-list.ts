@@ -881,8 +881,11 @@ export function splitShellSegments(text: string): ShellSegment[] {
   while (nesting.length > 0) close();
   endSegment("list");
   // `cat <<EOF > x.sh`, body, `EOF`, `sh x.sh`: the body ran as a script after all.
+  // So is one written where something else runs it later: a shell's start-up file, a git hook,
+  // a pulse sensor.
   for (const { files, body } of writtenBodies)
-    if (segments.some((done) => isFileRun(done, files))) segments.push(...splitShellSegments(body));
+    if (files.some(isRunLater) || segments.some((done) => isFileRun(done, files)))
+      segments.push(...splitShellSegments(body));
   return segments;
 }
 
@@ -895,6 +898,14 @@ function listWrittenFiles(announcing: readonly ShellSegment[]): string[] {
     return [...done.redirectTargets, ...teeFiles];
   });
   return files.map((file) => path.posix.normalize(file));
+}
+
+/** Files run later by something other than the text: `~/.bashrc`, `.git/hooks/pre-push`, sensors. */
+const RUN_LATER_FILE =
+  /(?:^|\/)(?:\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv)$|\.git\/hooks\/|\.bosun\/pulse\/sensors\/)/;
+
+function isRunLater(file: string): boolean {
+  return RUN_LATER_FILE.test(file);
 }
 
 /** Whether `segment` runs one of `files` as code: `sh x.sh`, `source x.sh`, `./x.sh`. */
