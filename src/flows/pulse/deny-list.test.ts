@@ -92,17 +92,15 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["sleep 1; poweroff", "poweroff"],
   ["systemctl reboot", "reboot"],
   ["#!/bin/sh\nset -e\nsudo apt-get install x\n", "sudo"],
-  // A here-document's substitutions run; a shell on its line runs the whole body; what follows
-  // the delimiter is judged; one inside a substitution cannot swallow the rest of the script.
+  // A here-document's body is read line by line as commands, whatever runs it: the tripwire cannot
+  // know what the command does with the text (a shell, a loop, a file run later), so it errs
+  // towards judging it. A body line that only mentions `sudo` is blocked too (see below).
   ["cat <<EOF\nnow `sudo reboot`\nEOF", "sudo"],
   ["cat <<EOF | sh\nsudo ls\nEOF", "sudo"],
   ["bash <<'EOF'\nsudo ls\nEOF", "sudo"],
   ['cat <<-EOF > out.json\n\t{"a": 1}\n\tEOF\nsudo ls', "sudo"],
   ["x=$(cat <<EOF\nEOF\n)\nsudo rm -rf /", "sudo"],
   ["cat <<A <<B\na\nA\nb $(rm -rf /)\nB\n", "rm -r /"],
-  // What bash runs although it looks like a here-document's text: a line ending in `|` pipes the
-  // body into the command after it; `<<` in arithmetic is a shift; `$'EOF'` is `EOF`; CRLF text
-  // closes on `EOF\r`; a body fed to a loop, a remote shell, a shell named as an argument.
   ["cat <<EOF |\nsudo reboot\nEOF\nsh", "sudo"],
   ["(( x = 1 << 2 ))\nsudo reboot", "sudo"],
   ["for (( i = 1 << 2; i < 3; i++ )); do :; done\nsudo reboot", "sudo"],
@@ -115,19 +113,18 @@ const DENIED: ReadonlyArray<readonly [string, string]> = [
   ["ssh localhost <<EOF\nsudo reboot\nEOF", "sudo"],
   ["docker exec -i box sh <<EOF\nsudo reboot\nEOF", "sudo"],
   ["tcsh <<EOF\nsudo reboot\nEOF", "sudo"],
-  // Written where something else runs it later.
   ["cat <<EOF >> ~/.bashrc\nsudo reboot\nEOF", "sudo"],
   ["cat <<'EOF' > .git/hooks/pre-push\nrm -rf /\nEOF", "rm -r /"],
   ["tee .bosun/pulse/sensors/disk <<EOF\nsudo df\nEOF", "sudo"],
-  // A shell named at run time, a descriptor kept for a later shell, a function that runs one.
   ["$SHELL <<EOF\nsudo reboot\nEOF", "sudo"],
   ["exec 3<<EOF\nsudo reboot\nEOF\nsh <&3", "sudo"],
   ["run() { sh; }\nrun <<EOF\nsudo reboot\nEOF", "sudo"],
   ["function run {\n  bash\n}\nrun <<EOF\nsudo reboot\nEOF", "sudo"],
-  // A body written to a file that the text then runs is a script after all.
   ["cat <<EOF > x.sh\nsudo reboot\nEOF\nsh x.sh", "sudo"],
   ["cat <<'EOF' > ./x.sh\nsudo reboot\nEOF\nchmod +x x.sh\n./x.sh", "sudo"],
   ["tee -a x.sh <<EOF\nsudo reboot\nEOF\nbash ./x.sh", "sudo"],
+  // The price of that: text that only mentions a denied command is blocked with it.
+  ["cat <<EOF > notes.md\nsudo is needed\nEOF", "sudo"],
 ];
 
 /** Commands that look close to a rule but are not dangerous. */
@@ -173,14 +170,6 @@ const ALLOWED: readonly string[] = [
   "echo shutdown later",
   "node -e 'console.log(1)'",
   "cp build/app /usr/local/bin/app",
-  // A here-document's body is text for the command, not commands (its substitutions aside).
-  "cat <<EOF\nsudo is needed\n$count files\nEOF\necho done",
-  "cat <<'EOF'\n$(sudo ls)\nEOF\nls",
-  // Its delimiter's line must match exactly (`EOF ` is text), and a pipe into a plain command.
-  "cat <<EOF\nx\nEOF \nsudo is needed\nEOF",
-  "cat <<EOF | grep sudo\nsudo is needed\nEOF",
-  "cat <<EOF > notes.md\nsudo is needed\nEOF\ngit add notes.md",
-  'note() { echo "$1"; }\ncat <<EOF\nsudo is needed\nEOF',
 ];
 
 describe("the pulse's command deny-list", () => {
@@ -251,14 +240,7 @@ describe("the pulse's command deny-list", () => {
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();
     for (const hidden of ["echo $((1+$(sudo id)))", "echo $((sudo ls) )", "echo $(( `sudo id` ))"])
       expect(findDeniedCommand(hidden), hidden).toContain("sudo");
-    for (const plain of [
-      "ls $(pwd)",
-      'echo "$HOME"',
-      "npm test -- --grep x",
-      "X=$(date) make",
-      // A here-document's lines are text, not commands named `$count`.
-      "cat <<EOF\n$count files\nEOF",
-    ])
+    for (const plain of ["ls $(pwd)", 'echo "$HOME"', "npm test -- --grep x", "X=$(date) make"])
       expect(findRuntimeCommandName(plain), plain).toBeUndefined();
   });
 });

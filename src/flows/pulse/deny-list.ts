@@ -506,148 +506,6 @@ function isArithmetic(source: string, start: number): boolean {
 /** What a substitution's output stands as in the words of the command around it. */
 export const SUBSTITUTION_WORD = "$(…)";
 
-/** A here-document announced on a command line (`cat <<EOF`): its body follows that line. */
-interface HereDocument {
-  /** The line that ends it. */
-  delimiter: string;
-  /** `<<'EOF'`: the body is text only; unquoted, its `$( )` and backticks run. */
-  isQuoted: boolean;
-  /** `<<-EOF`: leading tabs are stripped, the delimiter's line included. */
-  isTabStripped: boolean;
-}
-
-/** A shell, an evaluator or an interpreter: text fed to it is code it runs. */
-function isCodeRunner(name: string): boolean {
-  return SHELLS.has(name) || INTERPRETERS.has(name);
-}
-
-/** Also run a here-document's body: shells not in SHELLS, a remote shell, the job queues. */
-const HERE_DOCUMENT_RUNNERS: ReadonlySet<string> = new Set([
-  "csh",
-  "tcsh",
-  "mksh",
-  "yash",
-  "ssh",
-  "at",
-  "batch",
-]);
-
-/** Ends of compound commands: `done <<EOF` feeds the body to the loop's commands, lines above. */
-const COMPOUND_ENDS: ReadonlySet<string> = new Set(["done", "}", "fi", "esac"]);
-
-/**
- * Whether the commands announcing a here-document may run its body as code: a shell or
- * interpreter among any of their words (`docker exec -i box sh`, `xargs sh -c`), or a compound
- * command closing there (`while read l; do eval "$l"` is on the lines above; `) <<EOF` names no
- * command at all), a command named only when it runs (`$SHELL <<EOF`), no command but a
- * descriptor kept for later (`exec 3<<EOF`, then `sh <&3`), or a function of `source`'s
- * (`run() { sh; }`, then `run <<EOF`). Wrong guesses only judge text as commands, never the
- * other way round.
- */
-function isHereDocumentRun(announcing: readonly ShellSegment[], source: string): boolean {
-  if (announcing.length === 0) return true;
-  if (COMPOUND_ENDS.has(announcing[0]?.words[0] ?? "")) return true;
-  const functions = listFunctionNames(source);
-  return announcing.some((done) => {
-    const [command] = getCommandWords(done);
-    if (command === undefined || command.includes("$") || functions.has(command)) return true;
-    return done.words.some((word) => {
-      const name = getCommandName(word);
-      return isCodeRunner(name) || HERE_DOCUMENT_RUNNERS.has(name);
-    });
-  });
-}
-
-/** The names of the functions `source` defines (`name() {`, `function name {`), roughly. */
-function listFunctionNames(source: string): Set<string> {
-  const names = new Set<string>();
-  for (const match of source.matchAll(/(?:^|[\s;&|{(])([\w.:-]+)\s*\(\s*\)/g))
-    if (match[1] !== undefined) names.add(match[1]);
-  for (const match of source.matchAll(/\bfunction\s+([\w.:-]+)/g))
-    if (match[1] !== undefined) names.add(match[1]);
-  return names;
-}
-
-/**
- * Whether `<<` at `at` may be arithmetic instead (`(( x = 1 << 2 ))`, `$[1 << 2]`): a `((` or
- * `$[` before it not yet closed. Then it is read as a plain `<` and the lines after as commands.
- */
-function isInArithmetic(source: string, at: number): boolean {
-  const before = source.slice(0, at);
-  return /\(\((?:(?!\)\))[\s\S])*$/.test(before) || /\$\[[^\]]*$/.test(before);
-}
-
-/** Reads the operator at `start` (just past `<<`): the here-document and where its word ends. */
-function readHereDocument(source: string, start: number): { doc: HereDocument; end: number } {
-  let i = start;
-  const isTabStripped = source[i] === "-";
-  if (isTabStripped) i += 1;
-  while (source[i] === " " || source[i] === "\t") i += 1;
-  let delimiter = "";
-  let isQuoted = false;
-  let quote: string | undefined;
-  for (; i < source.length; i += 1) {
-    const char = source[i] ?? "";
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-      else delimiter += char;
-      continue;
-    }
-    if (char === "'" || char === '"') {
-      quote = char;
-      isQuoted = true;
-      continue;
-    }
-    // `<<$'EOF'`, `<<$"EOF"`: the shell's quote removal leaves `EOF`, without the `$`.
-    if (char === "$" && (source[i + 1] === "'" || source[i + 1] === '"')) continue;
-    if (char === "\\") {
-      isQuoted = true;
-      delimiter += source[i + 1] ?? "";
-      i += 1;
-      continue;
-    }
-    if (/[\s;&|<>()]/.test(char)) break;
-    delimiter += char;
-  }
-  return { doc: { delimiter, isQuoted, isTabStripped }, end: i };
-}
-
-/**
- * The body of `doc` from `start` (the line after its command line): the body's text, and where
- * the delimiter's line ends (the text's end when it never comes, as the shell takes it).
- */
-function readHereDocumentBody(
-  source: string,
-  start: number,
-  doc: HereDocument,
-): { body: string; end: number } {
-  const lines: string[] = [];
-  let at = start;
-  while (at < source.length) {
-    const newline = source.indexOf("\n", at);
-    const lineEnd = newline === -1 ? source.length : newline;
-    const line = source.slice(at, lineEnd);
-    at = lineEnd + 1;
-    const text = doc.isTabStripped ? line.replace(/^\t+/, "") : line;
-    // In CRLF text the shell's delimiter is `EOF\r`, as its closing line: ending at either
-    // reading can only judge more lines as commands.
-    if (text === doc.delimiter || text.replace(/\r$/, "") === doc.delimiter)
-      return { body: lines.join("\n"), end: lineEnd };
-    lines.push(line);
-  }
-  return { body: lines.join("\n"), end: source.length };
-}
-
-/**
- * The commands an unquoted here-document's body runs: only its substitutions (the rest is the
- * text fed to the command). The body is read as one double-quoted word, where the shell expands
- * the same things; that word itself is no command, so it is left out.
- */
-function listHereDocumentCommands(body: string): ShellSegment[] {
-  const word = `"${body.replace(/"/g, '\\"')}"`;
-  return splitShellSegments(word).slice(1);
-}
-
 /**
  * Splits text into simple commands the way a shell reads it, closely enough for the tripwire:
  * quotes and backslashes are removed from words, `#` starts a comment, `${IFS}` is a space, and
@@ -662,12 +520,6 @@ export function splitShellSegments(text: string): ShellSegment[] {
   let isRedirectNext = false;
   let quote: "'" | '"' | undefined;
   const nesting: Nesting[] = [];
-  // Announced on the current line; their bodies follow its newline.
-  let hereDocuments: HereDocument[] = [];
-  // The first segment of the current line: a here-document's body goes to this line's commands.
-  let lineStart = 0;
-  // Bodies written to files (`cat <<EOF > x.sh`): judged as commands if the text runs that file.
-  const writtenBodies: Array<{ files: string[]; body: string }> = [];
 
   const endWord = (): void => {
     if (!hasWord) return;
@@ -808,21 +660,6 @@ export function splitShellSegments(text: string): ShellSegment[] {
       while (/[\d-]/.test(source[i + 1] ?? "") && !isRedirectNext) i += 1;
       continue;
     }
-    if (
-      char === "<" &&
-      next === "<" &&
-      source[i + 2] !== "<" &&
-      nesting.length === 0 &&
-      !isInArithmetic(source, i)
-    ) {
-      // `<<EOF`: the delimiter is no word of the command; the body comes after this line. (In a
-      // substitution the body's lines are read as commands: judged, never skipped.)
-      endWord();
-      const { doc, end } = readHereDocument(source, i + 2);
-      hereDocuments.push(doc);
-      i = end - 1;
-      continue;
-    }
     if (char === "<") {
       endWord();
       while (source[i + 1] === "<") i += 1;
@@ -842,31 +679,8 @@ export function splitShellSegments(text: string): ShellSegment[] {
       endSegment("list");
       continue;
     }
-    if (char === "\n" && hereDocuments.length > 0 && nesting.length === 0) {
-      endSegment("list");
-      // `sh <<EOF`, `cat <<EOF | bash`: a shell on the line runs the body as commands. A line
-      // ending in `|` pipes into the command after the body (`cat <<EOF |`, body, `EOF`, `sh`):
-      // what that is is not known here, so the body is judged as commands.
-      const isBodyRun =
-        segment.joinedBy === "pipe" || isHereDocumentRun(segments.slice(lineStart), source);
-      const files = listWrittenFiles(segments.slice(lineStart));
-      for (const doc of hereDocuments) {
-        const { body, end } = readHereDocumentBody(source, i + 1, doc);
-        if (isBodyRun) segments.push(...splitShellSegments(body));
-        else {
-          if (!doc.isQuoted) segments.push(...listHereDocumentCommands(body));
-          if (files.length > 0) writtenBodies.push({ files, body });
-        }
-        i = end;
-      }
-      hereDocuments = [];
-      lineStart = segments.length;
-      // `i` is on the last delimiter's newline: the next line is a new command.
-      continue;
-    }
     if (char === ";" || char === "&" || char === "\n") {
       endSegment("list");
-      if (char === "\n" && nesting.length === 0) lineStart = segments.length;
       if (next === char) i += 1;
       continue;
     }
@@ -880,38 +694,5 @@ export function splitShellSegments(text: string): ShellSegment[] {
   // A substitution left open runs to the end of the text; the command around it still ends.
   while (nesting.length > 0) close();
   endSegment("list");
-  // `cat <<EOF > x.sh`, body, `EOF`, `sh x.sh`: the body ran as a script after all.
-  // So is one written where something else runs it later: a shell's start-up file, a git hook,
-  // a pulse sensor.
-  for (const { files, body } of writtenBodies)
-    if (files.some(isRunLater) || segments.some((done) => isFileRun(done, files)))
-      segments.push(...splitShellSegments(body));
   return segments;
-}
-
-/** The files the commands of a here-document's line write it to: `> x.sh`, `tee x.sh`. */
-function listWrittenFiles(announcing: readonly ShellSegment[]): string[] {
-  const files = announcing.flatMap((done) => {
-    const words = getCommandWords(done);
-    const teeFiles =
-      words[0] === "tee" ? words.slice(1).filter((word) => !word.startsWith("-")) : [];
-    return [...done.redirectTargets, ...teeFiles];
-  });
-  return files.map((file) => path.posix.normalize(file));
-}
-
-/** Files run later by something other than the text: `~/.bashrc`, `.git/hooks/pre-push`, sensors. */
-const RUN_LATER_FILE =
-  /(?:^|\/)(?:\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv)$|\.git\/hooks\/|\.bosun\/pulse\/sensors\/)/;
-
-function isRunLater(file: string): boolean {
-  return RUN_LATER_FILE.test(file);
-}
-
-/** Whether `segment` runs one of `files` as code: `sh x.sh`, `source x.sh`, `./x.sh`. */
-function isFileRun(segment: ShellSegment, files: readonly string[]): boolean {
-  const words = getCommandWords(segment);
-  const [command] = segment.words.slice(segment.words.length - words.length);
-  const names = [command ?? "", ...(isCodeRunner(words[0] ?? "") ? words.slice(1) : [])];
-  return names.some((name) => name !== "" && files.includes(path.posix.normalize(name)));
 }
