@@ -156,13 +156,31 @@ describe("bosun dashboard in Chromium", () => {
       expect(spend?.split("L").length).toBeGreaterThan(3);
       expect(await page.textContent("#plot-throughput")).toContain("3 of 3 merged");
 
-      // A card opens its task's diff: what its merge brought in.
-      await page.click('#board [data-diff-toggle="a"]');
-      // The diff, or why there is none: a failure then says what the page said.
-      const shown = await page.waitForSelector(
-        '#board pre.diff[data-diff="a"], #board .diff-error[data-diff="a"]',
-        { timeout: 60_000 },
+      // A card opens its task's diff: what its merge brought in. Pressed, two frames, released:
+      // the press takes the focus from the answered ask's form, whose section then catches up and
+      // shrinks above the board. Drawn before the release, the board would move under the
+      // pointer and the click be lost; the page waits for the release.
+      const toggle = await page.waitForSelector('#board [data-diff-toggle="a"]');
+      const box = await toggle.boundingBox();
+      if (box === null) throw new Error("the diff toggle of task a is not on screen");
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.evaluate(
+        "new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))",
       );
+      await page.mouse.up();
+      // The diff, or why there is none: a failure then says what the page said.
+      const shown = await page
+        .waitForSelector('#board pre.diff[data-diff="a"], #board .diff-error[data-diff="a"]', {
+          timeout: 60_000,
+        })
+        .catch(async (error: unknown) => {
+          // What the page shows instead: the toggle, the diff's place, the journal it has.
+          const seen = await page.evaluate(
+            "JSON.stringify({ lastSeq: document.body.dataset.lastSeq, connection: document.getElementById('connection')?.textContent, toggle: document.querySelector('#board [data-diff-toggle=\"a\"]')?.outerHTML, diffs: [...document.querySelectorAll('#board .board-diff')].map((node) => node.outerHTML.slice(0, 300)), notice: document.getElementById('notice')?.textContent })",
+          );
+          throw new Error(`the diff of task a never showed: ${String(seen)}`, { cause: error });
+        });
       expect(await shown.textContent()).toContain("+a");
       const diff = await page.waitForSelector('#board pre.diff[data-diff="a"]');
       expect(await diff.textContent()).toContain("+a");

@@ -45,6 +45,9 @@ const state = {
   attentionKey: "",
   // What the person opened in the selected run: diffs by task id, live tails by lane key.
   views: { diffs: new Map(), tails: new Map() },
+  // A pointer is pressed on the page: drawing waits for its release (see render), and is then due.
+  isPointerDown: false,
+  isRenderDueOnRelease: false,
   // The pulse: its last status (null: none here), its parts on the page (part → data as JSON),
   // a read in flight and whether another is due after it, and when it was last read.
   pulse: {
@@ -115,6 +118,13 @@ function scheduleRender() {
 
 function render() {
   state.isDirty = false;
+  // Sections redrawn between a press and its release move what is under the pointer (a form left
+  // by this very press catches up, a diff opens above): the release lands elsewhere and the
+  // click is lost. Drawn once the pointer is up, after its click was handled.
+  if (state.isPointerDown) {
+    state.isRenderDueOnRelease = true;
+    return;
+  }
   const { model } = state;
   if (model?.dirty.delete("runs")) state.isRunsDirty = true;
   if (state.isRunsDirty) {
@@ -573,6 +583,18 @@ function watchStore() {
 async function start() {
   // A section kept while a person typed in it (see replaceSections) catches up once they leave.
   $("run").addEventListener("focusout", () => requestRender());
+  const release = () => {
+    state.isPointerDown = false;
+    if (!state.isRenderDueOnRelease) return;
+    state.isRenderDueOnRelease = false;
+    // The click comes right after the release, in the same task: the next frame is after it.
+    scheduleRender();
+  };
+  document.addEventListener("pointerdown", () => (state.isPointerDown = true), true);
+  document.addEventListener("pointerup", release, true);
+  document.addEventListener("pointercancel", release, true);
+  // Released outside the window: no pointerup comes.
+  window.addEventListener("blur", release);
   const wanted = /^#run=(.+)$/.exec(location.hash)?.[1];
   state.runs = (await api("/api/runs")).runs;
   // A damaged run (its run.json unreadable) is listed with its error, never opened first.
