@@ -58,7 +58,9 @@ export function defineWorkerHostVerbs(contract: Command, deps: ContractDeps): vo
 
   const worker = contract
     .command("worker")
-    .description("the pulse's workers: long-running agent sessions (start, kill, list)");
+    .description(
+      "the pulse's workers: long-running agent sessions (start, tell, kill, clean, list)",
+    );
   worker
     .command("start")
     .argument("<id>", "worker id (letters, digits, '.', '_', '-')")
