@@ -115,6 +115,36 @@ describe("bosun pulse up|status|restart|down", () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ daemon: { isRunning: false, pid: null } });
   });
 
+  it("down stops the workers of a daemon killed with -9, which stopped none of them", async () => {
+    const ws = await createWorkspace();
+    const pid = await startPulse(ws);
+    const started = await callContract(ws, [
+      "worker",
+      "start",
+      "sleeper",
+      "--prompt",
+      "HANG around.",
+      "--no-worktree",
+    ]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const sleeperPid = await waitFor("the worker's agent to start its child", async () =>
+      existsSync(join(ws.repo, "sleeper.pid"))
+        ? Number((await readFile(join(ws.repo, "sleeper.pid"), "utf8")).trim()) || undefined
+        : undefined,
+    );
+    process.kill(pid, "SIGKILL");
+    await waitFor("the daemon to die", () => (isPidRunning(pid) ? undefined : true));
+
+    const down = await runPulseBosun(ws, ["pulse", "down"]);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.stdout).toContain("The pulse is not running. Stopped its workers: sleeper.");
+    expect((await readWorkerFile(getBosunPaths(ws.repo), "sleeper"))?.status).toBe("killed");
+    await waitFor("the worker's child to end", () => (isPidRunning(sleeperPid) ? undefined : true));
+    await waitFor("no process of the test left", async () =>
+      (await listProcessesWithHome(ws.home)).length === 0 ? true : undefined,
+    );
+  });
+
   it("two ups at the same moment start one daemon; the other up says which, without waiting out its timeout", async () => {
     const ws = await createWorkspace();
     const ups = await Promise.all([

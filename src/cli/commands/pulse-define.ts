@@ -50,7 +50,7 @@ export function definePulseCommands(pulse: Command, deps: PulseDeps): void {
     );
   pulse
     .command("down")
-    .description("stop the daemon and its workers")
+    .description("stop the daemon and its workers (a killed daemon's workers too)")
     .action(async (_options: unknown, command: Command) =>
       done(await (await load()).runPulseDown(ctx(command))),
     );

@@ -16,6 +16,7 @@ import {
   describeBeat,
   readDaemonInfo,
   runPulseDaemon,
+  stopWorkers,
 } from "../../flows/pulse/daemon.js";
 import type { PulseEnv } from "../../flows/pulse/pulse-env.js";
 import { describeAction, settleHeldActions } from "../../flows/pulse/settle.js";
@@ -206,12 +207,16 @@ export async function runPulseUp(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** `bosun pulse down`: stops the daemon (it stops its workers). */
+/** `bosun pulse down`: stops the daemon, then any worker it left going. */
 export async function runPulseDown(ctx: CliContext): Promise<number> {
   const env = await createPulseEnv(ctx);
   const holder = await readLivePidLockHolder(env.paths.pulse.daemonPidFile, parseProcessIdentity);
   if (holder === undefined) {
-    process.stdout.write("The pulse is not running.\n");
+    // A daemon killed with -9 stopped none of its workers: down does.
+    const stopped = await stopWorkers(env);
+    process.stdout.write(
+      `The pulse is not running.${stopped.length === 0 ? "" : ` Stopped its workers: ${stopped.join(", ")}.`}\n`,
+    );
     return 0;
   }
   const { pid } = holder;
@@ -230,9 +235,13 @@ export async function runPulseDown(ctx: CliContext): Promise<number> {
     );
   } catch {
     process.kill(pid, "SIGKILL");
+    await stopWorkers(env);
     process.stdout.write(`The pulse (process ${pid}) did not stop in time and was killed.\n`);
     return 0;
   }
+  // The daemon stops its workers as it goes, but its exit deadline can cut that short on a busy
+  // machine: "down" means they are stopped too.
+  await stopWorkers(env);
   process.stdout.write(`Pulse down (process ${pid} stopped, with its workers).\n`);
   return 0;
 }

@@ -19,8 +19,9 @@ import { listRunIds } from "../../store/run-lookup.js";
 import { watchDirectory, type DirectoryWatch } from "../../store/watch-dir.js";
 import { runBeat, type BeatOutcome } from "./beat.js";
 import type { PulseEnv } from "./pulse-env.js";
-import { isAlive, listWorkers } from "./worker-health.js";
+import { listWorkers } from "./worker-health.js";
 import { killWorker } from "./workers.js";
+import { ENDED_WORKER_STATUSES } from "../../store/schema/pulse-worker.js";
 
 /** Triggers closer together than this make one beat. */
 const DEBOUNCE_MS = 500;
@@ -308,22 +309,34 @@ async function listWorkerIds(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
-/** Stops every worker still going (`bosun pulse down` stops its workers too). */
-async function stopWorkers(env: PulseEnv): Promise<void> {
+/**
+ * Stops every worker still going: the daemon as it goes down, and `bosun pulse down` once the
+ * daemon is gone (the daemon's own exit deadline can cut its stopping short on a busy machine;
+ * stopping a worker that has ended already does nothing).
+ */
+export async function stopWorkers(
+  env: Pick<PulseEnv, "paths" | "config" | "now" | "log">,
+): Promise<string[]> {
   const workers = await listWorkers(env.paths, {
     nowMs: env.now(),
     stuckMs: env.config.pulse.workerStuckSec * 1000,
   }).catch(() => []);
-  await Promise.all(
-    workers
-      .filter((item) => isAlive(item.health))
-      .map((item) =>
-        killWorker(env.paths, item.worker.id, {
-          graceMs: env.config.dispatch.graceSec * 1000,
-          reason: "the pulse went down",
-        }).catch((error: unknown) =>
-          env.log(`could not stop worker ${item.worker.id}: ${getErrorMessage(error)}`),
-        ),
+  // Not only the live ones: a dead host's agent may still run (killWorker stops it from its pid
+  // file), and its worker.json would say "running" for ever.
+  const going = workers.filter((item) => !ENDED_WORKER_STATUSES.has(item.worker.status));
+  const stopped = await Promise.all(
+    going.map((item) =>
+      killWorker(env.paths, item.worker.id, {
+        graceMs: env.config.dispatch.graceSec * 1000,
+        reason: "the pulse went down",
+      }).then(
+        () => [item.worker.id],
+        (error: unknown) => {
+          env.log(`could not stop worker ${item.worker.id}: ${getErrorMessage(error)}`);
+          return [];
+        },
       ),
+    ),
   );
+  return stopped.flat();
 }
