@@ -141,6 +141,8 @@ export interface BosunPaths {
   summaryFile(runId: string): string;
   /** `.bosun/runs/<id>/tasks/<task>/<name>`: a task's files outside its rounds (merge log, evidence). */
   taskFile(runId: string, taskId: string, name: TaskFileName): string;
+  /** `.bosun/runs/<id>/<name>`: a team run's logs of its integration checkout. */
+  runLogFile(runId: string, name: RunLogName): string;
   /** `.bosun/runs/<id>/board.json`: a team run's tasks as a board (a snapshot, like run.json). */
   boardFile(runId: string): string;
   /**
@@ -196,6 +198,9 @@ export type RoundFileName =
 
 /** A task's files outside its rounds: the tests after its merge, its outside-write baseline, its evidence. */
 export type TaskFileName = "merge-verify.log" | "evidence.md" | "setup.log";
+
+/** A team run's logs of bosun's integration checkout: the tests before any merge, its setup. */
+export type RunLogName = "baseline-verify.log" | "integration-setup.log";
 
 /**
  * The pulse's files under `.bosun/pulse/`, each one a human may read and edit: the playbook,
@@ -362,6 +367,7 @@ export function createBosunPaths(
     planFile: (runId) => path.join(runDir(runId), "plan.json"),
     summaryFile: (runId) => path.join(runDir(runId), "summary.md"),
     taskFile: (runId, taskId, name) => path.join(taskDir(runId, taskId), name),
+    runLogFile: (runId, name) => path.join(runDir(runId), name),
     boardFile: (runId) => path.join(runDir(runId), "board.json"),
     worktreesDir,
     worktreeDir: (runId, taskId) =>

@@ -14,6 +14,7 @@ import {
   REJECT,
   RUN_OFFLINE,
   THREE_TASK_PLAN,
+  VERIFY,
   createTeamRepo,
   writeTaskFile,
 } from "../helpers/team-repo.js";
@@ -89,16 +90,20 @@ describe("bosun run --execute", () => {
         { seat: "critic", task: "b", times: 1, actions: [REJECT] },
         { seat: "critic", actions: [APPROVE] },
       ],
-      { worktree: { setup: "touch .setup-ran", copy: [".env"] } },
+      { worktree: { setup: "touch .setup-ran", copy: [".env", "notes.txt"] } },
     );
     repos.push(repo);
-    // An untracked file each worktree needs (copied in), and a setup command (run once per worktree).
+    // An untracked file each worktree needs (copied in), and a setup command (run once per
+    // worktree, and in the integration checkout where the tests run: they need both).
     await writeFile(join(repo.root, ".env"), "SECRET=local\n");
     await writeFile(join(repo.root, ".git", "info", "exclude"), ".env\n.setup-ran\n", {
       flag: "a",
     });
+    // Not ignored by git: a copy would be committed by the checkpoint, so it is left out.
+    await writeFile(join(repo.root, "notes.txt"), "mine\n");
     const mainHead = await repo.git(["rev-parse", "HEAD"]);
-    const result = await repo.runCli(RUN_OFFLINE);
+    const verify = `test -f .setup-ran && test -f .env && ${VERIFY}`;
+    const result = await repo.runCli(RUN_OFFLINE.map((arg) => (arg === VERIFY ? verify : arg)));
     expectNoInternalError(result);
     expect(result.exitCode, result.stderr).toBe(0);
     const { runId, run, events } = await repo.readOnlyRun();
@@ -127,7 +132,14 @@ describe("bosun run --execute", () => {
       expect(worktree.dir.startsWith(repo.root)).toBe(false);
       expect(await readFile(join(worktree.dir, ".env"), "utf8")).toBe("SECRET=local\n");
       expect(existsSync(join(worktree.dir, ".setup-ran"))).toBe(true);
+      expect(existsSync(join(worktree.dir, "notes.txt"))).toBe(false);
     }
+    expect(result.stderr).toContain(
+      "worktree.copy: notes.txt was not copied: git does not ignore it",
+    );
+    expect(await readFile(repo.paths.runLogFile(runId, "baseline-verify.log"), "utf8")).toContain(
+      "ok",
+    );
     expect(worktrees.map((w) => w.branch).sort()).toEqual([
       `bosun/${runId}/a`,
       `bosun/${runId}/b`,

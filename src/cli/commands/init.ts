@@ -77,7 +77,7 @@ dispatch:
 
 # worktree:             # each team task's worktree (bosun run), set up before its first round
 #   setup: "npm ci"     # shell command run in a new worktree ("" for none)
-#   copy: [.env]        # untracked files copied from your checkout into each worktree
+#   copy: [.env]        # files git ignores, copied from your checkout into each worktree
 
 # notify:               # a command told about each event below, with it as JSON on stdin (README: "Notifications")
 #   command: "ntfy publish bosun"   # a shell command line, or an argv list: [notify-send, bosun]; "" for none

@@ -6,7 +6,7 @@
  * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
  * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
  */
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { writeAsk, readAsk } from "../../human/asks.js";
 import {
@@ -36,7 +36,7 @@ import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
-import { runProcess } from "../../proc/run-process.js";
+import { prepareWorktree } from "./worktree-setup.js";
 import { createHarnessPauses, restoreHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
@@ -321,7 +321,7 @@ async function driveTeam(
     overlapNotes: createOverlapNotes(),
   };
   const recordBudgetStop = createBudgetStopRecorder(ctx, run.options);
-  await ensureIntegration(team);
+  const isIntegrationNew = await ensureIntegration(team);
   let plan: Plan;
   try {
     plan = await runPlanner(team);
@@ -342,6 +342,9 @@ async function driveTeam(
     if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
   }
+  // The tests run in bosun's integration checkout: it is made ready as a task's worktree is, once
+  // (again after a crash before the baseline was recorded, and when it had to be made anew).
+  if (ctx.state.baseline === undefined || isIntegrationNew) await prepareIntegration(team);
   if (ctx.state.baseline === undefined) await checkBaseline(team);
   const outcome = await schedule(team, plan, recordBudgetStop);
   if (outcome.pause !== undefined) return outcome.pause;
@@ -349,8 +352,11 @@ async function driveTeam(
   return undefined;
 }
 
-/** Creates (or re-adopts) the integration branch and bosun's detached checkout of it. */
-async function ensureIntegration(team: TeamContext): Promise<void> {
+/**
+ * Creates (or re-adopts) the integration branch and bosun's detached checkout of it. True when
+ * the checkout was made now.
+ */
+async function ensureIntegration(team: TeamContext): Promise<boolean> {
   if ((await readRef(team.mainRoot, team.integrationRef)) === null)
     await runGit(team.mainRoot, ["update-ref", team.integrationRef, team.baseCommit, ""]);
   const head = await team.integrationHead.refresh();
@@ -366,7 +372,19 @@ async function ensureIntegration(team: TeamContext): Promise<void> {
       team.integrationDir,
       head,
     ]);
-  } else await checkoutIntegration(team, head);
+    return true;
+  }
+  await checkoutIntegration(team, head);
+  return false;
+}
+
+/** Sets up the integration checkout where the tests run; without a test command nothing runs there but the planner. */
+async function prepareIntegration(team: TeamContext): Promise<void> {
+  if (team.options.verify === "") return;
+  await prepareWorktree(team, {
+    dir: team.integrationDir,
+    logFile: team.ctx.paths.runLogFile(team.ctx.runId, "integration-setup.log"),
+  });
 }
 
 /** --gate-plan: the run waits for a human to approve plan.json (maybe edited). */
@@ -434,7 +452,7 @@ async function checkBaseline(team: TeamContext): Promise<void> {
       resumeCommand: team.resumeCommand,
     },
     team.options.verify,
-    path.join(ctx.paths.runDir(ctx.runId), "baseline-verify.log"),
+    ctx.paths.runLogFile(ctx.runId, "baseline-verify.log"),
   );
   await ctx.record({
     type: "baseline.checked",
@@ -673,49 +691,16 @@ async function ensureTaskWorktree(team: TeamContext, task: PlanTask, dir: string
   if (recorded !== undefined) return;
   // Made ready before it is journaled: a crash in between makes (and sets up) it again.
   // Also when adopted: a crash between its creation and this record left it maybe half set up.
-  await prepareWorktree(team, task, worktree.dir);
+  await prepareWorktree(team, {
+    dir: worktree.dir,
+    taskId: task.id,
+    logFile: ctx.paths.taskFile(ctx.runId, task.id, "setup.log"),
+  });
   // Just checked out by git and nothing else run in it: clean at its base, no need to look.
   const { copy, setup } = ctx.config.worktree;
   if (!worktree.isAdopted && copy.length === 0 && setup === "")
     ctx.looks?.note(dir, { head: worktree.head, dirty: [] });
   await ctx.record({ type: "worktree.created", taskId: task.id, dir: worktree.dir, branch, base });
-}
-
-/** Copies the configured untracked files (such as `.env`) in and runs the setup command (such as `npm ci`). */
-async function prepareWorktree(team: TeamContext, task: PlanTask, dir: string): Promise<void> {
-  const { config } = team.ctx;
-  for (const file of config.worktree.copy) {
-    try {
-      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-      await copyFile(path.join(team.mainRoot, file), path.join(dir, file));
-    } catch (error) {
-      // A listed file the user does not have (yet) is not the task's problem; say so.
-      team.ctx.emit({
-        type: "warning",
-        runId: team.ctx.runId,
-        taskId: task.id,
-        message: `worktree.copy: ${file} was not copied (${getErrorMessage(error)}).`,
-      });
-    }
-  }
-  if (config.worktree.setup === "") return;
-  const logFile = team.ctx.paths.taskFile(team.ctx.runId, task.id, "setup.log");
-  await mkdir(path.dirname(logFile), { recursive: true });
-  const result = await runProcess({
-    command: "/bin/sh",
-    args: ["-c", `exec 2>&1\n${config.worktree.setup}`],
-    cwd: dir,
-    timeoutMs: team.options.timeoutSec * 1000,
-    graceMs: config.dispatch.graceSec * 1000,
-    ...(team.ctx.signal === undefined ? {} : { signal: team.ctx.signal }),
-    stdoutLogFile: logFile,
-    isTreeTracked: true,
-  });
-  if (result.terminationReason === "aborted") throw new CancelledError("Worktree setup stopped.");
-  if (result.terminationReason !== "exit" || result.exitCode !== 0)
-    throw new UsageError(
-      `The worktree setup command \`${config.worktree.setup}\` failed in ${dir} (see ${logFile}). Fix worktree.setup in bosun.yaml, then: ${team.resumeCommand}`,
-    );
 }
 
 /** True when the task's scope covers what a running task has changed so far (uncommitted work included). */

@@ -1,0 +1,90 @@
+/**
+ * Makes a team run's checkout ready for work and tests, as `worktree:` in bosun.yaml says: the
+ * untracked files to copy from the user's checkout (such as `.env`) and a setup command (such as
+ * `npm ci`). Task worktrees get it before their first round; bosun's integration checkout before
+ * the tests run there (the baseline, and the tests after each merge).
+ */
+import { copyFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { CancelledError, UsageError, getErrorMessage } from "../../errors.js";
+import { runProcess } from "../../proc/run-process.js";
+import { runGitBuffer } from "../../workspace/git.js";
+import type { TeamContext } from "./team-context.js";
+
+/** The checkout being made ready. */
+export interface SetupTarget {
+  /** Its directory. */
+  dir: string;
+  /** The task it is for (absent: bosun's integration checkout), named in warnings. */
+  taskId?: string;
+  /** Where the setup command's output goes. */
+  logFile: string;
+}
+
+/** Copies the configured files in and runs the setup command; a failed setup is a UsageError. */
+export async function prepareWorktree(team: TeamContext, target: SetupTarget): Promise<void> {
+  const { config } = team.ctx;
+  for (const file of await listCopyable(team, target, config.worktree.copy)) {
+    try {
+      await mkdir(path.dirname(path.join(target.dir, file)), { recursive: true });
+      await copyFile(path.join(team.mainRoot, file), path.join(target.dir, file));
+    } catch (error) {
+      // A listed file the user does not have (yet) is not the task's problem; say so.
+      warn(team, target, `worktree.copy: ${file} was not copied (${getErrorMessage(error)}).`);
+    }
+  }
+  if (config.worktree.setup === "") return;
+  await mkdir(path.dirname(target.logFile), { recursive: true });
+  const result = await runProcess({
+    command: "/bin/sh",
+    args: ["-c", `exec 2>&1\n${config.worktree.setup}`],
+    cwd: target.dir,
+    timeoutMs: team.options.timeoutSec * 1000,
+    graceMs: config.dispatch.graceSec * 1000,
+    ...(team.ctx.signal === undefined ? {} : { signal: team.ctx.signal }),
+    stdoutLogFile: target.logFile,
+    isTreeTracked: true,
+  });
+  if (result.terminationReason === "aborted") throw new CancelledError("Worktree setup stopped.");
+  if (result.terminationReason !== "exit" || result.exitCode !== 0)
+    throw new UsageError(
+      `The worktree setup command \`${config.worktree.setup}\` failed in ${target.dir} (see ${target.logFile}). Fix worktree.setup in bosun.yaml, then: ${team.resumeCommand}`,
+    );
+}
+
+/**
+ * The files of `copy` git ignores in the checkout. One it does not ignore would be taken into
+ * the task's change by bosun's checkpoint (`git add -A`), and merged: a copied `.env` would put
+ * its secrets into the run's branches. Such a file is left out, with a warning saying why.
+ */
+async function listCopyable(
+  team: TeamContext,
+  target: SetupTarget,
+  copy: readonly string[],
+): Promise<string[]> {
+  // Exit 1: not ignored. A tracked file is never reported ignored, which is right: the user's
+  // copy of it would become part of the task's change. One call per file: `-z` needs --stdin.
+  const ignored = await Promise.all(
+    copy.map(
+      async (file) =>
+        (await runGitBuffer(target.dir, ["check-ignore", "-q", "--", file], { exitCodes: [0, 1] }))
+          .exitCode === 0,
+    ),
+  );
+  for (const file of copy.filter((_, i) => ignored[i] !== true))
+    warn(
+      team,
+      target,
+      `worktree.copy: ${file} was not copied: git does not ignore it, so bosun's checkpoint would commit it into the run's branches. Add it to .gitignore (or .git/info/exclude) to have it copied.`,
+    );
+  return copy.filter((_, i) => ignored[i] === true);
+}
+
+function warn(team: TeamContext, target: SetupTarget, message: string): void {
+  team.ctx.emit({
+    type: "warning",
+    runId: team.ctx.runId,
+    ...(target.taskId === undefined ? {} : { taskId: target.taskId }),
+    message,
+  });
+}
