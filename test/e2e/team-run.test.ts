@@ -29,6 +29,11 @@ describe("bosun run (dry run)", () => {
       { seat: "planner", actions: [{ run: `touch ${marker}` }, { report: THREE_TASK_PLAN }] },
     ]);
     repos.push(repo);
+    // The project's own test command: the run's tests unless --verify or review.verify says otherwise.
+    await writeFile(
+      join(repo.root, "package.json"),
+      JSON.stringify({ name: "sample", scripts: { test: "sh check.sh" } }),
+    );
     const result = await repo.runCli([
       "run",
       "Write three files.",
@@ -46,6 +51,9 @@ describe("bosun run (dry run)", () => {
     expect(result.stdout).toContain("You are the PLANNER");
     expect(result.stdout).toMatch(/planner\s+\S*node\S* .*offline-agent/);
     expect(result.stdout).toContain("backend");
+    expect(result.stdout).toMatch(
+      /tests\s+`npm test` \(found by bosun learn: package\.json scripts\.test: sh check\.sh; --verify "" for none\)/,
+    );
     // Nothing ran: no run directory, no agent, no worktree, no branch.
     expect(await listRunIds(repo.paths)).toEqual([]);
     expect(existsSync(join(repo.root, marker))).toBe(false);
@@ -60,7 +68,12 @@ describe("bosun run (dry run)", () => {
       "offline",
       "--json",
     ]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ isDryRun: true, options: { maxParallel: 3 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      isDryRun: true,
+      options: { maxParallel: 3, verify: "npm test" },
+    });
+    const none = await repo.runCli(["run", "Write three files.", "--verify", "", "--json"]);
+    expect(JSON.parse(none.stdout)).toMatchObject({ options: { verify: "" } });
   });
 
   it("refuses a critic on the workers' own harness", async () => {

@@ -26,7 +26,8 @@ review:
   worker: claude        # ${HARNESS_NAMES.join(" | ")}
   reviewer: codex       # a different vendor than the worker makes a more independent review
   maxRounds: 3          # rounds before the run asks a human (bosun asks / bosun answer); 1 to ${MAX_ROUNDS}
-  verify: ""            # shell command that must pass after each worker round, e.g. "npm test"
+#   verify: "npm test"  # shell command that must pass after each worker round ("" for none); unset,
+                        # bosun review runs none and bosun run the test command bosun learn finds
 
 # pipeline:             # bosun pipeline's defaults (autoloop's runtime: keys; README: "bosun pipeline")
 #   pairs: [plan, implement, test, audit]   # any of them, in this order ("plan,implement" works too)

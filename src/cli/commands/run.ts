@@ -12,6 +12,7 @@ import { UsageError, getErrorMessage } from "../../errors.js";
 import { MAX_PLAN_TASKS } from "../../store/plan-check.js";
 import { readIntelligence } from "../../store/intelligence-file.js";
 import { resolveRunId } from "../../store/run-read.js";
+import type { ResolvedConfig } from "../../store/config.js";
 import type { Config } from "../../store/schema/config.js";
 import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { TeamRun } from "../../store/schema/run.js";
@@ -28,6 +29,7 @@ import {
   type TeamOptionOverrides,
   type TeamOutcome,
 } from "../../flows/team/team-run.js";
+import { getTestCommand, scanRepo } from "../../workspace/intelligence.js";
 import type { CliContext } from "../context.js";
 import { getExitCode } from "../exit-code.js";
 import { formatUsd, printJson } from "../format.js";
@@ -91,8 +93,13 @@ export async function runTeam(
   ] as const)
     if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
   const goal = await readGoal(goalArg, flags.goalFile);
-  const teamOptions = createTeamOptions(flags, config);
-  if (flags.execute !== true) return printDryRun(ctx, goal, teamOptions, config);
+  const verify = await chooseVerify(flags, resolved, paths.root);
+  const teamOptions = createTeamOptions(flags, config, verify.command);
+  if (flags.execute !== true) return printDryRun(ctx, goal, teamOptions, config, verify);
+  if (verify.isFound && !ctx.isJson)
+    process.stderr.write(
+      `Tests: \`${verify.command}\` (${verify.source}; --verify "" for none).\n`,
+    );
   await checkHarnessesInstalled(
     [
       teamOptions.planner,
@@ -176,7 +183,42 @@ async function readGoal(
   return goalArg.trim();
 }
 
-function createTeamOptions(flags: RunFlags, config: Config): TeamOptions {
+/** The run's test command and where it comes from. */
+interface VerifyChoice {
+  /** The command ("" for none). */
+  command: string;
+  /** Where it comes from, for a human. */
+  source: string;
+  /** True when bosun found it in the repository (no --verify, no review.verify). */
+  isFound: boolean;
+}
+
+/**
+ * --verify, else review.verify when a config file sets it, else the test command `bosun learn`
+ * finds in the repository (package.json scripts.test, a Makefile's test target, …): a team's
+ * work is verified by the project's own tests unless the user says otherwise (--verify "").
+ */
+async function chooseVerify(
+  flags: RunFlags,
+  { config, sources }: ResolvedConfig,
+  root: string,
+): Promise<VerifyChoice> {
+  if (flags.verify !== undefined)
+    return { command: flags.verify, source: "--verify", isFound: false };
+  const configFile = sources["review.verify"] ?? "default";
+  if (configFile !== "default")
+    return {
+      command: config.review.verify,
+      source: `review.verify in ${configFile}`,
+      isFound: false,
+    };
+  const test = getTestCommand(await scanRepo(root));
+  return test === undefined
+    ? { command: "", source: "no test command found", isFound: false }
+    : { command: test.command, source: `found by bosun learn: ${test.source}`, isFound: true };
+}
+
+function createTeamOptions(flags: RunFlags, config: Config, verify: string): TeamOptions {
   const worker = flags.worker ?? config.review.worker;
   const critic = flags.critic ?? config.review.reviewer;
   // The offline and manual agents are no models: the rule is about a model judging its own kind of work.
@@ -195,7 +237,7 @@ function createTeamOptions(flags: RunFlags, config: Config): TeamOptions {
     critic,
     maxParallel: flags.maxParallel ?? DEFAULT_MAX_PARALLEL,
     maxRepairs: flags.maxRepairs ?? DEFAULT_MAX_REPAIRS,
-    verify: flags.verify ?? config.review.verify,
+    verify,
     timeoutSec: flags.timeout ?? config.dispatch.timeoutSec,
     stallTimeoutSec: config.dispatch.stallTimeoutSec,
     ...(flags.budgetUsd === undefined ? {} : { budgetUsd: flags.budgetUsd }),
@@ -211,6 +253,7 @@ async function printDryRun(
   goal: string,
   options: TeamOptions,
   config: Config,
+  verify: VerifyChoice,
 ): Promise<number> {
   const paths = await ctx.getPaths();
   const roles = await listRoles(paths);
@@ -240,6 +283,7 @@ async function printDryRun(
     isDryRun: true,
     goal,
     options,
+    verifySource: verify.source,
     integrationBranch: getIntegrationBranch("<run>"),
     worktrees: path.join(paths.worktreesDir, "<run>", "<task>"),
     roles: roles.map((role) => ({
@@ -269,7 +313,13 @@ async function printDryRun(
             .map(([r, h]) => `${r}=${h}`)
             .join(", ")})`
     } · critic ${options.critic}`,
-    `schedule   ${options.maxParallel} task(s) at once · ${options.maxRepairs} repair round(s) · tests ${options.verify === "" ? "(none: pass --verify)" : `\`${options.verify}\``}`,
+    `schedule   ${options.maxParallel} task(s) at once · ${options.maxRepairs} repair round(s)`,
+    `tests      ${formatTests(verify)}`,
+    ...(options.verify !== "" && config.worktree.setup === ""
+      ? [
+          `           worktrees hold only what git tracks: if the tests need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml`,
+        ]
+      : []),
     `budget     ${budget}`,
     `branches   integration ${getIntegrationBranch("<run>")}; tasks bosun/<run>/<task>${options.mergeTo === undefined ? " (your branch is never touched)" : `; then fast-forward ${options.mergeTo}`}`,
     `worktrees  ${path.join(paths.worktreesDir, "<run>", "<task>")}`,
@@ -283,6 +333,13 @@ async function printDryRun(
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** The dry run's tests line: the command and where it came from, or why there is none. */
+function formatTests({ command, source, isFound }: VerifyChoice): string {
+  if (command !== "") return `\`${command}\` (${source}${isFound ? '; --verify "" for none' : ""})`;
+  if (source === "--verify") return 'none (--verify "")';
+  return `none (${source}: pass --verify "CMD")`;
 }
 
 /** The exact command line bosun would run for a harness (its prompt on stdin or in a file). */
