@@ -58,6 +58,24 @@ function waitForFirstBeat(ws: PulseWorkspace): Promise<string> {
   return waitForLogLine(ws, /decided |no decision/);
 }
 
+/** Starts worker "sleeper" through the contract; returns its agent's child, up once it really works. */
+async function startSleeper(ws: PulseWorkspace): Promise<number> {
+  const started = await callContract(ws, [
+    "worker",
+    "start",
+    "sleeper",
+    "--prompt",
+    "HANG around.",
+    "--no-worktree",
+  ]);
+  expect(started.exitCode, started.stderr).toBe(0);
+  return waitFor("the worker's agent to start its child", async () =>
+    existsSync(join(ws.repo, "sleeper.pid"))
+      ? Number((await readFile(join(ws.repo, "sleeper.pid"), "utf8")).trim()) || undefined
+      : undefined,
+  );
+}
+
 describe("bosun pulse up|status|restart|down", () => {
   it("starts one detached daemon, refuses a second, restarts it as one, and stops it with its worker", async () => {
     const ws = await createWorkspace();
@@ -84,22 +102,8 @@ describe("bosun pulse up|status|restart|down", () => {
       expect.stringMatching(new RegExp(`^${newPid}: `)),
     ]);
 
-    const started = await callContract(ws, [
-      "worker",
-      "start",
-      "sleeper",
-      "--prompt",
-      "HANG around.",
-      "--no-worktree",
-    ]);
-    expect(started.exitCode, started.stderr).toBe(0);
+    const sleeperPid = await startSleeper(ws);
     const paths = getBosunPaths(ws.repo);
-    // The agent's own child: up once the worker really works.
-    const sleeperPid = await waitFor("the worker's agent to start its child", async () =>
-      existsSync(join(ws.repo, "sleeper.pid"))
-        ? Number((await readFile(join(ws.repo, "sleeper.pid"), "utf8")).trim()) || undefined
-        : undefined,
-    );
 
     const down = await runPulseBosun(ws, ["pulse", "down"]);
     expect(down.exitCode, down.stderr).toBe(0);
@@ -118,20 +122,7 @@ describe("bosun pulse up|status|restart|down", () => {
   it("down stops the workers of a daemon killed with -9, which stopped none of them", async () => {
     const ws = await createWorkspace();
     const pid = await startPulse(ws);
-    const started = await callContract(ws, [
-      "worker",
-      "start",
-      "sleeper",
-      "--prompt",
-      "HANG around.",
-      "--no-worktree",
-    ]);
-    expect(started.exitCode, started.stderr).toBe(0);
-    const sleeperPid = await waitFor("the worker's agent to start its child", async () =>
-      existsSync(join(ws.repo, "sleeper.pid"))
-        ? Number((await readFile(join(ws.repo, "sleeper.pid"), "utf8")).trim()) || undefined
-        : undefined,
-    );
+    const sleeperPid = await startSleeper(ws);
     process.kill(pid, "SIGKILL");
     await waitFor("the daemon to die", () => (isPidRunning(pid) ? undefined : true));
 
