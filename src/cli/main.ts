@@ -454,7 +454,7 @@ function createProgram(signal: AbortSignal, hooks: ProgramHooks): Command {
     )
     .option(
       "--verify <cmd>",
-      `the project's test command, run in each worktree and after each merge ("" for none; default: review.verify in bosun.yaml, else the test command bosun learn finds)`,
+      `the project's test command, run in each worktree and after each merge ("" for none; default: review.verify in a config file, else the test command bosun learn finds)`,
     )
     .option(
       "--max-repairs <n>",

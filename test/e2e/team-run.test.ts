@@ -34,6 +34,8 @@ describe("bosun run (dry run)", () => {
       join(repo.root, "package.json"),
       JSON.stringify({ name: "sample", scripts: { test: "sh check.sh" } }),
     );
+    await repo.git(["add", "package.json"]);
+    await repo.git(["commit", "-q", "-m", "package.json"]);
     const result = await repo.runCli([
       "run",
       "Write three files.",
@@ -71,6 +73,17 @@ describe("bosun run (dry run)", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       isDryRun: true,
       options: { maxParallel: 3, verify: "npm test" },
+    });
+    // The scan reads the files as they are; a run starts from the last commit: it says so.
+    await writeFile(
+      join(repo.root, "package.json"),
+      JSON.stringify({ name: "sample", scripts: { test: "sh check.sh --fast" } }),
+    );
+    const dirty = await repo.runCli(["run", "Write three files.", "--json"]);
+    expect(JSON.parse(dirty.stdout)).toMatchObject({
+      verifySource: expect.stringContaining(
+        "package.json has changes not committed, and the run starts from your last commit",
+      ) as unknown,
     });
     const none = await repo.runCli(["run", "Write three files.", "--verify", "", "--json"]);
     expect(JSON.parse(none.stdout)).toMatchObject({ options: { verify: "" } });

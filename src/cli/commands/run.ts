@@ -29,6 +29,7 @@ import {
   type TeamOptionOverrides,
   type TeamOutcome,
 } from "../../flows/team/team-run.js";
+import { runGit } from "../../workspace/git.js";
 import { getTestCommand, scanRepo } from "../../workspace/intelligence.js";
 import type { CliContext } from "../context.js";
 import { getExitCode } from "../exit-code.js";
@@ -94,11 +95,11 @@ export async function runTeam(
     if (value !== undefined) checkHarnessFlag(flag, value, config.agents);
   const goal = await readGoal(goalArg, flags.goalFile);
   const verify = await chooseVerify(flags, resolved, paths.root);
-  const teamOptions = createTeamOptions(flags, config, verify.command);
+  const teamOptions = createTeamOptions(flags, config, verify);
   if (flags.execute !== true) return printDryRun(ctx, goal, teamOptions, config, verify);
   if (verify.isFound && !ctx.isJson)
     process.stderr.write(
-      `Tests: \`${verify.command}\` (${verify.source}; --verify "" for none).\n`,
+      `Tests: ${formatTests(verify)}.${config.worktree.setup === "" ? `\n${SETUP_HINT}.` : ""}\n`,
     );
   await checkHarnessesInstalled(
     [
@@ -213,12 +214,21 @@ async function chooseVerify(
       isFound: false,
     };
   const test = getTestCommand(await scanRepo(root));
-  return test === undefined
-    ? { command: "", source: "no test command found", isFound: false }
-    : { command: test.command, source: `found by bosun learn: ${test.source}`, isFound: true };
+  if (test === undefined) return { command: "", source: "no test command found", isFound: false };
+  // The scan reads your files as they are; the run starts from your last commit.
+  const file = test.source.split(" ")[0] ?? "";
+  const isCommitted = (await runGit(root, ["status", "--porcelain", "--", file])) === "";
+  return {
+    command: test.command,
+    source: `found by bosun learn: ${test.source}${isCommitted ? "" : `; ${file} has changes not committed, and the run starts from your last commit`}`,
+    isFound: true,
+  };
 }
 
-function createTeamOptions(flags: RunFlags, config: Config, verify: string): TeamOptions {
+/** Said where the tests may need what git does not hold. */
+const SETUP_HINT = `Worktrees hold only what git tracks: if the tests need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml`;
+
+function createTeamOptions(flags: RunFlags, config: Config, verify: VerifyChoice): TeamOptions {
   const worker = flags.worker ?? config.review.worker;
   const critic = flags.critic ?? config.review.reviewer;
   // The offline and manual agents are no models: the rule is about a model judging its own kind of work.
@@ -237,7 +247,8 @@ function createTeamOptions(flags: RunFlags, config: Config, verify: string): Tea
     critic,
     maxParallel: flags.maxParallel ?? DEFAULT_MAX_PARALLEL,
     maxRepairs: flags.maxRepairs ?? DEFAULT_MAX_REPAIRS,
-    verify,
+    verify: verify.command,
+    ...(verify.isFound ? { isVerifyFound: true } : {}),
     timeoutSec: flags.timeout ?? config.dispatch.timeoutSec,
     stallTimeoutSec: config.dispatch.stallTimeoutSec,
     ...(flags.budgetUsd === undefined ? {} : { budgetUsd: flags.budgetUsd }),
@@ -315,11 +326,7 @@ async function printDryRun(
     } · critic ${options.critic}`,
     `schedule   ${options.maxParallel} task(s) at once · ${options.maxRepairs} repair round(s)`,
     `tests      ${formatTests(verify)}`,
-    ...(options.verify !== "" && config.worktree.setup === ""
-      ? [
-          `           worktrees hold only what git tracks: if the tests need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml`,
-        ]
-      : []),
+    ...(options.verify !== "" && config.worktree.setup === "" ? [`           ${SETUP_HINT}`] : []),
     `budget     ${budget}`,
     `branches   integration ${getIntegrationBranch("<run>")}; tasks bosun/<run>/<task>${options.mergeTo === undefined ? " (your branch is never touched)" : `; then fast-forward ${options.mergeTo}`}`,
     `worktrees  ${path.join(paths.worktreesDir, "<run>", "<task>")}`,

@@ -330,7 +330,8 @@ export async function stopWorkers(
         graceMs: env.config.dispatch.graceSec * 1000,
         reason: "the pulse went down",
       }).then(
-        () => [item.worker.id],
+        // Not running any more by the time it was reached (it ended by itself): not stopped here.
+        ({ wasRunning }) => (wasRunning ? [item.worker.id] : []),
         (error: unknown) => {
           env.log(`could not stop worker ${item.worker.id}: ${getErrorMessage(error)}`);
           return [];

@@ -61,6 +61,16 @@ export function getWorkerHarness(team: TeamContext, task: PlanTask): string {
   return team.ctx.config.team[task.role]?.harness ?? team.options.worker;
 }
 
+/**
+ * The test command that gates each task ("" for none): the run's, unless bosun found it itself
+ * and it was red on the base commit, where it can grade nothing (dependencies not installed, a
+ * broken suite) and would only send every task to a human.
+ */
+export function getTaskVerify(team: TeamContext): string {
+  const { verify, isVerifyFound } = team.options;
+  return isVerifyFound === true && team.ctx.state.baseline?.passed === false ? "" : verify;
+}
+
 /** The task of a plan by id (the plan was checked: ids are unique). */
 export function getPlanTask(plan: Plan, taskId: string): PlanTask | undefined {
   return plan.tasks.find((task) => task.id === taskId);

@@ -6,7 +6,8 @@
  * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
  * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { writeAsk, readAsk } from "../../human/asks.js";
 import {
@@ -321,7 +322,7 @@ async function driveTeam(
     overlapNotes: createOverlapNotes(),
   };
   const recordBudgetStop = createBudgetStopRecorder(ctx, run.options);
-  const isIntegrationNew = await ensureIntegration(team);
+  await ensureIntegration(team);
   let plan: Plan;
   try {
     plan = await runPlanner(team);
@@ -342,9 +343,7 @@ async function driveTeam(
     if (run.options.isPlanGated && !(await takePlanApproval(team))) return undefined;
     if (!ctx.state.isPlanApproved) await ctx.record({ type: "plan.approved", by: "auto" });
   }
-  // The tests run in bosun's integration checkout: it is made ready as a task's worktree is, once
-  // (again after a crash before the baseline was recorded, and when it had to be made anew).
-  if (ctx.state.baseline === undefined || isIntegrationNew) await prepareIntegration(team);
+  await prepareIntegration(team);
   if (ctx.state.baseline === undefined) await checkBaseline(team);
   const outcome = await schedule(team, plan, recordBudgetStop);
   if (outcome.pause !== undefined) return outcome.pause;
@@ -352,16 +351,20 @@ async function driveTeam(
   return undefined;
 }
 
-/**
- * Creates (or re-adopts) the integration branch and bosun's detached checkout of it. True when
- * the checkout was made now.
- */
-async function ensureIntegration(team: TeamContext): Promise<boolean> {
+/** The integration checkout's setup marker, in its own git directory (`git rev-parse --git-path`). */
+const INTEGRATION_SETUP_MARKER = "bosun-setup.json";
+
+/** Creates (or re-adopts) the integration branch and bosun's detached checkout of it. */
+async function ensureIntegration(team: TeamContext): Promise<void> {
   if ((await readRef(team.mainRoot, team.integrationRef)) === null)
     await runGit(team.mainRoot, ["update-ref", team.integrationRef, team.baseCommit, ""]);
   const head = await team.integrationHead.refresh();
   const worktrees = await runGit(team.mainRoot, ["worktree", "list", "--porcelain"]);
-  if (!worktrees.includes(`worktree ${team.integrationDir}\n`)) {
+  // git lists a checkout removed by hand (rm -rf) until it is pruned: it must be made anew too.
+  if (
+    !worktrees.includes(`worktree ${team.integrationDir}\n`) ||
+    !existsSync(team.integrationDir)
+  ) {
     await mkdir(path.dirname(team.integrationDir), { recursive: true });
     await runGit(team.mainRoot, ["worktree", "prune"]);
     await runGit(team.mainRoot, [
@@ -372,19 +375,32 @@ async function ensureIntegration(team: TeamContext): Promise<boolean> {
       team.integrationDir,
       head,
     ]);
-    return true;
-  }
-  await checkoutIntegration(team, head);
-  return false;
+  } else await checkoutIntegration(team, head);
 }
 
-/** Sets up the integration checkout where the tests run; without a test command nothing runs there but the planner. */
+/**
+ * Sets up the integration checkout where the tests run (without a test command nothing runs
+ * there but the planner). A marker in the checkout's own git directory says it was, for which
+ * setup: it goes with the checkout, so a checkout made anew, a setup that failed or was cut off
+ * by a crash, and a changed `worktree:` config are set up (again) on the next start or resume.
+ */
 async function prepareIntegration(team: TeamContext): Promise<void> {
   if (team.options.verify === "") return;
+  const marker = (
+    await runGit(team.integrationDir, [
+      "rev-parse",
+      "--path-format=absolute",
+      "--git-path",
+      INTEGRATION_SETUP_MARKER,
+    ])
+  ).trim();
+  const wanted = `${JSON.stringify(team.ctx.config.worktree)}\n`;
+  if ((await readFile(marker, "utf8").catch(() => null)) === wanted) return;
   await prepareWorktree(team, {
     dir: team.integrationDir,
     logFile: team.ctx.paths.runLogFile(team.ctx.runId, "integration-setup.log"),
   });
+  await writeFile(marker, wanted);
 }
 
 /** --gate-plan: the run waits for a human to approve plan.json (maybe edited). */
@@ -443,23 +459,44 @@ async function checkBaseline(team: TeamContext): Promise<void> {
     });
     return;
   }
-  const outcome = await runVerifyCommand(
-    ctx,
-    {
-      cwd: team.integrationDir,
-      taskId: "integration",
-      timeoutSec: team.options.timeoutSec,
-      resumeCommand: team.resumeCommand,
-    },
-    team.options.verify,
-    ctx.paths.runLogFile(ctx.runId, "baseline-verify.log"),
-  );
+  const { verify, isVerifyFound } = team.options;
+  const logFile = ctx.paths.runLogFile(ctx.runId, "baseline-verify.log");
+  let outcome: { passed: boolean; detail: string };
+  try {
+    outcome = await runVerifyCommand(
+      ctx,
+      {
+        cwd: team.integrationDir,
+        taskId: "integration",
+        timeoutSec: team.options.timeoutSec,
+        resumeCommand: team.resumeCommand,
+      },
+      verify,
+      logFile,
+    );
+  } catch (error) {
+    // Exit 126/127: the command cannot run at all. One the user gave is a mistake to fix (a
+    // team run keeps its test command for life); one bosun found is only no test gate.
+    if (!(error instanceof UsageError)) throw error;
+    if (isVerifyFound !== true)
+      throw new UsageError(
+        `The test command \`${verify}\` cannot run in ${team.integrationDir} (see ${logFile}). A run keeps its test command for life: start a new run with a --verify that works (or --verify "" for none).`,
+        { cause: error },
+      );
+    outcome = { passed: false, detail: getErrorMessage(error) };
+  }
   await ctx.record({
     type: "baseline.checked",
     commit: team.baseCommit,
     passed: outcome.passed,
     detail: outcome.detail,
   });
+  if (isVerifyFound === true && !outcome.passed)
+    ctx.emit({
+      type: "warning",
+      runId: ctx.runId,
+      message: `The tests bosun found, \`${verify}\`, fail on the base commit (${outcome.detail}; see ${logFile}), so they gate no task in this run. If they need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml; or pass --verify to a new run.`,
+    });
 }
 
 /** Journals a budget stop once per process (`createBudgetStopRecorder`). */

@@ -20,7 +20,7 @@ import type { Gate } from "../round.js";
 import { getScopeRound } from "../round-head.js";
 import { runTaskRound, type WorkerProduction } from "../task-round.js";
 import { runVerifierSeat } from "../verifier-step.js";
-import { getWorkerHarness, type TeamContext } from "./team-context.js";
+import { getTaskVerify, getWorkerHarness, type TeamContext } from "./team-context.js";
 import { createOutsideWriteGate, createProtectedGate, recordOutsideBefore } from "./team-gates.js";
 import {
   CRITIC_TEMPLATE,
@@ -90,7 +90,8 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
           (await readRef(team.mainRoot, team.integrationRef)) ?? team.baseCommit,
       }),
     ];
-    if (team.options.verify !== "") gates.push(createVerifyGate(ctx, scope, team.options.verify));
+    const verify = getTaskVerify(team);
+    if (verify !== "") gates.push(createVerifyGate(ctx, scope, verify));
     await runTaskRound(ctx, scope, {
       buildWorkerPrompt: (reportFile) => {
         const role = team.roles.get(task.role);

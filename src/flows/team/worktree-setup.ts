@@ -8,7 +8,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, UsageError, getErrorMessage } from "../../errors.js";
 import { runProcess } from "../../proc/run-process.js";
-import { runGitBuffer } from "../../workspace/git.js";
+import { runGitBuffer, runGitExact } from "../../workspace/git.js";
 import type { TeamContext } from "./team-context.js";
 
 /** The checkout being made ready. */
@@ -62,22 +62,32 @@ async function listCopyable(
   target: SetupTarget,
   copy: readonly string[],
 ): Promise<string[]> {
-  // Exit 1: not ignored. A tracked file is never reported ignored, which is right: the user's
-  // copy of it would become part of the task's change. One call per file: `-z` needs --stdin.
-  const ignored = await Promise.all(
-    copy.map(
-      async (file) =>
-        (await runGitBuffer(target.dir, ["check-ignore", "-q", "--", file], { exitCodes: [0, 1] }))
-          .exitCode === 0,
-    ),
-  );
-  for (const file of copy.filter((_, i) => ignored[i] !== true))
-    warn(
-      team,
-      target,
-      `worktree.copy: ${file} was not copied: git does not ignore it, so bosun's checkpoint would commit it into the run's branches. Add it to .gitignore (or .git/info/exclude) to have it copied.`,
-    );
-  return copy.filter((_, i) => ignored[i] === true);
+  const problems = await Promise.all(copy.map((file) => findCopyProblem(target.dir, file)));
+  const copyable: string[] = [];
+  copy.forEach((file, i) => {
+    const problem = problems[i];
+    if (problem === undefined) copyable.push(file);
+    else warn(team, target, `worktree.copy: ${file} was not copied: ${problem}.`);
+  });
+  return copyable;
+}
+
+/** Why `file` may not be copied into the checkout at `dir`, or undefined when it may. */
+async function findCopyProblem(dir: string, file: string): Promise<string | undefined> {
+  try {
+    // Exit 1: not ignored (a tracked file never is, whatever the ignore files say).
+    const ignored = await runGitBuffer(dir, ["check-ignore", "-q", "--", file], {
+      exitCodes: [0, 1],
+    });
+    if (ignored.exitCode === 0) return undefined;
+    const tracked = await runGitExact(dir, ["ls-files", "-z", "--", file]);
+    return tracked !== ""
+      ? "git tracks it, so the checkout has the committed version, and your copy over it would become part of the task's change"
+      : "git does not ignore it in the run's checkout, so bosun's checkpoint would commit it into the run's branches. Add it to a committed .gitignore or to .git/info/exclude to have it copied";
+  } catch (error) {
+    // A path git cannot judge (beyond a symbolic link, …) is not copied blind.
+    return `git could not tell whether it ignores it (${getErrorMessage(error)})`;
+  }
 }
 
 function warn(team: TeamContext, target: SetupTarget, message: string): void {

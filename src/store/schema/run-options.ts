@@ -40,6 +40,11 @@ export const TeamOptionsSchema = z.object({
   maxRepairs: z.number().int().nonnegative(),
   /** The project's test command, run in each worktree and after each merge; "" for none. */
   verify: z.string(),
+  /**
+   * True when bosun found `verify` in the repository (no --verify, no review.verify): red on the
+   * base commit, it cannot grade anything (dependencies not installed, …), so it gates no task.
+   */
+  isVerifyFound: z.boolean().optional(),
   /** Per-dispatch timeout in seconds (0 = none). */
   timeoutSec: z.number().nonnegative(),
   /** An agent silent this long (seconds) is stalled: killed and retried. */
