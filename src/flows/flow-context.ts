@@ -114,6 +114,11 @@ export interface RoundScope {
   timeoutSec: number;
   /** The command that continues the run, for messages that ask the user to fix something first. */
   resumeCommand: string;
+  /**
+   * The run keeps its test command for life (a team run, a pipeline: `--resume` refuses
+   * `--verify`), so one that cannot run is fixed by starting a new run, not by resuming.
+   */
+  isVerifyFixed?: boolean;
   /** Extra environment for the round's agents and commands (a worktree's BOSUN_PORT). */
   env?: Readonly<Record<string, string>>;
 }

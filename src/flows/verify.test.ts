@@ -139,4 +139,22 @@ describe("runVerifyCommand with a command that cannot run", () => {
       /^The verify command `no-such-test-runner-for-bosun --all` could not run \(exit 127: .*not found\)\. Fix it, then continue with: bosun review --resume r1 --verify/,
     );
   });
+
+  it("in a run that keeps its test command for life, says to start a new run (its --resume refuses --verify)", async () => {
+    const dir = await makeTestDir();
+    const running = runVerifyCommand(
+      makeContext(dir, []),
+      { ...makeScope(dir), isVerifyFixed: true },
+      "no-such-test-runner-for-bosun",
+      path.join(dir, "verify.log"),
+    );
+    await expect(running).rejects.toThrow(
+      /could not run \(exit 127: .*\)\. A run keeps its test command for life: start a new run with a --verify that works/,
+    );
+    await expect(running).rejects.toMatchObject({
+      detail: expect.stringMatching(
+        /^`no-such-test-runner-for-bosun` could not run \(exit 127: /,
+      ) as unknown,
+    });
+  });
 });

@@ -16,10 +16,24 @@ export function getVerifyPidFile(logFile: string): string {
   return path.join(path.dirname(logFile), "verify.pid");
 }
 
+/** The verify command could not run at all (exit 126/127 from sh): a mistake in the command. */
+export class VerifyCannotRunError extends UsageError {
+  constructor(
+    message: string,
+    /** What happened, without the advice: "`cmd` could not run (exit 127: …)". */
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Runs `command` with /bin/sh in the scope's working tree and turns the result into a gate outcome. */
 export async function runVerifyCommand(
   ctx: RunContext,
-  scope: Pick<RoundScope, "cwd" | "timeoutSec" | "resumeCommand" | "taskId" | "env">,
+  scope: Pick<
+    RoundScope,
+    "cwd" | "timeoutSec" | "resumeCommand" | "isVerifyFixed" | "taskId" | "env"
+  >,
   command: string,
   logFile: string,
 ): Promise<GateOutcome> {
@@ -56,8 +70,14 @@ export async function runVerifyCommand(
   // red test run; failing rounds on it would only spend agent time.
   if (result.terminationReason === "exit" && (result.exitCode === 126 || result.exitCode === 127)) {
     const said = result.stdout.trim().split("\n").at(-1) ?? "";
-    throw new UsageError(
-      `The verify command \`${command}\` could not run (exit ${result.exitCode}: ${said}). Fix it, then continue with: ${scope.resumeCommand} --verify "…"`,
+    const detail = `\`${command}\` could not run (exit ${result.exitCode}: ${said})`;
+    throw new VerifyCannotRunError(
+      `The verify command ${detail}. ${
+        scope.isVerifyFixed === true
+          ? 'A run keeps its test command for life: start a new run with a --verify that works (--verify "" for none).'
+          : `Fix it, then continue with: ${scope.resumeCommand} --verify "…"`
+      }`,
+      detail,
     );
   }
   if (result.terminationReason === "exit" && result.exitCode === 0) {

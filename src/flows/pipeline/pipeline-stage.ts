@@ -72,6 +72,7 @@ export function buildScope(
     maxRounds: run.options.maxIterations,
     timeoutSec: run.options.timeoutSec,
     resumeCommand: `bosun pipeline --resume ${ctx.runId}`,
+    isVerifyFixed: true,
   };
 }
 

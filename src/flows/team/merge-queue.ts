@@ -99,6 +99,7 @@ async function checkMerged(
         taskId: task.id,
         timeoutSec: team.options.timeoutSec,
         resumeCommand: team.resumeCommand,
+        isVerifyFixed: true,
       },
       team.options.verify,
       logFile,

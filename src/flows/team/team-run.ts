@@ -6,8 +6,7 @@
  * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
  * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { writeAsk, readAsk } from "../../human/asks.js";
 import {
@@ -46,7 +45,7 @@ import { killLeftoverProcesses } from "../leftovers.js";
 import { killAbandonedLeftovers } from "../work-tree.js";
 import { TreeLooks } from "../tree-look.js";
 import { driveWithStopChannel, getPauseReason } from "../stop-channel.js";
-import { runVerifyCommand } from "../verify.js";
+import { VerifyCannotRunError, runVerifyCommand } from "../verify.js";
 import { createBudgetStopRecorder, createTeamBudget, getBudgetStopProblem } from "./team-budget.js";
 import {
   PLAN_TASK_ID,
@@ -360,11 +359,10 @@ async function ensureIntegration(team: TeamContext): Promise<void> {
     await runGit(team.mainRoot, ["update-ref", team.integrationRef, team.baseCommit, ""]);
   const head = await team.integrationHead.refresh();
   const worktrees = await runGit(team.mainRoot, ["worktree", "list", "--porcelain"]);
-  // git lists a checkout removed by hand (rm -rf) until it is pruned: it must be made anew too.
-  if (
-    !worktrees.includes(`worktree ${team.integrationDir}\n`) ||
-    !existsSync(team.integrationDir)
-  ) {
+  // git lists a checkout by its real path (a symlinked worktrees folder, macOS's /tmp), and one
+  // removed by hand (rm -rf) until it is pruned: that one must be made anew too.
+  const realDir = await realpath(team.integrationDir).catch(() => undefined);
+  if (realDir === undefined || !worktrees.includes(`worktree ${realDir}\n`)) {
     await mkdir(path.dirname(team.integrationDir), { recursive: true });
     await runGit(team.mainRoot, ["worktree", "prune"]);
     await runGit(team.mainRoot, [
@@ -385,7 +383,8 @@ async function ensureIntegration(team: TeamContext): Promise<void> {
  * by a crash, and a changed `worktree:` config are set up (again) on the next start or resume.
  */
 async function prepareIntegration(team: TeamContext): Promise<void> {
-  if (team.options.verify === "") return;
+  // A baseline recorded red: no test runs there any more (merges are tested on a green one only).
+  if (team.options.verify === "" || team.ctx.state.baseline?.passed === false) return;
   const marker = (
     await runGit(team.integrationDir, [
       "rev-parse",
@@ -470,20 +469,16 @@ async function checkBaseline(team: TeamContext): Promise<void> {
         taskId: "integration",
         timeoutSec: team.options.timeoutSec,
         resumeCommand: team.resumeCommand,
+        isVerifyFixed: true,
       },
       verify,
       logFile,
     );
   } catch (error) {
-    // Exit 126/127: the command cannot run at all. One the user gave is a mistake to fix (a
-    // team run keeps its test command for life); one bosun found is only no test gate.
-    if (!(error instanceof UsageError)) throw error;
-    if (isVerifyFound !== true)
-      throw new UsageError(
-        `The test command \`${verify}\` cannot run in ${team.integrationDir} (see ${logFile}). A run keeps its test command for life: start a new run with a --verify that works (or --verify "" for none).`,
-        { cause: error },
-      );
-    outcome = { passed: false, detail: getErrorMessage(error) };
+    // The command cannot run at all: one the user gave is a mistake to fix in a new run (the
+    // error says so); one bosun found is only no test gate.
+    if (!(error instanceof VerifyCannotRunError) || isVerifyFound !== true) throw error;
+    outcome = { passed: false, detail: error.detail };
   }
   await ctx.record({
     type: "baseline.checked",
@@ -495,7 +490,7 @@ async function checkBaseline(team: TeamContext): Promise<void> {
     ctx.emit({
       type: "warning",
       runId: ctx.runId,
-      message: `The tests bosun found, \`${verify}\`, fail on the base commit (${outcome.detail}; see ${logFile}), so they gate no task in this run. If they need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml; or pass --verify to a new run.`,
+      message: `The tests bosun found, \`${verify}\`, fail on the base commit (${outcome.detail}; see ${logFile}), so they gate no task in this run. For a new run: if they need installed dependencies, set worktree.setup (e.g. "npm ci") in bosun.yaml, or pass --verify.`,
     });
 }
 

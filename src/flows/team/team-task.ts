@@ -70,6 +70,7 @@ export async function runTeamTask(team: TeamContext, work: TaskWork): Promise<Ta
       maxRounds: next.maxRounds,
       timeoutSec: team.options.timeoutSec,
       resumeCommand: team.resumeCommand,
+      isVerifyFixed: true,
       env: work.env,
     };
     await recordOutsideBefore(ctx, scope, team.mainRoot);

@@ -7,6 +7,7 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, UsageError, getErrorMessage } from "../../errors.js";
+import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { runProcess } from "../../proc/run-process.js";
 import { runGitBuffer, runGitExact } from "../../workspace/git.js";
 import type { TeamContext } from "./team-context.js";
@@ -35,12 +36,22 @@ export async function prepareWorktree(team: TeamContext, target: SetupTarget): P
   }
   if (config.worktree.setup === "") return;
   await mkdir(path.dirname(target.logFile), { recursive: true });
+  // A setup left going by a bosun killed with -9 must not race this one in the same tree.
+  const pidFile = `${target.logFile}.pid`;
+  const graceMs = config.dispatch.graceSec * 1000;
+  if (await killSpawnFromPidFile(pidFile, graceMs))
+    warn(
+      team,
+      target,
+      `Killed a worktree setup left running by an earlier bosun process (${pidFile}).`,
+    );
   const result = await runProcess({
     command: "/bin/sh",
     args: ["-c", `exec 2>&1\n${config.worktree.setup}`],
     cwd: target.dir,
     timeoutMs: team.options.timeoutSec * 1000,
-    graceMs: config.dispatch.graceSec * 1000,
+    graceMs,
+    pidFile,
     ...(team.ctx.signal === undefined ? {} : { signal: team.ctx.signal }),
     stdoutLogFile: target.logFile,
     isTreeTracked: true,
