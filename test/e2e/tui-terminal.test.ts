@@ -200,7 +200,11 @@ describe("bosun monitor in a terminal", () => {
     );
     expect(answered).toMatchObject({ answer: "accept", source: "monitor" });
     await screen.waitForScreen("succeeded");
-    expect((await readRun(repo.paths, runId))?.status).toBe("succeeded");
+    // The monitor draws from the journal; run.json, the snapshot, is written right after the
+    // journal line that the screen may already show.
+    await waitFor("run.json to say succeeded", async () =>
+      (await readRun(repo.paths, runId))?.status === "succeeded" ? true : undefined,
+    );
     const statuses = await waitFor("the monitor's run.finished notification", async () => {
       const lines = (await readFile(notified, "utf8")).split("\n").filter((line) => line);
       return lines.length === 2
