@@ -16,6 +16,7 @@ import {
   THREE_TASK_PLAN,
   VERIFY,
   createTeamRepo,
+  planThreeTasks,
   writeTaskFile,
 } from "../helpers/team-repo.js";
 import { readPrompt } from "../helpers/team-scenario.js";
@@ -203,10 +204,7 @@ describe("bosun run --execute", () => {
 
   it("escalates a task the critic keeps rejecting; the rest goes on; 'accept' merges its work and the run completes", async () => {
     const repo = await createTeamRepo([
-      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-      { seat: "worker", task: "a", actions: writeTaskFile("a") },
-      { seat: "worker", task: "b", actions: writeTaskFile("b") },
-      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      ...planThreeTasks(),
       { seat: "critic", task: "b", actions: [REJECT] },
       { seat: "critic", actions: [APPROVE] },
     ]);

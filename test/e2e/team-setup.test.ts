@@ -14,10 +14,9 @@ import {
   APPROVE,
   REJECT,
   RUN_OFFLINE,
-  THREE_TASK_PLAN,
   VERIFY,
   createTeamRepo,
-  writeTaskFile,
+  planThreeTasks,
 } from "../helpers/team-repo.js";
 
 const repos = useOfflineRepos();
@@ -29,10 +28,7 @@ describe("bosun run: the integration checkout's setup", () => {
     const flag = join(flagDir, "fail");
     const repo = await createTeamRepo(
       [
-        { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-        { seat: "worker", task: "a", actions: writeTaskFile("a") },
-        { seat: "worker", task: "b", actions: writeTaskFile("b") },
-        { seat: "worker", task: "c", actions: writeTaskFile("c") },
+        ...planThreeTasks(),
         { seat: "critic", task: "b", actions: [REJECT] },
         { seat: "critic", actions: [APPROVE] },
       ],
@@ -84,10 +80,7 @@ describe("bosun run: the integration checkout's setup", () => {
 describe("bosun run: a test command bosun found", () => {
   it("red on the base commit, gates no task: a warning says why and the run completes", async () => {
     const repo = await createTeamRepo([
-      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-      { seat: "worker", task: "a", actions: writeTaskFile("a") },
-      { seat: "worker", task: "b", actions: writeTaskFile("b") },
-      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      ...planThreeTasks(),
       { seat: "critic", actions: [APPROVE] },
     ]);
     repos.push(repo);

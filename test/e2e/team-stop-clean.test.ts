@@ -16,6 +16,7 @@ import {
   RUN_OFFLINE,
   THREE_TASK_PLAN,
   createTeamRepo,
+  planThreeTasks,
   writeTaskFile,
 } from "../helpers/team-repo.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -89,10 +90,7 @@ describe("bosun stop", () => {
 describe("bosun clean", () => {
   it("removes merged tasks' worktrees and branches, keeps the integration branch", async () => {
     const repo = await createTeamRepo([
-      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-      { seat: "worker", task: "a", actions: writeTaskFile("a") },
-      { seat: "worker", task: "b", actions: writeTaskFile("b") },
-      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      ...planThreeTasks(),
       { seat: "critic", actions: [APPROVE] },
     ]);
     repos.push(repo);

@@ -19,9 +19,8 @@ import { expectNoInternalError } from "../helpers/run-bosun.js";
 import {
   APPROVE as CRITIC_APPROVE,
   RUN_OFFLINE,
-  THREE_TASK_PLAN,
   createTeamRepo,
-  writeTaskFile,
+  planThreeTasks,
 } from "../helpers/team-repo.js";
 
 const GOAL = "Add feature.txt containing the word feature.";
@@ -152,10 +151,7 @@ describe("bosun tell", () => {
 
   it("delivers a team run's tells to the task named, and a run-wide one to one worker only", async () => {
     const repo = await createTeamRepo([
-      { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
-      { seat: "worker", task: "a", actions: writeTaskFile("a") },
-      { seat: "worker", task: "b", actions: writeTaskFile("b") },
-      { seat: "worker", task: "c", actions: writeTaskFile("c") },
+      ...planThreeTasks(),
       { seat: "critic", actions: [CRITIC_APPROVE] },
     ]);
     repos.push(repo);

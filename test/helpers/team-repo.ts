@@ -39,6 +39,18 @@ export const CHECK_SCRIPT = `for f in a b c; do [ ! -e "$f.txt" ] || grep -qx "$
 /** The verify command for CHECK_SCRIPT. */
 export const VERIFY = "sh check.sh";
 
+/** The planner's THREE_TASK_PLAN, then each task's worker writing its file once. */
+export function planThreeTasks(): TeamSteps {
+  return [
+    { seat: "planner", actions: [{ report: THREE_TASK_PLAN }] },
+    ...(["a", "b", "c"] as const).map((id) => ({
+      seat: "worker" as const,
+      task: id,
+      actions: writeTaskFile(id),
+    })),
+  ];
+}
+
 /** A worker writing `<id>.txt` and its report. */
 export function writeTaskFile(id: string, content = `${id}\n`): OfflineAction[] {
   return [

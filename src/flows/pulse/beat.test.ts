@@ -320,23 +320,15 @@ describe("a beat", () => {
       ["D-20261203-115800-aaaa", "echo one >> one.txt"],
       ["D-20261203-115900-bbbb", "echo two >> two.txt"],
     ] as const)
-      await writeDecisionRecord(env.paths, {
-        version: 1,
-        id,
-        createdAt: "2026-12-03T11:58:00.000Z",
-        source: "brain",
-        worldHash: "h",
-        critique: "c",
-        actions: [
-          {
-            index: 1,
-            action: { type: "run_command", command, reason: "r" },
-            gate: "run",
-            gateReason: "allow-listed",
-            status: "started",
-          },
-        ],
-      });
+      await writeBrainRecord(env, id, [
+        {
+          index: 1,
+          action: { type: "run_command", command, reason: "r" },
+          gate: "run",
+          gateReason: "allow-listed",
+          status: "started",
+        },
+      ]);
     await writeFile(env.paths.pulse.pausedFile, "paused\n");
     await runBeat(env);
     const journal = await readFile(env.paths.pulse.journalFile, "utf8");
