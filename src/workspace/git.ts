@@ -275,12 +275,17 @@ export async function listDirtyFiles(cwd: string): Promise<string[]> {
   return (await readStatus(cwd)).dirty;
 }
 
+/**
+ * Where git keeps `name` for the checkout at `cwd`, as an absolute path: a linked worktree's own
+ * git directory for most names, the shared one for `info/`, `hooks/`, `refs/`, ….
+ */
+export async function resolveGitPath(cwd: string, name: string): Promise<string> {
+  return path.resolve(cwd, (await runGit(cwd, ["rev-parse", "--git-path", name])).trim());
+}
+
 /** Adds `.bosun/` to the repository's local exclude file so bosun's state is never committed. */
 export async function excludeBosunDir(cwd: string): Promise<void> {
-  const excludeFile = path.resolve(
-    cwd,
-    (await runGit(cwd, ["rev-parse", "--git-path", "info/exclude"])).trim(),
-  );
+  const excludeFile = await resolveGitPath(cwd, "info/exclude");
   let text = "";
   try {
     text = await readFile(excludeFile, "utf8");

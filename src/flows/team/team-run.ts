@@ -6,7 +6,7 @@
  * queue (merge-queue.ts). Every transition is an event first, so a crash or `kill -9` resumes
  * with the worktrees re-adopted, only unfinished dispatches re-run, and nothing merged twice.
  */
-import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { writeAsk, readAsk } from "../../human/asks.js";
 import {
@@ -36,7 +36,7 @@ import type { TeamOptions } from "../../store/schema/run-options.js";
 import type { TeamRun } from "../../store/schema/run.js";
 import { excludeBosunDir, getHead, readRef, runGit } from "../../workspace/git.js";
 import { createWorktree } from "../../workspace/worktree.js";
-import { prepareWorktree } from "./worktree-setup.js";
+import { prepareWorktree, prepareWorktreeOnce } from "./worktree-setup.js";
 import { createHarnessPauses, restoreHarnessPauses } from "../../agents/harness-pause.js";
 import type { BosunEventListener } from "../events.js";
 import type { RunContext } from "../flow-context.js";
@@ -350,9 +350,6 @@ async function driveTeam(
   return undefined;
 }
 
-/** The integration checkout's setup marker, in its own git directory (`git rev-parse --git-path`). */
-const INTEGRATION_SETUP_MARKER = "bosun-setup.json";
-
 /** Creates (or re-adopts) the integration branch and bosun's detached checkout of it. */
 async function ensureIntegration(team: TeamContext): Promise<void> {
   if ((await readRef(team.mainRoot, team.integrationRef)) === null)
@@ -376,30 +373,15 @@ async function ensureIntegration(team: TeamContext): Promise<void> {
   } else await checkoutIntegration(team, head);
 }
 
-/**
- * Sets up the integration checkout where the tests run (without a test command nothing runs
- * there but the planner). A marker in the checkout's own git directory says it was, for which
- * setup: it goes with the checkout, so a checkout made anew, a setup that failed or was cut off
- * by a crash, and a changed `worktree:` config are set up (again) on the next start or resume.
- */
+/** Sets up the integration checkout where the tests run, unless it was set up for this config. */
 async function prepareIntegration(team: TeamContext): Promise<void> {
-  // A baseline recorded red: no test runs there any more (merges are tested on a green one only).
+  // Without a test command nothing runs there but the planner; after a red baseline nothing at
+  // all (merges are tested on a green one only).
   if (team.options.verify === "" || team.ctx.state.baseline?.passed === false) return;
-  const marker = (
-    await runGit(team.integrationDir, [
-      "rev-parse",
-      "--path-format=absolute",
-      "--git-path",
-      INTEGRATION_SETUP_MARKER,
-    ])
-  ).trim();
-  const wanted = `${JSON.stringify(team.ctx.config.worktree)}\n`;
-  if ((await readFile(marker, "utf8").catch(() => null)) === wanted) return;
-  await prepareWorktree(team, {
+  await prepareWorktreeOnce(team, {
     dir: team.integrationDir,
     logFile: team.ctx.paths.runLogFile(team.ctx.runId, "integration-setup.log"),
   });
-  await writeFile(marker, wanted);
 }
 
 /** --gate-plan: the run waits for a human to approve plan.json (maybe edited). */

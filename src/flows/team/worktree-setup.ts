@@ -4,12 +4,12 @@
  * `npm ci`). Task worktrees get it before their first round; bosun's integration checkout before
  * the tests run there (the baseline, and the tests after each merge).
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, UsageError, getErrorMessage } from "../../errors.js";
 import { killSpawnFromPidFile } from "../../proc/pid-file.js";
 import { runProcess } from "../../proc/run-process.js";
-import { runGitBuffer, runGitExact } from "../../workspace/git.js";
+import { resolveGitPath, runGitBuffer, runGitExact } from "../../workspace/git.js";
 import type { TeamContext } from "./team-context.js";
 
 /** The checkout being made ready. */
@@ -61,6 +61,22 @@ export async function prepareWorktree(team: TeamContext, target: SetupTarget): P
     throw new UsageError(
       `The worktree setup command \`${config.worktree.setup}\` failed in ${target.dir} (see ${target.logFile}). Fix worktree.setup in bosun.yaml, then: ${team.resumeCommand}`,
     );
+}
+
+/** The setup marker, in a checkout's own git directory (see `prepareWorktreeOnce`). */
+const SETUP_MARKER = "bosun-setup.json";
+
+/**
+ * `prepareWorktree` unless the checkout was already set up for this `worktree:` config. The marker
+ * lives in the checkout's own git directory and goes with it, so a checkout made anew, a setup
+ * that failed or was cut off by a crash, and a changed config are set up (again).
+ */
+export async function prepareWorktreeOnce(team: TeamContext, target: SetupTarget): Promise<void> {
+  const marker = await resolveGitPath(target.dir, SETUP_MARKER);
+  const wanted = `${JSON.stringify(team.ctx.config.worktree)}\n`;
+  if ((await readFile(marker, "utf8").catch(() => null)) === wanted) return;
+  await prepareWorktree(team, target);
+  await writeFile(marker, wanted);
 }
 
 /**
